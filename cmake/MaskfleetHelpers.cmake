@@ -1,0 +1,41 @@
+# One helper for each kind of target, so that a component's CMakeLists.txt is a few
+# declarative lines (after Abseil's absl_cc_library / absl_cc_test).
+#
+#   maskfleet_library(NAME detect SRCS a.cc b.cc DEPS maskfleet_image opencv_dnn)
+#     -> static library maskfleet_detect, headers included as "maskfleet/detect/x.h"
+#   maskfleet_test(NAME anchors_test SRCS anchors_test.cc DEPS maskfleet_detect)
+#     -> GoogleTest binary registered with CTest under the label of its folder
+
+set(MASKFLEET_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+    -Wcast-align -Wunused -Woverloaded-virtual -Wimplicit-fallthrough)
+
+function(maskfleet_apply_warnings target)
+  target_compile_options(${target} PRIVATE ${MASKFLEET_WARNINGS})
+  if(MASKFLEET_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+function(maskfleet_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  set(target maskfleet_${ARG_NAME})
+  add_library(${target} STATIC ${ARG_SRCS})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${target} PUBLIC ${ARG_DEPS})
+  maskfleet_apply_warnings(${target})
+endfunction()
+
+function(maskfleet_test)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  if(NOT MASKFLEET_BUILD_TESTS)
+    return()
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  maskfleet_apply_warnings(${ARG_NAME})
+  get_filename_component(folder ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+  gtest_discover_tests(${ARG_NAME}
+    PROPERTIES LABELS "${folder};${ARG_LABELS}"
+               ENVIRONMENT "MASKFLEET_SHARED_DIR=${MASKFLEET_SHARED_DIR}"
+    DISCOVERY_TIMEOUT 30)
+endfunction()

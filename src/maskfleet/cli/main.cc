@@ -1,0 +1,23 @@
+// maskfleet: one binary, one subcommand per tool. Each subcommand lives in its own
+// *_command.cc and registers itself on the CLI11 app; this file only dispatches.
+#include <CLI/CLI.hpp>
+
+#include "maskfleet/cli/commands.h"
+#include "maskfleet/cli/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"maskfleet: elastic face-mask detection service"};
+  app.set_version_flag("--version", std::string(maskfleet::cli::kVersion));
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  int exit_code = 0;
+  maskfleet::cli::AddDetectCommand(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // prints help or a usage error; 0 for --help and --version
+  }
+  return exit_code;
+}

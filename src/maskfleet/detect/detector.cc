@@ -1,0 +1,146 @@
+#include "maskfleet/detect/detector.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "maskfleet/detect/anchors.h"
+
+namespace maskfleet::detect {
+namespace {
+
+Result<std::vector<char>> ReadWholeFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return MakeError(ErrorCode::kNotFound, "model file not found: " + path.string());
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    return MakeError(ErrorCode::kInternal,
+                     "cannot read model file " + path.string() + ": " + std::strerror(errno));
+  }
+  if (data.empty()) {
+    return MakeError(ErrorCode::kInternal, "model file is empty: " + path.string());
+  }
+  return data;
+}
+
+const std::vector<Box>& Anchors() {
+  static const std::vector<Box> anchors = GenerateAnchors(AizooAnchorConfig());
+  return anchors;
+}
+
+}  // namespace
+
+Result<ModelData> ModelData::Load(const std::filesystem::path& dir) {
+  Result<std::vector<char>> prototxt = ReadWholeFile(dir / kPrototxtName);
+  if (!prototxt) return std::unexpected(prototxt.error());
+  Result<std::vector<char>> caffemodel = ReadWholeFile(dir / kCaffemodelName);
+  if (!caffemodel) return std::unexpected(caffemodel.error());
+  return ModelData{dir, std::move(*prototxt), std::move(*caffemodel)};
+}
+
+Detector::Detector(cv::dnn::Net net, const PostprocessOptions& options)
+    : net_(std::move(net)), options_(options) {
+  output_names_ = {"loc_branch_concat", "cls_branch_concat"};
+}
+
+Result<std::unique_ptr<Detector>> Detector::Create(const ModelData& model,
+                                                   const PostprocessOptions& options) {
+  cv::dnn::Net net;
+  try {
+    net = cv::dnn::readNetFromCaffe(model.prototxt.data(), model.prototxt.size(),
+                                    model.caffemodel.data(), model.caffemodel.size());
+  } catch (const cv::Exception& e) {
+    return MakeError(ErrorCode::kInternal,
+                     "cannot load the model from " + model.dir.string() + ": " + e.msg);
+  }
+  if (net.empty()) {
+    return MakeError(ErrorCode::kInternal, "cannot load the model from " + model.dir.string());
+  }
+  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+  net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+  return std::unique_ptr<Detector>(new Detector(std::move(net), options));
+}
+
+cv::Mat Detector::Prepare(const cv::Mat& bgr) {
+  return cv::dnn::blobFromImage(bgr, 1.0 / 255, cv::Size(kInputSide, kInputSide), cv::Scalar(),
+                                /*swapRB=*/true, /*crop=*/false);
+}
+
+Status Detector::Infer(const cv::Mat& blob, cv::Mat& locations, cv::Mat& scores) {
+  std::vector<cv::Mat> outputs;
+  try {
+    net_.setInput(blob);
+    net_.forward(outputs, output_names_);
+  } catch (const cv::Exception& e) {
+    return MakeError(ErrorCode::kInternal, "inference failed: " + e.msg);
+  }
+  const std::size_t anchors = Anchors().size();
+  if (outputs.size() != 2 || outputs[0].total() != anchors * 4 || outputs[1].total() != anchors * 2) {
+    return MakeError(ErrorCode::kInternal, "the model's outputs do not match its 5972 anchors");
+  }
+  locations = outputs[0];
+  scores = outputs[1];
+  return {};
+}
+
+std::vector<Face> Detector::Postprocess(const cv::Mat& locations, const cv::Mat& scores,
+                                        cv::Size picture) const {
+  const std::span<const float> loc(locations.ptr<float>(), locations.total());
+  const std::span<const float> cls(scores.ptr<float>(), scores.total());
+  std::vector<Face> faces;
+  for (const Detection& d : detect::Postprocess(loc, cls, Anchors(), options_)) {
+    const Box px{d.box.xmin * picture.width, d.box.ymin * picture.height,
+                 d.box.xmax * picture.width, d.box.ymax * picture.height};
+    faces.push_back({px, d.masked, d.confidence});
+  }
+  return faces;
+}
+
+Result<std::vector<Face>> Detector::Detect(const cv::Mat& bgr) {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    return MakeError(ErrorCode::kInvalidArgument, "detector input must be a non-empty BGR picture");
+  }
+  cv::Mat locations;
+  cv::Mat scores;
+  if (Status s = Infer(Prepare(bgr), locations, scores); !s) return std::unexpected(s.error());
+  return Postprocess(locations, scores, bgr.size());
+}
+
+DetectorPool::DetectorPool(std::vector<std::unique_ptr<Detector>> detectors)
+    : all_(std::move(detectors)) {
+  for (auto& d : all_) idle_.push_back(d.get());
+}
+
+Result<std::unique_ptr<DetectorPool>> DetectorPool::Create(const ModelData& model, int size,
+                                                           const PostprocessOptions& options) {
+  std::vector<std::unique_ptr<Detector>> detectors;
+  for (int i = 0; i < std::max(size, 1); ++i) {
+    Result<std::unique_ptr<Detector>> d = Detector::Create(model, options);
+    if (!d) return std::unexpected(d.error());
+    detectors.push_back(std::move(*d));
+  }
+  return std::unique_ptr<DetectorPool>(new DetectorPool(std::move(detectors)));
+}
+
+Result<std::vector<Face>> DetectorPool::Detect(const cv::Mat& bgr) {
+  Detector* detector;
+  {
+    std::unique_lock lock(mu_);
+    available_.wait(lock, [this] { return !idle_.empty(); });
+    detector = idle_.back();
+    idle_.pop_back();
+  }
+  Result<std::vector<Face>> faces = detector->Detect(bgr);
+  {
+    std::lock_guard lock(mu_);
+    idle_.push_back(detector);
+  }
+  available_.notify_one();
+  return faces;
+}
+
+}  // namespace maskfleet::detect
