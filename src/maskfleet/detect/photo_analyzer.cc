@@ -55,7 +55,7 @@ nlohmann::json ToJson(const PhotoReport& report) {
                      {"w", std::lround(f.box.xmax) - x},
                      {"h", std::lround(f.box.ymax) - y},
                      {"masked", f.masked},
-                     {"confidence", std::round(f.confidence * 1000) / 1000}});
+                     {"confidence", std::round(static_cast<double>(f.confidence) * 1000) / 1000}});
   }
   return {{"width", report.width},
           {"height", report.height},
