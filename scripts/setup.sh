@@ -2,7 +2,9 @@
 # Sets up everything maskfleet needs, then builds it. Idempotent: a second run on a
 # ready machine only checks, and rebuilds what changed.
 #
-#   scripts/setup.sh            Debian packages, model, build (build/maskfleet)
+#   scripts/setup.sh               Debian packages, model, build (build/maskfleet)
+#   scripts/setup.sh --for-tests   also the packages only tests need
+#                                  (scripts/debian-test-packages.txt, tests/requirements.txt)
 #
 # Environment:
 #   MASKFLEET_BUILD_DIR   build folder (default: build)
@@ -21,9 +23,13 @@ as_root() {
   fi
 }
 
+for_tests=0
+[ "${1:-}" = --for-tests ] && for_tests=1
+
 install_debian_packages() {
-  local wanted missing=()
-  wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/scripts/debian-packages.txt")
+  local wanted missing=() lists=("$root/scripts/debian-packages.txt")
+  [ $for_tests -eq 1 ] && lists+=("$root/scripts/debian-test-packages.txt")
+  wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "${lists[@]}")
   for p in $wanted; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
@@ -44,7 +50,23 @@ build() {
   cmake --build "$build_dir" -- -j"$(nproc)"
 }
 
+# Python packages for the black-box tests, in a virtual environment of the build.
+install_python_test_packages() {
+  local venv=$root/build/venv req=$root/tests/requirements.txt stamp
+  [ -f "$req" ] || return 0
+  stamp=$venv/.requirements.sha256
+  if [ -f "$stamp" ] && sha256sum --check --status "$stamp" 2>/dev/null; then
+    log "Python test packages: all present"
+    return
+  fi
+  log "Python test packages: installing into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  sha256sum "$req" > "$stamp"
+}
+
 install_debian_packages
+[ $for_tests -eq 1 ] && install_python_test_packages
 "$root/scripts/fetch-model.sh"
 build
 log "ready: $build_dir/maskfleet"
