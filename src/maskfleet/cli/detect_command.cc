@@ -89,9 +89,10 @@ int RunDetect(const DetectArgs& args) {
                  model.error().message.c_str());
     return kExitCannotRun;
   }
-  detect::PostprocessOptions post;
-  post.confidence_threshold = args.threshold;
-  Result<std::unique_ptr<detect::DetectorPool>> pool = detect::DetectorPool::Create(*model, 1, post);
+  detect::DetectorOptions detector_options;
+  detector_options.postprocess.confidence_threshold = args.threshold;
+  Result<std::unique_ptr<detect::DetectorPool>> pool =
+      detect::DetectorPool::Create(*model, 1, detector_options);
   if (!pool) {
     std::fprintf(stderr, "maskfleet detect: %s\n", pool.error().message.c_str());
     return kExitCannotRun;

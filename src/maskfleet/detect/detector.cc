@@ -1,9 +1,12 @@
 #include "maskfleet/detect/detector.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+
+#include <opencv2/core.hpp>
 
 #include "maskfleet/detect/anchors.h"
 
@@ -42,13 +45,13 @@ Result<ModelData> ModelData::Load(const std::filesystem::path& dir) {
   return ModelData{dir, std::move(*prototxt), std::move(*caffemodel)};
 }
 
-Detector::Detector(cv::dnn::Net net, const PostprocessOptions& options)
+Detector::Detector(cv::dnn::Net net, const DetectorOptions& options)
     : net_(std::move(net)), options_(options) {
   output_names_ = {"loc_branch_concat", "cls_branch_concat"};
 }
 
 Result<std::unique_ptr<Detector>> Detector::Create(const ModelData& model,
-                                                   const PostprocessOptions& options) {
+                                                   const DetectorOptions& options) {
   cv::dnn::Net net;
   try {
     net = cv::dnn::readNetFromCaffe(model.prototxt.data(), model.prototxt.size(),
@@ -92,7 +95,7 @@ std::vector<Face> Detector::Postprocess(const cv::Mat& locations, const cv::Mat&
   const std::span<const float> loc(locations.ptr<float>(), locations.total());
   const std::span<const float> cls(scores.ptr<float>(), scores.total());
   std::vector<Face> faces;
-  for (const Detection& d : detect::Postprocess(loc, cls, Anchors(), options_)) {
+  for (const Detection& d : detect::Postprocess(loc, cls, Anchors(), options_.postprocess)) {
     const Box px{d.box.xmin * picture.width, d.box.ymin * picture.height,
                  d.box.xmax * picture.width, d.box.ymax * picture.height};
     faces.push_back({px, d.masked, d.confidence});
@@ -104,10 +107,45 @@ Result<std::vector<Face>> Detector::Detect(const cv::Mat& bgr) {
   if (bgr.empty() || bgr.type() != CV_8UC3) {
     return MakeError(ErrorCode::kInvalidArgument, "detector input must be a non-empty BGR picture");
   }
+  Result<std::vector<Face>> faces = DetectOnce(bgr);
+  if (!faces || !options_.verify_close_ups) return faces;
+  return VerifyCloseUps(bgr, std::move(*faces));
+}
+
+Result<std::vector<Face>> Detector::DetectOnce(const cv::Mat& bgr) {
   cv::Mat locations;
   cv::Mat scores;
   if (Status s = Infer(Prepare(bgr), locations, scores); !s) return std::unexpected(s.error());
   return Postprocess(locations, scores, bgr.size());
+}
+
+bool Detector::IsCloseUp(const Face& face, cv::Size picture) const {
+  return face.box.width() > options_.close_up_fraction * picture.width ||
+         face.box.height() > options_.close_up_fraction * picture.height;
+}
+
+Result<std::vector<Face>> Detector::VerifyCloseUps(const cv::Mat& bgr, std::vector<Face> faces) {
+  if (std::none_of(faces.begin(), faces.end(),
+                   [&](const Face& f) { return IsCloseUp(f, bgr.size()); })) {
+    return faces;
+  }
+  // The picture in the middle of a grey frame twice its size: the network sees it
+  // at half the scale, in the same aspect ratio.
+  const int dx = bgr.cols / 2;
+  const int dy = bgr.rows / 2;
+  cv::Mat framed;
+  cv::copyMakeBorder(bgr, framed, dy, dy, dx, dx, cv::BORDER_CONSTANT, cv::Scalar(127, 127, 127));
+  Result<std::vector<Face>> again = DetectOnce(framed);
+  if (!again) return std::unexpected(again.error());
+
+  std::erase_if(faces, [&](const Face& f) {
+    if (!IsCloseUp(f, bgr.size())) return false;
+    const Box shifted{f.box.xmin + dx, f.box.ymin + dy, f.box.xmax + dx, f.box.ymax + dy};
+    return std::none_of(again->begin(), again->end(), [&](const Face& g) {
+      return IntersectionOverUnion(g.box, shifted) > options_.postprocess.iou_threshold;
+    });
+  });
+  return faces;
 }
 
 DetectorPool::DetectorPool(std::vector<std::unique_ptr<Detector>> detectors)
@@ -116,7 +154,7 @@ DetectorPool::DetectorPool(std::vector<std::unique_ptr<Detector>> detectors)
 }
 
 Result<std::unique_ptr<DetectorPool>> DetectorPool::Create(const ModelData& model, int size,
-                                                           const PostprocessOptions& options) {
+                                                           const DetectorOptions& options) {
   std::vector<std::unique_ptr<Detector>> detectors;
   for (int i = 0; i < std::max(size, 1); ++i) {
     Result<std::unique_ptr<Detector>> d = Detector::Create(model, options);
