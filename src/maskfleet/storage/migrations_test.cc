@@ -1,0 +1,164 @@
+#include "maskfleet/storage/migrations.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <latch>
+#include <thread>
+#include <vector>
+
+#include "maskfleet/storage/database.h"
+#include "maskfleet/storage/soci_headers.h"
+#include "maskfleet/storage/testing/test_database.h"
+
+namespace maskfleet::storage {
+namespace {
+
+struct AppliedRow {
+  int version;
+  std::string name;
+  long long applied_at;
+};
+
+std::vector<AppliedRow> Applied(Database& db) {
+  std::vector<AppliedRow> rows;
+  auto st = db.Run("read schema_migrations", [&](soci::session& s) -> Status {
+    AppliedRow row{};
+    soci::statement q = (s.prepare << "SELECT version, name, applied_at FROM schema_migrations "
+                                      "ORDER BY version",
+                         soci::into(row.version), soci::into(row.name), soci::into(row.applied_at));
+    q.execute();
+    while (q.fetch()) rows.push_back(row);
+    return {};
+  });
+  EXPECT_TRUE(st) << st.error().ToString();
+  return rows;
+}
+
+class MigrationsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string server;
+    if (GetParam() != "sqlite") {
+      server = testing::ServerUrlFromEnvironment(GetParam());
+      if (server.empty()) GTEST_SKIP() << "no " << GetParam() << " server configured";
+    }
+    auto scratch = testing::ScratchDatabase::Create(GetParam(), server);
+    ASSERT_TRUE(scratch) << scratch.error().ToString();
+    scratch_ = std::move(*scratch);
+  }
+
+  Result<std::unique_ptr<Database>> Open() {
+    DatabaseOptions options;
+    options.url = scratch_->url();
+    options.pool_size = 2;
+    return Database::Open(options, clock_);
+  }
+
+  SimulatedClock clock_;
+  std::unique_ptr<testing::ScratchDatabase> scratch_;
+};
+
+TEST_P(MigrationsTest, FreshDatabaseGetsEveryMigration) {
+  auto db = Open();
+  ASSERT_TRUE(db) << db.error().ToString();
+  EXPECT_EQ((*db)->schema_version(), AllMigrations().back().version);
+  auto rows = Applied(**db);
+  ASSERT_EQ(rows.size(), AllMigrations().size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].version, AllMigrations()[i].version);
+    EXPECT_EQ(rows[i].name, AllMigrations()[i].name);
+    EXPECT_EQ(rows[i].applied_at, 1'700'000'000);
+  }
+}
+
+TEST_P(MigrationsTest, ReopeningChangesNothing) {
+  {
+    auto db = Open();
+    ASSERT_TRUE(db) << db.error().ToString();
+  }
+  clock_.Advance(std::chrono::hours(1));
+  auto db = Open();
+  ASSERT_TRUE(db) << db.error().ToString();
+  auto rows = Applied(**db);
+  ASSERT_EQ(rows.size(), AllMigrations().size());
+  EXPECT_EQ(rows[0].applied_at, 1'700'000'000);  // not re-applied an hour later
+}
+
+TEST_P(MigrationsTest, ManyThreadsOpeningAtOnce) {
+  constexpr int kOpeners = 6;
+  std::latch start(kOpeners);
+  std::vector<Status> results(kOpeners);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      auto db = Open();
+      results[i] = db ? Status{} : Status(std::unexpected(db.error()));
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const Status& st : results) EXPECT_TRUE(st) << st.error().ToString();
+  auto db = Open();
+  ASSERT_TRUE(db);
+  EXPECT_EQ(Applied(**db).size(), AllMigrations().size());
+}
+
+TEST_P(MigrationsTest, ManyProcessesOpeningAtOnce) {
+  constexpr int kOpeners = 4;
+  int gate[2];
+  ASSERT_EQ(::pipe(gate), 0);
+  std::vector<pid_t> children;
+  for (int i = 0; i < kOpeners; ++i) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(gate[1]);
+      char c;
+      (void)::read(gate[0], &c, 1);  // returns when the parent closes its end
+      auto db = Open();
+      ::_exit(db ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  ::close(gate[0]);
+  ::close(gate[1]);  // all children start now
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a child failed to open";
+  }
+  auto db = Open();
+  ASSERT_TRUE(db) << db.error().ToString();
+  EXPECT_EQ(Applied(**db).size(), AllMigrations().size());
+}
+
+TEST_P(MigrationsTest, RefusesANewerSchema) {
+  {
+    auto db = Open();
+    ASSERT_TRUE(db);
+    auto st = (*db)->Run("fake a newer version", [](soci::session& s) -> Status {
+      s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)";
+      return {};
+    });
+    ASSERT_TRUE(st) << st.error().ToString();
+  }
+  auto db = Open();
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kInternal);
+  EXPECT_NE(db.error().message.find("999"), std::string::npos);
+}
+
+TEST_P(MigrationsTest, VersionsAreConsecutive) {
+  int expected = 1;
+  for (const Migration& m : AllMigrations()) EXPECT_EQ(m.version, expected++);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MigrationsTest,
+                         ::testing::ValuesIn(testing::TestBackendNames()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace maskfleet::storage

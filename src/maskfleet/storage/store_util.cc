@@ -1,0 +1,53 @@
+#include "maskfleet/storage/store_util.h"
+
+namespace maskfleet::storage {
+
+soci::statement Prepare(soci::session& s, std::string_view sql, const Bind& bind) {
+  soci::statement st(s);
+  bind(st);
+  st.alloc();
+  st.prepare(std::string(sql));
+  st.define_and_bind();
+  return st;
+}
+
+long long InsertReturningId(soci::session& s, Backend backend, std::string_view table,
+                            std::string_view sql, const Bind& bind) {
+  long long id = 0;
+  if (backend == Backend::kPostgresql) {
+    soci::statement st = Prepare(s, std::string(sql) + " RETURNING id", [&](soci::statement& q) {
+      bind(q);
+      q.exchange(soci::into(id));
+    });
+    st.execute(true);
+    return id;
+  }
+  soci::statement st = Prepare(s, sql, bind);
+  st.execute(true);
+  if (!s.get_last_insert_id(std::string(table), id)) {
+    throw soci::soci_error("no last insert id for table " + std::string(table));
+  }
+  return id;
+}
+
+std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql,
+                                         const long long* id) {
+  std::vector<std::string> keys;
+  std::string original, annotated, thumbnail;
+  long long bound = id ? *id : 0;
+  soci::statement st = Prepare(s, sql, [&](soci::statement& q) {
+    q.exchange(soci::into(original));
+    q.exchange(soci::into(annotated));
+    q.exchange(soci::into(thumbnail));
+    if (id) q.exchange(soci::use(bound));
+  });
+  st.execute();
+  while (st.fetch()) {
+    keys.push_back(original);
+    keys.push_back(annotated);
+    keys.push_back(thumbnail);
+  }
+  return keys;
+}
+
+}  // namespace maskfleet::storage

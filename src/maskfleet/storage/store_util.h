@@ -1,0 +1,35 @@
+// Statement helpers shared by the stores (private to storage/). They throw what SOCI
+// throws; Database::Run converts it.
+#ifndef MASKFLEET_STORAGE_STORE_UTIL_H_
+#define MASKFLEET_STORAGE_STORE_UTIL_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "maskfleet/storage/database_url.h"
+#include "maskfleet/storage/soci_headers.h"
+
+namespace maskfleet::storage {
+
+// Adds the statement's into() and use() elements, in the order of the SQL.
+using Bind = std::function<void(soci::statement&)>;
+
+// Prepares `sql` with the elements `bind` adds; the caller executes it.
+soci::statement Prepare(soci::session& s, std::string_view sql, const Bind& bind);
+
+// Executes `sql` (an INSERT without RETURNING into `table`, whose key is an auto-numbered
+// column id) and returns the new row's id: RETURNING on PostgreSQL, the connection's last
+// insert id on SQLite and MySQL.
+long long InsertReturningId(soci::session& s, Backend backend, std::string_view table,
+                            std::string_view sql, const Bind& bind);
+
+// Runs `sql`, which selects (original_key, annotated_key, thumbnail_key) rows with at
+// most one bound id, and returns the keys, three per row.
+std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql,
+                                         const long long* id);
+
+}  // namespace maskfleet::storage
+
+#endif  // MASKFLEET_STORAGE_STORE_UTIL_H_

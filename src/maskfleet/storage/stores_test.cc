@@ -1,0 +1,657 @@
+// The typed stores, against every configured back end (SQLite always; PostgreSQL and
+// MariaDB when scripts/test-services.sh's variables are set).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <latch>
+#include <thread>
+#include <vector>
+
+#include "maskfleet/storage/database.h"
+#include "maskfleet/storage/image_store.h"
+#include "maskfleet/storage/reset_token_store.h"
+#include "maskfleet/storage/session_store.h"
+#include "maskfleet/storage/soci_headers.h"
+#include "maskfleet/storage/testing/test_database.h"
+#include "maskfleet/storage/user_store.h"
+
+namespace maskfleet::storage {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// Strings that break naive SQL, quoting or encodings; each must come back byte for byte.
+const std::vector<std::string>& HostileStrings() {
+  static const std::vector<std::string> strings = {
+      "Robert'); DROP TABLE users;--",
+      "' OR '1'='1",
+      "\\' OR 1=1 -- ",
+      "a\"b`c",
+      "back\\slash\\",
+      "%_wildcards%",
+      ":name ? $1 @p",
+      "名前 😀 Zoë",
+      "line\nbreak\ttab",
+  };
+  return strings;
+}
+
+class StoresTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string server;
+    if (GetParam() != "sqlite") {
+      server = testing::ServerUrlFromEnvironment(GetParam());
+      if (server.empty()) GTEST_SKIP() << "no " << GetParam() << " server configured";
+    }
+    auto scratch = testing::ScratchDatabase::Create(GetParam(), server);
+    ASSERT_TRUE(scratch) << scratch.error().ToString();
+    scratch_ = std::move(*scratch);
+    auto db = Open(scratch_->url());
+    ASSERT_TRUE(db) << db.error().ToString();
+    db_ = std::move(*db);
+    users_ = std::make_unique<UserStore>(*db_, clock_);
+    sessions_ = std::make_unique<SessionStore>(*db_, clock_);
+    tokens_ = std::make_unique<ResetTokenStore>(*db_, clock_);
+    images_ = std::make_unique<ImageStore>(*db_, clock_);
+  }
+
+  void TearDown() override {
+    users_.reset();
+    sessions_.reset();
+    tokens_.reset();
+    images_.reset();
+    db_.reset();
+    scratch_.reset();
+  }
+
+  Result<std::unique_ptr<Database>> Open(const std::string& url, std::size_t pool_size = 4) {
+    DatabaseOptions options;
+    options.url = url;
+    options.pool_size = pool_size;
+    return Database::Open(options, clock_);
+  }
+
+  User MakeUser(const std::string& name, bool admin = false) {
+    auto user = users_->Create(NewUser{name, std::nullopt, "hash-of-" + name, admin});
+    EXPECT_TRUE(user) << user.error().ToString();
+    return user.value_or(User{});
+  }
+
+  // An image of `owner` whose faces' masked flags are `masks`.
+  std::int64_t MakeImage(std::int64_t owner, const std::vector<bool>& masks,
+                         const std::string& name = "photo.jpg") {
+    NewImage image;
+    image.owner_id = owner;
+    image.source_name = name;
+    image.format = "jpeg";
+    image.width = 640;
+    image.height = 480;
+    static std::atomic<int> counter{0};
+    std::string base = "images/" + std::to_string(owner) + "/" + std::to_string(counter++);
+    image.original_key = base + "/original.jpg";
+    image.annotated_key = base + "/annotated.jpg";
+    image.thumbnail_key = base + "/thumbnail.jpg";
+    int i = 0;
+    for (bool masked : masks) {
+      image.faces.push_back(Face{10 * i, 20 * i, 30, 40, masked, 0.5 + 0.01 * i});
+      ++i;
+    }
+    auto id = images_->Insert(image);
+    EXPECT_TRUE(id) << id.error().ToString();
+    return id.value_or(0);
+  }
+
+  static std::vector<std::int64_t> Ids(const ImagePage& page) {
+    std::vector<std::int64_t> ids;
+    for (const auto& item : page.items) ids.push_back(item.image.id);
+    return ids;
+  }
+
+  SimulatedClock clock_;
+  std::unique_ptr<testing::ScratchDatabase> scratch_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<UserStore> users_;
+  std::unique_ptr<SessionStore> sessions_;
+  std::unique_ptr<ResetTokenStore> tokens_;
+  std::unique_ptr<ImageStore> images_;
+};
+
+// ---- users ----------------------------------------------------------------------------
+
+TEST_P(StoresTest, CreateAndFindUser) {
+  auto created = users_->Create(NewUser{"alice", "alice@example.org", "h1", true});
+  ASSERT_TRUE(created) << created.error().ToString();
+  EXPECT_GT(created->id, 0);
+  EXPECT_EQ(created->created_at, clock_.Now());
+
+  auto by_name = users_->FindByName("alice");
+  ASSERT_TRUE(by_name) << by_name.error().ToString();
+  EXPECT_EQ(by_name->id, created->id);
+  EXPECT_EQ(by_name->email, "alice@example.org");
+  EXPECT_EQ(by_name->password_hash, "h1");
+  EXPECT_TRUE(by_name->is_admin);
+  EXPECT_EQ(by_name->created_at, clock_.Now());
+
+  auto by_id = users_->FindById(created->id);
+  ASSERT_TRUE(by_id);
+  EXPECT_EQ(by_id->username, "alice");
+
+  User bob = MakeUser("bob");
+  auto bob_found = users_->FindById(bob.id);
+  ASSERT_TRUE(bob_found);
+  EXPECT_FALSE(bob_found->email.has_value());
+  EXPECT_FALSE(bob_found->is_admin);
+}
+
+TEST_P(StoresTest, DuplicateUsernameIsAlreadyExists) {
+  MakeUser("alice");
+  auto again = users_->Create(NewUser{"alice", std::nullopt, "other", false});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+}
+
+TEST_P(StoresTest, UsernamesCompareByteForByte) {
+  MakeUser("alice");
+  auto upper = users_->Create(NewUser{"Alice", std::nullopt, "h", false});
+  EXPECT_TRUE(upper) << upper.error().ToString();
+  auto spaced = users_->Create(NewUser{"alice ", std::nullopt, "h", false});
+  EXPECT_TRUE(spaced) << spaced.error().ToString();
+  EXPECT_EQ(users_->FindByName("Alice")->id, upper->id);
+}
+
+TEST_P(StoresTest, ConcurrentCreatesOfOneNameLetExactlyOneWin) {
+  constexpr int kThreads = 4;
+  std::latch start(kThreads);
+  std::atomic<int> created{0}, duplicates{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      auto user = users_->Create(NewUser{"racer", std::nullopt, "h", false});
+      if (user) ++created;
+      else if (user.error().code == ErrorCode::kAlreadyExists) ++duplicates;
+      else ++other;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(duplicates, kThreads - 1);
+  EXPECT_EQ(other, 0);
+}
+
+TEST_P(StoresTest, InvalidUserFieldsAreInvalidArgument) {
+  EXPECT_EQ(users_->Create(NewUser{"", std::nullopt, "h", false}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(users_->Create(NewUser{std::string(101, 'a'), std::nullopt, "h", false}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(users_->Create(NewUser{std::string(100, 'a'), std::nullopt, "h", false}));
+  EXPECT_EQ(users_->Create(NewUser{"x", std::nullopt, "", false}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(users_->Create(NewUser{"y", std::string(255, 'e'), "h", false}).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoresTest, MissingUserIsNotFound) {
+  EXPECT_EQ(users_->FindByName("nobody").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(users_->FindById(12345).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(users_->Delete(12345).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(users_->SetPasswordHash(12345, "h").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoresTest, ListUsersByName) {
+  MakeUser("carol");
+  MakeUser("alice");
+  MakeUser("bob");
+  auto list = users_->List();
+  ASSERT_TRUE(list) << list.error().ToString();
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].username, "alice");
+  EXPECT_EQ((*list)[1].username, "bob");
+  EXPECT_EQ((*list)[2].username, "carol");
+}
+
+TEST_P(StoresTest, SetPasswordHash) {
+  User alice = MakeUser("alice");
+  ASSERT_TRUE(users_->SetPasswordHash(alice.id, "new-hash"));
+  EXPECT_EQ(users_->FindById(alice.id)->password_hash, "new-hash");
+  // Setting the same hash again still finds the user (MySQL counts changed rows otherwise).
+  EXPECT_TRUE(users_->SetPasswordHash(alice.id, "new-hash"));
+  EXPECT_EQ(users_->SetPasswordHash(alice.id, "").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoresTest, CountAdmins) {
+  EXPECT_EQ(users_->CountAdmins().value(), 0);
+  MakeUser("root", true);
+  MakeUser("alice");
+  MakeUser("admin2", true);
+  EXPECT_EQ(users_->CountAdmins().value(), 2);
+}
+
+TEST_P(StoresTest, DeleteUserCascadesAndReturnsObjectKeys) {
+  User alice = MakeUser("alice");
+  User bob = MakeUser("bob");
+  std::int64_t a1 = MakeImage(alice.id, {true, false});
+  MakeImage(alice.id, {});
+  std::int64_t b1 = MakeImage(bob.id, {true});
+  ASSERT_TRUE(sessions_->Create("sess-a", alice.id, "csrf", hours(1)));
+  ASSERT_TRUE(tokens_->Create("tok-a", alice.id, clock_.Now() + hours(1)));
+
+  auto keys = users_->Delete(alice.id);
+  ASSERT_TRUE(keys) << keys.error().ToString();
+  EXPECT_EQ(keys->size(), 6u);
+  for (const auto& key : *keys) EXPECT_TRUE(key.starts_with("images/" + std::to_string(alice.id) + "/"));
+
+  EXPECT_EQ(users_->FindById(alice.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(sessions_->FindValid("sess-a", clock_.Now()).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(tokens_->Consume("tok-a", clock_.Now()).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(images_->Get(alice.id, a1).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(images_->Count().value(), 1);
+  EXPECT_TRUE(images_->Get(bob.id, b1));
+  // The faces went with the images.
+  long long faces = -1;
+  ASSERT_TRUE(db_->Run("count faces", [&](soci::session& s) -> Status {
+    s << "SELECT COUNT(*) FROM faces", soci::into(faces);
+    return {};
+  }));
+  EXPECT_EQ(faces, 1);
+}
+
+TEST_P(StoresTest, HostileStringsAreStoredVerbatim) {
+  int i = 0;
+  for (const std::string& text : HostileStrings()) {
+    auto user = users_->Create(NewUser{text, text, text, false});
+    ASSERT_TRUE(user) << text << ": " << user.error().ToString();
+    auto found = users_->FindByName(text);
+    ASSERT_TRUE(found) << text;
+    EXPECT_EQ(found->username, text);
+    EXPECT_EQ(found->email, text);
+    EXPECT_EQ(found->password_hash, text);
+
+    std::string token = "tok" + std::to_string(i++) + text;
+    ASSERT_TRUE(sessions_->Create(token, user->id, text, hours(1)));
+    auto session = sessions_->FindValid(token, clock_.Now());
+    ASSERT_TRUE(session) << text;
+    EXPECT_EQ(session->session.csrf_token, text);
+    EXPECT_EQ(session->user.username, text);
+
+    std::int64_t image = MakeImage(user->id, {true}, text);
+    auto detail = images_->Get(user->id, image);
+    ASSERT_TRUE(detail);
+    EXPECT_EQ(detail->image.source_name, text);
+  }
+  EXPECT_EQ(users_->List()->size(), HostileStrings().size());
+  // No pattern matching crept in: a wildcard finds only itself.
+  EXPECT_EQ(users_->FindByName("%").error().code, ErrorCode::kNotFound);
+}
+
+// ---- sessions ---------------------------------------------------------------------------
+
+TEST_P(StoresTest, SessionLifecycle) {
+  User alice = MakeUser("alice");
+  auto created = sessions_->Create("hash1", alice.id, "csrf1", hours(2));
+  ASSERT_TRUE(created) << created.error().ToString();
+  EXPECT_EQ(created->expires_at, clock_.Now() + hours(2));
+
+  auto found = sessions_->FindValid("hash1", clock_.Now());
+  ASSERT_TRUE(found) << found.error().ToString();
+  EXPECT_EQ(found->session.user_id, alice.id);
+  EXPECT_EQ(found->session.csrf_token, "csrf1");
+  EXPECT_EQ(found->user.username, "alice");
+  EXPECT_EQ(found->session.created_at, clock_.Now());
+  EXPECT_EQ(found->session.last_seen, clock_.Now());
+
+  clock_.Advance(minutes(30));
+  ASSERT_TRUE(sessions_->Touch("hash1", clock_.Now(), clock_.Now() + hours(2)));
+  found = sessions_->FindValid("hash1", clock_.Now());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->session.last_seen, clock_.Now());
+  EXPECT_EQ(found->session.expires_at, clock_.Now() + hours(2));
+
+  // Touch without a new expiry keeps it.
+  clock_.Advance(minutes(1));
+  ASSERT_TRUE(sessions_->Touch("hash1", clock_.Now()));
+  EXPECT_EQ(sessions_->FindValid("hash1", clock_.Now())->session.expires_at,
+            clock_.Now() - minutes(1) + hours(2));
+
+  ASSERT_TRUE(sessions_->Delete("hash1"));
+  EXPECT_EQ(sessions_->FindValid("hash1", clock_.Now()).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(sessions_->Delete("hash1"));  // idempotent
+  EXPECT_EQ(sessions_->Touch("hash1", clock_.Now()).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoresTest, ExpiredSessionIsNotFound) {
+  User alice = MakeUser("alice");
+  ASSERT_TRUE(sessions_->Create("hash1", alice.id, "csrf", hours(1)));
+  EXPECT_TRUE(sessions_->FindValid("hash1", clock_.Now() + hours(1) - seconds(1)));
+  EXPECT_EQ(sessions_->FindValid("hash1", clock_.Now() + hours(1)).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(sessions_->FindValid("unknown", clock_.Now()).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoresTest, SessionForMissingUserIsNotFound) {
+  EXPECT_EQ(sessions_->Create("h", 999, "c", hours(1)).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(sessions_->Create("", 1, "c", hours(1)).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(sessions_->Create("h", 1, "c", seconds(0)).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoresTest, DeleteSessionsOfUserAndExpired) {
+  User alice = MakeUser("alice");
+  User bob = MakeUser("bob");
+  ASSERT_TRUE(sessions_->Create("a1", alice.id, "c", hours(1)));
+  ASSERT_TRUE(sessions_->Create("a2", alice.id, "c", hours(3)));
+  ASSERT_TRUE(sessions_->Create("b1", bob.id, "c", hours(1)));
+  ASSERT_TRUE(sessions_->Create("b2", bob.id, "c", hours(3)));
+
+  EXPECT_EQ(sessions_->DeleteExpired(clock_.Now() + hours(2)).value(), 2);
+  EXPECT_EQ(sessions_->DeleteAllOfUser(alice.id).value(), 1);
+  EXPECT_EQ(sessions_->FindValid("a2", clock_.Now()).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(sessions_->FindValid("b2", clock_.Now()));
+}
+
+// ---- reset tokens --------------------------------------------------------------------------
+
+TEST_P(StoresTest, ResetTokenIsSingleUse) {
+  User alice = MakeUser("alice");
+  ASSERT_TRUE(tokens_->Create("tok", alice.id, clock_.Now() + hours(1)));
+  auto first = tokens_->Consume("tok", clock_.Now());
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_EQ(*first, alice.id);
+  auto second = tokens_->Consume("tok", clock_.Now());
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(second.error().message.find("already used"), std::string::npos);
+}
+
+TEST_P(StoresTest, ExpiredOrUnknownResetTokenIsNotFound) {
+  User alice = MakeUser("alice");
+  ASSERT_TRUE(tokens_->Create("tok", alice.id, clock_.Now() + minutes(30)));
+  clock_.Advance(minutes(30));
+  auto expired = tokens_->Consume("tok", clock_.Now());
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
+  EXPECT_EQ(tokens_->Consume("nope", clock_.Now()).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(tokens_->DeleteExpired(clock_.Now()).value(), 1);
+  EXPECT_EQ(tokens_->Create("t2", 999, clock_.Now() + hours(1)).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoresTest, ConcurrentConsumesLetExactlyOneWin) {
+  User alice = MakeUser("alice");
+  ASSERT_TRUE(tokens_->Create("tok", alice.id, clock_.Now() + hours(1)));
+  constexpr int kThreads = 4;
+  std::latch start(kThreads);
+  std::atomic<int> won{0}, lost{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      auto r = tokens_->Consume("tok", clock_.Now());
+      if (r) ++won;
+      else if (r.error().code == ErrorCode::kNotFound) ++lost;
+      else ++other;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won, 1);
+  EXPECT_EQ(lost, kThreads - 1);
+  EXPECT_EQ(other, 0);
+}
+
+// ---- images ---------------------------------------------------------------------------------
+
+TEST_P(StoresTest, InsertAndGetImageWithFaces) {
+  User alice = MakeUser("alice");
+  NewImage image;
+  image.owner_id = alice.id;
+  image.source = ImageSource::kUrl;
+  image.source_name = "https://example.org/a.png?x=1";
+  image.format = "png";
+  image.width = 1024;
+  image.height = 768;
+  image.original_key = "o";
+  image.annotated_key = "a";
+  image.thumbnail_key = "t";
+  image.faces = {Face{1, 2, 3, 4, true, 0.875}, Face{5, 6, 7, 8, false, 0.5}};
+  auto id = images_->Insert(image);
+  ASSERT_TRUE(id) << id.error().ToString();
+
+  auto detail = images_->Get(alice.id, *id);
+  ASSERT_TRUE(detail) << detail.error().ToString();
+  EXPECT_EQ(detail->image.id, *id);
+  EXPECT_EQ(detail->image.owner_id, alice.id);
+  EXPECT_EQ(detail->image.created_at, clock_.Now());
+  EXPECT_EQ(detail->image.source, ImageSource::kUrl);
+  EXPECT_EQ(detail->image.source_name, image.source_name);
+  EXPECT_EQ(detail->image.format, "png");
+  EXPECT_EQ(detail->image.width, 1024);
+  EXPECT_EQ(detail->image.height, 768);
+  EXPECT_EQ(detail->image.original_key, "o");
+  EXPECT_EQ(detail->image.annotated_key, "a");
+  EXPECT_EQ(detail->image.thumbnail_key, "t");
+  EXPECT_EQ(detail->faces, image.faces);
+}
+
+TEST_P(StoresTest, AnotherOwnersImageIsNotFound) {
+  User alice = MakeUser("alice");
+  User mallory = MakeUser("mallory");
+  std::int64_t id = MakeImage(alice.id, {true});
+  auto stolen = images_->Get(mallory.id, id);
+  ASSERT_FALSE(stolen);
+  EXPECT_EQ(stolen.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(images_->Get(alice.id, id + 1000).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(images_->Delete(mallory.id, id).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(images_->Get(alice.id, id));
+  auto list = images_->List(mallory.id, ImageCategory::kAllMasked, 1, 10);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->total, 0);
+}
+
+TEST_P(StoresTest, ImageForMissingOwnerOrBadFieldsIsRefused) {
+  EXPECT_EQ(images_->Insert(NewImage{999, ImageSource::kUpload, "a.jpg", "jpeg", 1, 1, "o", "a", "t", {}})
+                .error()
+                .code,
+            ErrorCode::kNotFound);
+  User alice = MakeUser("alice");
+  NewImage image{alice.id, ImageSource::kUpload, "a.jpg", "jpeg", 1, 1, "o", "a", "t", {}};
+  image.source_name = std::string(kMaxSourceNameLength + 1, 'u');
+  EXPECT_EQ(images_->Insert(image).error().code, ErrorCode::kInvalidArgument);
+  image.source_name = std::string(kMaxSourceNameLength, 'u');
+  EXPECT_TRUE(images_->Insert(image));
+  image.original_key = "";
+  EXPECT_EQ(images_->Insert(image).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoresTest, FourCategoriesFromFaceRows) {
+  User alice = MakeUser("alice");
+  User bob = MakeUser("bob");
+  std::int64_t none = MakeImage(alice.id, {});
+  std::int64_t all2 = MakeImage(alice.id, {true, true});
+  std::int64_t all1 = MakeImage(alice.id, {true});
+  std::int64_t unmasked3 = MakeImage(alice.id, {false, false, false});
+  std::int64_t some = MakeImage(alice.id, {true, false});
+  std::int64_t some3 = MakeImage(alice.id, {false, true, false});
+  MakeImage(bob.id, {true});  // someone else's, in no list of alice's
+
+  auto list = [&](ImageCategory c) {
+    auto page = images_->List(alice.id, c, 1, 50);
+    EXPECT_TRUE(page) << page.error().ToString();
+    return page.value_or(ImagePage{});
+  };
+  ImagePage no_faces = list(ImageCategory::kNoFaces);
+  ImagePage all_masked = list(ImageCategory::kAllMasked);
+  ImagePage none_masked = list(ImageCategory::kNoneMasked);
+  ImagePage some_masked = list(ImageCategory::kSomeMasked);
+
+  EXPECT_EQ(Ids(no_faces), (std::vector<std::int64_t>{none}));
+  EXPECT_EQ(Ids(all_masked), (std::vector<std::int64_t>{all1, all2}));  // newest first
+  EXPECT_EQ(Ids(none_masked), (std::vector<std::int64_t>{unmasked3}));
+  EXPECT_EQ(Ids(some_masked), (std::vector<std::int64_t>{some3, some}));
+  EXPECT_EQ(no_faces.total, 1);
+  EXPECT_EQ(all_masked.total, 2);
+  EXPECT_EQ(none_masked.total, 1);
+  EXPECT_EQ(some_masked.total, 2);
+
+  EXPECT_EQ(no_faces.items[0].face_count, 0);
+  EXPECT_EQ(no_faces.items[0].masked_count, 0);
+  EXPECT_EQ(all_masked.items[1].face_count, 2);
+  EXPECT_EQ(all_masked.items[1].masked_count, 2);
+  EXPECT_EQ(none_masked.items[0].face_count, 3);
+  EXPECT_EQ(none_masked.items[0].masked_count, 0);
+  EXPECT_EQ(some_masked.items[0].face_count, 3);
+  EXPECT_EQ(some_masked.items[0].masked_count, 1);
+  EXPECT_EQ(some_masked.items[0].image.original_key.empty(), false);
+}
+
+TEST_P(StoresTest, PagingNewestFirstWithTotal) {
+  User alice = MakeUser("alice");
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 25; ++i) {
+    ids.push_back(MakeImage(alice.id, {}));
+    if (i % 2 == 0) clock_.Advance(seconds(1));  // some share a second: id breaks the tie
+  }
+  std::reverse(ids.begin(), ids.end());
+
+  std::vector<std::int64_t> seen;
+  for (int page = 1; page <= 3; ++page) {
+    auto p = images_->List(alice.id, ImageCategory::kNoFaces, page, 10);
+    ASSERT_TRUE(p) << p.error().ToString();
+    EXPECT_EQ(p->total, 25);
+    EXPECT_EQ(p->items.size(), page < 3 ? 10u : 5u);
+    for (auto id : Ids(*p)) seen.push_back(id);
+  }
+  EXPECT_EQ(seen, ids);
+  auto past_end = images_->List(alice.id, ImageCategory::kNoFaces, 4, 10);
+  ASSERT_TRUE(past_end);
+  EXPECT_TRUE(past_end->items.empty());
+  EXPECT_EQ(past_end->total, 25);
+
+  EXPECT_EQ(images_->List(alice.id, ImageCategory::kNoFaces, 0, 10).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(images_->List(alice.id, ImageCategory::kNoFaces, 1, 0).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(images_->List(alice.id, ImageCategory::kNoFaces, 1, kMaxPageSize + 1).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
+// A failure in the faces insert (here: the table is gone) must roll the image row back.
+TEST_P(StoresTest, FailedFacesInsertLeavesNoHalfImage) {
+  User alice = MakeUser("alice");
+  auto rename = [&](const std::string& from, const std::string& to) {
+    return db_->Run("rename faces", [&](soci::session& s) -> Status {
+      s << "ALTER TABLE " + from + " RENAME TO " + to;
+      return {};
+    });
+  };
+  ASSERT_TRUE(rename("faces", "faces_away"));
+  NewImage image{alice.id, ImageSource::kUpload, "a.jpg", "jpeg", 1, 1, "o", "a", "t",
+                 {Face{1, 1, 1, 1, true, 0.9}}};
+  auto id = images_->Insert(image);
+  ASSERT_TRUE(rename("faces_away", "faces"));
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(images_->Count().value(), 0);
+  // And the store still works afterwards.
+  EXPECT_TRUE(images_->Insert(image));
+  EXPECT_EQ(images_->Count().value(), 1);
+}
+
+TEST_P(StoresTest, DeleteImageAndDeleteAll) {
+  User alice = MakeUser("alice");
+  User bob = MakeUser("bob");
+  std::int64_t a1 = MakeImage(alice.id, {true});
+  MakeImage(alice.id, {false});
+  MakeImage(bob.id, {});
+  EXPECT_EQ(images_->Count().value(), 3);
+
+  auto keys = images_->Delete(alice.id, a1);
+  ASSERT_TRUE(keys) << keys.error().ToString();
+  EXPECT_EQ(keys->size(), 3u);
+  EXPECT_EQ(images_->Get(alice.id, a1).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(images_->Count().value(), 2);
+
+  auto all = images_->DeleteAll();
+  ASSERT_TRUE(all) << all.error().ToString();
+  EXPECT_EQ(all->size(), 6u);
+  EXPECT_EQ(images_->Count().value(), 0);
+  EXPECT_TRUE(users_->FindById(alice.id));  // users stay
+  auto again = images_->DeleteAll();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
+}
+
+// ---- the database itself ----------------------------------------------------------------
+
+TEST_P(StoresTest, ExhaustedPoolIsUnavailable) {
+  DatabaseOptions options;
+  options.url = scratch_->url();
+  options.pool_size = 1;
+  options.acquire_timeout = std::chrono::milliseconds(50);
+  auto db = Database::Open(options, clock_);
+  ASSERT_TRUE(db) << db.error().ToString();
+  Status inner;
+  auto outer = (*db)->Run("outer", [&](soci::session&) -> Status {
+    inner = (*db)->Run("inner", [](soci::session&) -> Status { return {}; });
+    return {};
+  });
+  EXPECT_TRUE(outer);
+  ASSERT_FALSE(inner);
+  EXPECT_EQ(inner.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_P(StoresTest, ErrorsNeitherThrowNorLeakBoundValues) {
+  auto st = db_->Run("bad statement", [](soci::session& s) -> Status {
+    std::string secret = "hunter2-secret";
+    s << "SELECT no_such_column FROM users WHERE username = :u", soci::use(secret);
+    return {};
+  });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kInternal);
+  EXPECT_TRUE(st.error().message.starts_with("bad statement: ")) << st.error().message;
+  EXPECT_EQ(st.error().message.find("hunter2"), std::string::npos) << st.error().message;
+}
+
+TEST_P(StoresTest, TransactionRollsBackOnReturnedError) {
+  User alice = MakeUser("alice");
+  auto st = db_->RunInTransaction("half", [&](soci::session& s) -> Status {
+    long long id = alice.id;
+    s << "UPDATE users SET password_hash = 'changed' WHERE id = :id", soci::use(id);
+    return MakeError(ErrorCode::kFailedPrecondition, "changed my mind");
+  });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(users_->FindById(alice.id)->password_hash, "hash-of-alice");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoresTest, ::testing::ValuesIn(testing::TestBackendNames()),
+                         [](const auto& param_info) { return param_info.param; });
+
+// SQLite only: a write blocked by another process's lock for longer than the busy
+// timeout is kUnavailable (retry later), not kInternal.
+TEST(SqliteStoresTest, LockedDatabaseIsUnavailable) {
+  auto scratch = testing::ScratchDatabase::Create("sqlite", "");
+  ASSERT_TRUE(scratch);
+  SimulatedClock clock;
+  DatabaseOptions options;
+  options.url = (*scratch)->url();
+  options.pool_size = 1;
+  options.busy_timeout = std::chrono::milliseconds(100);
+  auto holder = Database::Open(options, clock);
+  auto waiter = Database::Open(options, clock);
+  ASSERT_TRUE(holder && waiter);
+  UserStore waiting_users(**waiter, clock);
+  Result<User> blocked = MakeError(ErrorCode::kInternal, "not run");
+  auto st = (*holder)->RunInTransaction("hold the write lock", [&](soci::session&) -> Status {
+    blocked = waiting_users.Create(NewUser{"alice", std::nullopt, "h", false});
+    return {};
+  });
+  ASSERT_TRUE(st) << st.error().ToString();
+  ASSERT_FALSE(blocked);
+  EXPECT_EQ(blocked.error().code, ErrorCode::kUnavailable) << blocked.error().ToString();
+}
+
+}  // namespace
+}  // namespace maskfleet::storage

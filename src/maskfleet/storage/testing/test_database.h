@@ -1,0 +1,51 @@
+// Scratch databases for tests, on every back end the environment offers.
+//
+// SQLite always runs (a file in a fresh temporary folder). PostgreSQL and MariaDB/MySQL
+// run when MASKFLEET_TEST_POSTGRES_URL / MASKFLEET_TEST_MYSQL_URL name a server on which
+// the URL's user may create databases (scripts/test-services.sh starts such servers and
+// prints the variables); each test then gets a database of its own, named
+// maskfleet_t_<random>, dropped afterwards, so that tests can run in parallel.
+#ifndef MASKFLEET_STORAGE_TESTING_TEST_DATABASE_H_
+#define MASKFLEET_STORAGE_TESTING_TEST_DATABASE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "maskfleet/common/error.h"
+#include "maskfleet/storage/database_url.h"
+
+namespace maskfleet::storage::testing {
+
+// The back ends to parameterise tests over: "sqlite", "postgresql", "mysql".
+std::vector<std::string> TestBackendNames();
+
+// The server URL for a back end from the environment; empty when it is not set (the
+// test should GTEST_SKIP) and always empty for "sqlite".
+std::string ServerUrlFromEnvironment(const std::string& backend_name);
+
+class ScratchDatabase {
+ public:
+  // A new empty database on `backend_name`, created from `server_url` (ignored for
+  // sqlite). Errors: whatever creating it fails with.
+  static Result<std::unique_ptr<ScratchDatabase>> Create(const std::string& backend_name,
+                                                         const std::string& server_url);
+  // Drops the database (or deletes the folder). Open Database objects on it must be
+  // destroyed first.
+  ~ScratchDatabase();
+
+  // The URL that opens it.
+  const std::string& url() const { return url_; }
+
+ private:
+  ScratchDatabase() = default;
+  std::string url_;
+  std::string admin_url_;  // server: the URL to drop it through
+  std::string name_;       // server: the database's name
+  Backend backend_ = Backend::kSqlite;
+  std::string folder_;     // sqlite: the temporary folder
+};
+
+}  // namespace maskfleet::storage::testing
+
+#endif  // MASKFLEET_STORAGE_TESTING_TEST_DATABASE_H_
