@@ -50,9 +50,9 @@ build() {
   cmake --build "$build_dir" -- -j"$(nproc)"
 }
 
-# Python packages for the black-box tests, in a virtual environment of the build.
+# Python packages for the black-box tests, in a virtual environment in the build folder.
 install_python_test_packages() {
-  local venv=$root/build/venv req=$root/tests/requirements.txt stamp
+  local venv=$build_dir/venv req=$root/tests/requirements.txt stamp
   [ -f "$req" ] || return 0
   stamp=$venv/.requirements.sha256
   if [ -f "$stamp" ] && sha256sum --check --status "$stamp" 2>/dev/null; then

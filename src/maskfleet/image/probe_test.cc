@@ -98,3 +98,19 @@ TEST(ProbeTest, JpegWithGarbageSegmentLengthIsCorruptNotACrash) {
 
 }  // namespace
 }  // namespace maskfleet::image
+
+namespace maskfleet::image {
+namespace {
+
+TEST(ProbeTest, PngChunkWithWrongCrcIsCorrupt) {
+  test::Bytes png = test::Encode(".png", test::Pattern(64, 48));
+  png[png.size() - 20] ^= 0xFF;  // inside the last IDAT chunk's data or CRC
+  Result<ImageInfo> info = ProbeImage(png);
+  ASSERT_FALSE(info.has_value());
+  EXPECT_EQ(info.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(info.error().message.find("fails its CRC check"), std::string::npos)
+      << info.error().message;
+}
+
+}  // namespace
+}  // namespace maskfleet::image

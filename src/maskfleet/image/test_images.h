@@ -2,6 +2,7 @@
 #ifndef MASKFLEET_IMAGE_TEST_IMAGES_H_
 #define MASKFLEET_IMAGE_TEST_IMAGES_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <zlib.h>
 
 namespace maskfleet::image::test {
 
@@ -28,17 +30,25 @@ inline Bytes Encode(const std::string& ext, const cv::Mat& m) {
   return out;
 }
 
-// A PNG that declares width x height but holds no pixel data worth decoding:
-// signature, IHDR, IEND (CRCs are not checked by the probe).
+// A PNG that declares width x height but holds no pixel data: signature, IHDR, IEND.
 inline Bytes PngHeaderOnly(std::uint32_t width, std::uint32_t height) {
-  Bytes b = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
-  for (std::uint32_t v : {width, height}) {
+  const auto put32 = [](Bytes& b, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(v >> shift));
-  }
-  for (std::uint8_t v : {8, 2, 0, 0, 0}) b.push_back(v);  // depth, colour type RGB, methods
-  for (int i = 0; i < 4; ++i) b.push_back(0);                // CRC
-  const Bytes iend = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
-  b.insert(b.end(), iend.begin(), iend.end());
+  };
+  const auto chunk = [&](Bytes& b, const char* type, const Bytes& data) {
+    put32(b, static_cast<std::uint32_t>(data.size()));
+    Bytes typed(type, type + 4);
+    typed.insert(typed.end(), data.begin(), data.end());
+    b.insert(b.end(), typed.begin(), typed.end());
+    put32(b, static_cast<std::uint32_t>(crc32(0L, typed.data(), static_cast<uInt>(typed.size()))));
+  };
+  Bytes ihdr;
+  put32(ihdr, width);
+  put32(ihdr, height);
+  for (std::uint8_t v : {8, 2, 0, 0, 0}) ihdr.push_back(v);  // depth, colour type RGB, methods
+  Bytes b = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  chunk(b, "IHDR", ihdr);
+  chunk(b, "IEND", {});
   return b;
 }
 
@@ -51,9 +61,11 @@ inline Bytes WithExifOrientation6(const Bytes& jpeg) {
                       0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,  // Orientation, SHORT, 1
                       0x00, 0x06, 0x00, 0x00,                         // value 6
                       0x00, 0x00, 0x00, 0x00};                        // no next IFD
-  Bytes out(jpeg.begin(), jpeg.begin() + 2);
-  out.insert(out.end(), app1.begin(), app1.end());
-  out.insert(out.end(), jpeg.begin() + 2, jpeg.end());
+  // Sized up front: g++ 12 at -O3 warns falsely about insert() into a short vector.
+  Bytes out(jpeg.size() + app1.size());
+  std::copy(jpeg.begin(), jpeg.begin() + 2, out.begin());
+  std::copy(app1.begin(), app1.end(), out.begin() + 2);
+  std::copy(jpeg.begin() + 2, jpeg.end(), out.begin() + 2 + static_cast<std::ptrdiff_t>(app1.size()));
   return out;
 }
 
