@@ -35,9 +35,19 @@ TEST(DecodePhotoTest, LargeJpegIsDecodedReducedAndBounded) {
   ASSERT_TRUE(photo.has_value()) << photo.error().ToString();
   EXPECT_EQ(photo->width, 3000);
   EXPECT_EQ(photo->height, 2000);
-  EXPECT_LE(std::max(photo->pixels.cols, photo->pixels.rows), 1024);
-  EXPECT_GE(std::max(photo->pixels.cols, photo->pixels.rows), 1023);
+  // 3000 / 4 = 750: the smallest libjpeg scale that keeps at least 1024 / 2.
+  EXPECT_EQ(photo->pixels.cols, 750);
+  EXPECT_EQ(photo->pixels.rows, 500);
   EXPECT_NEAR(photo->scale, photo->pixels.cols / 3000.0, 1e-9);
+}
+
+TEST(DecodePhotoTest, PngAboveTheBoundIsScaledToIt) {
+  Result<DecodedPhoto> photo =
+      DecodePhoto(test::Encode(".png", test::Pattern(1200, 600)), {.max_side = 1000});
+  ASSERT_TRUE(photo.has_value());
+  EXPECT_EQ(photo->pixels.size(), cv::Size(1000, 500));
+  EXPECT_EQ(photo->width, 1200);
+  EXPECT_NEAR(photo->scale, 1000.0 / 1200, 1e-9);
 }
 
 TEST(DecodePhotoTest, ExifOrientationTurnsThePicture) {
