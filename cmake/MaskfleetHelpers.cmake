@@ -7,7 +7,9 @@
 #     -> GoogleTest binary registered with CTest under the label of its folder
 
 set(MASKFLEET_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-    -Wcast-align -Wunused -Woverloaded-virtual -Wimplicit-fallthrough)
+    -Wcast-align -Wunused -Woverloaded-virtual -Wimplicit-fallthrough
+    # Designated initialisers that leave defaulted fields out are the point of them.
+    -Wno-missing-field-initializers)
 
 function(maskfleet_apply_warnings target)
   target_compile_options(${target} PRIVATE ${MASKFLEET_WARNINGS})

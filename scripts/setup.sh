@@ -8,8 +8,9 @@
 #
 # Environment:
 #   MASKFLEET_BUILD_DIR   build folder (default: build)
-#   MASKFLEET_BUILD_TYPE  CMake build type (default: Release)
-#   MASKFLEET_WERROR      ON to treat warnings as errors (the test script sets it)
+#   MASKFLEET_BUILD_TYPE  CMake build type (default: what the build folder has, else Release)
+#   MASKFLEET_WERROR      ON to treat warnings as errors (the test script sets it;
+#                         default: what the build folder has, else OFF)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${MASKFLEET_BUILD_DIR:-$root/build}
@@ -44,15 +45,20 @@ install_debian_packages() {
 
 build() {
   log "building in $build_dir"
-  cmake -S "$root" -B "$build_dir" -G Ninja \
-    -DCMAKE_BUILD_TYPE="${MASKFLEET_BUILD_TYPE:-Release}" \
-    -DMASKFLEET_WERROR="${MASKFLEET_WERROR:-OFF}" >/dev/null
+  # Settings not given keep what the build folder has, so that a plain setup after
+  # a test run does not flip flags and rebuild everything.
+  local args=()
+  if [ -n "${MASKFLEET_BUILD_TYPE:-}" ] || [ ! -f "$build_dir/CMakeCache.txt" ]; then
+    args+=("-DCMAKE_BUILD_TYPE=${MASKFLEET_BUILD_TYPE:-Release}")
+  fi
+  [ -n "${MASKFLEET_WERROR:-}" ] && args+=("-DMASKFLEET_WERROR=$MASKFLEET_WERROR")
+  cmake -S "$root" -B "$build_dir" -G Ninja "${args[@]}" >/dev/null
   cmake --build "$build_dir" -- -j"$(nproc)"
 }
 
-# Python packages for the black-box tests, in a virtual environment of the build.
+# Python packages for the black-box tests, in a virtual environment in the build folder.
 install_python_test_packages() {
-  local venv=$root/build/venv req=$root/tests/requirements.txt stamp
+  local venv=$build_dir/venv req=$root/tests/requirements.txt stamp
   [ -f "$req" ] || return 0
   stamp=$venv/.requirements.sha256
   if [ -f "$stamp" ] && sha256sum --check --status "$stamp" 2>/dev/null; then

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "maskfleet/detect/anchors.h"
 
@@ -69,8 +70,14 @@ Result<std::unique_ptr<Detector>> Detector::Create(const ModelData& model,
 }
 
 cv::Mat Detector::Prepare(const cv::Mat& bgr) {
-  return cv::dnn::blobFromImage(bgr, 1.0 / 255, cv::Size(kInputSide, kInputSide), cv::Scalar(),
-                                /*swapRB=*/true, /*crop=*/false);
+  // blobFromImage's own resize samples bilinearly, which aliases a large photo into
+  // noise the model never saw in training; area averaging shrinks it cleanly.
+  const bool shrinking = bgr.cols > kInputSide && bgr.rows > kInputSide;
+  cv::Mat input;
+  cv::resize(bgr, input, cv::Size(kInputSide, kInputSide), 0, 0,
+             shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return cv::dnn::blobFromImage(input, 1.0 / 255, cv::Size(), cv::Scalar(), /*swapRB=*/true,
+                                /*crop=*/false);
 }
 
 Status Detector::Infer(const cv::Mat& blob, cv::Mat& locations, cv::Mat& scores) {

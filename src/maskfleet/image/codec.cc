@@ -10,11 +10,12 @@ namespace maskfleet::image {
 namespace {
 
 // The largest libjpeg reduction (1, 2, 4 or 8) that still leaves the long side at
-// least `max_side`, so the final resize only ever shrinks.
+// least half of `max_side`. Decoding at 1/2 costs about a third of a full decode,
+// and skips most of the resize after it.
 int JpegReduction(const ImageInfo& info, int max_side) {
   const int long_side = std::max(info.width, info.height);
   int factor = 1;
-  while (factor < 8 && long_side / (factor * 2) >= max_side) factor *= 2;
+  while (factor < 8 && long_side / (factor * 2) >= max_side / 2) factor *= 2;
   return factor;
 }
 

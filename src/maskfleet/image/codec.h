@@ -23,7 +23,9 @@ struct DecodeOptions {
   // Photos with more pixels than this are refused before decoding (default 50 MP,
   // above any phone camera, far below what would exhaust memory).
   std::int64_t max_pixels = 50'000'000;
-  // Longest side of the decoded picture; larger photos are scaled down. Default 2048.
+  // Longest side of the decoded picture; larger photos are scaled down. A JPEG is
+  // decoded at the smallest libjpeg scale that keeps at least max_side / 2, so a
+  // large photo ends up between max_side / 2 and max_side. Default 2048.
   int max_side = 2048;
 };
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include <zlib.h>
+
 namespace maskfleet::image {
 namespace {
 
@@ -79,7 +81,8 @@ Result<ImageInfo> ProbeJpeg(Bytes b) {
   return Dimensions(ImageFormat::kJpeg, width, height);
 }
 
-// Walks every chunk (length, type, data, CRC) and insists on IHDR first and IEND last.
+// Walks every chunk (length, type, data, CRC) and insists on IHDR first, every CRC
+// right, and IEND last.
 Result<ImageInfo> ProbePng(Bytes b) {
   std::size_t pos = 8;
   if (b.size() < pos + 8 + 13 || !StartsWith(b, "IHDR", pos + 4)) {
@@ -92,6 +95,15 @@ Result<ImageInfo> ProbePng(Bytes b) {
     const std::uint64_t length = ReadBe32(b, pos);
     const bool is_end = StartsWith(b, "IEND", pos + 4);
     if (pos + 12 + length > b.size()) return Malformed("PNG", "truncated (a chunk is cut short)");
+    // The CRC covers the chunk's type and data. Checking it here catches corruption
+    // with a clear message before libpng, which would print its own to stderr.
+    const std::uint32_t stored_crc = ReadBe32(b, pos + 8 + length);
+    const uLong crc = crc32(0L, b.data() + pos + 4, static_cast<uInt>(length + 4));
+    if (crc != stored_crc) {
+      return Malformed("PNG", "corrupt (chunk " +
+                                  std::string(reinterpret_cast<const char*>(b.data() + pos + 4), 4) +
+                                  " fails its CRC check)");
+    }
     pos += 12 + length;
     if (is_end) break;
   }

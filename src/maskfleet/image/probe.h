@@ -4,7 +4,8 @@
 // magic bytes, never the file name), the pixel dimensions (so that a decompression
 // bomb is refused before a decoder allocates for it), and whether the file is
 // complete (a JPEG without its end-of-image marker or a PNG without IEND is
-// truncated; decoders would otherwise hand back a half-grey picture and no error).
+// truncated; decoders would otherwise hand back a half-grey picture and no error;
+// a PNG chunk whose CRC is wrong is corrupt).
 //
 // OpenCV 4.6 has no header-only reader, which is why this exists. It is pure,
 // thread-safe, and never reads past `bytes`.
