@@ -1,0 +1,92 @@
+#include "maskfleet/config/config_source.h"
+
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+namespace maskfleet::config {
+namespace {
+
+class ConfigSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("maskfleet-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path Write(const std::string& text) {
+    const auto path = dir_ / "maskfleet.toml";
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  ConfigSource::Environment Env() {
+    return [this](const char* name) -> const char* {
+      auto it = env_.find(name);
+      return it == env_.end() ? nullptr : it->second.c_str();
+    };
+  }
+
+  std::filesystem::path dir_;
+  std::map<std::string, std::string> env_;
+};
+
+TEST_F(ConfigSourceTest, DefaultsFileAndEnvironmentInThatOrder) {
+  Result<ConfigSource> source =
+      ConfigSource::FromFile(Write("[worker]\nport = 9000\nname = \"w1\"\n"), Env());
+  ASSERT_TRUE(source.has_value()) << source.error().ToString();
+  env_["MASKFLEET_WORKER_NAME"] = "from-env";
+  EXPECT_EQ(source->Int("worker", "port", 8081, 1, 65535).value(), 9000);
+  EXPECT_EQ(source->String("worker", "name", "x").value(), "from-env");
+  EXPECT_EQ(source->Int("worker", "threads", 4, 1, 64).value(), 4);
+  EXPECT_TRUE(source->UnknownKeys().empty());
+}
+
+TEST_F(ConfigSourceTest, OutOfRangeAndWrongTypeNameTheSettingAndItsSource) {
+  Result<ConfigSource> source =
+      ConfigSource::FromFile(Write("[worker]\nport = 70000\nname = 5\n"), Env());
+  ASSERT_TRUE(source.has_value());
+  Result<std::int64_t> port = source->Int("worker", "port", 8081, 1, 65535);
+  ASSERT_FALSE(port.has_value());
+  EXPECT_EQ(port.error().message,
+            "worker.port (maskfleet.toml) must be an integer from 1 to 65535, not '70000'");
+  EXPECT_FALSE(source->String("worker", "name", "").has_value());
+
+  env_["MASKFLEET_WORKER_REGISTER_ENABLED"] = "perhaps";
+  Result<bool> flag = source->Bool("worker", "register_enabled", true);
+  ASSERT_FALSE(flag.has_value());
+  EXPECT_NE(flag.error().message.find("MASKFLEET_WORKER_REGISTER_ENABLED"), std::string::npos);
+}
+
+TEST_F(ConfigSourceTest, UnknownKeysAreReported) {
+  Result<ConfigSource> source = ConfigSource::FromFile(Write("[worker]\nprot = 1\nport = 2\n"), Env());
+  ASSERT_TRUE(source.has_value());
+  (void)source->Int("worker", "port", 1, 1, 10);
+  EXPECT_EQ(source->UnknownKeys(), std::vector<std::string>{"worker.prot"});
+}
+
+TEST_F(ConfigSourceTest, SyntaxErrorAndMissingFileAreClearErrors) {
+  Result<ConfigSource> bad = ConfigSource::FromFile(Write("[worker\nport = \n"), Env());
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("maskfleet.toml"), std::string::npos);
+
+  Result<ConfigSource> missing = ConfigSource::FromFile(dir_ / "nope.toml", Env());
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ConfigSourceTest, EnvironmentAloneWorksWithoutAFile) {
+  env_["MASKFLEET_DETECT_THRESHOLD"] = "0.7";
+  ConfigSource source(Env());
+  EXPECT_DOUBLE_EQ(source.Double("detect", "threshold", 0.5, 0.01, 0.99).value(), 0.7);
+  env_["MASKFLEET_DETECT_THRESHOLD"] = "1.5";
+  EXPECT_FALSE(source.Double("detect", "threshold", 0.5, 0.01, 0.99).has_value());
+}
+
+}  // namespace
+}  // namespace maskfleet::config
