@@ -18,7 +18,7 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include "maskfleet/cli/commands.h"
-#include "maskfleet/cli/model_location.h"
+#include "maskfleet/detect/model_location.h"
 #include "maskfleet/detect/photo_analyzer.h"
 
 namespace maskfleet::cli {
@@ -82,7 +82,7 @@ void PrintSummary(const std::string& file, const detect::PhotoReport& r) {
 
 int RunDetect(const DetectArgs& args) {
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
-  const std::filesystem::path model_dir = ResolveModelDir(args.model_dir);
+  const std::filesystem::path model_dir = detect::ResolveModelDir(args.model_dir);
   Result<detect::ModelData> model = detect::ModelData::Load(model_dir);
   if (!model) {
     std::fprintf(stderr, "maskfleet detect: %s (set --model-dir or MASKFLEET_MODEL_DIR)\n",

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   maskfleet::cli::AddDetectCommand(app, exit_code);
+  maskfleet::cli::AddWorkerCommand(app, exit_code);
+  maskfleet::cli::AddUserCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

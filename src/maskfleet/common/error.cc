@@ -13,6 +13,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kPermissionDenied: return "permission_denied";
     case ErrorCode::kFailedPrecondition: return "failed_precondition";
     case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kResourceExhausted: return "resource_exhausted";
     case ErrorCode::kDeadlineExceeded: return "deadline_exceeded";
     case ErrorCode::kInternal: return "internal";
   }
@@ -30,6 +31,7 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kPermissionDenied: return 403;
     case ErrorCode::kFailedPrecondition: return 409;
     case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kResourceExhausted: return 429;
     case ErrorCode::kDeadlineExceeded: return 504;
     case ErrorCode::kInternal: return 500;
   }

@@ -33,8 +33,10 @@ enum class ErrorCode {
   kPermissionDenied,
   // The system is not in a state that allows the call (a worker already stopping).
   kFailedPrecondition,
-  // Try again later: overloaded, throttled, a connection lost.
+  // Try again later: overloaded, a connection lost.
   kUnavailable,
+  // The caller used up a quota (too many failed logins); retry after a while.
+  kResourceExhausted,
   kDeadlineExceeded,
   // A bug or a broken environment: an invariant or a dependency failed.
   kInternal,

@@ -35,6 +35,7 @@ TEST(ErrorTest, HttpStatusFollowsTheApiContract) {
   EXPECT_EQ(HttpStatus(ErrorCode::kUnsupported), 415);
   EXPECT_EQ(HttpStatus(ErrorCode::kInternal), 500);
   EXPECT_EQ(HttpStatus(ErrorCode::kUnavailable), 503);
+  EXPECT_EQ(HttpStatus(ErrorCode::kResourceExhausted), 429);
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
-#ifndef MASKFLEET_CLI_MODEL_LOCATION_H_
-#define MASKFLEET_CLI_MODEL_LOCATION_H_
+#ifndef MASKFLEET_DETECT_MODEL_LOCATION_H_
+#define MASKFLEET_DETECT_MODEL_LOCATION_H_
 
 #include <filesystem>
 #include <string>
 
-namespace maskfleet::cli {
+namespace maskfleet::detect {
 
 // The folder that holds the model's files, first found of:
 //   `flag` when not empty (--model-dir),
@@ -12,6 +12,6 @@ namespace maskfleet::cli {
 //   models/aizoo-face-mask in the folder above the binary's (where setup puts it).
 std::filesystem::path ResolveModelDir(const std::string& flag);
 
-}  // namespace maskfleet::cli
+}  // namespace maskfleet::detect
 
-#endif  // MASKFLEET_CLI_MODEL_LOCATION_H_
+#endif  // MASKFLEET_DETECT_MODEL_LOCATION_H_

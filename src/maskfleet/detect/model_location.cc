@@ -1,8 +1,8 @@
-#include "maskfleet/cli/model_location.h"
+#include "maskfleet/detect/model_location.h"
 
 #include <cstdlib>
 
-namespace maskfleet::cli {
+namespace maskfleet::detect {
 
 std::filesystem::path ResolveModelDir(const std::string& flag) {
   if (!flag.empty()) return flag;
@@ -15,4 +15,4 @@ std::filesystem::path ResolveModelDir(const std::string& flag) {
   return base / "models" / "aizoo-face-mask";
 }
 
-}  // namespace maskfleet::cli
+}  // namespace maskfleet::detect

@@ -1,0 +1,118 @@
+#include "maskfleet/worker/photo_service.h"
+
+#include <cmath>
+
+#include <spdlog/spdlog.h>
+
+#include "maskfleet/auth/token.h"
+
+namespace maskfleet::worker {
+namespace {
+
+// Releases an admission slot when the analysis ends, however it ends.
+class InFlight {
+ public:
+  explicit InFlight(std::atomic<int>& count) : count_(count) {}
+  ~InFlight() { --count_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  std::atomic<int>& count_;
+};
+
+// u/<owner>/<random>/: a fresh folder per photo, so that keys never collide and
+// cannot be guessed from the image id.
+std::string NewPrefix(std::int64_t owner_id) {
+  return "u/" + std::to_string(owner_id) + "/" + auth::NewToken().substr(0, 22) + "/";
+}
+
+}  // namespace
+
+storage::ImageCategory CategoryOf(std::int64_t faces, std::int64_t masked) {
+  if (faces == 0) return storage::ImageCategory::kNoFaces;
+  if (masked == faces) return storage::ImageCategory::kAllMasked;
+  if (masked == 0) return storage::ImageCategory::kNoneMasked;
+  return storage::ImageCategory::kSomeMasked;
+}
+
+PhotoService::PhotoService(const detect::PhotoAnalyzer& analyzer, storage::ImageStore& images,
+                           objectstore::ObjectStore& objects, const PhotoServiceOptions& options)
+    : analyzer_(analyzer), images_(images), objects_(objects), options_(options) {}
+
+Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, storage::ImageSource source,
+                                          std::string_view source_name,
+                                          std::span<const std::uint8_t> bytes) {
+  if (static_cast<std::int64_t>(bytes.size()) > options_.max_photo_bytes) {
+    return MakeError(ErrorCode::kTooLarge, "the photo is " + std::to_string(bytes.size()) +
+                                               " bytes, above the limit of " +
+                                               std::to_string(options_.max_photo_bytes));
+  }
+  if (++in_flight_ > options_.max_in_flight) {
+    --in_flight_;
+    return MakeError(ErrorCode::kUnavailable, "the worker is busy; try again in a moment");
+  }
+  const InFlight slot(in_flight_);
+
+  Result<detect::AnalyzedPhoto> analyzed = analyzer_.Analyze(bytes, /*with_images=*/true);
+  if (!analyzed) return std::unexpected(analyzed.error());
+  const detect::PhotoReport& report = analyzed->report;
+
+  storage::NewImage row;
+  row.owner_id = owner_id;
+  row.source = source;
+  row.source_name = std::string(source_name.substr(0, storage::kMaxSourceNameLength));
+  row.format = std::string(image::FormatName(report.info.format));
+  row.width = report.width;
+  row.height = report.height;
+  const std::string prefix = NewPrefix(owner_id);
+  row.original_key = prefix + "original." + row.format;
+  row.annotated_key = prefix + "annotated.jpg";
+  row.thumbnail_key = prefix + "thumbnail.jpg";
+  for (const detect::Face& f : report.faces) {
+    const int x = static_cast<int>(std::lround(f.box.xmin));
+    const int y = static_cast<int>(std::lround(f.box.ymin));
+    row.faces.push_back({x, y, static_cast<int>(std::lround(f.box.xmax)) - x,
+                         static_cast<int>(std::lround(f.box.ymax)) - y, f.masked,
+                         std::round(static_cast<double>(f.confidence) * 1000) / 1000});
+  }
+
+  const struct {
+    const std::string& key;
+    std::span<const std::uint8_t> bytes;
+    std::string_view type;
+  } objects[] = {{row.original_key, bytes, image::MimeType(report.info.format)},
+                 {row.annotated_key, analyzed->annotated_jpeg, "image/jpeg"},
+                 {row.thumbnail_key, analyzed->thumbnail_jpeg, "image/jpeg"}};
+  std::vector<std::string> written;
+  for (const auto& o : objects) {
+    if (Status put = objects_.Put(o.key, o.bytes, o.type); !put) {
+      DeleteObjects(written);
+      return std::unexpected(put.error().WithContext("storing the photo"));
+    }
+    written.push_back(o.key);
+  }
+  Result<std::int64_t> id = images_.Insert(row);
+  if (!id) {
+    DeleteObjects(written);
+    return std::unexpected(id.error());
+  }
+  return StoredPhoto{*id, report};
+}
+
+Status PhotoService::Delete(std::int64_t owner_id, std::int64_t image_id) {
+  Result<std::vector<std::string>> keys = images_.Delete(owner_id, image_id);
+  if (!keys) return std::unexpected(keys.error());
+  DeleteObjects(*keys);
+  return {};
+}
+
+void PhotoService::DeleteObjects(const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) {
+    if (Status s = objects_.Delete(key); !s) {
+      spdlog::warn("could not delete object {}: {}", key, s.error().ToString());
+    }
+  }
+}
+
+}  // namespace maskfleet::worker

@@ -1,0 +1,523 @@
+#include "maskfleet/worker/worker_server.h"
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "maskfleet/auth/token.h"
+#include "maskfleet/worker/http_util.h"
+
+namespace maskfleet::worker {
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+using Json = nlohmann::json;
+
+// What the pre-routing handler learns about a request, for the handlers and the
+// logger, which run on the same server thread.
+struct RequestContext {
+  std::string id;
+  std::string route = "unmatched";
+  std::chrono::steady_clock::time_point start;
+};
+thread_local RequestContext current;
+
+bool IsSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(random()));
+  return text;
+}
+
+void FailV1(Response& res, const Error& e) { RespondError(res, e, ErrorStyle::kApiV1, current.id); }
+void FailSpec(Response& res, const Error& e) {
+  RespondError(res, e, ErrorStyle::kSpecification, current.id);
+}
+
+Json UserJson(const storage::User& u) {
+  return {{"id", u.id},
+          {"username", u.username},
+          {"email", u.email ? Json(*u.email) : Json(nullptr)},
+          {"is_admin", u.is_admin},
+          {"created_at", IsoTime(u.created_at)}};
+}
+
+Json FaceJson(const storage::Face& f) {
+  return {{"x", f.x}, {"y", f.y}, {"w", f.w}, {"h", f.h}, {"masked", f.masked}, {"confidence", f.confidence}};
+}
+
+Json ImageJson(const storage::ImageRecord& image, std::int64_t faces, std::int64_t masked) {
+  const std::string base = "/api/v1/images/" + std::to_string(image.id);
+  return {{"id", image.id},
+          {"created_at", IsoTime(image.created_at)},
+          {"source", image.source == storage::ImageSource::kUrl ? "url" : "upload"},
+          {"source_name", image.source_name},
+          {"format", image.format},
+          {"width", image.width},
+          {"height", image.height},
+          {"num_faces", faces},
+          {"num_masked", masked},
+          {"num_unmasked", faces - masked},
+          {"category", storage::ImageCategoryName(CategoryOf(faces, masked))},
+          {"urls", {{"original", base + "/original"}, {"annotated", base + "/annotated"}, {"thumbnail", base + "/thumbnail"}}}};
+}
+
+Json DetailJson(const storage::ImageDetail& detail) {
+  std::int64_t masked = 0;
+  Json faces = Json::array();
+  for (const storage::Face& f : detail.faces) {
+    masked += f.masked ? 1 : 0;
+    faces.push_back(FaceJson(f));
+  }
+  Json out = ImageJson(detail.image, static_cast<std::int64_t>(detail.faces.size()), masked);
+  out["faces"] = std::move(faces);
+  return out;
+}
+
+std::optional<storage::ImageCategory> ParseCategory(std::string_view name) {
+  for (auto c : {storage::ImageCategory::kNoFaces, storage::ImageCategory::kAllMasked,
+                 storage::ImageCategory::kNoneMasked, storage::ImageCategory::kSomeMasked}) {
+    if (storage::ImageCategoryName(c) == name) return c;
+  }
+  return std::nullopt;
+}
+
+Result<std::int64_t> PositiveParam(const Request& req, const char* name, std::int64_t fallback,
+                                   std::int64_t max) {
+  if (!req.has_param(name)) return fallback;
+  const std::string text = req.get_param_value(name);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string(name) + " must be a whole number from 1 to " + std::to_string(max));
+  }
+  return value;
+}
+
+Result<std::int64_t> PathId(const Request& req) {
+  std::int64_t id = 0;
+  const std::string text = req.matches[1];
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return MakeError(ErrorCode::kNotFound, "no such resource");
+  }
+  return id;
+}
+
+}  // namespace
+
+WorkerServer::WorkerServer(AccountService& accounts, PhotoService& photos,
+                           storage::ImageStore& images, objectstore::ObjectStore& objects,
+                           const net::UrlFetcher& fetcher, ServerHooks hooks, ServerOptions options)
+    : accounts_(accounts),
+      photos_(photos),
+      images_(images),
+      objects_(objects),
+      fetcher_(fetcher),
+      hooks_(std::move(hooks)),
+      options_(std::move(options)) {
+  const int threads = std::max(options_.http_threads, 2);
+  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Multipart overhead on top of the largest photo.
+  http_.set_payload_max_length(static_cast<std::size_t>(photos_.options().max_photo_bytes) + 64 * 1024);
+  http_.set_read_timeout(std::chrono::seconds(30));
+  http_.set_write_timeout(std::chrono::seconds(30));
+  http_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                             {"X-Frame-Options", "DENY"},
+                             {"Referrer-Policy", "no-referrer"},
+                             {"Content-Security-Policy",
+                              "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+                              "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"}});
+  RegisterRoutes();
+}
+
+WorkerServer::~WorkerServer() { Stop(); }
+
+Result<int> WorkerServer::Start(const std::string& host, int port) {
+  const int bound = port == 0 ? http_.bind_to_any_port(host) : (http_.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not allowed)");
+  }
+  thread_ = std::thread([this] { http_.listen_after_bind(); });
+  return bound;
+}
+
+void WorkerServer::Stop() {
+  if (http_.is_running()) http_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void WorkerServer::RegisterRoutes() {
+  const std::string worker_name = options_.name;
+  http_.set_pre_routing_handler([worker_name](const Request& req, Response& res) {
+    const std::string incoming = req.get_header_value("X-Request-Id");
+    current = RequestContext{IsSaneRequestId(incoming) ? incoming : NewRequestId(), "unmatched",
+                             std::chrono::steady_clock::now()};
+    res.set_header("X-Request-Id", current.id);
+    res.set_header("X-Maskfleet-Worker", worker_name);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http_.set_logger([this](const Request& req, const Response& res) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - current.start).count();
+    if (hooks_.observe) hooks_.observe(current.route, req.method, res.status, seconds);
+    // The path only: query strings can carry tokens (reset links), bodies passwords.
+    spdlog::info("http request_id={} client={} method={} path={} status={} ms={:.1f} bytes={}",
+                 current.id, req.remote_addr, req.method, req.path, res.status, seconds * 1000,
+                 res.body.size());
+  });
+  http_.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    FailV1(res, Error{ErrorCode::kInternal, what});
+  });
+  http_.set_error_handler([](const Request& req, Response& res) {
+    if (!res.body.empty()) return;
+    const ErrorCode code = res.status == 413   ? ErrorCode::kTooLarge
+                           : res.status == 404 ? ErrorCode::kNotFound
+                           : res.status == 400 ? ErrorCode::kInvalidArgument
+                                               : ErrorCode::kInternal;
+    const int status = res.status;
+    const std::string message = status == 413   ? "the request is too large"
+                                : status == 404 ? "no such page: " + req.path
+                                                : "the request could not be served";
+    if (req.path == "/api/register" || req.path == "/api/upload") {
+      FailSpec(res, Error{code, message});
+    } else {
+      FailV1(res, Error{code, message});
+    }
+    res.status = status;
+  });
+
+  // Names the route for metrics and logs, then runs the handler.
+  const auto route = [](std::string label, auto handler) {
+    return [label = std::move(label), handler](const Request& req, Response& res) {
+      current.route = label;
+      handler(req, res);
+    };
+  };
+
+  const auto client_address = [this](const Request& req) {
+    if (options_.trust_forwarded_for) {
+      const std::string forwarded = req.get_header_value("X-Forwarded-For");
+      if (!forwarded.empty()) return forwarded.substr(0, forwarded.find(','));
+    }
+    return req.remote_addr;
+  };
+
+  // The logged-in caller, or an error to answer with. State-changing calls must
+  // also carry the session's CSRF token.
+  const auto caller = [this](const Request& req, bool changes_state) -> Result<storage::SessionWithUser> {
+    const std::optional<std::string> token = GetCookie(req, kSessionCookie);
+    if (!token) return MakeError(ErrorCode::kUnauthenticated, "not logged in");
+    Result<storage::SessionWithUser> session = accounts_.ResolveSession(*token);
+    if (!session) return session;
+    if (changes_state &&
+        !auth::ConstantTimeEquals(req.get_header_value(kCsrfHeader), session->session.csrf_token)) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       "missing or wrong CSRF token (header X-CSRF-Token); reload the page");
+    }
+    return session;
+  };
+
+  const auto set_session_cookie = [this](Response& res, const LoggedIn& in) {
+    res.set_header("Set-Cookie", SessionCookie(in.session_token,
+                                               accounts_.options().session_ttl.count(),
+                                               options_.secure_cookies));
+  };
+
+  // ---- Operations -------------------------------------------------------------
+  http_.Get("/healthz", route("/healthz", [this](const Request&, Response& res) {
+    const Status healthy = hooks_.health ? hooks_.health() : Status();
+    RespondJson(res, healthy ? 200 : 503,
+                {{"status", healthy ? "ok" : "unavailable"},
+                 {"worker", options_.name},
+                 {"detail", healthy ? "" : healthy.error().message}});
+  }));
+  http_.Get("/metrics", route("/metrics", [this](const Request&, Response& res) {
+    res.set_content(hooks_.metrics ? hooks_.metrics() : "", "text/plain; version=0.0.4");
+  }));
+
+  // ---- Testing API of the specification ------------------------------------------
+  http_.Post("/api/register", route("/api/register", [this](const Request& req, Response& res) {
+    const std::optional<std::string> username = FormField(req, "username");
+    const std::optional<std::string> password = FormField(req, "password");
+    if (!username) return FailSpec(res, {ErrorCode::kInvalidArgument, "username is missing"});
+    if (!password) return FailSpec(res, {ErrorCode::kInvalidArgument, "password is missing"});
+    Result<storage::User> user = accounts_.Register(*username, *password);
+    if (!user) return FailSpec(res, user.error());
+    RespondJson(res, 200, {{"success", true}});
+  }));
+
+  http_.Post("/api/upload", route("/api/upload", [this, client_address](const Request& req, Response& res) {
+    const std::optional<std::string> username = FormField(req, "username");
+    const std::optional<std::string> password = FormField(req, "password");
+    if (!username) return FailSpec(res, {ErrorCode::kInvalidArgument, "username is missing"});
+    if (!password) return FailSpec(res, {ErrorCode::kInvalidArgument, "password is missing"});
+    if (!req.has_file("file")) {
+      return FailSpec(res, {ErrorCode::kInvalidArgument, "file is missing (multipart part 'file')"});
+    }
+    std::chrono::seconds retry_after{0};
+    Result<storage::User> user =
+        accounts_.CheckCredentials(*username, *password, client_address(req), &retry_after);
+    if (!user) {
+      if (retry_after.count() > 0) res.set_header("Retry-After", std::to_string(retry_after.count()));
+      return FailSpec(res, user.error());
+    }
+    const httplib::MultipartFormData file = req.get_file_value("file");
+    const std::span bytes(reinterpret_cast<const std::uint8_t*>(file.content.data()), file.content.size());
+    Result<StoredPhoto> stored = photos_.Process(user->id, storage::ImageSource::kUpload, file.filename, bytes);
+    if (!stored) return FailSpec(res, stored.error());
+    RespondJson(res, 200,
+                {{"success", true},
+                 {"payload", {{"num_faces", stored->report.faces.size()},
+                              {"num_masked", stored->report.num_masked()},
+                              {"num_unmasked", stored->report.num_unmasked()}}}});
+  }));
+
+  // ---- Session and account -----------------------------------------------------------
+  http_.Post("/api/v1/session", route("/api/v1/session", [this, client_address, set_session_cookie](const Request& req, Response& res) {
+    Result<Json> body = ParseJsonObject(req);
+    if (!body) return FailV1(res, body.error());
+    Result<std::string> username = JsonString(*body, "username");
+    Result<std::string> password = JsonString(*body, "password");
+    if (!username) return FailV1(res, username.error());
+    if (!password) return FailV1(res, password.error());
+    std::chrono::seconds retry_after{0};
+    Result<LoggedIn> in = accounts_.Login(*username, *password, client_address(req), &retry_after);
+    if (!in) {
+      if (retry_after.count() > 0) res.set_header("Retry-After", std::to_string(retry_after.count()));
+      return FailV1(res, in.error());
+    }
+    set_session_cookie(res, *in);
+    RespondJson(res, 200, {{"user", UserJson(in->user)}, {"csrf_token", in->csrf_token}});
+  }));
+  http_.Get("/api/v1/session", route("/api/v1/session", [caller](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = caller(req, false);
+    if (!who) return FailV1(res, who.error());
+    RespondJson(res, 200, {{"user", UserJson(who->user)}, {"csrf_token", who->session.csrf_token}});
+  }));
+  http_.Delete("/api/v1/session", route("/api/v1/session", [this, caller](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = caller(req, true);
+    if (!who) return FailV1(res, who.error());
+    if (Status s = accounts_.Logout(*GetCookie(req, kSessionCookie)); !s) return FailV1(res, s.error());
+    res.set_header("Set-Cookie", SessionCookie("", 0, options_.secure_cookies));
+    res.status = 204;
+  }));
+  http_.Post("/api/v1/password", route("/api/v1/password", [this, caller, set_session_cookie](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = caller(req, true);
+    if (!who) return FailV1(res, who.error());
+    Result<Json> body = ParseJsonObject(req);
+    if (!body) return FailV1(res, body.error());
+    Result<std::string> current_password = JsonString(*body, "current_password");
+    Result<std::string> new_password = JsonString(*body, "new_password");
+    if (!current_password) return FailV1(res, current_password.error());
+    if (!new_password) return FailV1(res, new_password.error());
+    Result<LoggedIn> in = accounts_.ChangePassword(who->user, *current_password, *new_password);
+    if (!in) return FailV1(res, in.error());
+    set_session_cookie(res, *in);
+    RespondJson(res, 200, {{"user", UserJson(in->user)}, {"csrf_token", in->csrf_token}});
+  }));
+  http_.Post("/api/v1/password-reset", route("/api/v1/password-reset", [this](const Request& req, Response& res) {
+    Result<Json> body = ParseJsonObject(req);
+    if (!body) return FailV1(res, body.error());
+    Result<std::string> username = JsonString(*body, "username");
+    if (!username) return FailV1(res, username.error());
+    if (Status s = accounts_.RequestPasswordReset(*username); !s) return FailV1(res, s.error());
+    RespondJson(res, 202, {{"success", true},
+                           {"message", "If the account exists and has an email address, a reset link is on its way."}});
+  }));
+  http_.Post("/api/v1/password-reset/confirm", route("/api/v1/password-reset/confirm", [this](const Request& req, Response& res) {
+    Result<Json> body = ParseJsonObject(req);
+    if (!body) return FailV1(res, body.error());
+    Result<std::string> token = JsonString(*body, "token");
+    Result<std::string> new_password = JsonString(*body, "new_password");
+    if (!token) return FailV1(res, token.error());
+    if (!new_password) return FailV1(res, new_password.error());
+    if (Status s = accounts_.ConfirmPasswordReset(*token, *new_password); !s) return FailV1(res, s.error());
+    res.status = 204;
+  }));
+
+  // ---- Images --------------------------------------------------------------------------
+  http_.Post("/api/v1/images", route("/api/v1/images", [this, caller](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = caller(req, true);
+    if (!who) return FailV1(res, who.error());
+    Result<StoredPhoto> stored = MakeError(ErrorCode::kInternal, "unreachable");
+    if (req.is_multipart_form_data()) {
+      if (!req.has_file("file")) return FailV1(res, {ErrorCode::kInvalidArgument, "file is missing"});
+      const httplib::MultipartFormData file = req.get_file_value("file");
+      const std::span bytes(reinterpret_cast<const std::uint8_t*>(file.content.data()), file.content.size());
+      stored = photos_.Process(who->user.id, storage::ImageSource::kUpload, file.filename, bytes);
+    } else {
+      Result<Json> body = ParseJsonObject(req);
+      if (!body) return FailV1(res, body.error());
+      Result<std::string> url = JsonString(*body, "url");
+      if (!url) return FailV1(res, url.error());
+      Result<net::FetchedResource> fetched = fetcher_.Fetch(*url);
+      if (!fetched) return FailV1(res, fetched.error().WithContext("cannot fetch the URL"));
+      stored = photos_.Process(who->user.id, storage::ImageSource::kUrl, *url, fetched->body);
+    }
+    if (!stored) return FailV1(res, stored.error());
+    Result<storage::ImageDetail> detail = images_.Get(who->user.id, stored->id);
+    if (!detail) return FailV1(res, detail.error());
+    RespondJson(res, 201, DetailJson(*detail));
+  }));
+  http_.Get("/api/v1/images", route("/api/v1/images", [this, caller](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = caller(req, false);
+    if (!who) return FailV1(res, who.error());
+    const std::string category_name = req.has_param("category") ? req.get_param_value("category") : "";
+    const std::optional<storage::ImageCategory> category = ParseCategory(category_name);
+    if (!category) {
+      return FailV1(res, {ErrorCode::kInvalidArgument,
+                          "category must be one of no_faces, all_masked, none_masked, some_masked"});
+    }
+    Result<std::int64_t> page = PositiveParam(req, "page", 1, 1'000'000);
+    Result<std::int64_t> page_size = PositiveParam(req, "page_size", 20, 100);
+    if (!page) return FailV1(res, page.error());
+    if (!page_size) return FailV1(res, page_size.error());
+    Result<storage::ImagePage> list = images_.List(who->user.id, *category, *page, *page_size);
+    if (!list) return FailV1(res, list.error());
+    Json items = Json::array();
+    for (const storage::ImageSummary& s : list->items) items.push_back(ImageJson(s.image, s.face_count, s.masked_count));
+    RespondJson(res, 200, {{"images", std::move(items)}, {"total", list->total}, {"page", *page},
+                           {"page_size", *page_size}, {"category", category_name}});
+  }));
+  http_.Get(R"(/api/v1/images/(\d+))", route("/api/v1/images/{id}", [this, caller](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = caller(req, false);
+    if (!who) return FailV1(res, who.error());
+    Result<std::int64_t> id = PathId(req);
+    if (!id) return FailV1(res, id.error());
+    Result<storage::ImageDetail> detail = images_.Get(who->user.id, *id);
+    if (!detail) return FailV1(res, detail.error());
+    RespondJson(res, 200, DetailJson(*detail));
+  }));
+  http_.Get(R"(/api/v1/images/(\d+)/(original|annotated|thumbnail))", route("/api/v1/images/{id}/{kind}", [this, caller](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = caller(req, false);
+    if (!who) return FailV1(res, who.error());
+    Result<std::int64_t> id = PathId(req);
+    if (!id) return FailV1(res, id.error());
+    Result<storage::ImageDetail> detail = images_.Get(who->user.id, *id);
+    if (!detail) return FailV1(res, detail.error());
+    const std::string kind = req.matches[2];
+    const storage::ImageRecord& image = detail->image;
+    const std::string& key = kind == "original" ? image.original_key
+                             : kind == "annotated" ? image.annotated_key : image.thumbnail_key;
+    Result<std::vector<std::uint8_t>> bytes = objects_.Get(key);
+    if (!bytes) return FailV1(res, bytes.error());
+    res.set_header("Cache-Control", "private, max-age=86400");
+    const std::string type = kind == "original" ? "image/" + image.format : "image/jpeg";
+    res.set_content(reinterpret_cast<const char*>(bytes->data()), bytes->size(), type);
+  }));
+  http_.Delete(R"(/api/v1/images/(\d+))", route("/api/v1/images/{id}", [this, caller](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = caller(req, true);
+    if (!who) return FailV1(res, who.error());
+    Result<std::int64_t> id = PathId(req);
+    if (!id) return FailV1(res, id.error());
+    if (Status s = photos_.Delete(who->user.id, *id); !s) return FailV1(res, s.error());
+    res.status = 204;
+  }));
+
+  // ---- Users (administrators) ---------------------------------------------------------
+  const auto admin = [caller](const Request& req, bool changes_state) -> Result<storage::SessionWithUser> {
+    Result<storage::SessionWithUser> who = caller(req, changes_state);
+    if (who && !who->user.is_admin) {
+      return MakeError(ErrorCode::kPermissionDenied, "only administrators manage users");
+    }
+    return who;
+  };
+  http_.Get("/api/v1/users", route("/api/v1/users", [this, admin](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = admin(req, false);
+    if (!who) return FailV1(res, who.error());
+    Result<std::vector<storage::User>> users = accounts_.ListUsers();
+    if (!users) return FailV1(res, users.error());
+    Json list = Json::array();
+    for (const storage::User& u : *users) list.push_back(UserJson(u));
+    RespondJson(res, 200, {{"users", std::move(list)}});
+  }));
+  http_.Post("/api/v1/users", route("/api/v1/users", [this, admin](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = admin(req, true);
+    if (!who) return FailV1(res, who.error());
+    Result<Json> body = ParseJsonObject(req);
+    if (!body) return FailV1(res, body.error());
+    Result<std::string> username = JsonString(*body, "username");
+    Result<std::string> password = JsonString(*body, "password");
+    Result<std::string> email = JsonString(*body, "email", /*optional=*/true);
+    if (!username) return FailV1(res, username.error());
+    if (!password) return FailV1(res, password.error());
+    if (!email) return FailV1(res, email.error());
+    const auto is_admin = body->find("is_admin");
+    if (is_admin != body->end() && !is_admin->is_boolean()) {
+      return FailV1(res, {ErrorCode::kInvalidArgument, "is_admin must be true or false"});
+    }
+    Result<storage::User> user = accounts_.CreateUser(
+        *username, *password, email->empty() ? std::nullopt : std::optional(*email),
+        is_admin != body->end() && is_admin->get<bool>());
+    if (!user) return FailV1(res, user.error());
+    RespondJson(res, 201, UserJson(*user));
+  }));
+  http_.Delete(R"(/api/v1/users/(\d+))", route("/api/v1/users/{id}", [this, admin](const Request& req, Response& res) {
+    Result<storage::SessionWithUser> who = admin(req, true);
+    if (!who) return FailV1(res, who.error());
+    Result<std::int64_t> id = PathId(req);
+    if (!id) return FailV1(res, id.error());
+    Result<std::vector<std::string>> keys = accounts_.DeleteUser(who->user.id, *id);
+    if (!keys) return FailV1(res, keys.error());
+    photos_.DeleteObjects(*keys);
+    res.status = 204;
+  }));
+
+  // ---- Pages and static files ----------------------------------------------------------
+  const auto page = [this, caller](std::string file, bool needs_login) {
+    return [this, caller, file = std::move(file), needs_login](const Request& req, Response& res) {
+      current.route = "page";
+      if (needs_login && !caller(req, false)) {
+        res.set_redirect("/login?next=" + httplib::detail::encode_url(req.path), 303);
+        return;
+      }
+      std::ifstream in(options_.web_dir / "pages" / (file + ".html"));
+      if (!in) {
+        return FailV1(res, {ErrorCode::kUnavailable, "the web pages are not built (scripts/setup.sh builds them)"});
+      }
+      std::stringstream html;
+      html << in.rdbuf();
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(html.str(), "text/html; charset=utf-8");
+    };
+  };
+  http_.Get("/", [](const Request&, Response& res) {
+    current.route = "page";
+    res.set_redirect("/upload", 303);
+  });
+  http_.Get("/login", page("login", false));
+  http_.Get("/forgot", page("forgot", false));
+  http_.Get("/reset", page("reset", false));
+  http_.Get("/upload", page("upload", true));
+  http_.Get("/history", page("history", true));
+  http_.Get(R"(/images/(\d+))", page("image", true));
+  http_.Get("/account", page("account", true));
+  http_.Get("/admin/users", page("admin-users", true));
+  if (!options_.web_dir.empty()) {
+    http_.set_mount_point("/static", (options_.web_dir / "static").string());
+  }
+}
+
+}  // namespace maskfleet::worker

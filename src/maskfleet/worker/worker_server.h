@@ -1,0 +1,89 @@
+// WorkerServer: the worker's HTTP front (docs/api.md), on cpp-httplib.
+//
+// It translates between HTTP and the services: parsing, session cookie and CSRF
+// checks, JSON in and out, pages and static files. Decisions live in
+// AccountService and PhotoService. Every answer carries X-Request-Id and
+// X-Maskfleet-Worker; every request is counted and logged (without query strings,
+// bodies or cookies).
+//
+// Thread safety: Start() and Stop() from one controlling thread; requests are
+// served by the server's own pool of `http_threads` threads.
+#ifndef MASKFLEET_WORKER_WORKER_SERVER_H_
+#define MASKFLEET_WORKER_WORKER_SERVER_H_
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <httplib.h>
+
+#include "maskfleet/net/url_fetcher.h"
+#include "maskfleet/objectstore/object_store.h"
+#include "maskfleet/storage/image_store.h"
+#include "maskfleet/worker/account_service.h"
+#include "maskfleet/worker/photo_service.h"
+
+namespace maskfleet::worker {
+
+// Hooks the server calls; empty ones are skipped.
+struct ServerHooks {
+  // Whether the worker can serve: answers /healthz (true: 200, false: 503).
+  std::function<Status()> health;
+  // The Prometheus text of /metrics.
+  std::function<std::string()> metrics;
+  // Called after every request: route label ("/api/upload", "page", "static" ...),
+  // method, status, seconds taken.
+  std::function<void(const std::string& route, const std::string& method, int status,
+                     double seconds)>
+      observe;
+};
+
+struct ServerOptions {
+  // Shown in X-Maskfleet-Worker and /healthz. Default "worker".
+  std::string name = "worker";
+  // Built web assets: `web_dir`/pages/*.html and `web_dir`/static/. Default: none
+  // (pages answer 503 "not built").
+  std::filesystem::path web_dir;
+  // Set the Secure flag on the session cookie (serving over TLS). Default false.
+  bool secure_cookies = false;
+  // Take the client address from X-Forwarded-For (behind our own load balancer).
+  // Default false: a client could otherwise pick its own rate-limit key.
+  bool trust_forwarded_for = false;
+  // HTTP threads; should exceed the photo service's admission bound so that the
+  // overload answer (503) is given rather than queued. Default 24.
+  int http_threads = 24;
+};
+
+class WorkerServer {
+ public:
+  // All references must outlive the server.
+  WorkerServer(AccountService& accounts, PhotoService& photos, storage::ImageStore& images,
+               objectstore::ObjectStore& objects, const net::UrlFetcher& fetcher,
+               ServerHooks hooks, ServerOptions options);
+  ~WorkerServer();
+
+  // Binds `host`:`port` (port 0: any free port) and serves in a background thread.
+  // Returns the port. Errors: kUnavailable when the address cannot be bound.
+  Result<int> Start(const std::string& host, int port);
+  // Stops accepting, lets running requests finish, joins. Idempotent.
+  void Stop();
+
+ private:
+  void RegisterRoutes();
+
+  AccountService& accounts_;
+  PhotoService& photos_;
+  storage::ImageStore& images_;
+  objectstore::ObjectStore& objects_;
+  const net::UrlFetcher& fetcher_;
+  const ServerHooks hooks_;
+  const ServerOptions options_;
+  httplib::Server http_;
+  std::thread thread_;
+};
+
+}  // namespace maskfleet::worker
+
+#endif  // MASKFLEET_WORKER_WORKER_SERVER_H_
