@@ -626,12 +626,12 @@ TEST_P(StoresTest, TransactionRollsBackOnReturnedError) {
   EXPECT_EQ(users_->FindById(alice.id)->password_hash, "hash-of-alice");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoresTest, ::testing::ValuesIn(testing::TestBackendNames()),
+INSTANTIATE_TEST_SUITE_P(storage, StoresTest, ::testing::ValuesIn(testing::TestBackendNames()),
                          [](const auto& param_info) { return param_info.param; });
 
 // SQLite only: a write blocked by another process's lock for longer than the busy
 // timeout is kUnavailable (retry later), not kInternal.
-TEST(SqliteStoresTest, LockedDatabaseIsUnavailable) {
+TEST(storage_SqliteStoresTest, LockedDatabaseIsUnavailable) {
   auto scratch = testing::ScratchDatabase::Create("sqlite", "");
   ASSERT_TRUE(scratch);
   SimulatedClock clock;
