@@ -8,7 +8,7 @@
 namespace maskfleet::objectstore {
 namespace {
 
-TEST(ObjectKeyTest, AcceptsOrdinaryKeys) {
+TEST(objectstore_ObjectKeyTest, AcceptsOrdinaryKeys) {
   for (const char* key : {"a", "images/42/17/original.jpg", "A-Z_a-z.0-9", "x/y.z/w", "a..b",
                           "images/1/thumb-256x256.webp", "trailing.dot."}) {
     EXPECT_TRUE(ValidateObjectKey(key)) << key;
@@ -21,7 +21,7 @@ TEST(ObjectKeyTest, AcceptsOrdinaryKeys) {
   EXPECT_TRUE(ValidateObjectKey(longest));
 }
 
-TEST(ObjectKeyTest, RefusesHostileKeys) {
+TEST(objectstore_ObjectKeyTest, RefusesHostileKeys) {
   const std::vector<std::string> hostile = {
       "",
       "/etc/passwd",
@@ -60,7 +60,7 @@ TEST(ObjectKeyTest, RefusesHostileKeys) {
   }
 }
 
-TEST(ObjectKeyTest, PrefixesMayBeEmptyOrEndMidwayOrWithSlash) {
+TEST(objectstore_ObjectKeyTest, PrefixesMayBeEmptyOrEndMidwayOrWithSlash) {
   for (const char* prefix : {"", "images", "images/", "images/4", "images/42/"}) {
     EXPECT_TRUE(ValidateObjectPrefix(prefix)) << prefix;
   }
@@ -69,7 +69,7 @@ TEST(ObjectKeyTest, PrefixesMayBeEmptyOrEndMidwayOrWithSlash) {
   }
 }
 
-TEST(ObjectKeyTest, SanitizeMakesValidSegments) {
+TEST(objectstore_ObjectKeyTest, SanitizeMakesValidSegments) {
   EXPECT_EQ(SanitizeKeySegment("photo.jpg"), "photo.jpg");
   EXPECT_EQ(SanitizeKeySegment("my photo (1).jpg"), "my_photo__1_.jpg");
   EXPECT_EQ(SanitizeKeySegment("../../etc/passwd"), "___.._etc_passwd");

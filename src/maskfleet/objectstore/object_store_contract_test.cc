@@ -127,7 +127,7 @@ TEST_P(ObjectStoreContractTest, ConcurrentReadersSeeWholeObjects) {
   EXPECT_EQ(torn, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Implementations, ObjectStoreContractTest,
+INSTANTIATE_TEST_SUITE_P(objectstore, ObjectStoreContractTest,
                          ::testing::Values("local", "fake"),
                          [](const auto& param_info) { return param_info.param; });
 

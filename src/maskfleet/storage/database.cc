@@ -43,6 +43,8 @@ void Configure(soci::session& s, Backend backend, std::chrono::milliseconds busy
       // Strict: an over-long value is an error, never silently truncated.
       s << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
            "NO_ENGINE_SUBSTITUTION'";
+      // PostgreSQL's default: a statement sees what others committed before it began, so
+      // a conditional UPDATE that waited for another writer re-reads the row it changed.
       s << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
       break;
   }

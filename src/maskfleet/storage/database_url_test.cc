@@ -5,7 +5,7 @@
 namespace maskfleet::storage {
 namespace {
 
-TEST(DatabaseUrlTest, SqliteRelativeAndAbsolute) {
+TEST(storage_DatabaseUrlTest, SqliteRelativeAndAbsolute) {
   auto rel = ParseDatabaseUrl("sqlite:data/maskfleet.db");
   ASSERT_TRUE(rel) << rel.error().ToString();
   EXPECT_EQ(rel->backend, Backend::kSqlite);
@@ -21,13 +21,13 @@ TEST(DatabaseUrlTest, SqliteRelativeAndAbsolute) {
   EXPECT_EQ(spaced->connect_string, "db=\"/tmp/a b/c.db\"");
 }
 
-TEST(DatabaseUrlTest, SqliteRefusesWhatItCannotQuote) {
+TEST(storage_DatabaseUrlTest, SqliteRefusesWhatItCannotQuote) {
   EXPECT_EQ(ParseDatabaseUrl("sqlite:").error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(ParseDatabaseUrl("sqlite:a\"b.db").error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(ParseDatabaseUrl("sqlite://host/db").error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST(DatabaseUrlTest, PostgresqlFull) {
+TEST(storage_DatabaseUrlTest, PostgresqlFull) {
   auto url = ParseDatabaseUrl("postgresql://alice:s3cr%27t@db.example:6543/mask%20fleet?sslmode=require");
   ASSERT_TRUE(url) << url.error().ToString();
   EXPECT_EQ(url->backend, Backend::kPostgresql);
@@ -38,7 +38,7 @@ TEST(DatabaseUrlTest, PostgresqlFull) {
   EXPECT_EQ(url->redacted, "postgresql://alice:***@db.example:6543/mask%20fleet");
 }
 
-TEST(DatabaseUrlTest, MysqlWithoutPortOrPassword) {
+TEST(storage_DatabaseUrlTest, MysqlWithoutPortOrPassword) {
   auto url = ParseDatabaseUrl("mysql://bob@127.0.0.1/maskfleet");
   ASSERT_TRUE(url) << url.error().ToString();
   EXPECT_EQ(url->backend, Backend::kMysql);
@@ -46,19 +46,19 @@ TEST(DatabaseUrlTest, MysqlWithoutPortOrPassword) {
   EXPECT_EQ(url->redacted, "mysql://bob@127.0.0.1/maskfleet");
 }
 
-TEST(DatabaseUrlTest, Ipv6Host) {
+TEST(storage_DatabaseUrlTest, Ipv6Host) {
   auto url = ParseDatabaseUrl("postgres://u:p@[::1]:5432/db");
   ASSERT_TRUE(url) << url.error().ToString();
   EXPECT_NE(url->connect_string.find("host='::1' port=5432"), std::string::npos);
 }
 
-TEST(DatabaseUrlTest, BackslashInPasswordIsEscaped) {
+TEST(storage_DatabaseUrlTest, BackslashInPasswordIsEscaped) {
   auto url = ParseDatabaseUrl("mysql://u:a%5Cb@h/db");
   ASSERT_TRUE(url);
   EXPECT_NE(url->connect_string.find("password='a\\\\b'"), std::string::npos);
 }
 
-TEST(DatabaseUrlTest, ErrorsNeverContainThePassword) {
+TEST(storage_DatabaseUrlTest, ErrorsNeverContainThePassword) {
   for (const char* bad : {"postgresql://u:topsecret@h:99999/db", "postgresql://u:topsecret@h",
                           "mysql://u:topsecret@/db", "postgresql://u:topsecret@h/db?x%=1",
                           "postgresql://u:topsecret@h/db?Bad=1", "u:topsecret@h/db",
@@ -70,12 +70,12 @@ TEST(DatabaseUrlTest, ErrorsNeverContainThePassword) {
   }
 }
 
-TEST(DatabaseUrlTest, UnknownScheme) {
+TEST(storage_DatabaseUrlTest, UnknownScheme) {
   EXPECT_EQ(ParseDatabaseUrl("oracle://h/db").error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(ParseDatabaseUrl("").error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST(DatabaseUrlTest, BackendNames) {
+TEST(storage_DatabaseUrlTest, BackendNames) {
   EXPECT_EQ(BackendName(Backend::kSqlite), "sqlite");
   EXPECT_EQ(BackendName(Backend::kPostgresql), "postgresql");
   EXPECT_EQ(BackendName(Backend::kMysql), "mysql");

@@ -156,7 +156,7 @@ TEST_P(MigrationsTest, VersionsAreConsecutive) {
   for (const Migration& m : AllMigrations()) EXPECT_EQ(m.version, expected++);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, MigrationsTest,
+INSTANTIATE_TEST_SUITE_P(storage, MigrationsTest,
                          ::testing::ValuesIn(testing::TestBackendNames()),
                          [](const auto& param_info) { return param_info.param; });
 

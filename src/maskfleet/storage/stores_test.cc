@@ -626,12 +626,28 @@ TEST_P(StoresTest, TransactionRollsBackOnReturnedError) {
   EXPECT_EQ(users_->FindById(alice.id)->password_hash, "hash-of-alice");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoresTest, ::testing::ValuesIn(testing::TestBackendNames()),
+TEST_P(StoresTest, WrongPasswordIsUnavailableAndNotLeaked) {
+  if (GetParam() == "sqlite") GTEST_SKIP() << "SQLite has no password";
+  // postgresql://user:PASSWORD@host... with the password replaced.
+  std::string url = scratch_->url();
+  auto colon = url.find(':', url.find("://") + 3);
+  auto at = url.find('@');
+  ASSERT_NE(colon, std::string::npos);
+  ASSERT_NE(at, std::string::npos);
+  url = url.substr(0, colon + 1) + "wrong-secret-pw" + url.substr(at);
+  auto db = Open(url);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(db.error().message.find("wrong-secret-pw"), std::string::npos) << db.error().message;
+  EXPECT_NE(db.error().message.find("***"), std::string::npos) << db.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(storage, StoresTest, ::testing::ValuesIn(testing::TestBackendNames()),
                          [](const auto& param_info) { return param_info.param; });
 
 // SQLite only: a write blocked by another process's lock for longer than the busy
 // timeout is kUnavailable (retry later), not kInternal.
-TEST(SqliteStoresTest, LockedDatabaseIsUnavailable) {
+TEST(storage_SqliteStoresTest, LockedDatabaseIsUnavailable) {
   auto scratch = testing::ScratchDatabase::Create("sqlite", "");
   ASSERT_TRUE(scratch);
   SimulatedClock clock;
@@ -651,6 +667,24 @@ TEST(SqliteStoresTest, LockedDatabaseIsUnavailable) {
   ASSERT_TRUE(st) << st.error().ToString();
   ASSERT_FALSE(blocked);
   EXPECT_EQ(blocked.error().code, ErrorCode::kUnavailable) << blocked.error().ToString();
+}
+
+TEST(storage_SqliteStoresTest, UnopenableFileIsAnErrorNotAnException) {
+  SimulatedClock clock;
+  DatabaseOptions options;
+  options.url = "sqlite:/nonexistent-maskfleet-folder/sub/x.db";
+  auto db = Database::Open(options, clock);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kInternal);
+  EXPECT_NE(db.error().message.find("open database"), std::string::npos) << db.error().message;
+}
+
+TEST(storage_SqliteStoresTest, ZeroPoolSizeIsInvalid) {
+  SimulatedClock clock;
+  DatabaseOptions options;
+  options.url = "sqlite:unused.db";
+  options.pool_size = 0;
+  EXPECT_EQ(Database::Open(options, clock).error().code, ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

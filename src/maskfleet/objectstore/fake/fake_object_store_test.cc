@@ -11,7 +11,7 @@ std::vector<std::uint8_t> Bytes(std::string_view text) {
   return std::vector<std::uint8_t>(text.begin(), text.end());
 }
 
-TEST(FakeObjectStoreTest, KeepsContentTypes) {
+TEST(objectstore_FakeObjectStoreTest, KeepsContentTypes) {
   FakeObjectStore store;
   ASSERT_TRUE(store.Put("a.png", Bytes("png"), "image/png"));
   auto found = store.Find("a.png");
@@ -22,7 +22,7 @@ TEST(FakeObjectStoreTest, KeepsContentTypes) {
   EXPECT_TRUE(store.Contains("a.png"));
 }
 
-TEST(FakeObjectStoreTest, FailsTheNthPutOnlyAndLeavesNothing) {
+TEST(objectstore_FakeObjectStoreTest, FailsTheNthPutOnlyAndLeavesNothing) {
   FakeObjectStore store;
   store.FailNth(Op::kPut, 2);
   EXPECT_TRUE(store.Put("one", Bytes("1"), "x/y"));
@@ -35,7 +35,7 @@ TEST(FakeObjectStoreTest, FailsTheNthPutOnlyAndLeavesNothing) {
   EXPECT_EQ(store.size(), 2u);
 }
 
-TEST(FakeObjectStoreTest, InjectsAChosenErrorPerOperation) {
+TEST(objectstore_FakeObjectStoreTest, InjectsAChosenErrorPerOperation) {
   FakeObjectStore store;
   ASSERT_TRUE(store.Put("k", Bytes("v"), "x/y"));
   store.FailNth(Op::kGet, 1, Error{ErrorCode::kInternal, "disk on fire"});
@@ -49,7 +49,7 @@ TEST(FakeObjectStoreTest, InjectsAChosenErrorPerOperation) {
   EXPECT_EQ(store.List("").value().size(), 1u);
 }
 
-TEST(FakeObjectStoreTest, DownFailsEverythingUntilUp) {
+TEST(objectstore_FakeObjectStoreTest, DownFailsEverythingUntilUp) {
   FakeObjectStore store;
   store.SetDown(true);
   EXPECT_EQ(store.Put("k", Bytes("v"), "x/y").error().code, ErrorCode::kUnavailable);
@@ -58,7 +58,7 @@ TEST(FakeObjectStoreTest, DownFailsEverythingUntilUp) {
   EXPECT_TRUE(store.Put("k", Bytes("v"), "x/y"));
 }
 
-TEST(FakeObjectStoreTest, ClearFailuresForgetsPendingOnes) {
+TEST(objectstore_FakeObjectStoreTest, ClearFailuresForgetsPendingOnes) {
   FakeObjectStore store;
   store.FailNth(Op::kPut, 1);
   store.ClearFailures();

@@ -15,7 +15,7 @@ std::vector<std::uint8_t> Bytes(std::string_view text) {
   return std::vector<std::uint8_t>(text.begin(), text.end());
 }
 
-class LocalObjectStoreTest : public ::testing::Test {
+class objectstore_LocalObjectStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "maskfleet-local-XXXXXX").string();
@@ -36,7 +36,7 @@ class LocalObjectStoreTest : public ::testing::Test {
   std::unique_ptr<LocalObjectStore> store_;
 };
 
-TEST_F(LocalObjectStoreTest, ObjectIsAFileUnderTheRootAndNoTempFileRemains) {
+TEST_F(objectstore_LocalObjectStoreTest, ObjectIsAFileUnderTheRootAndNoTempFileRemains) {
   ASSERT_TRUE(store_->Put("images/7/original.jpg", Bytes("jpeg bytes"), "image/jpeg"));
   const fs::path file = root_ / "images" / "7" / "original.jpg";
   ASSERT_TRUE(fs::is_regular_file(file));
@@ -46,7 +46,7 @@ TEST_F(LocalObjectStoreTest, ObjectIsAFileUnderTheRootAndNoTempFileRemains) {
   }
 }
 
-TEST_F(LocalObjectStoreTest, LeftoverTempFilesAndStrangeFilesAreNotListed) {
+TEST_F(objectstore_LocalObjectStoreTest, LeftoverTempFilesAndStrangeFilesAreNotListed) {
   ASSERT_TRUE(store_->Put("images/1/a.jpg", Bytes("a"), "image/jpeg"));
   std::ofstream(root_ / "images" / "1" / ".tmp-123-0-42") << "half-written";  // a crashed Put
   std::ofstream(root_ / "images" / "1" / "has space.jpg") << "by hand";
@@ -55,7 +55,7 @@ TEST_F(LocalObjectStoreTest, LeftoverTempFilesAndStrangeFilesAreNotListed) {
   EXPECT_EQ(store_->List("").value(), std::vector<std::string>{"images/1/a.jpg"});
 }
 
-TEST_F(LocalObjectStoreTest, SymlinkIsNoObject) {
+TEST_F(objectstore_LocalObjectStoreTest, SymlinkIsNoObject) {
   std::ofstream(folder_ / "secret") << "outside the root";
   fs::create_directories(root_ / "images");
   fs::create_symlink(folder_ / "secret", root_ / "images" / "link");
@@ -63,7 +63,7 @@ TEST_F(LocalObjectStoreTest, SymlinkIsNoObject) {
   EXPECT_TRUE(store_->List("").value().empty());
 }
 
-TEST_F(LocalObjectStoreTest, DeleteRemovesEmptyFoldersButNeverTheRoot) {
+TEST_F(objectstore_LocalObjectStoreTest, DeleteRemovesEmptyFoldersButNeverTheRoot) {
   ASSERT_TRUE(store_->Put("a/b/c/d", Bytes("1"), "x/y"));
   ASSERT_TRUE(store_->Put("a/keep", Bytes("2"), "x/y"));
   ASSERT_TRUE(store_->Delete("a/b/c/d"));
@@ -74,7 +74,7 @@ TEST_F(LocalObjectStoreTest, DeleteRemovesEmptyFoldersButNeverTheRoot) {
   EXPECT_TRUE(fs::is_directory(root_));
 }
 
-TEST_F(LocalObjectStoreTest, RootGivenWithTrailingSlashIsKept) {
+TEST_F(objectstore_LocalObjectStoreTest, RootGivenWithTrailingSlashIsKept) {
   auto store = LocalObjectStore::Open({root_.string() + "/", false});
   ASSERT_TRUE(store);
   ASSERT_TRUE((*store)->Put("x", Bytes("1"), "x/y"));
@@ -82,7 +82,7 @@ TEST_F(LocalObjectStoreTest, RootGivenWithTrailingSlashIsKept) {
   EXPECT_TRUE(fs::is_directory(root_));
 }
 
-TEST_F(LocalObjectStoreTest, KeyAndFolderConflictIsFailedPrecondition) {
+TEST_F(objectstore_LocalObjectStoreTest, KeyAndFolderConflictIsFailedPrecondition) {
   ASSERT_TRUE(store_->Put("a/b", Bytes("file"), "x/y"));
   EXPECT_EQ(store_->Put("a/b/c", Bytes("x"), "x/y").error().code, ErrorCode::kFailedPrecondition);
   ASSERT_TRUE(store_->Put("d/e/f", Bytes("x"), "x/y"));
@@ -92,7 +92,7 @@ TEST_F(LocalObjectStoreTest, KeyAndFolderConflictIsFailedPrecondition) {
   EXPECT_TRUE(fs::exists(root_ / "d" / "e" / "f"));
 }
 
-TEST_F(LocalObjectStoreTest, UnwritableRootIsAnErrorNotACrash) {
+TEST_F(objectstore_LocalObjectStoreTest, UnwritableRootIsAnErrorNotACrash) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores file permissions";
   fs::permissions(root_, fs::perms::owner_read | fs::perms::owner_exec);
   auto st = store_->Put("x", Bytes("1"), "x/y");
@@ -101,13 +101,13 @@ TEST_F(LocalObjectStoreTest, UnwritableRootIsAnErrorNotACrash) {
   EXPECT_EQ(st.error().code, ErrorCode::kInternal);
 }
 
-TEST_F(LocalObjectStoreTest, OpenRefusesAFileAsRoot) {
+TEST_F(objectstore_LocalObjectStoreTest, OpenRefusesAFileAsRoot) {
   std::ofstream(folder_ / "file") << "x";
   EXPECT_EQ(LocalObjectStore::Open({folder_ / "file", true}).error().code, ErrorCode::kInternal);
   EXPECT_EQ(LocalObjectStore::Open({"", true}).error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST_F(LocalObjectStoreTest, TwoStoresOnOneRootShareObjects) {
+TEST_F(objectstore_LocalObjectStoreTest, TwoStoresOnOneRootShareObjects) {
   auto other = LocalObjectStore::Open({root_, true});
   ASSERT_TRUE(other);
   ASSERT_TRUE(store_->Put("shared/x", Bytes("from one"), "x/y"));
