@@ -1,6 +1,8 @@
 // maskfleet: one binary, one subcommand per tool. Each subcommand lives in its own
 // *_command.cc and registers itself on the CLI11 app; this file only dispatches.
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "maskfleet/cli/commands.h"
 #include "maskfleet/cli/version.h"
@@ -10,6 +12,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(maskfleet::cli::kVersion));
   app.require_subcommand(1);
   app.fallthrough();
+
+  // Logs go to stderr: stdout carries results (detect's JSON, the worker's
+  // "listening on" line) for whoever reads them.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("maskfleet"));
 
   int exit_code = 0;
   maskfleet::cli::AddDetectCommand(app, exit_code);

@@ -165,7 +165,7 @@ Result<int> WorkerApp::Start() {
   p.server = std::make_unique<WorkerServer>(*p.accounts, *p.photos, *p.images, *p.objects,
                                             *p.fetcher, std::move(hooks), std::move(options));
   Result<int> port = p.server->Start(p.config.host, p.config.port);
-  if (port) spdlog::info("worker {} serving on http://{}:{}", p.config.name, p.config.host, *port);
+  if (port) spdlog::info("worker serving on http://{}:{}", p.config.host, *port);
   return port;
 }
 

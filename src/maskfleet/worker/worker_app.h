@@ -7,7 +7,9 @@
 #define MASKFLEET_WORKER_WORKER_APP_H_
 
 #include <memory>
+#include <string>
 
+#include "maskfleet/auth/password_hash.h"
 #include "maskfleet/common/clock.h"
 #include "maskfleet/common/error.h"
 #include "maskfleet/worker/worker_config.h"

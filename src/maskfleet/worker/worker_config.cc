@@ -73,7 +73,6 @@ Result<WorkerConfig> WorkerConfig::Load(config::ConfigSource& source) {
 }
 
 void WorkerConfig::FillDefaults() {
-  if (name.empty()) name = host + ":" + std::to_string(port);
   if (public_url.empty()) public_url = "http://" + host + ":" + std::to_string(port);
   while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
   if (database_url.empty()) database_url = "sqlite:" + (data_dir / "maskfleet.db").string();

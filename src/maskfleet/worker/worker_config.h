@@ -17,7 +17,7 @@ namespace maskfleet::worker {
 
 struct WorkerConfig {
   // [worker]
-  std::string name;                 // name; default "<host>:<port>"
+  std::string name;                 // name; default "<host>:<port>" as bound
   std::string host = "127.0.0.1";   // host
   int port = 8081;                  // port
   int http_threads = 24;            // http_threads
@@ -26,6 +26,7 @@ struct WorkerConfig {
   int opencv_threads = 1;           // opencv_threads: OpenCV's own threads per inference
   bool register_enabled = true;     // register_enabled: POST /api/register
   std::string public_url;           // public_url: base of mailed links; default http://host:port
+                                    // (set it when port is 0 or behind a load balancer)
   bool secure_cookies = false;      // secure_cookies
   bool trust_forwarded_for = false; // trust_forwarded_for
   std::filesystem::path data_dir = "data";  // data_dir

@@ -1,5 +1,6 @@
 #include "maskfleet/worker/worker_server.h"
 
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -107,6 +108,21 @@ Result<std::int64_t> PositiveParam(const Request& req, const char* name, std::in
   return value;
 }
 
+// Page paths are ours (/images/12 ...); still, nothing but safe characters passes.
+std::string PercentEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
 Result<std::int64_t> PathId(const Request& req) {
   std::int64_t id = 0;
   const std::string text = req.matches[1];
@@ -152,6 +168,7 @@ Result<int> WorkerServer::Start(const std::string& host, int port) {
     return MakeError(ErrorCode::kUnavailable,
                      "cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not allowed)");
   }
+  name_ = options_.name.empty() ? host + ":" + std::to_string(bound) : options_.name;
   thread_ = std::thread([this] { http_.listen_after_bind(); });
   return bound;
 }
@@ -162,13 +179,12 @@ void WorkerServer::Stop() {
 }
 
 void WorkerServer::RegisterRoutes() {
-  const std::string worker_name = options_.name;
-  http_.set_pre_routing_handler([worker_name](const Request& req, Response& res) {
+  http_.set_pre_routing_handler([this](const Request& req, Response& res) {
     const std::string incoming = req.get_header_value("X-Request-Id");
     current = RequestContext{IsSaneRequestId(incoming) ? incoming : NewRequestId(), "unmatched",
                              std::chrono::steady_clock::now()};
     res.set_header("X-Request-Id", current.id);
-    res.set_header("X-Maskfleet-Worker", worker_name);
+    res.set_header("X-Maskfleet-Worker", name_);
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http_.set_logger([this](const Request& req, const Response& res) {
@@ -250,7 +266,7 @@ void WorkerServer::RegisterRoutes() {
     const Status healthy = hooks_.health ? hooks_.health() : Status();
     RespondJson(res, healthy ? 200 : 503,
                 {{"status", healthy ? "ok" : "unavailable"},
-                 {"worker", options_.name},
+                 {"worker", name_},
                  {"detail", healthy ? "" : healthy.error().message}});
   }));
   http_.Get("/metrics", route("/metrics", [this](const Request&, Response& res) {
@@ -490,7 +506,7 @@ void WorkerServer::RegisterRoutes() {
     return [this, caller, file = std::move(file), needs_login](const Request& req, Response& res) {
       current.route = "page";
       if (needs_login && !caller(req, false)) {
-        res.set_redirect("/login?next=" + httplib::detail::encode_url(req.path), 303);
+        res.set_redirect("/login?next=" + PercentEncode(req.path), 303);
         return;
       }
       std::ifstream in(options_.web_dir / "pages" / (file + ".html"));

@@ -41,8 +41,8 @@ struct ServerHooks {
 };
 
 struct ServerOptions {
-  // Shown in X-Maskfleet-Worker and /healthz. Default "worker".
-  std::string name = "worker";
+  // Shown in X-Maskfleet-Worker and /healthz. Default: "<host>:<port>", as bound.
+  std::string name;
   // Built web assets: `web_dir`/pages/*.html and `web_dir`/static/. Default: none
   // (pages answer 503 "not built").
   std::filesystem::path web_dir;
@@ -80,6 +80,7 @@ class WorkerServer {
   const net::UrlFetcher& fetcher_;
   const ServerHooks hooks_;
   const ServerOptions options_;
+  std::string name_;  // set by Start(), before the first request
   httplib::Server http_;
   std::thread thread_;
 };
