@@ -77,7 +77,10 @@ export function setFieldError(field: HTMLInputElement, message: string | null): 
   let error = document.getElementById(errorId);
   if (error === null) {
     error = h('p', { className: 'field-error', attrs: { id: errorId } });
-    field.insertAdjacentElement('afterend', error);
+    // Below the field's hint when it sits in a .field box, else right after it.
+    const box = field.parentElement;
+    if (box !== null && box.classList.contains('field')) box.appendChild(error);
+    else field.insertAdjacentElement('afterend', error);
   }
   const describedBy = new Set((field.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean));
   if (message === null) {

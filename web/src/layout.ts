@@ -1,6 +1,7 @@
 // The shared frame of every page after login: the navigation in the header, the
 // user's name and the log-out button. The static part (product name, skip link,
-// <main>) is in pages/_layout.html; this fills #site-nav once the session is known.
+// <main>) is in pages/_layout.html; this fills #site-nav and #site-user once the
+// session is known.
 
 import { api, ApiError } from './api';
 import { byId, h, replaceChildren, setStatus } from './dom';
@@ -85,17 +86,15 @@ function renderNav(session: Session, current: NavSection | null): void {
     logoutButton.disabled = true;
     void logOut();
   });
-  replaceChildren(
-    nav,
-    h('ul', { className: 'nav-links' }, ...links),
-    h(
-      'div',
-      { className: 'nav-user' },
-      h('span', { className: 'user-name', attrs: { title: 'Logged in as' } }, session.user.username),
-      logoutButton,
-    ),
-  );
+  replaceChildren(nav, h('ul', { className: 'nav-links' }, ...links));
   nav.hidden = false;
+  const user = byId('site-user', HTMLElement);
+  replaceChildren(
+    user,
+    h('span', { className: 'user-name', attrs: { title: `Logged in as ${session.user.username}` } }, session.user.username),
+    logoutButton,
+  );
+  user.hidden = false;
 }
 
 /**

@@ -31,10 +31,18 @@ export function boxLegend(): HTMLElement {
   return h(
     'p',
     { className: 'legend' },
-    h('span', { className: 'swatch swatch-masked', attrs: { 'aria-hidden': 'true' } }),
-    'green box: mask worn',
-    h('span', { className: 'swatch swatch-unmasked', attrs: { 'aria-hidden': 'true' } }),
-    'red box: no mask',
+    h(
+      'span',
+      { className: 'legend-item' },
+      h('span', { className: 'swatch swatch-masked', attrs: { 'aria-hidden': 'true' } }),
+      'green box: mask worn',
+    ),
+    h(
+      'span',
+      { className: 'legend-item' },
+      h('span', { className: 'swatch swatch-unmasked', attrs: { 'aria-hidden': 'true' } }),
+      'red box: no mask',
+    ),
   );
 }
 

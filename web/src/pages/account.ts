@@ -11,6 +11,7 @@ export async function init(): Promise<void> {
   const session = await startAuthenticatedPage('account');
   if (session === null) return;
   renderProfile(session.user);
+  byId('account-username', HTMLInputElement).value = session.user.username;
 
   const form = byId('password-form', HTMLFormElement);
   const current = byId('current-password', HTMLInputElement);
