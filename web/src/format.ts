@@ -81,13 +81,38 @@ export function summarizeCounts(numFaces: number, numMasked: number, numUnmasked
   return `${plural(numFaces, 'face')} found: ${numMasked} masked, ${numUnmasked} unmasked`;
 }
 
-/** The last path segment of a URL or a file name, shortened for display. */
-export function shortName(name: string, max = 60): string {
-  let base = name;
-  const slash = base.lastIndexOf('/');
-  if (slash >= 0 && slash < base.length - 1) base = base.slice(slash + 1);
-  if (base.length <= max) return base;
-  return `${base.slice(0, max - 1)}…`;
+/** `text` cut to `max` characters, with an ellipsis when cut. */
+export function shortName(text: string, max = 60): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/**
+ * What to call a photo: the file name of an upload as it was given; for a URL,
+ * the last segment of its path (else its host); shortened to `max` characters.
+ */
+export function photoName(source: 'upload' | 'url', sourceName: string, fallback: string, max = 60): string {
+  let name = sourceName.trim();
+  if (source === 'url' && name !== '') {
+    try {
+      const url = new URL(name);
+      const segments = url.pathname.split('/').filter((s) => s !== '');
+      const last = segments[segments.length - 1];
+      name = last !== undefined ? safeDecode(last) : url.host;
+    } catch {
+      // Not a URL after all: show it as it is.
+    }
+  }
+  return shortName(name === '' ? fallback : name, max);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** "username is missing" -> "Username is missing." (for server messages shown as they are). */

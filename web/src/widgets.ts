@@ -1,7 +1,7 @@
 // Pieces shown on more than one page: the counts of a detection and the photo.
 
 import { h } from './dom';
-import { summarizeCounts } from './format';
+import { photoName, summarizeCounts } from './format';
 import type { Image } from './types';
 import { imageVariantUrl } from './urls';
 
@@ -52,7 +52,7 @@ export function annotatedImage(image: Image): HTMLImageElement {
     className: 'photo',
     attrs: {
       src: imageVariantUrl(image.id, 'annotated', image.urls),
-      alt: `${image.source_name || 'Photo'}, annotated. ${summarizeCounts(
+      alt: `${photoName(image.source, image.source_name, 'Photo')}, annotated. ${summarizeCounts(
         image.num_faces,
         image.num_masked,
         image.num_unmasked,

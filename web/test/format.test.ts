@@ -10,6 +10,7 @@ import {
   formatDimensions,
   plural,
   progressPercent,
+  photoName,
   shortName,
   summarizeCounts,
 } from '../src/format';
@@ -59,11 +60,19 @@ describe('format', () => {
     assert.equal(formatDimensions(640, 480), '640 × 480');
   });
 
-  it('shortens names and URLs for display', () => {
-    assert.equal(shortName('https://example.com/photos/crowd.jpg'), 'crowd.jpg');
+  it('shortens names for display, by characters', () => {
     assert.equal(shortName('a.jpg'), 'a.jpg');
     assert.equal(shortName('x'.repeat(70), 10), `${'x'.repeat(9)}…`);
-    assert.equal(shortName('dir/'), 'dir/');
+    assert.equal(shortName('😀'.repeat(5), 3), '😀😀…');
+  });
+
+  it('names a photo by its file name, or the last segment of its URL', () => {
+    assert.equal(photoName('upload', 'a</b>/c.jpg', 'Photo 1'), 'a</b>/c.jpg');
+    assert.equal(photoName('url', 'https://example.com/photos/my%20crowd.jpg?x=1', 'Photo 1'), 'my crowd.jpg');
+    assert.equal(photoName('url', 'https://example.com/', 'Photo 1'), 'example.com');
+    assert.equal(photoName('url', 'https://example.com/%E0%A4%A', 'Photo 1'), '%E0%A4%A');
+    assert.equal(photoName('url', 'not a url', 'Photo 1'), 'not a url');
+    assert.equal(photoName('upload', '  ', 'Photo 7'), 'Photo 7');
   });
 
   it('turns server messages into sentences', () => {

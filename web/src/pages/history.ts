@@ -4,7 +4,7 @@
 
 import { api } from '../api';
 import { byId, h, replaceChildren, setStatus, clearStatus } from '../dom';
-import { categoryLabel, formatDateTime, plural, shortName } from '../format';
+import { categoryLabel, formatDateTime, photoName, plural } from '../format';
 import { pageStatus, showPageError, startAuthenticatedPage } from '../layout';
 import { CATEGORIES, type Category, type Image, type ImageList } from '../types';
 import { DEFAULT_PAGE_SIZE, historyPath, imageDetailPath, imageVariantUrl, pageCount, parseHistoryParams } from '../urls';
@@ -182,7 +182,7 @@ function thumbnail(image: Image): HTMLElement {
           attrs: { src: imageVariantUrl(image.id, 'thumbnail', image.urls), alt: '', loading: 'lazy', decoding: 'async' },
         }),
       ),
-      h('span', { className: 'thumb-name' }, shortName(image.source_name || `Photo ${image.id}`, 40)),
+      h('span', { className: 'thumb-name', attrs: { title: image.source_name || undefined } }, photoName(image.source, image.source_name, `Photo ${image.id}`, 40)),
       h('span', { className: 'thumb-counts' }, ...counts),
       h('time', { className: 'muted', attrs: { datetime: image.created_at } }, formatDateTime(image.created_at)),
     ),

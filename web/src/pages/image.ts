@@ -8,7 +8,7 @@ import {
   formatConfidence,
   formatDateTime,
   formatDimensions,
-  shortName,
+  photoName,
   summarizeCounts,
 } from '../format';
 import { messageOf, pageStatus, setFlash, showPageError, startAuthenticatedPage } from '../layout';
@@ -34,7 +34,7 @@ export async function init(): Promise<void> {
 }
 
 function render(image: Image): void {
-  const name = shortName(image.source_name || `Photo ${image.id}`, 80);
+  const name = photoName(image.source, image.source_name, `Photo ${image.id}`, 80);
   const summary = summarizeCounts(image.num_faces, image.num_masked, image.num_unmasked);
   document.title = `${name} · maskfleet`;
 

@@ -3,7 +3,7 @@
 
 import { api } from '../api';
 import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus, clearStatus } from '../dom';
-import { categoryLabel, formatBytes, progressPercent, shortName, summarizeCounts } from '../format';
+import { categoryLabel, formatBytes, photoName, progressPercent, shortName, summarizeCounts } from '../format';
 import { messageOf, showPageError, startAuthenticatedPage } from '../layout';
 import type { Image } from '../types';
 import { historyPath, imageDetailPath } from '../urls';
@@ -161,6 +161,8 @@ class UploadPage {
     setBusy(button, true, label);
     this.result.hidden = true;
     this.progressSection.hidden = false;
+    // The progress card says it visibly; the status region still tells screen readers.
+    this.status.classList.add('visually-hidden');
     if (determinate) {
       this.progress.value = 0;
       this.progressLabel.textContent = 'Uploading… 0%';
@@ -182,13 +184,14 @@ class UploadPage {
     this.busy = false;
     setBusy(button, false);
     this.progressSection.hidden = true;
+    this.status.classList.remove('visually-hidden');
   }
 
   private showResult(image: Image): void {
     const summary = summarizeCounts(image.num_faces, image.num_masked, image.num_unmasked);
     replaceChildren(
       this.resultBody,
-      h('p', { className: 'result-name' }, shortName(image.source_name || 'Photo', 80)),
+      h('p', { className: 'result-name' }, photoName(image.source, image.source_name, `Photo ${image.id}`, 80)),
       countsView(image),
       h('figure', { className: 'photo-frame' }, annotatedImage(image), h('figcaption', {}, boxLegend())),
       h(
