@@ -165,8 +165,8 @@ function thumbnail(image: Image): HTMLElement {
     image.num_faces === 0
       ? [h('span', { className: 'muted' }, 'No faces')]
       : [
-          h('span', { className: 'tag tag-masked' }, `${image.num_masked} masked`),
-          h('span', { className: 'tag tag-unmasked' }, `${image.num_unmasked} unmasked`),
+          image.num_masked > 0 ? h('span', { className: 'tag tag-masked' }, `${image.num_masked} masked`) : null,
+          image.num_unmasked > 0 ? h('span', { className: 'tag tag-unmasked' }, `${image.num_unmasked} unmasked`) : null,
         ];
   // The link's text names the photo, so the picture itself is decorative (alt="").
   return h(
