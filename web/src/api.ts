@@ -204,13 +204,18 @@ export class ApiClient {
     this.csrfToken = null;
   }
 
-  /** 401 here means a wrong current password, not a lost session. */
-  changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    return this.request<void>('/api/v1/password', {
+  /**
+   * 401 here means a wrong current password, not a lost session. The server may
+   * answer with a fresh session (200, `{user, csrf_token}`, other sessions ended)
+   * or with 204; a new token replaces the old one.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    const session = await this.request<Partial<Session> | undefined>('/api/v1/password', {
       method: 'POST',
       body: { current_password: currentPassword, new_password: newPassword },
       authenticated: false,
     });
+    if (typeof session?.csrf_token === 'string' && session.csrf_token !== '') this.csrfToken = session.csrf_token;
   }
 
   requestPasswordReset(username: string): Promise<void> {

@@ -95,6 +95,28 @@ describe('ApiClient requests', () => {
     assert.deepEqual(calls[1]?.body, { username: 'bob', password: 'pw-pw-pw-pw', is_admin: false });
   });
 
+  it('takes the new token a password change answers with', async () => {
+    const { client, calls } = fakeClient((call) => {
+      if (call.path === '/api/v1/session') return json(200, SESSION);
+      if (call.path === '/api/v1/password') return json(200, { ...SESSION, csrf_token: 'token-after-change' });
+      return new Response(null, { status: 204 });
+    });
+    await client.changePassword('old-password', 'new-password');
+    assert.equal(calls[1]?.headers['X-CSRF-Token'], 'token-from-get');
+    assert.deepEqual(calls[1]?.body, { current_password: 'old-password', new_password: 'new-password' });
+    await client.deleteImage(1);
+    assert.equal(calls[2]?.headers['X-CSRF-Token'], 'token-after-change');
+  });
+
+  it('keeps its token when a password change answers 204', async () => {
+    const { client, calls } = fakeClient((call) =>
+      call.path === '/api/v1/session' ? json(200, SESSION) : new Response(null, { status: 204 }),
+    );
+    await client.changePassword('old-password', 'new-password');
+    await client.deleteImage(1);
+    assert.equal(calls.at(-1)?.headers['X-CSRF-Token'], 'token-from-get');
+  });
+
   it('sends the reset calls without a session or token', async () => {
     const { client, calls } = fakeClient(() => new Response(null, { status: 202 }));
     await client.requestPasswordReset('ann');
