@@ -9,7 +9,8 @@
 // Run: cd web && npm run test:browser   (or: npm run screenshots)
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { accessibilityProblems, launchBrowser, screenshot, startWorker, testPhoto } from './harness.mjs';
@@ -126,6 +127,20 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForSelector('#upload-status[data-kind="error"]');
     assert.match(await page.textContent('#upload-status'), /not a supported image/);
     assert.equal(await page.isDisabled('#file-submit'), true);
+  });
+
+  it('takes a photo dropped on the box', async () => {
+    const bytes = (await readFile(NO_FACE_PHOTO)).toString('base64');
+    await page.evaluate((b64) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([data], 'dropped.jpg', { type: 'image/jpeg' }));
+      const zone = document.querySelector('#drop-zone');
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    assert.equal(await page.textContent('#file-chosen .chosen-name'), 'dropped.jpg');
+    assert.equal(await page.isDisabled('#file-submit'), false);
   });
 
   it('shows a file name with HTML in it as text', async () => {
@@ -248,6 +263,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     for (const name of ['carol', 'bob.tester']) {
       await page.fill('#new-username', name);
       await page.fill('#new-password', `${name}-password`);
+      await page.fill('#new-email', `${name}@example.com`);
       await page.click('#create-submit');
       await page.waitForSelector(`#create-status[data-kind="success"]`);
       await page.waitForFunction((n) => document.querySelector('#users-body')?.textContent?.includes(n), name);
@@ -275,8 +291,31 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForSelector('#login-form');
   });
 
+  it('recovers a password through the emailed link', async () => {
+    await go('/login');
+    await page.click('a[href="/forgot"]');
+    await page.waitForSelector('#forgot-form');
+    await page.fill('#username', 'carol');
+    await page.click('#forgot-submit');
+    await page.waitForSelector('#forgot-status[data-kind="success"]');
+    await expectAccessible('forgot');
+    await screenshot(page, 'forgot');
+
+    await go(await waitForResetLink(path.join(worker.dataDir, 'outbox')));
+    await page.waitForSelector('#reset-form');
+    await page.fill('#new-password', 'carol-new-password');
+    await page.fill('#confirm-password', 'carol-new-password-typo');
+    await page.click('#reset-submit');
+    assert.equal(await page.getAttribute('#confirm-password', 'aria-invalid'), 'true');
+    await page.fill('#confirm-password', 'carol-new-password');
+    await page.click('#reset-submit');
+    await page.waitForSelector('#reset-status[data-kind="success"]');
+    await page.click('#reset-done a');
+    await page.waitForSelector('#login-form');
+  });
+
   it('hides the administration from an ordinary user', async () => {
-    await logIn('carol', 'carol-password');
+    await logIn('carol', 'carol-new-password');
     await page.waitForURL(/\/upload/);
     await page.waitForSelector('#site-nav:not([hidden])');
     const links = await page.$$eval('#site-nav a', (as) => as.map((a) => a.textContent));
@@ -311,3 +350,20 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   });
 });
 
+/** The path of a reset link in the worker's outbox folder (mails are files there). */
+async function waitForResetLink(outbox) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const links = [];
+    for (const file of await readdir(outbox, { recursive: true }).catch(() => [])) {
+      const text = await readFile(path.join(outbox, file), 'utf8').catch(() => '');
+      // Quoted-printable mail bodies may break long lines with "=\n".
+      // Only the path is taken: the link's host is the configured public address.
+      const match = /\/reset\?token=[A-Za-z0-9_\-.~%]+/.exec(text.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+      if (match) links.push(match[0]);
+    }
+    if (links.length > 0) return links[links.length - 1];
+    if (Date.now() > deadline) throw new Error(`no reset link in ${outbox}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
