@@ -22,6 +22,7 @@ export interface XhrLike {
   open(method: string, url: string): void;
   setRequestHeader(name: string, value: string): void;
   send(body: FormData): void;
+  abort(): void;
   getResponseHeader(name: string): string | null;
   readonly status: number;
   readonly statusText: string;
@@ -255,8 +256,14 @@ export class ApiClient {
   /**
    * Sends a photo as multipart part `file`, reporting the bytes sent through
    * `onProgress` (fetch cannot report upload progress; XMLHttpRequest can).
+   * Aborting `signal` cancels it: the promise rejects with reason 'aborted'.
    */
-  async uploadFile(file: Blob, fileName: string, onProgress?: ProgressCallback): Promise<Image> {
+  async uploadFile(
+    file: Blob,
+    fileName: string,
+    onProgress?: ProgressCallback,
+    signal?: AbortSignal,
+  ): Promise<Image> {
     const token = await this.ensureCsrfToken();
     const form = new FormData();
     form.append('file', file, fileName);
@@ -278,6 +285,13 @@ export class ApiClient {
         xhr.onerror = failed;
         xhr.ontimeout = failed;
         xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.'));
+        if (signal !== undefined) {
+          if (signal.aborted) {
+            reject(new ApiError(0, 'aborted', 'The upload was cancelled.'));
+            return;
+          }
+          signal.addEventListener('abort', () => xhr.abort(), { once: true });
+        }
         xhr.send(form);
       },
     );

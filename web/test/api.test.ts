@@ -261,9 +261,14 @@ class FakeXhr implements XhrLike {
   getResponseHeader(name: string): string | null {
     return this.responseHeaders[name] ?? null;
   }
+  aborted = false;
   send(body: FormData): void {
     this.body = body;
     queueMicrotask(() => this.script(this));
+  }
+  abort(): void {
+    this.aborted = true;
+    this.onabort?.();
   }
 }
 
@@ -315,6 +320,20 @@ describe('ApiClient.uploadFile', () => {
       assert.equal(e.message, 'the file is larger than 10 MB');
       return true;
     });
+  });
+
+  it('cancels an upload when its signal is aborted', async () => {
+    const controller = new AbortController();
+    const client = new ApiClient({
+      fetch: sessionFetch,
+      // The server never answers; only the abort ends the request.
+      createXhr: () => new FakeXhr(() => controller.abort()),
+    });
+    await assert.rejects(
+      client.uploadFile(new Blob(['x']), 'a.jpg', undefined, controller.signal),
+      (e: unknown) => e instanceof ApiError && e.reason === 'aborted',
+    );
+    assert.equal(FakeXhr.last?.aborted, true);
   });
 
   it('reports a network failure during the upload', async () => {

@@ -31,6 +31,7 @@ class UploadPage {
   private readonly progressSection = byId('progress-section', HTMLElement);
   private readonly progressLabel = byId('progress-label', HTMLElement);
   private readonly progress = byId('upload-progress', HTMLProgressElement);
+  private readonly cancel = byId('upload-cancel', HTMLButtonElement);
   private readonly status = byId('upload-status', HTMLElement);
   private readonly result = byId('result', HTMLElement);
   private readonly resultBody = byId('result-body', HTMLElement);
@@ -38,6 +39,7 @@ class UploadPage {
   private chosen: File | null = null;
   private previewUrl: string | null = null;
   private busy = false;
+  private upload: AbortController | null = null;
 
   attach(): void {
     this.fileInput.accept = IMAGE_ACCEPT;
@@ -67,6 +69,7 @@ class UploadPage {
       if (file !== null) this.choose(file);
     });
 
+    this.cancel.addEventListener('click', () => this.upload?.abort());
     this.fileForm.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.sendFile();
@@ -119,8 +122,10 @@ class UploadPage {
       return;
     }
     this.begin(this.fileSubmit, 'Uploading…', true);
+    this.upload = new AbortController();
+    this.cancel.hidden = false;
     try {
-      const image = await api.uploadFile(file, file.name, (loaded, total) => {
+      const onProgress = (loaded: number, total: number) => {
         const percent = progressPercent(loaded, total);
         if (total > 0 && loaded >= total) {
           this.showProcessing();
@@ -128,13 +133,16 @@ class UploadPage {
           this.progress.value = percent;
           this.progressLabel.textContent = `Uploading… ${percent}%`;
         }
-      });
+      };
+      const image = await api.uploadFile(file, file.name, onProgress, this.upload.signal);
       this.showResult(image);
       this.choose(null);
       this.fileForm.reset();
     } catch (error) {
       setStatus(this.status, messageOf(error), 'error');
     } finally {
+      this.upload = null;
+      this.cancel.hidden = true;
       this.end(this.fileSubmit);
       this.fileSubmit.disabled = this.chosen === null;
     }
@@ -175,6 +183,8 @@ class UploadPage {
   }
 
   private showProcessing(): void {
+    // The photo is on the server: cancelling now would not stop the detection.
+    this.cancel.hidden = true;
     this.progress.removeAttribute('value');
     this.progressLabel.textContent = 'Uploaded. Looking for faces…';
     setStatus(this.status, 'Looking for faces…');
