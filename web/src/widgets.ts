@@ -46,9 +46,28 @@ export function boxLegend(): HTMLElement {
   );
 }
 
+/**
+ * Shows a short note in place of a picture that fails to load (a deleted object,
+ * a worker restarting), instead of the browser's broken-image icon.
+ */
+export function noteLoadFailure(img: HTMLImageElement): void {
+  img.addEventListener('error', () => {
+    if (img.nextElementSibling?.classList.contains('load-failure')) return;
+    const note = h(
+      'p',
+      { className: 'load-failure status', attrs: { 'data-kind': 'error' } },
+      'The picture could not be loaded. Reload the page to try again.',
+    );
+    img.insertAdjacentElement('afterend', note);
+  });
+  img.addEventListener('load', () => {
+    if (img.nextElementSibling?.classList.contains('load-failure')) img.nextElementSibling.remove();
+  });
+}
+
 /** The annotated picture, with an alt text that says what it shows. */
 export function annotatedImage(image: Image): HTMLImageElement {
-  return h('img', {
+  const img = h('img', {
     className: 'photo',
     attrs: {
       src: imageVariantUrl(image.id, 'annotated', image.urls),
@@ -62,4 +81,6 @@ export function annotatedImage(image: Image): HTMLImageElement {
       decoding: 'async',
     },
   });
+  noteLoadFailure(img);
+  return img;
 }

@@ -96,7 +96,15 @@ class HistoryPage {
           },
         },
         h('span', {}, categoryLabel(category)),
-        total === undefined ? null : h('span', { className: 'tab-count' }, String(total)),
+        total === undefined
+          ? null
+          : h(
+              'span',
+              { className: 'tab-count' },
+              h('span', { className: 'visually-hidden' }, ', '),
+              String(total),
+              h('span', { className: 'visually-hidden' }, total === 1 ? ' photo' : ' photos'),
+            ),
       );
       link.addEventListener('click', (event) => {
         if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;

@@ -14,7 +14,7 @@ import {
 import { messageOf, pageStatus, setFlash, showPageError, startAuthenticatedPage } from '../layout';
 import type { Face, Image } from '../types';
 import { historyPath, imageIdFromPath, imageVariantUrl } from '../urls';
-import { boxLegend, countsView } from '../widgets';
+import { boxLegend, countsView, noteLoadFailure } from '../widgets';
 
 export async function init(): Promise<void> {
   if ((await startAuthenticatedPage('history')) === null) return;
@@ -45,6 +45,7 @@ function render(image: Image): void {
   replaceChildren(byId('detail-caption', HTMLElement), boxLegend());
 
   const picture = byId('detail-image', HTMLImageElement);
+  noteLoadFailure(picture);
   const toggle = byId('toggle-original', HTMLButtonElement);
   const annotatedUrl = imageVariantUrl(image.id, 'annotated', image.urls);
   const originalUrl = imageVariantUrl(image.id, 'original', image.urls);
