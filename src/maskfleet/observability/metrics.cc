@@ -28,15 +28,21 @@ prometheus::Family<T>& Register(prometheus::detail::Builder<T> builder, promethe
   }
 }
 
-class CallbackGauge final : public prometheus::Collectable {
+// One unlabelled gauge or counter whose value is read at collection time.
+class CallbackMetric final : public prometheus::Collectable {
  public:
-  CallbackGauge(std::string name, std::string help, std::function<double()> read)
-      : name_(std::move(name)), help_(std::move(help)), read_(std::move(read)) {}
+  CallbackMetric(std::string name, std::string help, prometheus::MetricType type,
+                 std::function<double()> read)
+      : name_(std::move(name)), help_(std::move(help)), type_(type), read_(std::move(read)) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
-    prometheus::MetricFamily family{.name = name_, .help = help_, .type = prometheus::MetricType::Gauge};
+    prometheus::MetricFamily family{.name = name_, .help = help_, .type = type_};
     prometheus::ClientMetric metric;
-    metric.gauge.value = read_();
+    if (type_ == prometheus::MetricType::Counter) {
+      metric.counter.value = read_();
+    } else {
+      metric.gauge.value = read_();
+    }
     family.metric.push_back(std::move(metric));
     return {std::move(family)};
   }
@@ -44,6 +50,7 @@ class CallbackGauge final : public prometheus::Collectable {
  private:
   const std::string name_;
   const std::string help_;
+  const prometheus::MetricType type_;
   const std::function<double()> read_;
 };
 
@@ -90,7 +97,15 @@ prometheus::Family<prometheus::Histogram>& MetricsRegistry::HistogramFamily(
 void MetricsRegistry::AddCallbackGauge(const std::string& name, const std::string& help,
                                        std::function<double()> read) {
   if (!prometheus::CheckMetricName(name)) DieOnBadRegistration(name, "not a valid metric name");
-  AddCollectable(std::make_shared<CallbackGauge>(name, help, std::move(read)));
+  AddCollectable(std::make_shared<CallbackMetric>(name, help, prometheus::MetricType::Gauge,
+                                                  std::move(read)));
+}
+
+void MetricsRegistry::AddCallbackCounter(const std::string& name, const std::string& help,
+                                         std::function<double()> read) {
+  if (!prometheus::CheckMetricName(name)) DieOnBadRegistration(name, "not a valid metric name");
+  AddCollectable(std::make_shared<CallbackMetric>(name, help, prometheus::MetricType::Counter,
+                                                  std::move(read)));
 }
 
 void MetricsRegistry::AddCollectable(std::shared_ptr<const prometheus::Collectable> collectable) {

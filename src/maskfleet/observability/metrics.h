@@ -77,6 +77,11 @@ class MetricsRegistry {
   void AddCallbackGauge(const std::string& name, const std::string& help,
                         std::function<double()> read);
 
+  // The same for a counter (a value that only grows, such as a total kept by
+  // another object); `name` should end in _total.
+  void AddCallbackCounter(const std::string& name, const std::string& help,
+                          std::function<double()> read);
+
   // Adds families produced by `collectable` at each Serialize(); the registry
   // shares its ownership.
   void AddCollectable(std::shared_ptr<const prometheus::Collectable> collectable);

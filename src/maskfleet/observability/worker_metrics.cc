@@ -42,4 +42,20 @@ void WorkerMetrics::RecordDetection(int masked_faces, int unmasked_faces) {
   if (unmasked_faces > 0) unmasked_faces_.Increment(unmasked_faces);
 }
 
+void ExposeExecutor(MetricsRegistry& registry, const BoundedExecutor& executor,
+                    const std::string& prefix) {
+  const BoundedExecutor* e = &executor;
+  registry.AddCallbackGauge(prefix + "_busy_threads", "Threads running a task now.",
+                            [e] { return static_cast<double>(e->busy_threads()); });
+  registry.AddCallbackGauge(prefix + "_queue_depth", "Tasks waiting for a thread.",
+                            [e] { return static_cast<double>(e->queue_depth()); });
+  registry.AddCallbackGauge(prefix + "_threads", "Threads in the pool.",
+                            [e] { return static_cast<double>(e->threads()); });
+  registry.AddCallbackGauge(prefix + "_queue_capacity", "Tasks that may wait for a thread.",
+                            [e] { return static_cast<double>(e->max_queued()); });
+  registry.AddCallbackCounter(prefix + "_rejected_total",
+                              "Tasks refused because the pool was full or stopping.",
+                              [e] { return static_cast<double>(e->tasks_rejected()); });
+}
+
 }  // namespace maskfleet::observability

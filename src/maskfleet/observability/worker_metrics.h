@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "maskfleet/common/bounded_executor.h"
 #include "maskfleet/common/clock.h"
 #include "maskfleet/observability/metrics.h"
 #include "maskfleet/observability/request_rate.h"
@@ -70,6 +71,13 @@ class WorkerMetrics {
   const std::shared_ptr<RequestRateCounter> request_rate_;
   const std::vector<std::string> routes_not_rated_;
 };
+
+// Exposes a BoundedExecutor's state under `prefix` ("maskfleet_detection"):
+//   <prefix>_busy_threads, <prefix>_queue_depth, <prefix>_threads,
+//   <prefix>_queue_capacity (gauges), <prefix>_rejected_total (counter).
+// `executor` must outlive `registry` (its counters are read at each scrape).
+void ExposeExecutor(MetricsRegistry& registry, const BoundedExecutor& executor,
+                    const std::string& prefix);
 
 }  // namespace maskfleet::observability
 

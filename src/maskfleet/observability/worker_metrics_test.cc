@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
+#include <thread>
 #include <string>
 
 namespace maskfleet::observability {
@@ -41,6 +43,34 @@ TEST(observability_WorkerMetricsTest, RequestsAndDetectionsAppearUnderTheDocumen
   EXPECT_THAT(text, HasSubstr("maskfleet_requests_per_minute 3\n"));
   EXPECT_THAT(text, HasSubstr("maskfleet_requests_minute_total{minute=\"1699999980\"} 3\n"));
   EXPECT_EQ(metrics.request_rate().LastCompletedMinute()->count, 3u);
+}
+
+TEST(observability_WorkerMetricsTest, ExecutorStateIsExposed) {
+  BoundedExecutor executor({.threads = 1, .max_queued = 0});
+  MetricsRegistry registry;
+  ExposeExecutor(registry, executor, "test_pool");
+  std::promise<void> gate;
+  std::shared_future<void> opened = gate.get_future().share();
+  ASSERT_TRUE(executor.Post([opened] { opened.wait(); }).has_value());
+  EXPECT_FALSE(executor.Post([] {}).has_value());
+  while (executor.busy_threads() != 1) std::this_thread::yield();
+  EXPECT_EQ(registry.Serialize(),
+            "# HELP test_pool_busy_threads Threads running a task now.\n"
+            "# TYPE test_pool_busy_threads gauge\n"
+            "test_pool_busy_threads 1\n"
+            "# HELP test_pool_queue_capacity Tasks that may wait for a thread.\n"
+            "# TYPE test_pool_queue_capacity gauge\n"
+            "test_pool_queue_capacity 0\n"
+            "# HELP test_pool_queue_depth Tasks waiting for a thread.\n"
+            "# TYPE test_pool_queue_depth gauge\n"
+            "test_pool_queue_depth 0\n"
+            "# HELP test_pool_rejected_total Tasks refused because the pool was full or stopping.\n"
+            "# TYPE test_pool_rejected_total counter\n"
+            "test_pool_rejected_total 1\n"
+            "# HELP test_pool_threads Threads in the pool.\n"
+            "# TYPE test_pool_threads gauge\n"
+            "test_pool_threads 1\n");
+  gate.set_value();
 }
 
 }  // namespace
