@@ -32,6 +32,9 @@ install_debian_packages() {
   [ $for_tests -eq 1 ] && lists+=("$root/scripts/debian-test-packages.txt")
   wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "${lists[@]}")
   for p in $wanted; do
+    # A Node.js already on PATH (NodeSource, nvm, a newer release) is kept: Debian's
+    # nodejs and npm would clash with it or shadow it.
+    case $p in nodejs | npm) command -v "${p/nodejs/node}" >/dev/null && continue ;; esac
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then
@@ -56,6 +59,21 @@ build() {
   cmake --build "$build_dir" -- -j"$(nproc)"
 }
 
+# The web pages (TypeScript bundled by esbuild, from npm) into $build_dir/web, which
+# the worker serves. npm ci runs again only when package-lock.json changed.
+build_web() {
+  local web=$root/web stamp=$root/web/node_modules/.package-lock.sha256
+  if [ -f "$stamp" ] && sha256sum --check --status "$stamp" 2>/dev/null; then
+    log "npm packages: all present"
+  else
+    log "npm packages: installing into $web/node_modules"
+    (cd "$web" && npm ci --no-audit --no-fund)
+    sha256sum "$web/package-lock.json" > "$stamp"
+  fi
+  log "building the web pages in $build_dir/web"
+  (cd "$web" && node build.mjs "$build_dir/web")
+}
+
 # Python packages for the black-box tests, in a virtual environment in the build folder.
 install_python_test_packages() {
   local venv=$build_dir/venv req=$root/tests/requirements.txt stamp
@@ -75,4 +93,5 @@ install_debian_packages
 [ $for_tests -eq 1 ] && install_python_test_packages
 "$root/scripts/fetch-model.sh"
 build
+build_web
 log "ready: $build_dir/maskfleet"

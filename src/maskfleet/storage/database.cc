@@ -174,12 +174,24 @@ Status Database::RunImpl(std::string_view context, bool transaction, const Work&
         // The connection is broken; the reconnect below discards the transaction.
       }
     }
-    if (IsConnectionLost(e)) {
+    // SOCI does not categorise every way a server connection dies (PostgreSQL's
+    // "terminating connection due to administrator command" is not class 08), so a
+    // server connection is also asked directly, on this failure path only.
+    bool lost = IsConnectionLost(e);
+    if (!lost && url_.backend != Backend::kSqlite) {
+      try {
+        lost = !s.is_connected();
+      } catch (const std::exception&) {
+        lost = true;
+      }
+    }
+    if (lost) {
+      error.code = ErrorCode::kUnavailable;
       try {
         s.reconnect();
         Configure(s, url_.backend, options_.busy_timeout);
       } catch (const std::exception&) {
-        // Still unreachable: the next call on this connection tries again.
+        // Still unreachable: the next failure on this connection tries again.
       }
     }
     return std::unexpected(error);

@@ -141,6 +141,7 @@ Result<DatabaseUrl> ParseServer(Backend backend, std::string_view scheme, std::s
   if (password) cs += " password=" + Quote(*password);
   if (backend == Backend::kMysql) cs += " charset=utf8mb4";
 
+  bool has_connect_timeout = false;
   while (!query.empty()) {
     auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
@@ -153,7 +154,11 @@ Result<DatabaseUrl> ParseServer(Backend backend, std::string_view scheme, std::s
     if (!ValidParamName(name)) return invalid("bad query parameter name");
     if (!value || value->find('\0') != std::string::npos) return invalid("bad query parameter value");
     cs += " " + std::string(name) + "=" + Quote(*value);
+    if (name == "connect_timeout") has_connect_timeout = true;
   }
+  // Both client libraries otherwise wait for the operating system's TCP timeout (minutes)
+  // on a server that does not answer.
+  if (!has_connect_timeout) cs += " connect_timeout=10";
 
   out.redacted = std::string(scheme) + "://";
   if (!userinfo.empty()) {

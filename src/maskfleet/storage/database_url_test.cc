@@ -34,7 +34,7 @@ TEST(storage_DatabaseUrlTest, PostgresqlFull) {
   EXPECT_EQ(url->database, "mask fleet");
   EXPECT_EQ(url->connect_string,
             "dbname='mask fleet' host='db.example' port=6543 user='alice' password='s3cr\\'t' "
-            "sslmode='require'");
+            "sslmode='require' connect_timeout=10");
   EXPECT_EQ(url->redacted, "postgresql://alice:***@db.example:6543/mask%20fleet");
 }
 
@@ -42,8 +42,14 @@ TEST(storage_DatabaseUrlTest, MysqlWithoutPortOrPassword) {
   auto url = ParseDatabaseUrl("mysql://bob@127.0.0.1/maskfleet");
   ASSERT_TRUE(url) << url.error().ToString();
   EXPECT_EQ(url->backend, Backend::kMysql);
-  EXPECT_EQ(url->connect_string, "db='maskfleet' host='127.0.0.1' user='bob' charset=utf8mb4");
+  EXPECT_EQ(url->connect_string, "db='maskfleet' host='127.0.0.1' user='bob' charset=utf8mb4 connect_timeout=10");
   EXPECT_EQ(url->redacted, "mysql://bob@127.0.0.1/maskfleet");
+}
+
+TEST(storage_DatabaseUrlTest, GivenConnectTimeoutReplacesTheDefault) {
+  auto url = ParseDatabaseUrl("mysql://u@h/db?connect_timeout=3");
+  ASSERT_TRUE(url);
+  EXPECT_TRUE(url->connect_string.ends_with(" connect_timeout='3'")) << url->connect_string;
 }
 
 TEST(storage_DatabaseUrlTest, Ipv6Host) {

@@ -220,8 +220,12 @@ Result<ImageDetail> ImageStore::Get(std::int64_t owner_id, std::int64_t image_id
 
 // The lists aggregate the owner's faces on every page request, through the faces
 // primary key (image_id, ordinal) and images_owner_created: work grows with one
-// owner's images, not with the table. Stored counts would save that at the price of
-// keeping them equal to the faces rows; not worth it until a measurement says so.
+// owner's images, not with the table. Measured on SQLite (2 cores, 10,000 images of
+// two owners, 0..4 faces each): a page of 20 with its total takes 25-35 ms for the
+// owner of 5,000 images, almost all of it the GROUP BY; an index on faces (image_id,
+// masked) did not help. Stored counts would save that at the price of keeping them
+// equal to the faces rows; not worth it while people have hundreds of images, not
+// thousands.
 Result<ImagePage> ImageStore::List(std::int64_t owner_id, ImageCategory category,
                                    std::int64_t page, std::int64_t page_size) {
   if (page < 1) return MakeError(ErrorCode::kInvalidArgument, "page must be 1 or more");

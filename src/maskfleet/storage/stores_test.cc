@@ -642,6 +642,35 @@ TEST_P(StoresTest, WrongPasswordIsUnavailableAndNotLeaked) {
   EXPECT_NE(db.error().message.find("***"), std::string::npos) << db.error().message;
 }
 
+// A connection the server drops (restart, failover, idle timeout) fails the call with
+// kUnavailable, and the pool's connection reconnects for the next call.
+TEST_P(StoresTest, LostConnectionIsUnavailableThenRecovers) {
+  if (GetParam() == "sqlite") GTEST_SKIP() << "SQLite has no server connection";
+  auto db = Open(scratch_->url(), /*pool_size=*/1);
+  ASSERT_TRUE(db) << db.error().ToString();
+  long long id = 0;
+  const bool postgres = GetParam() == "postgresql";
+  ASSERT_TRUE((*db)->Run("own id", [&](soci::session& s) -> Status {
+    s << (postgres ? "SELECT pg_backend_pid()" : "SELECT CONNECTION_ID()"), soci::into(id);
+    return {};
+  }));
+  // Another connection kills this one.
+  ASSERT_TRUE(db_->Run("kill", [&](soci::session& s) -> Status {
+    if (postgres) {
+      s << "SELECT pg_terminate_backend(:p)", soci::use(id);
+    } else {
+      s << "KILL " + std::to_string(id);
+    }
+    return {};
+  }));
+  UserStore users(**db, clock_);
+  auto failed = users.CountAdmins();
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable) << failed.error().ToString();
+  auto recovered = users.CountAdmins();
+  EXPECT_TRUE(recovered) << recovered.error().ToString();
+}
+
 INSTANTIATE_TEST_SUITE_P(storage, StoresTest, ::testing::ValuesIn(testing::TestBackendNames()),
                          [](const auto& param_info) { return param_info.param; });
 

@@ -1,0 +1,369 @@
+// Browser tests of the worker's pages: a real `maskfleet worker` (harness.mjs
+// starts it on 127.0.0.1 with a temporary data folder) and Debian's chromium,
+// driven as a person would: log in, upload photos, read the counts, walk the
+// history tabs and a detail page, delete, change the password, manage users,
+// log out. Every page visited is also checked with axe-core (no serious or
+// critical accessibility violations) and, when MASKFLEET_SCREENSHOTS_DIR is set,
+// photographed for the documentation.
+//
+// Run: cd web && npm run test:browser   (or: npm run screenshots)
+
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { accessibilityProblems, launchBrowser, screenshot, startWorker, testPhoto } from './harness.mjs';
+
+const ADMIN = 'admin';
+const ADMIN_PASSWORD = 'first-admin-pw';
+const NEW_ADMIN_PASSWORD = 'second-admin-pw';
+
+const MASKS_PHOTO = testPhoto('face-mask/images/maksssksksss52.png'); // masked and unmasked faces
+const NO_FACE_PHOTO = testPhoto('no-face/rocket.jpg');
+
+describe('worker pages in a browser', { timeout: 300_000 }, () => {
+  let worker;
+  let browser;
+  let page;
+  const pageErrors = [];
+  const dialogs = [];
+
+  before(async () => {
+    worker = await startWorker({ adminName: ADMIN, adminPassword: ADMIN_PASSWORD });
+    browser = await launchBrowser();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // A JavaScript dialog would mean injected script ran (the pages use <dialog>, never alert).
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await worker?.stop();
+  });
+
+  const go = (path) => page.goto(worker.url + path);
+
+  async function expectAccessible(what) {
+    const problems = await accessibilityProblems(page);
+    assert.deepEqual(problems, [], `${what}: accessibility problems`);
+  }
+
+  async function logIn(username, password) {
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await page.click('#login-submit');
+  }
+
+  async function readCounts(scope) {
+    const text = async (kind) => Number(await page.textContent(`${scope} .count-${kind} dd`));
+    return { faces: await text('faces'), masked: await text('masked'), unmasked: await text('unmasked') };
+  }
+
+  async function uploadFile(file) {
+    await go('/upload');
+    await page.waitForSelector('#site-nav:not([hidden])');
+    await page.setInputFiles('#file-input', file);
+    await page.click('#file-submit');
+    await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
+    await page.waitForFunction(() => {
+      const img = document.querySelector('#result img.photo');
+      return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0;
+    });
+    const href = await page.getAttribute('#result a[href^="/images/"]', 'href');
+    return { id: Number(href?.split('/').pop()), counts: await readCounts('#result') };
+  }
+
+  let masksPhoto; // { id, counts } of the photo with faces
+
+  it('sends a visitor without a session to the login page, keeping the page asked for', async () => {
+    await go('/history?category=all_masked');
+    await page.waitForURL(/\/login\?next=/);
+    assert.match(page.url(), /next=%2Fhistory/);
+    await page.waitForSelector('#login-form');
+    await expectAccessible('login');
+    await screenshot(page, 'login');
+  });
+
+  it('shows the server message for a wrong password', async () => {
+    await logIn(ADMIN, 'not-the-password');
+    await page.waitForSelector('#login-status[data-kind="error"]:not(:empty)');
+    assert.match(await page.textContent('#login-status'), /\S/);
+    assert.equal(await page.inputValue('#password'), '');
+  });
+
+  it('logs in and returns to the page asked for, with the administrator navigation', async () => {
+    await logIn(ADMIN, ADMIN_PASSWORD);
+    await page.waitForURL(/\/history/);
+    await page.waitForSelector('#site-user:not([hidden])');
+    assert.equal(await page.textContent('#site-user .user-name'), ADMIN);
+    const links = await page.$$eval('#site-nav a', (as) => as.map((a) => a.textContent));
+    assert.deepEqual(links, ['Upload', 'History', 'Account', 'Users']);
+  });
+
+  it('uploads a photo from disk and shows the counts and the annotated picture', async () => {
+    masksPhoto = await uploadFile(MASKS_PHOTO);
+    const { counts } = masksPhoto;
+    assert.ok(counts.faces > 0, 'faces found');
+    assert.equal(counts.masked + counts.unmasked, counts.faces);
+    // The page shows what the API stored.
+    const stored = await page.evaluate(async (id) => (await fetch(`/api/v1/images/${id}`)).json(), masksPhoto.id);
+    assert.deepEqual(
+      { faces: stored.num_faces, masked: stored.num_masked, unmasked: stored.num_unmasked },
+      counts,
+    );
+    assert.match(await page.textContent('#upload-status'), /Done\./);
+    await expectAccessible('upload result');
+    await screenshot(page, 'upload-result', { fullPage: true });
+  });
+
+  it('refuses a file that is not an image before sending it', async () => {
+    await page.setInputFiles('#file-input', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await page.waitForSelector('#upload-status[data-kind="error"]');
+    assert.match(await page.textContent('#upload-status'), /not a supported image/);
+    assert.equal(await page.isDisabled('#file-submit'), true);
+  });
+
+  it('takes a photo dropped on the box', async () => {
+    const bytes = (await readFile(NO_FACE_PHOTO)).toString('base64');
+    await page.evaluate((b64) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([data], 'dropped.jpg', { type: 'image/jpeg' }));
+      const zone = document.querySelector('#drop-zone');
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    assert.equal(await page.textContent('#file-chosen .chosen-name'), 'dropped.jpg');
+    assert.equal(await page.isDisabled('#file-submit'), false);
+  });
+
+  it('shows a file name with HTML in it as text', async () => {
+    const name = '<img src=x onerror=alert(1)>.jpg';
+    await page.setInputFiles('#file-input', { name, mimeType: 'image/jpeg', buffer: await readFile(NO_FACE_PHOTO) });
+    assert.equal(await page.textContent('#file-chosen .chosen-name'), name);
+    await page.click('#file-submit');
+    await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
+    assert.deepEqual(await readCounts('#result'), { faces: 0, masked: 0, unmasked: 0 });
+    assert.equal(await page.$$eval('img[src="x"]', (imgs) => imgs.length), 0);
+    assert.deepEqual(dialogs, []);
+  });
+
+  it('lists the photos in four tabs with their totals', async () => {
+    await go('/history');
+    await page.waitForSelector('.thumb, .empty');
+    const tabs = await page.$$eval('a.tab', (as) =>
+      as.map((a) => [a.dataset.category, Number(a.querySelector('.tab-count')?.textContent ?? -1)]),
+    );
+    const totals = Object.fromEntries(tabs);
+    assert.deepEqual(Object.keys(totals), ['no_faces', 'all_masked', 'none_masked', 'some_masked']);
+    assert.equal(totals.no_faces, 1);
+    assert.equal(totals.all_masked + totals.none_masked + totals.some_masked, 1);
+    // Without a category the first non-empty list is shown: the no-face photo.
+    assert.match(page.url(), /category=no_faces/);
+
+    const category = Object.keys(totals).find((c) => c !== 'no_faces' && totals[c] === 1);
+    await page.click(`a.tab[data-category="${category}"]`);
+    await page.waitForURL(new RegExp(`category=${category}`));
+    await page.waitForSelector(`.thumb a[href="/images/${masksPhoto.id}"]`);
+    assert.equal(await page.getAttribute(`a.tab[data-category="${category}"]`, 'aria-current'), 'page');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.thumb img')].every((img) => img.complete && img.naturalWidth > 0),
+    );
+    await expectAccessible('history');
+    await screenshot(page, 'history');
+
+    // The back button returns to the first tab.
+    await page.goBack();
+    await page.waitForURL(/category=no_faces/);
+    await page.waitForSelector('a.tab[data-category="no_faces"][aria-current="page"]');
+  });
+
+  it('shows a detail page: annotated picture, original on request, counts, faces table', async () => {
+    await go(`/images/${masksPhoto.id}`);
+    await page.waitForSelector('#detail:not([hidden])');
+    assert.deepEqual(await readCounts('#detail-counts'), masksPhoto.counts);
+    const rows = await page.$$('#faces tbody tr');
+    assert.equal(rows.length, masksPhoto.counts.faces);
+    const masked = await page.$$eval('#faces tbody .tag-masked', (tags) => tags.length);
+    assert.equal(masked, masksPhoto.counts.masked);
+
+    const picture = '#detail-image';
+    assert.match(await page.getAttribute(picture, 'src'), /\/annotated$/);
+    await page.click('#toggle-original');
+    assert.equal(await page.getAttribute('#toggle-original', 'aria-pressed'), 'true');
+    assert.match(await page.getAttribute(picture, 'src'), /\/original$/);
+    await page.waitForFunction((sel) => {
+      const img = document.querySelector(sel);
+      return img.complete && img.naturalWidth > 0;
+    }, picture);
+    await page.click('#toggle-original');
+    assert.match(await page.getAttribute(picture, 'src'), /\/annotated$/);
+    await page.waitForFunction((sel) => document.querySelector(sel).naturalWidth > 0, picture);
+    await expectAccessible('image detail');
+    await screenshot(page, 'image-detail', { fullPage: true });
+  });
+
+  it('deletes a photo only after confirmation', async () => {
+    await go('/history?category=no_faces');
+    await page.click('.thumb a');
+    await page.waitForSelector('#detail:not([hidden])');
+    const detailUrl = page.url();
+
+    await page.click('#delete-image');
+    await page.waitForSelector('dialog[open]');
+    await screenshot(page, 'image-delete-confirmation');
+    await page.click('dialog[open] button[value="cancel"]');
+    await page.waitForSelector('dialog', { state: 'detached' });
+    assert.equal(page.url(), detailUrl);
+
+    await page.click('#delete-image');
+    await page.click('dialog[open] button[value="confirm"]');
+    await page.waitForURL(/\/history\?category=no_faces/);
+    await page.waitForSelector('#page-status[data-kind="success"]');
+    await page.waitForSelector('.empty');
+    const response = await page.goto(detailUrl.replace('/images/', '/api/v1/images/'));
+    assert.equal(response.status(), 404);
+  });
+
+  it('changes the password (a wrong current one is refused)', async () => {
+    await go('/account');
+    await page.waitForSelector('#profile dd');
+    await page.fill('#current-password', 'wrong-password');
+    await page.fill('#new-password', NEW_ADMIN_PASSWORD);
+    await page.fill('#confirm-password', NEW_ADMIN_PASSWORD);
+    await page.click('#password-submit');
+    await page.waitForSelector('#password-status[data-kind="error"]');
+    assert.equal(await page.getAttribute('#current-password', 'aria-invalid'), 'true');
+
+    await page.fill('#current-password', ADMIN_PASSWORD);
+    await page.click('#password-submit');
+    await page.waitForSelector('#password-status[data-kind="success"]');
+    await expectAccessible('account');
+    await screenshot(page, 'account');
+  });
+
+  it('lets the administrator create and delete accounts, with validation', async () => {
+    await go('/admin/users');
+    await page.waitForSelector('#users-body tr');
+    assert.equal(await page.$$eval('#users-body tr', (rows) => rows.length), 1);
+
+    // Browser-side validation: nothing is sent.
+    await page.fill('#new-username', 'has space');
+    await page.fill('#new-password', 'short');
+    await page.click('#create-submit');
+    assert.equal(await page.getAttribute('#new-username', 'aria-invalid'), 'true');
+    assert.equal(await page.getAttribute('#new-password', 'aria-invalid'), 'true');
+
+    for (const name of ['carol', 'bob.tester']) {
+      await page.fill('#new-username', name);
+      await page.fill('#new-password', `${name}-password`);
+      await page.fill('#new-email', `${name}@example.com`);
+      await page.click('#create-submit');
+      await page.waitForSelector(`#create-status[data-kind="success"]`);
+      await page.waitForFunction((n) => document.querySelector('#users-body')?.textContent?.includes(n), name);
+    }
+    // The server's refusal of a taken name is shown.
+    await page.fill('#new-username', 'carol');
+    await page.fill('#new-password', 'another-password');
+    await page.click('#create-submit');
+    await page.waitForSelector('#create-status[data-kind="error"]');
+    await expectAccessible('users');
+    await screenshot(page, 'admin-users');
+
+    const bobRow = page.locator('#users-body tr', { hasText: 'bob.tester' });
+    await bobRow.getByRole('button', { name: 'Delete bob.tester' }).click();
+    await page.click('dialog[open] button[value="confirm"]');
+    await page.waitForFunction(() => !document.querySelector('#users-body')?.textContent?.includes('bob.tester'));
+    assert.equal(await page.$$eval('#users-body tr', (rows) => rows.length), 2);
+  });
+
+  it('logs out, and the pages then ask for a login again', async () => {
+    await page.click('#site-user button');
+    await page.waitForURL(/\/login/);
+    await go('/upload');
+    await page.waitForURL(/\/login/);
+    await page.waitForSelector('#login-form');
+  });
+
+  it('recovers a password through the emailed link', async () => {
+    await go('/login');
+    await page.click('a[href="/forgot"]');
+    await page.waitForSelector('#forgot-form');
+    await page.fill('#username', 'carol');
+    await page.click('#forgot-submit');
+    await page.waitForSelector('#forgot-status[data-kind="success"]');
+    await expectAccessible('forgot');
+    await screenshot(page, 'forgot');
+
+    await go(await waitForResetLink(path.join(worker.dataDir, 'outbox')));
+    await page.waitForSelector('#reset-form');
+    await page.fill('#new-password', 'carol-new-password');
+    await page.fill('#confirm-password', 'carol-new-password-typo');
+    await page.click('#reset-submit');
+    assert.equal(await page.getAttribute('#confirm-password', 'aria-invalid'), 'true');
+    await page.fill('#confirm-password', 'carol-new-password');
+    await page.click('#reset-submit');
+    await page.waitForSelector('#reset-status[data-kind="success"]');
+    await page.click('#reset-done a');
+    await page.waitForSelector('#login-form');
+  });
+
+  it('hides the administration from an ordinary user', async () => {
+    await logIn('carol', 'carol-new-password');
+    await page.waitForURL(/\/upload/);
+    await page.waitForSelector('#site-nav:not([hidden])');
+    const links = await page.$$eval('#site-nav a', (as) => as.map((a) => a.textContent));
+    assert.deepEqual(links, ['Upload', 'History', 'Account']);
+    await go('/admin/users');
+    await page.waitForSelector('#page-status[data-kind="error"]');
+    assert.equal(await page.isHidden('#users-section'), true);
+    const status = await page.evaluate(async () => (await fetch('/api/v1/users')).status);
+    assert.equal(status, 403);
+  });
+
+  it('fits a 375 px wide screen', async () => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    await go('/upload');
+    await page.waitForSelector('#site-nav:not([hidden])');
+    await page.setInputFiles('#file-input', MASKS_PHOTO);
+    await page.click('#file-submit');
+    await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector('#result img.photo')?.naturalWidth > 0);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+    await screenshot(page, 'upload-result-375', { fullPage: true });
+    await go('/history');
+    await page.waitForSelector('.thumb');
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
+    await screenshot(page, 'history-375', { fullPage: true });
+  });
+
+  it('ran without script errors', () => {
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(dialogs, []);
+  });
+});
+
+/** The path of a reset link in the worker's outbox folder (mails are files there). */
+async function waitForResetLink(outbox) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const links = [];
+    for (const file of await readdir(outbox, { recursive: true }).catch(() => [])) {
+      const text = await readFile(path.join(outbox, file), 'utf8').catch(() => '');
+      // Quoted-printable mail bodies may break long lines with "=\n".
+      // Only the path is taken: the link's host is the configured public address.
+      const match = /\/reset\?token=[A-Za-z0-9_\-.~%]+/.exec(text.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+      if (match) links.push(match[0]);
+    }
+    if (links.length > 0) return links[links.length - 1];
+    if (Date.now() > deadline) throw new Error(`no reset link in ${outbox}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,34 @@
+// /forgot: asks for a password-reset link. The answer is the same whether or not
+// the account exists (the server never tells), and so is the message here.
+
+import { api } from '../api';
+import { byId, checkFields, setBusy, setStatus } from '../dom';
+import { messageOf } from '../layout';
+import { validateUsername } from '../validation';
+
+export function init(): void {
+  const form = byId('forgot-form', HTMLFormElement);
+  const username = byId('username', HTMLInputElement);
+  const submit = byId('forgot-submit', HTMLButtonElement);
+  const status = byId('forgot-status', HTMLElement);
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!checkFields([[username, validateUsername(username.value)]])) return;
+    setBusy(submit, true, 'Sending…');
+    api
+      .requestPasswordReset(username.value)
+      .then(() => {
+        setStatus(
+          status,
+          'If this account exists and has an email address, a reset link is on its way. ' +
+            'It can be used once, within 30 minutes.',
+          'success',
+        );
+        form.reset();
+      })
+      .catch((error: unknown) => setStatus(status, messageOf(error), 'error'))
+      .finally(() => setBusy(submit, false));
+  });
+  username.focus();
+}

@@ -1,0 +1,142 @@
+// /images/{id}: one photo: the annotated picture (or the original, by a toggle),
+// the counts, facts about the photo, a table of the faces, and deleting it.
+
+import { api } from '../api';
+import { byId, confirmDialog, h, replaceChildren, setBusy, setStatus } from '../dom';
+import {
+  categoryLabel,
+  formatConfidence,
+  formatDateTime,
+  formatDimensions,
+  photoName,
+  summarizeCounts,
+} from '../format';
+import { messageOf, pageStatus, setFlash, showPageError, startAuthenticatedPage } from '../layout';
+import type { Face, Image } from '../types';
+import { historyPath, imageIdFromPath, imageVariantUrl } from '../urls';
+import { boxLegend, countsView, noteLoadFailure } from '../widgets';
+
+export async function init(): Promise<void> {
+  if ((await startAuthenticatedPage('history')) === null) return;
+  const id = imageIdFromPath(location.pathname);
+  if (id === null) {
+    setStatus(pageStatus(), 'This address names no photo.', 'error');
+    return;
+  }
+  let image: Image;
+  try {
+    image = await api.getImage(id);
+  } catch (error) {
+    showPageError(error);
+    return;
+  }
+  render(image);
+}
+
+function render(image: Image): void {
+  const name = photoName(image.source, image.source_name, `Photo ${image.id}`, 80);
+  const summary = summarizeCounts(image.num_faces, image.num_masked, image.num_unmasked);
+  document.title = `${name} · maskfleet`;
+
+  byId('back-link', HTMLAnchorElement).href = historyPath(image.category);
+  byId('detail-title', HTMLElement).textContent = name;
+  byId('detail-meta', HTMLElement).textContent = `${categoryLabel(image.category)} · ${formatDateTime(image.created_at)}`;
+  replaceChildren(byId('detail-counts', HTMLElement), countsView(image));
+  replaceChildren(byId('detail-caption', HTMLElement), boxLegend());
+
+  const picture = byId('detail-image', HTMLImageElement);
+  noteLoadFailure(picture);
+  const toggle = byId('toggle-original', HTMLButtonElement);
+  const annotatedUrl = imageVariantUrl(image.id, 'annotated', image.urls);
+  const originalUrl = imageVariantUrl(image.id, 'original', image.urls);
+  const show = (original: boolean) => {
+    picture.src = original ? originalUrl : annotatedUrl;
+    picture.alt = original ? `${name}, original photo.` : `${name}, annotated. ${summary}.`;
+    toggle.setAttribute('aria-pressed', String(original));
+    byId('detail-caption', HTMLElement).hidden = original;
+  };
+  if (image.width > 0 && image.height > 0) {
+    picture.width = image.width;
+    picture.height = image.height;
+  }
+  show(false);
+  toggle.addEventListener('click', () => show(toggle.getAttribute('aria-pressed') !== 'true'));
+
+  const facts: Array<[string, string]> = [
+    ['Source', image.source === 'url' ? 'Fetched from a URL' : 'Uploaded file'],
+    ['Name', image.source_name || '—'],
+    ['Format', image.format.toUpperCase()],
+    ['Size', `${formatDimensions(image.width, image.height)} pixels`],
+    ['Checked', formatDateTime(image.created_at)],
+  ];
+  replaceChildren(
+    byId('detail-facts', HTMLElement),
+    ...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),
+  );
+  replaceChildren(byId('faces', HTMLElement), facesTable(image.faces ?? []));
+
+  const remove = byId('delete-image', HTMLButtonElement);
+  remove.addEventListener('click', () => {
+    void (async () => {
+      const yes = await confirmDialog(
+        'Delete this photo?',
+        `“${name}” and its detection results will be removed for good.`,
+        'Delete photo',
+      );
+      if (!yes) return;
+      setBusy(remove, true, 'Deleting…');
+      try {
+        await api.deleteImage(image.id);
+        setFlash(`Deleted “${name}”.`);
+        location.assign(historyPath(image.category));
+      } catch (error) {
+        setBusy(remove, false);
+        setStatus(pageStatus(), messageOf(error), 'error');
+      }
+    })();
+  });
+
+  byId('detail', HTMLElement).hidden = false;
+}
+
+function facesTable(faces: readonly Face[]): HTMLElement {
+  if (faces.length === 0) return h('p', { className: 'muted' }, 'No faces were found in this photo.');
+  const rows = faces.map((face, index) =>
+    h(
+      'tr',
+      {},
+      h('th', { attrs: { scope: 'row' } }, String(index + 1)),
+      h(
+        'td',
+        {},
+        h('span', { className: `tag ${face.masked ? 'tag-masked' : 'tag-unmasked'}` }, face.masked ? 'Masked' : 'No mask'),
+      ),
+      h('td', { className: 'num' }, formatConfidence(face.confidence)),
+      h('td', { className: 'num' }, `${face.x}, ${face.y}`),
+      h('td', { className: 'num' }, formatDimensions(face.w, face.h)),
+    ),
+  );
+  return h(
+    'div',
+    { className: 'table-wrap' },
+    h(
+      'table',
+      { className: 'data-table' },
+      h('caption', { className: 'visually-hidden' }, 'Faces found, with the detector’s confidence and box in pixels'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { attrs: { scope: 'col' } }, '#'),
+          h('th', { attrs: { scope: 'col' } }, 'Mask'),
+          h('th', { attrs: { scope: 'col' }, className: 'num' }, 'Confidence'),
+          h('th', { attrs: { scope: 'col' }, className: 'num' }, 'Position (x, y)'),
+          h('th', { attrs: { scope: 'col' }, className: 'num' }, 'Size (w × h)'),
+        ),
+      ),
+      h('tbody', {}, ...rows),
+    ),
+  );
+}
