@@ -184,7 +184,7 @@ Status AccountService::RequestPasswordReset(std::string_view username) {
   mail::Message message;
   message.to = *user->email;
   message.subject = "Reset your maskfleet password";
-  message.body = "Someone (hopefully you) asked to reset the password of the maskfleet account '" +
+  message.text_body = "Someone (hopefully you) asked to reset the password of the maskfleet account '" +
                  user->username + "'.\n\nTo choose a new password, open this link within " +
                  std::to_string(options_.reset_ttl.count() / 60) + " minutes:\n\n" +
                  options_.public_url + "/reset?token=" + token +

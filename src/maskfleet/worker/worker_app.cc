@@ -52,17 +52,19 @@ Status Take(std::unique_ptr<T>& slot, Result<std::unique_ptr<T>> made, std::stri
 
 Result<std::unique_ptr<mail::Mailer>> MakeMailer(const WorkerConfig& c) {
   if (c.mail_kind == "smtp") {
-    mail::SmtpOptions smtp;
+    mail::smtp::SmtpOptions smtp;
     smtp.url = c.smtp_url;
+    smtp.from_address = c.mail_from_address;
+    smtp.from_name = c.mail_from_name;
     smtp.username = c.smtp_username;
     smtp.password = c.smtp_password;
     smtp.require_starttls = c.smtp_starttls;
-    smtp.from = c.mail_from;
-    Result<std::unique_ptr<mail::SmtpMailer>> m = mail::SmtpMailer::Create(smtp);
+    Result<std::unique_ptr<mail::smtp::SmtpMailer>> m = mail::smtp::SmtpMailer::Create(smtp);
     if (!m) return std::unexpected(m.error());
     return std::unique_ptr<mail::Mailer>(std::move(*m));
   }
-  Result<std::unique_ptr<mail::OutboxMailer>> m = mail::OutboxMailer::Create({c.outbox_dir, c.mail_from});
+  Result<std::unique_ptr<mail::outbox::OutboxMailer>> m =
+      mail::outbox::OutboxMailer::Create({c.outbox_dir, c.mail_from_address, c.mail_from_name});
   if (!m) return std::unexpected(m.error());
   return std::unique_ptr<mail::Mailer>(std::move(*m));
 }

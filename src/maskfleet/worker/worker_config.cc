@@ -40,7 +40,8 @@ Result<WorkerConfig> WorkerConfig::Load(config::ConfigSource& source) {
   take(c.objects_root, source.String("objects", "root", ""));
   take(c.mail_kind, source.String("mail", "kind", c.mail_kind));
   take(c.outbox_dir, source.String("mail", "outbox_dir", ""));
-  take(c.mail_from, source.String("mail", "from", c.mail_from));
+  take(c.mail_from_address, source.String("mail", "from_address", c.mail_from_address));
+  take(c.mail_from_name, source.String("mail", "from_name", c.mail_from_name));
   take(c.smtp_url, source.String("mail", "smtp_url", ""));
   take(c.smtp_username, source.String("mail", "smtp_username", ""));
   take(c.smtp_password, source.String("mail", "smtp_password", ""));

@@ -46,7 +46,8 @@ struct WorkerConfig {
   // [mail]
   std::string mail_kind = "outbox";    // kind: outbox or smtp
   std::filesystem::path outbox_dir;    // outbox_dir; default <data_dir>/outbox
-  std::string mail_from = "maskfleet <maskfleet@localhost>";  // from
+  std::string mail_from_address = "maskfleet@localhost";  // from_address
+  std::string mail_from_name = "maskfleet";               // from_name
   std::string smtp_url;                // smtp_url: smtp://host:587 or smtps://host:465
   std::string smtp_username;           // smtp_username
   std::string smtp_password;           // smtp_password (better: MASKFLEET_MAIL_SMTP_PASSWORD)
