@@ -224,3 +224,19 @@ def test_operations_endpoints(worker):
     assert len(r.headers["X-Request-Id"]) >= 8
     r = requests.get(f"{worker.url}/healthz", headers={"X-Request-Id": "trace-123"})
     assert r.headers["X-Request-Id"] == "trace-123"
+
+
+def test_metrics_count_requests_and_detections(worker, users, photos):
+    before = requests.get(f"{worker.url}/metrics").text
+    upload_file(users["heidi"], photos["some_masked"])
+    text = requests.get(f"{worker.url}/metrics").text
+    assert "# TYPE maskfleet_http_requests_total counter" in text
+    assert 'route="/api/v1/images"' in text and 'status="201"' in text
+    assert "maskfleet_http_request_duration_seconds_bucket" in text
+
+    def value(body, name):
+        for line in body.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return 0.0
+    assert value(text, "maskfleet_detections_total") == value(before, "maskfleet_detections_total") + 1

@@ -10,6 +10,7 @@
 
 #include "maskfleet/cli/commands.h"
 #include "maskfleet/cli/config_loading.h"
+#include "maskfleet/observability/logging.h"
 #include "maskfleet/worker/worker_app.h"
 
 namespace maskfleet::cli {
@@ -33,6 +34,12 @@ int RunWorker(const WorkerArgs& args) {
   if (args.port >= 0) config->port = args.port;
   if (!args.data_dir.empty()) config->data_dir = args.data_dir;
   if (!args.name.empty()) config->name = args.name;
+
+  if (Status logging = observability::SetUpLogging({.worker_name = config->name.empty() ? "worker" : config->name});
+      !logging) {
+    std::fprintf(stderr, "maskfleet worker: %s\n", logging.error().message.c_str());
+    return kExitCannotRun;
+  }
 
   // Signals are taken by sigwait below, never by a handler in another thread.
   sigset_t stop_signals;

@@ -10,6 +10,8 @@
 #include "maskfleet/mail/smtp/smtp_mailer.h"
 #include "maskfleet/net/url_fetcher.h"
 #include "maskfleet/objectstore/local/local_object_store.h"
+#include "maskfleet/observability/metrics.h"
+#include "maskfleet/observability/worker_metrics.h"
 #include "maskfleet/storage/database.h"
 #include "maskfleet/worker/account_service.h"
 #include "maskfleet/worker/photo_service.h"
@@ -32,6 +34,8 @@ struct WorkerApp::Parts {
   std::unique_ptr<PhotoService> photos;
   std::unique_ptr<AccountService> accounts;
   std::unique_ptr<net::UrlFetcher> fetcher;
+  observability::MetricsRegistry registry;
+  std::unique_ptr<observability::WorkerMetrics> metrics;
   std::unique_ptr<WorkerServer> server;
 };
 
@@ -158,6 +162,18 @@ Result<int> WorkerApp::Start() {
   hooks.health = [database]() -> Status {
     return database->Run("health check", [](soci::session&) -> Status { return {}; });
   };
+  p.metrics = std::make_unique<observability::WorkerMetrics>(p.registry, *p.clock);
+  observability::WorkerMetrics* metrics = p.metrics.get();
+  PhotoService* photos = p.photos.get();
+  p.registry.AddCallbackGauge("maskfleet_detections_in_flight",
+                              "Analyses running or waiting for a network now",
+                              [photos] { return static_cast<double>(photos->in_flight()); });
+  hooks.metrics = [registry = &p.registry] { return registry->Serialize(); };
+  hooks.observe = [metrics](const std::string& route, const std::string& method, int status,
+                            std::chrono::nanoseconds taken) {
+    metrics->RecordRequest({route, method, status, taken});
+  };
+  hooks.detected = [metrics](int masked, int unmasked) { metrics->RecordDetection(masked, unmasked); };
   ServerOptions options;
   options.name = p.config.name;
   options.web_dir = p.config.web_dir;

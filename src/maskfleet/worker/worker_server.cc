@@ -3,12 +3,14 @@
 #include <charconv>
 #include <chrono>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
 
 #include "maskfleet/auth/token.h"
+#include "maskfleet/observability/logging.h"
+#include "maskfleet/observability/metrics.h"
+#include "maskfleet/observability/request_id.h"
 #include "maskfleet/worker/http_util.h"
 
 namespace maskfleet::worker {
@@ -26,21 +28,6 @@ struct RequestContext {
   std::chrono::steady_clock::time_point start;
 };
 thread_local RequestContext current;
-
-bool IsSaneRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
-  }
-  return true;
-}
-
-std::string NewRequestId() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(random()));
-  return text;
-}
 
 void FailV1(Response& res, const Error& e) { RespondError(res, e, ErrorStyle::kApiV1, current.id); }
 void FailSpec(Response& res, const Error& e) {
@@ -180,21 +167,24 @@ void WorkerServer::Stop() {
 
 void WorkerServer::RegisterRoutes() {
   http_.set_pre_routing_handler([this](const Request& req, Response& res) {
-    const std::string incoming = req.get_header_value("X-Request-Id");
-    current = RequestContext{IsSaneRequestId(incoming) ? incoming : NewRequestId(), "unmatched",
-                             std::chrono::steady_clock::now()};
+    current = RequestContext{observability::RequestIdFor(req.get_header_value("X-Request-Id")),
+                             "unmatched", std::chrono::steady_clock::now()};
     res.set_header("X-Request-Id", current.id);
     res.set_header("X-Maskfleet-Worker", name_);
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http_.set_logger([this](const Request& req, const Response& res) {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - current.start).count();
-    if (hooks_.observe) hooks_.observe(current.route, req.method, res.status, seconds);
-    // The path only: query strings can carry tokens (reset links), bodies passwords.
-    spdlog::info("http request_id={} client={} method={} path={} status={} ms={:.1f} bytes={}",
-                 current.id, req.remote_addr, req.method, req.path, res.status, seconds * 1000,
-                 res.body.size());
+    const auto taken = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now() - current.start);
+    if (hooks_.observe) hooks_.observe(current.route, req.method, res.status, taken);
+    observability::LogAccess(*spdlog::default_logger(),
+                             {.method = req.method,
+                              .target = req.target,
+                              .status = res.status,
+                              .duration = taken,
+                              .bytes = res.body.size(),
+                              .request_id = current.id,
+                              .client_address = req.remote_addr});
   });
   http_.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
     std::string what = "unknown exception";
@@ -270,7 +260,7 @@ void WorkerServer::RegisterRoutes() {
                  {"detail", healthy ? "" : healthy.error().message}});
   }));
   http_.Get("/metrics", route("/metrics", [this](const Request&, Response& res) {
-    res.set_content(hooks_.metrics ? hooks_.metrics() : "", "text/plain; version=0.0.4");
+    res.set_content(hooks_.metrics ? hooks_.metrics() : "", std::string(observability::kMetricsContentType));
   }));
 
   // ---- Testing API of the specification ------------------------------------------
@@ -303,6 +293,7 @@ void WorkerServer::RegisterRoutes() {
     const std::span bytes(reinterpret_cast<const std::uint8_t*>(file.content.data()), file.content.size());
     Result<StoredPhoto> stored = photos_.Process(user->id, storage::ImageSource::kUpload, file.filename, bytes);
     if (!stored) return FailSpec(res, stored.error());
+    if (hooks_.detected) hooks_.detected(stored->report.num_masked(), stored->report.num_unmasked());
     RespondJson(res, 200,
                 {{"success", true},
                  {"payload", {{"num_faces", stored->report.faces.size()},
@@ -393,6 +384,7 @@ void WorkerServer::RegisterRoutes() {
       stored = photos_.Process(who->user.id, storage::ImageSource::kUrl, *url, fetched->body);
     }
     if (!stored) return FailV1(res, stored.error());
+    if (hooks_.detected) hooks_.detected(stored->report.num_masked(), stored->report.num_unmasked());
     Result<storage::ImageDetail> detail = images_.Get(who->user.id, stored->id);
     if (!detail) return FailV1(res, detail.error());
     RespondJson(res, 201, DetailJson(*detail));

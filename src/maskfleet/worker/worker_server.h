@@ -11,6 +11,7 @@
 #ifndef MASKFLEET_WORKER_WORKER_SERVER_H_
 #define MASKFLEET_WORKER_WORKER_SERVER_H_
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -33,11 +34,13 @@ struct ServerHooks {
   std::function<Status()> health;
   // The Prometheus text of /metrics.
   std::function<std::string()> metrics;
-  // Called after every request: route label ("/api/upload", "page", "static" ...),
-  // method, status, seconds taken.
+  // Called after every request: route label ("/api/upload", "page" ...), method,
+  // status, time from arrival to answer.
   std::function<void(const std::string& route, const std::string& method, int status,
-                     double seconds)>
+                     std::chrono::nanoseconds taken)>
       observe;
+  // Called after every stored detection with its counts.
+  std::function<void(int masked, int unmasked)> detected;
 };
 
 struct ServerOptions {
