@@ -23,7 +23,9 @@
 // closest to being forgiven is dropped early. That forgives someone under a flood
 // of distinct keys; the bound is the price of not running out of memory.
 //
-// Time comes from a Clock. Thread-safe: all methods may be called at once.
+// Time comes from a Clock. Thread-safe: all methods may be called at once. Check
+// and RecordFailure are separate calls, so attempts already past Check when the
+// limit is reached still count, and may overshoot it by the number in flight.
 #ifndef MASKFLEET_AUTH_RATE_LIMITER_H_
 #define MASKFLEET_AUTH_RATE_LIMITER_H_
 

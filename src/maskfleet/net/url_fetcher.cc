@@ -216,7 +216,7 @@ Status UrlFetcher::CheckAddresses(const std::string& host,
       std::string message = "address refused: ";
       message += host == address.ToString() ? "host " + host
                                             : "host \"" + host + "\" resolves to " + address.ToString();
-      message += ", a ";
+      message += address_class == AddressClass::kUnspecified ? ", an " : ", a ";
       message += AddressClassName(address_class);
       message += " address; only public addresses may be fetched";
       return MakeError(ErrorCode::kInvalidArgument, std::move(message));
