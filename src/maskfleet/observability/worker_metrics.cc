@@ -8,8 +8,9 @@ namespace maskfleet::observability {
 
 WorkerMetrics::WorkerMetrics(MetricsRegistry& registry, const Clock& clock,
                              WorkerMetricsOptions options)
-    : requests_(registry.CounterFamily("maskfleet_http_requests_total",
-                                       "HTTP requests answered, by route pattern, method and status.")),
+    : requests_(registry.CounterFamily(
+          "maskfleet_http_requests_total",
+          "HTTP requests answered, by route pattern, method and status.")),
       duration_(registry.HistogramFamily(
           "maskfleet_http_request_duration_seconds",
           "Time from a request's arrival to its answer, by route pattern.")),
@@ -26,7 +27,9 @@ WorkerMetrics::WorkerMetrics(MetricsRegistry& registry, const Clock& clock,
 void WorkerMetrics::RecordRequest(const RequestSample& sample) {
   const std::string route(sample.route);
   requests_
-      .Add({{"route", route}, {"method", std::string(sample.method)}, {"status", std::to_string(sample.status)}})
+      .Add({{"route", route},
+            {"method", std::string(sample.method)},
+            {"status", std::to_string(sample.status)}})
       .Increment();
   duration_.Add({{"route", route}}, LatencyBuckets())
       .Observe(std::chrono::duration<double>(sample.duration).count());
