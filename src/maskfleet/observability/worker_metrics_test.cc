@@ -8,6 +8,7 @@
 #include <thread>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace maskfleet::observability {
 namespace {
@@ -52,6 +53,38 @@ TEST(observability_WorkerMetricsTest, RequestsAndDetectionsAppearUnderTheDocumen
   EXPECT_THAT(text, HasSubstr("maskfleet_requests_per_minute 3\n"));
   EXPECT_THAT(text, HasSubstr("maskfleet_requests_minute_total{minute=\"1699999980\"} 3\n"));
   EXPECT_EQ(metrics.request_rate().LastCompletedMinute()->count, 3u);
+}
+
+TEST(observability_WorkerMetricsTest, ConcurrentRequestsOnManyRoutesAreAllCounted) {
+  SimulatedClock clock;
+  MetricsRegistry registry;
+  WorkerMetrics metrics(registry, clock);
+  constexpr int kThreads = 8;
+  constexpr int kEach = 3000;
+  const std::vector<std::string> routes = {"/a", "/b", "/c"};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        metrics.RecordRequest({.route = routes[static_cast<std::size_t>((t + i) % 3)],
+                               .method = "GET",
+                               .status = 200 + (i % 2),
+                               .duration = milliseconds(1)});
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  clock.Advance(minutes(1));
+  const std::string text = registry.Serialize();
+  for (const std::string& route : routes) {
+    for (int status : {200, 201}) {
+      EXPECT_THAT(text, HasSubstr("maskfleet_http_requests_total{method=\"GET\",route=\"" + route +
+                                  "\",status=\"" + std::to_string(status) + "\"} 4000\n"));
+    }
+    EXPECT_THAT(text, HasSubstr("maskfleet_http_request_duration_seconds_count{route=\"" + route +
+                                "\"} 8000\n"));
+  }
+  EXPECT_EQ(metrics.request_rate().LastCompletedMinute()->count, 24000u);
 }
 
 TEST(observability_WorkerMetricsTest, ExecutorStateIsExposed) {
