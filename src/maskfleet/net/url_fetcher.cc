@@ -8,6 +8,7 @@
 #include <charconv>
 #include <memory>
 #include <mutex>
+#include <new>
 
 namespace maskfleet::net {
 namespace {
@@ -81,10 +82,12 @@ struct TransferState {
   bool too_large = false;
   bool not_success = false;  // a non-2xx answer: its body is not wanted
   bool status_checked = false;
-  std::string refused_address;  // set if curl tried to connect to an unchecked address
+  bool socket_refused = false;   // curl tried to connect to an unchecked address
+  std::string refused_address;  // which one
 };
 
-std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
+// Callbacks run inside curl's C code: nothing may throw through it.
+std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) noexcept {
   auto* state = static_cast<TransferState*>(user);
   const std::size_t bytes = size * count;
   if (!state->status_checked) {
@@ -98,17 +101,26 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
     state->too_large = true;
     return CURL_WRITEFUNC_ERROR;
   }
-  state->body.insert(state->body.end(), data, data + bytes);
+  try {
+    state->body.insert(state->body.end(), data, data + bytes);
+  } catch (const std::bad_alloc&) {
+    return CURL_WRITEFUNC_ERROR;  // reported as CURLE_WRITE_ERROR
+  }
   return bytes;
 }
 
-curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) noexcept {
   auto* state = static_cast<TransferState*>(user);
   std::optional<IpAddress> ip = IpAddress::FromSockaddr(&address->addr);
   if (purpose != CURLSOCKTYPE_IPCXN || !ip ||
       std::find(state->permitted->begin(), state->permitted->end(), *ip) ==
           state->permitted->end()) {
-    state->refused_address = ip ? ip->ToString() : "a non-IP address";
+    try {
+      state->refused_address = ip ? ip->ToString() : "a non-IP address";
+    } catch (const std::bad_alloc&) {
+      state->refused_address.clear();
+    }
+    state->socket_refused = true;
     return CURL_SOCKET_BAD;
   }
   return socket(address->family, address->socktype, address->protocol);
@@ -338,7 +350,7 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 
-    if (!state.refused_address.empty()) {
+    if (state.socket_refused) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "fetching " + Quoted(current) + ": connection to unchecked address " +
                            state.refused_address + " refused");
