@@ -130,7 +130,8 @@ Error CurlError(CURLcode code, const char* detail, const std::string& url) {
   std::string message = "fetching " + Quoted(url) + ": ";
   message += (detail != nullptr && detail[0] != '\0') ? detail : curl_easy_strerror(code);
   switch (code) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
+    // Schemes were checked before curl saw the URL; CURLE_UNSUPPORTED_PROTOCOL here
+    // means the server answered in something else (HTTP/0.9, SSH ...): the default.
     case CURLE_URL_MALFORMAT:
       return Error{ErrorCode::kInvalidArgument, std::move(message)};
     case CURLE_OPERATION_TIMEDOUT:
