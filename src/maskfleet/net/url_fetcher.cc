@@ -295,9 +295,13 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
   EnsureCurl();
   const SteadyClock::time_point deadline = SteadyClock::now() + options_.timeout;
   std::string current(url);
+  std::string previous;
   for (int redirects = 0;; ++redirects) {
     Result<Target> target = CheckUrl(current);
-    if (!target) return std::unexpected(target.error());
+    if (!target) {
+      if (redirects == 0) return std::unexpected(target.error());
+      return std::unexpected(target.error().WithContext("redirected from " + Quoted(previous)));
+    }
     const auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (remaining.count() <= 0) {
@@ -377,6 +381,7 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
                          "fetching " + Quoted(url) + ": more than " +
                              std::to_string(options_.max_redirects) + " redirects");
       }
+      previous = std::move(current);
       current = location;
       continue;
     }

@@ -202,6 +202,8 @@ TEST_F(UrlFetcherTest, RedirectToARefusedAddressIsRefused) {
   ASSERT_TRUE(fetcher.Fetch(server_.Url("/image")));
   ExpectError(fetcher.Fetch(server_.Url("/to?url=http://169.254.169.254/latest/meta-data/")),
               ErrorCode::kInvalidArgument, "169.254.169.254, a link-local address");
+  ExpectError(fetcher.Fetch(server_.Url("/to?url=http://169.254.169.254/latest/meta-data/")),
+              ErrorCode::kInvalidArgument, "redirected from \"" + server_.Url("/to?url="));
   ExpectError(fetcher.Fetch(server_.Url("/to?url=http://10.0.0.1/x")),
               ErrorCode::kInvalidArgument, "private");
   ExpectError(fetcher.Fetch(server_.Url("/to?url=http://[::1]/x")), ErrorCode::kInvalidArgument,
