@@ -51,7 +51,8 @@ struct LoginRateLimiterOptions {
   int max_failures_per_address = 50;
   // Time in which a bucket refills completely. Default 15 minutes.
   std::chrono::seconds window = std::chrono::minutes(15);
-  // Keys of each kind remembered at most. Default 100000 (a few MB).
+  // Keys of each kind remembered at most. Default 100000 (about 13 MB per kind
+  // when full).
   std::size_t max_tracked_keys = 100000;
 };
 
