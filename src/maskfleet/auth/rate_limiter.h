@@ -23,7 +23,9 @@
 // closest to being forgiven is dropped early. That forgives someone under a flood
 // of distinct keys; the bound is the price of not running out of memory.
 //
-// Time comes from a Clock. Thread-safe: all methods may be called at once.
+// Time comes from a Clock. Thread-safe: all methods may be called at once. Check
+// and RecordFailure are separate calls, so attempts already past Check when the
+// limit is reached still count, and may overshoot it by the number in flight.
 #ifndef MASKFLEET_AUTH_RATE_LIMITER_H_
 #define MASKFLEET_AUTH_RATE_LIMITER_H_
 
@@ -49,7 +51,8 @@ struct LoginRateLimiterOptions {
   int max_failures_per_address = 50;
   // Time in which a bucket refills completely. Default 15 minutes.
   std::chrono::seconds window = std::chrono::minutes(15);
-  // Keys of each kind remembered at most. Default 100000 (a few MB).
+  // Keys of each kind remembered at most. Default 100000 (about 13 MB per kind
+  // when full).
   std::size_t max_tracked_keys = 100000;
 };
 

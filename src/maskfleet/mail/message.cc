@@ -232,7 +232,12 @@ std::string FormatDate(Clock::TimePoint time) {
 
 std::string RandomHex128() {
   static std::mutex mu;
-  static std::mt19937_64 generator{std::random_device{}()};
+  static std::mt19937_64 generator = [] {
+    // Several processes share one outbox: seed with more than one 32-bit value.
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
   std::uint64_t a;
   std::uint64_t b;
   {

@@ -14,6 +14,11 @@
 // Not supported: internationalised addresses (SMTPUTF8), several recipients,
 // attachments, HTML. Nothing here needs them.
 //
+// Hand-written (UTF-8 check, RFC 2047 words, quoted-printable: about 150 lines)
+// rather than a MIME library: libcurl's curl_mime encodes parts only while it
+// transfers them, so it cannot write the outbox's files, and a MIME library
+// (GMime, vmime) would be a large dependency for one plain-text message.
+//
 // Pure functions, safe from any thread.
 #ifndef MASKFLEET_MAIL_MESSAGE_H_
 #define MASKFLEET_MAIL_MESSAGE_H_

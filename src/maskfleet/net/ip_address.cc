@@ -51,11 +51,12 @@ constexpr Range kV4Ranges[] = {
 constexpr Range kV6Ranges[] = {
     {{}, 128, AddressClass::kUnspecified},
     {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, AddressClass::kLoopback},
-    {{}, 96, AddressClass::kReserved},  // IPv4-compatible, deprecated
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48, AddressClass::kPrivate},  // local-use NAT64
+    {{}, 8, AddressClass::kReserved},  // IPv4-compatible, IPv4-translated (SIIT), ...
     {{0x01, 0x00}, 64, AddressClass::kReserved},  // discard-only
     {{0x20, 0x01, 0x0d, 0xb8}, 32, AddressClass::kDocumentation},
+    {{0x3f, 0xff, 0x00}, 20, AddressClass::kDocumentation},  // RFC 9637
     {{0x20, 0x01, 0x00, 0x00}, 23, AddressClass::kReserved},  // Teredo, ORCHID, ...
-    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48, AddressClass::kPrivate},  // local-use NAT64
     {{0xfc}, 7, AddressClass::kUniqueLocal},
     {{0xfe, 0x80}, 10, AddressClass::kLinkLocal},
     {{0xfe, 0xc0}, 10, AddressClass::kPrivate},  // site-local, deprecated
@@ -161,7 +162,8 @@ AddressClass ClassifyAddress(const IpAddress& address) {
   for (const Range& range : kV6Ranges) {
     if (PrefixMatches(bytes, range.prefix, range.length)) return range.address_class;
   }
-  return AddressClass::kPublic;
+  // Only 2000::/3 is allocated for global unicast; everything else is unassigned.
+  return (bytes[0] & 0xe0) == 0x20 ? AddressClass::kPublic : AddressClass::kReserved;
 }
 
 std::optional<IpNetwork> IpNetwork::Parse(std::string_view text) {

@@ -61,6 +61,11 @@ TEST(ClassifyAddressTest, Ipv6) {
       {"::1", AddressClass::kLoopback},
       {"::2", AddressClass::kReserved},
       {"::127.0.0.1", AddressClass::kReserved},  // IPv4-compatible, deprecated
+      {"::ffff:0:127.0.0.1", AddressClass::kReserved},  // IPv4-translated (SIIT)
+      {"4000::1", AddressClass::kReserved},             // outside 2000::/3
+      {"3fff:0fff::1", AddressClass::kDocumentation},
+      {"3fff:1000::1", AddressClass::kPublic},
+      {"2c0f:f248::1", AddressClass::kPublic},
       {"fe80::1", AddressClass::kLinkLocal},
       {"febf:ffff::1", AddressClass::kLinkLocal},
       {"fec0::1", AddressClass::kPrivate},

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <memory>
 #include <mutex>
+#include <new>
 
 namespace maskfleet::net {
 namespace {
@@ -81,10 +82,12 @@ struct TransferState {
   bool too_large = false;
   bool not_success = false;  // a non-2xx answer: its body is not wanted
   bool status_checked = false;
-  std::string refused_address;  // set if curl tried to connect to an unchecked address
+  bool socket_refused = false;   // curl tried to connect to an unchecked address
+  std::string refused_address;  // which one
 };
 
-std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
+// Callbacks run inside curl's C code: nothing may throw through it.
+std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) noexcept {
   auto* state = static_cast<TransferState*>(user);
   const std::size_t bytes = size * count;
   if (!state->status_checked) {
@@ -98,17 +101,26 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
     state->too_large = true;
     return CURL_WRITEFUNC_ERROR;
   }
-  state->body.insert(state->body.end(), data, data + bytes);
+  try {
+    state->body.insert(state->body.end(), data, data + bytes);
+  } catch (const std::bad_alloc&) {
+    return CURL_WRITEFUNC_ERROR;  // reported as CURLE_WRITE_ERROR
+  }
   return bytes;
 }
 
-curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) noexcept {
   auto* state = static_cast<TransferState*>(user);
   std::optional<IpAddress> ip = IpAddress::FromSockaddr(&address->addr);
   if (purpose != CURLSOCKTYPE_IPCXN || !ip ||
       std::find(state->permitted->begin(), state->permitted->end(), *ip) ==
           state->permitted->end()) {
-    state->refused_address = ip ? ip->ToString() : "a non-IP address";
+    try {
+      state->refused_address = ip ? ip->ToString() : "a non-IP address";
+    } catch (const std::bad_alloc&) {
+      state->refused_address.clear();
+    }
+    state->socket_refused = true;
     return CURL_SOCKET_BAD;
   }
   return socket(address->family, address->socktype, address->protocol);
@@ -118,7 +130,8 @@ Error CurlError(CURLcode code, const char* detail, const std::string& url) {
   std::string message = "fetching " + Quoted(url) + ": ";
   message += (detail != nullptr && detail[0] != '\0') ? detail : curl_easy_strerror(code);
   switch (code) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
+    // Schemes were checked before curl saw the URL; CURLE_UNSUPPORTED_PROTOCOL here
+    // means the server answered in something else (HTTP/0.9, SSH ...): the default.
     case CURLE_URL_MALFORMAT:
       return Error{ErrorCode::kInvalidArgument, std::move(message)};
     case CURLE_OPERATION_TIMEDOUT:
@@ -216,7 +229,7 @@ Status UrlFetcher::CheckAddresses(const std::string& host,
       std::string message = "address refused: ";
       message += host == address.ToString() ? "host " + host
                                             : "host \"" + host + "\" resolves to " + address.ToString();
-      message += ", a ";
+      message += address_class == AddressClass::kUnspecified ? ", an " : ", a ";
       message += AddressClassName(address_class);
       message += " address; only public addresses may be fetched";
       return MakeError(ErrorCode::kInvalidArgument, std::move(message));
@@ -282,9 +295,13 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
   EnsureCurl();
   const SteadyClock::time_point deadline = SteadyClock::now() + options_.timeout;
   std::string current(url);
+  std::string previous;
   for (int redirects = 0;; ++redirects) {
     Result<Target> target = CheckUrl(current);
-    if (!target) return std::unexpected(target.error());
+    if (!target) {
+      if (redirects == 0) return std::unexpected(target.error());
+      return std::unexpected(target.error().WithContext("redirected from " + Quoted(previous)));
+    }
     const auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (remaining.count() <= 0) {
@@ -338,7 +355,7 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 
-    if (!state.refused_address.empty()) {
+    if (state.socket_refused) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "fetching " + Quoted(current) + ": connection to unchecked address " +
                            state.refused_address + " refused");
@@ -364,6 +381,7 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
                          "fetching " + Quoted(url) + ": more than " +
                              std::to_string(options_.max_redirects) + " redirects");
       }
+      previous = std::move(current);
       current = location;
       continue;
     }

@@ -99,7 +99,9 @@ class UrlFetcher {
   //  kDeadlineExceeded the deadline passed;
   //  kNotFound         HTTP 404 or 410;
   //  kUnavailable      connection failed or was cut, TLS failed, DNS failed
-  //                    temporarily, HTTP 5xx, 408 or 429.
+  //                    temporarily, an answer that is not HTTP, HTTP 5xx, 408
+  //                    or 429;
+  //  kInternal         curl itself failed (out of memory).
   Result<FetchedResource> Fetch(std::string_view url) const;
 
  private:

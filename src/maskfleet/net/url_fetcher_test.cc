@@ -202,6 +202,8 @@ TEST_F(UrlFetcherTest, RedirectToARefusedAddressIsRefused) {
   ASSERT_TRUE(fetcher.Fetch(server_.Url("/image")));
   ExpectError(fetcher.Fetch(server_.Url("/to?url=http://169.254.169.254/latest/meta-data/")),
               ErrorCode::kInvalidArgument, "169.254.169.254, a link-local address");
+  ExpectError(fetcher.Fetch(server_.Url("/to?url=http://169.254.169.254/latest/meta-data/")),
+              ErrorCode::kInvalidArgument, "redirected from \"" + server_.Url("/to?url="));
   ExpectError(fetcher.Fetch(server_.Url("/to?url=http://10.0.0.1/x")),
               ErrorCode::kInvalidArgument, "private");
   ExpectError(fetcher.Fetch(server_.Url("/to?url=http://[::1]/x")), ErrorCode::kInvalidArgument,
@@ -326,6 +328,7 @@ class Listener {
     if (fd_ >= 0) close(fd_);
   }
   bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
   int port() const { return port_; }
   bool SomeoneConnected() const {
     pollfd p{fd_, POLLIN, 0};
@@ -336,6 +339,76 @@ class Listener {
   int fd_ = -1;
   int port_ = 0;
 };
+
+// Answers every connection on 127.0.0.1 with fixed bytes, whatever was asked: for
+// answers that cpp-httplib will not produce (a Content-Length that lies).
+class RawHttpServer {
+ public:
+  explicit RawHttpServer(std::string answer) : answer_(std::move(answer)) {
+    thread_ = std::thread([this] {
+      while (!stopping_) {
+        pollfd p{listener_fd(), POLLIN, 0};
+        if (poll(&p, 1, 20) <= 0) continue;
+        const int client = accept(listener_fd(), nullptr, nullptr);
+        if (client < 0) continue;
+        char request[4096];
+        (void)!read(client, request, sizeof request);
+        std::string_view rest = answer_;
+        while (!rest.empty()) {
+          const ssize_t n = send(client, rest.data(), rest.size(), MSG_NOSIGNAL);
+          if (n <= 0) break;
+          rest.remove_prefix(static_cast<std::size_t>(n));
+        }
+        close(client);
+      }
+    });
+  }
+  ~RawHttpServer() {
+    stopping_ = true;
+    thread_.join();
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(listener_.port()) + "/"; }
+
+ private:
+  int listener_fd() const { return listener_.fd(); }
+
+  Listener listener_{AF_INET};
+  std::string answer_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+TEST(UrlFetcherRawTest, ContentLengthThatUnderstatesTheBodyCannotExceedTheBound) {
+  // Says 100 bytes, sends 1 MB: only the announced 100 are taken.
+  RawHttpServer server("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 100\r\n\r\n" +
+                       std::string(1024 * 1024, 'L'));
+  FetchOptions options;
+  options.allow_private = true;
+  options.max_bytes = kLimit;
+  Result<FetchedResource> got = UrlFetcher::Create(options)->Fetch(server.Url());
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(got->body.size(), 100u);
+}
+
+TEST(UrlFetcherRawTest, Http10BodyWithoutLengthIsBoundedWhileReceiving) {
+  RawHttpServer server("HTTP/1.0 200 OK\r\nContent-Type: image/png\r\n\r\n" +
+                       std::string(kLimit + 1, 'L'));
+  FetchOptions options;
+  options.allow_private = true;
+  options.max_bytes = kLimit;
+  Result<FetchedResource> got = UrlFetcher::Create(options)->Fetch(server.Url());
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kTooLarge) << got.error().ToString();
+}
+
+TEST(UrlFetcherRawTest, GarbageAnswerIsUnavailable) {
+  RawHttpServer server("SSH-2.0-OpenSSH_9.2\r\n");
+  FetchOptions options;
+  options.allow_private = true;
+  Result<FetchedResource> got = UrlFetcher::Create(options)->Fetch(server.Url());
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kUnavailable) << got.error().ToString();
+}
 
 TEST(UrlFetcherConnectTest, ConnectionRefusedIsUnavailable) {
   int port = 0;

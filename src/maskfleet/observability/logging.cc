@@ -34,7 +34,8 @@ void AppendEscapedControl(std::string& out, unsigned char c) {
 // a message handed to spdlog directly cannot break the one-line-per-event rule.
 class OneLineMessage final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     const std::string_view payload(msg.payload.data(), msg.payload.size());
     std::string escaped;
     for (char ch : payload) {
@@ -84,7 +85,8 @@ Result<spdlog::level::level_enum> ParseLevel(std::string_view name) {
 std::string SanitiseKey(std::string_view key) {
   std::string out(key);
   for (char& c : out) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) c = '_';
   }
   if (out.empty()) out = "_";

@@ -1,7 +1,7 @@
 // Structured logging over spdlog: one line per event, key=value fields.
 //
 // Every line is
-//   time=2026-11-27T20:41:31.123Z level=info worker=w1 request_id=5f0c0a6e1b2d3c4f msg="..." k=v ...
+//   time=2026-11-27T20:41:31.123Z level=info worker=w1 request_id=5f0c0a6e msg="..." k=v ...
 // with the time in UTC, values quoted when they hold a space, '=', a quote or a
 // control character, and backslash, quote and control characters escaped
 // (logfmt), so that a line can be split on spaces outside quotes and a value can

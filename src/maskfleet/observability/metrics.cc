@@ -18,7 +18,8 @@ namespace {
 }
 
 template <typename T>
-prometheus::Family<T>& Register(prometheus::detail::Builder<T> builder, prometheus::Registry& registry,
+prometheus::Family<T>& Register(prometheus::detail::Builder<T> builder,
+                                prometheus::Registry& registry,
                                 const std::string& name, const std::string& help) {
   if (!prometheus::CheckMetricName(name)) DieOnBadRegistration(name, "not a valid metric name");
   try {

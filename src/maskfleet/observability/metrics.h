@@ -86,7 +86,9 @@ class MetricsRegistry {
   // shares its ownership.
   void AddCollectable(std::shared_ptr<const prometheus::Collectable> collectable);
 
-  // Every family, sorted by name, each family's series sorted by labels.
+  // Every family, sorted by name, each family's series sorted by labels. A
+  // family registered here without any series yet is left out (prometheus-cpp
+  // collects nothing for it); a collectable's family is kept even when empty.
   std::vector<prometheus::MetricFamily> Collect() const;
 
   // The text exposition format 0.0.4 of Collect(), HELP escaped.

@@ -14,7 +14,8 @@ bool IsIdChar(char c) {
 }  // namespace
 
 bool IsAcceptableRequestId(std::string_view id) {
-  return !id.empty() && id.size() <= kMaxRequestIdLength && std::all_of(id.begin(), id.end(), IsIdChar);
+  return !id.empty() && id.size() <= kMaxRequestIdLength &&
+         std::all_of(id.begin(), id.end(), IsIdChar);
 }
 
 std::string FormatRequestId(std::uint64_t bits) {

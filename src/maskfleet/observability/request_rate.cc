@@ -36,8 +36,8 @@ std::int64_t RequestRateCounter::MinuteNow() const { return MinuteOfTime(clock_.
 
 std::uint64_t RequestRateCounter::Pack(std::int64_t minute, std::uint64_t count) const {
   // A clock set back before the start counts as the start minute.
-  const auto relative = static_cast<std::uint64_t>(std::max<std::int64_t>(0, minute - start_minute_));
-  return (relative << kCountBits) | (count & kCountMask);
+  const std::int64_t relative = std::max<std::int64_t>(0, minute - start_minute_);
+  return (static_cast<std::uint64_t>(relative) << kCountBits) | (count & kCountMask);
 }
 
 std::int64_t RequestRateCounter::MinuteOf(std::uint64_t word) const {

@@ -8,8 +8,9 @@ namespace maskfleet::observability {
 
 WorkerMetrics::WorkerMetrics(MetricsRegistry& registry, const Clock& clock,
                              WorkerMetricsOptions options)
-    : requests_(registry.CounterFamily("maskfleet_http_requests_total",
-                                       "HTTP requests answered, by route pattern, method and status.")),
+    : requests_(registry.CounterFamily(
+          "maskfleet_http_requests_total",
+          "HTTP requests answered, by route pattern, method and status.")),
       duration_(registry.HistogramFamily(
           "maskfleet_http_request_duration_seconds",
           "Time from a request's arrival to its answer, by route pattern.")),
@@ -24,12 +25,29 @@ WorkerMetrics::WorkerMetrics(MetricsRegistry& registry, const Clock& clock,
 }
 
 void WorkerMetrics::RecordRequest(const RequestSample& sample) {
-  const std::string route(sample.route);
-  requests_
-      .Add({{"route", route}, {"method", std::string(sample.method)}, {"status", std::to_string(sample.status)}})
-      .Increment();
-  duration_.Add({{"route", route}}, LatencyBuckets())
-      .Observe(std::chrono::duration<double>(sample.duration).count());
+  thread_local std::string key;  // reused: no allocation once it has grown
+  key.assign(sample.route);
+  key += '\0';
+  key += sample.method;
+  key += '\0';
+  key += std::to_string(sample.status);
+
+  Series series;
+  {
+    std::shared_lock<std::shared_mutex> lock(series_mu_);
+    if (auto it = series_.find(std::string_view(key)); it != series_.end()) series = it->second;
+  }
+  if (series.requests == nullptr) {
+    const std::string route(sample.route);
+    series.requests = &requests_.Add({{"route", route},
+                                      {"method", std::string(sample.method)},
+                                      {"status", std::to_string(sample.status)}});
+    series.duration = &duration_.Add({{"route", route}}, LatencyBuckets());
+    std::unique_lock<std::shared_mutex> lock(series_mu_);
+    series_.try_emplace(key, series);
+  }
+  series.requests->Increment();
+  series.duration->Observe(std::chrono::duration<double>(sample.duration).count());
   if (std::find(routes_not_rated_.begin(), routes_not_rated_.end(), sample.route) ==
       routes_not_rated_.end()) {
     request_rate_->Record();
