@@ -47,7 +47,14 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await worker?.stop();
   });
 
-  const go = (path) => page.goto(worker.url + path);
+  // Each page marks <html data-ready> once its module has attached its handlers
+  // and loaded its data; before that a click on a form's button does nothing.
+  const ready = () => page.waitForSelector('html[data-ready]', { state: 'attached' });
+  const go = async (path) => {
+    const response = await page.goto(worker.url + path);
+    await ready();
+    return response;
+  };
 
   async function expectAccessible(what) {
     const problems = await accessibilityProblems(page);
@@ -55,6 +62,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   }
 
   async function logIn(username, password) {
+    await ready();
     await page.fill('#username', username);
     await page.fill('#password', password);
     await page.click('#login-submit');
@@ -84,7 +92,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   it('sends a visitor without a session to the login page, keeping the page asked for', async () => {
     await go('/history?category=all_masked');
     await page.waitForURL(/\/login\?next=/);
-    assert.match(page.url(), /next=%2Fhistory/);
+    assert.match(page.url(), /next=(%2F|\/)history/);
     await page.waitForSelector('#login-form');
     await expectAccessible('login');
     await screenshot(page, 'login');
@@ -100,6 +108,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   it('logs in and returns to the page asked for, with the administrator navigation', async () => {
     await logIn(ADMIN, ADMIN_PASSWORD);
     await page.waitForURL(/\/history/);
+    await ready();
     await page.waitForSelector('#site-user:not([hidden])');
     assert.equal(await page.textContent('#site-user .user-name'), ADMIN);
     const links = await page.$$eval('#site-nav a', (as) => as.map((a) => a.textContent));
@@ -158,7 +167,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await go('/history');
     await page.waitForSelector('.thumb, .empty');
     const tabs = await page.$$eval('a.tab', (as) =>
-      as.map((a) => [a.dataset.category, Number(a.querySelector('.tab-count')?.textContent ?? -1)]),
+      as.map((a) => [a.dataset.category, Number(/\d+/.exec(a.querySelector('.tab-count')?.textContent ?? '')?.[0])]),
     );
     const totals = Object.fromEntries(tabs);
     assert.deepEqual(Object.keys(totals), ['no_faces', 'all_masked', 'none_masked', 'some_masked']);
@@ -225,9 +234,10 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.click('#delete-image');
     await page.click('dialog[open] button[value="confirm"]');
     await page.waitForURL(/\/history\?category=no_faces/);
+    await ready();
     await page.waitForSelector('#page-status[data-kind="success"]');
     await page.waitForSelector('.empty');
-    const response = await page.goto(detailUrl.replace('/images/', '/api/v1/images/'));
+    const response = await page.goto(detailUrl.replace('/images/', '/api/v1/images/'));  // JSON, no page
     assert.equal(response.status(), 404);
   });
 
@@ -294,6 +304,8 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   it('recovers a password through the emailed link', async () => {
     await go('/login');
     await page.click('a[href="/forgot"]');
+    await page.waitForURL(/\/forgot/);
+    await ready();
     await page.waitForSelector('#forgot-form');
     await page.fill('#username', 'carol');
     await page.click('#forgot-submit');
@@ -301,7 +313,10 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await expectAccessible('forgot');
     await screenshot(page, 'forgot');
 
-    await go(await waitForResetLink(path.join(worker.dataDir, 'outbox')));
+    const link = await waitForResetLink(path.join(worker.dataDir, 'outbox')).catch((error) => {
+      throw new Error(`${error.message}\nworker log:\n${worker.log().slice(-4000)}`);
+    });
+    await go(link);
     await page.waitForSelector('#reset-form');
     await page.fill('#new-password', 'carol-new-password');
     await page.fill('#confirm-password', 'carol-new-password-typo');
@@ -317,6 +332,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   it('hides the administration from an ordinary user', async () => {
     await logIn('carol', 'carol-new-password');
     await page.waitForURL(/\/upload/);
+    await ready();
     await page.waitForSelector('#site-nav:not([hidden])');
     const links = await page.$$eval('#site-nav a', (as) => as.map((a) => a.textContent));
     assert.deepEqual(links, ['Upload', 'History', 'Account']);

@@ -21,6 +21,11 @@ const PAGES: Readonly<Record<string, () => void | Promise<void>>> = {
   users: users.init,
 };
 
+// Forms are sent only by the page modules, through the API. A submit that comes
+// before a module has attached its handler (a quick Enter, a password manager)
+// must not fall back to the browser's own submission.
+document.addEventListener('submit', (event) => event.preventDefault(), { capture: true });
+
 function start(): void {
   const name = document.body.dataset['page'] ?? '';
   const init = PAGES[name];
@@ -28,7 +33,12 @@ function start(): void {
     console.error(`maskfleet: no page module for data-page="${name}"`);
     return;
   }
-  Promise.resolve(init()).catch((error: unknown) => console.error('maskfleet: page failed to start', error));
+  Promise.resolve(init())
+    .catch((error: unknown) => console.error('maskfleet: page failed to start', error))
+    // For tests and tools: the page has attached its handlers and loaded its data.
+    .finally(() => {
+      document.documentElement.dataset['ready'] = 'true';
+    });
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

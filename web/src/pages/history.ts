@@ -3,7 +3,7 @@
 // a grid of thumbnails, and paging. Each thumbnail links to its detail page.
 
 import { api } from '../api';
-import { byId, h, replaceChildren, setStatus, clearStatus } from '../dom';
+import { byId, clearStatus, h, replaceChildren } from '../dom';
 import { categoryLabel, formatDateTime, photoName, plural } from '../format';
 import { pageStatus, showPageError, startAuthenticatedPage } from '../layout';
 import { CATEGORIES, type Category, type Image, type ImageList } from '../types';
@@ -25,6 +25,7 @@ class HistoryPage {
   private readonly totals = new Map<Category, number>();
   private category: Category = 'no_faces';
   private loadCount = 0;
+  private failed = false;
 
   attach(): void {
     window.addEventListener('popstate', () => {
@@ -57,7 +58,6 @@ class HistoryPage {
     this.category = category;
     this.renderTabs();
     this.grid.setAttribute('aria-busy', 'true');
-    setStatus(pageStatus(), `Loading ${categoryLabel(category).toLowerCase()}…`);
     let list: ImageList;
     try {
       list = await api.listImages(category, page, DEFAULT_PAGE_SIZE);
@@ -67,7 +67,10 @@ class HistoryPage {
         list = await api.listImages(category, pages, DEFAULT_PAGE_SIZE);
       }
     } catch (error) {
-      if (ticket === this.loadCount) showPageError(error);
+      if (ticket === this.loadCount) {
+        showPageError(error);
+        this.failed = true;
+      }
       return;
     } finally {
       if (ticket === this.loadCount) this.grid.removeAttribute('aria-busy');
@@ -78,7 +81,9 @@ class HistoryPage {
     else if (list.page !== page) history.replaceState(null, '', historyPath(category, list.page));
     this.renderTabs();
     this.renderList(list);
-    clearStatus(pageStatus());
+    // A failure of an earlier load is over; any other message (a flash) stays.
+    if (this.failed) clearStatus(pageStatus());
+    this.failed = false;
     document.title = `${categoryLabel(category)} · History · maskfleet`;
   }
 

@@ -14,15 +14,6 @@ export async function init(): Promise<void> {
   const status = byId('login-status', HTMLElement);
   const next = safeNextPath(new URLSearchParams(location.search).get('next'));
 
-  // Already logged in (a bookmark, the back button): go straight on.
-  try {
-    await api.getSession();
-    location.replace(next);
-    return;
-  } catch {
-    // No session: stay and ask.
-  }
-
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     // Only the shape of the name is checked here; a wrong password is for the server to say.
@@ -51,4 +42,12 @@ export async function init(): Promise<void> {
       });
   });
   username.focus();
+
+  // Already logged in (a bookmark, the back button): go straight on.
+  try {
+    await api.getSession();
+    location.replace(next);
+  } catch {
+    // No session: stay and ask.
+  }
 }
