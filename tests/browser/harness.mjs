@@ -158,9 +158,18 @@ export async function accessibilityProblems(page) {
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
 }
 
-/** Saves a screenshot as docs/screenshots/<name>.png when screenshots are asked for. */
+/**
+ * Saves a screenshot as <MASKFLEET_SCREENSHOTS_DIR>/<name>.png when screenshots
+ * are asked for; with pngquant installed (Debian's `pngquant`), reduced to 256
+ * colours so that the documentation's pictures stay small.
+ */
 export async function screenshot(page, name, options = {}) {
   if (screenshotsDir === null) return;
   mkdirSync(screenshotsDir, { recursive: true });
-  await page.screenshot({ path: path.join(screenshotsDir, `${name}.png`), ...options });
+  const file = path.join(screenshotsDir, `${name}.png`);
+  await page.screenshot({ path: file, ...options });
+  const quant = spawnSync('pngquant', ['--force', '--skip-if-larger', '--strip', '--quality', '70-95', '--output', file, file]);
+  if (quant.error === undefined && ![0, 98, 99].includes(quant.status)) {
+    throw new Error(`pngquant failed on ${file}: ${quant.stderr}`);
+  }
 }
