@@ -11,6 +11,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,7 +47,7 @@ export function buildWeb(outDir) {
  * the first administrator from the environment (configuration at first start).
  * Resolves when it prints "listening on HOST:PORT".
  */
-export async function startWorker({ adminName, adminPassword }) {
+export async function startWorker({ adminName, adminPassword, env: extraEnv = {} }) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'maskfleet-browser-'));
   const webDir = path.join(tmp, 'web');
   buildWeb(webDir);
@@ -57,6 +58,7 @@ export async function startWorker({ adminName, adminPassword }) {
     MASKFLEET_ADMIN_PASSWORD: adminPassword,
     // The cheapest Argon2id settings: the tests log in many times on 2 cores.
     MASKFLEET_AUTH_PASSWORD_HASHING: 'minimum',
+    ...extraEnv,
   };
   if (!env.MASKFLEET_MODEL_DIR) env.MASKFLEET_MODEL_DIR = path.join(sharedDir, 'models', 'aizoo-face-mask');
   const child = spawn(bin, ['worker', '--host', '127.0.0.1', '--port', '0', '--data-dir', path.join(tmp, 'data')], {
@@ -101,6 +103,29 @@ export async function startWorker({ adminName, adminPassword }) {
       }
       rmSync(tmp, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A static file server on 127.0.0.1 (port 0) for photos "from the web".
+ * Answers 404 for anything not in `files` (URL path -> file on disk).
+ */
+export async function servePhotos(files) {
+  const server = http.createServer((req, res) => {
+    const file = files[new URL(req.url, 'http://x').pathname];
+    if (file === undefined) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not here');
+      return;
+    }
+    const body = readFileSync(file);
+    res.writeHead(200, { 'Content-Type': file.endsWith('.png') ? 'image/png' : 'image/jpeg', 'Content-Length': body.length });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
 

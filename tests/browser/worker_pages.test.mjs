@@ -13,7 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { accessibilityProblems, launchBrowser, screenshot, startWorker, testPhoto } from './harness.mjs';
+import { accessibilityProblems, launchBrowser, screenshot, servePhotos, startWorker, testPhoto } from './harness.mjs';
 
 const ADMIN = 'admin';
 const ADMIN_PASSWORD = 'first-admin-pw';
@@ -29,8 +29,16 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   const pageErrors = [];
   const dialogs = [];
 
+  let photoServer;
+
   before(async () => {
-    worker = await startWorker({ adminName: ADMIN, adminPassword: ADMIN_PASSWORD });
+    photoServer = await servePhotos({ '/photos/crowd.png': testPhoto('face-mask/images/maksssksksss122.png') });
+    // The photo server is on loopback, which the worker refuses unless told otherwise.
+    worker = await startWorker({
+      adminName: ADMIN,
+      adminPassword: ADMIN_PASSWORD,
+      env: { MASKFLEET_WORKER_ALLOW_PRIVATE_URLS: 'true' },
+    });
     browser = await launchBrowser();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(30_000);
@@ -45,6 +53,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   after(async () => {
     await browser?.close();
     await worker?.stop();
+    await photoServer?.close();
   });
 
   // Each page marks <html data-ready> once its module has attached its handlers
@@ -164,6 +173,27 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     assert.deepEqual(dialogs, []);
   });
 
+  it('fetches a photo from a URL and shows the result', async () => {
+    await go('/upload');
+    await page.fill('#url-input', 'not a url');
+    await page.click('#url-submit');
+    assert.equal(await page.getAttribute('#url-input', 'aria-invalid'), 'true');
+
+    await page.fill('#url-input', `${photoServer.url}/photos/missing.png`);
+    await page.click('#url-submit');
+    await page.waitForSelector('#upload-status[data-kind="error"]', { timeout: 60_000 });
+    assert.match(await page.textContent('#upload-status'), /\S/);
+
+    await page.fill('#url-input', `${photoServer.url}/photos/crowd.png`);
+    await page.click('#url-submit');
+    await page.waitForSelector('#upload-status[data-kind="success"]', { timeout: 60_000 });
+    assert.equal(await page.textContent('#result .result-name'), 'crowd.png');
+    const counts = await readCounts('#result');
+    assert.ok(counts.faces > 0);
+    assert.equal(counts.masked + counts.unmasked, counts.faces);
+    await page.waitForFunction(() => document.querySelector('#result img.photo')?.naturalWidth > 0);
+  });
+
   it('shows photos sent through the JSON API in the history too', async () => {
     for (const name of ['maksssksksss21.png', 'maksssksksss108.png', 'maksssksksss119.png']) {
       const bytes = (await readFile(testPhoto(`face-mask/images/${name}`))).toString('base64');
@@ -191,7 +221,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     const totals = Object.fromEntries(tabs);
     assert.deepEqual(Object.keys(totals), ['no_faces', 'all_masked', 'none_masked', 'some_masked']);
     assert.equal(totals.no_faces, 1);
-    assert.equal(totals.all_masked + totals.none_masked + totals.some_masked, 4);
+    assert.equal(totals.all_masked + totals.none_masked + totals.some_masked, 5);
     assert.ok(totals[masksPhoto.category] >= 1);
     // Without a category the first non-empty list is shown: the no-face photo.
     assert.match(page.url(), /category=no_faces/);
@@ -375,6 +405,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForFunction(() => document.querySelector('#result img.photo')?.naturalWidth > 0);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+    await expectAccessible('upload result, 375 px');
     await screenshot(page, 'upload-result-375', { fullPage: true });
     await go('/history');
     await page.waitForSelector('.thumb');
