@@ -162,6 +162,17 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     assert.equal(await page.isDisabled('#file-submit'), false);
   });
 
+  it('takes a pasted picture', async () => {
+    const bytes = (await readFile(NO_FACE_PHOTO)).toString('base64');
+    await page.evaluate((b64) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([data], 'pasted.jpg', { type: 'image/jpeg' }));
+      document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    assert.equal(await page.textContent('#file-chosen .chosen-name'), 'pasted.jpg');
+  });
+
   it('shows a file name with HTML in it as text', async () => {
     const name = '<img src=x onerror=alert(1)>.jpg';
     await page.setInputFiles('#file-input', { name, mimeType: 'image/jpeg', buffer: await readFile(NO_FACE_PHOTO) });

@@ -69,6 +69,14 @@ class UploadPage {
       if (file !== null) this.choose(file);
     });
 
+    // A picture pasted anywhere on the page (a screenshot, a copied image) is taken
+    // like a dropped one; pasted text goes where it was pasted.
+    document.addEventListener('paste', (event) => {
+      const file = event.clipboardData?.files[0];
+      if (file === undefined || this.busy) return;
+      event.preventDefault();
+      this.choose(file);
+    });
     this.cancel.addEventListener('click', () => this.upload?.abort());
     this.fileForm.addEventListener('submit', (event) => {
       event.preventDefault();
