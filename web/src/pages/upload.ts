@@ -2,7 +2,7 @@
 // progress while it goes up and the detector runs; then the result on this page.
 
 import { api } from '../api';
-import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus, clearStatus } from '../dom';
+import { byId, checkFields, clearStatus, h, replaceChildren, setBusy, setFieldError, setStatus } from '../dom';
 import { categoryLabel, formatBytes, photoName, progressPercent, shortName, summarizeCounts } from '../format';
 import { messageOf, showPageError, startAuthenticatedPage } from '../layout';
 import type { Image } from '../types';
@@ -43,7 +43,9 @@ class UploadPage {
 
   attach(): void {
     this.fileInput.accept = IMAGE_ACCEPT;
-    this.fileInput.addEventListener('change', () => this.choose(this.fileInput.files?.[0] ?? null));
+    this.fileInput.addEventListener('change', () => {
+      if (!this.busy) this.choose(this.fileInput.files?.[0] ?? null);
+    });
 
     // Dropping a file anywhere else must not make the browser leave the page to show it.
     for (const type of ['dragover', 'drop'] as const) {
@@ -66,7 +68,7 @@ class UploadPage {
       event.preventDefault();
       this.dropZone.classList.remove('dragging');
       const file = event.dataTransfer?.files[0] ?? null;
-      if (file !== null) this.choose(file);
+      if (file !== null && !this.busy) this.choose(file);
     });
 
     // A picture pasted anywhere on the page (a screenshot, a copied image) is taken
