@@ -252,6 +252,13 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.goBack();
     await page.waitForURL(/category=no_faces/);
     await page.waitForSelector('a.tab[data-category="no_faces"][aria-current="page"]');
+
+    // From the keyboard: Enter on a tab shows its list and leaves the focus on the tab.
+    await page.focus('a.tab[data-category="all_masked"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('a.tab[data-category="all_masked"][aria-current="page"]');
+    await page.waitForURL(/category=all_masked/);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-category')), 'all_masked');
   });
 
   it('shows a detail page: annotated picture, original on request, counts, faces table', async () => {

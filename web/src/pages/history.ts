@@ -39,8 +39,8 @@ class HistoryPage {
     const params = parseHistoryParams(location.search);
     this.renderTabs();
     try {
-      const firsts = await Promise.all(CATEGORIES.map((category) => api.listImages(category, 1, 1)));
-      for (const list of firsts) this.totals.set(list.category, list.total);
+      const totals = await Promise.all(CATEGORIES.map(async (c) => (await api.listImages(c, 1, 1)).total));
+      CATEGORIES.forEach((category, i) => this.totals.set(category, totals[i] ?? 0));
     } catch (error) {
       showPageError(error);
       return;
@@ -87,42 +87,48 @@ class HistoryPage {
     document.title = `${categoryLabel(category)} · History · maskfleet`;
   }
 
+  /** The tab links, made once so that keyboard focus stays on them while lists change. */
+  private tabLinks: Map<Category, { link: HTMLAnchorElement; count: HTMLElement }> | null = null;
+
   private renderTabs(): void {
-    const links = CATEGORIES.map((category) => {
-      const total = this.totals.get(category);
-      const link = h(
-        'a',
-        {
-          className: 'tab',
-          attrs: {
-            href: historyPath(category),
-            'aria-current': category === this.category ? 'page' : undefined,
-            'data-category': category,
-          },
-        },
-        h('span', {}, categoryLabel(category)),
-        total === undefined
-          ? null
-          : h(
-              'span',
-              { className: 'tab-count' },
-              h('span', { className: 'visually-hidden' }, ', '),
-              String(total),
-              h('span', { className: 'visually-hidden' }, total === 1 ? ' photo' : ' photos'),
-            ),
-      );
-      link.addEventListener('click', (event) => {
-        if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
-        event.preventDefault();
-        void this.load(category, 1, true);
+    if (this.tabLinks === null) {
+      const made = new Map<Category, { link: HTMLAnchorElement; count: HTMLElement }>();
+      const items = CATEGORIES.map((category) => {
+        const count = h('span', { className: 'tab-count', attrs: { hidden: true } });
+        const link = h(
+          'a',
+          { className: 'tab', attrs: { href: historyPath(category), 'data-category': category } },
+          h('span', {}, categoryLabel(category)),
+          count,
+        );
+        link.addEventListener('click', (event) => {
+          if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+          event.preventDefault();
+          void this.load(category, 1, true);
+        });
+        made.set(category, { link, count });
+        return h('li', {}, link);
       });
-      return h('li', {}, link);
-    });
-    replaceChildren(this.tabs, h('ul', { className: 'tab-list' }, ...links));
+      replaceChildren(this.tabs, h('ul', { className: 'tab-list' }, ...items));
+      this.tabLinks = made;
+    }
+    for (const [category, { link, count }] of this.tabLinks) {
+      if (category === this.category) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+      const total = this.totals.get(category);
+      if (total === undefined) continue;
+      replaceChildren(
+        count,
+        h('span', { className: 'visually-hidden' }, ', '),
+        String(total),
+        h('span', { className: 'visually-hidden' }, total === 1 ? ' photo' : ' photos'),
+      );
+      count.hidden = false;
+    }
   }
 
   private renderList(list: ImageList): void {
-    const label = categoryLabel(list.category);
+    const label = categoryLabel(this.category);
     this.heading.textContent = label;
     const pages = pageCount(list.total, list.page_size);
     if (list.total === 0) {
