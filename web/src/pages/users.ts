@@ -122,6 +122,8 @@ class UsersPage {
       await api.deleteUser(user.id);
       setStatus(pageStatus(), `Deleted ${user.username}.`, 'success');
       await this.reload();
+      // The row and its button are gone: keep the keyboard in the list.
+      byId('users-heading', HTMLElement).focus();
     } catch (error) {
       setBusy(button, false);
       setStatus(pageStatus(), messageOf(error), 'error');
