@@ -138,7 +138,13 @@ class HistoryPage {
         h(
           'li',
           { className: 'empty' },
-          h('p', {}, `No photos in “${label}” yet.`),
+          h(
+            'p',
+            {},
+            [...this.totals.values()].every((total) => total === 0)
+              ? 'You have not checked any photos yet. Each one you upload is kept here, in one of these four lists.'
+              : `No photos in “${label}” yet.`,
+          ),
           h('a', { className: 'button secondary', attrs: { href: '/upload' } }, 'Upload a photo'),
         ),
       );
