@@ -1,0 +1,86 @@
+// The HAProxy 2.6 configuration that the manager starts HAProxy with.
+//
+// One frontend on `frontend_host:frontend_port`, one backend of `slots` pre-declared
+// server slots (`server-template`), all in maintenance and pointing nowhere at start.
+// Workers come and go at run time by filling and emptying slots through the runtime
+// API (runtime_api.h), so that no pool change ever reloads HAProxy: a reload would
+// start a new process and hand the listening socket over, which is safe but slow, and
+// the runtime API makes it unnecessary. The runtime API listens on a UNIX socket in
+// `state_dir` (mode 600, level admin): only the manager's user can drive it.
+//
+// Pure functions; safe across threads.
+#ifndef MASKFLEET_LB_HAPROXY_HAPROXY_CONFIG_H_
+#define MASKFLEET_LB_HAPROXY_HAPROXY_CONFIG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "maskfleet/common/error.h"
+
+namespace maskfleet::lb::haproxy {
+
+struct HaproxyConfig {
+  // Folder for the generated configuration, the runtime API socket and HAProxy's log.
+  // Required; created by HaproxyProcess::Start if missing. A UNIX socket path is
+  // limited to 107 bytes, so keep it short.
+  std::filesystem::path state_dir;
+
+  // Where people connect. Default 127.0.0.1:8080 (loopback only; "0.0.0.0" to serve
+  // other machines).
+  std::string frontend_host = "127.0.0.1";
+  std::uint16_t frontend_port = 8080;
+
+  // Number of server slots, that is the most workers the balancer can hold. Default 64
+  // (the pool's bound is 8; slots are cheap, and a slot is reused only after all the
+  // others have been, see haproxy_load_balancer.h).
+  int slots = 64;
+
+  // Health checks: GET `health_path`, 200 expected, every `check_interval`; a server is
+  // down after `fall` failed checks in a row and up again after `rise` passed ones.
+  // Defaults 2 s, 2 and 1 (a dead worker stops receiving requests within about 4 s);
+  // tests use 200 ms.
+  std::string health_path = "/healthz";
+  std::chrono::milliseconds check_interval{2000};
+  std::chrono::milliseconds check_timeout{1000};
+  int fall = 2;
+  int rise = 1;
+
+  // Timeouts. `server_timeout` bounds the time a worker may take to answer a request
+  // (an upload of a large photo with detection); `client_timeout` a client's silence
+  // while sending; `http_request_timeout` the time to send a whole request head
+  // (slow-header attacks). Defaults 5 s, 60 s, 60 s, 10 s.
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds server_timeout{60000};
+  std::chrono::milliseconds client_timeout{60000};
+  std::chrono::milliseconds http_request_timeout{10000};
+
+  // HAProxy threads. Default 1: the balancer forwards little traffic next to the CPU
+  // cost of detection, and the cores are the workers'.
+  int threads = 1;
+};
+
+// Names every part of HAProxy shares with the code that drives it.
+inline constexpr char kBackendName[] = "workers";
+inline constexpr char kFrontendName[] = "entry";
+inline constexpr char kSlotPrefix[] = "w";
+
+// Paths inside `state_dir`.
+std::filesystem::path ConfigPath(const HaproxyConfig& config);  // haproxy.cfg
+std::filesystem::path SocketPath(const HaproxyConfig& config);  // admin.sock
+std::filesystem::path LogPath(const HaproxyConfig& config);     // haproxy.log
+
+// The name of slot `index` (1-based): "w1" .. "w<slots>".
+std::string SlotName(int index);
+
+// Checks the fields (ports, counts, durations, characters that would break the file's
+// syntax). Errors: kInvalidArgument naming the field.
+Status ValidateConfig(const HaproxyConfig& config);
+
+// The text of haproxy.cfg. Errors: those of ValidateConfig.
+Result<std::string> RenderConfig(const HaproxyConfig& config);
+
+}  // namespace maskfleet::lb::haproxy
+
+#endif  // MASKFLEET_LB_HAPROXY_HAPROXY_CONFIG_H_

@@ -1,0 +1,72 @@
+// HaproxyLoadBalancer: the LoadBalancer of the local mode, an HAProxy whose server
+// slots (haproxy_config.h) it fills and empties through the runtime API.
+//
+// It does not start HAProxy; HaproxyProcess does. The manager holds both:
+//
+//   HaproxyConfig config{.state_dir = data_dir / "haproxy", .frontend_port = 8080};
+//   HaproxyProcess process(config);
+//   if (Status s = process.Start(); !s) ...;
+//   HaproxyLoadBalancer balancer(config);
+//   balancer.AddServer({.id = "worker-1", .address = "127.0.0.1", .port = 9001});
+//   ...
+//   process.Stop();  // soft stop: requests in flight finish
+//
+// Slots: a server takes the free slot that has been free the longest (slots are used
+// in turn, w1, w2, ... w64, w1 ...), so that a slot just emptied, whose last requests
+// may still be in flight and whose statistics still describe the old worker, is not
+// given to the next worker at once. Which id holds which slot is kept in memory only:
+// a new HaproxyLoadBalancer starts with every slot free, as a freshly started HAProxy
+// has them (the manager starts HAProxy afresh whenever it starts).
+//
+// Adding: the slot gets the address, then leaves maintenance marked down, so that it
+// receives requests only after its first passed health check. Draining is HAProxy's
+// "drain" state; removing puts the slot back into maintenance, which cuts nothing in
+// flight.
+//
+// Thread safety: safe across threads; calls are serialised by a mutex (each is one to
+// three runtime API commands on loopback, well under a millisecond).
+#ifndef MASKFLEET_LB_HAPROXY_HAPROXY_LOAD_BALANCER_H_
+#define MASKFLEET_LB_HAPROXY_HAPROXY_LOAD_BALANCER_H_
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "maskfleet/lb/haproxy/haproxy_config.h"
+#include "maskfleet/lb/haproxy/runtime_api.h"
+#include "maskfleet/lb/load_balancer.h"
+
+namespace maskfleet::lb::haproxy {
+
+class HaproxyLoadBalancer : public LoadBalancer {
+ public:
+  // Drives the HAProxy that runs with `config`. `entry_url` is what EntryUrl() returns;
+  // empty (the default) means "http://<frontend_host>:<frontend_port>/".
+  explicit HaproxyLoadBalancer(const HaproxyConfig& config, std::string entry_url = "");
+
+  Status AddServer(const ServerAddress& server) override;
+  Status DrainServer(std::string_view id) override;
+  Status RemoveServer(std::string_view id) override;
+  Result<std::vector<ServerStatus>> ListServers() override;
+  std::string EntryUrl() const override { return entry_url_; }
+
+  // The slot name that holds `id` ("w3"), for logs and tests. Errors: kNotFound.
+  Result<std::string> SlotOf(std::string_view id) const;
+
+ private:
+  const RuntimeApi api_;
+  const std::string entry_url_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, int, std::less<>> slot_by_id_;  // guarded by mu_
+  std::deque<int> free_slots_;                          // guarded by mu_; longest free first
+};
+
+// The balancer's state of a slot, from HAProxy's view (exposed for tests).
+ServerState StateOfSlot(const ServerSlotState& slot);
+
+}  // namespace maskfleet::lb::haproxy
+
+#endif  // MASKFLEET_LB_HAPROXY_HAPROXY_LOAD_BALANCER_H_

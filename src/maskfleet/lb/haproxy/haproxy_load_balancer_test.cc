@@ -1,0 +1,325 @@
+// HaproxyLoadBalancer against a real HAProxy on loopback, with cpp-httplib servers as
+// workers: each answers /healthz (200, or 503 when told to fail), / and /slow with its
+// name in X-Backend.
+#include "maskfleet/lb/haproxy/haproxy_load_balancer.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "maskfleet/lb/haproxy/haproxy_process.h"
+#include "maskfleet/lb/haproxy/test_support.h"
+
+namespace maskfleet::lb::haproxy {
+namespace {
+
+using ::maskfleet::lb::haproxy::testing::TempDir;
+using namespace std::chrono_literals;
+
+class TestBackend {
+ public:
+  explicit TestBackend(std::string name) : name_(std::move(name)) {
+    server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      res.status = healthy_ ? 200 : 503;
+      res.set_content(healthy_ ? "ok" : "failing", "text/plain");
+    });
+    server_.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+      ++requests_;
+      res.set_header("X-Backend", name_);
+      res.set_content(req.get_header_value("X-Forwarded-For"), "text/plain");
+    });
+    server_.Get("/slow", [this](const httplib::Request&, httplib::Response& res) {
+      ++requests_;
+      slow_started_ = true;
+      std::this_thread::sleep_for(1500ms);
+      res.set_header("X-Backend", name_);
+      res.set_content("slow", "text/plain");
+    });
+    // One request per connection: an idle keep-alive connection from HAProxy would hold
+    // stop() for httplib's keep-alive timeout (5 s).
+    server_.set_keep_alive_max_count(1);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // The port is bound already, so connections wait in the backlog; this only makes
+    // the destructor's stop() meet a running server.
+    testing::WaitUntilTrue([this] { return server_.is_running(); }, 2s);
+  }
+  ~TestBackend() {
+    server_.stop();
+    thread_.join();
+  }
+
+  ServerAddress Address() const { return {.id = name_, .address = "127.0.0.1",
+                                          .port = static_cast<std::uint16_t>(port_)}; }
+  void SetHealthy(bool healthy) { healthy_ = healthy; }
+  int requests() const { return requests_; }
+  bool slow_started() const { return slow_started_; }
+
+ private:
+  std::string name_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> healthy_{true};
+  std::atomic<int> requests_{0};
+  std::atomic<bool> slow_started_{false};
+};
+
+class LbHaproxyLoadBalancerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = testing::FastConfig(dir_.path());
+    process_ = std::make_unique<HaproxyProcess>(config_, ProcessOptions{.grace = 3s});
+    Status started = process_->Start();
+    ASSERT_TRUE(started) << started.error().ToString();
+    balancer_ = std::make_unique<HaproxyLoadBalancer>(config_);
+  }
+  void TearDown() override {
+    balancer_.reset();
+    if (process_) {
+      EXPECT_TRUE(process_->Stop());
+    }
+  }
+
+  std::unique_ptr<httplib::Client> Client() const {
+    auto client = std::make_unique<httplib::Client>("127.0.0.1", config_.frontend_port);
+    client->set_connection_timeout(2s);
+    client->set_read_timeout(5s);
+    return client;
+  }
+
+  std::map<std::string, ServerStatus> Servers() const {
+    std::map<std::string, ServerStatus> out;
+    Result<std::vector<ServerStatus>> list = balancer_->ListServers();
+    EXPECT_TRUE(list) << list.error().ToString();
+    if (list) {
+      for (ServerStatus& s : *list) out[s.id] = std::move(s);
+    }
+    return out;
+  }
+
+  // Waits (bounded) until `id` is in `state`.
+  bool WaitForState(const std::string& id, ServerState state, std::chrono::milliseconds timeout = 3s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto servers = Servers();
+      if (servers.contains(id) && servers[id].state == state) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  // Who answered each of `count` requests to /, by X-Backend.
+  std::map<std::string, int> Spread(int count) {
+    std::map<std::string, int> seen;
+    auto client = Client();
+    for (int i = 0; i < count; ++i) {
+      auto res = client->Get("/");
+      if (!res) {
+        ++seen["error"];
+      } else if (res->status != 200) {
+        ++seen["status " + std::to_string(res->status)];
+      } else {
+        ++seen[res->get_header_value("X-Backend")];
+      }
+    }
+    return seen;
+  }
+
+  TempDir dir_;
+  HaproxyConfig config_;
+  std::unique_ptr<HaproxyProcess> process_;
+  std::unique_ptr<HaproxyLoadBalancer> balancer_;
+};
+
+TEST_F(LbHaproxyLoadBalancerTest, EntryUrlNamesTheFrontend) {
+  EXPECT_EQ(balancer_->EntryUrl(),
+            "http://127.0.0.1:" + std::to_string(config_.frontend_port) + "/");
+  EXPECT_EQ(HaproxyLoadBalancer(config_, "http://lb.example/").EntryUrl(), "http://lb.example/");
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, RequestsReachBothBackends) {
+  TestBackend a("a"), b("b");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  ASSERT_TRUE(balancer_->AddServer(b.Address()));
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  ASSERT_TRUE(WaitForState("b", ServerState::kUp));
+
+  auto servers = Servers();
+  ASSERT_EQ(servers.size(), 2u);
+  EXPECT_EQ(servers["a"].address, "127.0.0.1");
+  EXPECT_EQ(servers["a"].port, a.Address().port);
+  EXPECT_TRUE(servers["a"].healthy);
+  EXPECT_EQ(servers["a"].check_status, "L7OK");
+  EXPECT_EQ(servers["b"].active_connections, 0);
+  EXPECT_EQ(balancer_->SlotOf("a").value(), "w1");
+  EXPECT_EQ(balancer_->SlotOf("b").value(), "w2");
+
+  std::map<std::string, int> seen = Spread(20);
+  EXPECT_GT(seen["a"], 0);
+  EXPECT_GT(seen["b"], 0);
+  EXPECT_EQ(seen["a"] + seen["b"], 20) << "errors: " << seen["error"];
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, WorkerSeesTheClientAddressNotAForgedOne) {
+  TestBackend a("a");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  auto res = Client()->Get("/", {{"X-Forwarded-For", "203.0.113.9"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "127.0.0.1");
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, NoTrafficBeforeTheFirstPassedCheck) {
+  TestBackend a("a");
+  a.SetHealthy(false);
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  auto servers = Servers();
+  EXPECT_EQ(servers["a"].state, ServerState::kDown);
+  EXPECT_FALSE(servers["a"].healthy);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(Servers()["a"].state, ServerState::kDown);
+  EXPECT_EQ(Spread(3)["status 503"], 3);
+  EXPECT_EQ(a.requests(), 0);
+  a.SetHealthy(true);
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  EXPECT_EQ(Spread(3)["a"], 3);
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, DrainLetsTheRequestInFlightFinish) {
+  TestBackend a("a"), b("b");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  ASSERT_TRUE(balancer_->AddServer(b.Address()));
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  ASSERT_TRUE(WaitForState("b", ServerState::kUp));
+
+  // Keep a slow request on each backend, then drain the one that serves the first.
+  auto slow = std::async(std::launch::async, [this] {
+    auto res = Client()->Get("/slow");
+    return res ? std::make_pair(res->status, res->get_header_value("X-Backend"))
+               : std::make_pair(-1, std::string());
+  });
+  ASSERT_TRUE(testing::WaitUntilTrue([&] { return a.slow_started() || b.slow_started(); }, 2s));
+  const std::string busy = a.slow_started() ? "a" : "b";
+  const std::string other = busy == "a" ? "b" : "a";
+  ASSERT_TRUE(balancer_->DrainServer(busy));
+  ASSERT_TRUE(balancer_->DrainServer(busy));  // again: still fine
+
+  auto servers = Servers();
+  EXPECT_EQ(servers[busy].state, ServerState::kDraining);
+  EXPECT_TRUE(servers[busy].healthy);
+  EXPECT_EQ(servers[busy].active_connections, 1);
+  EXPECT_EQ(servers[other].state, ServerState::kUp);
+
+  std::map<std::string, int> seen = Spread(10);
+  EXPECT_EQ(seen[other], 10);
+  EXPECT_EQ(seen[busy], 0);
+
+  const auto [status, backend] = slow.get();
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(backend, busy);
+  EXPECT_EQ(Servers()[busy].active_connections, 0);
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, FailingHealthCheckTakesABackendOut) {
+  TestBackend a("a"), b("b");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  ASSERT_TRUE(balancer_->AddServer(b.Address()));
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  ASSERT_TRUE(WaitForState("b", ServerState::kUp));
+  b.SetHealthy(false);
+  ASSERT_TRUE(WaitForState("b", ServerState::kDown));
+  auto servers = Servers();
+  EXPECT_FALSE(servers["b"].healthy);
+  EXPECT_EQ(servers["b"].check_status, "L7STS");
+  EXPECT_NE(servers["b"].check_detail.find("503"), std::string::npos) << servers["b"].check_detail;
+  const int before = b.requests();
+  EXPECT_EQ(Spread(10)["a"], 10);
+  EXPECT_EQ(b.requests(), before);
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, RemoveFreesTheIdAndTheSlotGoesLast) {
+  TestBackend a("a"), b("b"), c("c");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  ASSERT_TRUE(balancer_->AddServer(b.Address()));
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  ASSERT_TRUE(WaitForState("b", ServerState::kUp));
+  ASSERT_TRUE(balancer_->RemoveServer("a"));
+  auto servers = Servers();
+  EXPECT_EQ(servers.size(), 1u);
+  EXPECT_TRUE(servers.contains("b"));
+  EXPECT_EQ(Spread(10)["b"], 10);
+  EXPECT_EQ(balancer_->RemoveServer("a").error().code, ErrorCode::kNotFound);
+
+  // The freed slot w1 waits behind the never-used ones.
+  ASSERT_TRUE(balancer_->AddServer(c.Address()));
+  EXPECT_EQ(balancer_->SlotOf("c").value(), "w3");
+  // The id "a" can come back (in another slot).
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  EXPECT_EQ(balancer_->SlotOf("a").value(), "w4");
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, RefusesBadAddsAndUnknownIds) {
+  TestBackend a("a");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  EXPECT_EQ(balancer_->AddServer(a.Address()).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(balancer_->AddServer({.id = "", .address = "127.0.0.1", .port = 1}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(balancer_->AddServer({.id = "x", .address = "localhost", .port = 1}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(balancer_->AddServer({.id = "x", .address = "127.0.0.1", .port = 0}).error().code,
+            ErrorCode::kInvalidArgument);
+  Status drain = balancer_->DrainServer("nobody");
+  ASSERT_FALSE(drain);
+  EXPECT_EQ(drain.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(drain.error().message.find("nobody"), std::string::npos);
+  EXPECT_EQ(balancer_->SlotOf("nobody").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, RunsOutOfSlots) {
+  for (int i = 0; i < config_.slots; ++i) {
+    ASSERT_TRUE(balancer_->AddServer(
+        {.id = "s" + std::to_string(i), .address = "127.0.0.1",
+         .port = static_cast<std::uint16_t>(9 + i)}));
+  }
+  Status full = balancer_->AddServer({.id = "one-more", .address = "127.0.0.1", .port = 9});
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code, ErrorCode::kResourceExhausted);
+  ASSERT_TRUE(balancer_->RemoveServer("s0"));
+  EXPECT_TRUE(balancer_->AddServer({.id = "one-more", .address = "127.0.0.1", .port = 9}));
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, SoftStopLetsTheRequestInFlightFinish) {
+  TestBackend a("a");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  auto slow = std::async(std::launch::async, [this] {
+    auto res = Client()->Get("/slow");
+    return res ? res->status : -1;
+  });
+  ASSERT_TRUE(testing::WaitUntilTrue([&] { return a.slow_started(); }, 2s));
+  ASSERT_TRUE(process_->Stop());
+  EXPECT_EQ(slow.get(), 200);
+  EXPECT_FALSE(process_->Running());
+}
+
+TEST(LbHaproxyLoadBalancerErrorTest, NoHaproxyIsUnavailable) {
+  TempDir dir;
+  HaproxyLoadBalancer balancer(testing::FastConfig(dir.path()));
+  Status add = balancer.AddServer({.id = "a", .address = "127.0.0.1", .port = 9});
+  ASSERT_FALSE(add);
+  EXPECT_EQ(add.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(add.error().message.find("admin.sock"), std::string::npos) << add.error().message;
+  EXPECT_EQ(balancer.ListServers().error().code, ErrorCode::kUnavailable);
+  // The failed add left the id free.
+  EXPECT_EQ(balancer.SlotOf("a").error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace maskfleet::lb::haproxy
