@@ -6,6 +6,8 @@
 // Implementations:
 //   haproxy/  HaproxyLoadBalancer: a local HAProxy started by the manager, changed at run
 //             time through its runtime API (the local mode, and the default)
+//   fake/     FakeLoadBalancer: in memory, with health and faults set by the test, for
+//             the manager's tests
 //   (a later issue adds aws/: the workers as targets of an ALB target group)
 //
 // Servers are named by the caller's id (the worker id); how an id maps onto the
@@ -57,6 +59,10 @@ enum class ServerState {
 
 // "up", "down", "draining", "maintenance".
 std::string_view ServerStateName(ServerState state);
+
+// The checks every implementation makes on AddServer's argument: a non-empty id, a
+// numeric address, a port other than 0. Errors: kInvalidArgument.
+Status ValidateServerAddress(const ServerAddress& server);
 
 struct ServerStatus {
   std::string id;

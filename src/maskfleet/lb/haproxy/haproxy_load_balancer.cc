@@ -1,7 +1,5 @@
 #include "maskfleet/lb/haproxy/haproxy_load_balancer.h"
 
-#include <arpa/inet.h>
-
 #include <fmt/format.h>
 
 namespace maskfleet::lb::haproxy {
@@ -13,12 +11,6 @@ constexpr unsigned kInheritedDrain = 0x10;
 // srv_op_state values.
 constexpr int kOpStopped = 0;
 constexpr int kOpStopping = 3;
-
-bool IsNumericAddress(const std::string& address) {
-  unsigned char buffer[sizeof(in6_addr)];
-  return inet_pton(AF_INET, address.c_str(), buffer) == 1 ||
-         inet_pton(AF_INET6, address.c_str(), buffer) == 1;
-}
 
 std::string DefaultEntryUrl(const HaproxyConfig& config) {
   const bool v6 = config.frontend_host.find(':') != std::string::npos;
@@ -50,15 +42,7 @@ HaproxyLoadBalancer::HaproxyLoadBalancer(const HaproxyConfig& config, std::strin
 }
 
 Status HaproxyLoadBalancer::AddServer(const ServerAddress& server) {
-  if (server.id.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "load balancer: empty server id");
-  }
-  if (!IsNumericAddress(server.address) || server.port == 0) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("load balancer: server '{}': '{}' port {} is not a numeric "
-                                 "address and a port",
-                                 server.id, server.address, server.port));
-  }
+  if (Status valid = ValidateServerAddress(server); !valid) return valid;
   std::lock_guard lock(mu_);
   if (slot_by_id_.contains(server.id)) {
     return MakeError(ErrorCode::kAlreadyExists,

@@ -16,7 +16,8 @@
 // may still be in flight and whose statistics still describe the old worker, is not
 // given to the next worker at once. Which id holds which slot is kept in memory only:
 // a new HaproxyLoadBalancer starts with every slot free, as a freshly started HAProxy
-// has them (the manager starts HAProxy afresh whenever it starts).
+// has them (the manager starts HAProxy afresh whenever it starts). If HAProxy is
+// restarted under a live HaproxyLoadBalancer, make a new one and add the servers again.
 //
 // Adding: the slot gets the address, then leaves maintenance marked down, so that it
 // receives requests only after its first passed health check. Draining is HAProxy's

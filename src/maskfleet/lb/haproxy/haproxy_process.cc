@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
@@ -42,6 +43,26 @@ Status WriteFile(const std::filesystem::path& path, const std::string& text) {
                                  ec.message()));
   }
   return {};
+}
+
+// The program execv() should run: `binary` itself if it names a path, else the first
+// executable of that name in PATH (execvp would search after fork, where it may
+// allocate, which a child of a multi-threaded process must not).
+Result<std::string> FindProgram(const std::string& binary) {
+  if (binary.find('/') != std::string::npos) return binary;
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    const auto colon = dirs.find(':');
+    const std::string dir(dirs.substr(0, colon));
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + binary;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (colon == std::string_view::npos) break;
+    dirs.remove_prefix(colon + 1);
+  }
+  return MakeError(ErrorCode::kUnavailable,
+                   fmt::format("'{}' not found in PATH (is the haproxy package installed?)",
+                               binary));
 }
 
 }  // namespace
@@ -108,6 +129,8 @@ Status HaproxyProcess::Start() {
                      fmt::format("cannot create {}: {}", config_.state_dir.native(), ec.message()));
   }
   std::filesystem::permissions(config_.state_dir, std::filesystem::perms::owner_all, ec);
+  Result<std::string> program = FindProgram(options_.binary);
+  if (!program) return std::unexpected(program.error());
   if (Status written = WriteFile(ConfigPath(config_), *text); !written) return written;
   // A socket left by an earlier HAProxy would answer nothing (or, worse, another
   // HAProxy's answers); HAProxy replaces it anyway, but only once it has bound.
@@ -125,7 +148,7 @@ Status HaproxyProcess::Start() {
   // Everything the child needs is prepared before fork(): between fork and exec a
   // multi-threaded parent's child may only make async-signal-safe calls.
   const std::string config_path = ConfigPath(config_).native();
-  std::vector<std::string> args = {options_.binary, "-f", config_path, "-db"};
+  std::vector<std::string> args = {*program, "-f", config_path, "-db"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -159,7 +182,7 @@ Status HaproxyProcess::Start() {
     // Descriptors the manager opened without O_CLOEXEC (listening sockets, the
     // database) must not leak into HAProxy.
     ::close_range(3, ~0U, 0);
-    ::execvp(argv[0], argv.data());
+    ::execv(argv[0], argv.data());
     static constexpr char kMessage[] = "maskfleet: cannot execute haproxy\n";
     (void)!::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
     ::_exit(127);

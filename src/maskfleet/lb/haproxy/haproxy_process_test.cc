@@ -132,6 +132,16 @@ TEST(LbHaproxyProcessTest, MissingBinaryFails) {
       << started.error().message;
 }
 
+TEST(LbHaproxyProcessTest, ProgramNotInPathFails) {
+  TempDir dir;
+  HaproxyProcess process(FastConfig(dir.path()), {.binary = "no-such-haproxy-program"});
+  Status started = process.Start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(started.error().message.find("not found in PATH"), std::string::npos)
+      << started.error().message;
+}
+
 TEST(LbHaproxyProcessTest, InvalidConfigurationIsRefusedBeforeStarting) {
   HaproxyConfig config;
   HaproxyProcess process(config);
