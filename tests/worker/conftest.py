@@ -3,13 +3,17 @@
 `worker_factory(**settings)` starts one (settings become MASKFLEET_* environment
 variables) and stops it at the end of the module. Each worker gets an
 administrator `admin` created with `maskfleet user add`, as a person would.
+
+Every module runs three times: on SQLite, and on the PostgreSQL and MariaDB
+servers that scripts/test.sh starts (MASKFLEET_TEST_POSTGRES_URL,
+MASKFLEET_TEST_MYSQL_URL), each worker on a database of its own.
 """
 import os
-import pathlib
 import re
 import signal
 import subprocess
-import time
+import urllib.parse
+import uuid
 
 import pytest
 import requests
@@ -55,8 +59,38 @@ class Worker:
         return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+SERVER_URL_VARIABLES = {"postgresql": "MASKFLEET_TEST_POSTGRES_URL",
+                        "mysql": "MASKFLEET_TEST_MYSQL_URL"}
+
+
+def create_database(server_url):
+    """A new, empty database on the server of `server_url`; its URL."""
+    url = urllib.parse.urlsplit(server_url)
+    name = "mf_" + uuid.uuid4().hex[:12]
+    if url.scheme.startswith("postgres"):
+        subprocess.run(["psql", "-q", server_url, "-c", f"CREATE DATABASE {name}"], check=True,
+                       capture_output=True, timeout=60)
+    else:
+        subprocess.run(["mysql", "-h", url.hostname, "-P", str(url.port), "-u",
+                        urllib.parse.unquote(url.username),
+                        f"-p{urllib.parse.unquote(url.password)}", "-e", f"CREATE DATABASE {name}"],
+                       check=True, capture_output=True, timeout=60)
+    return urllib.parse.urlunsplit(url._replace(path="/" + name))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mysql"])
+def backend(request):
+    """The database server URL to make worker databases on; None for SQLite."""
+    if request.param == "sqlite":
+        return None
+    url = os.environ.get(SERVER_URL_VARIABLES[request.param])
+    if not url:
+        pytest.skip(f"{SERVER_URL_VARIABLES[request.param]} is not set (scripts/test.sh sets it)")
+    return url
+
+
 @pytest.fixture(scope="module")
-def worker_factory(maskfleet_bin, model_dir, tmp_path_factory):
+def worker_factory(maskfleet_bin, model_dir, tmp_path_factory, backend):
     started = []
 
     def start(**settings):
@@ -65,6 +99,8 @@ def worker_factory(maskfleet_bin, model_dir, tmp_path_factory):
                # Argon2id at its minimum cost keeps hundreds of logins fast; the real
                # cost is tested in the C++ unit tests.
                "MASKFLEET_AUTH_PASSWORD_HASHING": "minimum"}
+        if backend:
+            env["MASKFLEET_DATABASE_URL"] = create_database(backend)
         env.update({f"MASKFLEET_{k.upper()}": str(v) for k, v in settings.items()})
         subprocess.run([str(maskfleet_bin), "user", "add", "--admin", "admin", "--email",
                         "admin@example.com", "--data-dir", str(data_dir)],

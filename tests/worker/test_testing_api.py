@@ -82,3 +82,29 @@ def test_upload_errors(worker, photos):
     r = requests.post(f"{worker.url}/api/upload", files={"file": ("a.png", io.BytesIO(png))},
                       data={"password": "erin-password"})
     assert "username" in assert_failure(r, 400)
+
+
+def test_a_saturated_worker_answers_503_and_never_queues_without_bound(worker_factory, photos):
+    import concurrent.futures
+    import threading
+    busy = worker_factory(worker_detection_threads=1, worker_detection_queue=0)
+    register(busy, "olga", "olga-password")
+    data = photos["some_masked"].read_bytes()
+    start = threading.Barrier(8)
+
+    def one(_):
+        start.wait()
+        return upload(busy, "olga", "olga-password", "a.png", data)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(one, range(8)))
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) <= {200, 503}, statuses
+    assert 200 in statuses and 503 in statuses, statuses
+    for a in answers:
+        if a.status_code == 503:
+            assert "busy" in assert_failure(a, 503)
+    # Nothing half-stored for the refused ones: history holds exactly the successes.
+    s = busy.session("olga", "olga-password")
+    total = s.get(f"{busy.url}/api/v1/images", params={"category": "some_masked"}).json()["total"]
+    assert total == statuses.count(200)
