@@ -1,5 +1,9 @@
 #include "maskfleet/worker/worker_app.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <spdlog/spdlog.h>
@@ -37,6 +41,12 @@ struct WorkerApp::Parts {
   observability::MetricsRegistry registry;
   std::unique_ptr<observability::WorkerMetrics> metrics;
   std::unique_ptr<WorkerServer> server;
+
+  // Housekeeping: expired sessions and reset tokens are deleted every 10 minutes.
+  std::mutex housekeeping_mu;
+  std::condition_variable housekeeping_wake;
+  bool stopping = false;  // guarded by housekeeping_mu
+  std::thread housekeeping;
 };
 
 auth::PasswordHashOptions HashingByName(const std::string& name) {
@@ -183,12 +193,35 @@ Result<int> WorkerApp::Start() {
   p.server = std::make_unique<WorkerServer>(*p.accounts, *p.photos, *p.images, *p.objects,
                                             *p.fetcher, std::move(hooks), std::move(options));
   Result<int> port = p.server->Start(p.config.host, p.config.port);
+  if (port) {
+    p.housekeeping = std::thread([&p] {
+      std::unique_lock lock(p.housekeeping_mu);
+      while (!p.housekeeping_wake.wait_for(lock, std::chrono::minutes(10), [&p] { return p.stopping; })) {
+        lock.unlock();
+        const Clock::TimePoint now = p.clock->Now();
+        if (auto n = p.sessions->DeleteExpired(now); !n) {
+          spdlog::warn("deleting expired sessions failed: {}", n.error().ToString());
+        }
+        if (auto n = p.resets->DeleteExpired(now); !n) {
+          spdlog::warn("deleting expired reset tokens failed: {}", n.error().ToString());
+        }
+        lock.lock();
+      }
+    });
+  }
   if (port) spdlog::info("worker serving on http://{}:{}", p.config.host, *port);
   return port;
 }
 
 void WorkerApp::Stop() {
-  if (parts_ && parts_->server) parts_->server->Stop();
+  if (!parts_) return;
+  if (parts_->server) parts_->server->Stop();
+  {
+    std::lock_guard lock(parts_->housekeeping_mu);
+    parts_->stopping = true;
+  }
+  parts_->housekeeping_wake.notify_all();
+  if (parts_->housekeeping.joinable()) parts_->housekeeping.join();
 }
 
 }  // namespace maskfleet::worker

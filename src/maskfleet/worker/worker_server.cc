@@ -74,6 +74,10 @@ Json DetailJson(const storage::ImageDetail& detail) {
   return out;
 }
 
+std::span<const std::uint8_t> Bytes(const httplib::MultipartFormData& file) {
+  return {reinterpret_cast<const std::uint8_t*>(file.content.data()), file.content.size()};
+}
+
 std::optional<storage::ImageCategory> ParseCategory(std::string_view name) {
   for (auto c : {storage::ImageCategory::kNoFaces, storage::ImageCategory::kAllMasked,
                  storage::ImageCategory::kNoneMasked, storage::ImageCategory::kSomeMasked}) {
@@ -290,8 +294,7 @@ void WorkerServer::RegisterRoutes() {
       return FailSpec(res, user.error());
     }
     const httplib::MultipartFormData file = req.get_file_value("file");
-    const std::span bytes(reinterpret_cast<const std::uint8_t*>(file.content.data()), file.content.size());
-    Result<StoredPhoto> stored = photos_.Process(user->id, storage::ImageSource::kUpload, file.filename, bytes);
+    Result<StoredPhoto> stored = photos_.Process(user->id, storage::ImageSource::kUpload, file.filename, Bytes(file));
     if (!stored) return FailSpec(res, stored.error());
     if (hooks_.detected) hooks_.detected(stored->report.num_masked(), stored->report.num_unmasked());
     RespondJson(res, 200,
@@ -372,8 +375,7 @@ void WorkerServer::RegisterRoutes() {
     if (req.is_multipart_form_data()) {
       if (!req.has_file("file")) return FailV1(res, {ErrorCode::kInvalidArgument, "file is missing"});
       const httplib::MultipartFormData file = req.get_file_value("file");
-      const std::span bytes(reinterpret_cast<const std::uint8_t*>(file.content.data()), file.content.size());
-      stored = photos_.Process(who->user.id, storage::ImageSource::kUpload, file.filename, bytes);
+      stored = photos_.Process(who->user.id, storage::ImageSource::kUpload, file.filename, Bytes(file));
     } else {
       Result<Json> body = ParseJsonObject(req);
       if (!body) return FailV1(res, body.error());
@@ -409,21 +411,21 @@ void WorkerServer::RegisterRoutes() {
     RespondJson(res, 200, {{"images", std::move(items)}, {"total", list->total}, {"page", *page},
                            {"page_size", *page_size}, {"category", category_name}});
   }));
-  http_.Get(R"(/api/v1/images/(\d+))", route("/api/v1/images/{id}", [this, caller](const Request& req, Response& res) {
+  // The caller's image named in the path; another user's id answers 404 like a missing one.
+  const auto owned_image = [this, caller](const Request& req) -> Result<storage::ImageDetail> {
     Result<storage::SessionWithUser> who = caller(req, false);
-    if (!who) return FailV1(res, who.error());
+    if (!who) return std::unexpected(who.error());
     Result<std::int64_t> id = PathId(req);
-    if (!id) return FailV1(res, id.error());
-    Result<storage::ImageDetail> detail = images_.Get(who->user.id, *id);
+    if (!id) return std::unexpected(id.error());
+    return images_.Get(who->user.id, *id);
+  };
+  http_.Get(R"(/api/v1/images/(\d+))", route("/api/v1/images/{id}", [owned_image](const Request& req, Response& res) {
+    Result<storage::ImageDetail> detail = owned_image(req);
     if (!detail) return FailV1(res, detail.error());
     RespondJson(res, 200, DetailJson(*detail));
   }));
-  http_.Get(R"(/api/v1/images/(\d+)/(original|annotated|thumbnail))", route("/api/v1/images/{id}/{kind}", [this, caller](const Request& req, Response& res) {
-    Result<storage::SessionWithUser> who = caller(req, false);
-    if (!who) return FailV1(res, who.error());
-    Result<std::int64_t> id = PathId(req);
-    if (!id) return FailV1(res, id.error());
-    Result<storage::ImageDetail> detail = images_.Get(who->user.id, *id);
+  http_.Get(R"(/api/v1/images/(\d+)/(original|annotated|thumbnail))", route("/api/v1/images/{id}/{kind}", [this, owned_image](const Request& req, Response& res) {
+    Result<storage::ImageDetail> detail = owned_image(req);
     if (!detail) return FailV1(res, detail.error());
     const std::string kind = req.matches[2];
     const storage::ImageRecord& image = detail->image;
