@@ -15,6 +15,7 @@ inline constexpr int kExitCannotRun = 2;
 void AddDetectCommand(CLI::App& app, int& exit_code);
 void AddWorkerCommand(CLI::App& app, int& exit_code);
 void AddUserCommand(CLI::App& app, int& exit_code);
+void AddLoadgenCommand(CLI::App& app, int& exit_code);
 
 }  // namespace maskfleet::cli
 
