@@ -116,6 +116,35 @@ std::vector<std::string> InitialSchema(Backend backend) {
   };
 }
 
+// Version 2: the manager's metrics (metrics/metric_store.h): one row per worker, metric
+// and minute (epoch seconds of the minute's start), and the pool's size per minute.
+// Worker ids are the pools' ("w7", an EC2 instance id), compared byte for byte. No
+// foreign key: workers are not rows, and their metrics outlive them for the charts.
+std::vector<std::string> MetricSamples(Backend backend) {
+  const Dialect d = DialectOf(backend);
+  const std::string tail(d.table_tail);
+  return {
+      "CREATE TABLE metric_samples ("
+      "  worker_id " + d.ExactText(64) + " NOT NULL,"
+      "  metric VARCHAR(32) NOT NULL,"
+      "  minute BIGINT NOT NULL,"
+      "  value DOUBLE PRECISION NOT NULL,"
+      "  PRIMARY KEY (worker_id, metric, minute),"
+      "  CONSTRAINT metric_samples_metric_check"
+      "    CHECK (metric IN ('cpu_percent', 'requests_per_minute'))"
+      ")" + tail,
+      // Retention deletes by minute alone.
+      "CREATE INDEX metric_samples_minute ON metric_samples (minute)",
+
+      "CREATE TABLE pool_size_samples ("
+      "  minute BIGINT NOT NULL PRIMARY KEY,"
+      // Not "starting": a reserved word in MySQL.
+      "  workers_in_service INTEGER NOT NULL,"
+      "  workers_starting INTEGER NOT NULL"
+      ")" + tail,
+  };
+}
+
 std::string MigrationsTable(Backend backend) {
   return "CREATE TABLE IF NOT EXISTS schema_migrations ("
          "  version INTEGER NOT NULL PRIMARY KEY,"
@@ -177,6 +206,7 @@ Result<int> ApplyMissing(soci::session& s, Backend backend, Clock& clock,
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "users, sessions, password reset tokens, images, faces", &InitialSchema},
+      {2, "metric samples, pool size samples", &MetricSamples},
   };
   return migrations;
 }
