@@ -1,0 +1,107 @@
+#include "maskfleet/metrics/local/local_metrics_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <set>
+#include <utility>
+
+namespace maskfleet::metrics::local {
+
+LocalMetricsSource::LocalMetricsSource(MetricStore& store, CpuSampler cpu,
+                                       LocalMetricsSourceOptions options)
+    : store_(store), cpu_(std::move(cpu)), options_(std::move(options)), scraper_(options_.scrape) {}
+
+Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const CollectTarget> workers) {
+  std::lock_guard<std::mutex> lock(collect_mu_);
+
+  // Forget the workers that left the pool.
+  std::set<std::string> present;
+  for (const CollectTarget& w : workers) present.insert(w.worker_id);
+  std::erase_if(followed_, [&](const auto& entry) { return !present.contains(entry.first); });
+
+  // CPU first, all at `now`: reading a counter takes microseconds, the scrapes longer.
+  for (const CollectTarget& w : workers) {
+    if (!cpu_ || w.worker_id.empty() || w.worker_id.size() > kMaxWorkerIdLength) continue;
+    Followed& f = followed_.try_emplace(w.worker_id, Followed{MinuteAggregator(options_.aggregator), {}})
+                      .first->second;
+    Result<CpuCounterSample> sample = cpu_(w);
+    if (!sample) {
+      spdlog::debug("metrics: CPU of worker {} not read: {}", w.worker_id, sample.error().ToString());
+      continue;
+    }
+    f.cpu.Add({now, sample->cpu_used, sample->allotment_cpus});
+    for (const MinuteUtilisation& m : f.cpu.TakeChanged()) {
+      pending_.push_back({w.worker_id, Metric::kCpuPercent, m.minute, m.percent});
+    }
+  }
+
+  // The scrapes, in parallel: a slow worker delays the pass by one timeout, not by one
+  // per worker.
+  std::vector<std::pair<const CollectTarget*, std::future<Result<ParsedRequestMinutes>>>> scrapes;
+  for (const CollectTarget& w : workers) {
+    if (w.port == 0 || w.worker_id.empty() || w.worker_id.size() > kMaxWorkerIdLength) continue;
+    scrapes.emplace_back(&w, std::async(std::launch::async, [this, &w] {
+                           return scraper_.Scrape(w.address, w.port);
+                         }));
+  }
+  for (auto& [w, future] : scrapes) {
+    Result<ParsedRequestMinutes> parsed = future.get();
+    if (!parsed) {
+      spdlog::debug("metrics: requests of worker {} not read: {}", w->worker_id,
+                    parsed.error().ToString());
+      continue;
+    }
+    if (parsed->skipped_lines > 0) {
+      spdlog::warn("metrics: worker {}: {} malformed {} lines skipped", w->worker_id,
+                   parsed->skipped_lines, kRequestMinuteFamily);
+    }
+    Followed& f = followed_.try_emplace(w->worker_id, Followed{MinuteAggregator(options_.aggregator), {}})
+                      .first->second;
+    for (const RequestMinute& m : parsed->minutes) {
+      if (f.last_request_minute && m.minute <= *f.last_request_minute) continue;
+      pending_.push_back({w->worker_id, Metric::kRequestsPerMinute, m.minute, static_cast<double>(m.count)});
+      f.last_request_minute = m.minute;
+    }
+  }
+
+  if (pending_.size() > options_.max_pending) {
+    const std::size_t dropped = pending_.size() - options_.max_pending;
+    spdlog::warn("metrics: {} samples dropped while the database is unavailable", dropped);
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(dropped));
+  }
+  if (Status st = store_.Upsert(pending_); !st) return std::unexpected(st.error().WithContext("collect metrics"));
+  pending_.clear();
+
+  PoolSize size;
+  for (const CollectTarget& w : workers) {
+    if (w.phase == WorkerPhase::kInService) ++size.in_service;
+    if (w.phase == WorkerPhase::kStarting) ++size.starting;
+  }
+  if (Status st = store_.UpsertPoolSize(MinuteOf(now), size); !st) {
+    return std::unexpected(st.error().WithContext("collect metrics"));
+  }
+
+  if (!last_retention_ || now - *last_retention_ >= options_.retention_every || now < *last_retention_) {
+    Result<std::int64_t> deleted = store_.DeleteBefore(MinuteOf(now - options_.retention));
+    if (!deleted) return std::unexpected(deleted.error().WithContext("metric retention"));
+    last_retention_ = now;
+  }
+  return {};
+}
+
+Result<std::vector<WorkerSeries>> LocalMetricsSource::Samples(std::span<const std::string> worker_ids,
+                                                              MinuteRange range) {
+  return store_.Samples(worker_ids, range);
+}
+
+Result<PoolCpu> LocalMetricsSource::AverageCpu(std::span<const std::string> worker_ids,
+                                               MinuteRange range) {
+  return store_.AverageCpu(worker_ids, range);
+}
+
+Result<std::vector<std::optional<PoolSize>>> LocalMetricsSource::PoolSizes(MinuteRange range) {
+  return store_.PoolSizes(range);
+}
+
+}  // namespace maskfleet::metrics::local

@@ -1,0 +1,103 @@
+// LocalMetricsSource: the MetricsSource of the local mode, where workers are child
+// processes of the manager on loopback ports.
+//
+// Each Collect() pass, for every worker it is given:
+//   1. reads the worker's cumulative CPU counter through the CpuSampler (the process's
+//      or its cgroup's CPU time, and its allotment; pool/local/ provides the readers)
+//      and feeds a MinuteAggregator kept per worker, whose changed minutes are stored
+//      as cpu_percent (the running minute provisionally, replaced as it fills up);
+//   2. GETs the worker's /metrics (RequestRateScraper), all workers at once, and
+//      stores the completed minutes it has not stored yet as requests_per_minute;
+//   3. records the pool size (in service, starting) for the minute of `now`;
+//   4. now and then deletes what is older than the retention.
+// A worker that cannot be read this pass is skipped (its minutes stay "no data"); a
+// worker no longer in the list is forgotten. When storing fails, the pass's samples
+// are kept (up to max_pending) and stored with the next pass.
+//
+// Threading: Collect() is one pass at a time, under collect_mu_; a second caller
+// waits for the running pass. The manager's controller loop calls it every ~10 s from
+// its own thread; a pass blocks for at most about the scrape timeouts (the scrapes run
+// in parallel, one short-lived thread per worker with a port). The queries
+// (Samples, AverageCpu, PoolSizes) do not take collect_mu_: they read the store, which
+// is safe across threads, and may run from any thread during a pass.
+#ifndef MASKFLEET_METRICS_LOCAL_LOCAL_METRICS_SOURCE_H_
+#define MASKFLEET_METRICS_LOCAL_LOCAL_METRICS_SOURCE_H_
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "maskfleet/common/error.h"
+#include "maskfleet/metrics/local/request_rate_scraper.h"
+#include "maskfleet/metrics/metric_store.h"
+#include "maskfleet/metrics/metrics_source.h"
+#include "maskfleet/metrics/minute_aggregator.h"
+
+namespace maskfleet::metrics::local {
+
+// One reading of a worker's CPU counter.
+struct CpuCounterSample {
+  // CPU time used since the process (or its cgroup) started; see CpuCounterReading.
+  std::chrono::nanoseconds cpu_used{0};
+  // The worker's allotment in CPUs (its instance size, e.g. 0.25).
+  double allotment_cpus = 0;
+};
+
+// Reads a worker's CPU counter now. Called from Collect()'s thread only, once per
+// worker per pass. Errors: any; the worker's CPU is then skipped this pass
+// (kNotFound: the worker's process is gone, or not known to the sampler).
+using CpuSampler = std::function<Result<CpuCounterSample>(const CollectTarget& worker)>;
+
+struct LocalMetricsSourceOptions {
+  // Samples and pool sizes older than this are deleted. Default 6 hours (the charts
+  // show 30 minutes; the rest is for people looking back after an incident).
+  std::chrono::minutes retention{6 * 60};
+  // How often a pass also applies the retention. Default every 10 minutes.
+  std::chrono::minutes retention_every{10};
+  MinuteAggregatorOptions aggregator;
+  ScrapeOptions scrape;
+  // Samples kept for the next pass while the database cannot take them; beyond this
+  // the oldest are dropped. Default 20000 (30 minutes of 8 workers many times over).
+  std::size_t max_pending = 20000;
+};
+
+class LocalMetricsSource final : public MetricsSource {
+ public:
+  // `store` must outlive the source. `cpu` may be empty: no CPU is measured then.
+  LocalMetricsSource(MetricStore& store, CpuSampler cpu, LocalMetricsSourceOptions options = {});
+
+  // See MetricsSource::Collect and the pass above. `now` stamps the CPU readings and
+  // names the minute of the pool size: pass the manager's clock's time.
+  Status Collect(Clock::TimePoint now, std::span<const CollectTarget> workers) override;
+
+  Result<std::vector<WorkerSeries>> Samples(std::span<const std::string> worker_ids,
+                                            MinuteRange range) override;
+  Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
+  Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
+
+ private:
+  struct Followed {
+    MinuteAggregator cpu;
+    // The latest request minute handed to the store; earlier ones are not sent again.
+    std::optional<std::chrono::sys_seconds> last_request_minute;
+  };
+
+  MetricStore& store_;
+  const CpuSampler cpu_;
+  const LocalMetricsSourceOptions options_;
+  const RequestRateScraper scraper_;
+
+  std::mutex collect_mu_;  // one pass at a time; guards the fields below
+  std::map<std::string, Followed> followed_;         // guarded by collect_mu_
+  std::vector<MetricSample> pending_;                // guarded by collect_mu_
+  std::optional<Clock::TimePoint> last_retention_;  // guarded by collect_mu_
+};
+
+}  // namespace maskfleet::metrics::local
+
+#endif  // MASKFLEET_METRICS_LOCAL_LOCAL_METRICS_SOURCE_H_
