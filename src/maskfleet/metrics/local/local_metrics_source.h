@@ -11,7 +11,10 @@
 //   3. records the pool size (in service, starting) for the minute of `now`;
 //   4. now and then deletes what is older than the retention.
 // A worker that cannot be read this pass is skipped (its minutes stay "no data"); a
-// worker no longer in the list is forgotten. When storing fails, the pass's samples
+// worker no longer in the list is forgotten. A worker followed anew (it came back to
+// the list, or the manager restarted) starts a new CPU baseline, and the figure of
+// the minute it is in then becomes that of the part seen since: the store keeps
+// values, not the coverage they would need to be merged. When storing fails, the pass's samples
 // are kept (up to max_pending) and stored with the next pass.
 //
 // Threading: Collect() is one pass at a time, under collect_mu_; a second caller
