@@ -98,6 +98,9 @@ RequestRecord Runner::Send(httplib::Client& client, std::uint64_t seq) {
 void Runner::RunWithClient(void (Runner::*body)(httplib::Client&)) {
   httplib::Client client(options_.target.host, options_.target.port);
   client.set_keep_alive(true);
+  // Without it, the last small segment of a request can wait for the server's
+  // delayed ACK (up to 40 ms on Linux), which would be counted as server latency.
+  client.set_tcp_nodelay(true);
   client.set_connection_timeout(options_.connect_timeout);
   client.set_read_timeout(options_.request_timeout);
   client.set_write_timeout(options_.request_timeout);
