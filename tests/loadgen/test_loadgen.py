@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 
+import pytest
 import requests
 
 CATEGORIES = ("no_faces", "all_masked", "none_masked", "some_masked")
@@ -145,19 +146,41 @@ def test_duration_bounds_an_uncapped_run(maskfleet_bin, worker, user, photo_fold
     assert json.loads(result.stdout)["sent"] == 4  # at 0, 0.25, 0.5 and 0.75 s
 
 
-def test_sigint_stops_early_and_still_prints_the_summary(maskfleet_bin, worker, user, photo_folder):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_early_and_still_prints_the_summary(maskfleet_bin, worker, user, photo_folder,
+                                                           stop_signal):
     name, password = user
     process = subprocess.Popen(
         [str(maskfleet_bin), "loadgen", f"{worker.url}/api/upload", name, password, "4",
          str(photo_folder), "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.2)
-    process.send_signal(signal.SIGINT)
+    first_line = process.stderr.readline()  # written once the signals are taken
+    assert "4/s" in first_line, first_line
+    time.sleep(1.1)
+    process.send_signal(stop_signal)
     stdout, stderr = process.communicate(timeout=20)
-    assert process.returncode == 0, stderr
-    assert "stopping on SIGINT" in stderr
+    assert process.returncode == 0, first_line + stderr
+    assert f"stopping on {stop_signal.name}" in stderr
     sent = int(stdout.split("sent", 1)[1].split()[0])
     assert 3 <= sent <= 8, stdout
     assert f"succeeded   {sent}\n" in stdout
+
+
+def test_requests_beyond_max_in_flight_are_dropped_not_queued(maskfleet_bin, worker, user,
+                                                             photo_folder, tmp_path):
+    name, password = user
+    csv_path = tmp_path / "requests.csv"
+    # 10 due within 0.1 s; an upload takes longer than that, so one is in flight
+    # when the others are due.
+    result = loadgen(maskfleet_bin, f"{worker.url}/api/upload", name, password, 100, photo_folder,
+                     10, "--max-in-flight", 1, "--csv", csv_path)
+    assert result.returncode == 1, result.stderr
+    sent = int(result.stdout.split("sent", 1)[1].split()[0])
+    assert 1 <= sent < 10, result.stdout
+    assert f"(of 10 scheduled; {10 - sent} dropped: client saturated)" in result.stdout
+    statuses = [r["status"] for r in read_csv(csv_path)]
+    assert statuses.count("dropped") == 10 - sent
+    assert statuses.count("200") == sent
+    assert f"succeeded   {sent}\n" in result.stdout
 
 
 def test_unreachable_url_cannot_run(maskfleet_bin, photo_folder):

@@ -197,12 +197,13 @@ int RunLoadgen(const LoadgenArgs& args, const std::vector<std::string>& extras) 
     options.on_record = [log = csv.get()](const loadgen::RequestRecord& record) { log->Append(record); };
   }
 
-  std::fprintf(stderr, "maskfleet loadgen: %zu photo%s from %s to %s, %s\n", photos->size(),
-               photos->size() == 1 ? "" : "s", folder.c_str(), url.c_str(), mode.c_str());
   std::signal(SIGPIPE, SIG_IGN);
   Result<loadgen::RunSummary> summary;
   {
     StopOnSignal stop_on_signal;  // before the runner starts threads, which inherit the mask
+    // Printed once SIGINT and SIGTERM are taken, so whoever reads it may signal.
+    std::fprintf(stderr, "maskfleet loadgen: %zu photo%s from %s to %s, %s\n", photos->size(),
+                 photos->size() == 1 ? "" : "s", folder.c_str(), url.c_str(), mode.c_str());
     loadgen::Runner runner(std::move(options), std::move(*photos));
     stop_on_signal.Watch(runner);
     summary = runner.Run();
