@@ -30,6 +30,13 @@ namespace maskfleet::pool::local {
 // gone), kUnavailable (cannot be read).
 using CpuUsageReader = std::function<Result<std::chrono::nanoseconds>()>;
 
+// A worker's cumulative CPU counter and what it is measured against.
+struct CpuReading {
+  std::chrono::nanoseconds used{0};
+  // CPUs allotted (0.25).
+  double allotment = 0;
+};
+
 // utime + stime of process `pid` (all its threads) from /proc/PID/stat.
 CpuUsageReader ProcessCpuUsage(pid_t pid);
 

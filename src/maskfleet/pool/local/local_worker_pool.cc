@@ -706,7 +706,7 @@ Result<std::vector<WorkerChange>> LocalWorkerPool::Refresh() {
   return changes;
 }
 
-Result<CpuMeter> LocalWorkerPool::MakeCpuMeter(std::string_view id, const Clock& clock) const {
+Result<std::pair<CpuUsageReader, double>> LocalWorkerPool::CpuSource(std::string_view id) const {
   // pid, cgroup and details["cpu_allotment"] never change after a worker is listed.
   std::lock_guard lock(mu_);
   for (const auto& w : workers_) {
@@ -717,10 +717,24 @@ Result<CpuMeter> LocalWorkerPool::MakeCpuMeter(std::string_view id, const Clock&
         allotment = *parsed;
       }
     }
-    if (w->cgroup && w->cgroup->HasUsage()) return CpuMeter(CgroupCpuUsage(*w->cgroup), allotment, clock);
-    return CpuMeter(ProcessCpuUsage(w->pid), allotment, clock);
+    if (w->cgroup && w->cgroup->HasUsage()) return std::pair{CgroupCpuUsage(*w->cgroup), allotment};
+    return std::pair{ProcessCpuUsage(w->pid), allotment};
   }
   return MakeError(ErrorCode::kNotFound, "no live worker " + std::string(id));
+}
+
+Result<CpuReading> LocalWorkerPool::ReadCpu(std::string_view id) const {
+  Result<std::pair<CpuUsageReader, double>> source = CpuSource(id);
+  if (!source) return std::unexpected(source.error());
+  Result<std::chrono::nanoseconds> used = source->first();
+  if (!used) return std::unexpected(used.error().WithContext("worker " + std::string(id)));
+  return CpuReading{*used, source->second};
+}
+
+Result<CpuMeter> LocalWorkerPool::MakeCpuMeter(std::string_view id, const Clock& clock) const {
+  Result<std::pair<CpuUsageReader, double>> source = CpuSource(id);
+  if (!source) return std::unexpected(source.error());
+  return CpuMeter(std::move(source->first), source->second, clock);
 }
 
 }  // namespace maskfleet::pool::local

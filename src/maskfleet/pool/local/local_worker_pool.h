@@ -153,13 +153,23 @@ class LocalWorkerPool : public WorkerPool {
   // What Create() did with an earlier pool's workers.
   const AdoptionReport& adoption() const { return adoption_; }
 
-  // A CpuMeter for a live worker: of its cgroup when it has one that counts usage,
-  // else of its process. Errors: kNotFound (no such live worker).
+  // A live worker's cumulative CPU counter now, with its allotment: the cgroup's usage
+  // when a cgroup that counts usage holds it (since the group was made, which is just
+  // before the worker started), else its process's from /proc. What the local
+  // MetricsSource's CpuSampler reads. Errors: kNotFound (no such live worker, or its
+  // process has just gone), kUnavailable (the counter cannot be read).
+  Result<CpuReading> ReadCpu(std::string_view id) const;
+
+  // A CpuMeter over the same counter, for callers that want percentages directly.
+  // Errors: kNotFound (no such live worker).
   Result<CpuMeter> MakeCpuMeter(std::string_view id, const Clock& clock = RealClock()) const;
 
  private:
   struct Worker;
   struct Exit;
+
+  // The reader and allotment of a live worker. Takes mu_.
+  Result<std::pair<CpuUsageReader, double>> CpuSource(std::string_view id) const;
 
   explicit LocalWorkerPool(LocalPoolOptions options);
 

@@ -4,6 +4,7 @@
 #include "maskfleet/pool/local/local_worker_pool.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -163,6 +164,13 @@ TEST_F(LocalWorkerPoolTest, WorkersStartServeDrainAndFail) {
     EXPECT_EQ(Environ(pid_a).find("MASKFLEET_WORKER_CPU_ALLOTMENT"), std::string::npos);
   }
 
+  // The CPU counter the metrics source reads: cumulative, with the allotment.
+  Result<CpuReading> cpu = pool->ReadCpu(a->id);
+  ASSERT_TRUE(cpu) << cpu.error().ToString();
+  EXPECT_EQ(cpu->allotment, 0.25);
+  EXPECT_GT(cpu->used.count(), 0);  // it loaded a model
+  EXPECT_EQ(pool->ReadCpu("w999").error().code, ErrorCode::kNotFound);
+
   // Drain: stays up for the grace, then stops cleanly (exit status 0).
   ASSERT_TRUE(pool->Drain(a->id));
   EXPECT_EQ(Find(*pool, a->id)->state, WorkerState::kDraining);
@@ -248,6 +256,63 @@ TEST_F(LocalWorkerPoolTest, AdoptsHealthyWorkersOfAnEarlierPoolAndStopsTheRest) 
   // An adopted worker that dies is noticed like any other.
   ASSERT_EQ(::kill(healthy_pid, SIGKILL), 0);
   ASSERT_TRUE(WaitForState(*second, healthy_id, WorkerState::kFailed, 10s));
+}
+
+// PR_SET_PDEATHSIG: a manager killed with SIGKILL (no chance to stop anything) takes
+// its workers with it. The "manager" is a forked child of the test that starts a pool.
+TEST_F(LocalWorkerPoolTest, NoWorkerOutlivesACrashedManager) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const LocalPoolOptions options = Options();
+  const pid_t manager = ::fork();
+  ASSERT_GE(manager, 0);
+  if (manager == 0) {
+    ::close(pipe_fds[0]);
+    Result<std::unique_ptr<LocalWorkerPool>> pool = LocalWorkerPool::Create(options);
+    if (!pool) ::_exit(2);
+    Result<WorkerInfo> w = (*pool)->Launch();
+    if (!w || !WaitForState(**pool, w->id, WorkerState::kInService, kBootTimeout)) ::_exit(3);
+    const pid_t worker = std::stoi(w->details.at("pid"));
+    (void)!::write(pipe_fds[1], &worker, sizeof(worker));
+    ::raise(SIGKILL);
+  }
+  ::close(pipe_fds[1]);
+  pid_t worker = -1;
+  const ssize_t n = ::read(pipe_fds[0], &worker, sizeof(worker));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(manager, &status, 0), manager);
+  ASSERT_EQ(n, static_cast<ssize_t>(sizeof(worker))) << "the manager exited with " << status;
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_TRUE(WaitUntilTrue([&] { return Gone(worker); }, 20s));
+  // Its pid file stays for the next pool, which finds the worker gone.
+  LocalWorkerPool* next = MakePool(options);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->adoption().gone.size(), 1u);
+  EXPECT_TRUE(next->List().empty());
+}
+
+// List() answers while another thread launches and refreshes (the UI reads, the
+// controller changes).
+TEST_F(LocalWorkerPoolTest, ListsWhileTheControllerChangesThePool) {
+  LocalWorkerPool* pool = MakePool(Options());
+  ASSERT_TRUE(pool);
+  std::atomic<bool> done = false;
+  std::atomic<int> lists = 0;
+  std::thread reader([&] {
+    while (!done) {
+      for (const WorkerInfo& w : pool->List()) EXPECT_FALSE(w.id.empty());
+      ++lists;
+    }
+  });
+  Result<WorkerInfo> a = pool->Launch();
+  Result<WorkerInfo> b = pool->Launch();
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(WaitForState(*pool, a->id, WorkerState::kInService, kBootTimeout));
+  EXPECT_TRUE(pool->Stop(b->id));
+  done = true;
+  reader.join();
+  EXPECT_GT(lists, 0);
 }
 
 // The allotment holds under load: a worker kept saturated with uploads uses no more
