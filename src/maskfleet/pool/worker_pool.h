@@ -137,7 +137,8 @@ class WorkerPool {
   // kStopped when this returns (for pools whose workers take longer to go, such as
   // EC2 instances, kDraining until a later Refresh() sees them gone). Stopping a
   // stopped worker succeeds. Errors: kNotFound, kFailedPrecondition (it has failed),
-  // kInternal (it could not be signalled; it was then killed).
+  // kInternal (it could not be made to stop, not even by force; it is still marked
+  // kStopped and forgotten).
   virtual Status Stop(std::string_view id) = 0;
 
   // Stops every live worker at once (not one after the other) and returns when all

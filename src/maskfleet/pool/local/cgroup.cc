@@ -94,7 +94,9 @@ Result<CgroupSupport> PrepareV2(const CgroupOptions& options, const std::string&
   if (Status s = MakeDir(support.cpu_base); !s) return std::unexpected(s.error());
   Result<std::string> base_on = ReadTextFile(support.cpu_base / "cgroup.subtree_control");
   if (!base_on) return std::unexpected(base_on.error());
-  if (base_on->find("cpu") == std::string::npos) {
+  std::string base_list = *base_on;
+  while (!base_list.empty() && base_list.back() == '\n') base_list.pop_back();
+  if (!HasToken(base_list, "cpu", ' ')) {
     if (Status s = WriteControlFile(support.cpu_base / "cgroup.subtree_control", "+cpu"); !s) {
       return std::unexpected(s.error());
     }

@@ -67,6 +67,55 @@ TEST(CgroupTest, FindsOwnGroupBelowAMountedSubtree) {
   EXPECT_FALSE(OwnGroupDir(options, "cpu"));
 }
 
+// The v2 path on a fake tree (this machine has no cpu controller on v2): the pool's
+// folder gets cpu enabled for its children, a worker's group gets cpu.max, usage comes
+// from cpu.stat. The kernel would make the control files; here they are made first.
+TEST(CgroupTest, UsesV2WhereItsCpuControllerIsAvailable) {
+  TempDir dir;
+  const std::filesystem::path root = dir.path() / "unified";
+  Write(root / "cgroup.controllers", "cpuset cpu io memory pids\n");
+  Write(root / "cgroup.subtree_control", "");
+  Write(root / "maskfleet-t1/cgroup.subtree_control", "");
+  Write(root / "maskfleet-t1/w1/cpu.max", "");
+  Write(root / "maskfleet-t1/w1/cpu.stat", "usage_usec 1234\nuser_usec 1000\nsystem_usec 234\n");
+  Write(dir.path() / "cgroup", "0::/\n");
+  Write(dir.path() / "mountinfo",
+        "33 25 0:29 / " + root.string() + " rw,relatime shared:12 - cgroup2 cgroup2 rw\n");
+  Result<CgroupSupport> support = PrepareCgroups(
+      {.proc_self_cgroup = dir.path() / "cgroup", .mountinfo = dir.path() / "mountinfo"}, "t1");
+  ASSERT_TRUE(support) << support.error().ToString();
+  EXPECT_EQ(support->version, CgroupVersion::kV2);
+  EXPECT_EQ(support->Mechanism(), "cgroup v2 cpu.max");
+  EXPECT_EQ(support->cpu_base, root / "maskfleet-t1");
+  EXPECT_EQ(ReadTextFile(root / "cgroup.subtree_control").value(), "+cpu");
+  EXPECT_EQ(ReadTextFile(root / "maskfleet-t1/cgroup.subtree_control").value(), "+cpu");
+  Result<CpuCgroup> group = CpuCgroup::Create(*support, "w1", 0.25);
+  ASSERT_TRUE(group) << group.error().ToString();
+  EXPECT_EQ(ReadTextFile(root / "maskfleet-t1/w1/cpu.max").value(), "25000 100000");
+  EXPECT_TRUE(group->HasUsage());
+  EXPECT_EQ(group->Usage().value(), std::chrono::microseconds(1234));
+}
+
+// Neither interface usable: both reasons are given, for the log and the UI.
+TEST(CgroupTest, SaysWhyNoGroupCanBeMade) {
+  TempDir dir;
+  const std::filesystem::path root = dir.path() / "unified";
+  Write(root / "cgroup.controllers", "hugetlb\n");
+  Write(dir.path() / "cgroup", "0::/\n");
+  Write(dir.path() / "mountinfo",
+        "33 25 0:29 / " + root.string() + " rw,relatime shared:12 - cgroup2 cgroup2 rw\n");
+  Result<CgroupSupport> support = PrepareCgroups(
+      {.proc_self_cgroup = dir.path() / "cgroup", .mountinfo = dir.path() / "mountinfo"}, "t1");
+  ASSERT_FALSE(support);
+  EXPECT_EQ(support.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(support.error().message.find("cgroup v2: the cpu controller is not available"),
+            std::string::npos)
+      << support.error().message;
+  EXPECT_NE(support.error().message.find("cgroup v1: no cgroup v1 hierarchy has the cpu controller"),
+            std::string::npos)
+      << support.error().message;
+}
+
 TEST(CgroupTest, RefusesBadGroupNamesAndAllotments) {
   const CgroupSupport support{.version = CgroupVersion::kV1, .cpu_base = "/nonexistent"};
   EXPECT_EQ(CpuCgroup::Create(support, "../escape", 0.25).error().code, ErrorCode::kInvalidArgument);
