@@ -23,6 +23,7 @@ ADMIN_PASSWORD = "admin-password-1"
 
 class Worker:
     def __init__(self, binary, data_dir, env):
+        self.binary, self.env = binary, env
         self.data_dir = data_dir
         self.process = subprocess.Popen(
             [str(binary), "worker", "--port", "0", "--data-dir", str(data_dir)],
@@ -110,6 +111,13 @@ def worker_factory(maskfleet_bin, model_dir, tmp_path_factory, backend):
         started.append(worker)
         return worker
 
+    def sibling(worker):
+        """A second worker on the same database, objects and outbox, as behind a load balancer."""
+        twin = Worker(worker.binary, worker.data_dir, worker.env)
+        started.append(twin)
+        return twin
+
+    start.sibling = sibling
     yield start
     for worker in started:
         worker.stop()

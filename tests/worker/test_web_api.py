@@ -240,3 +240,17 @@ def test_metrics_count_requests_and_detections(worker, users, photos):
                 return float(line.split()[1])
         return 0.0
     assert value(text, "maskfleet_detections_total") == value(before, "maskfleet_detections_total") + 1
+
+
+def test_any_worker_serves_any_request(worker_factory, photos):
+    first = worker_factory()
+    second = worker_factory.sibling(first)
+    assert first.url != second.url
+    s = first.session()
+    image = upload_file(s, photos["all_masked"])
+    # The same session cookie and CSRF token, sent to the other worker.
+    s.base = second.url
+    assert s.get(f"{second.url}/api/v1/images/{image['id']}").json()["id"] == image["id"]
+    assert s.get(f"{second.url}{image['urls']['annotated']}").status_code == 200
+    assert s.delete(f"{second.url}/api/v1/images/{image['id']}").status_code == 204
+    assert s.get(f"{first.url}/api/v1/images/{image['id']}").status_code == 404
