@@ -113,7 +113,11 @@ struct LocalWorkerPool::Exit {
 
 LocalWorkerPool::LocalWorkerPool(LocalPoolOptions options) : options_(std::move(options)) {}
 
-LocalWorkerPool::~LocalWorkerPool() = default;
+LocalWorkerPool::~LocalWorkerPool() {
+  // The pool's cgroup folder goes when no worker group is left in it (after StopAll);
+  // with workers left running it stays for the next pool on this state folder.
+  if (cgroups_) (void)RemovePoolCgroups(*cgroups_);
+}
 
 Result<std::unique_ptr<LocalWorkerPool>> LocalWorkerPool::Create(LocalPoolOptions options) {
   if (options.binary.empty() || options.data_dir.empty() || options.state_dir.empty()) {
@@ -636,7 +640,6 @@ Status LocalWorkerPool::StopAll() {
   }
   for (Worker* w : live) Release(*w);
   Trim();
-  if (cgroups_) (void)RemovePoolCgroups(*cgroups_);
   if (!stuck.empty()) return MakeError(ErrorCode::kInternal, "workers survived SIGKILL: " + stuck);
   return {};
 }
