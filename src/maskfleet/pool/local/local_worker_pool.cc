@@ -1,5 +1,6 @@
 #include "maskfleet/pool/local/local_worker_pool.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -130,6 +131,13 @@ Result<std::unique_ptr<LocalWorkerPool>> LocalWorkerPool::Create(LocalPoolOption
   }
   if (!(options.cpu_allotment > 0) || !std::isfinite(options.cpu_allotment)) {
     return MakeError(ErrorCode::kInvalidArgument, "the CPU allotment must be above 0");
+  }
+  // Numeric, because the load balancer is given this address and must not resolve names.
+  in6_addr any{};
+  if (::inet_pton(AF_INET, options.host.c_str(), &any) != 1 &&
+      ::inet_pton(AF_INET6, options.host.c_str(), &any) != 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the workers' host must be a numeric address, not '" + options.host + "'");
   }
   if (options.clock == nullptr) options.clock = &RealClock();
   std::unique_ptr<LocalWorkerPool> pool(new LocalWorkerPool(std::move(options)));

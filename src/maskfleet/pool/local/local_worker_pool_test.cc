@@ -416,6 +416,9 @@ TEST_F(LocalWorkerPoolTest, RefusesMissingOptionsAndTooManyWorkers) {
   LocalPoolOptions no_state = Options();
   no_state.state_dir.clear();
   EXPECT_EQ(LocalWorkerPool::Create(no_state).error().code, ErrorCode::kInvalidArgument);
+  LocalPoolOptions named_host = Options();
+  named_host.host = "localhost";
+  EXPECT_EQ(LocalWorkerPool::Create(named_host).error().code, ErrorCode::kInvalidArgument);
 
   LocalPoolOptions one = Options();
   one.max_workers = 1;
