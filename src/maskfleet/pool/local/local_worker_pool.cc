@@ -1,5 +1,6 @@
 #include "maskfleet/pool/local/local_worker_pool.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -113,7 +114,11 @@ struct LocalWorkerPool::Exit {
 
 LocalWorkerPool::LocalWorkerPool(LocalPoolOptions options) : options_(std::move(options)) {}
 
-LocalWorkerPool::~LocalWorkerPool() = default;
+LocalWorkerPool::~LocalWorkerPool() {
+  // The pool's cgroup folder goes when no worker group is left in it (after StopAll);
+  // with workers left running it stays for the next pool on this state folder.
+  if (cgroups_) (void)RemovePoolCgroups(*cgroups_);
+}
 
 Result<std::unique_ptr<LocalWorkerPool>> LocalWorkerPool::Create(LocalPoolOptions options) {
   if (options.binary.empty() || options.data_dir.empty() || options.state_dir.empty()) {
@@ -126,6 +131,13 @@ Result<std::unique_ptr<LocalWorkerPool>> LocalWorkerPool::Create(LocalPoolOption
   }
   if (!(options.cpu_allotment > 0) || !std::isfinite(options.cpu_allotment)) {
     return MakeError(ErrorCode::kInvalidArgument, "the CPU allotment must be above 0");
+  }
+  // Numeric, because the load balancer is given this address and must not resolve names.
+  in6_addr any{};
+  if (::inet_pton(AF_INET, options.host.c_str(), &any) != 1 &&
+      ::inet_pton(AF_INET6, options.host.c_str(), &any) != 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the workers' host must be a numeric address, not '" + options.host + "'");
   }
   if (options.clock == nullptr) options.clock = &RealClock();
   std::unique_ptr<LocalWorkerPool> pool(new LocalWorkerPool(std::move(options)));
@@ -636,7 +648,6 @@ Status LocalWorkerPool::StopAll() {
   }
   for (Worker* w : live) Release(*w);
   Trim();
-  if (cgroups_) (void)RemovePoolCgroups(*cgroups_);
   if (!stuck.empty()) return MakeError(ErrorCode::kInternal, "workers survived SIGKILL: " + stuck);
   return {};
 }

@@ -135,7 +135,8 @@ class LocalWorkerPool : public WorkerPool {
   // written; kCgroup mode and no cgroup can be made: the reasons).
   static Result<std::unique_ptr<LocalWorkerPool>> Create(LocalPoolOptions options);
 
-  // Leaves running workers running (see above).
+  // Leaves running workers running (see above); removes the pool's cgroup folder if
+  // no worker's group is left in it.
   ~LocalWorkerPool() override;
 
   std::vector<WorkerInfo> List() const override;

@@ -205,6 +205,17 @@ TEST_F(LocalWorkerPoolTest, WorkersStartServeDrainAndFail) {
   EXPECT_EQ(pool->List().size(), 3u);
   EXPECT_TRUE(Gone(std::stoi(c->details.at("pid"))));
   EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "state" / "workers"));
+
+  // A pool stopped by StopAll can launch again (its cgroup folder is still there).
+  Result<WorkerInfo> d = pool->Launch();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->details.at("cpu_limit"), pool->cpu_limit_mechanism());
+  ASSERT_TRUE(pool->StopAll());
+  // Destroyed, the pool leaves no cgroup folder behind.
+  DestroyPool(pool);
+  if (wa.details.count("cgroup")) {
+    EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(wa.details.at("cgroup")).parent_path()));
+  }
 }
 
 TEST_F(LocalWorkerPoolTest, AdoptsHealthyWorkersOfAnEarlierPoolAndStopsTheRest) {
@@ -405,6 +416,9 @@ TEST_F(LocalWorkerPoolTest, RefusesMissingOptionsAndTooManyWorkers) {
   LocalPoolOptions no_state = Options();
   no_state.state_dir.clear();
   EXPECT_EQ(LocalWorkerPool::Create(no_state).error().code, ErrorCode::kInvalidArgument);
+  LocalPoolOptions named_host = Options();
+  named_host.host = "localhost";
+  EXPECT_EQ(LocalWorkerPool::Create(named_host).error().code, ErrorCode::kInvalidArgument);
 
   LocalPoolOptions one = Options();
   one.max_workers = 1;
