@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "maskfleet/auth/token.h"
+#include "maskfleet/pool/governor/cpu_governor.h"
 
 namespace maskfleet::worker {
 namespace {
@@ -54,6 +55,9 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, storage::ImageS
   }
   const InFlight slot(in_flight_);
 
+  // Under a pool without cgroups, the worker keeps itself to its CPU allotment
+  // here (no-op unless MASKFLEET_WORKER_CPU_ALLOTMENT is set).
+  pool::governor::WaitForCpuBudget();
   Result<detect::AnalyzedPhoto> analyzed = analyzer_.Analyze(bytes, /*with_images=*/true);
   if (!analyzed) return std::unexpected(analyzed.error());
   const detect::PhotoReport& report = analyzed->report;
