@@ -23,13 +23,13 @@ CpuCounterReading Reading(double at, double cpu_seconds, double allotment = 0.5)
           allotment};
 }
 
-TEST(MinuteAggregatorTest, FirstReadingIsOnlyABaseline) {
+TEST(metrics_MinuteAggregatorTest, FirstReadingIsOnlyABaseline) {
   MinuteAggregator agg;
   EXPECT_EQ(agg.Add(Reading(0, 100)), Outcome::kBaseline);
   EXPECT_TRUE(agg.TakeChanged().empty());
 }
 
-TEST(MinuteAggregatorTest, FullMinuteAtHalfTheAllotment) {
+TEST(metrics_MinuteAggregatorTest, FullMinuteAtHalfTheAllotment) {
   // Allotment 0.5 CPU; readings every 10 s, 2.5 CPU-s each: 0.25 CPU = 50 %.
   MinuteAggregator agg;
   for (int i = 0; i <= 6; ++i) agg.Add(Reading(10 * i, 2.5 * i));
@@ -43,7 +43,7 @@ TEST(MinuteAggregatorTest, FullMinuteAtHalfTheAllotment) {
   EXPECT_TRUE(agg.TakeChanged().empty());
 }
 
-TEST(MinuteAggregatorTest, IntervalAcrossABoundaryIsSplitByWallTime) {
+TEST(metrics_MinuteAggregatorTest, IntervalAcrossABoundaryIsSplitByWallTime) {
   // 50 s -> 70 s uses 4 CPU-s at allotment 0.5: 8 allotment-seconds over 20 s, of
   // which 10 s (4 allotment-seconds) fall in each minute: 40 % in both.
   MinuteAggregator agg;
@@ -60,7 +60,7 @@ TEST(MinuteAggregatorTest, IntervalAcrossABoundaryIsSplitByWallTime) {
   EXPECT_FALSE(minutes[1].complete);
 }
 
-TEST(MinuteAggregatorTest, PartialMinuteIsTheShareOfTheSeenPart) {
+TEST(metrics_MinuteAggregatorTest, PartialMinuteIsTheShareOfTheSeenPart) {
   // A worker first read at 35 s: the minute's figure covers 35..60 s only.
   // 35 -> 45: 1 CPU-s at allotment 1 (10 %); 45 -> 60: 6 CPU-s (40 %).
   // Minute 0: (1 + 6) / 25 = 28 %.
@@ -79,7 +79,7 @@ TEST(MinuteAggregatorTest, PartialMinuteIsTheShareOfTheSeenPart) {
   EXPECT_TRUE(done[0].complete);
 }
 
-TEST(MinuteAggregatorTest, CounterResetStartsANewBaseline) {
+TEST(metrics_MinuteAggregatorTest, CounterResetStartsANewBaseline) {
   // 0..20 s: 10 CPU-s at allotment 1 = 50 %. At 30 s the counter reads 2 (the
   // process was replaced): 20..30 s is unknown. 30..60 s: 2 -> 17 = 15 CPU-s = 50 %.
   MinuteAggregator agg;
@@ -93,7 +93,7 @@ TEST(MinuteAggregatorTest, CounterResetStartsANewBaseline) {
   EXPECT_NEAR(minutes[0].covered.count(), 50.0, 1e-9);
 }
 
-TEST(MinuteAggregatorTest, LongGapLeavesTheMinutesInBetweenWithoutData) {
+TEST(metrics_MinuteAggregatorTest, LongGapLeavesTheMinutesInBetweenWithoutData) {
   MinuteAggregatorOptions options;
   options.max_interval = seconds(60);
   MinuteAggregator agg(options);
@@ -113,7 +113,7 @@ TEST(MinuteAggregatorTest, LongGapLeavesTheMinutesInBetweenWithoutData) {
   EXPECT_TRUE(minutes[1].complete);
 }
 
-TEST(MinuteAggregatorTest, ClockSteppingBackStartsANewBaseline) {
+TEST(metrics_MinuteAggregatorTest, ClockSteppingBackStartsANewBaseline) {
   MinuteAggregator agg;
   agg.Add(Reading(10, 0, 1.0));
   agg.Add(Reading(20, 1, 1.0));
@@ -126,7 +126,7 @@ TEST(MinuteAggregatorTest, ClockSteppingBackStartsANewBaseline) {
   EXPECT_NEAR(minutes[0].percent, 10.0, 1e-9);
 }
 
-TEST(MinuteAggregatorTest, NonPositiveAllotmentIsIgnored) {
+TEST(metrics_MinuteAggregatorTest, NonPositiveAllotmentIsIgnored) {
   MinuteAggregator agg;
   agg.Add(Reading(0, 0, 1.0));
   EXPECT_EQ(agg.Add(Reading(10, 5, 0.0)), Outcome::kInvalid);
@@ -136,7 +136,7 @@ TEST(MinuteAggregatorTest, NonPositiveAllotmentIsIgnored) {
   EXPECT_NEAR(minutes[0].percent, 20.0, 1e-9);
 }
 
-TEST(MinuteAggregatorTest, IdleIsZeroNotMissing) {
+TEST(metrics_MinuteAggregatorTest, IdleIsZeroNotMissing) {
   MinuteAggregator agg;
   agg.Add(Reading(0, 7));
   agg.Add(Reading(60, 7));
@@ -146,7 +146,7 @@ TEST(MinuteAggregatorTest, IdleIsZeroNotMissing) {
   EXPECT_TRUE(minutes[0].complete);
 }
 
-TEST(MinuteAggregatorTest, BusierThanTheAllotmentIsNotClipped) {
+TEST(metrics_MinuteAggregatorTest, BusierThanTheAllotmentIsNotClipped) {
   // Allotment 0.25, 30 CPU-s in a minute: 0.5 CPU = 200 %.
   MinuteAggregator agg;
   agg.Add(Reading(0, 0, 0.25));
@@ -156,7 +156,7 @@ TEST(MinuteAggregatorTest, BusierThanTheAllotmentIsNotClipped) {
   EXPECT_NEAR(minutes[0].percent, 200.0, 1e-9);
 }
 
-TEST(MinuteAggregatorTest, RunningMinuteIsReportedOnlyWhenChanged) {
+TEST(metrics_MinuteAggregatorTest, RunningMinuteIsReportedOnlyWhenChanged) {
   MinuteAggregator agg;
   agg.Add(Reading(0, 0, 1.0));
   agg.Add(Reading(10, 1, 1.0));
@@ -166,7 +166,7 @@ TEST(MinuteAggregatorTest, RunningMinuteIsReportedOnlyWhenChanged) {
   EXPECT_EQ(agg.TakeChanged().size(), 1u);
 }
 
-TEST(MinuteAggregatorTest, SubSecondReadingsAddUp) {
+TEST(metrics_MinuteAggregatorTest, SubSecondReadingsAddUp) {
   // Readings every 250 ms at a steady 0.3 CPU, allotment 0.6: 50 %.
   MinuteAggregator agg;
   for (int i = 0; i <= 240; ++i) agg.Add(Reading(0.25 * i, 0.075 * i, 0.6));

@@ -37,11 +37,12 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
   }
 
   // The scrapes, in parallel: a slow worker delays the pass by one timeout, not by one
-  // per worker.
+  // per worker. With both launch policies libstdc++ runs the scrape on the calling
+  // thread (at get()) when no thread can be made, instead of throwing.
   std::vector<std::pair<const CollectTarget*, std::future<Result<ParsedRequestMinutes>>>> scrapes;
   for (const CollectTarget& w : workers) {
     if (w.port == 0 || w.worker_id.empty() || w.worker_id.size() > kMaxWorkerIdLength) continue;
-    scrapes.emplace_back(&w, std::async(std::launch::async, [this, &w] {
+    scrapes.emplace_back(&w, std::async(std::launch::async | std::launch::deferred, [this, &w] {
                            return scraper_.Scrape(w.address, w.port);
                          }));
   }

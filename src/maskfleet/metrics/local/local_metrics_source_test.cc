@@ -47,7 +47,7 @@ class ScriptedCpu {
   std::map<std::string, CpuCounterSample> counters_;
 };
 
-class LocalMetricsSourceTest : public ::testing::Test {
+class metrics_LocalMetricsSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
@@ -87,7 +87,7 @@ class LocalMetricsSourceTest : public ::testing::Test {
   std::unique_ptr<LocalMetricsSource> source_;
 };
 
-TEST_F(LocalMetricsSourceTest, CpuMinutesFromReadingsEveryTenSeconds) {
+TEST_F(metrics_LocalMetricsSourceTest, CpuMinutesFromReadingsEveryTenSeconds) {
   // w1: allotment 0.5, 2.5 CPU-s per 10 s = 50 %; w2: allotment 1, 2 CPU-s = 20 %.
   const std::vector<CollectTarget> workers = {{"w1", "127.0.0.1", 0, WorkerPhase::kInService},
                                               {"w2", "127.0.0.1", 0, WorkerPhase::kInService}};
@@ -114,7 +114,7 @@ TEST_F(LocalMetricsSourceTest, CpuMinutesFromReadingsEveryTenSeconds) {
   EXPECT_EQ(pool->workers_with_data, 2);
 }
 
-TEST_F(LocalMetricsSourceTest, RequestMinutesFromTheWorkersMetrics) {
+TEST_F(metrics_LocalMetricsSourceTest, RequestMinutesFromTheWorkersMetrics) {
   testing::CannedMetricsServer server;
   server.Set("# TYPE maskfleet_requests_minute_total gauge\n"
              "maskfleet_requests_minute_total{minute=\"" + std::to_string(kBase) + "\"} 0\n"
@@ -138,7 +138,7 @@ TEST_F(LocalMetricsSourceTest, RequestMinutesFromTheWorkersMetrics) {
   EXPECT_EQ((*samples)[0].cpu_percent, (Values{std::nullopt, std::nullopt, std::nullopt, std::nullopt}));
 }
 
-TEST_F(LocalMetricsSourceTest, UnreachableWorkerIsSkippedNotAnError) {
+TEST_F(metrics_LocalMetricsSourceTest, UnreachableWorkerIsSkippedNotAnError) {
   std::uint16_t closed_port = 0;
   {
     testing::CannedMetricsServer gone;
@@ -164,7 +164,7 @@ TEST_F(LocalMetricsSourceTest, UnreachableWorkerIsSkippedNotAnError) {
   EXPECT_NEAR(Cpu("down", 1, 2)[0].value_or(-1), 50.0, 1e-6);
 }
 
-TEST_F(LocalMetricsSourceTest, PoolSizeCountsInServiceAndStarting) {
+TEST_F(metrics_LocalMetricsSourceTest, PoolSizeCountsInServiceAndStarting) {
   std::vector<CollectTarget> workers = {{"w1", "127.0.0.1", 0, WorkerPhase::kInService},
                                         {"w2", "127.0.0.1", 0, WorkerPhase::kStarting},
                                         {"w3", "127.0.0.1", 0, WorkerPhase::kDraining}};
@@ -179,7 +179,7 @@ TEST_F(LocalMetricsSourceTest, PoolSizeCountsInServiceAndStarting) {
   EXPECT_EQ(*sizes, (std::vector<std::optional<PoolSize>>{PoolSize{2, 0}, std::nullopt, PoolSize{0, 0}}));
 }
 
-TEST_F(LocalMetricsSourceTest, AWorkerThatLeftIsForgotten) {
+TEST_F(metrics_LocalMetricsSourceTest, AWorkerThatLeftIsForgotten) {
   // Away for a pass, w1's counter is not spread over the time it was not followed.
   const std::vector<CollectTarget> with = {{"w1", "127.0.0.1", 0, WorkerPhase::kInService}};
   cpu_.Set("w1", 0, 1.0);
@@ -201,7 +201,7 @@ TEST_F(LocalMetricsSourceTest, AWorkerThatLeftIsForgotten) {
   EXPECT_NEAR(Cpu("w1", 0, 1)[0].value_or(-1), 30.0, 1e-6);
 }
 
-TEST_F(LocalMetricsSourceTest, CounterResetOfAReplacedProcessAttributesNothing) {
+TEST_F(metrics_LocalMetricsSourceTest, CounterResetOfAReplacedProcessAttributesNothing) {
   const std::vector<CollectTarget> workers = {{"w1", "127.0.0.1", 0, WorkerPhase::kInService}};
   cpu_.Set("w1", 50, 1.0);
   CollectNow(workers);
@@ -215,7 +215,7 @@ TEST_F(LocalMetricsSourceTest, CounterResetOfAReplacedProcessAttributesNothing) 
   EXPECT_NEAR(Cpu("w1", 0, 1)[0].value_or(-1), 40.0, 1e-6);
 }
 
-TEST_F(LocalMetricsSourceTest, RetentionDeletesOldMinutes) {
+TEST_F(metrics_LocalMetricsSourceTest, RetentionDeletesOldMinutes) {
   LocalMetricsSourceOptions options;
   options.retention = minutes(60);
   options.retention_every = minutes(1);
@@ -235,7 +235,7 @@ TEST_F(LocalMetricsSourceTest, RetentionDeletesOldMinutes) {
   EXPECT_FALSE((*sizes)[0]);
 }
 
-TEST_F(LocalMetricsSourceTest, WithoutACpuSamplerOnlyRequestsAreCollected) {
+TEST_F(metrics_LocalMetricsSourceTest, WithoutACpuSamplerOnlyRequestsAreCollected) {
   source_ = std::make_unique<LocalMetricsSource>(*store_, CpuSampler{});
   const std::vector<CollectTarget> workers = {{"w1", "127.0.0.1", 0, WorkerPhase::kInService}};
   CollectNow(workers);

@@ -29,21 +29,21 @@ maskfleet_requests_minute_total{minute="1700000160"} 7
 maskfleet_requests_minute_total_created 1700000000
 )";
 
-TEST(ParseRequestMinutesTest, PicksTheFamilyOutOfAWholeExposition) {
+TEST(metrics_ParseRequestMinutesTest, PicksTheFamilyOutOfAWholeExposition) {
   ParsedRequestMinutes parsed = ParseRequestMinutes(kExposition);
   EXPECT_EQ(parsed.skipped_lines, 0);
   EXPECT_EQ(parsed.minutes, (std::vector<RequestMinute>{
                                 {At(1700000040), 0}, {At(1700000100), 12}, {At(1700000160), 7}}));
 }
 
-TEST(ParseRequestMinutesTest, EmptyOrForeignTextGivesNothing) {
+TEST(metrics_ParseRequestMinutesTest, EmptyOrForeignTextGivesNothing) {
   EXPECT_TRUE(ParseRequestMinutes("").minutes.empty());
   ParsedRequestMinutes html = ParseRequestMinutes("<html><body>maskfleet</body></html>\n");
   EXPECT_TRUE(html.minutes.empty());
   EXPECT_EQ(html.skipped_lines, 0);
 }
 
-TEST(ParseRequestMinutesTest, OtherLabelsEscapesBlanksTimestampsAndCrlf) {
+TEST(metrics_ParseRequestMinutesTest, OtherLabelsEscapesBlanksTimestampsAndCrlf) {
   constexpr std::string_view text =
       "maskfleet_requests_minute_total{worker=\"a\\\"b\\\\c\\nd\",minute=\"1700000040\"} 3\r\n"
       "  maskfleet_requests_minute_total { minute = \"1700000100\" , } \t 4 1700000100123\n"
@@ -58,7 +58,7 @@ TEST(ParseRequestMinutesTest, OtherLabelsEscapesBlanksTimestampsAndCrlf) {
                 {At(1700000040), 3}, {At(1700000100), 4}, {At(1700000160), 12}, {At(1700000220), 5}}));
 }
 
-TEST(ParseRequestMinutesTest, MalformedLinesOfTheFamilyAreSkippedAndCounted) {
+TEST(metrics_ParseRequestMinutesTest, MalformedLinesOfTheFamilyAreSkippedAndCounted) {
   constexpr std::string_view text =
       "maskfleet_requests_minute_total{minute=\"1700000040\"} 1\n"
       "maskfleet_requests_minute_total 5\n"                               // no minute
@@ -83,7 +83,7 @@ TEST(ParseRequestMinutesTest, MalformedLinesOfTheFamilyAreSkippedAndCounted) {
             (std::vector<RequestMinute>{{At(1700000040), 1}, {At(1700000160), 6}}));
 }
 
-TEST(ParseRequestMinutesTest, SimilarNamesAreOtherFamilies) {
+TEST(metrics_ParseRequestMinutesTest, SimilarNamesAreOtherFamilies) {
   constexpr std::string_view text =
       "maskfleet_requests_minute_total_bucket{minute=\"1700000040\"} 1\n"
       "maskfleet_requests_minute_totals{minute=\"1700000040\"} 1\n"
@@ -94,7 +94,7 @@ TEST(ParseRequestMinutesTest, SimilarNamesAreOtherFamilies) {
   EXPECT_EQ(parsed.skipped_lines, 0);
 }
 
-TEST(ParseRequestMinutesTest, OfDuplicateMinutesTheLastLineWinsAndOrderIsByMinute) {
+TEST(metrics_ParseRequestMinutesTest, OfDuplicateMinutesTheLastLineWinsAndOrderIsByMinute) {
   constexpr std::string_view text =
       "maskfleet_requests_minute_total{minute=\"1700000100\"} 1\n"
       "maskfleet_requests_minute_total{minute=\"1700000040\"} 2\n"
@@ -103,7 +103,7 @@ TEST(ParseRequestMinutesTest, OfDuplicateMinutesTheLastLineWinsAndOrderIsByMinut
             (std::vector<RequestMinute>{{At(1700000040), 2}, {At(1700000100), 3}}));
 }
 
-TEST(RequestRateScraperTest, ReadsACannedExpositionOverHttp) {
+TEST(metrics_RequestRateScraperTest, ReadsACannedExpositionOverHttp) {
   testing::CannedMetricsServer server;
   server.Set(std::string(kExposition));
   RequestRateScraper scraper;
@@ -113,7 +113,7 @@ TEST(RequestRateScraperTest, ReadsACannedExpositionOverHttp) {
   EXPECT_EQ(parsed->minutes[1], (RequestMinute{At(1700000100), 12}));
 }
 
-TEST(RequestRateScraperTest, HttpErrorIsUnavailable) {
+TEST(metrics_RequestRateScraperTest, HttpErrorIsUnavailable) {
   testing::CannedMetricsServer server;
   server.Set("busy", 503);
   auto parsed = RequestRateScraper().Scrape("127.0.0.1", server.port());
@@ -122,7 +122,7 @@ TEST(RequestRateScraperTest, HttpErrorIsUnavailable) {
   EXPECT_NE(parsed.error().message.find("503"), std::string::npos) << parsed.error().message;
 }
 
-TEST(RequestRateScraperTest, NobodyListeningIsUnavailable) {
+TEST(metrics_RequestRateScraperTest, NobodyListeningIsUnavailable) {
   std::uint16_t port = 0;
   {
     testing::CannedMetricsServer server;
@@ -133,7 +133,7 @@ TEST(RequestRateScraperTest, NobodyListeningIsUnavailable) {
   EXPECT_EQ(parsed.error().code, ErrorCode::kUnavailable);
 }
 
-TEST(RequestRateScraperTest, OversizedAnswerIsTooLarge) {
+TEST(metrics_RequestRateScraperTest, OversizedAnswerIsTooLarge) {
   testing::CannedMetricsServer server;
   server.Set(std::string(100'000, '#'));
   ScrapeOptions options;
@@ -143,7 +143,7 @@ TEST(RequestRateScraperTest, OversizedAnswerIsTooLarge) {
   EXPECT_EQ(parsed.error().code, ErrorCode::kTooLarge);
 }
 
-TEST(RequestRateScraperTest, SlowWorkerTimesOut) {
+TEST(metrics_RequestRateScraperTest, SlowWorkerTimesOut) {
   httplib::Server slow;
   slow.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));

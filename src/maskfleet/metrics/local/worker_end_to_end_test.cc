@@ -24,7 +24,7 @@ using Values = std::vector<std::optional<double>>;
 constexpr long long kBase = 1'700'000'040;  // a minute's start
 std::chrono::sys_seconds Minute(int i) { return std::chrono::sys_seconds(seconds(kBase + 60 * i)); }
 
-class WorkerEndToEndTest : public ::testing::Test {
+class metrics_WorkerEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(maskfleet::testing::ModelDir())) {
@@ -101,7 +101,7 @@ class WorkerEndToEndTest : public ::testing::Test {
   std::unique_ptr<LocalMetricsSource> source_;
 };
 
-TEST_F(WorkerEndToEndTest, TheWorkersRealExpositionParsesCleanly) {
+TEST_F(metrics_WorkerEndToEndTest, TheWorkersRealExpositionParsesCleanly) {
   SendRequests(3);
   clock_.Advance(seconds(65));
   auto parsed = RequestRateScraper().Scrape("127.0.0.1", port_);
@@ -110,7 +110,7 @@ TEST_F(WorkerEndToEndTest, TheWorkersRealExpositionParsesCleanly) {
   EXPECT_EQ(parsed->minutes, (std::vector<RequestMinute>{{Minute(0), 3}}));
 }
 
-TEST_F(WorkerEndToEndTest, NRequestsSentInAMinuteShowAsNInThatMinute) {
+TEST_F(metrics_WorkerEndToEndTest, NRequestsSentInAMinuteShowAsNInThatMinute) {
   clock_.Advance(seconds(5));
   SendRequests(7);
   ASSERT_TRUE(Collect());  // minute 0 still running: nothing to store yet
