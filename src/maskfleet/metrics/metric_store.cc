@@ -174,25 +174,7 @@ Result<PoolCpu> MetricStore::AverageCpu(std::span<const std::string> worker_ids,
   });
   if (!st) return std::unexpected(st.error());
 
-  PoolCpu pool;
-  double sum_of_means = 0;
-  for (std::size_t i = 0; i < worker_ids.size(); ++i) {
-    double sum = 0;
-    int n = 0;
-    for (const auto& value : cpu[i]) {
-      if (!value) continue;
-      sum += *value;
-      ++n;
-    }
-    if (n == 0) {
-      pool.workers_without_data.push_back(worker_ids[i]);
-      continue;
-    }
-    sum_of_means += sum / n;
-    ++pool.workers_with_data;
-  }
-  if (pool.workers_with_data > 0) pool.average_percent = sum_of_means / pool.workers_with_data;
-  return pool;
+  return AveragePoolCpu(worker_ids, cpu);
 }
 
 Result<std::vector<std::optional<PoolSize>>> MetricStore::PoolSizes(MinuteRange range) {

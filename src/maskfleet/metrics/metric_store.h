@@ -33,8 +33,6 @@ namespace maskfleet::metrics {
 
 // Longest worker id stored (the column's width).
 inline constexpr std::size_t kMaxWorkerIdLength = 64;
-// Longest range a query answers: 24 hours of minutes.
-inline constexpr std::size_t kMaxQueryMinutes = 24 * 60;
 
 struct MetricSample {
   std::string worker_id;

@@ -37,4 +37,29 @@ MinuteRange MinutesUpTo(Clock::TimePoint now, int count) {
   return {end - std::chrono::minutes(std::max(0, count)), end};
 }
 
+PoolCpu AveragePoolCpu(std::span<const std::string> worker_ids,
+                       const std::vector<std::vector<std::optional<double>>>& cpu) {
+  PoolCpu pool;
+  double sum_of_means = 0;
+  for (std::size_t i = 0; i < worker_ids.size(); ++i) {
+    double sum = 0;
+    int n = 0;
+    if (i < cpu.size()) {
+      for (const auto& value : cpu[i]) {
+        if (!value) continue;
+        sum += *value;
+        ++n;
+      }
+    }
+    if (n == 0) {
+      pool.workers_without_data.push_back(worker_ids[i]);
+      continue;
+    }
+    sum_of_means += sum / n;
+    ++pool.workers_with_data;
+  }
+  if (pool.workers_with_data > 0) pool.average_percent = sum_of_means / pool.workers_with_data;
+  return pool;
+}
+
 }  // namespace maskfleet::metrics

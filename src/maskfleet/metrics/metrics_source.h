@@ -29,6 +29,7 @@
 #define MASKFLEET_METRICS_METRICS_SOURCE_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -107,6 +108,14 @@ struct PoolCpu {
   int workers_with_data = 0;
   std::vector<std::string> workers_without_data;
 };
+
+// Longest range a query answers: 24 hours of minutes.
+inline constexpr std::size_t kMaxQueryMinutes = 24 * 60;
+
+// The PoolCpu of workers whose CPU series over one range are `cpu` (cpu[i] belongs to
+// worker_ids[i]): the arithmetic every implementation shares.
+PoolCpu AveragePoolCpu(std::span<const std::string> worker_ids,
+                       const std::vector<std::vector<std::optional<double>>>& cpu);
 
 // Where the manager's pool stands, as Collect() needs it for one worker.
 enum class WorkerPhase {

@@ -54,6 +54,19 @@ struct CpuCounterSample {
 // Reads a worker's CPU counter now. Called from Collect()'s thread only, once per
 // worker per pass. Errors: any; the worker's CPU is then skipped this pass
 // (kNotFound: the worker's process is gone, or not known to the sampler).
+//
+// The manager builds it over pool/local's readers (cpu_meter.h), one per worker,
+// e.g. with a map from worker id to (CpuUsageReader, allotment) that it keeps in step
+// with the pool:
+//   [&readers](const CollectTarget& w) -> Result<CpuCounterSample> {
+//     auto it = readers.find(w.worker_id);
+//     if (it == readers.end()) return MakeError(ErrorCode::kNotFound, w.worker_id);
+//     Result<std::chrono::nanoseconds> used = it->second.reader();
+//     if (!used) return std::unexpected(used.error());
+//     return CpuCounterSample{*used, it->second.allotment};
+//   }
+// A function rather than a dependency on pool/, so that metrics/ builds and tests
+// without processes, and the AWS mode needs no such thing.
 using CpuSampler = std::function<Result<CpuCounterSample>(const CollectTarget& worker)>;
 
 struct LocalMetricsSourceOptions {
