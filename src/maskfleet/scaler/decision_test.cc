@@ -1,0 +1,615 @@
+#include "maskfleet/scaler/decision.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace maskfleet::scaler {
+namespace {
+
+using pool::WorkerState;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using TimePoint = Clock::TimePoint;
+
+// Minute 0 of the tests (a multiple of 60 s since the epoch). Checks run 5 s into a
+// minute, as a loop started at an arbitrary time would.
+const TimePoint kT0 = TimePoint(seconds(1'700'000'040));
+TimePoint Minute(int m) { return kT0 + minutes(m); }
+TimePoint Check(int m) { return Minute(m) + seconds(5); }
+
+WorkerStatus InService(std::string id, TimePoint since = Minute(-60)) {
+  return {std::move(id), WorkerState::kInService, since - seconds(90), since};
+}
+WorkerStatus Starting(std::string id, TimePoint launched) {
+  return {std::move(id), WorkerState::kStarting, launched, launched};
+}
+
+// `percent` for every minute in [from, to).
+WorkerCpu Flat(std::string id, int from, int to, double percent) {
+  WorkerCpu w{std::move(id), {}};
+  for (int m = from; m < to; ++m) w.samples.push_back({Minute(m), percent});
+  return w;
+}
+
+// N in-service workers (w1..wN) each at `percent` for the last 10 minutes before minute 10.
+struct Steady {
+  PoolState pool;
+  MetricsView metrics;
+};
+Steady SteadyPool(int n, double percent) {
+  Steady s;
+  for (int i = 1; i <= n; ++i) {
+    const std::string id = "w" + std::to_string(i);
+    s.pool.workers.push_back(InService(id));
+    s.metrics.workers.push_back(Flat(id, 0, 10, percent));
+  }
+  return s;
+}
+
+ScalingPolicy NoStabilisation() {
+  ScalingPolicy p;
+  p.shrink_stabilisation = seconds(0);
+  return p;
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// ---- the average and the thresholds ------------------------------------------------
+
+TEST(ScalerDecisionTest, HoldsWithinThresholdsAndReportsTheAverage) {
+  auto s = SteadyPool(3, 50);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.current_size, 3);
+  EXPECT_EQ(d.target_size, 3);
+  ASSERT_TRUE(d.average_cpu);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 50);
+  EXPECT_EQ(d.recommended_size, 3);
+  EXPECT_EQ(d.reason, "average CPU 50.0% over 2 min is within the thresholds (30% to 70%)");
+}
+
+TEST(ScalerDecisionTest, AveragesEachWorkersMeanOverTheWindowOnly) {
+  // Window at a check in minute 10: minutes 8 and 9.
+  PoolState pool{{InService("a"), InService("b")}};
+  MetricsView metrics;
+  metrics.workers.push_back({"a", {{Minute(7), 0}, {Minute(8), 80}, {Minute(9), 100},
+                                   {Minute(10), 0}}});  // 7 too old, 10 still running
+  metrics.workers.push_back({"b", {{Minute(9), 60}}});   // minute 8 not measured
+  Decision d = Decide(ScalingPolicy{}, pool, metrics, {}, Check(10));
+  // a: (80 + 100) / 2 = 90; b: 60; pool: (90 + 60) / 2 = 75 (each worker weighs the same).
+  ASSERT_TRUE(d.average_cpu);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 75);
+  EXPECT_EQ(d.action, Action::kGrow);
+}
+
+TEST(ScalerDecisionTest, ExactlyAtTheThresholdsHolds) {
+  auto high = SteadyPool(2, 70);
+  EXPECT_EQ(Decide(ScalingPolicy{}, high.pool, high.metrics, {}, Check(10)).action, Action::kHold);
+  auto low = SteadyPool(2, 30);
+  EXPECT_EQ(Decide(NoStabilisation(), low.pool, low.metrics, {}, Check(10)).action, Action::kHold);
+}
+
+TEST(ScalerDecisionTest, DrainingWorkersAreNeitherCapacityNorAveraged) {
+  auto s = SteadyPool(2, 80);
+  s.pool.workers.push_back({"old", WorkerState::kDraining, Minute(-60), Minute(9)});
+  s.pool.workers.push_back({"gone", WorkerState::kStopped, Minute(-60), Minute(8)});
+  s.metrics.workers.push_back(Flat("old", 0, 10, 0));
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.current_size, 2);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 80);
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 4);
+}
+
+// ---- growing: ratio, rounding, bounds ----------------------------------------------
+
+TEST(ScalerDecisionTest, GrowsByTheExpandRatioAtOnce) {
+  auto s = SteadyPool(2, 85);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 4);
+  EXPECT_EQ(d.reason, "average CPU 85.0% over 2 min is above the grow threshold 70%: grow 2 -> 4");
+}
+
+TEST(ScalerDecisionTest, GrowRoundsUpAndMovesByAtLeastOne) {
+  ScalingPolicy p;
+  struct Case {
+    int n;
+    double ratio;
+    int expected;
+  };
+  // 1 x 1.2 = 1.2 -> 2; 3 x 1.5 = 4.5 -> 5 (up: toward capacity); 3 x 1.1 = 3.3 -> 4;
+  // 4 x 1.25 = 5 exactly -> 5; 5 x 2 = 10 -> clamped to 8.
+  for (Case c : {Case{1, 1.2, 2}, Case{3, 1.5, 5}, Case{3, 1.1, 4}, Case{4, 1.25, 5},
+                 Case{5, 2.0, 8}, Case{3, 3.0, 8}}) {
+    p.expand_ratio = c.ratio;
+    auto s = SteadyPool(c.n, 95);
+    Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+    EXPECT_EQ(d.action, Action::kGrow) << c.n << " x " << c.ratio;
+    EXPECT_EQ(d.target_size, c.expected) << c.n << " x " << c.ratio;
+  }
+}
+
+TEST(ScalerDecisionTest, AtTheMaximumHoldsSayingSo) {
+  auto s = SteadyPool(8, 99);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.target_size, 8);
+  EXPECT_TRUE(Contains(d.reason, "at its maximum of 8")) << d.reason;
+
+  ScalingPolicy p;
+  p.max_workers = 3;
+  auto three = SteadyPool(3, 99);
+  EXPECT_TRUE(Contains(Decide(p, three.pool, three.metrics, {}, Check(10)).reason,
+                       "at its maximum of 3"));
+}
+
+// ---- shrinking: ratio, rounding, bounds --------------------------------------------
+
+TEST(ScalerDecisionTest, ShrinksByTheShrinkRatio) {
+  auto s = SteadyPool(4, 10);
+  Decision d = Decide(NoStabilisation(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink);
+  EXPECT_EQ(d.target_size, 2);
+  EXPECT_EQ(d.reason, "average CPU 10.0% over 2 min is below the shrink threshold 30%: shrink 4 -> 2");
+}
+
+TEST(ScalerDecisionTest, ShrinkRoundsUpAndMovesByAtLeastOne) {
+  ScalingPolicy p = NoStabilisation();
+  struct Case {
+    int n;
+    double ratio;
+    int expected;
+  };
+  // 3 x 0.5 = 1.5 -> 2 (up: toward capacity); 2 x 0.5 -> 1; 5 x 0.9 = 4.5 -> 5 -> moved
+  // by one to 4; 8 x 0.25 -> 2; 3 x 0.1 = 0.3 -> 1.
+  for (Case c : {Case{3, 0.5, 2}, Case{2, 0.5, 1}, Case{5, 0.9, 4}, Case{8, 0.25, 2},
+                 Case{3, 0.1, 1}}) {
+    p.shrink_ratio = c.ratio;
+    auto s = SteadyPool(c.n, 1);
+    Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+    EXPECT_EQ(d.action, Action::kShrink) << c.n << " x " << c.ratio;
+    EXPECT_EQ(d.target_size, c.expected) << c.n << " x " << c.ratio;
+  }
+}
+
+TEST(ScalerDecisionTest, AtTheMinimumHoldsSayingSo) {
+  auto one = SteadyPool(1, 2);
+  Decision d = Decide(NoStabilisation(), one.pool, one.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "at its minimum of 1")) << d.reason;
+
+  ScalingPolicy p = NoStabilisation();
+  p.min_workers = 3;
+  auto four = SteadyPool(4, 2);
+  d = Decide(p, four.pool, four.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink);
+  EXPECT_EQ(d.target_size, 3);  // 4 x 0.5 = 2, clamped to the minimum
+}
+
+TEST(ScalerDecisionTest, OutsideTheBoundsResizesWithoutMetrics) {
+  Decision d = Decide(ScalingPolicy{}, PoolState{}, MetricsView{}, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 1);
+  EXPECT_EQ(d.reason, "pool of 0 is below the minimum of 1: grow 0 -> 1");
+
+  ScalingPolicy p;
+  p.max_workers = 2;
+  auto s = SteadyPool(3, 50);
+  d = Decide(p, s.pool, MetricsView{}, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink);
+  EXPECT_EQ(d.target_size, 2);
+}
+
+// ---- cool-down after a resize ------------------------------------------------------
+
+TEST(ScalerDecisionTest, StartingWorkersCountAsCapacityAndHold) {
+  auto s = SteadyPool(2, 95);
+  s.pool.workers.push_back(Starting("w3", Minute(9)));
+  s.pool.workers.push_back(Starting("w4", Minute(9)));
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.current_size, 4);
+  EXPECT_EQ(d.reason, "waiting for new workers' metrics: w3, w4 still starting");
+  EXPECT_FALSE(d.recommended_size);
+}
+
+TEST(ScalerDecisionTest, WaitsUntilTheWindowHoldsOnlySamplesAfterNewWorkersCameIntoService) {
+  // Grown 2 -> 4 at minute 5; w3 and w4 in service at 6:30.
+  auto s = SteadyPool(2, 95);
+  s.pool.workers.push_back(InService("w3", Minute(6) + seconds(30)));
+  s.pool.workers.push_back(InService("w4", Minute(6) + seconds(30)));
+  s.metrics.workers.push_back(Flat("w3", 7, 10, 95));
+  s.metrics.workers.push_back(Flat("w4", 7, 10, 95));
+  ScalerMemory memory;
+  memory.last_action_at = Check(5);
+  memory.last_action_direction = Direction::kGrow;
+  // Minute 8's window [6, 8) holds 6:00-6:30: hold, also though the load is high.
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(8));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "waiting for new workers' metrics: the 2 min window still holds "
+                                 "time from before the pool settled 95 s ago (judged again from "
+                                 "55 s on)"))
+      << d.reason;
+  // Minute 9's window [7, 9) is after 6:30: the high load now counts.
+  d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9));
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 8);
+}
+
+TEST(ScalerDecisionTest, CoolDownHoldsTheOtherDirectionToo) {
+  // Just shrunk 4 -> 2 at minute 9: a low average that includes minute 8 (4 workers)
+  // says nothing about 2 workers.
+  auto s = SteadyPool(2, 5);
+  ScalerMemory memory;
+  memory.last_action_at = Check(9);
+  memory.last_action_direction = Direction::kShrink;
+  Decision d = Decide(NoStabilisation(), s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "waiting for new workers' metrics")) << d.reason;
+  // From minute 12 (window [10, 12), after 9:05) on it may act.
+  s.metrics = {};
+  s.metrics.workers = {Flat("w1", 10, 12, 5), Flat("w2", 10, 12, 5)};
+  EXPECT_EQ(Decide(NoStabilisation(), s.pool, s.metrics, memory, Check(12)).action,
+            Action::kShrink);
+}
+
+TEST(ScalerDecisionTest, ManualChangeRestartsTheCoolDown) {
+  auto s = SteadyPool(3, 95);
+  ScalerMemory memory = RememberManualChange({}, Check(9));
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "waiting for new workers' metrics")) << d.reason;
+  // A later manual change than the auto-scaler's last resize is the one that counts.
+  memory.last_action_at = Minute(0);
+  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10)).action, Action::kHold);
+  for (auto& w : s.metrics.workers) w.samples.insert(w.samples.end(), {{Minute(10), 95}, {Minute(11), 95}});
+  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(12)).action, Action::kGrow);
+}
+
+// ---- projection onto the smaller pool ----------------------------------------------
+
+TEST(ScalerDecisionTest, ShrinksLessWhenTheRatioWouldCrossTheGrowThreshold) {
+  ScalingPolicy p = NoStabilisation();
+  p.shrink_threshold = 45;
+  // 4 x 42.5% = 170% of one worker: 2 workers would carry 85% (>= 70), 3 carry 56.7%.
+  auto s = SteadyPool(4, 42.5);
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink);
+  EXPECT_EQ(d.target_size, 3);
+  EXPECT_TRUE(Contains(d.reason, "2 workers would carry 85.0% each, reaching the grow threshold, "
+                                 "so only to 3"))
+      << d.reason;
+}
+
+TEST(ScalerDecisionTest, HoldsWhenEvenOneFewerWorkerWouldReachTheGrowThreshold) {
+  ScalingPolicy p = NoStabilisation();
+  p.shrink_threshold = 45;
+  auto s = SteadyPool(2, 40);  // 1 worker would carry 80%
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.recommended_size, 2);
+  EXPECT_TRUE(Contains(d.reason, "but 1 workers would carry 80.0% each, reaching the grow "
+                                 "threshold 70%"))
+      << d.reason;
+  // Exactly at the threshold counts as reaching it: 2 x 35% -> 70% on one.
+  auto edge = SteadyPool(2, 35);
+  EXPECT_EQ(Decide(p, edge.pool, edge.metrics, {}, Check(10)).action, Action::kHold);
+}
+
+// ---- shrink stabilisation ----------------------------------------------------------
+
+TEST(ScalerDecisionTest, ShrinkWaitsForAWholeStabilisationSpanOfRecommendations) {
+  ScalingPolicy p;  // 5 min
+  auto s = SteadyPool(4, 10);
+  ScalerMemory memory;
+  // Checks at minutes 10..15 recommend 2; the sixth (5 min after the first) acts.
+  for (int m = 10; m < 15; ++m) {
+    for (auto& w : s.metrics.workers) w.samples.push_back({Minute(m), 10});
+    Decision d = Decide(p, s.pool, s.metrics, memory, Check(m));
+    EXPECT_EQ(d.action, Action::kHold) << m;
+    EXPECT_EQ(d.recommended_size, 2);
+    EXPECT_TRUE(Contains(d.reason, "stabilising")) << d.reason;
+    memory = Remember(memory, p, d, Check(m));
+  }
+  for (auto& w : s.metrics.workers) w.samples.push_back({Minute(15), 10});
+  Decision d = Decide(p, s.pool, s.metrics, memory, Check(15));
+  EXPECT_EQ(d.action, Action::kShrink);
+  EXPECT_EQ(d.target_size, 2);
+}
+
+TEST(ScalerDecisionTest, ShrinkActsOnTheLargestRecommendationOfTheSpan) {
+  ScalingPolicy p;
+  auto s = SteadyPool(4, 10);  // recommends 2 now
+  ScalerMemory memory;
+  memory.recommending_since = Check(4);
+  memory.recommendations = {{Check(4), 3}, {Check(6), 3}, {Check(9), 2}};
+  Decision d = Decide(p, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink);
+  EXPECT_EQ(d.target_size, 3);
+  EXPECT_TRUE(Contains(d.reason, "the largest size recommended in the past 5 min is 3"))
+      << d.reason;
+  // One check in the span that wanted to keep all four cancels the shrink.
+  memory.recommendations.push_back({Check(8), 4});
+  d = Decide(p, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "recommended keeping 4 workers")) << d.reason;
+  // Recommendations older than the span no longer count.
+  memory.recommendations = {{Check(4), 4}, {Check(6), 2}};
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, memory, Check(10)).target_size, 2);
+}
+
+TEST(ScalerDecisionTest, GrowIgnoresStabilisation) {
+  ScalingPolicy p;
+  auto s = SteadyPool(2, 90);
+  ScalerMemory memory;
+  memory.recommending_since = Check(9);
+  memory.recommendations = {{Check(9), 1}};
+  Decision d = Decide(p, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 4);
+}
+
+// ---- missing and stale metrics -----------------------------------------------------
+
+TEST(ScalerDecisionTest, MissingMetricsHoldNamingTheWorker) {
+  auto s = SteadyPool(3, 95);
+  s.metrics.workers.erase(s.metrics.workers.begin() + 1);  // w2 unknown to the source
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.reason, "no CPU data for worker w2 in the past 2 min");
+  EXPECT_FALSE(d.recommended_size);
+  EXPECT_FALSE(d.average_cpu);
+
+  // Known, but measured only outside the window: the same.
+  s = SteadyPool(3, 5);
+  s.metrics.workers[2] = Flat("w3", 0, 8, 5);
+  d = Decide(NoStabilisation(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.reason, "no CPU data for worker w3 in the past 2 min");
+}
+
+TEST(ScalerDecisionTest, StaleMetricsHold) {
+  ScalingPolicy p;
+  p.window = minutes(10);
+  auto s = SteadyPool(2, 95);
+  s.metrics.workers[0] = Flat("w1", 0, 6, 95);  // newest sample ended at minute 6
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.reason, "CPU data for worker w1 is stale: its newest sample ended 245 s ago");
+  // Ended 125 s ago: still over 2 check intervals (120 s).
+  s.metrics.workers[0] = Flat("w1", 0, 8, 95);
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).action, Action::kHold);
+  s.metrics.workers[0] = Flat("w1", 0, 9, 95);
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).action, Action::kGrow);
+}
+
+TEST(ScalerDecisionTest, WindowShorterThanASampleHolds) {
+  ScalingPolicy p;
+  p.check_interval = seconds(5);
+  p.window = seconds(10);
+  auto s = SteadyPool(2, 95);
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "shorter than one metrics sample")) << d.reason;
+  // With samples as short as the window, it works.
+  s.metrics.period = seconds(10);
+  for (auto& w : s.metrics.workers) w.samples = {{Check(10) - seconds(15), 95}};
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).action, Action::kGrow);
+}
+
+// ---- paused, invalid ---------------------------------------------------------------
+
+TEST(ScalerDecisionTest, PausedHolds) {
+  ScalingPolicy p;
+  p.paused = true;
+  auto s = SteadyPool(2, 99);
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.reason, "paused");
+  // Paused also leaves a pool outside its bounds alone.
+  EXPECT_EQ(Decide(p, PoolState{}, MetricsView{}, {}, Check(10)).action, Action::kHold);
+}
+
+TEST(ScalerDecisionTest, InvalidPolicyHolds) {
+  ScalingPolicy p;
+  p.shrink_threshold = 90;
+  auto s = SteadyPool(2, 99);
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "policy not usable: shrink threshold (90%)")) << d.reason;
+}
+
+// ---- Remember ----------------------------------------------------------------------
+
+TEST(ScalerRememberTest, AResizeStartsTheCoolDownAndForgetsRecommendations) {
+  ScalerMemory memory;
+  memory.recommending_since = Check(1);
+  memory.recommendations = {{Check(1), 2}};
+  Decision grow;
+  grow.action = Action::kGrow;
+  ScalerMemory next = Remember(memory, ScalingPolicy{}, grow, Check(3));
+  EXPECT_EQ(next.last_action_at, Check(3));
+  EXPECT_EQ(next.last_action_direction, Direction::kGrow);
+  EXPECT_TRUE(next.recommendations.empty());
+  EXPECT_FALSE(next.recommending_since);
+}
+
+TEST(ScalerRememberTest, HoldsKeepRecommendationsOfTheSpanOnly) {
+  ScalingPolicy p;
+  Decision hold;
+  hold.recommended_size = 3;
+  ScalerMemory memory;
+  for (int m = 0; m <= 7; ++m) memory = Remember(memory, p, hold, Check(m));
+  EXPECT_EQ(memory.recommending_since, Check(0));
+  ASSERT_EQ(memory.recommendations.size(), 6u);  // minutes 2..7
+  EXPECT_EQ(memory.recommendations.front().at, Check(2));
+  EXPECT_FALSE(memory.last_action_at);
+
+  Decision blind;  // paused, cooling down, or metrics missing
+  memory = Remember(memory, p, blind, Check(8));
+  EXPECT_TRUE(memory.recommendations.empty());
+  EXPECT_FALSE(memory.recommending_since);
+}
+
+TEST(ScalerRememberTest, ManualChangeIsRemembered) {
+  ScalerMemory memory;
+  memory.recommendations = {{Check(1), 2}};
+  memory.recommending_since = Check(1);
+  ScalerMemory next = RememberManualChange(memory, Check(2));
+  EXPECT_EQ(next.last_manual_change_at, Check(2));
+  EXPECT_TRUE(next.recommendations.empty());
+  EXPECT_FALSE(next.recommending_since);
+}
+
+// ---- sequences: a minute-stepped pool driven by Decide -----------------------------
+
+// Workers that boot for `boot` and then share `demand` (in workers' worth of CPU: 1.0
+// keeps one worker fully busy) evenly, capped at 100% each; one sample per minute for
+// each worker in service for the whole minute. A check runs 5 s into every minute and
+// is carried out at once (new workers launched, the newest removed).
+class MiniPool {
+ public:
+  MiniPool(ScalingPolicy policy, int workers, double demand, seconds boot = seconds(90))
+      : policy_(policy), demand_(demand), boot_(boot) {
+    for (int i = 0; i < workers; ++i) Launch(Minute(-10) - boot_);
+    for (int m = -10; m < 0; ++m) Record(m);
+  }
+
+  void set_demand(double demand) { demand_ = demand; }
+
+  // The check of minute m (after recording minute m - 1).
+  Decision Step(int m) {
+    Record(m - 1);
+    const TimePoint now = Check(m);
+    PoolState pool;
+    for (const auto& w : workers_) {
+      const bool up = w.in_service_at <= now;
+      pool.workers.push_back({w.id, up ? WorkerState::kInService : WorkerState::kStarting,
+                              w.launched_at, up ? w.in_service_at : w.launched_at});
+    }
+    MetricsView metrics;
+    for (const auto& [id, samples] : samples_) metrics.workers.push_back({id, samples});
+    Decision d = Decide(policy_, pool, metrics, memory_, now);
+    memory_ = Remember(memory_, policy_, d, now);
+    for (int i = d.current_size; i < d.target_size; ++i) Launch(now);
+    for (int i = d.target_size; i < d.current_size; ++i) workers_.pop_back();
+    return d;
+  }
+
+  int size() const { return static_cast<int>(workers_.size()); }
+
+ private:
+  struct Worker {
+    std::string id;
+    TimePoint launched_at;
+    TimePoint in_service_at;
+  };
+
+  void Launch(TimePoint at) {
+    workers_.push_back({"w" + std::to_string(next_id_++), at, at + boot_});
+  }
+
+  void Record(int m) {
+    std::vector<const Worker*> up;
+    for (const auto& w : workers_) {
+      if (w.in_service_at <= Minute(m)) up.push_back(&w);
+    }
+    if (up.empty()) return;
+    const double each = std::min(100.0, demand_ * 100.0 / static_cast<double>(up.size()));
+    for (const Worker* w : up) samples_[w->id].push_back({Minute(m), each});
+  }
+
+  ScalingPolicy policy_;
+  double demand_;
+  seconds boot_;
+  std::vector<Worker> workers_;
+  std::map<std::string, std::vector<CpuSample>> samples_;
+  ScalerMemory memory_;
+  int next_id_ = 1;
+};
+
+// The specification's unreliable algorithm grows again and again while new workers
+// boot, then, when they serve and the average falls far below, shrinks again and
+// again. Here: one worker at 85% grows once to two, waits through the boot and the
+// window, and then, with the average at 42.5% (below a 45% shrink threshold), does not
+// shrink back, because one worker would carry 85% again.
+TEST(ScalerSequenceTest, SpecificationsUnreliableAlgorithmScenarioConverges) {
+  ScalingPolicy p;
+  p.shrink_threshold = 45;
+  MiniPool pool(p, 1, 0.85);
+
+  Decision d = pool.Step(0);
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 2);
+  // Booting (in service at 1:35): the old worker still shows 85%, yet no second grow.
+  d = pool.Step(1);
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.reason, "waiting for new workers' metrics: w2 still starting");
+  for (int m : {2, 3}) {
+    d = pool.Step(m);
+    EXPECT_EQ(d.action, Action::kHold) << m;
+    EXPECT_TRUE(Contains(d.reason, "the 2 min window still holds time from before")) << d.reason;
+  }
+  // Window [2, 4): both workers at 42.5%.
+  d = pool.Step(4);
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 42.5);
+  EXPECT_TRUE(Contains(d.reason, "but 1 workers would carry 85.0% each, reaching the grow "
+                                 "threshold"))
+      << d.reason;
+  for (int m = 5; m < 60; ++m) {
+    EXPECT_EQ(pool.Step(m).action, Action::kHold) << m;
+  }
+  EXPECT_EQ(pool.size(), 2);
+}
+
+// A load that needs more than the pool grows it step by step, one step per boot and
+// window, never past the maximum.
+TEST(ScalerSequenceTest, HeavyLoadGrowsOncePerSettledWindowUpToTheMaximum) {
+  MiniPool pool(ScalingPolicy{}, 1, 20.0);
+  std::vector<std::pair<int, int>> resizes;  // (minute, target)
+  for (int m = 0; m < 40; ++m) {
+    Decision d = pool.Step(m);
+    EXPECT_LE(d.target_size, 8);
+    if (d.action != Action::kHold) resizes.emplace_back(m, d.target_size);
+  }
+  // Boot 1.5 min, then a 2 min window of samples from whole minutes after it: 4 min apart.
+  EXPECT_EQ(resizes, (std::vector<std::pair<int, int>>{{0, 2}, {4, 4}, {8, 8}}));
+  EXPECT_EQ(pool.size(), 8);
+}
+
+// Constant loads settle and then never act again.
+TEST(ScalerSequenceTest, ConstantLoadMakesNoResizesOnceSettled) {
+  struct Case {
+    int workers;
+    double demand;
+    int settled_size;
+  };
+  // 2 at 90% -> 4 at 45%; 6 at 8.3% -> 3 at 16.7% -> 2 at 25% -> 1 at 50%; 3 at 50%
+  // stays; 1 saturated (demand 250%) -> 2 saturated -> 4 at 62.5%.
+  for (Case c : {Case{2, 1.8, 4}, Case{6, 0.5, 1}, Case{3, 1.5, 3}, Case{1, 2.5, 4}}) {
+    MiniPool pool(ScalingPolicy{}, c.workers, c.demand);
+    int last_resize = -1;
+    int resizes = 0;
+    for (int m = 0; m < 120; ++m) {
+      Decision d = pool.Step(m);
+      if (d.action != Action::kHold) {
+        last_resize = m;
+        ++resizes;
+      }
+    }
+    EXPECT_EQ(pool.size(), c.settled_size) << c.workers << " x " << c.demand;
+    EXPECT_LT(last_resize, 40) << c.workers << " x " << c.demand;
+    EXPECT_LE(resizes, 3) << c.workers << " x " << c.demand;
+  }
+}
+
+}  // namespace
+}  // namespace maskfleet::scaler
