@@ -101,19 +101,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   }
   if (policy.paused) return Hold(n, "paused");
 
-  // 2. Bounds, whatever the metrics say.
-  if (n < policy.min_workers) {
-    return Resize(n, policy.min_workers,
-                  "pool of " + std::to_string(n) + " is below the minimum of " +
-                      std::to_string(policy.min_workers));
-  }
-  if (n > policy.max_workers) {
-    return Resize(n, policy.max_workers,
-                  "pool of " + std::to_string(n) + " is above the maximum of " +
-                      std::to_string(policy.max_workers));
-  }
-
-  // 3. Cool-down: starting workers, then a window reaching back before the pool settled.
+  // 2. Cool-down: starting workers, then a window reaching back before the pool settled.
   std::string starting;
   std::optional<TimePoint> settled_at = memory.last_action_at;
   if (memory.last_manual_change_at && (!settled_at || *memory.last_manual_change_at > *settled_at)) {
@@ -129,19 +117,37 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   if (!starting.empty()) {
     return Hold(n, "waiting for new workers' metrics: " + starting + " still starting");
   }
-  if (metrics.period.count() <= 0 || policy.window < metrics.period) {
-    return Hold(n, "the averaging window (" + Span(policy.window) +
-                       ") is shorter than one metrics sample (" + Span(metrics.period) +
-                       "): no average can be taken");
-  }
-  const TimePoint window_end = FloorToPeriod(now, metrics.period);
+  // Samples longer than the window leave no average to take (rule 4 then holds); the
+  // cool-down and the bounds still apply, over the window's unaligned span.
+  const bool period_usable = metrics.period.count() > 0 && policy.window >= metrics.period;
+  const TimePoint window_end = period_usable ? FloorToPeriod(now, metrics.period) : now;
   const TimePoint window_begin = window_end - policy.window;
   if (settled_at && window_begin < *settled_at) {
-    const TimePoint ready = CeilToPeriod(*settled_at + policy.window, metrics.period);
+    const TimePoint ready = period_usable
+                                ? CeilToPeriod(*settled_at + policy.window, metrics.period)
+                                : *settled_at + policy.window;
     return Hold(n, "waiting for new workers' metrics: the " + Span(policy.window) +
                        " window still holds time from before the pool settled " +
                        Span(now - *settled_at) + " ago (judged again from " +
                        Span(ready - now) + " on)");
+  }
+
+  // 3. Bounds, whatever the metrics say (after the cool-down: a person who pressed grow
+  // past the maximum is not overruled at the very next check).
+  if (n < policy.min_workers) {
+    return Resize(n, policy.min_workers,
+                  "pool of " + std::to_string(n) + " is below the minimum of " +
+                      std::to_string(policy.min_workers));
+  }
+  if (n > policy.max_workers) {
+    return Resize(n, policy.max_workers,
+                  "pool of " + std::to_string(n) + " is above the maximum of " +
+                      std::to_string(policy.max_workers));
+  }
+  if (!period_usable) {
+    return Hold(n, "the averaging window (" + Span(policy.window) +
+                       ") is shorter than one metrics sample (" + Span(metrics.period) +
+                       "): no average can be taken");
   }
 
   // 4 and 5. Every in-service worker's mean over the window, or a hold naming who lacks one.
@@ -173,7 +179,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     sum_of_means += sum / count;
     ++in_service;
   }
-  // Rule 2 and 3 leave n >= 1 workers, none starting: all of them are in service.
+  // Rules 2 and 3 leave n >= 1 workers, none starting: all of them are in service.
   const double average = sum_of_means / in_service;
   const std::string measured =
       "average CPU " + Percent(average) + " over " + Span(policy.window);

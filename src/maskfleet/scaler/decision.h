@@ -7,14 +7,17 @@
 //
 // The rules, in the order Decide() applies them (the first that holds decides):
 //  1. Paused policy: hold "paused".
-//  2. Bounds: a pool (starting + in service) below min_workers grows to it, one above
-//     max_workers shrinks to it, whatever the metrics say (a pool of 0 has none).
-//  3. Cool-down: hold "waiting for new workers' metrics" while any worker is starting,
+//  2. Cool-down: hold "waiting for new workers' metrics" while any worker is starting,
 //     or while the window still holds time from before the pool last settled: the
 //     last resize (auto-scaler's or manual) or the latest moment a worker came into
 //     service, whichever is later. This holds in BOTH directions, not only the
 //     resize's: samples from before a resize describe a pool of another size, so no
-//     average taken over them can say what the new pool needs.
+//     average taken over them can say what the new pool needs. A fresh manager with
+//     workers long in service, or with none, has nothing to wait for.
+//  3. Bounds: a pool (starting + in service) below min_workers grows to it, one above
+//     max_workers shrinks to it, whatever the metrics say (a pool of 0 has none).
+//     After the cool-down, so that a manual change past a bound is not undone at the
+//     very next check.
 //  4. Metrics: an in-service worker with no sample in the window, or whose newest
 //     sample ended more than max(2 check intervals, 2 sample periods) ago, makes the
 //     check hold, naming the worker. Missing data never causes an action.
@@ -104,7 +107,8 @@ enum class Direction { kNone, kGrow, kShrink };
 // What earlier checks and the manual buttons left for the next check. Starts empty
 // (a fresh manager); only Remember() and RememberManualChange() should change it.
 struct ScalerMemory {
-  // The auto-scaler's last resize, and its direction.
+  // The auto-scaler's last resize, and its direction. Decide() reads only the time
+  // (its cool-down holds in both directions); the direction is for logs and the UI.
   std::optional<Clock::TimePoint> last_action_at;
   Direction last_action_direction = Direction::kNone;
   // The last manual grow or shrink (restarts the cool-down like a resize does).

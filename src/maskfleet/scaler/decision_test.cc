@@ -207,6 +207,15 @@ TEST(ScalerDecisionTest, OutsideTheBoundsResizesWithoutMetrics) {
   EXPECT_EQ(d.target_size, 2);
 }
 
+TEST(ScalerDecisionTest, ManualChangePastABoundIsUndoneOnlyAfterTheCoolDown) {
+  ScalingPolicy p;
+  p.max_workers = 2;
+  auto s = SteadyPool(3, 50);
+  ScalerMemory memory = RememberManualChange({}, Check(9));
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, memory, Check(10)).action, Action::kHold);
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, memory, Check(12)).action, Action::kShrink);
+}
+
 // ---- cool-down after a resize ------------------------------------------------------
 
 TEST(ScalerDecisionTest, StartingWorkersCountAsCapacityAndHold) {
