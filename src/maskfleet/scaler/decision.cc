@@ -48,6 +48,9 @@ TimePoint CeilToPeriod(TimePoint t, seconds period) {
   return floor == t ? t : floor + period;
 }
 
+// "1 worker", "3 workers".
+std::string Workers(int n) { return std::to_string(n) + (n == 1 ? " worker" : " workers"); }
+
 std::string Move(int from, int to) { return std::to_string(from) + " -> " + std::to_string(to); }
 
 Decision Hold(int size, std::string reason) {
@@ -221,12 +224,12 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
       const int fewest = static_cast<int>(std::floor(average * n / policy.grow_threshold)) + 1;
       if (fewest >= n) {
         return with_average(
-            Hold(n, why + ", but " + std::to_string(n - 1) + " workers would carry " +
+            Hold(n, why + ", but " + Workers(n - 1) + " would carry " +
                         Percent(average * n / (n - 1)) + " each, reaching the grow threshold " +
                         Threshold(policy.grow_threshold)),
             n);
       }
-      why += "; " + std::to_string(candidate) + " workers would carry " + Percent(projected) +
+      why += "; " + Workers(candidate) + " would carry " + Percent(projected) +
              " each, reaching the grow threshold, so only to " + std::to_string(fewest);
       candidate = std::max(candidate, fewest);
     }
@@ -248,7 +251,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     if (largest >= n) {
       return with_average(
           Hold(n, why + "; but a check in the past " + Span(policy.shrink_stabilisation) +
-                      " recommended keeping " + std::to_string(largest) + " workers"),
+                      " recommended keeping " + Workers(largest)),
           candidate);
     }
     if (largest > candidate) {

@@ -24,7 +24,7 @@
 //  5. The average: each in-service worker's mean over its samples in the window, then
 //     the mean of those (every worker weighs the same, as metrics::PoolCpu does).
 //     Starting workers count in the pool's size (capacity) but have no CPU averaged
-//     (rule 3 means there are none at this point anyway).
+//     (rule 2 means there are none at this point anyway).
 //  6. Above grow_threshold: grow to ceil(N x expand_ratio), at least N + 1, at most
 //     max_workers; growing acts at once. At max_workers: hold, saying so.
 //  7. Below shrink_threshold: the candidate is ceil(N x shrink_ratio), at most N - 1,

@@ -304,7 +304,7 @@ TEST(ScalerDecisionTest, HoldsWhenEvenOneFewerWorkerWouldReachTheGrowThreshold) 
   Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kHold);
   EXPECT_EQ(d.recommended_size, 2);
-  EXPECT_TRUE(Contains(d.reason, "but 1 workers would carry 80.0% each, reaching the grow "
+  EXPECT_TRUE(Contains(d.reason, "but 1 worker would carry 80.0% each, reaching the grow "
                                  "threshold 70%"))
       << d.reason;
   // Exactly at the threshold counts as reaching it: 2 x 35% -> 70% on one.
@@ -570,7 +570,7 @@ TEST(ScalerSequenceTest, SpecificationsUnreliableAlgorithmScenarioConverges) {
   d = pool.Step(4);
   EXPECT_EQ(d.action, Action::kHold);
   EXPECT_DOUBLE_EQ(*d.average_cpu, 42.5);
-  EXPECT_TRUE(Contains(d.reason, "but 1 workers would carry 85.0% each, reaching the grow "
+  EXPECT_TRUE(Contains(d.reason, "but 1 worker would carry 85.0% each, reaching the grow "
                                  "threshold"))
       << d.reason;
   for (int m = 5; m < 60; ++m) {
