@@ -18,27 +18,14 @@
 
 #include "maskfleet/lb/haproxy/haproxy_config.h"
 
+#include "maskfleet/testing/temp_dir.h"
+
 namespace maskfleet::lb::haproxy::testing {
 
-// A fresh folder under /tmp (short: a UNIX socket path goes in it), removed on
-// destruction.
-class TempDir {
+// A fresh folder under /tmp (/tmp/mf-lb-XXXXXX), removed on destruction.
+class TempDir : public ::maskfleet::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = "/tmp/mf-lb-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : ::maskfleet::testing::TempDir("mf-lb") {}
 };
 
 // A loopback TCP port that was free a moment ago (the kernel's pick for port 0).

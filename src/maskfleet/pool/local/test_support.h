@@ -16,26 +16,14 @@
 #include <thread>
 #include <vector>
 
+#include "maskfleet/testing/temp_dir.h"
+
 namespace maskfleet::pool::local::testing {
 
-// A fresh folder under /tmp, removed on destruction.
-class TempDir {
+// A fresh folder under /tmp (/tmp/mf-pool-XXXXXX), removed on destruction.
+class TempDir : public ::maskfleet::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = "/tmp/mf-pool-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : ::maskfleet::testing::TempDir("mf-pool") {}
 };
 
 // `sh -c 'while :; do :; done'`: one thread that wants a whole core. It first writes
