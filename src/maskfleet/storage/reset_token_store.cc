@@ -71,17 +71,8 @@ Result<std::int64_t> ResetTokenStore::Consume(std::string_view token_hash, Clock
 }
 
 Result<std::int64_t> ResetTokenStore::DeleteExpired(Clock::TimePoint at) {
-  long long deleted = 0;
-  Status st = db_.Run("delete expired reset tokens", [&](soci::session& s) -> Status {
-    long long now = ToEpochSeconds(at);
-    soci::statement stmt = Prepare(s, "DELETE FROM password_reset_tokens WHERE expires_at <= :t",
-                                   [&](soci::statement& q) { q.exchange(soci::use(now)); });
-    stmt.execute(true);
-    deleted = stmt.get_affected_rows();
-    return {};
-  });
-  if (!st) return std::unexpected(st.error());
-  return deleted;
+  return DeleteWithValue(db_, "delete expired reset tokens",
+                         "DELETE FROM password_reset_tokens WHERE expires_at <= :v", ToEpochSeconds(at));
 }
 
 }  // namespace maskfleet::storage

@@ -135,31 +135,13 @@ Status SessionStore::Delete(std::string_view token_hash) {
 }
 
 Result<std::int64_t> SessionStore::DeleteAllOfUser(std::int64_t user_id) {
-  long long deleted = 0;
-  Status st = db_.Run("delete sessions of user", [&](soci::session& s) -> Status {
-    long long uid = user_id;
-    soci::statement stmt = Prepare(s, "DELETE FROM sessions WHERE user_id = :u",
-                                   [&](soci::statement& q) { q.exchange(soci::use(uid)); });
-    stmt.execute(true);
-    deleted = stmt.get_affected_rows();
-    return {};
-  });
-  if (!st) return std::unexpected(st.error());
-  return deleted;
+  return DeleteWithValue(db_, "delete sessions of user", "DELETE FROM sessions WHERE user_id = :v",
+                         user_id);
 }
 
 Result<std::int64_t> SessionStore::DeleteExpired(Clock::TimePoint at) {
-  long long deleted = 0;
-  Status st = db_.Run("delete expired sessions", [&](soci::session& s) -> Status {
-    long long now = ToEpochSeconds(at);
-    soci::statement stmt = Prepare(s, "DELETE FROM sessions WHERE expires_at <= :t",
-                                   [&](soci::statement& q) { q.exchange(soci::use(now)); });
-    stmt.execute(true);
-    deleted = stmt.get_affected_rows();
-    return {};
-  });
-  if (!st) return std::unexpected(st.error());
-  return deleted;
+  return DeleteWithValue(db_, "delete expired sessions", "DELETE FROM sessions WHERE expires_at <= :v",
+                         ToEpochSeconds(at));
 }
 
 }  // namespace maskfleet::storage

@@ -50,4 +50,17 @@ std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql,
   return keys;
 }
 
+Result<std::int64_t> DeleteWithValue(Database& db, std::string_view context, std::string_view sql,
+                                     long long value) {
+  long long deleted = 0;
+  Status st = db.Run(context, [&](soci::session& s) -> Status {
+    soci::statement stmt = Prepare(s, sql, [&](soci::statement& q) { q.exchange(soci::use(value)); });
+    stmt.execute(true);
+    deleted = stmt.get_affected_rows();
+    return {};
+  });
+  if (!st) return std::unexpected(st.error());
+  return deleted;
+}
+
 }  // namespace maskfleet::storage

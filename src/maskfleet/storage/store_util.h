@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "maskfleet/common/error.h"
+#include "maskfleet/storage/database.h"
 #include "maskfleet/storage/database_url.h"
 #include "maskfleet/storage/soci_headers.h"
 
@@ -29,6 +31,11 @@ long long InsertReturningId(soci::session& s, Backend backend, std::string_view 
 // most one bound id, and returns the keys, three per row.
 std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql,
                                          const long long* id);
+
+// Runs a DELETE with one integer parameter named :v and returns the rows it removed.
+// `context` prefixes any error (see Database::Run).
+Result<std::int64_t> DeleteWithValue(Database& db, std::string_view context, std::string_view sql,
+                                     long long value);
 
 }  // namespace maskfleet::storage
 
