@@ -1,9 +1,12 @@
-// Builds the worker's web pages into OUTDIR:
+// Builds the worker's and the manager's web pages into OUTDIR:
 //
-//   OUTDIR/static/app.js, app.js.map    the TypeScript bundle (esbuild, minified, ES2020)
-//   OUTDIR/static/app.css, app.css.map  the stylesheet
+//   OUTDIR/static/app.js, app.js.map          the worker's TypeScript bundle (esbuild, minified, ES2020)
+//   OUTDIR/static/app.css, app.css.map        the worker's stylesheet
+//   OUTDIR/static/manager.js, manager.css     the manager's bundle and stylesheet (with uPlot), + .map
 //   OUTDIR/static/favicon.svg
-//   OUTDIR/pages/<name>.html            each template of pages/ inside pages/_layout.html
+//   OUTDIR/pages/<name>.html                  each template of pages/ inside its layout:
+//                                             pages/_layout.html, or pages/_<layout>_layout.html
+//                                             when the metadata says "layout": "<layout>"
 //
 // Usage: node build.mjs OUTDIR [--no-typecheck]   (or: npm run build -- OUTDIR)
 // A relative OUTDIR is taken from the folder npm was started in. The type check
@@ -54,32 +57,51 @@ const common = {
   logLevel: 'warning',
   legalComments: 'none',
 };
-await esbuild.build({
-  ...common,
-  entryPoints: [path.join(here, 'src', 'main.ts')],
-  outfile: path.join(staticDir, 'app.js'),
-  format: 'iife',
-  platform: 'browser',
-});
-await esbuild.build({
-  ...common,
-  entryPoints: [path.join(here, 'src', 'styles', 'app.css')],
-  outfile: path.join(staticDir, 'app.css'),
-  // Keep the CSS as written for these browsers; esbuild lowers nothing older.
-  target: ['chrome90', 'firefox90', 'safari14'],
-});
+// The worker's pages (app) and the manager's (manager, which alone carries uPlot).
+const bundles = [
+  { name: 'app', script: path.join('src', 'main.ts'), style: path.join('src', 'styles', 'app.css') },
+  { name: 'manager', script: path.join('src', 'manager', 'main.ts'), style: path.join('src', 'styles', 'manager.css') },
+];
+for (const bundle of bundles) {
+  await esbuild.build({
+    ...common,
+    entryPoints: [path.join(here, bundle.script)],
+    outfile: path.join(staticDir, `${bundle.name}.js`),
+    format: 'iife',
+    platform: 'browser',
+  });
+  await esbuild.build({
+    ...common,
+    entryPoints: [path.join(here, bundle.style)],
+    outfile: path.join(staticDir, `${bundle.name}.css`),
+    // Keep the CSS as written for these browsers; esbuild lowers nothing older.
+    target: ['chrome90', 'firefox90', 'safari14'],
+  });
+}
 copyFileSync(path.join(here, 'assets', 'favicon.svg'), path.join(staticDir, 'favicon.svg'));
 
-// A short hash of the bundle, appended to the asset addresses (?v=) so that a
+// A short hash of each bundle, appended to its asset addresses (?v=) so that a
 // browser never mixes an old script with a new page.
-const version = createHash('sha256')
-  .update(readFileSync(path.join(staticDir, 'app.js')))
-  .update(readFileSync(path.join(staticDir, 'app.css')))
-  .digest('hex')
-  .slice(0, 12);
+const versions = Object.fromEntries(
+  bundles.map((bundle) => [
+    bundle.name,
+    createHash('sha256')
+      .update(readFileSync(path.join(staticDir, `${bundle.name}.js`)))
+      .update(readFileSync(path.join(staticDir, `${bundle.name}.css`)))
+      .digest('hex')
+      .slice(0, 12),
+  ]),
+);
 
 const pagesDir = path.join(here, 'pages');
-const layout = readFileSync(path.join(pagesDir, '_layout.html'), 'utf8');
+// "layout" in a page's metadata picks pages/_<layout>_layout.html and the bundle
+// of that name; without it, pages/_layout.html and the worker's bundle (app).
+const layouts = new Map();
+function layoutOf(name) {
+  const file = name === undefined ? '_layout.html' : `_${name}_layout.html`;
+  if (!layouts.has(file)) layouts.set(file, readFileSync(path.join(pagesDir, file), 'utf8'));
+  return { file, text: layouts.get(file), version: versions[name ?? 'app'] };
+}
 const metaPattern = /^<!--\s*(\{.*\})\s*-->\s*\n/;
 let count = 0;
 for (const file of readdirSync(pagesDir).sort()) {
@@ -91,14 +113,21 @@ for (const file of readdirSync(pagesDir).sort()) {
   if (typeof meta.title !== 'string' || !/^[a-z-]+$/.test(meta.page ?? '')) {
     throw new Error(`pages/${file}: metadata needs a "title" and a "page" of lowercase letters`);
   }
+  if (meta.layout !== undefined && !(typeof meta.layout === 'string' && meta.layout in versions)) {
+    throw new Error(`pages/${file}: "layout" must be one of ${Object.keys(versions).join(', ')}`);
+  }
+  const layout = layoutOf(meta.layout);
   const content = source.slice(match[0].length).trimEnd();
-  const values = { title: meta.title, page: meta.page, version, content };
-  const html = layout.replace(/\{\{(\w+)\}\}/g, (whole, key) => {
-    if (!(key in values)) throw new Error(`pages/_layout.html: unknown placeholder ${whole}`);
+  const values = { title: meta.title, page: meta.page, version: layout.version, content };
+  const html = layout.text.replace(/\{\{(\w+)\}\}/g, (whole, key) => {
+    if (!(key in values)) throw new Error(`pages/${layout.file}: unknown placeholder ${whole}`);
     return values[key];
   });
   writeFileSync(path.join(pagesOut, file), html);
   count++;
 }
 
-console.log(`build: ${count} pages and static/app.{js,css} (version ${version}) in ${outDir}`);
+const versionText = Object.entries(versions)
+  .map(([name, version]) => `${name} ${version}`)
+  .join(', ');
+console.log(`build: ${count} pages and static/{app,manager}.{js,css} (versions: ${versionText}) in ${outDir}`);

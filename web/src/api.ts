@@ -143,7 +143,7 @@ export interface ApiClientOptions {
   onUnauthenticated?: () => void;
 }
 
-interface RequestOptions {
+export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** A JSON body (serialised here) or a FormData (sent as multipart). */
   body?: unknown;
@@ -166,7 +166,8 @@ export class ApiClient {
   private readonly fetchImpl: FetchLike;
   private readonly createXhr: () => XhrLike;
   private readonly onUnauthenticated: () => void;
-  private csrfToken: string | null = null;
+  /** The token of the current session; subclasses (the manager's client) share it. */
+  protected csrfToken: string | null = null;
 
   constructor(options: ApiClientOptions = {}) {
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
@@ -320,7 +321,8 @@ export class ApiClient {
     return this.csrfToken ?? '';
   }
 
-  private async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  /** One JSON call: the CSRF token, the error mapping and the 401 handling above. */
+  protected async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
     const method = options.method ?? 'GET';
     const authenticated = options.authenticated ?? true;
     const headers: Record<string, string> = { Accept: 'application/json' };

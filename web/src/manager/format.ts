@@ -1,0 +1,138 @@
+// The manager's values as text for people. Pure functions; locale and time zone
+// are parameters so that tests are repeatable (the pages use the browser's).
+
+import { plural } from '../format';
+import type { DecisionAction, Pool, WorkerState } from './types';
+
+const STATE_LABELS: Readonly<Record<WorkerState, string>> = {
+  starting: 'Starting',
+  in_service: 'In service',
+  draining: 'Draining',
+  stopped: 'Stopped',
+  failed: 'Failed',
+};
+
+/** "In service"; a state this page does not know is shown as the server wrote it. */
+export function stateLabel(state: string): string {
+  return (STATE_LABELS as Readonly<Record<string, string>>)[state] ?? state.replace(/_/g, ' ');
+}
+
+/** The badge's colour class: a CSS suffix, always with the label beside it. */
+export function stateTone(state: string): 'ok' | 'busy' | 'idle' | 'bad' {
+  switch (state) {
+    case 'in_service':
+      return 'ok';
+    case 'starting':
+    case 'draining':
+      return 'busy';
+    case 'failed':
+      return 'bad';
+    default:
+      return 'idle';
+  }
+}
+
+/** Whether a worker still runs (its charts keep growing) rather than finished. */
+export function isLive(state: string): boolean {
+  return state === 'starting' || state === 'in_service' || state === 'draining';
+}
+
+export function actionLabel(action: DecisionAction | string): string {
+  switch (action) {
+    case 'grow':
+      return 'Grow';
+    case 'shrink':
+      return 'Shrink';
+    case 'hold':
+      return 'Hold';
+    default:
+      return action;
+  }
+}
+
+/** 12.345 -> "12.3%", null -> "—". */
+export function formatPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  return `${Math.round(value * 10) / 10}%`;
+}
+
+/** Requests per minute: 12 -> "12/min". */
+export function formatRate(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  return `${Math.round(value * 10) / 10}/min`;
+}
+
+/** "0.25" -> "0.25 CPU", "2" -> "2 CPUs"; other text as it is. */
+export function formatAllotment(cpus: number | string | undefined): string {
+  if (cpus === undefined || cpus === '') return '—';
+  const value = typeof cpus === 'number' ? cpus : Number(cpus);
+  if (!Number.isFinite(value)) return String(cpus);
+  return `${Math.round(value * 1000) / 1000} ${value > 1 ? 'CPUs' : 'CPU'}`;
+}
+
+/** "2 in service, 1 starting, 0 draining". */
+export function countsText(counts: Pool['counts']): string {
+  return `${counts.in_service} in service, ${counts.starting} starting, ${counts.draining} draining`;
+}
+
+/** "3 workers" for the desired size. */
+export function workersText(count: number): string {
+  return plural(count, 'worker');
+}
+
+/** Whether the grow and shrink buttons can act at this desired size. */
+export function sizeButtons(desired: number, bounds: Pool['bounds']): { canGrow: boolean; canShrink: boolean } {
+  return { canGrow: desired < bounds.max, canShrink: desired > bounds.min };
+}
+
+export interface TimeFormatOptions {
+  locale?: string;
+  timeZone?: string;
+}
+
+/** "21:05:03": a clock time, for "updated at" and the decision log. */
+export function formatClock(date: Date, options: TimeFormatOptions = {}): string {
+  const format: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
+  if (options.timeZone !== undefined) format.timeZone = options.timeZone;
+  return new Intl.DateTimeFormat(options.locale, format).format(date);
+}
+
+/** "27 Nov 2026, 21:05:03": an ISO time from the server; the text itself when it is none. */
+export function formatTimestamp(iso: string, options: TimeFormatOptions = {}): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const format: Intl.DateTimeFormatOptions = {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  };
+  if (options.timeZone !== undefined) format.timeZone = options.timeZone;
+  return new Intl.DateTimeFormat(options.locale, format).format(date);
+}
+
+/** "for 3 min" / "for 2 h 5 min" / "for 40 s": how long since `iso`, at `now`. */
+export function formatSince(iso: string, now: Date): string {
+  const then = new Date(iso).getTime();
+  if (Number.isNaN(then)) return '';
+  const seconds = Math.max(0, Math.floor((now.getTime() - then) / 1000));
+  if (seconds < 60) return `for ${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `for ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return `for ${hours} h ${minutes % 60} min`;
+}
+
+/** The text of a chart for screen readers: what it shows and its latest and highest values. */
+export function chartSummary(
+  what: string,
+  latest: number | null,
+  max: number | null,
+  format: (value: number | null) => string,
+): string {
+  if (latest === null) return `${what}, past 30 minutes: nothing measured yet.`;
+  return `${what}, past 30 minutes: latest ${format(latest)}, highest ${format(max)}.`;
+}

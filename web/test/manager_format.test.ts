@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+  actionLabel,
+  chartSummary,
+  countsText,
+  formatAllotment,
+  formatClock,
+  formatPercent,
+  formatRate,
+  formatSince,
+  formatTimestamp,
+  isLive,
+  sizeButtons,
+  stateLabel,
+  stateTone,
+} from '../src/manager/format';
+
+describe('manager formatting', () => {
+  it('labels states and picks a tone, with unknown states shown as written', () => {
+    assert.equal(stateLabel('in_service'), 'In service');
+    assert.equal(stateLabel('failed'), 'Failed');
+    assert.equal(stateLabel('warming_up'), 'warming up');
+    assert.equal(stateTone('in_service'), 'ok');
+    assert.equal(stateTone('draining'), 'busy');
+    assert.equal(stateTone('failed'), 'bad');
+    assert.equal(stateTone('stopped'), 'idle');
+    assert.equal(isLive('draining'), true);
+    assert.equal(isLive('stopped'), false);
+    assert.equal(actionLabel('grow'), 'Grow');
+  });
+
+  it('writes percentages, rates and allotments; gaps as a dash', () => {
+    assert.equal(formatPercent(12.345), '12.3%');
+    assert.equal(formatPercent(null), '—');
+    assert.equal(formatRate(30), '30/min');
+    assert.equal(formatAllotment('0.25'), '0.25 CPU');
+    assert.equal(formatAllotment(2), '2 CPUs');
+    assert.equal(formatAllotment('n/a'), 'n/a');
+    assert.equal(formatAllotment(undefined), '—');
+  });
+
+  it('counts and the bounds of the size buttons', () => {
+    assert.equal(countsText({ in_service: 2, starting: 1, draining: 0 }), '2 in service, 1 starting, 0 draining');
+    assert.deepEqual(sizeButtons(1, { min: 1, max: 8 }), { canGrow: true, canShrink: false });
+    assert.deepEqual(sizeButtons(8, { min: 1, max: 8 }), { canGrow: false, canShrink: true });
+    assert.deepEqual(sizeButtons(3, { min: 1, max: 8 }), { canGrow: true, canShrink: true });
+  });
+
+  it('times in a given zone, and how long since', () => {
+    const options = { locale: 'en-GB', timeZone: 'UTC' };
+    assert.equal(formatClock(new Date('2026-11-27T20:30:04Z'), options), '20:30:04');
+    assert.match(formatTimestamp('2026-11-27T20:30:04Z', options), /27 Nov 2026.*20:30:04/);
+    assert.equal(formatTimestamp('soon', options), 'soon');
+    const now = new Date('2026-11-27T21:35:10Z');
+    assert.equal(formatSince('2026-11-27T21:35:00Z', now), 'for 10 s');
+    assert.equal(formatSince('2026-11-27T21:30:00Z', now), 'for 5 min');
+    assert.equal(formatSince('2026-11-27T19:30:00Z', now), 'for 2 h 5 min');
+    assert.equal(formatSince('nonsense', now), '');
+  });
+
+  it('sums a chart up in words', () => {
+    assert.equal(chartSummary('CPU', null, null, formatPercent), 'CPU, past 30 minutes: nothing measured yet.');
+    assert.equal(chartSummary('CPU', 12, 40, formatPercent), 'CPU, past 30 minutes: latest 12%, highest 40%.');
+  });
+});
