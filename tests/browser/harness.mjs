@@ -1,6 +1,6 @@
-// What the browser tests stand on: a real worker on 127.0.0.1 with a temporary
-// data folder, the web pages built from this tree, and Debian's chromium driven
-// by playwright-core (from web/node_modules; `npm ci` in web/ installs it).
+// What the browser tests stand on: a real worker (or manager) on 127.0.0.1 with a
+// temporary data folder, the web pages built from this tree, and Debian's chromium
+// driven by playwright-core (from web/node_modules; `npm ci` in web/ installs it).
 //
 // Environment:
 //   MASKFLEET_BIN             the binary (default: build/maskfleet)
@@ -10,7 +10,7 @@
 //                             `npm run screenshots` in web/ sets it to docs/screenshots)
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -104,6 +104,97 @@ export async function startWorker({ adminName, adminPassword, env: extraEnv = {}
       rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts `maskfleet manager` on 127.0.0.1 with port 0 for its pages and for the
+ * load balancer, and a fresh data folder (so it creates the user `admin` with a
+ * generated password). Resolves when it prints "manager listening on URL load
+ * balancer URL", with the password read from DIR/initial-admin-password.
+ * `exited` resolves with { code, signal } when the process ends.
+ */
+export async function startManager({ env: extraEnv = {} } = {}) {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'maskfleet-browser-manager-'));
+  const webDir = path.join(tmp, 'web');
+  const dataDir = path.join(tmp, 'data');
+  buildWeb(webDir);
+  const env = {
+    ...process.env,
+    // The manager serves the pages of the workers' web_dir; its workers inherit it.
+    MASKFLEET_WORKER_WEB_DIR: webDir,
+    MASKFLEET_AUTH_PASSWORD_HASHING: 'minimum',
+    ...extraEnv,
+  };
+  if (!env.MASKFLEET_MODEL_DIR) env.MASKFLEET_MODEL_DIR = path.join(sharedDir, 'models', 'aizoo-face-mask');
+  const child = spawn(
+    bin,
+    ['manager', '--host', '127.0.0.1', '--port', '0', '--lb-port', '0', '--data-dir', dataDir],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stderr.on('data', (chunk) => {
+    log += chunk;
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const urls = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`manager did not start in 120 s:\n${log}`)), 120_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /manager listening on (http:\/\/[\d.]+:\d+)\/? load balancer (http:\/\/\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1], lbUrl: match[2] });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`manager exited with ${code} before listening:\n${log}`));
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  const passwordFile = path.join(dataDir, 'initial-admin-password');
+  return {
+    ...urls,
+    dataDir,
+    tmp,
+    pid: child.pid,
+    passwordFile,
+    initialPassword: existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : null,
+    exited,
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The processes (pid and command line) whose command line mentions `text`: what a
+ * stopped manager must not leave behind (its workers and HAProxy name its data folder).
+ */
+export function processesMentioning(text) {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (cmdline !== '' && cmdline.includes(text)) found.push({ pid: Number(entry), cmdline });
+  }
+  return found;
 }
 
 /**

@@ -1,0 +1,351 @@
+// Browser tests of the manager's pages against the real thing: `maskfleet manager`
+// (harness.mjs starts it on 127.0.0.1 with port 0 for its pages and for HAProxy,
+// and a fresh data folder) with its real workers, driven in Debian's chromium as
+// an administrator would: the first login with the generated password and its
+// forced change, the pool page with its live charts, growing the pool, the policy
+// form (refused and accepted, by this page and by the server), pausing, deleting
+// all data, and stopping the manager from the button, after which the process
+// must exit 0 and leave no process behind. Every page is checked with axe-core
+// and, when MASKFLEET_SCREENSHOTS_DIR is set, photographed for the documentation.
+//
+// Run: cd web && npm run test:browser:manager   (or: npm run screenshots:manager)
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+
+import { accessibilityProblems, launchBrowser, processesMentioning, screenshot, startManager } from './harness.mjs';
+
+const NEW_PASSWORD = 'manager-admin-pw-2';
+// A worker boots (model loaded, /healthz answering) in a few seconds; the machine may be busy.
+const WORKER_START_MS = 180_000;
+
+describe('manager pages in a browser', { timeout: 900_000 }, () => {
+  let manager;
+  let browser;
+  let page;
+  const pageErrors = [];
+  const dialogs = [];
+
+  before(async () => {
+    manager = await startManager();
+    assert.ok(manager.initialPassword, `no password in ${manager.passwordFile}`);
+    browser = await launchBrowser();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await manager?.stop();
+  });
+
+  const ready = () => page.waitForSelector('html[data-ready]', { state: 'attached' });
+  const go = async (path) => {
+    const response = await page.goto(manager.url + path);
+    await ready();
+    return response;
+  };
+  const api = (path, init = {}) =>
+    page.evaluate(
+      async ({ path, init }) => {
+        const response = await fetch(path, init);
+        const text = await response.text();
+        return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+      },
+      { path, init },
+    );
+
+  async function expectAccessible(what) {
+    const problems = await accessibilityProblems(page);
+    assert.deepEqual(problems, [], `${what}: accessibility problems`);
+  }
+
+  async function logIn(username, password) {
+    await ready();
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await page.click('#login-submit');
+  }
+
+  /** Waits for `count` worker cards, all in service, each with both charts drawn. */
+  async function waitForWorkersInService(count) {
+    try {
+      await page.waitForFunction(
+        (n) => {
+          const cards = [...document.querySelectorAll('#worker-list > li.worker')];
+          return (
+            cards.length === n &&
+            cards.every(
+              (card) =>
+                card.dataset.state === 'in_service' &&
+                card.querySelector('figure[data-chart="cpu"] canvas') !== null &&
+                card.querySelector('figure[data-chart="requests"] canvas') !== null,
+            )
+          );
+        },
+        count,
+        { timeout: WORKER_START_MS, polling: 500 },
+      );
+    } catch (error) {
+      const pool = await api('/api/v1/pool').catch(() => null);
+      throw new Error(`${error.message}\npool: ${JSON.stringify(pool)}\nmanager log:\n${manager.log().slice(-4000)}`);
+    }
+  }
+
+  it('sends a visitor without a session to the login page', async () => {
+    await go('/policy');
+    await page.waitForURL(/\/login/);
+    await page.waitForSelector('#login-form');
+    // The brand leads to the pool; this layout has no worker navigation.
+    assert.equal(await page.getAttribute('a.brand', 'href'), '/');
+    assert.equal(await page.isHidden('#danger-zone'), true);
+    await expectAccessible('manager login');
+  });
+
+  it('shows the server message for a wrong password', async () => {
+    await logIn('admin', 'not-the-password');
+    await page.waitForSelector('#login-status[data-kind="error"]:not(:empty)');
+    assert.equal(await page.inputValue('#password'), '');
+  });
+
+  it('asks for the generated initial password to be changed first', async () => {
+    await logIn('admin', manager.initialPassword);
+    await page.waitForURL(/\/account$/);
+    await ready();
+    await page.waitForSelector('#must-change:not([hidden])');
+    assert.match(await page.textContent('#must-change'), /Change the initial password first/);
+    const links = await page.$$eval('#site-nav a', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+    assert.deepEqual(links, [
+      ['Pool', '/'],
+      ['Policy', '/policy'],
+      ['Account', '/account'],
+    ]);
+    assert.equal(await page.textContent('#site-user .user-name'), 'admin');
+    // Until then the API refuses the rest, and the other pages lead back here.
+    const pool = await api('/api/v1/pool');
+    assert.equal(pool.status, 403);
+    assert.equal(pool.body?.error?.reason, 'failed_precondition');
+    assert.equal(await page.isHidden('#danger-zone'), true);
+    await expectAccessible('manager account, initial password');
+    await screenshot(page, 'manager-initial-password');
+    await go('/');
+    await page.waitForURL(/\/account$/);
+    await ready();
+    await page.waitForSelector('#must-change:not([hidden])');
+  });
+
+  it('changes the initial password (the form checks it first)', async () => {
+    await page.fill('#current-password', manager.initialPassword);
+    await page.fill('#new-password', 'short');
+    await page.fill('#confirm-password', 'short');
+    await page.click('#password-submit');
+    assert.equal(await page.getAttribute('#new-password', 'aria-invalid'), 'true');
+
+    await page.fill('#new-password', NEW_PASSWORD);
+    await page.fill('#confirm-password', NEW_PASSWORD);
+    await page.click('#password-submit');
+    await page.waitForSelector('#password-status[data-kind="success"]');
+    assert.equal(await page.isHidden('#must-change'), true);
+    await page.waitForSelector('#danger-zone:not([hidden])');
+    assert.equal(existsSync(manager.passwordFile), false, 'the initial password file is deleted once changed');
+    const session = await api('/api/v1/session');
+    assert.equal(session.body?.must_change_password, false);
+  });
+
+  it('shows the pool: one worker in service with its charts, the balancer link, the CPU limit', async () => {
+    await page.click('#password-done a');
+    await page.waitForURL(`${manager.url}/`);
+    await ready();
+    await page.waitForSelector('#pool-section:not([hidden])');
+    await waitForWorkersInService(1);
+
+    assert.equal(await page.textContent('#lb-link'), manager.lbUrl);
+    assert.equal(await page.getAttribute('#lb-link', 'href'), manager.lbUrl);
+    assert.match(await page.textContent('#cpu-limit'), /\S.*CPU.* per worker/);
+    assert.equal(await page.textContent('#desired-size'), '1 worker');
+    assert.equal(await page.isDisabled('#shrink-button'), true, 'shrink is disabled at the minimum');
+    assert.equal(await page.isDisabled('#grow-button'), false);
+    assert.ok(await page.$('#size-chart canvas'), 'pool-size chart drawn');
+
+    const card = page.locator('#worker-list > li.worker').first();
+    const facts = await card.locator('dt').allTextContents();
+    for (const term of ['Launched', 'State since', 'Reason', 'PID', 'CPU allotment', 'CPU limit', 'Log', 'Load balancer']) {
+      assert.ok(facts.includes(term), `worker facts lack ${term}: ${facts}`);
+    }
+    assert.match(await card.locator('.worker-address').textContent(), /^127\.0\.0\.1:\d+$/);
+    assert.equal(await card.locator('.badge').textContent(), 'In service');
+    // The axes are labelled as the brief asks.
+    const axisLabels = await card.locator('.u-label').allTextContents();
+    for (const label of ['time', 'CPU % of allotment', 'requests / min']) {
+      assert.ok(axisLabels.includes(label), `axis labels ${axisLabels} lack ${label}`);
+    }
+    await expectAccessible('manager pool');
+  });
+
+  it('refreshes in place: the same charts get new data, no page reload', async () => {
+    await page.evaluate(() => {
+      window.__samePage = true;
+      for (const canvas of document.querySelectorAll('canvas')) canvas.dataset.marked = 'yes';
+    });
+    const before = await page.textContent('#refresh-note');
+    await page.waitForFunction((text) => document.querySelector('#refresh-note')?.textContent !== text, before, {
+      timeout: 15_000,
+    });
+    assert.equal(await page.evaluate(() => window.__samePage), true);
+    const unmarked = await page.$$eval('canvas', (canvases) => canvases.filter((c) => c.dataset.marked !== 'yes').length);
+    assert.equal(unmarked, 0, 'charts were recreated instead of updated');
+  });
+
+  it('grows the pool by one and shows two workers in service', async () => {
+    await page.click('#grow-button');
+    await page.waitForSelector('#size-status[data-kind="success"]');
+    assert.match(await page.textContent('#size-status'), /2 workers/);
+    await waitForWorkersInService(2);
+    assert.equal(await page.textContent('#desired-size'), '2 workers');
+    assert.equal(await page.isDisabled('#shrink-button'), false);
+    await page.waitForFunction(() => /2 in service/.test(document.querySelector('#pool-counts')?.textContent ?? ''));
+    await expectAccessible('manager pool, two workers');
+    await screenshot(page, 'manager-pool', { fullPage: true });
+  });
+
+  it('fits a 375 px wide screen', async () => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.waitForTimeout(300); // the charts follow their width
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('refuses an invalid policy in the page, naming the field', async () => {
+    await page.click('#site-nav a[href="/policy"]');
+    await page.waitForURL(/\/policy$/);
+    await ready();
+    await page.waitForSelector('#policy-section:not([hidden])');
+    assert.equal(await page.inputValue('#grow_threshold'), '70');
+    await expectAccessible('manager policy');
+
+    await page.fill('#shrink_threshold', '80');
+    await page.click('#policy-submit');
+    await page.waitForSelector('#policy-status[data-kind="error"]');
+    assert.match(await page.textContent('#policy-status'), /Shrink threshold \(80%\) must be below the grow threshold \(70%\)/);
+    assert.equal(await page.getAttribute('#shrink_threshold', 'aria-invalid'), 'true');
+    assert.match(await page.textContent('#shrink_threshold-error'), /Shrink threshold/);
+
+    await page.fill('#shrink_threshold', '30');
+    await page.fill('#max_workers', '');
+    await page.click('#policy-submit');
+    assert.match(await page.textContent('#policy-status'), /Maximum workers is missing/);
+    assert.equal(await page.getAttribute('#shrink_threshold', 'aria-invalid'), null);
+    await page.fill('#max_workers', '8');
+    await expectAccessible('manager policy, refused');
+  });
+
+  it('shows the server refusal of an invalid policy next to the form', async () => {
+    // What the page would never send: the request is changed on its way to the real server.
+    await page.route('**/api/v1/policy', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'PUT') return route.continue();
+      const body = { ...JSON.parse(request.postData() ?? '{}'), expand_ratio: 1 };
+      return route.continue({ postData: JSON.stringify(body) });
+    });
+    try {
+      await page.click('#policy-submit');
+      await page.waitForSelector('#policy-status[data-kind="error"]');
+      assert.match(await page.textContent('#policy-status'), /refused the policy: .*expand ratio/i);
+      assert.equal(await page.getAttribute('#expand_ratio', 'aria-invalid'), 'true');
+    } finally {
+      await page.unroute('**/api/v1/policy');
+    }
+    const stored = await api('/api/v1/policy');
+    assert.equal(stored.body.expand_ratio, 2, 'a refused policy changes nothing');
+  });
+
+  it('saves a valid policy, and pauses and resumes the auto-scaler', async () => {
+    const values = {
+      grow_threshold: '75',
+      shrink_threshold: '25',
+      expand_ratio: '1.5',
+      shrink_ratio: '0.5',
+      min_workers: '1',
+      max_workers: '6',
+      check_interval_seconds: '30',
+      window_seconds: '120',
+      shrink_stabilisation_seconds: '240',
+    };
+    for (const [field, value] of Object.entries(values)) await page.fill(`#${field}`, value);
+    await page.click('#policy-submit');
+    await page.waitForSelector('#policy-status[data-kind="success"]');
+    assert.equal(await page.getAttribute('#expand_ratio', 'aria-invalid'), null);
+    const stored = (await api('/api/v1/policy')).body;
+    for (const [field, value] of Object.entries(values)) assert.equal(stored[field], Number(value), field);
+    assert.equal(stored.paused, false);
+
+    assert.equal(await page.textContent('#pause-button'), 'Pause auto-scaling');
+    await page.click('#pause-button');
+    await page.waitForSelector('#pause-status[data-kind="success"]');
+    assert.equal(await page.textContent('#pause-button'), 'Resume auto-scaling');
+    assert.equal((await api('/api/v1/policy')).body.paused, true);
+    assert.equal((await api('/api/v1/policy')).body.max_workers, 6, 'pausing keeps the rest of the policy');
+    await page.click('#pause-button');
+    await page.waitForFunction(() => document.querySelector('#pause-button')?.textContent === 'Pause auto-scaling');
+    assert.equal((await api('/api/v1/policy')).body.paused, false);
+
+    await page.waitForSelector('#decisions-section:not([hidden]) #decisions-body tr');
+    await expectAccessible('manager policy, saved');
+    await screenshot(page, 'manager-policy', { fullPage: true });
+  });
+
+  it('deletes all data only after the phrase is typed', async () => {
+    await page.click('#delete-data-button');
+    await page.waitForSelector('dialog[open]');
+    assert.equal(await page.isDisabled('dialog[open] button[value="confirm"]'), true);
+    await expectAccessible('delete all data dialog');
+    await page.fill('dialog[open] input', 'delete all');
+    assert.equal(await page.isDisabled('dialog[open] button[value="confirm"]'), true);
+    await page.fill('dialog[open] input', 'delete all data');
+    await page.click('dialog[open] button[value="confirm"]');
+    await page.waitForSelector('#danger-status[data-kind="success"]');
+    assert.match(await page.textContent('#danger-status'), /All data deleted: 0 image records and 0 stored objects/);
+  });
+
+  it('stops the manager from the button: the page says so, the process exits 0, nothing is left', async () => {
+    await page.click('#stop-manager-button');
+    await page.waitForSelector('dialog[open]');
+    await page.click('dialog[open] button[value="cancel"]');
+    await page.waitForSelector('dialog', { state: 'detached' });
+    assert.equal(manager.log().includes('stop requested'), false);
+
+    await page.click('#stop-manager-button');
+    await page.click('dialog[open] button[value="confirm"]');
+    await page.waitForSelector('#stop-status');
+    const exit = await Promise.race([
+      manager.exited,
+      new Promise((resolve) => setTimeout(() => resolve('timeout'), 180_000)),
+    ]);
+    assert.deepEqual(exit, { code: 0, signal: null }, `manager log:\n${manager.log().slice(-4000)}`);
+    await page.waitForFunction(
+      () => /The manager has stopped/.test(document.querySelector('#stop-status')?.textContent ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
+    assert.equal(await page.isHidden('#danger-zone'), true);
+    // Its workers and HAProxy went with it.
+    let left = processesMentioning(manager.tmp);
+    for (let i = 0; i < 50 && left.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      left = processesMentioning(manager.tmp);
+    }
+    assert.deepEqual(left, [], 'processes left behind');
+  });
+
+  it('ran without script errors', () => {
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(dialogs, []);
+  });
+});
