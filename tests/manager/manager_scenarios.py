@@ -1,0 +1,199 @@
+"""The long scenarios of test_metrics.py. Each runs in a background thread from the start
+of the session (conftest.long_scenarios), with managers of its own, and answers a dict
+of what it saw; the tests judge it. A scenario that fails part-way answers what it has
+and "error" (the traceback). "problems" lists what stopping its managers showed (exit
+status, processes left behind).
+"""
+import math
+import threading
+import time
+import traceback
+
+import requests
+
+from manager_harness import USER_PASSWORD, Deadline, in_service, upload, worker_url
+
+# Requests sent in the counted minute (not a round number, to be told apart).
+COUNTED_REQUESTS = 37
+# Threads of uploads that keep a worker busy: its admission bound is 1 detection + 3
+# queued, so 3 never meet a 503.
+LOAD_THREADS = 3
+# The load runs at least this long before and after the measured minute, so that a
+# sampling interval of the manager that straddles the minute's start or end sees the
+# same load as the minute itself.
+LOAD_MARGIN = 15
+
+
+def sleep_until(t, abort):
+    while time.time() < t:
+        if abort.wait(min(1.0, t - time.time())):
+            raise RuntimeError("aborted")
+
+
+def wait_minute_final(manager, minute, worker_ids, abort, timeout=90):
+    """GET /api/v1/metrics once the completed `minute` has its request counts (they exist
+    only for completed minutes, so the pass after the minute has run): the answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        metrics = manager.metrics(30)
+        if minute in metrics["minutes"]:
+            i = metrics["minutes"].index(minute)
+            counts = {w["id"]: w["requests_per_minute"][i] for w in metrics["workers"] if w["id"] in worker_ids}
+            if counts and all(v is not None for v in counts.values()):
+                return metrics
+        if time.monotonic() > deadline:
+            raise Deadline(f"the requests of minute {minute} for {sorted(worker_ids)} not in "
+                           f"GET /api/v1/metrics within {timeout} s of its end: {metrics}")
+        if abort.wait(2):
+            raise RuntimeError("aborted")
+
+
+def series_at(metrics, minute, worker_id, name):
+    i = metrics["minutes"].index(minute)
+    for w in metrics["workers"]:
+        if w["id"] == worker_id:
+            return w[name][i]
+    raise KeyError(f"{worker_id} not among the workers of {metrics}")
+
+
+def _close(managers, result):
+    for m in managers:
+        result["problems"] += m.close()
+
+
+def count_and_history(factory, abort):
+    """N requests through the LB in one minute; that minute's figures; then a stop and a
+    new manager on the same data folder, and the same minute's figures from it."""
+    result = {"problems": []}
+    managers = []
+    try:
+        m = factory()
+        managers.append(m)
+        pool = m.wait_settled(1)
+        result["workers_before"] = [w["id"] for w in pool["workers"]]
+        m.register("counter")
+        user = m.user_client("counter")
+        minute = (int(time.time()) // 60 + 1) * 60
+        sleep_until(minute + 1, abort)
+        statuses, names = [], []
+        for _ in range(COUNTED_REQUESTS):
+            r = user.get("/api/v1/session")
+            statuses.append(r.status_code)
+            names.append(r.headers.get("X-Maskfleet-Worker"))
+        finished = time.time()
+        assert finished < minute + 50, f"{COUNTED_REQUESTS} requests took until {finished - minute:.1f} s into the minute"
+        result.update(minute=minute, sent=COUNTED_REQUESTS, statuses=statuses, names=names)
+        sleep_until(minute + 60, abort)
+        ids = {w["id"] for w in m.pool()["workers"] if w["state"] == "in_service"}
+        before = wait_minute_final(m, minute, ids, abort)
+        result["before"] = before
+        result["waited_after_minute"] = time.time() - (minute + 60)
+
+        result["exit_status"] = m.stop()
+        result["left_after_stop"] = m.leftovers()
+        m2 = factory(data_dir=m.data_dir)
+        managers.append(m2)
+        m2.wait_settled(1)
+        result["after"] = m2.metrics(30)
+        result["pool_after"] = m2.pool()
+    except BaseException:
+        result["error"] = traceback.format_exc()
+    finally:
+        _close(managers, result)
+    return result
+
+
+class ProcCpu:
+    """Samples utime + stime of a process from /proc/PID/stat, 5 times a second."""
+
+    def __init__(self, pid):
+        import os
+        self.pid, self.tick = pid, os.sysconf("SC_CLK_TCK")
+        self.samples = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def read(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rfind(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+
+    def _run(self):
+        while not self.stopped.is_set():
+            try:
+                self.samples.append((time.time(), self.read()))
+            except OSError:
+                return
+            self.stopped.wait(0.2)
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join()
+
+    def at(self, t):
+        """CPU seconds used by time t, interpolated between the samples around it."""
+        for (t0, c0), (t1, c1) in zip(self.samples, self.samples[1:]):
+            if t0 <= t <= t1:
+                return c0 + (c1 - c0) * (t - t0) / (t1 - t0) if t1 > t0 else c0
+        raise ValueError(f"no samples around {t}")
+
+
+def cpu_share(factory, photo, abort):
+    """A worker kept busy by uploads sent straight to it through a whole minute (and
+    LOAD_MARGIN seconds either side); the CPU share of its allotment it used in that
+    minute, measured here from /proc/PID/stat, beside what the manager reports."""
+    result = {"problems": []}
+    managers = []
+    stop_load = threading.Event()
+    threads = []
+    meter = None
+    try:
+        m = factory()
+        managers.append(m)
+        pool = m.wait_settled(1)
+        worker = in_service(pool)[0]
+        result["worker"] = worker
+        result["cpu_limit"] = pool["cpu_limit"]
+        pid, allotment = int(worker["details"]["pid"]), float(worker["details"]["cpu_allotment"])
+        url = worker_url(worker)
+        r = requests.post(url + "/api/register", data={"username": "loader", "password": USER_PASSWORD}, timeout=30)
+        assert r.status_code == 200, r.text
+        statuses = []
+
+        def load():
+            with requests.Session() as s:
+                while not stop_load.is_set():
+                    try:
+                        statuses.append(upload(s, url, "loader", photo).status_code)
+                    except requests.RequestException as e:
+                        statuses.append(repr(e))
+
+        meter = ProcCpu(pid)
+        threads = [threading.Thread(target=load, daemon=True) for _ in range(LOAD_THREADS)]
+        for t in threads:
+            t.start()
+        minute = math.ceil((time.time() + LOAD_MARGIN) / 60) * 60
+        result["minute"] = minute
+        sleep_until(minute + 60 + LOAD_MARGIN, abort)
+        stop_load.set()
+        for t in threads:
+            t.join()
+        meter.stop()
+        used = meter.at(minute + 60) - meter.at(minute)
+        result["measured_percent"] = used / (60 * allotment) * 100
+        result["statuses"] = {s: statuses.count(s) for s in set(statuses)}
+        metrics = wait_minute_final(m, minute, {worker["id"]}, abort)
+        result["reported_percent"] = series_at(metrics, minute, worker["id"], "cpu_percent")
+        result["metrics"] = metrics
+    except BaseException:
+        result["error"] = traceback.format_exc()
+    finally:
+        stop_load.set()
+        for t in threads:
+            t.join()
+        if meter:
+            meter.stop()
+        _close(managers, result)
+    return result

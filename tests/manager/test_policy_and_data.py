@@ -1,0 +1,103 @@
+"""The auto-scaling policy API and "delete all data" (docs/manager.md, "Policy and
+decisions", "Data and the manager")."""
+import requests
+
+from manager_harness import ADMIN_PASSWORD, error_of, upload
+
+DEFAULT_POLICY = {"grow_threshold": 70, "shrink_threshold": 30, "expand_ratio": 2.0, "shrink_ratio": 0.5,
+                  "min_workers": 1, "max_workers": 8, "check_interval_seconds": 60, "window_seconds": 120,
+                  "shrink_stabilisation_seconds": 300, "paused": False}
+
+# A change of the default policy that must be refused, and the fields of which the
+# message must name one.
+INVALID_CHANGES = [
+    ({"shrink_threshold": 70}, ("shrink_threshold", "grow_threshold")),
+    ({"shrink_threshold": 80, "grow_threshold": 60}, ("shrink_threshold", "grow_threshold")),
+    ({"min_workers": 5, "max_workers": 3}, ("min_workers", "max_workers")),
+    ({"min_workers": 0}, ("min_workers",)),
+    ({"expand_ratio": 0.5}, ("expand_ratio",)),
+    ({"shrink_ratio": 1.5}, ("shrink_ratio",)),
+    ({"check_interval_seconds": -60}, ("check_interval_seconds",)),
+    ({"grow_threshold": "high"}, ("grow_threshold",)),
+    ({"paused": None}, ("paused",)),  # missing: PUT takes the whole object
+]
+
+NEW_POLICY = {"grow_threshold": 80, "shrink_threshold": 20, "expand_ratio": 1.5, "shrink_ratio": 0.75,
+              "min_workers": 1, "max_workers": 6, "check_interval_seconds": 30, "window_seconds": 180,
+              "shrink_stabilisation_seconds": 600, "paused": True}
+
+
+def test_policy_validation_storage_and_restart(manager_factory):
+    m = manager_factory()
+    r = m.api.get("/api/v1/policy")
+    assert r.status_code == 200, r.text
+    assert r.json() == DEFAULT_POLICY
+
+    for change, fields in INVALID_CHANGES:
+        body = {k: v for k, v in {**DEFAULT_POLICY, **change}.items() if v is not None}
+        r = m.api.put("/api/v1/policy", json=body)
+        assert r.status_code == 400, f"PUT /api/v1/policy with {change}: {r.status_code} {r.text}"
+        message = error_of(r).get("message", "")
+        assert any(f in message for f in fields), f"the message for {change} names none of {fields}: {message!r}"
+        assert m.api.get("/api/v1/policy").json() == DEFAULT_POLICY, f"a refused policy ({change}) changed it"
+
+    r = m.api.put("/api/v1/policy", json=NEW_POLICY, headers={"X-CSRF-Token": None})
+    assert r.status_code == 403, f"PUT /api/v1/policy without the CSRF header: {r.status_code} {r.text}"
+    assert m.api.get("/api/v1/policy").json() == DEFAULT_POLICY
+
+    r = m.api.put("/api/v1/policy", json=NEW_POLICY)
+    assert r.status_code == 200, r.text
+    assert r.json() == NEW_POLICY
+    assert m.api.get("/api/v1/policy").json() == NEW_POLICY
+
+    assert m.stop() == 0, m.stderr()
+    assert not m.leftovers()
+    again = manager_factory(data_dir=m.data_dir)
+    r = again.api.get("/api/v1/policy")
+    assert r.status_code == 200, r.text
+    assert r.json() == NEW_POLICY, "the policy did not survive a restart"
+
+
+def _stored_files(manager):
+    root = manager.data_dir / "objects"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_delete_all_data_keeps_accounts(manager, photo):
+    manager.wait_settled(1)
+    manager.register("alice")
+    r = upload(requests, manager.lb_url, "alice", photo)
+    assert r.status_code == 200, r.text
+    alice = manager.user_client("alice")
+    images = alice.get("/api/v1/images").json()
+    assert images["total"] == 1, images
+    image_id = images["images"][0]["id"]
+    files = _stored_files(manager)
+
+    for body in (None, {}, {"confirm": "yes"}, {"confirm": "delete"}):
+        r = manager.api.post("/api/v1/data/delete", json=body)
+        assert r.status_code == 400, f"POST /api/v1/data/delete with {body}: {r.status_code} {r.text}"
+    r = manager.api.post("/api/v1/data/delete", json={"confirm": "delete all data"},
+                         headers={"X-CSRF-Token": None})
+    assert r.status_code == 403, f"without the CSRF header: {r.status_code} {r.text}"
+    assert alice.get("/api/v1/images").json()["total"] == 1, "a refused delete deleted"
+    assert _stored_files(manager) == files, "a refused delete deleted stored objects"
+
+    r = manager.api.post("/api/v1/data/delete", json={"confirm": "delete all data"})
+    assert r.status_code == 200, r.text
+    # One image: its original, annotated picture and thumbnail (docs/api.md).
+    assert (r.json()["images_deleted"], r.json()["objects_deleted"]) == (1, 3), r.text
+
+    history = alice.get("/api/v1/images").json()
+    assert history["total"] == 0 and history["images"] == [], history
+    r = alice.get(f"/api/v1/images/{image_id}")
+    assert r.status_code == 404, r.text
+    if files:  # the local object store keeps its files under DATA/objects
+        assert _stored_files(manager) == [], "stored objects left on disk"
+
+    # Accounts stay: alice logs in and uploads again; the administrator too.
+    manager.user_client("alice")
+    r = upload(requests, manager.lb_url, "alice", photo)
+    assert r.status_code == 200, r.text
+    _, r = manager.login("admin", ADMIN_PASSWORD)
+    assert r.status_code == 200, r.text
