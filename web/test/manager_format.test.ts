@@ -10,6 +10,7 @@ import {
   formatPercent,
   formatRate,
   formatSince,
+  formatTick,
   formatTimestamp,
   isLive,
   sizeButtons,
@@ -63,5 +64,12 @@ describe('manager formatting', () => {
   it('sums a chart up in words', () => {
     assert.equal(chartSummary('CPU', null, null, formatPercent), 'CPU, past 30 minutes: nothing measured yet.');
     assert.equal(chartSummary('CPU', 12, 40, formatPercent), 'CPU, past 30 minutes: latest 12%, highest 40%.');
+  });
+});
+
+describe('formatTick', () => {
+  it('writes a time axis tick on a 24-hour clock', () => {
+    assert.equal(formatTick(Date.UTC(2026, 10, 27, 22, 5) / 1000, 'UTC'), '22:05');
+    assert.equal(formatTick(Date.UTC(2026, 10, 27, 0, 0) / 1000, 'UTC'), '00:00');
   });
 });

@@ -5,10 +5,12 @@
 // MySQL/MariaDB server. Open() brings the schema up to date (migrations.h) before it
 // returns, safely when several processes open the same database at the same moment.
 //
-// The typed stores (user_store.h, session_store.h, reset_token_store.h, image_store.h)
-// are the API the rest of maskfleet uses; Run() and RunInTransaction() are for them and
-// for later stores, and are the one place where SOCI's exceptions become Errors
-// (sql_error.h). Nothing SOCI throws leaves this component.
+// The typed stores (user_store.h, session_store.h, reset_token_store.h, image_store.h;
+// for the manager policy_store.h, decision_log.h, settings_store.h, and
+// metrics/metric_store.h outside this folder) are the API the rest of maskfleet uses;
+// Run() and RunInTransaction() are for them and for later stores, and are the one place
+// where SOCI's exceptions become Errors (sql_error.h). Nothing SOCI throws leaves this
+// component.
 //
 // Thread safety: a Database is safe to use from many threads at once; each call leases
 // its own connection from the pool, and waits up to acquire_timeout for one.

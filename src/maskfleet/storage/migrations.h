@@ -3,8 +3,9 @@
 // Each migration has a version (1, 2, 3 ... without gaps), a name, and the statements
 // that take the schema from the previous version to its own, per back end where their
 // SQL differs. Applied versions are recorded in schema_migrations(version, name,
-// applied_at). A later issue adds tables (auto-scaler policy, metric samples, decisions)
-// by appending to the list in migrations.cc; a released migration is never edited.
+// applied_at). New tables come by appending to the list in migrations.cc (version 2:
+// the manager's metrics; version 3: its scaling policy, decision log and settings); a
+// released migration is never edited.
 //
 // Several processes may open the same database at once (workers start together), so
 // the check-and-apply runs under a database-wide lock:

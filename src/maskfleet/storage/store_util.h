@@ -3,6 +3,7 @@
 #ifndef MASKFLEET_STORAGE_STORE_UTIL_H_
 #define MASKFLEET_STORAGE_STORE_UTIL_H_
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,16 @@ std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql,
 // `context` prefixes any error (see Database::Run).
 Result<std::int64_t> DeleteWithValue(Database& db, std::string_view context, std::string_view sql,
                                      long long value);
+
+// Whether `text` can go into a text column unchanged on every back end: well-formed
+// UTF-8 (no overlong forms, surrogates or code points above U+10FFFF) without NUL bytes.
+// PostgreSQL refuses other bytes, MySQL refuses or mangles them and SQLite keeps them, so
+// the stores check before writing, to give one answer everywhere.
+bool IsStorableText(std::string_view text);
+
+// The longest prefix of `text` (well-formed UTF-8) that has at most `max_bytes` bytes and
+// does not cut a character in two.
+std::string_view TruncateUtf8(std::string_view text, std::size_t max_bytes);
 
 }  // namespace maskfleet::storage
 

@@ -9,7 +9,7 @@
 import uPlot from 'uplot';
 
 import { h } from '../dom';
-import { chartSummary } from './format';
+import { chartSummary, formatTick } from './format';
 import { maxOf, summarize, yRange, type ChartData } from './series';
 
 export interface LineSpec {
@@ -37,6 +37,8 @@ export interface ChartSpec {
   height: number;
   /** Show uPlot's legend (the pool chart has two lines). */
   legend?: boolean;
+  /** Only whole numbers on the y axis (a count of workers). */
+  wholeNumbers?: boolean;
 }
 
 // The page's colours (styles/app.css): text and grid that keep their contrast.
@@ -88,8 +90,12 @@ export class TimeChart {
         },
       },
       axes: [
-        axis('time', { space: 60 }),
-        axis(spec.yLabel, { size: 48, values: (_self, ticks) => ticks.map((t) => String(t)) }),
+        axis('time', { space: 60, values: (_self, ticks) => ticks.map((t) => formatTick(t)) }),
+        axis(spec.yLabel, {
+          size: 44,
+          values: (_self, ticks) => ticks.map((t) => String(t)),
+          ...(spec.wholeNumbers === true ? { incrs: [1, 2, 5, 10, 20, 50] } : {}),
+        }),
       ],
       series: [
         {},

@@ -30,7 +30,7 @@ export function typedConfirmDialog(title: string, message: string, phrase: strin
       h(
         'div',
         { className: 'field' },
-        h('label', { attrs: { for: inputId } }, 'Type ', h('strong', {}, phrase), ' to confirm'),
+        h('label', { attrs: { for: inputId } }, 'Type “', h('strong', {}, phrase), '” to confirm'),
         input,
         h('span', { className: 'hint', attrs: { id: hintId } }, 'This cannot be undone.'),
       ),

@@ -97,6 +97,16 @@ export function formatClock(date: Date, options: TimeFormatOptions = {}): string
   return new Intl.DateTimeFormat(options.locale, format).format(date);
 }
 
+/**
+ * A time axis tick, epoch seconds as "21:05" (24-hour clock, the browser's zone
+ * unless `timeZone` is given): the charts span 30 minutes, so the day is not needed.
+ */
+export function formatTick(seconds: number, timeZone?: string): string {
+  const format: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  if (timeZone !== undefined) format.timeZone = timeZone;
+  return new Intl.DateTimeFormat('en-GB', format).format(new Date(seconds * 1000));
+}
+
 /** "27 Nov 2026, 21:05:03": an ISO time from the server; the text itself when it is none. */
 export function formatTimestamp(iso: string, options: TimeFormatOptions = {}): string {
   const date = new Date(iso);

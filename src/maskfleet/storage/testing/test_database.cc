@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <utility>
 
 #include "maskfleet/storage/soci_headers.h"
 
@@ -93,6 +94,27 @@ ScratchDatabase::~ScratchDatabase() {
     if (backend_ == Backend::kPostgresql) drop += " WITH (FORCE)";
     (void)Execute(admin_url_, drop);
   }
+}
+
+void ScratchDatabaseTest::SetUp() {
+  std::string server;
+  if (GetParam() != "sqlite") {
+    server = ServerUrlFromEnvironment(GetParam());
+    if (server.empty()) GTEST_SKIP() << "no " << GetParam() << " server configured";
+  }
+  auto scratch = ScratchDatabase::Create(GetParam(), server);
+  ASSERT_TRUE(scratch) << scratch.error().ToString();
+  scratch_ = std::move(*scratch);
+  DatabaseOptions options;
+  options.url = scratch_->url();
+  options.pool_size = 2;
+  auto db = Database::Open(options, clock_);
+  ASSERT_TRUE(db) << db.error().ToString();
+  db_ = std::move(*db);
+}
+
+std::string BackendTestName(const ::testing::TestParamInfo<std::string>& info) {
+  return info.param;
 }
 
 }  // namespace maskfleet::storage::testing

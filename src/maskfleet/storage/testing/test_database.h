@@ -8,11 +8,15 @@
 #ifndef MASKFLEET_STORAGE_TESTING_TEST_DATABASE_H_
 #define MASKFLEET_STORAGE_TESTING_TEST_DATABASE_H_
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "maskfleet/common/clock.h"
 #include "maskfleet/common/error.h"
+#include "maskfleet/storage/database.h"
 #include "maskfleet/storage/database_url.h"
 
 namespace maskfleet::storage::testing {
@@ -45,6 +49,28 @@ class ScratchDatabase {
   Backend backend_ = Backend::kSqlite;
   std::string folder_;     // sqlite: the temporary folder
 };
+
+// A test parameterised over TestBackendNames(): database() is a migrated Database on a
+// ScratchDatabase of the parameter's back end, opened with clock_; the test is skipped
+// when that back end's server is not configured. A subclass that overrides SetUp() calls
+// this one first and returns when IsSkipped() or HasFatalFailure(). Instantiate with
+//   INSTANTIATE_TEST_SUITE_P(storage, FooTest, ::testing::ValuesIn(TestBackendNames()),
+//                            BackendTestName);
+class ScratchDatabaseTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override;
+  Database& database() { return *db_; }
+
+  SimulatedClock clock_;
+
+ private:
+  // Destroyed in reverse: the Database before its scratch database is dropped.
+  std::unique_ptr<ScratchDatabase> scratch_;
+  std::unique_ptr<Database> db_;
+};
+
+// Names an instantiation's tests after the back end ("storage/FooTest.Bar/sqlite").
+std::string BackendTestName(const ::testing::TestParamInfo<std::string>& info);
 
 }  // namespace maskfleet::storage::testing
 

@@ -163,7 +163,7 @@ class DecisionLog {
     }
     this.section.hidden = false;
     this.count.textContent =
-      decisions.length === 0 ? '' : `the latest ${decisions.length === 1 ? 'decision' : `${decisions.length} decisions`}, newest first`;
+      decisions.length === 0 ? '' : `Latest ${decisions.length === 1 ? 'decision' : `${decisions.length} decisions`}, newest first`;
     if (decisions.length === 0) {
       replaceChildren(this.body, h('tr', {}, h('td', { attrs: { colspan: 5 }, className: 'muted' }, 'No decisions yet.')));
       return;

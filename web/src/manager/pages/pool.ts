@@ -42,6 +42,7 @@ const POOL_CHART: ChartSpec = {
   format: (value) => (value === null ? '—' : String(Math.round(value * 10) / 10)),
   height: 220,
   legend: true,
+  wholeNumbers: true,
 };
 
 const CPU_CHART: ChartSpec = {
@@ -51,7 +52,7 @@ const CPU_CHART: ChartSpec = {
   lines: [{ label: 'CPU', stroke: '#1f5fbf', fill: 'rgba(31, 95, 191, 0.10)' }],
   floor: 100,
   format: formatPercent,
-  height: 170,
+  height: 210,
 };
 
 const REQUESTS_CHART: ChartSpec = {
@@ -61,7 +62,7 @@ const REQUESTS_CHART: ChartSpec = {
   lines: [{ label: 'requests', stroke: '#12691b', fill: 'rgba(18, 105, 27, 0.10)' }],
   floor: 10,
   format: formatRate,
-  height: 170,
+  height: 210,
 };
 
 function nowSeconds(): number {
