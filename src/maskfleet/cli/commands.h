@@ -16,6 +16,7 @@ void AddDetectCommand(CLI::App& app, int& exit_code);
 void AddWorkerCommand(CLI::App& app, int& exit_code);
 void AddUserCommand(CLI::App& app, int& exit_code);
 void AddLoadgenCommand(CLI::App& app, int& exit_code);
+void AddManagerCommand(CLI::App& app, int& exit_code);
 
 }  // namespace maskfleet::cli
 

@@ -153,4 +153,18 @@ std::vector<std::string> ConfigSource::UnknownKeys() const {
   return unknown;
 }
 
+void ConfigSource::IgnoreSection(std::string_view section) {
+  for (const auto& [name, value] : file_values_) {
+    if (name.first == section) asked_.insert(name);
+  }
+}
+
+Status ConfigSource::RejectUnknownKeys() const {
+  const std::vector<std::string> unknown = UnknownKeys();
+  if (unknown.empty()) return {};
+  std::string list;
+  for (const std::string& key : unknown) list += (list.empty() ? "" : ", ") + key;
+  return MakeError(ErrorCode::kInvalidArgument, path_.string() + ": unknown setting(s): " + list);
+}
+
 }  // namespace maskfleet::config

@@ -53,6 +53,13 @@ class ConfigSource {
   // "section.key" for every key of the file that no getter asked for, sorted.
   std::vector<std::string> UnknownKeys() const;
 
+  // Counts every key of `section` as asked for: a section that another command reads
+  // from the same file (the worker leaves [manager] to the manager).
+  void IgnoreSection(std::string_view section);
+
+  // Ok, or kInvalidArgument "<file>: unknown setting(s): a.b, c.d".
+  Status RejectUnknownKeys() const;
+
   // The file read, or empty.
   const std::filesystem::path& path() const { return path_; }
 

@@ -64,6 +64,9 @@ Status Take(std::unique_ptr<T>& slot, Result<std::unique_ptr<T>> made, std::stri
   return {};
 }
 
+
+}  // namespace
+
 Result<std::unique_ptr<mail::Mailer>> MakeMailer(const WorkerConfig& c) {
   if (c.mail_kind == "smtp") {
     mail::smtp::SmtpOptions smtp;
@@ -97,8 +100,6 @@ Status EnsureFirstAdmin(const WorkerConfig& c, storage::UserStore& users, Accoun
   if (admin) spdlog::info("first administrator '{}' created from the configuration", c.admin_username);
   return {};
 }
-
-}  // namespace
 
 WorkerApp::WorkerApp(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 WorkerApp::~WorkerApp() { Stop(); }

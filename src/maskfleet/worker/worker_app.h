@@ -12,6 +12,9 @@
 #include "maskfleet/auth/password_hash.h"
 #include "maskfleet/common/clock.h"
 #include "maskfleet/common/error.h"
+#include "maskfleet/mail/mailer.h"
+#include "maskfleet/storage/user_store.h"
+#include "maskfleet/worker/account_service.h"
 #include "maskfleet/worker/worker_config.h"
 
 namespace maskfleet::worker {
@@ -35,6 +38,14 @@ class WorkerApp {
   explicit WorkerApp(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };
+
+// The mailer the configuration asks for (outbox or SMTP). Errors: its Create's.
+Result<std::unique_ptr<mail::Mailer>> MakeMailer(const WorkerConfig& config);
+
+// Creates the administrator of [admin] when the database has no administrator yet.
+// Errors: kInvalidArgument (a name without a password), the stores'.
+Status EnsureFirstAdmin(const WorkerConfig& config, storage::UserStore& users,
+                        AccountService& accounts);
 
 // Argon2id cost by name: "interactive" (libsodium's, ~64 MiB), "moderate"
 // (~256 MiB) or "minimum" (for tests only).

@@ -6,6 +6,14 @@
 namespace maskfleet::worker {
 
 Result<WorkerConfig> WorkerConfig::Load(config::ConfigSource& source) {
+  Result<WorkerConfig> c = Read(source);
+  if (!c) return c;
+  source.IgnoreSection("manager");
+  if (Status s = source.RejectUnknownKeys(); !s) return std::unexpected(s.error());
+  return c;
+}
+
+Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
   WorkerConfig c;
   // Reads every setting, keeping the first error: a field stays at its default
   // when its setting is absent.
@@ -63,12 +71,6 @@ Result<WorkerConfig> WorkerConfig::Load(config::ConfigSource& source) {
       c.password_hashing != "minimum") {
     return MakeError(ErrorCode::kInvalidArgument,
                      "auth.password_hashing must be interactive, moderate or minimum");
-  }
-  if (const std::vector<std::string> unknown = source.UnknownKeys(); !unknown.empty()) {
-    std::string list;
-    for (const std::string& key : unknown) list += (list.empty() ? "" : ", ") + key;
-    return MakeError(ErrorCode::kInvalidArgument,
-                     source.path().string() + ": unknown setting(s): " + list);
   }
   return c;
 }

@@ -66,7 +66,11 @@ struct WorkerConfig {
 
   // Reads every setting and fills in the derived defaults. Errors: kInvalidArgument
   // naming the setting; unknown keys of the file are errors too.
+  // The [manager] section is the manager's (it shares the file with its workers).
   static Result<WorkerConfig> Load(config::ConfigSource& source);
+  // Load without the check for unknown keys: for a command that reads sections of its
+  // own from the same source and checks afterwards (the manager).
+  static Result<WorkerConfig> Read(config::ConfigSource& source);
   // Derived defaults, after flags changed fields.
   void FillDefaults();
 };

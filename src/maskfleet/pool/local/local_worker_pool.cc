@@ -357,6 +357,10 @@ Result<WorkerInfo> LocalWorkerPool::Launch() {
                                    "--port", "0",
                                    "--data-dir", options_.data_dir.string(),
                                    "--name", w->info.id};
+  if (!options_.config_file.empty()) {
+    args.push_back("--config");
+    args.push_back(options_.config_file.string());
+  }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

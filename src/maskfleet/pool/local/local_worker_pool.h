@@ -80,6 +80,9 @@ struct LocalPoolOptions {
   // the thread settings below (MASKFLEET_MODEL_DIR, MASKFLEET_DATABASE_URL, ...).
   // Default none.
   std::map<std::string, std::string> environment;
+  // A configuration file every worker reads (--config), e.g. the manager's own; its
+  // [worker] host and port are overridden by the pool. Default none.
+  std::filesystem::path config_file;
   // Address the workers listen on (--host); numeric. Default "127.0.0.1".
   std::string host = "127.0.0.1";
 

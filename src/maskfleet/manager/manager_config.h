@@ -1,0 +1,39 @@
+// Everything the manager is configured with: its own [manager] section, and the
+// worker's sections (database, objects, mail, model, auth, admin), which the manager
+// reads too because it shares the database and the objects with its workers and
+// starts them with the same file. Flags win over the file and the environment
+// (MASKFLEET_MANAGER_*), as for the worker. See docs/configuration.md.
+#ifndef MASKFLEET_MANAGER_MANAGER_CONFIG_H_
+#define MASKFLEET_MANAGER_MANAGER_CONFIG_H_
+
+#include <filesystem>
+#include <string>
+
+#include "maskfleet/common/error.h"
+#include "maskfleet/config/config_source.h"
+#include "maskfleet/worker/worker_config.h"
+
+namespace maskfleet::manager {
+
+struct ManagerConfig {
+  // [manager]
+  std::string host = "127.0.0.1";       // host: where the UI and API listen
+  int port = 5000;                      // port (0: any free port)
+  std::string lb_host = "127.0.0.1";    // lb_host: HAProxy's entry address
+  int lb_port = 8080;                   // lb_port (0: any free port)
+  std::string lb_public_url;            // lb_public_url: the entry URL shown; default http://lb_host:lb_port/
+  double worker_cpu = 0.25;             // worker_cpu: CPUs per worker ("instance size")
+  std::string cpu_limit = "auto";       // cpu_limit: auto, cgroup, governor or none
+  std::string haproxy = "haproxy";      // haproxy: the program
+  std::filesystem::path config_file;    // the file read (--config), handed to the workers
+
+  // The workers' settings; data_dir here is the manager's too.
+  worker::WorkerConfig worker;
+
+  // Reads [manager] and the worker's sections; unknown keys are errors.
+  static Result<ManagerConfig> Load(config::ConfigSource& source);
+};
+
+}  // namespace maskfleet::manager
+
+#endif  // MASKFLEET_MANAGER_MANAGER_CONFIG_H_

@@ -1,0 +1,89 @@
+// ManagerServer: the manager's HTTP front on port 5000 (docs/manager.md): the
+// administrators' pages and the JSON API over the pool controller, the metrics, the
+// policy and the decision log. Every route but the login, /healthz and the static
+// files needs an administrator's session; while the generated initial password is
+// unchanged, only the session and password routes answer.
+//
+// Thread safety: Start() and Stop() from one controlling thread; requests are served
+// by the server's own threads.
+#ifndef MASKFLEET_MANAGER_MANAGER_SERVER_H_
+#define MASKFLEET_MANAGER_MANAGER_SERVER_H_
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include <httplib.h>
+
+#include "maskfleet/common/clock.h"
+#include "maskfleet/common/error.h"
+#include "maskfleet/manager/initial_admin.h"
+#include "maskfleet/manager/pool_controller.h"
+#include "maskfleet/metrics/metrics_source.h"
+#include "maskfleet/objectstore/object_store.h"
+#include "maskfleet/storage/decision_log.h"
+#include "maskfleet/storage/image_store.h"
+#include "maskfleet/storage/policy_store.h"
+#include "maskfleet/worker/account_service.h"
+
+namespace maskfleet::manager {
+
+// What the server reads and drives. All must outlive it.
+struct ManagerServices {
+  worker::AccountService& accounts;
+  InitialAdmin& initial_admin;
+  PoolController& controller;
+  metrics::MetricsSource& metrics;
+  storage::PolicyStore& policies;
+  storage::DecisionLog& decisions;
+  storage::ImageStore& images;
+  objectstore::ObjectStore& objects;
+  const Clock& clock;
+};
+
+// Facts about the pool the UI shows as they are.
+struct PoolFacts {
+  std::string balancer_kind = "haproxy";
+  std::string entry_url;
+  // "cgroup v1 cpu.cfs_quota_us", "governor" ...
+  std::string cpu_limit;
+  double allotment_cpus = 0;
+  // Why no cgroup is used, when none is.
+  std::string cpu_limit_note;
+};
+
+struct ManagerServerOptions {
+  // Built web assets (pages/, static/), as for the worker. Default none.
+  std::filesystem::path web_dir;
+  bool secure_cookies = false;
+  int http_threads = 8;
+  // Asks the manager to stop (the "stop manager" button): called once, from a request
+  // thread; must return at once (the manager stops from its main thread).
+  std::function<void()> request_stop;
+};
+
+class ManagerServer {
+ public:
+  ManagerServer(ManagerServices services, PoolFacts facts, ManagerServerOptions options);
+  ~ManagerServer();
+
+  // Binds `host`:`port` (0: any free port) and serves in a background thread. Returns
+  // the port. Errors: kUnavailable when the address cannot be bound.
+  Result<int> Start(const std::string& host, int port);
+  // Stops accepting, lets running requests finish, joins. Idempotent.
+  void Stop();
+
+ private:
+  void RegisterRoutes();
+
+  ManagerServices s_;
+  const PoolFacts facts_;
+  const ManagerServerOptions options_;
+  httplib::Server http_;
+  std::thread thread_;
+};
+
+}  // namespace maskfleet::manager
+
+#endif  // MASKFLEET_MANAGER_MANAGER_SERVER_H_

@@ -1,0 +1,154 @@
+// PoolController: the one place that changes the worker pool. It holds the pool's
+// desired size and, on its own long-lived thread, makes the pool and the load
+// balancer match it, a tick at a time:
+//
+//   1. Refresh the pool (health checks of starting workers, dead processes).
+//   2. Balancer: every in-service worker that is not being taken out is added; a
+//      worker that has ended (stopped, failed: a crash, kill -9) is removed at once,
+//      before HAProxy's own checks would notice.
+//   3. Drains finish: a worker drained in the balancer is stopped once its requests
+//      in flight are answered (active connections 0) or after drain_timeout.
+//   4. Size: fewer live workers than desired (a grow, or a failed worker to
+//      replace) launches new ones; more drains the newest (starting ones first,
+//      which serve nothing yet, then in-service ones).
+//
+// A second thread runs a metrics pass every collect_every over the workers as the
+// last tick saw them (MetricsSource::Collect may wait for slow scrapes; the pool's
+// changes do not wait for it).
+//
+// Everything that wants another size calls SetDesiredSize / Grow / Shrink (the manual
+// buttons, and the auto-scaler of issue 5 through the same calls): so changes are
+// serialised here and never race each other in the pool. They return at once; the
+// next tick (within `tick`) acts.
+//
+// Launch() forks worker processes whose parent-death signal fires when the forking
+// *thread* ends (pool/local): the control thread lives from Start() to the end of
+// Shutdown(), which stops every worker itself before the thread ends.
+//
+// Thread safety: every public method may be called from any thread.
+#ifndef MASKFLEET_MANAGER_POOL_CONTROLLER_H_
+#define MASKFLEET_MANAGER_POOL_CONTROLLER_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "maskfleet/common/clock.h"
+#include "maskfleet/common/error.h"
+#include "maskfleet/lb/load_balancer.h"
+#include "maskfleet/metrics/metrics_source.h"
+#include "maskfleet/pool/worker_pool.h"
+
+namespace maskfleet::manager {
+
+struct ControllerOptions {
+  // How often the control loop runs. Default 500 ms.
+  std::chrono::milliseconds tick{500};
+  // How often metrics are collected. Default 10 s (MetricsSource's cadence).
+  std::chrono::milliseconds collect_every{10000};
+  // The longest a drained worker may keep serving requests in flight before it is
+  // stopped anyway. Default 30 s (HAProxy's server timeout is 60 s; an upload takes
+  // well under a second).
+  std::chrono::milliseconds drain_timeout{30000};
+  // After a failed Launch, the next attempt waits this long. Default 5 s.
+  std::chrono::milliseconds launch_retry{5000};
+  // Bounds of the desired size. Defaults 1 and 8 (the specification's).
+  int min_size = 1;
+  int max_size = 8;
+};
+
+// A worker as the UI shows it: the pool's view and the balancer's.
+struct WorkerView {
+  pool::WorkerInfo info;                 // state kDraining while drained in the balancer
+  std::optional<lb::ServerStatus> balancer;  // nullopt when not in the balancer
+};
+
+struct PoolView {
+  int desired_size = 0;
+  int starting = 0;
+  int in_service = 0;
+  int draining = 0;
+  std::vector<WorkerView> workers;  // as pool::WorkerPool::List orders them
+  // When the view was taken (the last tick).
+  Clock::TimePoint taken_at{};
+};
+
+class PoolController {
+ public:
+  // The references must outlive the controller.
+  PoolController(pool::WorkerPool& pool, lb::LoadBalancer& balancer,
+                 metrics::MetricsSource& metrics, const Clock& clock, ControllerOptions options);
+  // Shuts down if still running (see Shutdown).
+  ~PoolController();
+  PoolController(const PoolController&) = delete;
+  PoolController& operator=(const PoolController&) = delete;
+
+  // Starts the control and metrics threads, aiming at `initial_size` workers (clamped
+  // to the bounds). Workers the pool already has in service (adopted from an earlier
+  // run) are added to the balancer; beyond `initial_size` they are drained.
+  void Start(int initial_size);
+
+  // Sets the size to aim at. Errors: kInvalidArgument outside [min_size, max_size];
+  // kFailedPrecondition after Shutdown began.
+  Result<int> SetDesiredSize(int size);
+  // desired + 1 and desired - 1. Errors: kFailedPrecondition at the bound (the message
+  // says which), or after Shutdown began.
+  Result<int> Grow();
+  Result<int> Shrink();
+
+  int desired_size() const;
+  int min_size() const { return options_.min_size; }
+  int max_size() const { return options_.max_size; }
+  // A snapshot of the last tick's view; never waits for the control loop.
+  PoolView View() const;
+
+  // Drains every worker in the balancer, waits for requests in flight (at most
+  // drain_timeout), stops every worker, removes them from the balancer and ends both
+  // threads. Returns once that is done. Idempotent; later calls return the first
+  // one's result. Errors: the pool's StopAll error (workers that needed force).
+  Status Shutdown();
+
+ private:
+  void ControlLoop();
+  void MetricsLoop();
+  void Tick();
+  void SyncBalancer(const std::vector<pool::WorkerInfo>& workers);
+  void FinishDrains();
+  void Resize(const std::vector<pool::WorkerInfo>& workers);
+  void Publish();
+  Status StopEverything();
+  bool BeingDrained(const std::string& id) const;
+
+  pool::WorkerPool& pool_;
+  lb::LoadBalancer& balancer_;
+  metrics::MetricsSource& metrics_;
+  const Clock& clock_;
+  const ControllerOptions options_;
+
+  // Written by the control thread only (no lock needed there).
+  std::map<std::string, bool> in_balancer_;                 // id -> added
+  std::map<std::string, Clock::TimePoint> lb_draining_;     // id -> drained at
+  std::vector<lb::ServerStatus> balancer_view_;
+  Clock::TimePoint next_launch_at_{};
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  int desired_ = 1;                 // guarded by mu_
+  bool shutting_down_ = false;      // guarded by mu_
+  bool finished_ = false;           // guarded by mu_
+  std::optional<Status> shutdown_result_;  // guarded by mu_
+  PoolView view_;                   // guarded by mu_
+
+  std::mutex join_mu_;  // the first Shutdown() caller joins the threads
+  std::thread control_thread_;
+  std::thread metrics_thread_;
+};
+
+}  // namespace maskfleet::manager
+
+#endif  // MASKFLEET_MANAGER_POOL_CONTROLLER_H_
