@@ -164,6 +164,10 @@ Status HaproxyProcess::Start() {
   if (child == 0) {
     // SIGTERM, not SIGUSR1: when the manager has died its workers die too, so there is
     // nothing left to finish gracefully.
+    // A process group of its own: a Ctrl-C in the terminal, or `timeout`, signals the
+    // manager's group, and the manager then stops its children in order (drain
+    // first); they must not get the signal directly and quit under it.
+    ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
     // Signal handling is inherited through exec: undo the manager's (blocked SIGTERM

@@ -381,6 +381,10 @@ Result<WorkerInfo> LocalWorkerPool::Launch() {
   }
   if (child == 0) {
     // SIGTERM: the worker's own graceful stop.
+    // A process group of its own: a Ctrl-C in the terminal, or `timeout`, signals the
+    // manager's group, and the manager then stops its children in order (drain
+    // first); they must not get the signal directly and quit under it.
+    ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
     ::dup2(log_fd, STDOUT_FILENO);
