@@ -17,6 +17,7 @@ void AddWorkerCommand(CLI::App& app, int& exit_code);
 void AddUserCommand(CLI::App& app, int& exit_code);
 void AddLoadgenCommand(CLI::App& app, int& exit_code);
 void AddManagerCommand(CLI::App& app, int& exit_code);
+void AddSimulateCommand(CLI::App& app, int& exit_code);
 
 }  // namespace maskfleet::cli
 

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   maskfleet::cli::AddUserCommand(app, exit_code);
   maskfleet::cli::AddLoadgenCommand(app, exit_code);
   maskfleet::cli::AddManagerCommand(app, exit_code);
+  maskfleet::cli::AddSimulateCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,127 @@
+// maskfleet simulate SCENARIO.toml... --out DIR [--controller ours|naive|hpa|all] [--markdown]
+//
+// Runs the auto-scaler simulator (sim/simulator.h) on each scenario with the chosen
+// controller(s), writes DIR/<scenario>-<controller>.csv and .svg, and prints the
+// elasticity figures (sim/metrics.h) as a table per scenario, the controllers side by
+// side. The scenario format is described in sim/scenario.h and docs/results.md.
+//
+// Exit status: 0 every scenario ran and its files were written, 2 the command could
+// not run (bad arguments, a scenario that does not parse, an output folder that cannot
+// be written), with one line saying why.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "maskfleet/cli/commands.h"
+#include "maskfleet/sim/chart.h"
+#include "maskfleet/sim/controller.h"
+#include "maskfleet/sim/metrics.h"
+#include "maskfleet/sim/report.h"
+#include "maskfleet/sim/scenario.h"
+#include "maskfleet/sim/simulator.h"
+
+namespace maskfleet::cli {
+namespace {
+
+struct SimulateArgs {
+  std::vector<std::string> scenarios;
+  std::string out;
+  std::string controller = "ours";
+  bool markdown = false;
+};
+
+int CannotRun(const std::string& message) {
+  std::fprintf(stderr, "maskfleet simulate: %s\n", message.c_str());
+  return kExitCannotRun;
+}
+
+Status WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return MakeError(ErrorCode::kUnavailable, "cannot write " + path.string());
+  return {};
+}
+
+int RunSimulate(const SimulateArgs& args, const std::vector<std::string>& extras) {
+  if (!extras.empty()) return CannotRun("unexpected argument '" + extras.front() + "' (see maskfleet simulate --help)");
+  if (args.scenarios.empty()) return CannotRun("expected at least one SCENARIO.toml (see maskfleet simulate --help)");
+  if (args.out.empty()) return CannotRun("--out DIR is required: where the CSV and SVG files go");
+  std::vector<std::string> controllers;
+  if (args.controller == "all") {
+    controllers = sim::ControllerNames();
+  } else {
+    scaler::ScalingPolicy defaults;
+    if (auto c = sim::MakeController(args.controller, defaults); !c) {
+      return CannotRun("--controller: " + c.error().message + " or all");
+    }
+    controllers = {args.controller};
+  }
+  // Every scenario is read before anything runs, so a typo in the last one costs nothing.
+  std::vector<sim::Scenario> scenarios;
+  for (const std::string& file : args.scenarios) {
+    Result<sim::Scenario> scenario = sim::ReadScenarioFile(file);
+    if (!scenario) return CannotRun(scenario.error().message);
+    scenarios.push_back(std::move(*scenario));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(args.out, ec);
+  if (ec || !std::filesystem::is_directory(args.out)) {
+    return CannotRun("cannot create the output folder " + args.out + (ec ? ": " + ec.message() : ""));
+  }
+
+  bool first = true;
+  for (const sim::Scenario& scenario : scenarios) {
+    std::vector<sim::ControllerFigures> runs;
+    for (const std::string& name : controllers) {
+      std::unique_ptr<sim::Controller> controller = *sim::MakeController(name, scenario.policy);
+      const sim::Trace trace = sim::Simulate(scenario, *controller);
+      const std::filesystem::path base = std::filesystem::path(args.out) / (scenario.name + "-" + name);
+      for (auto [extension, text] : {std::pair{".csv", sim::TraceCsv(trace)},
+                                     std::pair{".svg", sim::TraceSvg(trace, scenario)}}) {
+        if (Status written = WriteFile(base.string() + extension, text); !written) {
+          return CannotRun(written.error().message);
+        }
+      }
+      runs.push_back({name, sim::Evaluate(trace, sim::EvaluationOptionsFor(scenario))});
+    }
+    if (!first) std::cout << '\n';
+    first = false;
+    if (args.markdown) {
+      std::cout << "#### " << scenario.name << "\n\n" << sim::ScenarioSummary(scenario) << "\n\n"
+                << sim::FiguresTable(scenario, runs, sim::TableFormat::kMarkdown);
+    } else {
+      std::cout << sim::FiguresTable(scenario, runs, sim::TableFormat::kText);
+    }
+  }
+  std::cout.flush();
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddSimulateCommand(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<SimulateArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "simulate", "Run the auto-scaler in the simulator on scenarios; write CSV and SVG, print the figures");
+  cmd->footer(
+      "Each SCENARIO.toml (format: docs/results.md, section Simulator) is run with the chosen\n"
+      "controller: ours (the manager's auto-scaler), naive (thresholds and ratios alone) or hpa (a\n"
+      "Kubernetes HPA-style proportional rule); all runs the three side by side. Writes\n"
+      "DIR/<scenario>-<controller>.csv (one row per minute) and .svg (load and pool size over\n"
+      "time), and prints the elasticity figures. Exit status: 0 done, 2 could not run.");
+  cmd->add_option("scenarios", args->scenarios, "SCENARIO.toml files")->type_name("SCENARIO.toml...");
+  cmd->add_option("--out", args->out, "Folder for the CSV and SVG files (created if missing)")->type_name("DIR");
+  cmd->add_option("--controller", args->controller, "ours (default), naive, hpa or all")->type_name("NAME");
+  cmd->add_flag("--markdown", args->markdown, "Print the tables as Markdown");
+  // Unknown options stay here for RunSimulate to refuse with exit 2.
+  cmd->fallthrough(false);
+  cmd->allow_extras();
+  cmd->callback([args, cmd, &exit_code] { exit_code = RunSimulate(*args, cmd->remaining()); });
+}
+
+}  // namespace maskfleet::cli
