@@ -73,16 +73,24 @@ def long_scenarios(request, maskfleet_bin, model_dir, tmp_path_factory, shared_d
 
     abort = threading.Event()
     env = manager_environment(model_dir)
-    factories = [ManagerFactory(maskfleet_bin, env, tmp_path_factory) for _ in range(2)]
+    factories = {
+        "count_and_history": ManagerFactory(maskfleet_bin, env, tmp_path_factory),
+        "cpu": ManagerFactory(maskfleet_bin, env, tmp_path_factory),
+        # The in-worker governor, which is what machines without cgroups get.
+        "cpu_governor": ManagerFactory(maskfleet_bin, {**env, "MASKFLEET_MANAGER_CPU_LIMIT": "governor"},
+                                       tmp_path_factory),
+    }
     photo_bytes = (shared_dir / PHOTO).read_bytes()
-    executor = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=len(factories))
     futures = {
-        "count_and_history": executor.submit(manager_scenarios.count_and_history, factories[0], abort),
-        "cpu": executor.submit(manager_scenarios.cpu_share, factories[1], photo_bytes, abort),
+        "count_and_history": executor.submit(manager_scenarios.count_and_history, factories["count_and_history"],
+                                             abort),
+        "cpu": executor.submit(manager_scenarios.cpu_share, factories["cpu"], photo_bytes, abort),
+        "cpu_governor": executor.submit(manager_scenarios.cpu_share, factories["cpu_governor"], photo_bytes, abort),
     }
     yield futures
     if not all(f.done() for f in futures.values()):
         abort.set()
     executor.shutdown(wait=True)
-    for factory in factories:
+    for factory in factories.values():
         factory.close()  # the scenarios have closed theirs and reported problems

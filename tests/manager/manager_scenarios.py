@@ -57,7 +57,9 @@ def series_at(metrics, minute, worker_id, name):
 
 
 def _close(managers, result):
-    for m in managers:
+    # The newest first: an older manager of the same data folder would take the newer
+    # one's processes for its own leftovers.
+    for m in reversed(managers):
         result["problems"] += m.close()
 
 
@@ -141,37 +143,44 @@ class ProcCpu:
 
 
 def cpu_share(factory, photo, abort):
-    """A worker kept busy by uploads sent straight to it through a whole minute (and
-    LOAD_MARGIN seconds either side); the CPU share of its allotment it used in that
-    minute, measured here from /proc/PID/stat, beside what the manager reports."""
-    result = {"problems": []}
+    """Two workers loaded by uploads sent straight to them through a whole minute (and
+    LOAD_MARGIN seconds either side): "busy" by LOAD_THREADS closed loops, "half" by one
+    loop that rests after each upload as long as the upload took. For each, the CPU share
+    of its allotment it used in that minute, measured here from /proc/PID/stat, beside
+    what the manager reports: result["workers"][kind] = {"measured_percent",
+    "reported_percent", "statuses", "worker"}."""
+    result = {"problems": [], "workers": {}}
     managers = []
     stop_load = threading.Event()
     threads = []
-    meter = None
+    meters = []
     try:
         m = factory()
         managers.append(m)
-        pool = m.wait_settled(1)
-        worker = in_service(pool)[0]
-        result["worker"] = worker
+        m.wait_settled(1)
+        m.resize(2)
+        pool = m.wait_settled(2, timeout=90)
         result["cpu_limit"] = pool["cpu_limit"]
-        pid, allotment = int(worker["details"]["pid"]), float(worker["details"]["cpu_allotment"])
-        url = worker_url(worker)
-        r = requests.post(url + "/api/register", data={"username": "loader", "password": USER_PASSWORD}, timeout=30)
-        assert r.status_code == 200, r.text
-        statuses = []
+        m.register("loader")
+        loads = {}
+        for kind, worker in zip(("busy", "half"), in_service(pool)):
+            loads[kind] = {"worker": worker, "statuses": [], "meter": ProcCpu(int(worker["details"]["pid"]))}
+            meters.append(loads[kind]["meter"])
 
-        def load():
+        def load(url, statuses, rest):
             with requests.Session() as s:
                 while not stop_load.is_set():
+                    start = time.monotonic()
                     try:
                         statuses.append(upload(s, url, "loader", photo).status_code)
                     except requests.RequestException as e:
                         statuses.append(repr(e))
+                    if rest:
+                        stop_load.wait(time.monotonic() - start)
 
-        meter = ProcCpu(pid)
-        threads = [threading.Thread(target=load, daemon=True) for _ in range(LOAD_THREADS)]
+        for kind, n, rest in (("busy", LOAD_THREADS, False), ("half", 1, True)):
+            args = (worker_url(loads[kind]["worker"]), loads[kind]["statuses"], rest)
+            threads += [threading.Thread(target=load, args=args, daemon=True) for _ in range(n)]
         for t in threads:
             t.start()
         minute = math.ceil((time.time() + LOAD_MARGIN) / 60) * 60
@@ -180,20 +189,26 @@ def cpu_share(factory, photo, abort):
         stop_load.set()
         for t in threads:
             t.join()
-        meter.stop()
-        used = meter.at(minute + 60) - meter.at(minute)
-        result["measured_percent"] = used / (60 * allotment) * 100
-        result["statuses"] = {s: statuses.count(s) for s in set(statuses)}
-        metrics = wait_minute_final(m, minute, {worker["id"]}, abort)
-        result["reported_percent"] = series_at(metrics, minute, worker["id"], "cpu_percent")
+        for meter in meters:
+            meter.stop()
+        metrics = wait_minute_final(m, minute, {load["worker"]["id"] for load in loads.values()}, abort)
         result["metrics"] = metrics
+        for kind, load in loads.items():
+            worker, statuses = load["worker"], load["statuses"]
+            used = load["meter"].at(minute + 60) - load["meter"].at(minute)
+            result["workers"][kind] = {
+                "worker": worker["id"],
+                "measured_percent": used / (60 * float(worker["details"]["cpu_allotment"])) * 100,
+                "reported_percent": series_at(metrics, minute, worker["id"], "cpu_percent"),
+                "statuses": {s: statuses.count(s) for s in set(statuses)},
+            }
     except BaseException:
         result["error"] = traceback.format_exc()
     finally:
         stop_load.set()
         for t in threads:
             t.join()
-        if meter:
+        for meter in meters:
             meter.stop()
         _close(managers, result)
     return result

@@ -91,7 +91,7 @@ def test_shrink_while_a_load_runs_fails_no_request(manager, photo):
     def reads():
         while not stop.is_set():
             try:
-                r = reader.get("/api/v1/images?page_size=5")
+                r = reader.get("/api/v1/images?category=some_masked&page_size=5")
                 results.append(("read", r.status_code, r.headers.get("X-Maskfleet-Worker"), time.time()))
             except requests.RequestException as e:
                 results.append(("read", repr(e), None, time.time()))
