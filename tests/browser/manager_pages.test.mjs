@@ -180,11 +180,10 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
     }
     assert.match(await card.locator('.worker-address').textContent(), /^127\.0\.0\.1:\d+$/);
     assert.equal(await card.locator('.badge').textContent(), 'In service');
-    // The axes are labelled as the brief asks.
-    const axisLabels = await card.locator('.u-label').allTextContents();
-    for (const label of ['time', 'CPU % of allotment', 'requests / min']) {
-      assert.ok(axisLabels.includes(label), `axis labels ${axisLabels} lack ${label}`);
-    }
+    // Labelled axes: time on x; CPU % of the allotment and requests per minute on y.
+    assert.equal(await card.locator('figure[data-chart="cpu"]').getAttribute('data-axes'), 'time | CPU % of allotment');
+    assert.equal(await card.locator('figure[data-chart="requests"]').getAttribute('data-axes'), 'time | requests / min');
+    assert.match(await card.locator('figure[data-chart="cpu"] figcaption').textContent(), /CPU % of allotment, past 30 minutes/);
     await expectAccessible('manager pool');
   });
 
@@ -324,10 +323,14 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
     await page.click('#stop-manager-button');
     await page.click('dialog[open] button[value="confirm"]');
     await page.waitForSelector('#stop-status');
+    let timer;
     const exit = await Promise.race([
       manager.exited,
-      new Promise((resolve) => setTimeout(() => resolve('timeout'), 180_000)),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve('still running after 180 s'), 180_000);
+      }),
     ]);
+    clearTimeout(timer);
     assert.deepEqual(exit, { code: 0, signal: null }, `manager log:\n${manager.log().slice(-4000)}`);
     await page.waitForFunction(
       () => /The manager has stopped/.test(document.querySelector('#stop-status')?.textContent ?? ''),

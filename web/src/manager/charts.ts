@@ -78,6 +78,8 @@ export class TimeChart {
     const holder = h('div', { className: 'chart', attrs: { 'aria-hidden': 'true' } });
     figure.replaceChildren(caption, holder);
     figure.classList.add('chart-figure');
+    // The axis labels are drawn on the canvas; for tests and tools they are also here.
+    figure.dataset['axes'] = `time | ${spec.yLabel}`;
 
     const stepped = uPlot.paths.stepped?.({ align: 1 });
     const options: uPlot.Options = {
