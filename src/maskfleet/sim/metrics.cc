@@ -79,7 +79,8 @@ ElasticityFigures Evaluate(const Trace& trace, const EvaluationOptions& options)
       lowest = std::min(lowest, trace.in_service[t]);
     }
     step.settling_time = seconds(static_cast<std::int64_t>(last_change - begin));
-    step.settled = seg.HasConstantLoadPeriod() && step.settling_time <= options.settling;
+    step.judged = seg.HasConstantLoadPeriod();
+    step.settled = step.judged && step.settling_time <= options.settling;
     if (seg.rate > seg.rate_before) {
       step.overshoot = highest - step.final_supply;
     } else if (seg.rate < seg.rate_before) {

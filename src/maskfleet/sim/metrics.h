@@ -64,8 +64,10 @@ struct StepFigures {
   // From segment.begin to the last change of the in-service supply in the segment
   // (0 when it never changed).
   std::chrono::seconds settling_time{0};
-  // settling_time is within the settling allowance (and the segment is long enough to
-  // tell: its constant-load period is not empty).
+  // Whether the segment outlasts the settling allowance (has a constant-load period):
+  // a shorter one (a spike) ends before anyone could tell whether the pool settled.
+  bool judged = false;
+  // Judged, and settling_time is within the settling allowance.
   bool settled = false;
   int overshoot = 0;
   // The supply at the segment's end.

@@ -35,6 +35,7 @@ std::string Minutes(std::chrono::seconds s) {
 }
 
 std::string StepLabel(const LoadSegment& seg) {
+  if (seg.after_ramp) return "at " + Minutes(seg.begin) + " (ramp's end, " + Rate(seg.rate) + " req/s)";
   return "at " + Minutes(seg.begin) + " (" + Rate(seg.rate_before) + " -> " + Rate(seg.rate) + " req/s)";
 }
 
@@ -97,6 +98,7 @@ std::string FiguresTable(const Scenario& scenario, const std::vector<ControllerF
     const std::string label = StepLabel(runs.front().figures.steps[i].segment);
     add("settling time " + label, [&](const ElasticityFigures& f) {
       const StepFigures& st = f.steps[i];
+      if (!st.judged) return "- (" + Minutes(st.segment.end - st.segment.begin) + " of load)";
       return Minutes(st.settling_time) + (st.settled ? "" : " (not settled)");
     });
     add("overshoot " + label, [&](const ElasticityFigures& f) {

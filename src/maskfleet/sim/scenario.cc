@@ -83,7 +83,8 @@ class Reader {
     if (v->is_integer()) value = static_cast<double>(v->as_integer());
     if (v->is_floating()) value = v->as_floating();
     if (!(value >= min && value <= max)) {
-      return Fail(v, prefix + key + " must be a number " + range + " (" + what + "), not " + Shown(*v));
+      return Fail(v, prefix + key + " must be a number" + (range.empty() ? "" : " " + range) + " (" + what +
+                         "), not " + Shown(*v));
     }
     return value;
   }
@@ -482,6 +483,7 @@ std::vector<LoadSegment> Segments(const Scenario& scenario) {
   struct Mark {
     seconds at;
     bool constant;
+    bool after_ramp = false;
   };
   std::vector<Mark> marks;
   for (const LoadChange& c : scenario.load) {
@@ -491,7 +493,7 @@ std::vector<LoadSegment> Segments(const Scenario& scenario) {
         break;
       case LoadKind::kRamp:
         marks.push_back({c.at, false});
-        marks.push_back({c.at + c.span, true});
+        marks.push_back({c.at + c.span, true, true});
         break;
       case LoadKind::kSpike:
         marks.push_back({c.at, true});
@@ -508,9 +510,10 @@ std::vector<LoadSegment> Segments(const Scenario& scenario) {
     seg.end = end;
     seg.constant = marks[i].constant;
     const double b = static_cast<double>(seg.begin.count());
-    seg.rate_before = segments.empty() ? 0 : DemandAt(scenario, b - 1e-6);
+    seg.rate_before = segments.empty() ? 0 : segments.back().rate;
     seg.rate = seg.constant ? DemandAt(scenario, b) : DemandAt(scenario, static_cast<double>(end.count()));
     seg.steady_from = seg.constant ? seg.begin + scenario.settling : seg.end;
+    seg.after_ramp = marks[i].after_ramp;
     segments.push_back(seg);
   }
   return segments;

@@ -135,6 +135,8 @@ struct LoadSegment {
   // Constant segments: where the constant-load period begins (begin + the settling
   // allowance); the period is [steady_from, end), empty when steady_from >= end.
   std::chrono::seconds steady_from{0};
+  // Whether the segment begins where a ramp ends (rather than at a step or a spike).
+  bool after_ramp = false;
 
   bool HasConstantLoadPeriod() const { return constant && steady_from < end; }
 };

@@ -1,0 +1,253 @@
+#include "maskfleet/sim/simulator.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "maskfleet/sim/chart.h"
+#include "maskfleet/sim/metrics.h"
+#include "maskfleet/sim/report.h"
+
+namespace maskfleet::sim {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+Scenario Parse(const std::string& text) {
+  Result<Scenario> s = ParseScenario(text, "test.toml");
+  EXPECT_TRUE(s.has_value()) << s.error().message;
+  return s ? *s : Scenario{};
+}
+
+Trace SimulateWith(const Scenario& s, const std::string& controller = "ours") {
+  auto c = MakeController(controller, s.policy);
+  EXPECT_TRUE(c.has_value());
+  return Simulate(s, **c);
+}
+
+std::vector<std::filesystem::path> ShippedScenarios() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(MASKFLEET_SCENARIO_DIR)) {
+    if (entry.path().extension() == ".toml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// ---------------------------------------------------------------------------------
+// The model.
+
+TEST(SimulatorTest, CpuIsDemandOverInServiceCapacity) {
+  const Scenario s = Parse(R"(duration = "10m"
+initial_workers = 2
+[[load]]
+at = 0
+rate = 8
+)");
+  const Trace t = SimulateWith(s);
+  ASSERT_EQ(t.demand.size(), 600u);
+  ASSERT_EQ(t.minutes.size(), 10u);
+  for (const MinuteRow& row : t.minutes) {
+    EXPECT_DOUBLE_EQ(row.demand, 8);
+    EXPECT_EQ(row.in_service, 2);
+    ASSERT_TRUE(row.average_cpu.has_value());
+    EXPECT_NEAR(*row.average_cpu, 40, 1e-9);  // 8 / (2 x 10)
+  }
+  EXPECT_EQ(t.unserved_requests, 0);
+  EXPECT_EQ(Evaluate(t, EvaluationOptionsFor(s)).resizes, 0);
+}
+
+TEST(SimulatorTest, DemandBeyondCapacityIsUnservedAndCpuClipsAt100) {
+  // One worker, 15 req/s, pinned at the minimum and maximum of 1.
+  const Scenario s = Parse(R"(duration = "5m"
+[policy]
+max_workers = 1
+[[load]]
+at = 0
+rate = 15
+)");
+  const Trace t = SimulateWith(s);
+  EXPECT_DOUBLE_EQ(t.requests, 15 * 300);
+  EXPECT_DOUBLE_EQ(t.unserved_requests, 5 * 300);
+  EXPECT_DOUBLE_EQ(*t.minutes[0].average_cpu, 100);
+}
+
+TEST(SimulatorTest, GrownWorkersServeAfterTheBootDelay) {
+  const Scenario s = Parse(R"(duration = "10m"
+[workers]
+boot_delay = "100s"
+[[load]]
+at = 0
+rate = 9
+)");
+  const Trace t = SimulateWith(s);
+  // The first check with data (at 60 s) sees 90% and grows 1 -> 2.
+  ASSERT_GE(t.checks.size(), 2u);
+  EXPECT_EQ(t.checks[0].decision.action, scaler::Action::kHold);  // no samples yet at 0 s
+  EXPECT_EQ(t.checks[1].at, seconds(60));
+  EXPECT_EQ(t.checks[1].decision.action, scaler::Action::kGrow);
+  EXPECT_EQ(t.checks[1].decision.target_size, 2);
+  EXPECT_EQ(t.starting[59], 0);
+  EXPECT_EQ(t.starting[60], 1);
+  EXPECT_EQ(t.starting[159], 1);
+  EXPECT_EQ(t.in_service[159], 1);
+  EXPECT_EQ(t.in_service[160], 2);
+  EXPECT_EQ(t.starting[160], 0);
+  EXPECT_EQ(t.minutes[1].starting, 1);  // the end of minute 1
+  EXPECT_EQ(t.minutes[2].in_service, 2);
+}
+
+TEST(SimulatorTest, ShrinkRemovesWorkersAtOnce) {
+  const Scenario s = Parse(R"(duration = "20m"
+initial_workers = 4
+[policy]
+shrink_stabilisation = 0
+[[load]]
+at = 0
+rate = 4
+)");
+  const Trace t = SimulateWith(s);
+  // 4 x 10% -> shrink to 2 at the first check with data.
+  ASSERT_EQ(t.checks[1].decision.action, scaler::Action::kShrink);
+  EXPECT_EQ(t.checks[1].decision.target_size, 2);
+  EXPECT_EQ(t.in_service[59], 4);
+  EXPECT_EQ(t.in_service[60], 2);
+}
+
+TEST(SimulatorTest, SameScenarioSameTraceAndTheSeedMatters) {
+  const std::string text = R"(duration = "30m"
+initial_workers = 3
+[monitoring]
+cpu_noise = 10
+seed = 5
+[[load]]
+at = 0
+rate = 15
+)";
+  const Trace a = SimulateWith(Parse(text));
+  const Trace b = SimulateWith(Parse(text));
+  EXPECT_EQ(TraceCsv(a), TraceCsv(b));
+  std::string reseeded = text;
+  reseeded.replace(reseeded.find("seed = 5"), 8, "seed = 6");
+  EXPECT_NE(TraceCsv(a), TraceCsv(SimulateWith(Parse(reseeded))));
+}
+
+TEST(SimulatorTest, NoiseIsCentredAndClipped) {
+  const Scenario s = Parse(R"(duration = "3h"
+initial_workers = 8
+[policy]
+min_workers = 8
+[monitoring]
+cpu_noise = 10
+[[load]]
+at = 0
+rate = 40
+)");
+  const Trace t = SimulateWith(s);
+  double sum = 0;
+  int n = 0;
+  for (const MinuteRow& row : t.minutes) {
+    ASSERT_TRUE(row.average_cpu.has_value());
+    EXPECT_GE(*row.average_cpu, 0);
+    EXPECT_LE(*row.average_cpu, 100);
+    sum += *row.average_cpu;
+    ++n;
+  }
+  EXPECT_NEAR(sum / n, 50, 1.0);  // 180 minutes x 8 samples of sd 10: the mean is within 1
+}
+
+TEST(SimulatorTest, CsvAndSvg) {
+  const Scenario s = Parse(R"(name = "tiny"
+description = "a <small> & quick one"
+duration = "5m"
+[[load]]
+at = 0
+rate = 9
+)");
+  const Trace t = SimulateWith(s);
+  const std::string csv = TraceCsv(t);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "minute,demand,workers_in_service,workers_starting,average_cpu,action,target_size,reason");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6);
+  EXPECT_NE(csv.find("\n1,9.000,1,1,90.00,grow,2,"), std::string::npos) << csv;
+  const std::string svg = TraceSvg(t, s);
+  EXPECT_EQ(svg.rfind("<svg ", 0), 0u);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  for (const char* part : {"load (requests/s)", "workers", "time (minutes)", "demand (left axis)",
+                           "workers in service", "tiny: ours", "a &lt;small&gt; &amp; quick one"}) {
+    EXPECT_NE(svg.find(part), std::string::npos) << part;
+  }
+  EXPECT_LT(svg.size(), 20'000u);
+}
+
+// ---------------------------------------------------------------------------------
+// The shipped scenarios, with our controller: what issue 5 asks of it.
+
+TEST(ShippedScenariosTest, ThereAreAllOfThem) {
+  std::vector<std::string> names;
+  for (const auto& file : ShippedScenarios()) names.push_back(file.stem().string());
+  for (const char* expected : {"constant", "step-up", "step-down", "ramp", "spike", "noisy-plateau",
+                               "unreliable-example"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
+  }
+}
+
+TEST(ShippedScenariosTest, OursConvergesInEveryOne) {
+  for (const auto& file : ShippedScenarios()) {
+    SCOPED_TRACE(file.filename().string());
+    Result<Scenario> s = ReadScenarioFile(file);
+    ASSERT_TRUE(s.has_value()) << s.error().message;
+    const Trace t = SimulateWith(*s);
+    const ElasticityFigures f = Evaluate(t, EvaluationOptionsFor(*s));
+
+    // The pool stays within its bounds (once the first check could act on them).
+    for (std::size_t i = 0; i < t.in_service.size(); ++i) {
+      const int size = t.in_service[i] + t.starting[i];
+      EXPECT_GE(size, s->policy.min_workers) << "at " << i << " s";
+      EXPECT_LE(size, s->policy.max_workers) << "at " << i << " s";
+    }
+    // Never acts again while the workers of its last resize boot: one action per breach.
+    EXPECT_EQ(f.resizes_while_booting, 0);
+    for (std::size_t i = 1; i < t.checks.size(); ++i) {
+      if (t.checks[i].Resized()) {
+        EXPECT_EQ(t.checks[i].starting, 0) << "resized at " << t.checks[i].at.count() << " s with workers starting";
+      }
+    }
+    // Zero resizes in every constant-load period after settling, and every step settled.
+    EXPECT_EQ(f.resizes_in_constant_load, 0);
+    for (const StepFigures& step : f.steps) {
+      if (!step.judged) continue;  // a spike: over before the settling allowance
+      EXPECT_TRUE(step.settled) << "the step at " << step.segment.begin.count() << " s took "
+                                << step.settling_time.count() << " s";
+    }
+    // Something is checked: every scenario has at least one constant-load period.
+    const auto segments = Segments(*s);
+    EXPECT_TRUE(std::any_of(segments.begin(), segments.end(), [](const LoadSegment& seg) {
+      return seg.HasConstantLoadPeriod();
+    }));
+  }
+}
+
+TEST(ShippedScenariosTest, TheUnreliableExampleOscillatesWithTheNaiveLoopButNotWithOurs) {
+  Result<Scenario> s = ReadScenarioFile(std::filesystem::path(MASKFLEET_SCENARIO_DIR) / "unreliable-example.toml");
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  const ElasticityFigures naive = Evaluate(SimulateWith(*s, "naive"), EvaluationOptionsFor(*s));
+  const ElasticityFigures ours = Evaluate(SimulateWith(*s, "ours"), EvaluationOptionsFor(*s));
+
+  // The naive loop grows again while its new workers boot, then shrinks, and keeps
+  // going under a load that no longer changes.
+  EXPECT_GE(naive.resizes, 10);
+  EXPECT_GT(naive.resizes_while_booting, 0);
+  EXPECT_GE(naive.resizes_in_constant_load, 4);
+  // Ours: one resize per breach, then quiet.
+  EXPECT_LE(ours.resizes, 3);
+  EXPECT_EQ(ours.resizes_while_booting, 0);
+  EXPECT_EQ(ours.resizes_in_constant_load, 0);
+}
+
+}  // namespace
+}  // namespace maskfleet::sim

@@ -1,0 +1,67 @@
+"""`maskfleet simulate` as a user runs it: files written, the table printed, bad input refused."""
+import subprocess
+
+from conftest import REPO
+
+SCENARIO = REPO / "scenarios" / "step-up.toml"
+
+
+def run(binary, *args):
+    return subprocess.run([str(binary), "simulate", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_all_three_controllers_side_by_side(maskfleet_bin, tmp_path):
+    out = tmp_path / "sim"
+    result = run(maskfleet_bin, SCENARIO, "--out", out, "--controller", "all")
+    assert result.returncode == 0, result.stderr
+    for controller in ("ours", "naive", "hpa"):
+        csv = (out / f"step-up-{controller}.csv").read_text().splitlines()
+        assert csv[0] == ("minute,demand,workers_in_service,workers_starting,average_cpu,action,"
+                          "target_size,reason")
+        assert len(csv) == 1 + 90  # one row per minute of the 90-minute run
+        svg = (out / f"step-up-{controller}.svg").read_text()
+        assert svg.startswith("<svg ") and svg.rstrip().endswith("</svg>")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("step-up: 5 -> 25 req/s at 15 min")
+    header = lines[1].split()
+    assert header == ["figure", "ours", "naive", "hpa"]
+    assert any(line.startswith("under-provisioning accuracy") for line in lines)
+    constant = next(line for line in lines if line.startswith("resizes in constant load"))
+    assert constant.split()[-3] == "0", constant  # ours
+
+
+def test_default_controller_is_ours(maskfleet_bin, tmp_path):
+    result = run(maskfleet_bin, SCENARIO, "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step-up-ours.csv", "step-up-ours.svg"]
+    assert result.stdout.splitlines()[1].split() == ["figure", "ours"]
+
+
+def test_markdown_tables(maskfleet_bin, tmp_path):
+    result = run(maskfleet_bin, SCENARIO, REPO / "scenarios" / "constant.toml", "--out", tmp_path,
+                 "--controller", "all", "--markdown")
+    assert result.returncode == 0, result.stderr
+    assert "#### step-up" in result.stdout and "#### constant" in result.stdout
+    assert "| figure | ours | naive | hpa |" in result.stdout
+
+
+def test_bad_scenario_is_a_clear_error(maskfleet_bin, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('duration = "30m"\n[workers]\ncapacity = -1\n[[load]]\nat = 0\nrate = 5\n')
+    result = run(maskfleet_bin, bad, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert f"{bad}:3: workers.capacity must be a number above 0" in result.stderr
+    assert result.stdout == ""
+    assert not (tmp_path / "out").exists()  # nothing runs before every scenario parsed
+
+
+def test_usage_errors_exit_2(maskfleet_bin, tmp_path):
+    missing = run(maskfleet_bin, tmp_path / "nope.toml", "--out", tmp_path)
+    assert missing.returncode == 2 and "scenario file not found" in missing.stderr
+    no_out = run(maskfleet_bin, SCENARIO)
+    assert no_out.returncode == 2 and "--out DIR is required" in no_out.stderr
+    controller = run(maskfleet_bin, SCENARIO, "--out", tmp_path, "--controller", "pid")
+    assert controller.returncode == 2 and "unknown controller 'pid'" in controller.stderr
+    extra = run(maskfleet_bin, SCENARIO, "--out", tmp_path, "--fast")
+    assert extra.returncode == 2 and "unexpected argument '--fast'" in extra.stderr
