@@ -300,6 +300,18 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
     await screenshot(page, 'manager-policy', { fullPage: true });
   });
 
+  it('logs out, and a new login returns to the page asked for', async () => {
+    await page.click('#site-user button');
+    await page.waitForURL(/\/login$/);
+    await go('/policy');
+    await page.waitForURL(/\/login\?next=/);
+    await logIn('admin', NEW_PASSWORD);
+    await page.waitForURL(/\/policy$/);
+    await ready();
+    await page.waitForSelector('#policy-section:not([hidden])');
+    await page.waitForSelector('#danger-zone:not([hidden])');
+  });
+
   it('deletes all data only after the phrase is typed', async () => {
     await page.click('#delete-data-button');
     await page.waitForSelector('dialog[open]');
