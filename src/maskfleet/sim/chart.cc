@@ -99,6 +99,7 @@ std::string TraceSvg(const Trace& trace, const Scenario& scenario) {
     needed[t] = WorkersNeeded(trace.demand[t], scenario.worker_capacity, scenario.target_utilisation);
     top = std::max({top, pool[t], needed[t], static_cast<int>(std::ceil(trace.demand[t] / per_worker))});
   }
+  ++top;  // headroom: a pool at its maximum is not drawn on the frame
   Scale s{.seconds = static_cast<double>(std::max<std::size_t>(n, 1)), .workers = static_cast<double>(top)};
 
   std::ostringstream svg;

@@ -35,7 +35,9 @@ std::string Minutes(std::chrono::seconds s) {
 }
 
 std::string StepLabel(const LoadSegment& seg) {
-  if (seg.after_ramp) return "at " + Minutes(seg.begin) + " (ramp's end, " + Rate(seg.rate) + " req/s)";
+  if (seg.after_ramp) {
+    return "at " + Minutes(seg.begin) + " (end of ramp " + Rate(seg.rate_before) + " -> " + Rate(seg.rate) + " req/s)";
+  }
   return "at " + Minutes(seg.begin) + " (" + Rate(seg.rate_before) + " -> " + Rate(seg.rate) + " req/s)";
 }
 

@@ -510,7 +510,10 @@ std::vector<LoadSegment> Segments(const Scenario& scenario) {
     seg.end = end;
     seg.constant = marks[i].constant;
     const double b = static_cast<double>(seg.begin.count());
-    seg.rate_before = segments.empty() ? 0 : segments.back().rate;
+    // After a ramp, the level before the ramp: the change the pool answers is the whole ramp.
+    seg.rate_before = segments.empty()         ? 0
+                      : marks[i].after_ramp ? segments.back().rate_before
+                                            : segments.back().rate;
     seg.rate = seg.constant ? DemandAt(scenario, b) : DemandAt(scenario, static_cast<double>(end.count()));
     seg.steady_from = seg.constant ? seg.begin + scenario.settling : seg.end;
     seg.after_ramp = marks[i].after_ramp;

@@ -128,8 +128,9 @@ struct LoadSegment {
   std::chrono::seconds end{0};
   // Whether the rate is the same throughout (everything but a ramp).
   bool constant = true;
-  // The rate just before `begin` (the end of the previous segment; 0 for the first)
-  // and throughout a constant segment (a ramp's: the rate it reaches at `end`).
+  // The rate just before `begin` (the end of the previous segment; 0 for the first;
+  // after a ramp, the rate before the ramp began) and throughout a constant segment (a
+  // ramp's: the rate it reaches at `end`).
   double rate_before = 0;
   double rate = 0;
   // Constant segments: where the constant-load period begins (begin + the settling

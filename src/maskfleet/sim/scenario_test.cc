@@ -271,7 +271,7 @@ TEST(SegmentsTest, ConstantStretchesBetweenChangesAfterTheSettlingAllowance) {
   };
   check(segments[0], 0, 10, true, 0, 10);
   check(segments[1], 10, 20, false, 10, 30);  // the ramp
-  check(segments[2], 20, 30, true, 30, 30);
+  check(segments[2], 20, 30, true, 10, 30);  // after the ramp from 10
   check(segments[3], 30, 32, true, 30, 50);   // the spike
   check(segments[4], 32, 40, true, 50, 30);
   check(segments[5], 40, 60, true, 30, 4);
