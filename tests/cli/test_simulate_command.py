@@ -65,3 +65,20 @@ def test_usage_errors_exit_2(maskfleet_bin, tmp_path):
     assert controller.returncode == 2 and "unknown controller 'pid'" in controller.stderr
     extra = run(maskfleet_bin, SCENARIO, "--out", tmp_path, "--fast")
     assert extra.returncode == 2 and "unexpected argument '--fast'" in extra.stderr
+
+
+def test_docs_results_show_what_the_simulator_computes(maskfleet_bin, tmp_path):
+    """docs/results.md's tables are the simulator's output, and its charts exist."""
+    scenarios = sorted((REPO / "scenarios").glob("*.toml")) + sorted((REPO / "scenarios" / "limits").glob("*.toml"))
+    result = run(maskfleet_bin, *scenarios, "--out", tmp_path, "--controller", "all", "--markdown")
+    assert result.returncode == 0, result.stderr
+    docs = (REPO / "docs" / "results.md").read_text()
+    blocks = result.stdout.split("#### ")[1:]
+    assert len(blocks) == len(scenarios)
+    for block in blocks:
+        name = block.splitlines()[0].strip()
+        table = "\n".join(line for line in block.splitlines() if line.startswith("|"))
+        assert table in docs, f"docs/results.md: the table of {name} is not the simulator's; rerun it"
+        for controller in ("ours", "naive", "hpa"):
+            assert (REPO / "docs" / "results" / f"{name}-{controller}.svg").is_file()
+            assert f"(results/{name}-{controller}.svg)" in docs
