@@ -100,6 +100,9 @@ int RunManager(const ManagerArgs& args) {
       spdlog::info("manager stopping at the UI's request");
       break;
     }
+    if (Status supervised = (*app)->SuperviseBalancer(); !supervised) {
+      spdlog::error("{}", supervised.error().message);
+    }
   }
   if (Status stopped = (*app)->Stop(); !stopped) {
     spdlog::warn("stopped, but not cleanly: {}", stopped.error().message);

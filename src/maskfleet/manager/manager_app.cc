@@ -12,6 +12,7 @@
 
 #include "maskfleet/lb/haproxy/haproxy_load_balancer.h"
 #include "maskfleet/lb/haproxy/haproxy_process.h"
+#include "maskfleet/manager/auto_scaler.h"
 #include "maskfleet/manager/initial_admin.h"
 #include "maskfleet/manager/manager_server.h"
 #include "maskfleet/manager/pool_controller.h"
@@ -60,6 +61,7 @@ struct ManagerApp::Parts {
   std::unique_ptr<pool::local::LocalWorkerPool> pool;
   std::unique_ptr<metrics::local::LocalMetricsSource> metrics;
   std::unique_ptr<PoolController> controller;
+  std::unique_ptr<AutoScaler> auto_scaler;
   std::unique_ptr<ManagerServer> server;
 
   std::mutex stop_mu;
@@ -220,8 +222,15 @@ Result<Endpoints> ManagerApp::Start() {
     return metrics::local::CpuCounterSample{reading->used, reading->allotment};
   };
   p.metrics = std::make_unique<metrics::local::LocalMetricsSource>(*p.metric_store, std::move(cpu));
-  p.controller = std::make_unique<PoolController>(*p.pool, *p.balancer, *p.metrics, *p.clock, ControllerOptions{});
+  ControllerOptions control;
+  control.collect_every = std::chrono::seconds(c.collect_seconds);
+  p.controller = std::make_unique<PoolController>(*p.pool, *p.balancer, *p.metrics, *p.clock, control);
   p.controller->Start(1);
+  AutoScalerOptions scaling;
+  scaling.sample_period = std::chrono::seconds(c.scaler_sample_seconds);
+  p.auto_scaler = std::make_unique<AutoScaler>(*p.controller, *p.metrics, *p.policies, *p.decisions,
+                                               *p.clock, scaling);
+  p.auto_scaler->Start();
 
   PoolFacts facts;
   facts.entry_url = p.balancer->EntryUrl();
@@ -244,6 +253,17 @@ Result<Endpoints> ManagerApp::Start() {
   return Endpoints{"http://" + c.host + ":" + std::to_string(*port) + "/", p.entry_url};
 }
 
+Status ManagerApp::SuperviseBalancer() {
+  Parts& p = *parts_;
+  if (!p.haproxy || p.stopped || p.haproxy->Running()) return {};
+  spdlog::error("HAProxy has exited; restarting it");
+  if (Status s = p.haproxy->Start(); !s) return std::unexpected(s.error().WithContext("restarting HAProxy"));
+  p.balancer->Reset();
+  p.controller->BalancerRestarted();
+  spdlog::info("HAProxy restarted; the workers are added again");
+  return {};
+}
+
 void ManagerApp::RequestStop() {
   std::lock_guard lock(parts_->stop_mu);
   parts_->stop_requested = true;
@@ -260,6 +280,7 @@ Status ManagerApp::Stop() {
   Parts& p = *parts_;
   p.stopped = true;
   Status result;
+  if (p.auto_scaler) p.auto_scaler->Stop();
   // Workers first (they leave the balancer drained), then the balancer, then the UI,
   // which answered the stop button before this ran.
   if (p.controller) {

@@ -43,6 +43,11 @@ class ManagerApp {
   // part's; what was started is stopped again.
   Result<Endpoints> Start();
 
+  // Checks that HAProxy still runs and restarts it if it has died (the controller then
+  // adds the workers again). Call it now and then from the main thread, which started
+  // HAProxy. Errors: HAProxy could not be restarted (the next call tries again).
+  Status SuperviseBalancer();
+
   // Asks Stop() to run: the stop button calls it. Returns at once.
   void RequestStop();
   // Waits up to `timeout` for RequestStop(); true when it came.

@@ -27,11 +27,20 @@ Result<ManagerConfig> ManagerConfig::Load(config::ConfigSource& source) {
   take(c.worker_cpu, source.Double("manager", "worker_cpu", c.worker_cpu, 0.01, 64));
   take(c.cpu_limit, source.String("manager", "cpu_limit", c.cpu_limit));
   take(c.haproxy, source.String("manager", "haproxy", c.haproxy));
+  take(c.collect_seconds, source.Int("manager", "collect_seconds", c.collect_seconds, 1, 60));
+  take(c.scaler_sample_seconds,
+       source.Int("manager", "scaler_sample_seconds", c.scaler_sample_seconds, 1, 3600));
   if (first_error) return std::unexpected(*first_error);
   if (c.cpu_limit != "auto" && c.cpu_limit != "cgroup" && c.cpu_limit != "governor" &&
       c.cpu_limit != "none") {
     return MakeError(ErrorCode::kInvalidArgument,
                      "manager.cpu_limit must be auto, cgroup, governor or none, not '" + c.cpu_limit + "'");
+  }
+  if (c.scaler_sample_seconds < c.collect_seconds) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "manager.scaler_sample_seconds (" + std::to_string(c.scaler_sample_seconds) +
+                         ") must be at least manager.collect_seconds (" + std::to_string(c.collect_seconds) +
+                         "): a sample needs a measurement in it");
   }
   if (Status s = source.RejectUnknownKeys(); !s) return std::unexpected(s.error());
   c.config_file = source.path();

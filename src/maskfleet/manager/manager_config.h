@@ -25,6 +25,9 @@ struct ManagerConfig {
   double worker_cpu = 0.25;             // worker_cpu: CPUs per worker ("instance size")
   std::string cpu_limit = "auto";       // cpu_limit: auto, cgroup, governor or none
   std::string haproxy = "haproxy";      // haproxy: the program
+  int collect_seconds = 10;             // collect_seconds: how often workers are measured
+  int scaler_sample_seconds = 60;       // scaler_sample_seconds: CPU sample length the
+                                        // auto-scaler averages (shorter only for tests)
   std::filesystem::path config_file;    // the file read (--config), handed to the workers
 
   // The workers' settings; data_dir here is the manager's too.

@@ -207,7 +207,13 @@ void ManagerServer::RegisterRoutes() {
                            : status == 404 ? ErrorCode::kNotFound
                            : status == 400 ? ErrorCode::kInvalidArgument
                                            : ErrorCode::kInternal;
-    Fail(res, Error{code, status == 404 ? "no such page: " + req.path : "the request could not be served"});
+    std::string message = status == 404 ? "no such page: " + req.path : "the request could not be served";
+    if (status == 400 && (req.method == "POST" || req.method == "PUT") && !req.has_header("Content-Length") &&
+        !req.has_header("Transfer-Encoding")) {
+      // cpp-httplib refuses a body-less POST without a length before any route runs.
+      message = "a " + req.method + " needs a Content-Length header (0 for no body, e.g. curl -d '')";
+    }
+    Fail(res, Error{code, message});
     res.status = status;
   });
 

@@ -32,7 +32,7 @@ void PoolController::Start(int initial_size) {
   metrics_thread_ = std::thread([this] { MetricsLoop(); });
 }
 
-Result<int> PoolController::SetDesiredSize(int size) {
+Result<int> PoolController::SetDesiredSize(int size, ChangeOrigin origin) {
   if (size < options_.min_size || size > options_.max_size) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "the pool's size must be from " + std::to_string(options_.min_size) + " to " +
@@ -42,6 +42,7 @@ Result<int> PoolController::SetDesiredSize(int size) {
   if (shutting_down_) return MakeError(ErrorCode::kFailedPrecondition, "the manager is stopping");
   desired_ = size;
   view_.desired_size = size;
+  if (origin == ChangeOrigin::kManual) last_manual_change_ = clock_.Now();
   wake_.notify_all();
   return size;
 }
@@ -71,6 +72,11 @@ Result<int> PoolController::Shrink() {
     target = desired_ - 1;
   }
   return SetDesiredSize(target);
+}
+
+std::optional<Clock::TimePoint> PoolController::last_manual_change() const {
+  std::lock_guard lock(mu_);
+  return last_manual_change_;
 }
 
 int PoolController::desired_size() const {
@@ -151,7 +157,22 @@ void PoolController::MetricsLoop() {
   }
 }
 
+void PoolController::BalancerRestarted() {
+  std::lock_guard lock(mu_);
+  balancer_restarted_ = true;
+  wake_.notify_all();
+}
+
 void PoolController::Tick() {
+  {
+    std::lock_guard lock(mu_);
+    if (balancer_restarted_) {
+      balancer_restarted_ = false;
+      // Drains in progress went with the old HAProxy; FinishDrains() ends them, as
+      // their workers are not among the new one's servers.
+      in_balancer_.clear();
+    }
+  }
   Result<std::vector<pool::WorkerChange>> changes = pool_.Refresh();
   if (!changes) {
     spdlog::warn("pool refresh failed: {}", changes.error().message);
@@ -225,10 +246,16 @@ void PoolController::FinishDrains() {
   for (auto it = lb_draining_.begin(); it != lb_draining_.end();) {
     const std::string& id = it->first;
     int active = -1;
+    bool listed = false;
     for (const lb::ServerStatus& s : balancer_view_) {
-      if (s.id == id) active = s.active_connections;
+      if (s.id == id) {
+        active = s.active_connections;
+        listed = true;
+      }
     }
-    const bool idle = active == 0;
+    // Not listed: no longer in the balancer at all (HAProxy was restarted), so nothing
+    // can be in flight through it.
+    const bool idle = !listed || active == 0;
     const bool timed_out = now - it->second >= options_.drain_timeout;
     if (!idle && !timed_out) {
       ++it;

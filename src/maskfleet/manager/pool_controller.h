@@ -46,6 +46,10 @@
 
 namespace maskfleet::manager {
 
+// Who asked for a size: a person (the buttons, the API) or the auto-scaler. A person's
+// change restarts the auto-scaler's cool-down (scaler::RememberManualChange).
+enum class ChangeOrigin { kManual, kAutoScaler };
+
 struct ControllerOptions {
   // How often the control loop runs. Default 500 ms.
   std::chrono::milliseconds tick{500};
@@ -95,15 +99,22 @@ class PoolController {
 
   // Sets the size to aim at. Errors: kInvalidArgument outside [min_size, max_size];
   // kFailedPrecondition after Shutdown began.
-  Result<int> SetDesiredSize(int size);
-  // desired + 1 and desired - 1. Errors: kFailedPrecondition at the bound (the message
-  // says which), or after Shutdown began.
+  Result<int> SetDesiredSize(int size, ChangeOrigin origin = ChangeOrigin::kManual);
+  // desired + 1 and desired - 1, by a person. Errors: kFailedPrecondition at the bound
+  // (the message says which), or after Shutdown began.
   Result<int> Grow();
   Result<int> Shrink();
+
+  // When a person last changed the size (nullopt: not since the start).
+  std::optional<Clock::TimePoint> last_manual_change() const;
 
   int desired_size() const;
   int min_size() const { return options_.min_size; }
   int max_size() const { return options_.max_size; }
+  // The balancer lost its servers (HAProxy was restarted): the next tick adds every
+  // in-service worker again. Returns at once.
+  void BalancerRestarted();
+
   // A snapshot of the last tick's view; never waits for the control loop.
   PoolView View() const;
 
@@ -139,7 +150,9 @@ class PoolController {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   int desired_ = 1;                 // guarded by mu_
+  std::optional<Clock::TimePoint> last_manual_change_;  // guarded by mu_
   bool shutting_down_ = false;      // guarded by mu_
+  bool balancer_restarted_ = false; // guarded by mu_
   bool finished_ = false;           // guarded by mu_
   std::optional<Status> shutdown_result_;  // guarded by mu_
   PoolView view_;                   // guarded by mu_

@@ -174,6 +174,22 @@ TEST_F(PoolControllerTest, BalancerOutageIsRetried) {
   ASSERT_TRUE(controller.Shutdown());
 }
 
+TEST_F(PoolControllerTest, AfterABalancerRestartEveryWorkerIsAddedAgain) {
+  PoolController controller(pool_, balancer_, metrics_, RealClock(), FastOptions());
+  controller.Start(2);
+  ASSERT_TRUE(Eventually([&] { return ServersUp() == 2; }));
+  // A restarted HAProxy knows no servers; a drain in progress went with it.
+  const std::string newest = pool_.List().back().id;
+  ASSERT_TRUE(balancer_.SetActiveConnections(newest, 1));
+  ASSERT_TRUE(controller.Shrink());
+  ASSERT_TRUE(Eventually([&] { return controller.View().draining == 1; }));
+  for (const pool::WorkerInfo& w : pool_.List()) (void)balancer_.RemoveServer(w.id);
+  controller.BalancerRestarted();
+  EXPECT_TRUE(Eventually([&] { return ServersUp() == 1 && pool_.live() == 1; }));
+  EXPECT_FALSE(balancer_.Find(newest).has_value());
+  ASSERT_TRUE(controller.Shutdown());
+}
+
 TEST_F(PoolControllerTest, AdoptedWorkersBeyondTheStartSizeAreDrained) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(pool_.Launch());
   ASSERT_TRUE(pool_.Refresh());

@@ -62,4 +62,27 @@ PoolCpu AveragePoolCpu(std::span<const std::string> worker_ids,
   return pool;
 }
 
+Result<std::vector<WorkerCpuPeriods>> MetricsSource::RecentCpu(std::span<const std::string> worker_ids,
+                                                               Clock::TimePoint begin, Clock::TimePoint end,
+                                                               std::chrono::seconds period) {
+  if (period != std::chrono::minutes(1)) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "this metrics source measures CPU per minute only, not per " +
+                         std::to_string(period.count()) + " s");
+  }
+  // Complete minutes only: the running one is provisional.
+  const MinuteRange range{MinuteOf(begin + std::chrono::seconds(59)), MinuteOf(end)};
+  Result<std::vector<WorkerSeries>> series = Samples(worker_ids, range);
+  if (!series) return std::unexpected(series.error());
+  std::vector<WorkerCpuPeriods> out;
+  for (const WorkerSeries& s : *series) {
+    WorkerCpuPeriods w{s.worker_id, {}};
+    for (std::size_t i = 0; i < s.cpu_percent.size(); ++i) {
+      if (s.cpu_percent[i]) w.periods.push_back({range.minute(i), *s.cpu_percent[i]});
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
 }  // namespace maskfleet::metrics

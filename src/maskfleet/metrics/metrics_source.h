@@ -135,6 +135,18 @@ struct CollectTarget {
   WorkerPhase phase = WorkerPhase::kStarting;
 };
 
+// CPU of one worker over one period of RecentCpu().
+struct CpuPeriod {
+  Clock::TimePoint start;
+  double percent = 0;
+};
+
+struct WorkerCpuPeriods {
+  std::string worker_id;
+  // Measured periods only, oldest first.
+  std::vector<CpuPeriod> periods;
+};
+
 class MetricsSource {
  public:
   virtual ~MetricsSource() = default;
@@ -164,6 +176,18 @@ class MetricsSource {
   // The pool size per minute of `range`, nullopt for minutes the manager did not
   // observe. Errors: as Samples().
   virtual Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) = 0;
+
+  // The CPU of each of `worker_ids` (in that order) in the complete periods of
+  // `period` (aligned to multiples of it since the epoch) within [begin, end): what
+  // the auto-scaler averages. Periods not measured are left out. The charts' minutes
+  // serve a period of 60 s, which every implementation answers (this default does,
+  // from Samples()); a source that samples more often may answer shorter periods
+  // (the local one: any period of at least its collection interval, over the
+  // readings it keeps in memory), for short check intervals in tests.
+  // Errors: kUnsupported (a period this source cannot give), as Samples().
+  virtual Result<std::vector<WorkerCpuPeriods>> RecentCpu(std::span<const std::string> worker_ids,
+                                                          Clock::TimePoint begin, Clock::TimePoint end,
+                                                          std::chrono::seconds period);
 };
 
 }  // namespace maskfleet::metrics

@@ -103,6 +103,16 @@ class MinuteAggregator {
   std::map<std::chrono::sys_seconds, Accumulated> minutes_;  // ascending
 };
 
+// CPU % of the allotment in each complete period of `period` (aligned to multiples
+// of it since the epoch) within [begin, end), from cumulative counter readings in
+// time order. Each interval between two readings has one rate, spread over the
+// periods it overlaps; a period's figure is the time-weighted mean of what covers it,
+// and a period less than half covered is left out (no data). A counter that goes
+// back (a restart) or an allotment <= 0 breaks the series there. Pure.
+std::vector<std::pair<Clock::TimePoint, double>> CpuPerPeriod(
+    const std::vector<CpuCounterReading>& readings, Clock::TimePoint begin, Clock::TimePoint end,
+    std::chrono::seconds period);
+
 }  // namespace maskfleet::metrics
 
 #endif  // MASKFLEET_METRICS_MINUTE_AGGREGATOR_H_

@@ -176,5 +176,65 @@ TEST(metrics_MinuteAggregatorTest, SubSecondReadingsAddUp) {
   EXPECT_NEAR(minutes[0].covered.count(), 60.0, 1e-6);
 }
 
+// CpuPerPeriod: readings every 5 s of a worker with 0.25 CPU.
+std::vector<CpuCounterReading> Readings(double from, double to, double step, double busy_share) {
+  std::vector<CpuCounterReading> out;
+  for (double t = from; t <= to + 1e-9; t += step) {
+    out.push_back({At(t), std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::duration<double>((t - from) * 0.25 * busy_share)),
+                   0.25});
+  }
+  return out;
+}
+
+TEST(metrics_CpuPerPeriodTest, SteadyLoadGivesItsShareInEveryCompletePeriod) {
+  const auto periods = CpuPerPeriod(Readings(0, 60, 5, 0.6), At(0), At(60), seconds(10));
+  ASSERT_EQ(periods.size(), 6u);
+  for (std::size_t i = 0; i < periods.size(); ++i) {
+    EXPECT_EQ(periods[i].first, At(10.0 * static_cast<double>(i)));
+    EXPECT_NEAR(periods[i].second, 60.0, 1e-6);
+  }
+}
+
+TEST(metrics_CpuPerPeriodTest, OnlyCompletePeriodsInsideTheRangeCount) {
+  // [3, 57): the periods starting at 10 .. 40 are inside; 0 and 50 are cut.
+  const auto periods = CpuPerPeriod(Readings(0, 60, 5, 0.5), At(3), At(57), seconds(10));
+  ASSERT_EQ(periods.size(), 4u);
+  EXPECT_EQ(periods.front().first, At(10));
+  EXPECT_EQ(periods.back().first, At(40));
+}
+
+TEST(metrics_CpuPerPeriodTest, ALoadChangeShowsInThePeriodsAfterIt) {
+  std::vector<CpuCounterReading> r = Readings(0, 30, 5, 0.2);
+  const auto base = r.back().cpu_used;
+  for (double t = 35; t <= 60; t += 5) {
+    r.push_back({At(t), base + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::duration<double>((t - 30) * 0.25 * 0.9)),
+                 0.25});
+  }
+  const auto periods = CpuPerPeriod(r, At(0), At(60), seconds(30));
+  ASSERT_EQ(periods.size(), 2u);
+  EXPECT_NEAR(periods[0].second, 20.0, 1e-6);
+  EXPECT_NEAR(periods[1].second, 90.0, 1e-6);
+}
+
+TEST(metrics_CpuPerPeriodTest, HalfCoveredPeriodsAreLeftOutAndRestartsBreakTheSeries) {
+  // Readings only from 0 to 5 s, then a restart (counter back to 0) and 50..60 s.
+  std::vector<CpuCounterReading> r = Readings(0, 5, 5, 0.5);
+  for (const CpuCounterReading& c : Readings(50, 60, 5, 0.5)) r.push_back(c);  // from 0 again
+  const auto periods = CpuPerPeriod(r, At(0), At(60), seconds(10));
+  // 0..10 is half covered (kept), 10..50 has no interval, 50..60 full.
+  ASSERT_EQ(periods.size(), 2u);
+  EXPECT_EQ(periods[0].first, At(0));
+  EXPECT_EQ(periods[1].first, At(50));
+  EXPECT_NEAR(periods[1].second, 50.0, 1e-6);
+}
+
+TEST(metrics_CpuPerPeriodTest, NoReadingsOrEmptyRangeGiveNothing) {
+  EXPECT_TRUE(CpuPerPeriod({}, At(0), At(60), seconds(10)).empty());
+  EXPECT_TRUE(CpuPerPeriod(Readings(0, 60, 5, 0.5), At(60), At(0), seconds(10)).empty());
+  EXPECT_TRUE(CpuPerPeriod(Readings(0, 60, 5, 0.5), At(0), At(60), seconds(0)).empty());
+}
+
 }  // namespace
 }  // namespace maskfleet::metrics

@@ -37,8 +37,16 @@ ServerState StateOfSlot(const ServerSlotState& slot) {
 
 HaproxyLoadBalancer::HaproxyLoadBalancer(const HaproxyConfig& config, std::string entry_url)
     : api_(SocketPath(config)),
-      entry_url_(entry_url.empty() ? DefaultEntryUrl(config) : std::move(entry_url)) {
-  for (int slot = 1; slot <= config.slots; ++slot) free_slots_.push_back(slot);
+      entry_url_(entry_url.empty() ? DefaultEntryUrl(config) : std::move(entry_url)),
+      slots_(config.slots) {
+  Reset();
+}
+
+void HaproxyLoadBalancer::Reset() {
+  std::lock_guard lock(mu_);
+  slot_by_id_.clear();
+  free_slots_.clear();
+  for (int slot = 1; slot <= slots_; ++slot) free_slots_.push_back(slot);
 }
 
 Status HaproxyLoadBalancer::AddServer(const ServerAddress& server) {

@@ -17,7 +17,7 @@
 // given to the next worker at once. Which id holds which slot is kept in memory only:
 // a new HaproxyLoadBalancer starts with every slot free, as a freshly started HAProxy
 // has them (the manager starts HAProxy afresh whenever it starts). If HAProxy is
-// restarted under a live HaproxyLoadBalancer, make a new one and add the servers again.
+// restarted under a live HaproxyLoadBalancer, call Reset() and add the servers again.
 //
 // Adding: the slot gets the address, then leaves maintenance marked down, so that it
 // receives requests only after its first passed health check. Draining is HAProxy's
@@ -53,12 +53,18 @@ class HaproxyLoadBalancer : public LoadBalancer {
   Result<std::vector<ServerStatus>> ListServers() override;
   std::string EntryUrl() const override { return entry_url_; }
 
+  // Forgets every server: all slots free, as a freshly started HAProxy has them. For
+  // after a restart of HAProxy (the caller then adds its servers again).
+  void Reset();
+
   // The slot name that holds `id` ("w3"), for logs and tests. Errors: kNotFound.
   Result<std::string> SlotOf(std::string_view id) const;
 
  private:
   const RuntimeApi api_;
   const std::string entry_url_;
+
+  const int slots_;
 
   mutable std::mutex mu_;
   std::map<std::string, int, std::less<>> slot_by_id_;  // guarded by mu_

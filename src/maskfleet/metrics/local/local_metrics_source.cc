@@ -19,6 +19,10 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
   std::set<std::string> present;
   for (const CollectTarget& w : workers) present.insert(w.worker_id);
   std::erase_if(followed_, [&](const auto& entry) { return !present.contains(entry.first); });
+  {
+    std::lock_guard<std::mutex> recent_lock(recent_mu_);
+    std::erase_if(recent_, [&](const auto& entry) { return !present.contains(entry.first); });
+  }
 
   // CPU first, all at `now`: reading a counter takes microseconds, the scrapes longer.
   for (const CollectTarget& w : workers) {
@@ -31,6 +35,14 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
       continue;
     }
     f.cpu.Add({now, sample->cpu_used, sample->allotment_cpus});
+    {
+      std::lock_guard<std::mutex> recent_lock(recent_mu_);
+      std::vector<CpuCounterReading>& recent = recent_[w.worker_id];
+      recent.push_back({now, sample->cpu_used, sample->allotment_cpus});
+      if (recent.size() > options_.recent_readings) {
+        recent.erase(recent.begin(), recent.end() - static_cast<long>(options_.recent_readings));
+      }
+    }
     for (const MinuteUtilisation& m : f.cpu.TakeChanged()) {
       pending_.push_back({w.worker_id, Metric::kCpuPercent, m.minute, m.percent});
     }
@@ -103,6 +115,26 @@ Result<PoolCpu> LocalMetricsSource::AverageCpu(std::span<const std::string> work
 
 Result<std::vector<std::optional<PoolSize>>> LocalMetricsSource::PoolSizes(MinuteRange range) {
   return store_.PoolSizes(range);
+}
+
+Result<std::vector<WorkerCpuPeriods>> LocalMetricsSource::RecentCpu(
+    std::span<const std::string> worker_ids, Clock::TimePoint begin, Clock::TimePoint end,
+    std::chrono::seconds period) {
+  if (period <= std::chrono::seconds(0)) {
+    return MakeError(ErrorCode::kInvalidArgument, "the period must be positive");
+  }
+  std::vector<WorkerCpuPeriods> out;
+  std::lock_guard<std::mutex> lock(recent_mu_);
+  for (const std::string& id : worker_ids) {
+    WorkerCpuPeriods w{id, {}};
+    if (auto it = recent_.find(id); it != recent_.end()) {
+      for (const auto& [start, percent] : CpuPerPeriod(it->second, begin, end, period)) {
+        w.periods.push_back({start, percent});
+      }
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
 }
 
 }  // namespace maskfleet::metrics::local

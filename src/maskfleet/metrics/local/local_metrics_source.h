@@ -77,6 +77,9 @@ struct LocalMetricsSourceOptions {
   std::chrono::minutes retention_every{10};
   MinuteAggregatorOptions aggregator;
   ScrapeOptions scrape;
+  // CPU counter readings kept in memory per worker for RecentCpu(). Default 720 (two
+  // hours of passes every 10 s).
+  std::size_t recent_readings = 720;
   // Samples kept for the next pass while the database cannot take them; beyond this
   // the oldest are dropped. Default 20000 (30 minutes of 8 workers many times over).
   std::size_t max_pending = 20000;
@@ -95,6 +98,11 @@ class LocalMetricsSource final : public MetricsSource {
                                             MinuteRange range) override;
   Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
+  // Any period, from the counter readings of the recent passes (CpuPerPeriod); a
+  // period shorter than the time between passes is mostly left out (no data).
+  Result<std::vector<WorkerCpuPeriods>> RecentCpu(std::span<const std::string> worker_ids,
+                                                  Clock::TimePoint begin, Clock::TimePoint end,
+                                                  std::chrono::seconds period) override;
 
  private:
   struct Followed {
@@ -112,6 +120,10 @@ class LocalMetricsSource final : public MetricsSource {
   std::map<std::string, Followed> followed_;         // guarded by collect_mu_
   std::vector<MetricSample> pending_;                // guarded by collect_mu_
   std::optional<Clock::TimePoint> last_retention_;  // guarded by collect_mu_
+
+  // Readings for RecentCpu(), which must not wait for a pass: a lock of their own.
+  std::mutex recent_mu_;
+  std::map<std::string, std::vector<CpuCounterReading>> recent_;  // guarded by recent_mu_
 };
 
 }  // namespace maskfleet::metrics::local

@@ -1,0 +1,87 @@
+// AutoScaler: the auto-scaling loop of the manager (docs/manager.md, issue 5). At every
+// check it reads the policy from the database (a changed policy applies at the next
+// check, no restart), takes the pool as the controller last saw it and the workers'
+// recent CPU from the MetricsSource, asks the pure scaler::Decide what to do, hands a
+// resize to the PoolController (the one place that changes the pool, shared with the
+// manual buttons), and records the decision, holds included, in the decision log.
+//
+// A person's grow or shrink (PoolController::last_manual_change) restarts the
+// cool-down: it is folded into the scaler's memory before the next decision.
+//
+// Thread safety: Start/Stop from one thread; CheckNow from any (it is serialised).
+#ifndef MASKFLEET_MANAGER_AUTO_SCALER_H_
+#define MASKFLEET_MANAGER_AUTO_SCALER_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "maskfleet/common/clock.h"
+#include "maskfleet/common/error.h"
+#include "maskfleet/manager/pool_controller.h"
+#include "maskfleet/metrics/metrics_source.h"
+#include "maskfleet/scaler/decision.h"
+#include "maskfleet/storage/decision_log.h"
+#include "maskfleet/storage/policy_store.h"
+
+namespace maskfleet::manager {
+
+struct AutoScalerOptions {
+  // The length of one CPU sample the decision averages: 60 s (the metrics' minutes,
+  // and CloudWatch's finest period); shorter in tests with short windows, where the
+  // local metrics source can give it.
+  std::chrono::seconds sample_period{60};
+  // How often the loop looks whether a check is due (it re-reads the policy each
+  // time, so a shorter check interval applies at once). Default 1 s.
+  std::chrono::milliseconds poll{1000};
+  // Decisions older than this are deleted from the log. Default 7 days.
+  std::chrono::hours retention{24 * 7};
+};
+
+class AutoScaler {
+ public:
+  // The references must outlive the auto-scaler.
+  AutoScaler(PoolController& controller, metrics::MetricsSource& metrics,
+             storage::PolicyStore& policies, storage::DecisionLog& decisions, const Clock& clock,
+             AutoScalerOptions options);
+  ~AutoScaler();
+  AutoScaler(const AutoScaler&) = delete;
+  AutoScaler& operator=(const AutoScaler&) = delete;
+
+  // Starts the loop: the first check comes one check interval after the start.
+  void Start();
+  // Ends the loop (a check in progress finishes first). Idempotent.
+  void Stop();
+
+  // One check now, recorded and acted on as the loop does it. Returns the decision.
+  // Errors: the policy cannot be read (nothing decided), or the log cannot be written
+  // (the decision was still acted on).
+  Result<scaler::Decision> CheckNow();
+
+ private:
+  // Checks whenever the policy's interval has passed since `last_check`.
+  void Loop(Clock::TimePoint last_check);
+
+  PoolController& controller_;
+  metrics::MetricsSource& metrics_;
+  storage::PolicyStore& policies_;
+  storage::DecisionLog& decisions_;
+  const Clock& clock_;
+  const AutoScalerOptions options_;
+
+  std::mutex check_mu_;  // one check at a time; guards the two fields below
+  scaler::ScalerMemory memory_;
+  std::optional<Clock::TimePoint> manual_change_seen_;
+  std::optional<Clock::TimePoint> last_retention_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace maskfleet::manager
+
+#endif  // MASKFLEET_MANAGER_AUTO_SCALER_H_

@@ -1,0 +1,200 @@
+#include "maskfleet/manager/auto_scaler.h"
+
+#include <functional>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "maskfleet/lb/fake/fake_load_balancer.h"
+#include "maskfleet/metrics/fake/fake_metrics_source.h"
+#include "maskfleet/pool/fake/fake_worker_pool.h"
+#include "maskfleet/storage/database.h"
+#include "maskfleet/storage/testing/test_database.h"
+
+namespace maskfleet::manager {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+// A pool on fakes and a simulated clock, with the policy and decision log in SQLite.
+class AutoScalerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<std::unique_ptr<storage::testing::ScratchDatabase>> scratch =
+        storage::testing::ScratchDatabase::Create("sqlite", "");
+    ASSERT_TRUE(scratch) << scratch.error().message;
+    scratch_ = std::move(*scratch);
+    Result<std::unique_ptr<storage::Database>> db = storage::Database::Open({.url = scratch_->url()}, clock_);
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    policies_ = std::make_unique<storage::PolicyStore>(*db_, clock_);
+    decisions_ = std::make_unique<storage::DecisionLog>(*db_);
+    pool_ = std::make_unique<pool::fake::FakeWorkerPool>(pool::fake::FakePoolOptions{.clock = &clock_});
+    ControllerOptions control;
+    control.tick = std::chrono::milliseconds(5);
+    control.collect_every = std::chrono::hours(1);
+    controller_ = std::make_unique<PoolController>(*pool_, balancer_, metrics_, clock_, control);
+
+    scaler::ScalingPolicy policy;
+    policy.shrink_stabilisation = seconds(0);
+    ASSERT_TRUE(policies_->Save(policy));
+    scaler_ = std::make_unique<AutoScaler>(*controller_, metrics_, *policies_, *decisions_, clock_,
+                                           AutoScalerOptions{});
+  }
+  void TearDown() override {
+    scaler_.reset();
+    if (controller_) (void)controller_->Shutdown();
+  }
+
+  // Starts the pool at `size` and waits until every worker is in service.
+  void StartPool(int size) {
+    controller_->Start(size);
+    ASSERT_TRUE(Eventually([&] { return controller_->View().in_service == size; }));
+  }
+  // Every in-service worker had `percent` CPU in each of the last `count` minutes.
+  void SetCpu(double percent, int count = 3) {
+    for (const WorkerView& w : controller_->View().workers) {
+      if (w.info.state != pool::WorkerState::kInService) continue;
+      for (int i = 1; i <= count; ++i) {
+        metrics_.Set(w.info.id, metrics::Metric::kCpuPercent, clock_.Now() - minutes(i), percent);
+      }
+    }
+  }
+
+  // Starts long after the epoch's minute boundary, so that minutes are complete.
+  SimulatedClock clock_{Clock::TimePoint(seconds(1'800'000'000))};
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::PolicyStore> policies_;
+  std::unique_ptr<storage::DecisionLog> decisions_;
+  std::unique_ptr<pool::fake::FakeWorkerPool> pool_;
+  lb::FakeLoadBalancer balancer_;
+  metrics::FakeMetricsSource metrics_;
+  std::unique_ptr<PoolController> controller_;
+  std::unique_ptr<AutoScaler> scaler_;
+};
+
+TEST_F(AutoScalerTest, HighCpuGrowsThePoolAndTheDecisionIsLogged) {
+  StartPool(2);
+  clock_.Advance(minutes(5));  // the workers have long been in service
+  SetCpu(90);
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->action, scaler::Action::kGrow);
+  EXPECT_EQ(controller_->desired_size(), 4);
+  EXPECT_TRUE(Eventually([&] { return pool_->live() == 4; }));
+
+  Result<std::vector<storage::DecisionRecord>> log = decisions_->Recent(10);
+  ASSERT_TRUE(log);
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ((*log)[0].action, "grow");
+  EXPECT_EQ((*log)[0].size_before, 2);
+  EXPECT_EQ((*log)[0].size_after, 4);
+  ASSERT_TRUE((*log)[0].average_cpu.has_value());
+  EXPECT_NEAR(*(*log)[0].average_cpu, 90.0, 1e-9);
+  EXPECT_FALSE((*log)[0].reason.empty());
+  // An auto-scaler's change is not a person's.
+  EXPECT_FALSE(controller_->last_manual_change().has_value());
+}
+
+TEST_F(AutoScalerTest, MissingMetricsHoldAndAreLoggedAsHolds) {
+  StartPool(1);
+  clock_.Advance(minutes(5));
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->action, scaler::Action::kHold);
+  EXPECT_EQ(controller_->desired_size(), 1);
+  Result<std::vector<storage::DecisionRecord>> log = decisions_->Recent(10);
+  ASSERT_TRUE(log);
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ((*log)[0].action, "hold");
+  EXPECT_FALSE((*log)[0].average_cpu.has_value());
+}
+
+TEST_F(AutoScalerTest, APolicyChangedInTheDatabaseAppliesAtTheNextCheck) {
+  StartPool(2);
+  clock_.Advance(minutes(5));
+  SetCpu(60);
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->action, scaler::Action::kHold);
+
+  scaler::ScalingPolicy policy = policies_->Load().value();
+  policy.grow_threshold = 50;
+  policy.shrink_threshold = 20;
+  ASSERT_TRUE(policies_->Save(policy));
+  clock_.Advance(minutes(1));
+  SetCpu(60);
+  d = scaler_->CheckNow();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->action, scaler::Action::kGrow);
+
+  policy.paused = true;
+  ASSERT_TRUE(policies_->Save(policy));
+  clock_.Advance(minutes(5));
+  SetCpu(95);
+  d = scaler_->CheckNow();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->action, scaler::Action::kHold);
+  EXPECT_NE(d->reason.find("paused"), std::string::npos) << d->reason;
+}
+
+TEST_F(AutoScalerTest, AManualChangeRestartsTheCoolDown) {
+  StartPool(2);
+  clock_.Advance(minutes(5));
+  ASSERT_TRUE(controller_->Grow());  // a person: 3
+  ASSERT_TRUE(Eventually([&] { return controller_->View().in_service == 3; }));
+  SetCpu(95);
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->action, scaler::Action::kHold) << d->reason;
+  EXPECT_EQ(controller_->desired_size(), 3);
+
+  // Once the window holds only samples from after the change, the load decides.
+  clock_.Advance(minutes(4));
+  SetCpu(95);
+  d = scaler_->CheckNow();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->action, scaler::Action::kGrow) << d->reason;
+}
+
+TEST_F(AutoScalerTest, LowCpuShrinksAfterStabilisation) {
+  StartPool(4);
+  clock_.Advance(minutes(5));
+  SetCpu(10);
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->action, scaler::Action::kShrink) << d->reason;
+  EXPECT_EQ(controller_->desired_size(), 2);
+  EXPECT_TRUE(Eventually([&] { return pool_->live() == 2; }));
+}
+
+TEST_F(AutoScalerTest, TheLoopChecksAtThePolicysInterval) {
+  scaler::ScalingPolicy policy = policies_->Load().value();
+  policy.check_interval = seconds(1);
+  policy.window = seconds(120);
+  ASSERT_TRUE(policies_->Save(policy));
+  scaler_ = std::make_unique<AutoScaler>(*controller_, metrics_, *policies_, *decisions_, clock_,
+                                         AutoScalerOptions{.poll = std::chrono::milliseconds(5)});
+  StartPool(1);
+  scaler_->Start();
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(seconds(2));
+    const std::size_t expected = static_cast<std::size_t>(i + 1);
+    ASSERT_TRUE(Eventually([&] { return decisions_->Recent(50).value().size() >= expected; }));
+  }
+  scaler_->Stop();
+}
+
+}  // namespace
+}  // namespace maskfleet::manager
