@@ -22,6 +22,10 @@ LOAD_THREADS = 3
 # sampling interval of the manager that straddles the minute's start or end sees the
 # same load as the minute itself.
 LOAD_MARGIN = 15
+# The share of its allotment the "part" load aims at, and the uploads that measure what
+# one costs first.
+PART_SHARE = 0.5
+CALIBRATION_UPLOADS = 10
 
 
 def sleep_until(t, abort):
@@ -144,8 +148,9 @@ class ProcCpu:
 
 def cpu_share(factory, photo, abort):
     """Two workers loaded by uploads sent straight to them through a whole minute (and
-    LOAD_MARGIN seconds either side): "busy" by LOAD_THREADS closed loops, "half" by one
-    loop that rests after each upload as long as the upload took. For each, the CPU share
+    LOAD_MARGIN seconds either side): "busy" by LOAD_THREADS closed loops, "part" by one
+    loop paced to use PART_SHARE of its allotment (the CPU cost of an upload measured
+    first from /proc, so the pace does not depend on how the limit is enforced). For each, the CPU share
     of its allotment it used in that minute, measured here from /proc/PID/stat, beside
     what the manager reports: result["workers"][kind] = {"measured_percent",
     "reported_percent", "statuses", "worker"}."""
@@ -163,23 +168,35 @@ def cpu_share(factory, photo, abort):
         result["cpu_limit"] = pool["cpu_limit"]
         m.register("loader")
         loads = {}
-        for kind, worker in zip(("busy", "half"), in_service(pool)):
+        for kind, worker in zip(("busy", "part"), in_service(pool)):
             loads[kind] = {"worker": worker, "statuses": [], "meter": ProcCpu(int(worker["details"]["pid"]))}
             meters.append(loads[kind]["meter"])
 
-        def load(url, statuses, rest):
+        # What one upload costs the "part" worker, in CPU seconds.
+        part = loads["part"]
+        with requests.Session() as s:
+            used_before = part["meter"].read()
+            for _ in range(CALIBRATION_UPLOADS):
+                r = upload(s, worker_url(part["worker"]), "loader", photo)
+                assert r.status_code == 200, r.text
+            cost = (part["meter"].read() - used_before) / CALIBRATION_UPLOADS
+        result["upload_cpu_seconds"] = cost
+        interval = cost / (PART_SHARE * float(part["worker"]["details"]["cpu_allotment"]))
+
+        def load(url, statuses, pace):
             with requests.Session() as s:
+                due = time.monotonic()
                 while not stop_load.is_set():
-                    start = time.monotonic()
                     try:
                         statuses.append(upload(s, url, "loader", photo).status_code)
                     except requests.RequestException as e:
                         statuses.append(repr(e))
-                    if rest:
-                        stop_load.wait(time.monotonic() - start)
+                    if pace:
+                        due = max(due + pace, time.monotonic())  # late: no burst to catch up
+                        stop_load.wait(max(0.0, due - time.monotonic()))
 
-        for kind, n, rest in (("busy", LOAD_THREADS, False), ("half", 1, True)):
-            args = (worker_url(loads[kind]["worker"]), loads[kind]["statuses"], rest)
+        for kind, n, pace in (("busy", LOAD_THREADS, None), ("part", 1, interval)):
+            args = (worker_url(loads[kind]["worker"]), loads[kind]["statuses"], pace)
             threads += [threading.Thread(target=load, args=args, daemon=True) for _ in range(n)]
         for t in threads:
             t.start()
