@@ -27,6 +27,7 @@ void PoolController::Start(int initial_size) {
   {
     std::lock_guard lock(mu_);
     desired_ = std::clamp(initial_size, options_.min_size, options_.max_size);
+    started_ = true;
   }
   control_thread_ = std::thread([this] { ControlLoop(); });
   metrics_thread_ = std::thread([this] { MetricsLoop(); });
@@ -95,7 +96,7 @@ Status PoolController::Shutdown() {
     shutting_down_ = true;
     wake_.notify_all();
   }
-  if (!control_thread_.joinable()) {
+  if (!started_) {
     // Never started: nothing runs the loop, so stop what the pool holds from here.
     if (!shutdown_result_) {
       lock.unlock();

@@ -151,6 +151,7 @@ class PoolController {
   std::condition_variable wake_;
   int desired_ = 1;                 // guarded by mu_
   std::optional<Clock::TimePoint> last_manual_change_;  // guarded by mu_
+  bool started_ = false;            // guarded by mu_
   bool shutting_down_ = false;      // guarded by mu_
   bool balancer_restarted_ = false; // guarded by mu_
   bool finished_ = false;           // guarded by mu_
