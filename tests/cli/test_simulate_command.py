@@ -82,3 +82,54 @@ def test_docs_results_show_what_the_simulator_computes(maskfleet_bin, tmp_path):
         for controller in ("ours", "naive", "hpa"):
             assert (REPO / "docs" / "results" / f"{name}-{controller}.svg").is_file()
             assert f"(results/{name}-{controller}.svg)" in docs
+
+
+LIVE_SCENARIO = REPO / "scenarios" / "live" / "step.toml"
+
+
+def recording(rate_of, seconds, in_service_of):
+    """A made-up recording in live-run.sh's format: the scenario's rates, a pool that
+    grows 1 -> 2 at 90 s and nothing else."""
+    rows = ["t,offered_rate,in_service,starting,draining,desired,average_cpu,action,size_before,size_after,"
+            "sent,succeeded,failed"]
+    for t in range(seconds):
+        check = ("grow", 1, 2) if t == 90 else ("", "", "")
+        rows.append(f"{t},{rate_of(t):g},{in_service_of(t)},0,0,{in_service_of(t)},"
+                    f"{'95.0' if t >= 90 else ''},{check[0]},{check[1]},{check[2]},2,2,0")
+    return "\n".join(rows) + "\n"
+
+
+def live_rate(t):
+    return 4 if 60 <= t < 300 else 0.5
+
+
+def test_replay_puts_a_recording_beside_the_simulation(maskfleet_bin, tmp_path):
+    live = tmp_path / "live.csv"
+    live.write_text(recording(live_rate, 480, lambda t: 2 if t >= 92 else 1))
+    result = run(maskfleet_bin, LIVE_SCENARIO, "--replay", live, "--out", tmp_path / "out", "--markdown")
+    assert result.returncode == 0, result.stderr
+    assert "| figure | live | ours |" in result.stdout
+    resizes = next(line for line in result.stdout.splitlines() if line.startswith("| resizes |"))
+    assert resizes.split("|")[2].strip() == "1", resizes
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "live-step-live.svg", "live-step-ours.csv", "live-step-ours.svg"]
+    for chart in ("live", "ours"):
+        svg = (tmp_path / "out" / f"live-step-{chart}.svg").read_text()
+        assert "CPU (%)" in svg and "grow 70%" in svg  # the CPU panel
+
+
+def test_replay_refuses_a_recording_of_another_load(maskfleet_bin, tmp_path):
+    live = tmp_path / "live.csv"
+    live.write_text(recording(lambda t: 3, 480, lambda t: 1))
+    result = run(maskfleet_bin, LIVE_SCENARIO, "--replay", live, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert f"{live}: the offered rate at t = 0 is 3 req/s, scenario live-step has 0.5" in result.stderr
+    short = tmp_path / "short.csv"
+    short.write_text(recording(live_rate, 100, lambda t: 1))
+    result = run(maskfleet_bin, LIVE_SCENARIO, "--replay", short, "--out", tmp_path / "out")
+    assert result.returncode == 2 and "holds 100 seconds, scenario live-step lasts 480" in result.stderr
+    two = run(maskfleet_bin, LIVE_SCENARIO, SCENARIO, "--replay", live, "--out", tmp_path / "out")
+    assert two.returncode == 2 and "--replay takes exactly one SCENARIO.toml" in two.stderr
+    missing = run(maskfleet_bin, LIVE_SCENARIO, "--replay", tmp_path / "nope.csv", "--out", tmp_path / "out")
+    assert missing.returncode == 2 and "recording not found" in missing.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,9 +1,13 @@
 // maskfleet simulate SCENARIO.toml... --out DIR [--controller ours|naive|hpa|all] [--markdown]
+//                   [--replay LIVE.csv]
 //
 // Runs the auto-scaler simulator (sim/simulator.h) on each scenario with the chosen
 // controller(s), writes DIR/<scenario>-<controller>.csv and .svg, and prints the
 // elasticity figures (sim/metrics.h) as a table per scenario, the controllers side by
 // side. The scenario format is described in sim/scenario.h and docs/results.md.
+// With --replay, a run recorded on a real manager (sim/replay.h, written by
+// scripts/live-run.sh) of the one scenario given joins as the column "live", first:
+// DIR/<scenario>-live.svg is its chart, and every chart gets the CPU panel.
 //
 // Exit status: 0 every scenario ran and its files were written, 2 the command could
 // not run (bad arguments, a scenario that does not parse, an output folder that cannot
@@ -13,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +25,7 @@
 #include "maskfleet/sim/chart.h"
 #include "maskfleet/sim/controller.h"
 #include "maskfleet/sim/metrics.h"
+#include "maskfleet/sim/replay.h"
 #include "maskfleet/sim/report.h"
 #include "maskfleet/sim/scenario.h"
 #include "maskfleet/sim/simulator.h"
@@ -32,6 +38,7 @@ struct SimulateArgs {
   std::string out;
   std::string controller = "ours";
   bool markdown = false;
+  std::string replay;
 };
 
 int CannotRun(const std::string& message) {
@@ -68,6 +75,20 @@ int RunSimulate(const SimulateArgs& args, const std::vector<std::string>& extras
     if (!scenario) return CannotRun(scenario.error().message);
     scenarios.push_back(std::move(*scenario));
   }
+  std::optional<sim::Trace> recorded;
+  if (!args.replay.empty()) {
+    if (scenarios.size() != 1) {
+      return CannotRun("--replay takes exactly one SCENARIO.toml, the one the recording ran");
+    }
+    Result<sim::Trace> trace = sim::ReadReplayFile(args.replay);
+    if (!trace) return CannotRun(trace.error().message);
+    if (Status matches = sim::CheckReplayMatches(*trace, scenarios.front(), args.replay); !matches) {
+      return CannotRun(matches.error().message);
+    }
+    trace->scenario = scenarios.front().name;
+    recorded = std::move(*trace);
+  }
+  const sim::ChartOptions chart{.cpu_panel = recorded.has_value()};
   std::error_code ec;
   std::filesystem::create_directories(args.out, ec);
   if (ec || !std::filesystem::is_directory(args.out)) {
@@ -77,12 +98,19 @@ int RunSimulate(const SimulateArgs& args, const std::vector<std::string>& extras
   bool first = true;
   for (const sim::Scenario& scenario : scenarios) {
     std::vector<sim::ControllerFigures> runs;
+    if (recorded) {
+      const std::filesystem::path svg = std::filesystem::path(args.out) / (scenario.name + "-live.svg");
+      if (Status written = WriteFile(svg, sim::TraceSvg(*recorded, scenario, chart)); !written) {
+        return CannotRun(written.error().message);
+      }
+      runs.push_back({"live", sim::Evaluate(*recorded, sim::EvaluationOptionsFor(scenario))});
+    }
     for (const std::string& name : controllers) {
       std::unique_ptr<sim::Controller> controller = *sim::MakeController(name, scenario.policy);
       const sim::Trace trace = sim::Simulate(scenario, *controller);
       const std::filesystem::path base = std::filesystem::path(args.out) / (scenario.name + "-" + name);
       for (auto [extension, text] : {std::pair{".csv", sim::TraceCsv(trace)},
-                                     std::pair{".svg", sim::TraceSvg(trace, scenario)}}) {
+                                     std::pair{".svg", sim::TraceSvg(trace, scenario, chart)}}) {
         if (Status written = WriteFile(base.string() + extension, text); !written) {
           return CannotRun(written.error().message);
         }
@@ -113,11 +141,16 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
       "controller: ours (the manager's auto-scaler), naive (thresholds and ratios alone) or hpa (a\n"
       "Kubernetes HPA-style proportional rule); all runs the three side by side. Writes\n"
       "DIR/<scenario>-<controller>.csv (one row per minute) and .svg (load and pool size over\n"
-      "time), and prints the elasticity figures. Exit status: 0 done, 2 could not run.");
+      "time), and prints the elasticity figures. --replay LIVE.csv adds a run recorded on a real\n"
+      "manager (scripts/live-run.sh) of the one SCENARIO given, as the column 'live', and\n"
+      "DIR/<scenario>-live.svg; with it every chart also shows the CPU each check saw.\n"
+      "Exit status: 0 done, 2 could not run.");
   cmd->add_option("scenarios", args->scenarios, "SCENARIO.toml files")->type_name("SCENARIO.toml...");
   cmd->add_option("--out", args->out, "Folder for the CSV and SVG files (created if missing)")->type_name("DIR");
   cmd->add_option("--controller", args->controller, "ours (default), naive, hpa or all")->type_name("NAME");
   cmd->add_flag("--markdown", args->markdown, "Print the tables as Markdown");
+  cmd->add_option("--replay", args->replay, "A recorded live run of the scenario (CSV, one row per second)")
+      ->type_name("LIVE.csv");
   // Unknown options stay here for RunSimulate to refuse with exit 2.
   cmd->fallthrough(false);
   cmd->allow_extras();
