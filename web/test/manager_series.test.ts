@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 
 import {
   alignValues,
+  earlierWorkers,
   emptyWindow,
   maxOf,
   poolSizeData,
@@ -11,7 +12,7 @@ import {
   workerData,
   yRange,
 } from '../src/manager/series';
-import type { Metrics } from '../src/manager/types';
+import type { Metrics, Pool } from '../src/manager/types';
 
 const T0 = 1795883400; // a minute start
 
@@ -114,5 +115,35 @@ describe('summaries and ranges', () => {
     assert.deepEqual(yRange(40, 100), [0, 100]);
     assert.deepEqual(yRange(120, 100), [0, 132]);
     assert.deepEqual(yRange(25, 10), [0, 28]);
+  });
+});
+
+describe('earlierWorkers', () => {
+  const pool = (ids: string[]): Pool => ({
+    desired_size: 1,
+    counts: { starting: 0, in_service: ids.length, draining: 0 },
+    load_balancer: { kind: 'haproxy', entry_url: 'http://127.0.0.1:8080/' },
+    cpu_limit: { mechanism: 'governor', allotment_cpus: 0.25, note: '' },
+    bounds: { min: 1, max: 8 },
+    workers: ids.map((id) => ({
+      id, address: '127.0.0.1', port: 9000, state: 'in_service' as const, launched_at: '2026-11-27T20:00:00Z',
+      state_since: '2026-11-27T20:00:01Z', reason: '', details: {}, balancer: null,
+    })),
+  });
+  const metrics = (ids: string[]): Metrics => ({
+    minutes: [T0],
+    pool_size: { in_service: [1], starting: [0] },
+    workers: ids.map((id) => ({ id, cpu_percent: [1], requests_per_minute: [2] })),
+  });
+
+  it('lists the workers with metrics that the pool no longer knows, as stopped', () => {
+    const earlier = earlierWorkers(pool(['w2']), metrics(['w2', 'w1']));
+    assert.deepEqual(earlier.map((w) => [w.id, w.state, w.port]), [['w1', 'stopped', 0]]);
+    assert.match(earlier[0]!.reason, /earlier run/);
+  });
+
+  it('has nothing without metrics or when the pool knows them all', () => {
+    assert.deepEqual(earlierWorkers(pool(['w1']), null), []);
+    assert.deepEqual(earlierWorkers(pool(['w1']), metrics(['w1'])), []);
   });
 });

@@ -1,5 +1,6 @@
 #include "maskfleet/manager/manager_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <fstream>
@@ -363,8 +364,15 @@ void ManagerServer::RegisterRoutes() {
     Result<std::int64_t> minutes = IntParam(req, "minutes", 30, 1, 360);
     if (!minutes) return Fail(res, minutes.error());
     const metrics::MinuteRange range = metrics::MinutesUpTo(s_.clock.Now(), static_cast<int>(*minutes));
+    // The pool's workers, then those of an earlier run with data in the range (the
+    // pool forgets them at a restart; their charts stay).
     std::vector<std::string> ids;
     for (const WorkerView& w : s_.controller.View().workers) ids.push_back(w.info.id);
+    Result<std::vector<std::string>> with_data = s_.metrics.WorkersWithData(range);
+    if (!with_data) return Fail(res, with_data.error());
+    for (std::string& id : *with_data) {
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
+    }
     Result<std::vector<metrics::WorkerSeries>> series = s_.metrics.Samples(ids, range);
     if (!series) return Fail(res, series.error());
     Result<std::vector<std::optional<metrics::PoolSize>>> sizes = s_.metrics.PoolSizes(range);

@@ -200,6 +200,23 @@ Result<std::vector<std::optional<PoolSize>>> MetricStore::PoolSizes(MinuteRange 
   return out;
 }
 
+Result<std::vector<std::string>> MetricStore::WorkersWithSamples(MinuteRange range) {
+  std::vector<std::string> ids;
+  Status st = db_.Run("list workers with metrics", [&](soci::session& s) -> Status {
+    long long begin = EpochSeconds(range.begin);
+    long long end = EpochSeconds(range.end);
+    std::string id;
+    soci::statement select = (s.prepare << "SELECT DISTINCT worker_id FROM metric_samples "
+                                           "WHERE minute >= :b AND minute < :e ORDER BY worker_id",
+                              soci::use(begin), soci::use(end), soci::into(id));
+    select.execute();
+    while (select.fetch()) ids.push_back(id);
+    return {};
+  });
+  if (!st) return std::unexpected(st.error());
+  return ids;
+}
+
 Result<std::optional<std::chrono::sys_seconds>> MetricStore::LatestMinute(const std::string& worker_id,
                                                                           Metric metric) {
   std::optional<std::chrono::sys_seconds> latest;

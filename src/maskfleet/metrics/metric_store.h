@@ -77,6 +77,10 @@ class MetricStore {
   // The recorded pool size per minute of `range`. Errors: as Series().
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range);
 
+  // Every worker with at least one sample in `range`, sorted by id (workers of an
+  // earlier run of the manager included). Errors: kUnavailable, kInternal.
+  Result<std::vector<std::string>> WorkersWithSamples(MinuteRange range);
+
   // The latest minute holding `metric` for `worker_id`, if any (a collector resumes
   // after it). Errors: kUnavailable, kInternal.
   Result<std::optional<std::chrono::sys_seconds>> LatestMinute(const std::string& worker_id,

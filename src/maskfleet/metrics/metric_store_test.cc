@@ -230,6 +230,19 @@ TEST_P(MetricStoreTest, LatestMinute) {
   EXPECT_EQ(*latest, Minute(7));
 }
 
+TEST_P(MetricStoreTest, WorkersWithSamplesInARange) {
+  Put("w2", Metric::kCpuPercent, 3, 10);
+  Put("w1", Metric::kRequestsPerMinute, 4, 5);
+  Put("w1", Metric::kCpuPercent, 4, 5);
+  Put("w3", Metric::kCpuPercent, 9, 1);
+  auto ids = store_->WorkersWithSamples({Minute(3), Minute(9)});
+  ASSERT_TRUE(ids) << ids.error().ToString();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"w1", "w2"}));
+  auto none = store_->WorkersWithSamples({Minute(10), Minute(20)});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_P(MetricStoreTest, HistorySurvivesReopening) {
   Put("w1", Metric::kCpuPercent, 0, 33);
   ASSERT_TRUE(store_->UpsertPoolSize(Minute(0), {2, 1}));

@@ -177,6 +177,10 @@ class MetricsSource {
   // observe. Errors: as Samples().
   virtual Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) = 0;
 
+  // Every worker with any sample in `range`, sorted by id: also the workers of an
+  // earlier run of the manager, whose charts outlive it. Errors: as Samples().
+  virtual Result<std::vector<std::string>> WorkersWithData(MinuteRange range) = 0;
+
   // The CPU of each of `worker_ids` (in that order) in the complete periods of
   // `period` (aligned to multiples of it since the epoch) within [begin, end): what
   // the auto-scaler averages. Periods not measured are left out. The charts' minutes

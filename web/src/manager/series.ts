@@ -3,7 +3,7 @@
 // what uPlot draws: `[xs, ys1, ys2, ...]`, x in epoch seconds, null a gap.
 // Pure functions, unit-tested in test/manager_series.test.ts.
 
-import type { Metrics, Series } from './types';
+import type { Metrics, Pool, PoolWorker, Series } from './types';
 
 /** uPlot's AlignedData for time series: x values, then one array per line. */
 export type ChartData = [number[], ...Array<Array<number | null>>];
@@ -125,4 +125,26 @@ export function maxOf(...series: ReadonlyArray<ReadonlyArray<number | null>>): n
 export function yRange(max: number | null, floor: number): [number, number] {
   if (max === null || !(max > floor)) return [0, floor];
   return [0, Math.ceil(max * 1.1)];
+}
+
+/**
+ * Workers of an earlier run of the manager: the pool forgets them at a restart, the
+ * metrics do not, so their charts are shown after the pool's own workers.
+ */
+export function earlierWorkers(pool: Pool, metrics: Metrics | null): PoolWorker[] {
+  if (metrics === null) return [];
+  const known = new Set(pool.workers.map((w) => w.id));
+  return metrics.workers
+    .filter((w) => !known.has(w.id))
+    .map((w) => ({
+      id: w.id,
+      address: '',
+      port: 0,
+      state: 'stopped' as const,
+      launched_at: '',
+      state_since: '',
+      reason: 'a worker of an earlier run of the manager',
+      details: {},
+      balancer: null,
+    }));
 }

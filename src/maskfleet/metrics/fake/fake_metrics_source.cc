@@ -1,5 +1,6 @@
 #include "maskfleet/metrics/fake/fake_metrics_source.h"
 
+#include <set>
 #include <utility>
 
 namespace maskfleet::metrics {
@@ -102,6 +103,18 @@ Result<std::vector<std::optional<PoolSize>>> FakeMetricsSource::PoolSizes(Minute
     if (it != sizes_.end()) out[i] = it->second;
   }
   return out;
+}
+
+Result<std::vector<std::string>> FakeMetricsSource::WorkersWithData(MinuteRange range) {
+  if (Status st = CheckRange(range); !st) return std::unexpected(st.error());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto failure = TakeFailureLocked()) return std::unexpected(*failure);
+  std::set<std::string> ids;
+  for (const auto& [key, value] : values_) {
+    const std::chrono::sys_seconds minute = std::get<2>(key);
+    if (minute >= range.begin && minute < range.end) ids.insert(std::get<0>(key));
+  }
+  return std::vector<std::string>(ids.begin(), ids.end());
 }
 
 }  // namespace maskfleet::metrics

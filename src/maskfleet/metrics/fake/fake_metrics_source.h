@@ -41,6 +41,7 @@ class FakeMetricsSource final : public MetricsSource {
                                             MinuteRange range) override;
   Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
+  Result<std::vector<std::string>> WorkersWithData(MinuteRange range) override;
 
  private:
   using Key = std::tuple<std::string, Metric, std::chrono::sys_seconds>;

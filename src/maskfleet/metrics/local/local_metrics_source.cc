@@ -117,6 +117,13 @@ Result<std::vector<std::optional<PoolSize>>> LocalMetricsSource::PoolSizes(Minut
   return store_.PoolSizes(range);
 }
 
+Result<std::vector<std::string>> LocalMetricsSource::WorkersWithData(MinuteRange range) {
+  if (range.size() > kMaxQueryMinutes) {
+    return MakeError(ErrorCode::kInvalidArgument, "a query covers at most 24 hours");
+  }
+  return store_.WorkersWithSamples(range);
+}
+
 Result<std::vector<WorkerCpuPeriods>> LocalMetricsSource::RecentCpu(
     std::span<const std::string> worker_ids, Clock::TimePoint begin, Clock::TimePoint end,
     std::chrono::seconds period) {

@@ -98,6 +98,7 @@ class LocalMetricsSource final : public MetricsSource {
                                             MinuteRange range) override;
   Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
+  Result<std::vector<std::string>> WorkersWithData(MinuteRange range) override;
   // Any period, from the counter readings of the recent passes (CpuPerPeriod); a
   // period shorter than the time between passes is mostly left out (no data).
   Result<std::vector<WorkerCpuPeriods>> RecentCpu(std::span<const std::string> worker_ids,

@@ -23,7 +23,7 @@ import {
 } from '../format';
 import { messageOf, showPageError, startManagerPage } from '../layout';
 import { Poller, REFRESH_MS } from '../poller';
-import { poolSizeData, workerData } from '../series';
+import { earlierWorkers, poolSizeData, workerData } from '../series';
 import type { Metrics, Pool, PoolWorker } from '../types';
 import { safeEntryUrl } from '../urls';
 
@@ -126,7 +126,7 @@ class WorkerCard {
     this.element.dataset['state'] = worker.state;
     this.badge.className = `badge badge-${stateTone(worker.state)}`;
     this.badge.textContent = stateLabel(worker.state);
-    this.address.textContent = `${worker.address}:${worker.port}`;
+    this.address.textContent = worker.port === 0 ? '' : `${worker.address}:${worker.port}`;
     replaceChildren(
       this.facts,
       ...workerFacts(worker, new Date()).flatMap(([term, value]) => [
@@ -153,6 +153,7 @@ const KNOWN_DETAILS = ['pid', 'cpu_allotment', 'cpu_limit', 'log'];
 
 /** A worker's facts as (term, text) pairs, in the order of the card. */
 function workerFacts(worker: PoolWorker, now: Date): Array<[string, string]> {
+  if (worker.launched_at === '') return [['Reason', worker.reason]];
   const details = worker.details ?? {};
   const balancer = worker.balancer;
   const facts: Array<[string, string]> = [
@@ -251,7 +252,7 @@ class PoolPage {
     if (this.sizeChart === null) this.sizeChart = new TimeChart(byId('size-chart', HTMLElement), POOL_CHART, sizeData);
     else this.sizeChart.update(sizeData);
 
-    this.renderWorkers(pool.workers, metrics);
+    this.renderWorkers([...pool.workers, ...earlierWorkers(pool, metrics)], metrics);
     this.refreshNote.textContent = `Updated ${formatClock(new Date())}; refreshes every 5 seconds.`;
   }
 
