@@ -1,7 +1,6 @@
 #include "maskfleet/manager/manager_server.h"
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -9,7 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "maskfleet/auth/token.h"
 #include "maskfleet/observability/logging.h"
 #include "maskfleet/observability/request_id.h"
 #include "maskfleet/worker/http_util.h"
@@ -143,18 +141,10 @@ bool IsPolling(const Request& req) {
 
 ManagerServer::ManagerServer(ManagerServices services, PoolFacts facts, ManagerServerOptions options)
     : s_(services), facts_(std::move(facts)), options_(std::move(options)) {
-  const int threads = std::max(options_.http_threads, 2);
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http_.set_payload_max_length(64 * 1024);
-  http_.set_tcp_nodelay(true);
-  http_.set_read_timeout(std::chrono::seconds(30));
-  http_.set_write_timeout(std::chrono::seconds(30));
-  http_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
-                             {"X-Frame-Options", "DENY"},
-                             {"Referrer-Policy", "no-referrer"},
-                             {"Content-Security-Policy",
+  // uPlot sizes its elements through style attributes: 'unsafe-inline' for styles only.
+  worker::ApplyServerDefaults(http_, options_.http_threads, 64 * 1024,
                               "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                              "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"}});
+                              "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   RegisterRoutes();
 }
 
@@ -191,16 +181,7 @@ void ManagerServer::RegisterRoutes() {
                               .request_id = current_request_id,
                               .client_address = req.remote_addr});
   });
-  http_.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    Fail(res, Error{ErrorCode::kInternal, what});
-  });
+  worker::AnswerExceptionsWith(http_, Fail);
   http_.set_error_handler([](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     const int status = res.status;
@@ -220,15 +201,8 @@ void ManagerServer::RegisterRoutes() {
 
   // The logged-in caller. State changes must carry the session's CSRF token.
   const auto session = [this](const Request& req, bool changes_state) -> Result<storage::SessionWithUser> {
-    const std::optional<std::string> token = worker::GetCookie(req, worker::kSessionCookie);
-    if (!token) return MakeError(ErrorCode::kUnauthenticated, "not logged in");
-    Result<storage::SessionWithUser> who = s_.accounts.ResolveSession(*token);
+    Result<storage::SessionWithUser> who = worker::SessionOf(s_.accounts, req, changes_state);
     if (!who) return who;
-    if (changes_state &&
-        !auth::ConstantTimeEquals(req.get_header_value(worker::kCsrfHeader), who->session.csrf_token)) {
-      return MakeError(ErrorCode::kPermissionDenied,
-                       "missing or wrong CSRF token (header X-CSRF-Token); reload the page");
-    }
     if (!who->user.is_admin) {
       return MakeError(ErrorCode::kPermissionDenied, "the manager is for administrators only");
     }

@@ -1,8 +1,12 @@
 #include "maskfleet/worker/http_util.h"
 
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 
 #include <spdlog/spdlog.h>
+
+#include "maskfleet/auth/token.h"
 
 namespace maskfleet::worker {
 
@@ -17,6 +21,49 @@ void RespondError(httplib::Response& res, const Error& error, ErrorStyle style,
   nlohmann::json body = {{"success", false}, {"error", {{"code", status}, {"message", message}}}};
   if (style == ErrorStyle::kApiV1) body["error"]["reason"] = ErrorCodeName(error.code);
   RespondJson(res, status, body);
+}
+
+void ApplyServerDefaults(httplib::Server& server, int threads, std::size_t max_body_bytes,
+                         const std::string& content_security_policy) {
+  threads = std::max(threads, 2);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  server.set_payload_max_length(max_body_bytes);
+  server.set_tcp_nodelay(true);
+  server.set_read_timeout(std::chrono::seconds(30));
+  server.set_write_timeout(std::chrono::seconds(30));
+  server.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                              {"X-Frame-Options", "DENY"},
+                              {"Referrer-Policy", "no-referrer"},
+                              {"Content-Security-Policy", content_security_policy}});
+}
+
+void AnswerExceptionsWith(httplib::Server& server,
+                          std::function<void(httplib::Response&, const Error&)> fail) {
+  server.set_exception_handler([fail = std::move(fail)](const httplib::Request&, httplib::Response& res,
+                                                        std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    fail(res, Error{ErrorCode::kInternal, what});
+  });
+}
+
+Result<storage::SessionWithUser> SessionOf(AccountService& accounts, const httplib::Request& req,
+                                           bool changes_state) {
+  const std::optional<std::string> token = GetCookie(req, kSessionCookie);
+  if (!token) return MakeError(ErrorCode::kUnauthenticated, "not logged in");
+  Result<storage::SessionWithUser> session = accounts.ResolveSession(*token);
+  if (!session) return session;
+  if (changes_state &&
+      !auth::ConstantTimeEquals(req.get_header_value(kCsrfHeader), session->session.csrf_token)) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "missing or wrong CSRF token (header X-CSRF-Token); reload the page");
+  }
+  return session;
 }
 
 void RespondJson(httplib::Response& res, int status, const nlohmann::json& body) {

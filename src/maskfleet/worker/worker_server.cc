@@ -7,7 +7,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "maskfleet/auth/token.h"
 #include "maskfleet/observability/logging.h"
 #include "maskfleet/observability/metrics.h"
 #include "maskfleet/observability/request_id.h"
@@ -136,21 +135,11 @@ WorkerServer::WorkerServer(AccountService& accounts, PhotoService& photos,
       fetcher_(fetcher),
       hooks_(std::move(hooks)),
       options_(std::move(options)) {
-  const int threads = std::max(options_.http_threads, 2);
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Multipart overhead on top of the largest photo.
-  http_.set_payload_max_length(static_cast<std::size_t>(photos_.options().max_photo_bytes) + 64 * 1024);
-  // Without TCP_NODELAY a kept-alive connection's answer waits ~40 ms for the
-  // client's delayed ACK (Nagle): measured by the load generator.
-  http_.set_tcp_nodelay(true);
-  http_.set_read_timeout(std::chrono::seconds(30));
-  http_.set_write_timeout(std::chrono::seconds(30));
-  http_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
-                             {"X-Frame-Options", "DENY"},
-                             {"Referrer-Policy", "no-referrer"},
-                             {"Content-Security-Policy",
-                              "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
-                              "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"}});
+  ApplyServerDefaults(http_, options_.http_threads,
+                      static_cast<std::size_t>(photos_.options().max_photo_bytes) + 64 * 1024,
+                      "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+                      "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   RegisterRoutes();
 }
 
@@ -193,16 +182,7 @@ void WorkerServer::RegisterRoutes() {
                               .request_id = current.id,
                               .client_address = req.remote_addr});
   });
-  http_.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    FailV1(res, Error{ErrorCode::kInternal, what});
-  });
+  AnswerExceptionsWith(http_, FailV1);
   http_.set_error_handler([](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     const ErrorCode code = res.status == 413   ? ErrorCode::kTooLarge
@@ -239,17 +219,8 @@ void WorkerServer::RegisterRoutes() {
 
   // The logged-in caller, or an error to answer with. State-changing calls must
   // also carry the session's CSRF token.
-  const auto caller = [this](const Request& req, bool changes_state) -> Result<storage::SessionWithUser> {
-    const std::optional<std::string> token = GetCookie(req, kSessionCookie);
-    if (!token) return MakeError(ErrorCode::kUnauthenticated, "not logged in");
-    Result<storage::SessionWithUser> session = accounts_.ResolveSession(*token);
-    if (!session) return session;
-    if (changes_state &&
-        !auth::ConstantTimeEquals(req.get_header_value(kCsrfHeader), session->session.csrf_token)) {
-      return MakeError(ErrorCode::kPermissionDenied,
-                       "missing or wrong CSRF token (header X-CSRF-Token); reload the page");
-    }
-    return session;
+  const auto caller = [this](const Request& req, bool changes_state) {
+    return SessionOf(accounts_, req, changes_state);
   };
 
   const auto set_session_cookie = [this](Response& res, const LoggedIn& in) {
