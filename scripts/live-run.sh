@@ -128,6 +128,7 @@ lb_url=${BASH_REMATCH[2]}
 echo "live-run.sh: $line" >&2
 
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+commit=$(git -C "$root" rev-parse --short HEAD)
 python3 "$root/scripts/live_run.py" --scenario "$scenario" --manager "$manager_url" --lb "$lb_url" \
   --admin admin "$admin_password" --bin "$bin" --photos "$tmp/photos" --out "$out" &
 driver_pid=$!
@@ -144,7 +145,8 @@ echo "live-run.sh: the manager exited with status $manager_status" >&2
 cat >"$out/run.txt" <<EOF
 scripts/live-run.sh --scenario ${scenario#"$root"/} --out ${out#"$root"/}
 started      $started
-commit       $(git -C "$root" rev-parse --short HEAD)
+binary       ${bin#"$root"/} (modified $(date -u -r "$bin" +%Y-%m-%dT%H:%M:%SZ))
+commit       $commit (HEAD when the load began; the binary may be older)
 machine      $(nproc) CPUs, $(uname -sr)
 load before  $load_before
 load after   $load_after

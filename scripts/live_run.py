@@ -13,6 +13,10 @@ what happened to the output folder:
   requests.csv          loadgen's --csv: one row per request
   loadgen-summary.json  loadgen's --json summary
   metrics.json          GET /api/v1/metrics at the end (per-minute CPU and requests)
+  phases.csv            the requests grouped by stretches of the same offered rate and
+                        workers in service: sent, succeeded, failed, latency of the
+                        successes (`live_run.py --phases DIR` writes it again from DIR's
+                        live.csv and requests.csv)
   profile.txt, policy.json   what was sent to loadgen and to PUT /api/v1/policy
 
 Only the scenario's steps are played ([[load]] with `rate`; ramps and spikes are
@@ -159,9 +163,55 @@ def wait_settled(api, size, timeout):
         time.sleep(0.5)
 
 
+# ----------------------------------------------------------------------------- phases
+
+def percentile(values, q):
+    """The nearest-rank percentile q (0..100) of values; None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def write_phases(out):
+    """phases.csv from out/live.csv and out/requests.csv; returns its rows."""
+    with open(out / "live.csv", newline="") as f:
+        per_second = list(csv.DictReader(f))
+    stretches = []  # [from, to, offered, in_service]
+    for row in per_second:
+        t, key = int(row["t"]), (row["offered_rate"], row["in_service"])
+        if stretches and stretches[-1][2:] == list(key):
+            stretches[-1][1] = t + 1
+        else:
+            stretches.append([t, t + 1, *key])
+    with open(out / "requests.csv", newline="") as f:
+        requests = list(csv.DictReader(f))
+    rows = []
+    for begin, end, offered, in_service in stretches:
+        mine = [r for r in requests if begin <= float(r["start_s"]) < end]
+        ok = [float(r["latency_ms"]) for r in mine if r["status"] == "200"]
+        failed = {}
+        for r in mine:
+            if r["status"] != "200":
+                failed[r["status"]] = failed.get(r["status"], 0) + 1
+        rows.append({"from_s": begin, "to_s": end, "offered_rate": offered, "in_service": in_service,
+                     "sent": len(mine), "succeeded": len(ok),
+                     "failed": " ".join(f"{n}x{status}" for status, n in sorted(failed.items())),
+                     **{f"p{q}_ms": "" if not ok else f"{percentile(ok, q):.0f}" for q in (50, 90, 99)},
+                     "max_ms": "" if not ok else f"{max(ok):.0f}"})
+    with open(out / "phases.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return rows
+
+
 # ----------------------------------------------------------------------------- the run
 
 def main():
+    if sys.argv[1:2] == ["--phases"] and len(sys.argv) == 3:
+        write_phases(pathlib.Path(sys.argv[2]))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", required=True)
     parser.add_argument("--manager", required=True, help="the manager's URL")
@@ -261,6 +311,7 @@ def main():
             w.writerow([k, f"{offered_rate(steps, k):g}", *last, "" if last_cpu is None else f"{last_cpu:.1f}",
                         *((check["action"], check["size_before"], check["size_after"]) if check else ("", "", "")),
                         sent[k], succeeded[k], sent[k] - succeeded[k]])
+    write_phases(out)
     print(f"live_run: {duration} s recorded ({gaps} seconds without a sample, carried from the one before), "
           f"{len(decisions)} decisions, loadgen exit status {load_status}", file=sys.stderr)
     return 0

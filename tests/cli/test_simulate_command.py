@@ -133,3 +133,18 @@ def test_replay_refuses_a_recording_of_another_load(maskfleet_bin, tmp_path):
     missing = run(maskfleet_bin, LIVE_SCENARIO, "--replay", tmp_path / "nope.csv", "--out", tmp_path / "out")
     assert missing.returncode == 2 and "recording not found" in missing.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_docs_results_show_the_recorded_live_run(maskfleet_bin, tmp_path):
+    """docs/results.md's live-run table is what the simulator computes from the committed
+    recording, beside its simulation; figures.md and the charts are that run's."""
+    live = REPO / "docs" / "results" / "live"
+    result = run(maskfleet_bin, LIVE_SCENARIO, "--replay", live / "live.csv", "--out", tmp_path, "--markdown")
+    assert result.returncode == 0, result.stderr
+    assert (live / "figures.md").read_text() == result.stdout
+    docs = (REPO / "docs" / "results.md").read_text()
+    table = "\n".join(line for line in result.stdout.splitlines() if line.startswith("|"))
+    assert table in docs, "docs/results.md: the live run's table is not the simulator's; rerun it"
+    for chart in ("live", "ours"):
+        assert (live / f"live-step-{chart}.svg").read_text() == (tmp_path / f"live-step-{chart}.svg").read_text()
+        assert f"(results/live/live-step-{chart}.svg)" in docs
