@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark of the pool through HAProxy: the manager on loopback, a pool of 1, 2 and
-# 4 workers (0.25 CPU each, the default instance size), and /api/upload with a
+# 4 workers (or BENCH_SIZES) (0.25 CPU each, the default instance size), and /api/upload with a
 # 640x480 JPEG through the load balancer's port (maskfleet loadgen, closed loop, two
 # requests in flight per worker). Prints throughput and latency per pool size;
 # docs/performance.md records them.
 #
-#   scripts/bench-pool.sh            BENCH_SECONDS (default 30) per pool size
+#   scripts/bench-pool.sh            BENCH_SECONDS (default 30) per pool size,
+#                                    BENCH_SIZES (default "1 2 4") the pool sizes
 #
 # Needs a build (scripts/setup.sh) and ImageMagick (scripts/setup.sh --for-tests).
 set -euo pipefail
@@ -44,7 +45,7 @@ in_service() {
 }
 echo "manager at $manager, load balancer at $entry; machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-for size in 1 2 4; do
+for size in ${BENCH_SIZES:-1 2 4}; do
   curl -sf -b "$jar" -X PUT -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
     -d "{\"size\": $size}" "${manager}api/v1/pool/size" >/dev/null
   for _ in $(seq 600); do [ "$(in_service)" = "$size" ] && break; sleep 0.1; done
