@@ -1,5 +1,7 @@
 """Start-up with one worker behind HAProxy, and who may use the manager's API
 (docs/manager.md: "The first administrator", "JSON API")."""
+import pathlib
+import re
 import stat
 import subprocess
 import time
@@ -162,3 +164,20 @@ def test_initial_password_must_still_be_changed_after_a_restart(manager_factory)
     assert r.status_code == 200 and r.json()["must_change_password"] is True, r.text
     r = admin.get("/api/v1/pool")
     assert r.status_code == 403 and error_of(r).get("reason") == "failed_precondition", r.text
+
+
+def test_a_data_folder_too_deep_for_haproxys_socket_still_works(manager_factory, tmp_path):
+    # HAProxy's runtime socket must fit a UNIX socket path (95 bytes with its temporary
+    # suffix); with a deeper data folder the manager keeps HAProxy's files elsewhere.
+    deep = tmp_path / ("d" * 60) / ("e" * 40) / "data"
+    deep.parent.mkdir(parents=True)
+    manager = manager_factory(data_dir=deep)
+    pool = manager.wait_settled(1, timeout=60)
+    answer = manager.lb_get("/healthz")
+    assert answer.status_code == 200 and answer.headers["X-Maskfleet-Worker"] == worker_name(in_service(pool)[0])
+    moved = re.search(r"its files are in (\S+)", manager.stderr())
+    assert moved, manager.stderr()
+    short = pathlib.Path(moved.group(1))
+    assert (short / "haproxy.cfg").exists() and len(str(short / "admin.sock")) <= 95
+    assert manager.stop() == 0
+    assert not short.exists(), "HAProxy's short folder is left behind"

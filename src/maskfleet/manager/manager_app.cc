@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -68,6 +69,8 @@ struct ManagerApp::Parts {
   std::condition_variable stop_wake;
   bool stop_requested = false;  // guarded by stop_mu
   bool stopped = false;         // main thread only
+  // HAProxy's files when the data folder is too deep for its socket (see Start).
+  std::filesystem::path haproxy_temporary_dir;
 };
 
 namespace {
@@ -207,6 +210,20 @@ Result<Endpoints> ManagerApp::Start() {
   const ManagerConfig& c = p.config;
 
   p.haproxy_config.state_dir = c.worker.data_dir / "haproxy";
+  if (lb::haproxy::SocketPath(p.haproxy_config).native().size() > lb::haproxy::kMaxSocketPathLength) {
+    // A deep data folder: HAProxy's runtime socket would not fit a UNIX socket path,
+    // so its files go to a short private folder instead, removed at the end.
+    std::string pattern = (std::filesystem::temp_directory_path().native().size() < 40
+                               ? std::filesystem::temp_directory_path()
+                               : std::filesystem::path("/tmp")) /
+                          "maskfleet-lb-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return MakeError(ErrorCode::kUnavailable, "cannot make a folder for HAProxy's files in " + pattern);
+    }
+    p.haproxy_config.state_dir = pattern;
+    p.haproxy_temporary_dir = pattern;
+    spdlog::info("the data folder is too deep for HAProxy's runtime socket; its files are in {}", pattern);
+  }
   p.haproxy_config.frontend_host = c.lb_host;
   p.haproxy_config.frontend_port = static_cast<std::uint16_t>(p.lb_port);
   lb::haproxy::ProcessOptions haproxy_options;
@@ -290,6 +307,10 @@ Status ManagerApp::Stop() {
   }
   if (p.haproxy) {
     if (Status s = p.haproxy->Stop(); !s && result) result = s;
+  }
+  if (!p.haproxy_temporary_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(p.haproxy_temporary_dir, ec);
   }
   if (p.server) p.server->Stop();
   return result;

@@ -36,9 +36,9 @@ Status ValidateConfig(const HaproxyConfig& config) {
     return MakeError(ErrorCode::kInvalidArgument, "haproxy config: " + std::move(what));
   };
   if (config.state_dir.empty()) return bad("state_dir is empty");
-  // sockaddr_un.sun_path holds 108 bytes with the terminating NUL.
-  if (SocketPath(config).native().size() > 107) {
-    return bad("state_dir is too long for a UNIX socket path: " + config.state_dir.native());
+  if (SocketPath(config).native().size() > kMaxSocketPathLength) {
+    return bad("state_dir is too long for HAProxy's UNIX socket (at most " +
+               std::to_string(kMaxSocketPathLength) + " bytes for " + SocketPath(config).native() + ")");
   }
   if (!IsPlainToken(config.state_dir.native(), "/._-+")) {
     return bad("state_dir has characters HAProxy's configuration cannot hold: " +

@@ -13,6 +13,7 @@
 #define MASKFLEET_LB_HAPROXY_HAPROXY_CONFIG_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -65,6 +66,11 @@ struct HaproxyConfig {
 inline constexpr char kBackendName[] = "workers";
 inline constexpr char kFrontendName[] = "entry";
 inline constexpr char kSlotPrefix[] = "w";
+
+// The longest runtime-API socket path HAProxy can bind: sockaddr_un.sun_path holds 107
+// bytes and a NUL, and HAProxy first binds "<path>.<pid>.tmp" (up to 12 bytes more)
+// before renaming it (found when a deep temporary folder made it fail).
+inline constexpr std::size_t kMaxSocketPathLength = 95;
 
 // Paths inside `state_dir`.
 std::filesystem::path ConfigPath(const HaproxyConfig& config);  // haproxy.cfg
