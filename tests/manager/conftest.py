@@ -71,6 +71,10 @@ def long_scenarios(request, maskfleet_bin, model_dir, tmp_path_factory, shared_d
         return
     import manager_scenarios  # beside this file
 
+    # pytest makes its base temporary folder on first use, without a lock: two scenario
+    # threads asking first could each make one, and mktemp then refuses the other's
+    # (seen in CI: "mgr is not a normalized and relative path"). Make it here, first.
+    tmp_path_factory.getbasetemp()
     abort = threading.Event()
     env = manager_environment(model_dir)
     factories = {
