@@ -2,12 +2,13 @@
 
 namespace maskfleet::cli {
 
+Result<config::ConfigSource> OpenConfigSource(const std::string& config_file) {
+  if (config_file.empty()) return config::ConfigSource();
+  return config::ConfigSource::FromFile(config_file);
+}
+
 Result<worker::WorkerConfig> LoadWorkerConfig(const std::string& config_file) {
-  if (config_file.empty()) {
-    config::ConfigSource source;
-    return worker::WorkerConfig::Load(source);
-  }
-  Result<config::ConfigSource> source = config::ConfigSource::FromFile(config_file);
+  Result<config::ConfigSource> source = OpenConfigSource(config_file);
   if (!source) return std::unexpected(source.error());
   return worker::WorkerConfig::Load(*source);
 }

@@ -12,7 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "maskfleet/cli/commands.h"
-#include "maskfleet/config/config_source.h"
+#include "maskfleet/cli/config_loading.h"
 #include "maskfleet/manager/manager_app.h"
 #include "maskfleet/observability/logging.h"
 
@@ -28,11 +28,7 @@ struct ManagerArgs {
 };
 
 Result<manager::ManagerConfig> LoadManagerConfig(const std::string& config_file) {
-  if (config_file.empty()) {
-    config::ConfigSource source;
-    return manager::ManagerConfig::Load(source);
-  }
-  Result<config::ConfigSource> source = config::ConfigSource::FromFile(config_file);
+  Result<config::ConfigSource> source = OpenConfigSource(config_file);
   if (!source) return std::unexpected(source.error());
   return manager::ManagerConfig::Load(*source);
 }

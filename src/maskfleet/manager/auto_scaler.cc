@@ -39,7 +39,7 @@ void AutoScaler::Loop(Clock::TimePoint last_check) {
       spdlog::warn("auto-scaler: cannot read the policy: {}", policy.error().message);
     } else if (clock_.Now() - last_check >= policy->check_interval) {
       last_check = clock_.Now();
-      if (Result<scaler::Decision> d = CheckNow(); !d) {
+      if (Result<scaler::Decision> d = Check(*policy); !d) {
         spdlog::warn("auto-scaler: {}", d.error().message);
       }
     }
@@ -48,9 +48,13 @@ void AutoScaler::Loop(Clock::TimePoint last_check) {
 }
 
 Result<scaler::Decision> AutoScaler::CheckNow() {
-  std::lock_guard lock(check_mu_);
   Result<scaler::ScalingPolicy> policy = policies_.Load();
   if (!policy) return std::unexpected(policy.error().WithContext("reading the policy"));
+  return Check(*policy);
+}
+
+Result<scaler::Decision> AutoScaler::Check(const scaler::ScalingPolicy& policy) {
+  std::lock_guard lock(check_mu_);
   const Clock::TimePoint now = clock_.Now();
 
   if (std::optional<Clock::TimePoint> manual = controller_.last_manual_change();
@@ -70,7 +74,7 @@ Result<scaler::Decision> AutoScaler::CheckNow() {
   scaler::MetricsView view;
   view.period = options_.sample_period;
   Result<std::vector<metrics::WorkerCpuPeriods>> cpu =
-      metrics_.RecentCpu(in_service, now - policy->window - options_.sample_period, now,
+      metrics_.RecentCpu(in_service, now - policy.window - options_.sample_period, now,
                          options_.sample_period);
   if (cpu) {
     for (const metrics::WorkerCpuPeriods& w : *cpu) {
@@ -83,7 +87,7 @@ Result<scaler::Decision> AutoScaler::CheckNow() {
     spdlog::warn("auto-scaler: cannot read CPU: {}", cpu.error().message);
   }
 
-  scaler::Decision decision = scaler::Decide(*policy, pool, view, memory_, now);
+  scaler::Decision decision = scaler::Decide(policy, pool, view, memory_, now);
   int size_after = decision.current_size;
   if (decision.action != scaler::Action::kHold) {
     Result<int> resized = controller_.SetDesiredSize(decision.target_size, ChangeOrigin::kAutoScaler);
@@ -95,7 +99,7 @@ Result<scaler::Decision> AutoScaler::CheckNow() {
       spdlog::warn("auto-scaler: {}", decision.reason);
     }
   }
-  memory_ = scaler::Remember(memory_, *policy, decision, now);
+  memory_ = scaler::Remember(memory_, policy, decision, now);
 
   storage::DecisionRecord record{now, decision.average_cpu, decision.current_size, size_after,
                                  std::string(scaler::ActionName(decision.action)), decision.reason};

@@ -63,6 +63,8 @@ class AutoScaler {
  private:
   // Checks whenever the policy's interval has passed since `last_check`.
   void Loop(Clock::TimePoint last_check);
+  // One check under `policy`, as CheckNow describes.
+  Result<scaler::Decision> Check(const scaler::ScalingPolicy& policy);
 
   PoolController& controller_;
   metrics::MetricsSource& metrics_;

@@ -1,10 +1,6 @@
 #include "maskfleet/manager/manager_app.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <stdlib.h>
-#include <unistd.h>
-#include <arpa/inet.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -75,26 +71,6 @@ struct ManagerApp::Parts {
 
 namespace {
 
-// A free TCP port on `host` now (the kernel's choice for port 0). HAProxy needs a
-// number in its configuration; another process could take it before HAProxy binds,
-// in which case HAProxy's start fails and says so.
-Result<int> FreePort(const std::string& host) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot make a socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = 0;
-  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-    ::close(fd);
-    return MakeError(ErrorCode::kInvalidArgument, "manager.lb_host must be a numeric IPv4 address: " + host);
-  }
-  socklen_t len = sizeof addr;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) return MakeError(ErrorCode::kUnavailable, "cannot find a free port on " + host);
-  return ntohs(addr.sin_port);
-}
 
 pool::local::CpuLimitMode CpuLimitModeByName(const std::string& name) {
   if (name == "cgroup") return pool::local::CpuLimitMode::kCgroup;
@@ -170,8 +146,8 @@ Result<std::unique_ptr<ManagerApp>> ManagerApp::Create(const ManagerConfig& conf
 
   p->lb_port = p->config.lb_port;
   if (p->lb_port == 0) {
-    Result<int> free = FreePort(p->config.lb_host);
-    if (!free) return std::unexpected(free.error());
+    Result<std::uint16_t> free = lb::haproxy::FreeTcpPort(p->config.lb_host);
+    if (!free) return std::unexpected(free.error().WithContext("manager.lb_host"));
     p->lb_port = *free;
   }
   p->entry_url = p->config.lb_public_url;

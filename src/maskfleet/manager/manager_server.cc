@@ -1,9 +1,6 @@
 #include "maskfleet/manager/manager_server.h"
 
 #include <algorithm>
-#include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -117,19 +114,6 @@ Json OptionalSeries(const std::vector<std::optional<double>>& values) {
   return out;
 }
 
-Result<std::int64_t> IntParam(const Request& req, const char* name, std::int64_t fallback,
-                              std::int64_t min, std::int64_t max) {
-  if (!req.has_param(name)) return fallback;
-  const std::string text = req.get_param_value(name);
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return MakeError(ErrorCode::kInvalidArgument, std::string(name) + " must be a whole number from " +
-                                                      std::to_string(min) + " to " + std::to_string(max));
-  }
-  return value;
-}
-
 // Polling routes the pages call every few seconds: not worth an access-log line each.
 bool IsPolling(const Request& req) {
   return req.method == "GET" && (req.path == "/api/v1/pool" || req.path == "/api/v1/metrics" ||
@@ -151,12 +135,8 @@ ManagerServer::ManagerServer(ManagerServices services, PoolFacts facts, ManagerS
 ManagerServer::~ManagerServer() { Stop(); }
 
 Result<int> ManagerServer::Start(const std::string& host, int port) {
-  const int bound = port == 0 ? http_.bind_to_any_port(host) : (http_.bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) {
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot listen on " + host + ":" + std::to_string(port) + " (in use?)");
-  }
-  thread_ = std::thread([this] { http_.listen_after_bind(); });
+  Result<int> bound = worker::Bind(http_, host, port);
+  if (bound) thread_ = std::thread([this] { http_.listen_after_bind(); });
   return bound;
 }
 
@@ -185,17 +165,7 @@ void ManagerServer::RegisterRoutes() {
   http_.set_error_handler([](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     const int status = res.status;
-    const ErrorCode code = status == 413   ? ErrorCode::kTooLarge
-                           : status == 404 ? ErrorCode::kNotFound
-                           : status == 400 ? ErrorCode::kInvalidArgument
-                                           : ErrorCode::kInternal;
-    std::string message = status == 404 ? "no such page: " + req.path : "the request could not be served";
-    if (status == 400 && (req.method == "POST" || req.method == "PUT") && !req.has_header("Content-Length") &&
-        !req.has_header("Transfer-Encoding")) {
-      // cpp-httplib refuses a body-less POST without a length before any route runs.
-      message = "a " + req.method + " needs a Content-Length header (0 for no body, e.g. curl -d '')";
-    }
-    Fail(res, Error{code, message});
+    Fail(res, worker::ErrorForStatus(req, status));
     res.status = status;
   });
 
@@ -335,7 +305,7 @@ void ManagerServer::RegisterRoutes() {
   // ---- Metrics -------------------------------------------------------------------------
   http_.Get("/api/v1/metrics", [this, admin](const Request& req, Response& res) {
     if (!admin(req, res, false)) return;
-    Result<std::int64_t> minutes = IntParam(req, "minutes", 30, 1, 360);
+    Result<std::int64_t> minutes = worker::IntParam(req, "minutes", 30, 1, 360);
     if (!minutes) return Fail(res, minutes.error());
     const metrics::MinuteRange range = metrics::MinutesUpTo(s_.clock.Now(), static_cast<int>(*minutes));
     // The pool's workers, then those of an earlier run with data in the range (the
@@ -391,7 +361,7 @@ void ManagerServer::RegisterRoutes() {
   });
   http_.Get("/api/v1/decisions", [this, admin](const Request& req, Response& res) {
     if (!admin(req, res, false)) return;
-    Result<std::int64_t> limit = IntParam(req, "limit", 50, 1, 500);
+    Result<std::int64_t> limit = worker::IntParam(req, "limit", 50, 1, 500);
     if (!limit) return Fail(res, limit.error());
     Result<std::vector<storage::DecisionRecord>> records = s_.decisions.Recent(static_cast<int>(*limit));
     if (!records) return Fail(res, records.error());
@@ -446,17 +416,10 @@ void ManagerServer::RegisterRoutes() {
   const auto page = [this, session](std::string file, bool needs_login) {
     return [this, session, file = std::move(file), needs_login](const Request& req, Response& res) {
       if (needs_login && !session(req, false)) {
-        res.set_redirect("/login?next=" + req.path, 303);
+        res.set_redirect(worker::LoginRedirect(req.path), 303);
         return;
       }
-      std::ifstream in(options_.web_dir / "pages" / (file + ".html"));
-      if (!in) {
-        return Fail(res, {ErrorCode::kUnavailable, "the web pages are not built (scripts/setup.sh builds them)"});
-      }
-      std::stringstream html;
-      html << in.rdbuf();
-      res.set_header("Cache-Control", "no-store");
-      res.set_content(html.str(), "text/html; charset=utf-8");
+      if (Status shown = worker::RespondPage(res, options_.web_dir, file); !shown) Fail(res, shown.error());
     };
   };
   http_.Get("/", page("manager-pool", true));

@@ -203,20 +203,20 @@ void PoolController::SyncBalancer(const std::vector<WorkerInfo>& workers) {
   // Out: whatever has ended or is gone from the pool (a crash: at once, not after
   // HAProxy's failed checks).
   for (auto it = in_balancer_.begin(); it != in_balancer_.end();) {
-    auto w = by_id.find(it->first);
+    auto w = by_id.find(*it);
     const bool ended = w == by_id.end() || pool::IsFinal(w->second->state);
     if (!ended) {
       ++it;
       continue;
     }
-    Status removed = balancer_.RemoveServer(it->first);
+    Status removed = balancer_.RemoveServer(*it);
     if (!removed && removed.error().code != ErrorCode::kNotFound) {
-      spdlog::warn("cannot take worker {} out of the balancer (will retry): {}", it->first,
+      spdlog::warn("cannot take worker {} out of the balancer (will retry): {}", *it,
                    removed.error().message);
       ++it;
       continue;
     }
-    lb_draining_.erase(it->first);
+    lb_draining_.erase(*it);
     it = in_balancer_.erase(it);
   }
 
@@ -231,7 +231,7 @@ void PoolController::SyncBalancer(const std::vector<WorkerInfo>& workers) {
       continue;
     }
     spdlog::info("worker {} added to the balancer at {}:{}", w.id, w.address, w.port);
-    in_balancer_[w.id] = true;
+    in_balancer_.insert(w.id);
   }
 
   Result<std::vector<lb::ServerStatus>> servers = balancer_.ListServers();
@@ -353,7 +353,7 @@ void PoolController::Publish() {
 
 Status PoolController::StopEverything() {
   spdlog::info("stopping the pool: draining every worker in the balancer");
-  for (const auto& [id, added] : in_balancer_) {
+  for (const std::string& id : in_balancer_) {
     if (!lb_draining_.contains(id)) {
       if (Status s = balancer_.DrainServer(id); !s) spdlog::warn("draining {}: {}", id, s.error().message);
       lb_draining_[id] = clock_.Now();
@@ -369,7 +369,7 @@ Status PoolController::StopEverything() {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   Status stopped = pool_.StopAll();
-  for (const auto& [id, added] : in_balancer_) {
+  for (const std::string& id : in_balancer_) {
     if (Status s = balancer_.RemoveServer(id); !s) spdlog::warn("removing {}: {}", id, s.error().message);
   }
   in_balancer_.clear();

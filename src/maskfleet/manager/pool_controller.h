@@ -34,6 +34,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -142,7 +143,7 @@ class PoolController {
   const ControllerOptions options_;
 
   // Written by the control thread only (no lock needed there).
-  std::map<std::string, bool> in_balancer_;                 // id -> added
+  std::set<std::string> in_balancer_;                       // ids added
   std::map<std::string, Clock::TimePoint> lb_draining_;     // id -> drained at
   std::vector<lb::ServerStatus> balancer_view_;
   Clock::TimePoint next_launch_at_{};

@@ -1,8 +1,13 @@
 #include "maskfleet/worker/http_util.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -50,6 +55,69 @@ void AnswerExceptionsWith(httplib::Server& server,
     }
     fail(res, Error{ErrorCode::kInternal, what});
   });
+}
+
+Result<int> Bind(httplib::Server& server, const std::string& host, int port) {
+  const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not allowed)");
+  }
+  return bound;
+}
+
+Error ErrorForStatus(const httplib::Request& req, int status) {
+  const ErrorCode code = status == 413   ? ErrorCode::kTooLarge
+                         : status == 404 ? ErrorCode::kNotFound
+                         : status == 400 ? ErrorCode::kInvalidArgument
+                                         : ErrorCode::kInternal;
+  if (status == 400 && (req.method == "POST" || req.method == "PUT") && !req.has_header("Content-Length") &&
+      !req.has_header("Transfer-Encoding")) {
+    return {code, "a " + req.method + " needs a Content-Length header (0 for no body, e.g. curl -d '')"};
+  }
+  return {code, status == 413   ? "the request is too large"
+                : status == 404 ? "no such page: " + req.path
+                                : "the request could not be served"};
+}
+
+Status RespondPage(httplib::Response& res, const std::filesystem::path& web_dir, std::string_view name) {
+  std::ifstream in(web_dir / "pages" / (std::string(name) + ".html"));
+  if (!in) {
+    return MakeError(ErrorCode::kUnavailable, "the web pages are not built (scripts/setup.sh builds them)");
+  }
+  std::stringstream html;
+  html << in.rdbuf();
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(html.str(), "text/html; charset=utf-8");
+  return {};
+}
+
+std::string LoginRedirect(std::string_view path) {
+  // Page paths are ours (/images/12 ...); still, nothing but safe characters passes.
+  std::string out = "/login?next=";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
+Result<std::int64_t> IntParam(const httplib::Request& req, const char* name, std::int64_t fallback,
+                              std::int64_t min, std::int64_t max) {
+  if (!req.has_param(name)) return fallback;
+  const std::string text = req.get_param_value(name);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string(name) + " must be a whole number from " +
+                                                      std::to_string(min) + " to " + std::to_string(max));
+  }
+  return value;
 }
 
 Result<storage::SessionWithUser> SessionOf(AccountService& accounts, const httplib::Request& req,

@@ -5,6 +5,8 @@
 #define MASKFLEET_WORKER_HTTP_UTIL_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -73,6 +75,28 @@ void AnswerExceptionsWith(httplib::Server& server,
 // (no cookie, an unknown or expired session), kPermissionDenied (the CSRF token).
 Result<storage::SessionWithUser> SessionOf(AccountService& accounts, const httplib::Request& req,
                                            bool changes_state);
+
+// Binds `host`:`port` (0: any free port); the caller then serves with
+// listen_after_bind(). Returns the port. Errors: kUnavailable when the address cannot
+// be bound.
+Result<int> Bind(httplib::Server& server, const std::string& host, int port);
+
+// The error to answer when cpp-httplib ends a request before any route (404 no route,
+// 413 too large, 400 unreadable: also a POST or PUT without Content-Length, which it
+// refuses however small the body) with status `status`.
+Error ErrorForStatus(const httplib::Request& req, int status);
+
+// `web_dir`/pages/`name`.html as the answer (not cached). Errors: kUnavailable when
+// the pages are not built.
+Status RespondPage(httplib::Response& res, const std::filesystem::path& web_dir, std::string_view name);
+
+// Where a page sends a visitor who is not logged in: /login?next=<path, encoded>.
+std::string LoginRedirect(std::string_view path);
+
+// Query parameter `name` as a whole number in [min, max], `fallback` when absent.
+// Errors: kInvalidArgument naming the parameter and the range.
+Result<std::int64_t> IntParam(const httplib::Request& req, const char* name, std::int64_t fallback,
+                              std::int64_t min, std::int64_t max);
 
 // ISO 8601 UTC ("2026-11-27T20:30:00Z").
 std::string IsoTime(std::chrono::system_clock::time_point t);

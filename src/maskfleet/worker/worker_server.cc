@@ -2,8 +2,6 @@
 
 #include <charconv>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -85,34 +83,6 @@ std::optional<storage::ImageCategory> ParseCategory(std::string_view name) {
   return std::nullopt;
 }
 
-Result<std::int64_t> PositiveParam(const Request& req, const char* name, std::int64_t fallback,
-                                   std::int64_t max) {
-  if (!req.has_param(name)) return fallback;
-  const std::string text = req.get_param_value(name);
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(name) + " must be a whole number from 1 to " + std::to_string(max));
-  }
-  return value;
-}
-
-// Page paths are ours (/images/12 ...); still, nothing but safe characters passes.
-std::string PercentEncode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
 Result<std::int64_t> PathId(const Request& req) {
   std::int64_t id = 0;
   const std::string text = req.matches[1];
@@ -146,12 +116,9 @@ WorkerServer::WorkerServer(AccountService& accounts, PhotoService& photos,
 WorkerServer::~WorkerServer() { Stop(); }
 
 Result<int> WorkerServer::Start(const std::string& host, int port) {
-  const int bound = port == 0 ? http_.bind_to_any_port(host) : (http_.bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) {
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not allowed)");
-  }
-  name_ = options_.name.empty() ? host + ":" + std::to_string(bound) : options_.name;
+  Result<int> bound = Bind(http_, host, port);
+  if (!bound) return bound;
+  name_ = options_.name.empty() ? host + ":" + std::to_string(*bound) : options_.name;
   thread_ = std::thread([this] { http_.listen_after_bind(); });
   return bound;
 }
@@ -185,18 +152,11 @@ void WorkerServer::RegisterRoutes() {
   AnswerExceptionsWith(http_, FailV1);
   http_.set_error_handler([](const Request& req, Response& res) {
     if (!res.body.empty()) return;
-    const ErrorCode code = res.status == 413   ? ErrorCode::kTooLarge
-                           : res.status == 404 ? ErrorCode::kNotFound
-                           : res.status == 400 ? ErrorCode::kInvalidArgument
-                                               : ErrorCode::kInternal;
     const int status = res.status;
-    const std::string message = status == 413   ? "the request is too large"
-                                : status == 404 ? "no such page: " + req.path
-                                                : "the request could not be served";
     if (req.path == "/api/register" || req.path == "/api/upload") {
-      FailSpec(res, Error{code, message});
+      FailSpec(res, ErrorForStatus(req, status));
     } else {
-      FailV1(res, Error{code, message});
+      FailV1(res, ErrorForStatus(req, status));
     }
     res.status = status;
   });
@@ -374,8 +334,8 @@ void WorkerServer::RegisterRoutes() {
       return FailV1(res, {ErrorCode::kInvalidArgument,
                           "category must be one of no_faces, all_masked, none_masked, some_masked"});
     }
-    Result<std::int64_t> page = PositiveParam(req, "page", 1, 1'000'000);
-    Result<std::int64_t> page_size = PositiveParam(req, "page_size", 20, 100);
+    Result<std::int64_t> page = IntParam(req, "page", 1, 1, 1'000'000);
+    Result<std::int64_t> page_size = IntParam(req, "page_size", 20, 1, 100);
     if (!page) return FailV1(res, page.error());
     if (!page_size) return FailV1(res, page_size.error());
     Result<storage::ImagePage> list = images_.List(who->user.id, *category, *page, *page_size);
@@ -474,17 +434,10 @@ void WorkerServer::RegisterRoutes() {
     return [this, caller, file = std::move(file), needs_login](const Request& req, Response& res) {
       current.route = "page";
       if (needs_login && !caller(req, false)) {
-        res.set_redirect("/login?next=" + PercentEncode(req.path), 303);
+        res.set_redirect(LoginRedirect(req.path), 303);
         return;
       }
-      std::ifstream in(options_.web_dir / "pages" / (file + ".html"));
-      if (!in) {
-        return FailV1(res, {ErrorCode::kUnavailable, "the web pages are not built (scripts/setup.sh builds them)"});
-      }
-      std::stringstream html;
-      html << in.rdbuf();
-      res.set_header("Cache-Control", "no-store");
-      res.set_content(html.str(), "text/html; charset=utf-8");
+      if (Status shown = RespondPage(res, options_.web_dir, file); !shown) FailV1(res, shown.error());
     };
   };
   http_.Get("/", [](const Request&, Response& res) {

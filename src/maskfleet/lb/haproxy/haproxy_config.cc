@@ -1,5 +1,10 @@
 #include "maskfleet/lb/haproxy/haproxy_config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -119,6 +124,23 @@ Result<std::string> RenderConfig(const HaproxyConfig& c) {
   out += fmt::format("    server-template {} 1-{} 0.0.0.0:0 disabled check\n", kSlotPrefix,
                      c.slots);
   return out;
+}
+
+Result<std::uint16_t> FreeTcpPort(const std::string& host) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    return MakeError(ErrorCode::kInvalidArgument, "not a numeric IPv4 address: " + host);
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot make a socket");
+  socklen_t len = sizeof addr;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  if (!ok) return MakeError(ErrorCode::kUnavailable, "cannot find a free port on " + host);
+  return ntohs(addr.sin_port);
 }
 
 }  // namespace maskfleet::lb::haproxy

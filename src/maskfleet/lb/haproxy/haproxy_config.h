@@ -84,6 +84,13 @@ std::string SlotName(int index);
 // syntax). Errors: kInvalidArgument naming the field.
 Status ValidateConfig(const HaproxyConfig& config);
 
+// A TCP port free on the numeric IPv4 address `host` a moment ago (the kernel's pick
+// for port 0), for a frontend configured with port 0: HAProxy needs the number in its
+// configuration. Another process could take it before HAProxy binds; HAProxy's start
+// then fails and says so. Errors: kInvalidArgument (not a numeric IPv4 address),
+// kUnavailable.
+Result<std::uint16_t> FreeTcpPort(const std::string& host);
+
 // The text of haproxy.cfg. Errors: those of ValidateConfig.
 Result<std::string> RenderConfig(const HaproxyConfig& config);
 

@@ -98,3 +98,16 @@ TEST(LbHaproxyConfigTest, HaproxyAcceptsTheGeneratedFile) {
 
 }  // namespace
 }  // namespace maskfleet::lb::haproxy
+
+namespace maskfleet::lb::haproxy {
+namespace {
+
+TEST(lb_FreeTcpPortTest, GivesAPortOnANumericAddressAndRefusesNames) {
+  Result<std::uint16_t> port = FreeTcpPort("127.0.0.1");
+  ASSERT_TRUE(port) << port.error().message;
+  EXPECT_GT(*port, 0);
+  EXPECT_EQ(FreeTcpPort("localhost").error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace maskfleet::lb::haproxy

@@ -3,9 +3,6 @@
 #ifndef MASKFLEET_LB_HAPROXY_TEST_SUPPORT_H_
 #define MASKFLEET_LB_HAPROXY_TEST_SUPPORT_H_
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -30,18 +27,9 @@ class TempDir : public ::maskfleet::testing::TempDir {
 
 // A loopback TCP port that was free a moment ago (the kernel's pick for port 0).
 inline std::uint16_t FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    std::abort();
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  Result<std::uint16_t> port = FreeTcpPort("127.0.0.1");
+  if (!port) std::abort();
+  return *port;
 }
 
 // Health checks every 200 ms, down after 2 failures, up after 1 pass; short grace.
