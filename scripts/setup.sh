@@ -56,6 +56,7 @@ build() {
   fi
   [ -n "${MASKFLEET_WERROR:-}" ] && args+=("-DMASKFLEET_WERROR=$MASKFLEET_WERROR")
   cmake -S "$root" -B "$build_dir" -G Ninja "${args[@]}" >/dev/null
+  # Through ccache (see CMakeLists.txt): a fresh clone compiles only what differs.
   cmake --build "$build_dir" -- -j"$(nproc)"
 }
 
