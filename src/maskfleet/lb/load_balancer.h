@@ -21,11 +21,17 @@
 // finish too, but callers that stop the worker afterwards should drain first and
 // wait until `active_connections` is 0 (or a timeout of their choosing).
 //
+// Reading is paced by the balancer: ListInterval() says how often a ListServers() is
+// worth making (HAProxy's runtime API answers in well under a millisecond; an ALB's
+// DescribeTargetHealth is a rate-limited remote call). A caller that loops faster
+// keeps the last answer in between.
+//
 // Thread safety: every implementation is safe to call from many threads at once;
 // calls that change the same server are applied in some order, each whole.
 #ifndef MASKFLEET_LB_LOAD_BALANCER_H_
 #define MASKFLEET_LB_LOAD_BALANCER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -112,6 +118,13 @@ class LoadBalancer {
 
   // Where people send requests: "http://127.0.0.1:8080/" (with a trailing slash).
   virtual std::string EntryUrl() const = 0;
+
+  // The shortest time between two ListServers() calls worth making (see above): 0 for
+  // a balancer that answers locally at once, seconds for a remote one. A caller keeps
+  // the last answer until this has passed since it was read, except where it must
+  // know the state now (it may always call). Constant for the balancer's life; never
+  // fails.
+  virtual std::chrono::milliseconds ListInterval() const = 0;
 };
 
 }  // namespace maskfleet::lb

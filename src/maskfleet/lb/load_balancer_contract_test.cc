@@ -125,6 +125,15 @@ TEST_P(LbContractTest, EntryUrlIsAnHttpUrlEndingInASlash) {
   EXPECT_TRUE(url.ends_with("/")) << url;
 }
 
+TEST_P(LbContractTest, ListIntervalIsAConstantOfTheBalancer) {
+  const std::chrono::milliseconds interval = lb().ListInterval();
+  EXPECT_GE(interval, std::chrono::milliseconds(0));
+  EXPECT_LE(interval, std::chrono::minutes(1));
+  ASSERT_TRUE(lb().AddServer(Address("a")));
+  ASSERT_TRUE(lb().ListServers());
+  EXPECT_EQ(lb().ListInterval(), interval);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Lb, LbContractTest,
     ::testing::Values(

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace maskfleet::manager {
 
 AutoScaler::AutoScaler(PoolController& controller, metrics::MetricsSource& metrics,
@@ -17,34 +19,43 @@ AutoScaler::AutoScaler(PoolController& controller, metrics::MetricsSource& metri
 AutoScaler::~AutoScaler() { Stop(); }
 
 void AutoScaler::Start() {
-  const Clock::TimePoint started = clock_.Now();
-  thread_ = std::thread([this, started] { Loop(started); });
+  {
+    std::lock_guard lock(run_mu_);
+    last_check_ = clock_.Now();
+  }
+  thread_ = std::thread([this] { Loop(); });
 }
 
 void AutoScaler::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  stopping_ = true;
+  wakeup_.Notify();
   if (thread_.joinable()) thread_.join();
 }
 
-void AutoScaler::Loop(Clock::TimePoint last_check) {
-  std::unique_lock lock(mu_);
-  while (!wake_.wait_for(lock, options_.poll, [this] { return stopping_; })) {
-    lock.unlock();
-    Result<scaler::ScalingPolicy> policy = policies_.Load();
-    if (!policy) {
-      spdlog::warn("auto-scaler: cannot read the policy: {}", policy.error().message);
-    } else if (clock_.Now() - last_check >= policy->check_interval) {
-      last_check = clock_.Now();
-      if (Result<scaler::Decision> d = Check(*policy); !d) {
-        spdlog::warn("auto-scaler: {}", d.error().message);
-      }
+void AutoScaler::Loop() {
+  while (true) {
+    clock_.WaitFor(options_.poll, wakeup_);
+    if (stopping_) break;
+    if (Result<std::optional<scaler::Decision>> d = RunOnce(); !d) {
+      spdlog::warn("auto-scaler: {}", d.error().message);
     }
-    lock.lock();
   }
+}
+
+Result<std::optional<scaler::Decision>> AutoScaler::RunOnce() {
+  std::lock_guard lock(run_mu_);
+  Result<scaler::ScalingPolicy> policy = policies_.Load();
+  if (!policy) return std::unexpected(policy.error().WithContext("cannot read the policy"));
+  const Clock::TimePoint now = clock_.Now();
+  if (!last_check_) {
+    last_check_ = now;
+    return std::nullopt;
+  }
+  if (now - *last_check_ < policy->check_interval) return std::nullopt;
+  last_check_ = now;
+  Result<scaler::Decision> d = Check(*policy);
+  if (!d) return std::unexpected(d.error());
+  return *d;
 }
 
 Result<scaler::Decision> AutoScaler::CheckNow() {
@@ -70,11 +81,14 @@ Result<scaler::Decision> AutoScaler::Check(const scaler::ScalingPolicy& policy) 
     if (w.info.state == pool::WorkerState::kInService) in_service.push_back(w.info.id);
   }
 
-  // The window plus one period: Decide keeps what falls inside its window.
+  // The window plus one period, up to where the data is complete: Decide keeps what
+  // falls inside its window, which it ends there too.
   scaler::MetricsView view;
   view.period = options_.sample_period;
+  const Clock::TimePoint complete = std::min(now, metrics_.CompleteUntil(now));
+  view.complete_until = complete;
   Result<std::vector<metrics::WorkerCpuPeriods>> cpu =
-      metrics_.RecentCpu(in_service, now - policy.window - options_.sample_period, now,
+      metrics_.RecentCpu(in_service, complete - policy.window - options_.sample_period, complete,
                          options_.sample_period);
   if (cpu) {
     for (const metrics::WorkerCpuPeriods& w : *cpu) {

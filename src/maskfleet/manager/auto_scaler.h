@@ -8,12 +8,21 @@
 // A person's grow or shrink (PoolController::last_manual_change) restarts the
 // cool-down: it is folded into the scaler's memory before the next decision.
 //
-// Thread safety: Start/Stop from one thread; CheckNow from any (it is serialised).
+// The averaging window ends where the metrics are complete
+// (MetricsSource::CompleteUntil), not at the check's time: a source that lags (a
+// cloud's metrics arrive minutes late) is judged on the minutes it has, rather than
+// held for missing data for ever.
+//
+// The loop waits on the clock (Clock::WaitFor): tests drive it step by step with
+// RunOnce() on a SimulatedClock, or run Start() and advance the clock.
+//
+// Thread safety: Start/Stop from one thread; CheckNow and RunOnce from any (checks are
+// serialised).
 #ifndef MASKFLEET_MANAGER_AUTO_SCALER_H_
 #define MASKFLEET_MANAGER_AUTO_SCALER_H_
 
 #include <chrono>
-#include <condition_variable>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -52,6 +61,12 @@ class AutoScaler {
 
   // Starts the loop: the first check comes one check interval after the start.
   void Start();
+
+  // One pass of the loop, on the calling thread: reads the policy and, when a check
+  // interval has passed since the last check (the first call, or Start(), only marks
+  // the time), checks. Returns the decision, or std::nullopt when no check was due.
+  // Errors: the policy cannot be read, or as CheckNow.
+  Result<std::optional<scaler::Decision>> RunOnce();
   // Ends the loop (a check in progress finishes first). Idempotent.
   void Stop();
 
@@ -61,8 +76,8 @@ class AutoScaler {
   Result<scaler::Decision> CheckNow();
 
  private:
-  // Checks whenever the policy's interval has passed since `last_check`.
-  void Loop(Clock::TimePoint last_check);
+  // RunOnce every `poll` until Stop().
+  void Loop();
   // One check under `policy`, as CheckNow describes.
   Result<scaler::Decision> Check(const scaler::ScalingPolicy& policy);
 
@@ -78,9 +93,11 @@ class AutoScaler {
   std::optional<Clock::TimePoint> manual_change_seen_;
   std::optional<Clock::TimePoint> last_retention_;
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mu_
+  std::mutex run_mu_;  // one RunOnce at a time; guards last_check_
+  std::optional<Clock::TimePoint> last_check_;
+
+  Wakeup wakeup_;  // Stop: the loop's wait ends
+  std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
 

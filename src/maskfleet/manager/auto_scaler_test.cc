@@ -1,6 +1,5 @@
 #include "maskfleet/manager/auto_scaler.h"
 
-#include <functional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -17,16 +16,9 @@ namespace {
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return condition();
-}
-
-// A pool on fakes and a simulated clock, with the policy and decision log in SQLite.
+// A pool on fakes and a simulated clock, with the policy and decision log in SQLite. The
+// controller and the auto-scaler are driven a pass at a time (RunOnce), no threads but
+// in the test of the loop.
 class AutoScalerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -41,7 +33,7 @@ class AutoScalerTest : public ::testing::Test {
     decisions_ = std::make_unique<storage::DecisionLog>(*db_);
     pool_ = std::make_unique<pool::fake::FakeWorkerPool>(pool::fake::FakePoolOptions{.clock = &clock_});
     ControllerOptions control;
-    control.tick = std::chrono::milliseconds(5);
+    control.tick = std::chrono::milliseconds(500);
     control.collect_every = std::chrono::hours(1);
     controller_ = std::make_unique<PoolController>(*pool_, balancer_, metrics_, clock_, control);
 
@@ -56,10 +48,15 @@ class AutoScalerTest : public ::testing::Test {
     if (controller_) (void)controller_->Shutdown();
   }
 
-  // Starts the pool at `size` and waits until every worker is in service.
+  // Starts the pool at `size`: two ticks of the controller make every worker in service.
   void StartPool(int size) {
-    controller_->Start(size);
-    ASSERT_TRUE(Eventually([&] { return controller_->View().in_service == size; }));
+    controller_->SetInitialSize(size);
+    Ticks(2);
+    ASSERT_EQ(controller_->View().in_service, size);
+  }
+  // `n` ticks of the controller (the clock stands still: the tests move it by minutes).
+  void Ticks(int n) {
+    for (int i = 0; i < n; ++i) controller_->RunOnce();
   }
   // Every in-service worker had `percent` CPU in each of the last `count` minutes.
   void SetCpu(double percent, int count = 3) {
@@ -92,7 +89,8 @@ TEST_F(AutoScalerTest, HighCpuGrowsThePoolAndTheDecisionIsLogged) {
   ASSERT_TRUE(d) << d.error().message;
   EXPECT_EQ(d->action, scaler::Action::kGrow);
   EXPECT_EQ(controller_->desired_size(), 4);
-  EXPECT_TRUE(Eventually([&] { return pool_->live() == 4; }));
+  Ticks(1);
+  EXPECT_EQ(pool_->live(), 4);
 
   Result<std::vector<storage::DecisionRecord>> log = decisions_->Recent(10);
   ASSERT_TRUE(log);
@@ -153,7 +151,8 @@ TEST_F(AutoScalerTest, AManualChangeRestartsTheCoolDown) {
   StartPool(2);
   clock_.Advance(minutes(5));
   ASSERT_TRUE(controller_->Grow());  // a person: 3
-  ASSERT_TRUE(Eventually([&] { return controller_->View().in_service == 3; }));
+  Ticks(2);
+  ASSERT_EQ(controller_->View().in_service, 3);
   SetCpu(95);
   Result<scaler::Decision> d = scaler_->CheckNow();
   ASSERT_TRUE(d);
@@ -176,24 +175,81 @@ TEST_F(AutoScalerTest, LowCpuShrinksAfterStabilisation) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->action, scaler::Action::kShrink) << d->reason;
   EXPECT_EQ(controller_->desired_size(), 2);
-  EXPECT_TRUE(Eventually([&] { return pool_->live() == 2; }));
+  Ticks(3);  // drained in the balancer; out of it and drained in the pool; stopped
+  EXPECT_EQ(pool_->live(), 2);
 }
 
 TEST_F(AutoScalerTest, TheLoopChecksAtThePolicysInterval) {
   scaler::ScalingPolicy policy = policies_->Load().value();
+  policy.check_interval = seconds(2);
+  policy.window = seconds(120);
+  ASSERT_TRUE(policies_->Save(policy));
+  StartPool(1);
+  // The first pass marks the time; a check comes one interval after it.
+  Result<std::optional<scaler::Decision>> pass = scaler_->RunOnce();
+  ASSERT_TRUE(pass) << pass.error().message;
+  EXPECT_FALSE(pass->has_value());
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(seconds(2) - std::chrono::milliseconds(1));  // one under the interval
+    pass = scaler_->RunOnce();
+    ASSERT_TRUE(pass);
+    EXPECT_FALSE(pass->has_value());
+    clock_.Advance(std::chrono::milliseconds(1));  // at the interval
+    pass = scaler_->RunOnce();
+    ASSERT_TRUE(pass);
+    EXPECT_TRUE(pass->has_value());
+    EXPECT_EQ(decisions_->Recent(50).value().size(), static_cast<std::size_t>(i + 1));
+  }
+}
+
+TEST_F(AutoScalerTest, TheStartedLoopChecksAsTheSimulatedClockMoves) {
+  scaler::ScalingPolicy policy = policies_->Load().value();
   policy.check_interval = seconds(1);
   policy.window = seconds(120);
   ASSERT_TRUE(policies_->Save(policy));
-  scaler_ = std::make_unique<AutoScaler>(*controller_, metrics_, *policies_, *decisions_, clock_,
-                                         AutoScalerOptions{.poll = std::chrono::milliseconds(5)});
   StartPool(1);
+  scaler_ = std::make_unique<AutoScaler>(*controller_, metrics_, *policies_, *decisions_, clock_,
+                                         AutoScalerOptions{.poll = std::chrono::milliseconds(500)});
   scaler_->Start();
+  auto decided = [&](std::size_t n) {  // waits (really) for the loop thread, at most 10 s
+    for (int i = 0; i < 10'000 && decisions_->Recent(50).value().size() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return decisions_->Recent(50).value().size();
+  };
   for (int i = 0; i < 3; ++i) {
-    clock_.Advance(seconds(2));
-    const std::size_t expected = static_cast<std::size_t>(i + 1);
-    ASSERT_TRUE(Eventually([&] { return decisions_->Recent(50).value().size() >= expected; }));
+    // The loop is parked in its wait on the clock; moving it one interval makes one check.
+    for (int k = 0; k < 10'000 && clock_.waiters() < 1; ++k) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_EQ(clock_.waiters(), 1);
+    clock_.Advance(seconds(1));
+    EXPECT_EQ(decided(static_cast<std::size_t>(i + 1)), static_cast<std::size_t>(i + 1));
   }
-  scaler_->Stop();
+  scaler_->Stop();  // ends the wait without the clock moving
+}
+
+TEST_F(AutoScalerTest, TheWindowEndsWhereALaggingSourcesDataIsComplete) {
+  StartPool(2);
+  clock_.Advance(minutes(10));
+  // Busy minutes, but the last 3 minutes have no data yet.
+  for (const WorkerView& w : controller_->View().workers) {
+    for (int i = 4; i <= 6; ++i) {
+      metrics_.Set(w.info.id, metrics::Metric::kCpuPercent, clock_.Now() - minutes(i), 90);
+    }
+  }
+  // A source that says it is complete up to now: the window (the last 2 minutes) is
+  // empty, a hold.
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->action, scaler::Action::kHold) << d->reason;
+  EXPECT_NE(d->reason.find("no CPU data"), std::string::npos) << d->reason;
+  // The same data from a source 3 minutes behind: judged on its complete minutes.
+  metrics_.SetLag(minutes(3));
+  d = scaler_->CheckNow();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->action, scaler::Action::kGrow) << d->reason;
+  EXPECT_EQ(controller_->desired_size(), 4);
 }
 
 }  // namespace

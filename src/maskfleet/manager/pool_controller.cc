@@ -1,6 +1,8 @@
 #include "maskfleet/manager/pool_controller.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -14,12 +16,27 @@ bool IsLive(WorkerState state) {
   return state == WorkerState::kStarting || state == WorkerState::kInService;
 }
 
+// "mf-" and 16 random hex digits: launch keys of two controllers (two runs of the
+// manager) never meet, as a cloud keeps a key for days.
+std::string RandomKeyPrefix() {
+  std::random_device random;
+  const std::uint64_t bits = (static_cast<std::uint64_t>(random()) << 32) ^ random();
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "mf-%016llx", static_cast<unsigned long long>(bits));
+  return buffer;
+}
+
 }  // namespace
 
 PoolController::PoolController(pool::WorkerPool& pool, lb::LoadBalancer& balancer,
                                metrics::MetricsSource& metrics, const Clock& clock,
                                ControllerOptions options)
-    : pool_(pool), balancer_(balancer), metrics_(metrics), clock_(clock), options_(options) {}
+    : pool_(pool),
+      balancer_(balancer),
+      metrics_(metrics),
+      clock_(clock),
+      options_(options),
+      launch_key_prefix_(RandomKeyPrefix()) {}
 
 PoolController::~PoolController() { Shutdown(); }
 
@@ -33,6 +50,17 @@ void PoolController::Start(int initial_size) {
   metrics_thread_ = std::thread([this] { MetricsLoop(); });
 }
 
+void PoolController::SetInitialSize(int initial_size) {
+  std::lock_guard lock(mu_);
+  desired_ = std::clamp(initial_size, options_.min_size, options_.max_size);
+  view_.desired_size = desired_;
+}
+
+bool PoolController::ShuttingDown() const {
+  std::lock_guard lock(mu_);
+  return shutting_down_;
+}
+
 Result<int> PoolController::SetDesiredSize(int size, ChangeOrigin origin) {
   if (size < options_.min_size || size > options_.max_size) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -44,7 +72,7 @@ Result<int> PoolController::SetDesiredSize(int size, ChangeOrigin origin) {
   desired_ = size;
   view_.desired_size = size;
   if (origin == ChangeOrigin::kManual) last_manual_change_ = clock_.Now();
-  wake_.notify_all();
+  control_wakeup_.Notify();
   return size;
 }
 
@@ -94,20 +122,23 @@ Status PoolController::Shutdown() {
   std::unique_lock lock(mu_);
   if (!shutting_down_) {
     shutting_down_ = true;
-    wake_.notify_all();
+    control_wakeup_.Notify();
   }
   if (!started_) {
-    // Never started: nothing runs the loop, so stop what the pool holds from here.
+    // No loop thread: stop what the pool holds (and what RunOnce() put in the
+    // balancer) from here.
     if (!shutdown_result_) {
       lock.unlock();
-      Status result = pool_.StopAll();
+      Status result = StopEverything();
       lock.lock();
       shutdown_result_ = result;
       finished_ = true;
+      finished_cv_.notify_all();
     }
+    finished_cv_.wait(lock, [this] { return finished_; });
     return *shutdown_result_;
   }
-  wake_.wait(lock, [this] { return finished_; });
+  finished_cv_.wait(lock, [this] { return finished_; });
   Status result = *shutdown_result_;
   lock.unlock();
   // Both threads end on their own once finished_ is set; join whichever caller gets
@@ -119,27 +150,38 @@ Status PoolController::Shutdown() {
 }
 
 void PoolController::ControlLoop() {
-  std::unique_lock lock(mu_);
-  while (!shutting_down_) {
-    lock.unlock();
-    Tick();
-    lock.lock();
-    wake_.wait_for(lock, options_.tick, [this] { return shutting_down_; });
+  while (!ShuttingDown()) {
+    RunOnce();
+    clock_.WaitFor(options_.tick, control_wakeup_);
   }
-  lock.unlock();
   Status result = StopEverything();
-  lock.lock();
-  shutdown_result_ = result;
-  finished_ = true;
-  wake_.notify_all();
+  {
+    std::lock_guard lock(mu_);
+    shutdown_result_ = result;
+    finished_ = true;
+    finished_cv_.notify_all();
+  }
+  metrics_wakeup_.Notify();
 }
 
 void PoolController::MetricsLoop() {
-  std::unique_lock lock(mu_);
-  while (!finished_) {
-    wake_.wait_for(lock, options_.collect_every, [this] { return finished_; });
-    if (finished_) break;
-    std::vector<metrics::CollectTarget> targets;
+  auto finished = [this] {
+    std::lock_guard lock(mu_);
+    return finished_;
+  };
+  while (!finished()) {
+    clock_.WaitFor(options_.collect_every, metrics_wakeup_);
+    if (finished()) break;
+    if (Status s = CollectMetricsOnce(); !s) {
+      spdlog::warn("metrics collection failed: {}", s.error().message);
+    }
+  }
+}
+
+Status PoolController::CollectMetricsOnce() {
+  std::vector<metrics::CollectTarget> targets;
+  {
+    std::lock_guard lock(mu_);
     for (const WorkerView& w : view_.workers) {
       metrics::WorkerPhase phase;
       switch (w.info.state) {
@@ -150,21 +192,17 @@ void PoolController::MetricsLoop() {
       }
       targets.push_back({w.info.id, w.info.address, w.info.port, phase});
     }
-    lock.unlock();
-    if (Status s = metrics_.Collect(clock_.Now(), targets); !s) {
-      spdlog::warn("metrics collection failed: {}", s.error().message);
-    }
-    lock.lock();
   }
+  return metrics_.Collect(clock_.Now(), targets);
 }
 
 void PoolController::BalancerRestarted() {
   std::lock_guard lock(mu_);
   balancer_restarted_ = true;
-  wake_.notify_all();
+  control_wakeup_.Notify();
 }
 
-void PoolController::Tick() {
+void PoolController::RunOnce() {
   {
     std::lock_guard lock(mu_);
     if (balancer_restarted_) {
@@ -172,18 +210,27 @@ void PoolController::Tick() {
       // Drains in progress went with the old HAProxy; FinishDrains() ends them, as
       // their workers are not among the new one's servers.
       in_balancer_.clear();
+      last_balancer_read_.reset();
     }
   }
-  Result<std::vector<pool::WorkerChange>> changes = pool_.Refresh();
-  if (!changes) {
-    spdlog::warn("pool refresh failed: {}", changes.error().message);
-  } else {
-    for (const pool::WorkerChange& c : *changes) {
-      if (c.to == WorkerState::kFailed) {
-        spdlog::warn("worker {} failed ({}); it leaves the balancer and is replaced", c.id, c.reason);
-      } else {
-        spdlog::info("worker {}: {} -> {}", c.id, pool::WorkerStateName(c.from),
-                     pool::WorkerStateName(c.to));
+  const Clock::TimePoint now = clock_.Now();
+  // Refresh at the pool's pace (a remote Describe call is not made every tick); in
+  // between, List() has what the last Refresh learnt. A clock set back refreshes.
+  const bool refresh_due = !last_refresh_ || now < *last_refresh_ ||
+                           now - *last_refresh_ >= pool_.RefreshInterval();
+  if (refresh_due) {
+    last_refresh_ = now;
+    Result<std::vector<pool::WorkerChange>> changes = pool_.Refresh();
+    if (!changes) {
+      spdlog::warn("pool refresh failed: {}", changes.error().message);
+    } else {
+      for (const pool::WorkerChange& c : *changes) {
+        if (c.to == WorkerState::kFailed) {
+          spdlog::warn("worker {} failed ({}); it leaves the balancer and is replaced", c.id, c.reason);
+        } else {
+          spdlog::info("worker {}: {} -> {}", c.id, pool::WorkerStateName(c.from),
+                       pool::WorkerStateName(c.to));
+        }
       }
     }
   }
@@ -234,6 +281,16 @@ void PoolController::SyncBalancer(const std::vector<WorkerInfo>& workers) {
     in_balancer_.insert(w.id);
   }
 
+  ReadBalancer(/*now=*/false);
+}
+
+void PoolController::ReadBalancer(bool now) {
+  const Clock::TimePoint at = clock_.Now();
+  if (!now && last_balancer_read_ && at >= *last_balancer_read_ &&
+      at - *last_balancer_read_ < balancer_.ListInterval()) {
+    return;  // the last answer is recent enough for this balancer
+  }
+  last_balancer_read_ = at;
   Result<std::vector<lb::ServerStatus>> servers = balancer_.ListServers();
   if (servers) {
     balancer_view_ = std::move(*servers);
@@ -291,14 +348,24 @@ void PoolController::Resize(const std::vector<WorkerInfo>& workers) {
 
   if (live < desired && clock_.Now() >= next_launch_at_) {
     for (; live < desired; ++live) {
-      Result<WorkerInfo> launched = pool_.Launch();
+      const std::string key =
+          retry_launch_key_.value_or(launch_key_prefix_ + "-" + std::to_string(++launches_));
+      Result<WorkerInfo> launched = pool_.Launch(key);
       if (!launched) {
         spdlog::error("cannot launch a worker (retrying in {} s): {}",
                       std::chrono::duration_cast<std::chrono::seconds>(options_.launch_retry).count(),
                       launched.error().message);
+        // kUnavailable: the pool may have started it all the same; the retry asks
+        // with the same key and gets that worker rather than a second one.
+        if (launched.error().code == ErrorCode::kUnavailable) {
+          retry_launch_key_ = key;
+        } else {
+          retry_launch_key_.reset();
+        }
         next_launch_at_ = clock_.Now() + options_.launch_retry;
         break;
       }
+      retry_launch_key_.reset();
       spdlog::info("worker {} launched", launched->id);
     }
     return;
@@ -359,14 +426,18 @@ Status PoolController::StopEverything() {
       lb_draining_[id] = clock_.Now();
     }
   }
-  const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
+  // Looks every 100 ms, or at the balancer's own pace when that is slower.
+  const Clock::Duration look_every =
+      std::max<Clock::Duration>(std::chrono::milliseconds(100), balancer_.ListInterval());
+  const Clock::TimePoint deadline = clock_.Now() + options_.drain_timeout;
+  Wakeup never;  // nothing cuts this wait short: it is bounded by drain_timeout
+  while (!in_balancer_.empty() && clock_.Now() < deadline) {
     Result<std::vector<lb::ServerStatus>> servers = balancer_.ListServers();
     if (!servers) break;
     bool busy = false;
     for (const lb::ServerStatus& s : *servers) busy = busy || s.active_connections > 0;
     if (!busy) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    clock_.WaitUntil(std::min(deadline, clock_.Now() + look_every), never);
   }
   Status stopped = pool_.StopAll();
   for (const std::string& id : in_balancer_) {

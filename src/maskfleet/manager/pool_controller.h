@@ -1,16 +1,25 @@
 // PoolController: the one place that changes the worker pool. It holds the pool's
 // desired size and, on its own long-lived thread, makes the pool and the load
-// balancer match it, a tick at a time:
+// balancer match it, a tick at a time (RunOnce() is one tick):
 //
-//   1. Refresh the pool (health checks of starting workers, dead processes).
+//   1. Refresh the pool (health checks of starting workers, dead processes), when the
+//      pool's RefreshInterval() has passed since the last Refresh; else read List().
 //   2. Balancer: every in-service worker that is not being taken out is added; a
 //      worker that has ended (stopped, failed: a crash, kill -9) is removed at once,
-//      before HAProxy's own checks would notice.
+//      before HAProxy's own checks would notice. The balancer's servers are read
+//      when its ListInterval() has passed since the last read, and kept in between.
 //   3. Drains finish: a worker drained in the balancer is stopped once its requests
 //      in flight are answered (active connections 0) or after drain_timeout.
 //   4. Size: fewer live workers than desired (a grow, or a failed worker to
 //      replace) launches new ones; more drains the newest (starting ones first,
-//      which serve nothing yet, then in-service ones).
+//      which serve nothing yet, then in-service ones). Each launch has an idempotency
+//      key; a launch that failed with kUnavailable (its outcome unknown) is retried
+//      with the same key, so a lost answer never starts two workers.
+//
+// The loops wait on the clock (Clock::WaitFor), so tests drive them on a
+// SimulatedClock: either without Start(), calling RunOnce() and CollectMetricsOnce()
+// and advancing the clock between them, or with Start(), advancing the clock to let
+// the threads' waits end.
 //
 // A second thread runs a metrics pass every collect_every over the workers as the
 // last tick saw them (MetricsSource::Collect may wait for slow scrapes; the pool's
@@ -31,6 +40,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -98,6 +108,22 @@ class PoolController {
   // run) are added to the balancer; beyond `initial_size` they are drained.
   void Start(int initial_size);
 
+  // Without Start(): aims at `initial_size` (clamped) for RunOnce(), which the caller
+  // then calls itself. Not with Start().
+  void SetInitialSize(int initial_size);
+
+  // One tick of the control loop, on the calling thread: what the control thread does
+  // every `tick`. For tests and tools that drive the controller step by step; never
+  // while Start()'s threads run (the loop's state belongs to one thread at a time).
+  // Launches fork processes whose parent-death signal fires when this thread ends
+  // (see above). Never fails: failures are logged and retried by later ticks.
+  void RunOnce();
+
+  // One metrics pass over the last tick's view, on the calling thread: what the
+  // metrics thread does every `collect_every`. Errors: the MetricsSource's Collect
+  // error.
+  Status CollectMetricsOnce();
+
   // Sets the size to aim at. Errors: kInvalidArgument outside [min_size, max_size];
   // kFailedPrecondition after Shutdown began.
   Result<int> SetDesiredSize(int size, ChangeOrigin origin = ChangeOrigin::kManual);
@@ -120,15 +146,19 @@ class PoolController {
   PoolView View() const;
 
   // Drains every worker in the balancer, waits for requests in flight (at most
-  // drain_timeout), stops every worker, removes them from the balancer and ends both
-  // threads. Returns once that is done. Idempotent; later calls return the first
-  // one's result. Errors: the pool's StopAll error (workers that needed force).
+  // drain_timeout on the clock: on a SimulatedClock, until the test advances it past
+  // that while servers stay busy), stops every worker, removes them from the balancer
+  // and ends both threads. Returns once that is done; without Start(), does the same
+  // on the calling thread. Idempotent; later calls return the first one's result.
+  // Errors: the pool's StopAll error (workers that needed force).
   Status Shutdown();
 
  private:
   void ControlLoop();
   void MetricsLoop();
-  void Tick();
+  bool ShuttingDown() const;
+  // The balancer's servers, read again when its ListInterval() has passed (or `now`).
+  void ReadBalancer(bool now);
   void SyncBalancer(const std::vector<pool::WorkerInfo>& workers);
   void FinishDrains();
   void Resize(const std::vector<pool::WorkerInfo>& workers);
@@ -147,9 +177,19 @@ class PoolController {
   std::map<std::string, Clock::TimePoint> lb_draining_;     // id -> drained at
   std::vector<lb::ServerStatus> balancer_view_;
   Clock::TimePoint next_launch_at_{};
+  std::optional<Clock::TimePoint> last_refresh_;
+  std::optional<Clock::TimePoint> last_balancer_read_;
+  // Launch keys: a random prefix per controller, a counter, and the key of a launch
+  // whose outcome is unknown (kept for its retry).
+  const std::string launch_key_prefix_;
+  std::uint64_t launches_ = 0;
+  std::optional<std::string> retry_launch_key_;
+
+  Wakeup control_wakeup_;  // new work or Shutdown: the control loop's wait ends
+  Wakeup metrics_wakeup_;  // the end: the metrics loop's wait ends
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;
+  std::condition_variable finished_cv_;  // finished_ became true
   int desired_ = 1;                 // guarded by mu_
   std::optional<Clock::TimePoint> last_manual_change_;  // guarded by mu_
   bool started_ = false;            // guarded by mu_

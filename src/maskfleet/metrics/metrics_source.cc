@@ -1,5 +1,7 @@
 #include "maskfleet/metrics/metrics_source.h"
 
+#include "maskfleet/metrics/request_count_publisher.h"
+
 #include <algorithm>
 
 namespace maskfleet::metrics {
@@ -83,6 +85,17 @@ Result<std::vector<WorkerCpuPeriods>> MetricsSource::RecentCpu(std::span<const s
     out.push_back(std::move(w));
   }
   return out;
+}
+
+Status ValidateRequestMinutes(std::span<const RequestMinute> minutes) {
+  for (const RequestMinute& m : minutes) {
+    if (m.minute.time_since_epoch().count() % 60 != 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "request counts: " + std::to_string(m.minute.time_since_epoch().count()) +
+                           " does not start a minute");
+    }
+  }
+  return {};
 }
 
 }  // namespace maskfleet::metrics

@@ -21,6 +21,12 @@
 // so far) that later passes replace; request counts exist only for completed
 // minutes, as the worker reports no others.
 //
+// Completeness. A source may learn of a minute late (CloudWatch publishes EC2 CPU one
+// to several minutes after the minute ends); CompleteUntil(now) says up to when its
+// data is final, so that the auto-scaler places its window on complete data rather
+// than on "now" (where a lagging source would have nothing, and it would hold for
+// ever). The charts show what there is.
+//
 // Thread safety: implementations are safe to use from many threads. Collect() runs
 // one pass at a time (a second caller waits for the first to finish); the queries
 // may run at any time, also during a Collect(), and see each stored minute either
@@ -192,6 +198,14 @@ class MetricsSource {
   virtual Result<std::vector<WorkerCpuPeriods>> RecentCpu(std::span<const std::string> worker_ids,
                                                           Clock::TimePoint begin, Clock::TimePoint end,
                                                           std::chrono::seconds period);
+
+  // The time up to which this source's data is complete when asked at `now`: what it
+  // answers for periods that end at or before it will not grow any more (a worker
+  // without data there has none). At most `now`. Local: the time of the last
+  // finished Collect() (`now` before the first, when there is nothing to wait for);
+  // a cloud source: `now` less the service's publication delay. Cheap (no request);
+  // never fails.
+  virtual Clock::TimePoint CompleteUntil(Clock::TimePoint now) = 0;
 };
 
 }  // namespace maskfleet::metrics

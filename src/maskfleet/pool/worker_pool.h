@@ -28,7 +28,13 @@
 // replace) and never misses one between two List() calls. A poll, not a listener,
 // because the manager's controller already runs a periodic loop, and because a
 // callback fired from inside the pool would run on whatever thread made the change,
-// with the pool's locks to think about.
+// with the pool's locks to think about. Each pool says how often a Refresh() is worth
+// making (RefreshInterval(): a local check is cheap, a cloud Describe call is not);
+// callers refresh no more often than that and read List() in between.
+//
+// Launches are idempotent by a caller's key (EC2's ClientToken): a Launch() whose
+// outcome the caller could not learn (a time-out, a lost answer) is retried with the
+// same key and never starts a second worker.
 //
 // Thread safety: every method may be called from any thread. Calls that change the
 // pool (Launch, Drain, Stop, StopAll, Refresh) are serialised inside the pool, whole
@@ -118,11 +124,18 @@ class WorkerPool {
   virtual std::vector<WorkerInfo> List() const = 0;
 
   // Starts one worker and returns at once, in kStarting; Refresh() makes it kInService
-  // once its /healthz answers 200. Errors: kResourceExhausted (the pool's maximum of
-  // live workers is reached), kUnavailable (it could not be started: a process could
-  // not be made, an instance not launched; retry later), kInternal. On failure no
-  // worker is added.
-  virtual Result<WorkerInfo> Launch() = 0;
+  // once its /healthz answers 200. `idempotency_key` (ValidateIdempotencyKey: 1 to 64
+  // characters of [A-Za-z0-9._:-]) names this launch: a later Launch() with the same
+  // key starts nothing and returns that worker as it is now (whatever its state), for
+  // as long as the pool remembers the key: while List() shows the worker, at least
+  // (EC2 keeps a ClientToken for days). Use a new key for each worker wanted, and the
+  // same key to retry a launch whose outcome is unknown. Errors: kInvalidArgument (a
+  // bad key), kResourceExhausted (the pool's maximum of live workers is reached),
+  // kUnavailable (it could not be started: a process could not be made, an instance
+  // not launched, the answer was lost; retry later with the same key), kInternal. On
+  // failure no worker is added (for kUnavailable on a remote pool: none that a retry
+  // with the same key would not return).
+  virtual Result<WorkerInfo> Launch(std::string_view idempotency_key) = 0;
 
   // Takes a worker out of service: kDraining at once; after the pool's grace period
   // for requests in flight it is stopped, and a later Refresh() reports it kStopped
@@ -155,7 +168,21 @@ class WorkerPool {
   // kUnavailable where the pool cannot ask (a cloud API down): states then stay as
   // they were.
   virtual Result<std::vector<WorkerChange>> Refresh() = 0;
+
+  // The shortest time between two Refresh() calls worth making: a caller that loops
+  // faster (the manager's controller ticks every 0.5 s) refreshes only when this much
+  // has passed since its last Refresh(), and reads List() in between. Local pool: its
+  // option (default 0.5 s, a health check per starting worker); a cloud pool: several
+  // seconds (each Refresh() is a Describe call, rate-limited by the provider). Constant
+  // for the pool's life; never fails.
+  virtual std::chrono::milliseconds RefreshInterval() const = 0;
 };
+
+// Success for a key Launch() accepts (see there); kInvalidArgument saying why not.
+Status ValidateIdempotencyKey(std::string_view key);
+
+// The longest idempotency key (EC2's ClientToken limit).
+inline constexpr std::size_t kMaxIdempotencyKeyLength = 64;
 
 }  // namespace maskfleet::pool
 

@@ -123,7 +123,10 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   // Samples longer than the window leave no average to take (rule 4 then holds); the
   // cool-down and the bounds still apply, over the window's unaligned span.
   const bool period_usable = metrics.period.count() > 0 && policy.window >= metrics.period;
-  const TimePoint window_end = period_usable ? FloorToPeriod(now, metrics.period) : now;
+  // The window ends where the data is complete: a lagging source is judged on the
+  // periods it has, not held for the ones still to come.
+  const TimePoint data_end = std::min(now, metrics.complete_until.value_or(now));
+  const TimePoint window_end = period_usable ? FloorToPeriod(data_end, metrics.period) : data_end;
   const TimePoint window_begin = window_end - policy.window;
   if (settled_at && window_begin < *settled_at) {
     const TimePoint ready = period_usable
@@ -132,7 +135,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     return Hold(n, "waiting for new workers' metrics: the " + Span(policy.window) +
                        " window still holds time from before the pool settled " +
                        Span(now - *settled_at) + " ago (judged again from " +
-                       Span(ready - now) + " on)");
+                       Span(ready - data_end) + " on)");
   }
 
   // 3. Bounds, whatever the metrics say (after the cool-down: a person who pressed grow
@@ -175,9 +178,10 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     if (count == 0) {
       return Hold(n, "no CPU data for worker " + w.id + " in the past " + Span(policy.window));
     }
-    if (now - *newest_end > stale_after) {
+    if (data_end - *newest_end > stale_after) {
       return Hold(n, "CPU data for worker " + w.id + " is stale: its newest sample ended " +
-                         Span(now - *newest_end) + " ago");
+                         Span(data_end - *newest_end) +
+                         (data_end == now ? " ago" : " before the metrics' complete end"));
     }
     sum_of_means += sum / count;
     ++in_service;

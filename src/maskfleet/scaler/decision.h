@@ -100,6 +100,10 @@ struct MetricsView {
   // to multiples of it since the epoch, as metrics::MinuteOf aligns minutes.
   std::chrono::seconds period{60};
   std::vector<WorkerCpu> workers;
+  // Where the source's data is complete (metrics::MetricsSource::CompleteUntil): the
+  // window ends at the last period boundary before it, and staleness counts from it,
+  // rather than from the check's time. Unset: complete up to the check's time.
+  std::optional<Clock::TimePoint> complete_until;
 };
 
 enum class Direction { kNone, kGrow, kShrink };

@@ -60,6 +60,62 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// ---- where the data is complete ------------------------------------------------------
+
+TEST(ScalerDecisionTest, ALaggingSourceIsJudgedOnItsCompleteMinutesNotHeldForEver) {
+  // Every worker at 90% up to minute 8; the source has nothing after that yet (a cloud
+  // publishes minutes late).
+  PoolState pool{{InService("a"), InService("b")}};
+  MetricsView metrics;
+  metrics.workers = {Flat("a", 0, 8, 90), Flat("b", 0, 8, 90)};
+  // Judged at "now", the window (minutes 8 and 9) is empty: a hold.
+  Decision at_now = Decide(NoStabilisation(), pool, metrics, {}, Check(10));
+  EXPECT_EQ(at_now.action, Action::kHold);
+  EXPECT_TRUE(Contains(at_now.reason, "no CPU data for worker a")) << at_now.reason;
+  // Complete until exactly minute 8: the window is minutes 6 and 7.
+  metrics.complete_until = Minute(8);
+  Decision lagging = Decide(NoStabilisation(), pool, metrics, {}, Check(10));
+  EXPECT_EQ(lagging.action, Action::kGrow) << lagging.reason;
+  ASSERT_TRUE(lagging.average_cpu);
+  EXPECT_DOUBLE_EQ(*lagging.average_cpu, 90);
+  // One second less: minute 7 is not complete, the window is minutes 5 and 6.
+  metrics.workers = {Flat("a", 0, 7, 90), Flat("b", 0, 7, 90)};
+  metrics.workers[0].samples.push_back({Minute(7), 10});  // would count if minute 7 did
+  metrics.workers[1].samples.push_back({Minute(7), 10});
+  metrics.complete_until = Minute(8) - seconds(1);
+  Decision one_under = Decide(NoStabilisation(), pool, metrics, {}, Check(10));
+  ASSERT_TRUE(one_under.average_cpu);
+  EXPECT_DOUBLE_EQ(*one_under.average_cpu, 90);
+  // A completeness later than the check changes nothing: the window ends at the check.
+  metrics.complete_until = Check(10) + minutes(5);
+  Decision ahead = Decide(NoStabilisation(), pool, metrics, {}, Check(10));
+  EXPECT_EQ(ahead.reason, at_now.reason);
+}
+
+TEST(ScalerDecisionTest, StalenessCountsFromWhereTheDataIsComplete) {
+  // A window longer than the staleness limit (max(2 checks, 2 periods) = 2 min), so
+  // that a sample can be in the window and stale.
+  ScalingPolicy policy = NoStabilisation();
+  policy.window = minutes(10);
+  PoolState pool{{InService("a")}};
+  MetricsView metrics;
+  metrics.workers = {Flat("a", 0, 6, 50)};  // the newest sample ends at minute 6
+  // Complete until minute 8: it ended exactly 2 minutes before, not stale.
+  metrics.complete_until = Minute(8);
+  Decision at_limit = Decide(policy, pool, metrics, {}, Check(20));
+  EXPECT_EQ(at_limit.action, Action::kHold);
+  ASSERT_TRUE(at_limit.average_cpu) << at_limit.reason;
+  EXPECT_DOUBLE_EQ(*at_limit.average_cpu, 50);
+  // One second later it is stale, counted from the data's end, not from the check.
+  metrics.complete_until = Minute(8) + seconds(1);
+  Decision stale = Decide(policy, pool, metrics, {}, Check(20));
+  EXPECT_EQ(stale.action, Action::kHold);
+  EXPECT_FALSE(stale.average_cpu);
+  EXPECT_EQ(stale.reason,
+            "CPU data for worker a is stale: its newest sample ended 121 s before the metrics' "
+            "complete end");
+}
+
 // ---- the average and the thresholds ------------------------------------------------
 
 TEST(ScalerDecisionTest, HoldsWithinThresholdsAndReportsTheAverage) {

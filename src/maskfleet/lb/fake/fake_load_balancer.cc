@@ -68,6 +68,7 @@ Status FakeLoadBalancer::RemoveServer(std::string_view id) {
 
 Result<std::vector<ServerStatus>> FakeLoadBalancer::ListServers() {
   std::lock_guard lock(mu_);
+  ++list_calls_;
   if (std::optional<Error> failure = NextFailure()) return std::unexpected(*failure);
   std::vector<ServerStatus> out;
   for (const auto& [id, status] : servers_) out.push_back(status);
@@ -111,6 +112,11 @@ std::optional<ServerStatus> FakeLoadBalancer::Find(std::string_view id) const {
 int FakeLoadBalancer::calls() const {
   std::lock_guard lock(mu_);
   return calls_;
+}
+
+int FakeLoadBalancer::list_calls() const {
+  std::lock_guard lock(mu_);
+  return list_calls_;
 }
 
 }  // namespace maskfleet::lb

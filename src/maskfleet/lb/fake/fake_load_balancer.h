@@ -33,6 +33,8 @@ class FakeLoadBalancer : public LoadBalancer {
     // Whether an added server passes its first check at once (kUp) or stays kDown
     // until SetHealthy(id, true). Default true.
     bool healthy_on_add = true;
+    // What ListInterval() answers. Default 0.
+    std::chrono::milliseconds list_interval{0};
   };
 
   FakeLoadBalancer() : FakeLoadBalancer(Options{}) {}
@@ -43,6 +45,7 @@ class FakeLoadBalancer : public LoadBalancer {
   Status RemoveServer(std::string_view id) override;
   Result<std::vector<ServerStatus>> ListServers() override;
   std::string EntryUrl() const override { return options_.entry_url; }
+  std::chrono::milliseconds ListInterval() const override { return options_.list_interval; }
 
   // The balancer's side. Errors: kNotFound (no such id).
   Status SetHealthy(std::string_view id, bool healthy);
@@ -59,6 +62,8 @@ class FakeLoadBalancer : public LoadBalancer {
   std::optional<ServerStatus> Find(std::string_view id) const;
   // Calls of the four interface methods so far, failed ones included.
   int calls() const;
+  // Calls of ListServers so far, failed ones included.
+  int list_calls() const;
 
  private:
   // Counts the call and returns the failure it should end in, if any. Holds mu_.
@@ -71,6 +76,7 @@ class FakeLoadBalancer : public LoadBalancer {
   Error failure_;                                             // guarded by mu_
   bool down_ = false;                                         // guarded by mu_
   int calls_ = 0;                                             // guarded by mu_
+  int list_calls_ = 0;                                        // guarded by mu_
 };
 
 }  // namespace maskfleet::lb

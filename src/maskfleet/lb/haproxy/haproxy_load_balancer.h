@@ -52,6 +52,8 @@ class HaproxyLoadBalancer : public LoadBalancer {
   Status RemoveServer(std::string_view id) override;
   Result<std::vector<ServerStatus>> ListServers() override;
   std::string EntryUrl() const override { return entry_url_; }
+  // 0: a ListServers() is one runtime API command on loopback.
+  std::chrono::milliseconds ListInterval() const override { return std::chrono::milliseconds(0); }
 
   // Forgets every server: all slots free, as a freshly started HAProxy has them. For
   // after a restart of HAProxy (the caller then adds its servers again).

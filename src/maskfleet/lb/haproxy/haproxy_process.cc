@@ -1,14 +1,10 @@
 #include "maskfleet/lb/haproxy/haproxy_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
@@ -45,26 +41,6 @@ Status WriteFile(const std::filesystem::path& path, const std::string& text) {
   return {};
 }
 
-// The program execv() should run: `binary` itself if it names a path, else the first
-// executable of that name in PATH (execvp would search after fork, where it may
-// allocate, which a child of a multi-threaded process must not).
-Result<std::string> FindProgram(const std::string& binary) {
-  if (binary.find('/') != std::string::npos) return binary;
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (true) {
-    const auto colon = dirs.find(':');
-    const std::string dir(dirs.substr(0, colon));
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + binary;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    if (colon == std::string_view::npos) break;
-    dirs.remove_prefix(colon + 1);
-  }
-  return MakeError(ErrorCode::kUnavailable,
-                   fmt::format("'{}' not found in PATH (is the haproxy package installed?)",
-                               binary));
-}
-
 }  // namespace
 
 HaproxyProcess::HaproxyProcess(HaproxyConfig config, ProcessOptions options)
@@ -77,26 +53,19 @@ HaproxyProcess::~HaproxyProcess() {
 }
 
 bool HaproxyProcess::ReapIfExited() {
-  if (pid_ < 0) return true;
-  int status = 0;
-  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_ || (r < 0 && errno == ECHILD)) {
-    // ECHILD: someone else reaped it (see the header); it is gone all the same.
-    pid_ = -1;
-    return true;
-  }
-  return false;
+  if (!child_) return true;
+  if (!child_->Poll()) return false;
+  child_.reset();
+  return true;
 }
 
 bool HaproxyProcess::Running() { return !ReapIfExited(); }
 
 bool HaproxyProcess::WaitGone(std::chrono::milliseconds timeout) {
-  const auto deadline = SteadyClock::now() + timeout;
-  for (;;) {
-    if (ReapIfExited()) return true;
-    if (SteadyClock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  if (!child_) return true;
+  if (!child_->Wait(timeout)) return false;
+  child_.reset();
+  return true;
 }
 
 std::string HaproxyProcess::LogTail() const {
@@ -117,7 +86,7 @@ std::string HaproxyProcess::LogTail() const {
 Status HaproxyProcess::Start() {
   if (Running()) {
     return MakeError(ErrorCode::kFailedPrecondition,
-                     fmt::format("haproxy already runs (pid {})", pid_));
+                     fmt::format("haproxy already runs (pid {})", pid()));
   }
   Result<std::string> text = RenderConfig(config_);
   if (!text) return std::unexpected(text.error());
@@ -129,71 +98,30 @@ Status HaproxyProcess::Start() {
                      fmt::format("cannot create {}: {}", config_.state_dir.native(), ec.message()));
   }
   std::filesystem::permissions(config_.state_dir, std::filesystem::perms::owner_all, ec);
-  Result<std::string> program = FindProgram(options_.binary);
-  if (!program) return std::unexpected(program.error());
+  Result<std::string> program = process::FindProgram(options_.binary);
+  if (!program) {
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("'{}' not found in PATH (is the haproxy package installed?)",
+                                 options_.binary));
+  }
   if (Status written = WriteFile(ConfigPath(config_), *text); !written) return written;
   // A socket left by an earlier HAProxy would answer nothing (or, worse, another
   // HAProxy's answers); HAProxy replaces it anyway, but only once it has bound.
   std::filesystem::remove(SocketPath(config_), ec);
 
-  const int log_fd = ::open(LogPath(config_).c_str(),
-                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (log_fd < 0) return std::unexpected(OsError("cannot open " + LogPath(config_).native(), errno));
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null_fd < 0) {
-    ::close(log_fd);
-    return std::unexpected(OsError("cannot open /dev/null", errno));
-  }
-
-  // Everything the child needs is prepared before fork(): between fork and exec a
-  // multi-threaded parent's child may only make async-signal-safe calls.
+  // SIGTERM as the parent-death signal, not SIGUSR1: when the manager has died its
+  // workers die too, so there is nothing left to finish gracefully.
   const std::string config_path = ConfigPath(config_).native();
-  std::vector<std::string> args = {*program, "-f", config_path, "-db"};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = ::getpid();
-
-  const pid_t child = ::fork();
-  if (child < 0) {
-    const int err = errno;
-    ::close(log_fd);
-    ::close(null_fd);
-    return std::unexpected(OsError("cannot fork to start haproxy", err));
-  }
-  if (child == 0) {
-    // SIGTERM, not SIGUSR1: when the manager has died its workers die too, so there is
-    // nothing left to finish gracefully.
-    // A process group of its own: a Ctrl-C in the terminal, or `timeout`, signals the
-    // manager's group, and the manager then stops its children in order (drain
-    // first); they must not get the signal directly and quit under it.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
-    // Signal handling is inherited through exec: undo the manager's (blocked SIGTERM
-    // for a signal-waiting thread, ignored SIGPIPE) so HAProxy sees the defaults.
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD}) {
-      ::sigaction(sig, &dfl, nullptr);
-    }
-    ::dup2(null_fd, STDIN_FILENO);
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    // Descriptors the manager opened without O_CLOEXEC (listening sockets, the
-    // database) must not leak into HAProxy.
-    ::close_range(3, ~0U, 0);
-    ::execv(argv[0], argv.data());
-    static constexpr char kMessage[] = "maskfleet: cannot execute haproxy\n";
-    (void)!::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  ::close(null_fd);
-  pid_ = child;
+  Result<process::Subprocess> child = process::Subprocess::Spawn({
+      .argv = {*program, "-f", config_path, "-db"},
+      .output = process::Output::kLogFile,
+      .log_file = LogPath(config_),
+      .truncate_log = true,
+      .parent_death_signal = SIGTERM,
+  });
+  if (!child) return std::unexpected(child.error().WithContext("cannot start haproxy"));
+  const pid_t started = child->pid();
+  child_.emplace(std::move(*child));
 
   const RuntimeApi api(SocketPath(config_), std::chrono::milliseconds(500));
   const auto deadline = SteadyClock::now() + options_.start_timeout;
@@ -202,12 +130,12 @@ Status HaproxyProcess::Start() {
       return MakeError(ErrorCode::kUnavailable,
                        fmt::format("haproxy -f {} exited at start: {}", config_path, LogTail()));
     }
-    if (Result<int> pid = api.ProcessId(); pid && *pid == child) return {};
+    if (Result<int> pid = api.ProcessId(); pid && *pid == started) return {};
     if (SteadyClock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ::kill(child, SIGKILL);
-  WaitGone(std::chrono::seconds(5));
+  (void)child_->Stop({{SIGKILL, std::chrono::seconds(5)}});
+  child_.reset();
   return MakeError(ErrorCode::kDeadlineExceeded,
                    fmt::format("haproxy -f {}: runtime API {} did not answer within {} ms: {}",
                                config_path, SocketPath(config_).native(),
@@ -216,21 +144,15 @@ Status HaproxyProcess::Start() {
 
 Status HaproxyProcess::Stop() {
   if (ReapIfExited()) return {};
-  const pid_t pid = pid_;
-  for (auto [sig, wait] : {std::pair{SIGUSR1, options_.grace},
-                           {SIGTERM, std::chrono::milliseconds(5000)},
-                           {SIGKILL, std::chrono::milliseconds(5000)}}) {
-    if (::kill(pid, sig) != 0 && errno != ESRCH) {
-      const int err = errno;
-      ::kill(pid, SIGKILL);
-      WaitGone(std::chrono::seconds(5));
-      return MakeError(ErrorCode::kInternal,
-                       fmt::format("cannot signal haproxy (pid {}): {}", pid, std::strerror(err)));
-    }
-    if (WaitGone(wait)) return {};
+  const pid_t pid = child_->pid();
+  Result<process::ExitStatus> stopped = child_->Stop({{SIGUSR1, options_.grace},
+                                                      {SIGTERM, std::chrono::milliseconds(5000)},
+                                                      {SIGKILL, std::chrono::milliseconds(5000)}});
+  if (!stopped) {
+    return std::unexpected(stopped.error().WithContext(fmt::format("haproxy (pid {})", pid)));
   }
-  return MakeError(ErrorCode::kInternal,
-                   fmt::format("haproxy (pid {}) survived SIGKILL", pid));
+  child_.reset();
+  return {};
 }
 
 }  // namespace maskfleet::lb::haproxy

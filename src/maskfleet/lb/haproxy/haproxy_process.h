@@ -5,8 +5,8 @@
 // with a pid file): the child is then HAProxy itself, so its pid is known without a
 // pid file, waitpid() tells when it exits and why, and the kernel's parent-death
 // signal (PR_SET_PDEATHSIG, set in the child before exec) kills it if the manager dies
-// without stopping it. A daemon would fork away from us, be reparented to init and
-// escape both. HAProxy's stdout and stderr go to haproxy.log in the state folder;
+// without stopping it (process::Subprocess does the fork and exec). A daemon would
+// fork away from us, be reparented to init and escape both. HAProxy's stdout and stderr go to haproxy.log in the state folder;
 // start-up failures quote its last lines.
 //
 // Stop() is graceful: SIGUSR1 (HAProxy's soft stop: it closes its listening socket and
@@ -30,10 +30,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "maskfleet/common/error.h"
 #include "maskfleet/lb/haproxy/haproxy_config.h"
+#include "maskfleet/process/subprocess.h"
 
 namespace maskfleet::lb::haproxy {
 
@@ -73,7 +75,7 @@ class HaproxyProcess {
   bool Running();
 
   // The child's pid, or -1 when not running.
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_ ? child_->pid() : -1; }
   const HaproxyConfig& config() const { return config_; }
 
  private:
@@ -85,7 +87,7 @@ class HaproxyProcess {
 
   HaproxyConfig config_;
   ProcessOptions options_;
-  pid_t pid_ = -1;
+  std::optional<process::Subprocess> child_;  // from Start until reaped
 };
 
 }  // namespace maskfleet::lb::haproxy

@@ -1,5 +1,6 @@
 #include "maskfleet/metrics/fake/fake_metrics_source.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -115,6 +116,16 @@ Result<std::vector<std::string>> FakeMetricsSource::WorkersWithData(MinuteRange 
     if (minute >= range.begin && minute < range.end) ids.insert(std::get<0>(key));
   }
   return std::vector<std::string>(ids.begin(), ids.end());
+}
+
+void FakeMetricsSource::SetLag(Clock::Duration lag) {
+  std::lock_guard lock(mu_);
+  lag_ = lag;
+}
+
+Clock::TimePoint FakeMetricsSource::CompleteUntil(Clock::TimePoint now) {
+  std::lock_guard lock(mu_);
+  return now - std::max(lag_, Clock::Duration::zero());
 }
 
 }  // namespace maskfleet::metrics

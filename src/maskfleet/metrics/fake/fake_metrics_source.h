@@ -26,8 +26,10 @@ class FakeMetricsSource final : public MetricsSource {
   // Removes one minute's value (it becomes "no data").
   void Clear(const std::string& worker_id, Metric metric, Clock::TimePoint minute);
   void SetPoolSize(Clock::TimePoint minute, PoolSize size);
-  // The next `count` calls (of any method) fail with `error`.
+  // The next `count` calls (of any method but CompleteUntil) fail with `error`.
   void FailNext(Error error, int count = 1);
+  // CompleteUntil(now) answers now - lag (a lagging source, as CloudWatch). Default 0.
+  void SetLag(Clock::Duration lag);
 
   struct CollectCall {
     Clock::TimePoint now;
@@ -42,6 +44,7 @@ class FakeMetricsSource final : public MetricsSource {
   Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
   Result<std::vector<std::string>> WorkersWithData(MinuteRange range) override;
+  Clock::TimePoint CompleteUntil(Clock::TimePoint now) override;
 
  private:
   using Key = std::tuple<std::string, Metric, std::chrono::sys_seconds>;
@@ -56,6 +59,7 @@ class FakeMetricsSource final : public MetricsSource {
   std::vector<CollectCall> calls_;                         // guarded by mu_
   std::optional<Error> failure_;                           // guarded by mu_
   int failures_left_ = 0;                                  // guarded by mu_
+  Clock::Duration lag_{0};                                 // guarded by mu_
 };
 
 }  // namespace maskfleet::metrics

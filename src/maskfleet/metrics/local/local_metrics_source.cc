@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <set>
 #include <utility>
@@ -46,6 +47,11 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
     for (const MinuteUtilisation& m : f.cpu.TakeChanged()) {
       pending_.push_back({w.worker_id, Metric::kCpuPercent, m.minute, m.percent});
     }
+  }
+
+  {
+    std::lock_guard<std::mutex> recent_lock(recent_mu_);
+    last_pass_ = now;
   }
 
   // The scrapes, in parallel: a slow worker delays the pass by one timeout, not by one
@@ -142,6 +148,11 @@ Result<std::vector<WorkerCpuPeriods>> LocalMetricsSource::RecentCpu(
     out.push_back(std::move(w));
   }
   return out;
+}
+
+Clock::TimePoint LocalMetricsSource::CompleteUntil(Clock::TimePoint now) {
+  std::lock_guard<std::mutex> lock(recent_mu_);
+  return last_pass_ ? std::min(now, *last_pass_) : now;
 }
 
 }  // namespace maskfleet::metrics::local

@@ -104,6 +104,9 @@ class LocalMetricsSource final : public MetricsSource {
   Result<std::vector<WorkerCpuPeriods>> RecentCpu(std::span<const std::string> worker_ids,
                                                   Clock::TimePoint begin, Clock::TimePoint end,
                                                   std::chrono::seconds period) override;
+  // The `now` of the last Collect() that read the workers' counters (whether or not
+  // storing its minutes succeeded: RecentCpu answers from memory), at most `now`.
+  Clock::TimePoint CompleteUntil(Clock::TimePoint now) override;
 
  private:
   struct Followed {
@@ -125,6 +128,7 @@ class LocalMetricsSource final : public MetricsSource {
   // Readings for RecentCpu(), which must not wait for a pass: a lock of their own.
   std::mutex recent_mu_;
   std::map<std::string, std::vector<CpuCounterReading>> recent_;  // guarded by recent_mu_
+  std::optional<Clock::TimePoint> last_pass_;                     // guarded by recent_mu_
 };
 
 }  // namespace maskfleet::metrics::local

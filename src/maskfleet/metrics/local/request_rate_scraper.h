@@ -29,17 +29,13 @@
 #include <vector>
 
 #include "maskfleet/common/error.h"
+#include "maskfleet/metrics/request_count_publisher.h"
 
 namespace maskfleet::metrics::local {
 
 inline constexpr std::string_view kRequestMinuteFamily = "maskfleet_requests_minute_total";
 
-struct RequestMinute {
-  std::chrono::sys_seconds minute;  // the minute's start
-  std::uint64_t count = 0;
-
-  bool operator==(const RequestMinute&) const = default;
-};
+using metrics::RequestMinute;
 
 struct ParsedRequestMinutes {
   // Ascending by minute, one entry per minute (of duplicates, the last line wins).

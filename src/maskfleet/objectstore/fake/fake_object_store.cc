@@ -44,16 +44,60 @@ Status FakeObjectStore::Delete(std::string_view key) {
   return {};
 }
 
-Result<std::vector<std::string>> FakeObjectStore::List(std::string_view prefix) {
+Result<KeyPage> FakeObjectStore::ListPage(std::string_view prefix, std::string_view page_token,
+                                          int page_size) {
   std::lock_guard lock(mu_);
   if (auto failure = NextFailure(Op::kList)) return std::unexpected(*failure);
-  if (auto st = ValidateObjectPrefix(prefix); !st) return std::unexpected(st.error());
-  std::vector<std::string> keys;
-  for (auto it = objects_.lower_bound(prefix); it != objects_.end() && it->first.starts_with(prefix);
+  if (Status st = ValidateListPage(prefix, page_token, page_size); !st) return std::unexpected(st.error());
+  KeyPage page;
+  auto it = page_token.empty() ? objects_.lower_bound(prefix) : objects_.upper_bound(page_token);
+  for (; it != objects_.end() && it->first.starts_with(prefix) &&
+         page.keys.size() < static_cast<std::size_t>(page_size);
        ++it) {
-    keys.push_back(it->first);
+    page.keys.push_back(it->first);
   }
-  return keys;
+  if (it != objects_.end() && it->first.starts_with(prefix)) page.next_page_token = page.keys.back();
+  return page;
+}
+
+Result<std::vector<KeyFailure>> FakeObjectStore::DeleteMany(std::span<const std::string> keys) {
+  std::lock_guard lock(mu_);
+  if (auto failure = NextFailure(Op::kDeleteMany)) return std::unexpected(*failure);
+  if (Status st = ValidateDeleteMany(keys); !st) return std::unexpected(st.error());
+  std::vector<KeyFailure> failures;
+  for (const std::string& key : keys) {
+    if (Status st = ValidateObjectKey(key); !st) {
+      failures.push_back({key, st.error()});
+    } else if (auto failing = failing_keys_.find(key); failing != failing_keys_.end()) {
+      failures.push_back({key, failing->second});
+    } else {
+      objects_.erase(key);
+    }
+  }
+  return failures;
+}
+
+Result<std::optional<SignedUrl>> FakeObjectStore::SignedReadUrl(std::string_view key,
+                                                                std::chrono::seconds lifetime) {
+  std::lock_guard lock(mu_);
+  if (auto failure = NextFailure(Op::kSignedUrl)) return std::unexpected(*failure);
+  if (Status st = ValidateSignedUrl(key, lifetime); !st) return std::unexpected(st.error());
+  if (!signed_url_base_) return std::optional<SignedUrl>();
+  const Clock::TimePoint expires = signed_url_clock_->Now() + lifetime;
+  const auto epoch = std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch());
+  return std::optional<SignedUrl>(
+      SignedUrl{*signed_url_base_ + std::string(key) + "?expires=" + std::to_string(epoch.count()), expires});
+}
+
+void FakeObjectStore::EnableSignedUrls(std::string base_url, const Clock& clock) {
+  std::lock_guard lock(mu_);
+  signed_url_base_ = std::move(base_url);
+  signed_url_clock_ = &clock;
+}
+
+void FakeObjectStore::FailKeyInBatch(std::string key, Error error) {
+  std::lock_guard lock(mu_);
+  failing_keys_[std::move(key)] = std::move(error);
 }
 
 void FakeObjectStore::FailNth(Op op, int nth, Error error) {
@@ -69,6 +113,7 @@ void FakeObjectStore::SetDown(bool down) {
 void FakeObjectStore::ClearFailures() {
   std::lock_guard lock(mu_);
   pending_.clear();
+  failing_keys_.clear();
 }
 
 std::size_t FakeObjectStore::size() const {

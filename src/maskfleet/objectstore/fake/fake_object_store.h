@@ -6,6 +6,11 @@
 // test environment, it lets a test prove that a caller cleans up after a failure
 // ("the annotated image's Put fails: no original is left behind").
 //
+// Signed URLs: off by default (SignedReadUrl answers std::nullopt, as the local store
+// does); EnableSignedUrls(base) makes it answer BASE + key + "?expires=EPOCH_SECONDS",
+// for tests of callers that redirect to a signed URL. Page tokens are the last key of
+// the page before, as in the local store.
+//
 // Thread safety: every method, including the fault controls, is safe from many
 // threads; one mutex guards all state.
 #ifndef MASKFLEET_OBJECTSTORE_FAKE_FAKE_OBJECT_STORE_H_
@@ -24,7 +29,9 @@ namespace maskfleet::objectstore {
 
 class FakeObjectStore : public ObjectStore {
  public:
-  enum class Op { kPut, kGet, kDelete, kList };
+  // kList counts ListPage calls (List makes one per page); kDeleteMany counts batch
+  // calls, not the keys in them.
+  enum class Op { kPut, kGet, kDelete, kList, kDeleteMany, kSignedUrl };
 
   struct StoredObject {
     std::vector<std::uint8_t> bytes;
@@ -35,7 +42,19 @@ class FakeObjectStore : public ObjectStore {
              std::string_view content_type) override;
   Result<std::vector<std::uint8_t>> Get(std::string_view key) override;
   Status Delete(std::string_view key) override;
-  Result<std::vector<std::string>> List(std::string_view prefix) override;
+  Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token,
+                           int page_size) override;
+  Result<std::vector<KeyFailure>> DeleteMany(std::span<const std::string> keys) override;
+  Result<std::optional<SignedUrl>> SignedReadUrl(std::string_view key,
+                                                 std::chrono::seconds lifetime) override;
+
+  // Signed URLs start with `base_url`, and expire by `clock` (which must outlive the
+  // store). Until called, SignedReadUrl answers std::nullopt.
+  void EnableSignedUrls(std::string base_url, const Clock& clock = RealClock());
+  // A DeleteMany of `key` reports it as failed with `error` (and keeps it), every time,
+  // until ClearFailures(); other keys of the same call are deleted.
+  void FailKeyInBatch(std::string key,
+                      Error error = Error{ErrorCode::kPermissionDenied, "injected: access denied"});
 
   // Makes the `nth` call of `op` from now (1 = the next one) fail with `error`, without
   // any effect. Several may be pending at once, also for the same op.
@@ -67,6 +86,9 @@ class FakeObjectStore : public ObjectStore {
   std::vector<Pending> pending_;  // guarded by mu_
   std::map<Op, int> calls_;       // guarded by mu_
   bool down_ = false;             // guarded by mu_
+  std::map<std::string, Error, std::less<>> failing_keys_;  // guarded by mu_
+  std::optional<std::string> signed_url_base_;              // guarded by mu_
+  const Clock* signed_url_clock_ = nullptr;                 // guarded by mu_
 };
 
 }  // namespace maskfleet::objectstore

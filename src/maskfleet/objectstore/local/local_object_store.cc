@@ -208,8 +208,30 @@ Status LocalObjectStore::Delete(std::string_view key) {
   return {};
 }
 
-Result<std::vector<std::string>> LocalObjectStore::List(std::string_view prefix) {
-  if (auto st = ValidateObjectPrefix(prefix); !st) return std::unexpected(st.error());
+Result<KeyPage> LocalObjectStore::ListPage(std::string_view prefix, std::string_view page_token,
+                                           int page_size) {
+  if (Status st = ValidateListPage(prefix, page_token, page_size); !st) return std::unexpected(st.error());
+  Result<std::vector<std::string>> keys = SortedKeys(prefix);
+  if (!keys) return std::unexpected(keys.error());
+  return PageOfSortedKeys(*keys, page_token, page_size);
+}
+
+Result<std::vector<KeyFailure>> LocalObjectStore::DeleteMany(std::span<const std::string> keys) {
+  if (Status st = ValidateDeleteMany(keys); !st) return std::unexpected(st.error());
+  std::vector<KeyFailure> failures;
+  for (const std::string& key : keys) {
+    if (Status st = Delete(key); !st) failures.push_back({key, st.error()});
+  }
+  return failures;
+}
+
+Result<std::optional<SignedUrl>> LocalObjectStore::SignedReadUrl(std::string_view key,
+                                                                 std::chrono::seconds lifetime) {
+  if (Status st = ValidateSignedUrl(key, lifetime); !st) return std::unexpected(st.error());
+  return std::optional<SignedUrl>();
+}
+
+Result<std::vector<std::string>> LocalObjectStore::SortedKeys(std::string_view prefix) const {
   // Walk only the folder that holds every match: the prefix up to its last '/'.
   const auto slash = prefix.rfind('/');
   const std::string dir_part =

@@ -4,7 +4,7 @@
 // Key "images/42/original.jpg" is the file ROOT/images/42/original.jpg. Keys are
 // validated (object_key.h), so no key can name a path outside ROOT. Files and folders
 // that are not valid keys (made by hand, or a crashed writer's temporary files) are
-// ignored by List and never returned.
+// ignored by ListPage and never returned.
 //
 // Put is atomic and durable: it writes a temporary file ".tmp-*" in the target's folder,
 // fsyncs it, renames it over the target and fsyncs the folder. A crash leaves either the
@@ -12,7 +12,10 @@
 //
 // Limits, unlike S3: "a/b" and "a/b/c" cannot both exist (one is a file, the other needs
 // it to be a folder); the second Put fails with kFailedPrecondition. Content types are
-// not kept. Symbolic links placed inside ROOT by someone with access to it are followed:
+// not kept. No signed URLs: SignedReadUrl answers std::nullopt and callers serve the
+// bytes themselves. Each ListPage walks the folders under the prefix and sorts what it
+// finds (the cost of a whole listing grows with the square of the keys over 1,000,
+// which the local deployment's few thousand images keep small). Symbolic links placed inside ROOT by someone with access to it are followed:
 // the root is trusted, the keys are not.
 //
 // Thread safety: safe from many threads and processes at once; it holds no mutable
@@ -45,7 +48,12 @@ class LocalObjectStore : public ObjectStore {
              std::string_view content_type) override;
   Result<std::vector<std::uint8_t>> Get(std::string_view key) override;
   Status Delete(std::string_view key) override;
-  Result<std::vector<std::string>> List(std::string_view prefix) override;
+  Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token,
+                           int page_size) override;
+  Result<std::vector<KeyFailure>> DeleteMany(std::span<const std::string> keys) override;
+  // Always std::nullopt after the checks (see above).
+  Result<std::optional<SignedUrl>> SignedReadUrl(std::string_view key,
+                                                 std::chrono::seconds lifetime) override;
 
   const std::filesystem::path& root() const { return options_.root; }
 
@@ -53,6 +61,8 @@ class LocalObjectStore : public ObjectStore {
   explicit LocalObjectStore(LocalObjectStoreOptions options) : options_(std::move(options)) {}
   Status PutOnce(std::string_view key, const std::filesystem::path& path,
                  std::span<const std::uint8_t> bytes);
+  // Every valid key under `prefix`, sorted.
+  Result<std::vector<std::string>> SortedKeys(std::string_view prefix) const;
 
   const LocalObjectStoreOptions options_;
 };

@@ -44,9 +44,14 @@ int FakeWorkerPool::live() const {
                                         [](const Worker& w) { return !IsFinal(w.info.state); }));
 }
 
-Result<WorkerInfo> FakeWorkerPool::Launch() {
+Result<WorkerInfo> FakeWorkerPool::Launch(std::string_view idempotency_key) {
   std::lock_guard lock(mu_);
+  launch_keys_.emplace_back(idempotency_key);
   if (std::optional<Error> e = Enter("Launch")) return std::unexpected(*e);
+  if (Status st = ValidateIdempotencyKey(idempotency_key); !st) return std::unexpected(st.error());
+  if (auto seen = launched_by_key_.find(idempotency_key); seen != launched_by_key_.end()) {
+    if (Worker* w = Find(seen->second)) return w->info;
+  }
   const auto live = std::count_if(workers_.begin(), workers_.end(),
                                   [](const Worker& w) { return !IsFinal(w.info.state); });
   if (live >= options_.max_workers) {
@@ -60,6 +65,7 @@ Result<WorkerInfo> FakeWorkerPool::Launch() {
   w.info.launched_at = w.info.state_since = options_.clock->Now();
   w.info.details = {{"cpu_allotment", "0.25"}, {"cpu_limit", "fake"}};
   workers_.push_back(w);
+  launched_by_key_[std::string(idempotency_key)] = w.info.id;
   return w.info;
 }
 
@@ -128,6 +134,11 @@ Status FakeWorkerPool::Kill(std::string_view id) {
 void FakeWorkerPool::FailNext(const std::string& method, Error error) {
   std::lock_guard lock(mu_);
   failures_[method] = std::move(error);
+}
+
+std::vector<std::string> FakeWorkerPool::launch_keys() const {
+  std::lock_guard lock(mu_);
+  return launch_keys_;
 }
 
 int FakeWorkerPool::calls(const std::string& method) const {

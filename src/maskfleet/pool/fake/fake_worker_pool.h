@@ -9,6 +9,9 @@
 //                Kill() become kFailed ("killed by the test"); draining workers become
 //                kStopped on the Refresh after Drain().
 //   Stop(), StopAll() -> kStopped at once.
+//   Launch(key) with a key seen before -> that worker as it is now (the key is kept for
+//                the pool's life, also after the worker ended).
+//   RefreshInterval() -> the option (default 0: every call is worth making).
 // Each call is counted (calls()), for tests that check what the manager did.
 //
 // Thread safety: every method may be called from any thread; one mutex guards all.
@@ -35,6 +38,8 @@ struct FakePoolOptions {
   bool healthy_on_refresh = true;
   // Launch and state times. Must outlive the pool. Default the real clock.
   const Clock* clock = &RealClock();
+  // What RefreshInterval() answers. Default 0.
+  std::chrono::milliseconds refresh_interval{0};
 };
 
 class FakeWorkerPool : public WorkerPool {
@@ -42,11 +47,12 @@ class FakeWorkerPool : public WorkerPool {
   explicit FakeWorkerPool(FakePoolOptions options = {});
 
   std::vector<WorkerInfo> List() const override;
-  Result<WorkerInfo> Launch() override;
+  Result<WorkerInfo> Launch(std::string_view idempotency_key) override;
   Status Drain(std::string_view id) override;
   Status Stop(std::string_view id) override;
   Status StopAll() override;
   Result<std::vector<WorkerChange>> Refresh() override;
+  std::chrono::milliseconds RefreshInterval() const override { return options_.refresh_interval; }
 
   // The worker passes its health check on the next Refresh(). Errors: kNotFound.
   Status MarkHealthy(std::string_view id);
@@ -59,6 +65,8 @@ class FakeWorkerPool : public WorkerPool {
   int calls(const std::string& method) const;
   // Live workers (not final).
   int live() const;
+  // The idempotency key of every Launch call so far, in order (failed calls included).
+  std::vector<std::string> launch_keys() const;
 
  private:
   struct Worker {
@@ -77,6 +85,8 @@ class FakeWorkerPool : public WorkerPool {
   int next_ = 1;                            // guarded by mu_
   std::map<std::string, Error> failures_;   // guarded by mu_
   std::map<std::string, int> calls_;        // guarded by mu_
+  std::map<std::string, std::string, std::less<>> launched_by_key_;  // key -> id; guarded by mu_
+  std::vector<std::string> launch_keys_;                            // guarded by mu_
 };
 
 }  // namespace maskfleet::pool::fake

@@ -5,13 +5,19 @@
 namespace maskfleet::pool::fake {
 namespace {
 
+// A new idempotency key for each launch.
+std::string NewKey() {
+  static int n = 0;
+  return "launch-" + std::to_string(++n);
+}
+
 TEST(FakeWorkerPoolTest, WalksTheStatesAsTheTestSays) {
   SimulatedClock clock;
   FakeWorkerPool pool({.max_workers = 2, .healthy_on_refresh = false, .clock = &clock});
-  Result<WorkerInfo> a = pool.Launch();
-  Result<WorkerInfo> b = pool.Launch();
+  Result<WorkerInfo> a = pool.Launch(NewKey());
+  Result<WorkerInfo> b = pool.Launch(NewKey());
   ASSERT_TRUE(a && b);
-  EXPECT_EQ(pool.Launch().error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(pool.Launch(NewKey()).error().code, ErrorCode::kResourceExhausted);
   EXPECT_EQ(a->state, WorkerState::kStarting);
   EXPECT_TRUE(pool.Refresh().value().empty());  // nobody healthy yet
 
@@ -35,8 +41,8 @@ TEST(FakeWorkerPoolTest, WalksTheStatesAsTheTestSays) {
 TEST(FakeWorkerPoolTest, InjectedFailuresHappenOnceAndCallsAreCounted) {
   FakeWorkerPool pool;
   pool.FailNext("Launch", Error{ErrorCode::kUnavailable, "no capacity"});
-  EXPECT_EQ(pool.Launch().error().code, ErrorCode::kUnavailable);
-  ASSERT_TRUE(pool.Launch());
+  EXPECT_EQ(pool.Launch(NewKey()).error().code, ErrorCode::kUnavailable);
+  ASSERT_TRUE(pool.Launch(NewKey()));
   EXPECT_EQ(pool.calls("Launch"), 2);
   ASSERT_TRUE(pool.StopAll());
   EXPECT_EQ(pool.List()[0].state, WorkerState::kStopped);

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "maskfleet/pool/governor/cpu_governor.h"
 #include "maskfleet/pool/local/os_files.h"
 #include "maskfleet/pool/local/proc_stat.h"
+#include "maskfleet/process/subprocess.h"
 
 extern char** environ;
 
@@ -68,11 +68,6 @@ std::map<std::string, std::string> ParseKeyValues(const std::string& text) {
   return values;
 }
 
-std::string SignalName(int sig) {
-  const char* abbrev = ::sigabbrev_np(sig);
-  return abbrev != nullptr ? "SIG" + std::string(abbrev) : std::to_string(sig);
-}
-
 // The last few non-empty lines of a log, joined, for failure reasons.
 std::string LogTail(const std::filesystem::path& log) {
   Result<std::string> text = ReadTextFile(log);
@@ -103,6 +98,8 @@ struct LocalWorkerPool::Worker {
   Clock::TimePoint drain_until;
   std::optional<SteadyClock::time_point> terminated_at;
   bool killed = false;  // SIGKILL sent by the pool
+  // The key it was launched with; empty for a worker of a pool before keys.
+  std::string idempotency_key;
 };
 
 struct LocalWorkerPool::Exit {
@@ -213,6 +210,7 @@ void LocalWorkerPool::Adopt() {
     }
     w->info.address = v.count("address") ? v["address"] : options_.host;
     w->log = v["log"];
+    w->idempotency_key = v["idempotency_key"];
     if (!v["cgroup_cpu"].empty()) {
       w->cgroup.emplace(v["cgroup_version"] == "1" ? CgroupVersion::kV1 : CgroupVersion::kV2,
                         v["cgroup_cpu"], v["cgroup_cpuacct"]);
@@ -301,8 +299,15 @@ std::vector<std::string> LocalWorkerPool::ChildEnvironment(bool governed) const 
   return out;
 }
 
-Result<WorkerInfo> LocalWorkerPool::Launch() {
+Result<WorkerInfo> LocalWorkerPool::Launch(std::string_view idempotency_key) {
   std::lock_guard control(control_mu_);
+  if (Status st = ValidateIdempotencyKey(idempotency_key); !st) return std::unexpected(st.error());
+  for (const auto& known : workers_) {
+    if (known->idempotency_key == idempotency_key) {
+      std::lock_guard lock(mu_);
+      return known->info;
+    }
+  }
   const auto live = std::count_if(workers_.begin(), workers_.end(),
                                   [](const auto& w) { return !IsFinal(w->info.state); });
   if (live >= options_.max_workers) {
@@ -319,6 +324,7 @@ Result<WorkerInfo> LocalWorkerPool::Launch() {
   w->info.launched_at = w->info.state_since = options_.clock->Now();
   w->log = options_.state_dir / "logs" / (w->info.id + ".log");
   w->pid_file = options_.state_dir / "workers" / (w->info.id + ".pid");
+  w->idempotency_key = std::string(idempotency_key);
 
   bool governed = governed_;
   std::string limit = cpu_limit_mechanism();
@@ -341,17 +347,6 @@ Result<WorkerInfo> LocalWorkerPool::Launch() {
     }
   }
 
-  const int log_fd = ::open(w->log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (log_fd < 0) {
-    const int err = errno;
-    for (int fd : procs_fds) ::close(fd);
-    if (w->cgroup) (void)w->cgroup->Remove();
-    return std::unexpected(OsError("cannot open " + w->log.string(), err));
-  }
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-  // Everything the child needs is made before fork(): between fork and exec the child
-  // of a multi-threaded process may only make async-signal-safe calls.
   std::vector<std::string> args = {options_.binary.string(), "worker",
                                    "--host", options_.host,
                                    "--port", "0",
@@ -361,62 +356,27 @@ Result<WorkerInfo> LocalWorkerPool::Launch() {
     args.push_back("--config");
     args.push_back(options_.config_file.string());
   }
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env = ChildEnvironment(governed);
-  std::vector<char*> envp;
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const pid_t parent = ::getpid();
-
-  const pid_t child = ::fork();
-  if (child < 0) {
-    const int err = errno;
-    ::close(log_fd);
-    if (null_fd >= 0) ::close(null_fd);
-    for (int fd : procs_fds) ::close(fd);
-    if (w->cgroup) (void)w->cgroup->Remove();
-    return std::unexpected(OsError("cannot fork to start a worker", err));
-  }
-  if (child == 0) {
-    // SIGTERM: the worker's own graceful stop.
-    // A process group of its own: a Ctrl-C in the terminal, or `timeout`, signals the
-    // manager's group, and the manager then stops its children in order (drain
-    // first); they must not get the signal directly and quit under it.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-    for (int fd : procs_fds) {
-      if (::write(fd, "0", 1) != 1) {
-        static constexpr char kMessage[] = "maskfleet pool: cannot join the worker's cgroup\n";
-        (void)!::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
-        ::_exit(126);
-      }
-    }
-    // Signal handling is inherited through exec: undo ours (blocked signals for a
-    // sigwait thread, ignored SIGPIPE) so the worker starts from the defaults.
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD}) {
-      ::sigaction(sig, &dfl, nullptr);
-    }
-    // Descriptors opened without O_CLOEXEC (listening sockets, the database) stay here.
-    ::close_range(3, ~0U, 0);
-    ::execve(argv[0], argv.data(), envp.data());
-    static constexpr char kMessage[] = "maskfleet pool: cannot execute the worker program\n";
-    (void)!::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  if (null_fd >= 0) ::close(null_fd);
+  // SIGTERM as the parent-death signal: the worker's own graceful stop. A process
+  // group of its own: a Ctrl-C in the terminal, or `timeout`, signals the manager's
+  // group, and the manager then stops its children in order (drain first); they must
+  // not get the signal directly and quit under it.
+  Result<process::Subprocess> spawned = process::Subprocess::Spawn({
+      .argv = std::move(args),
+      .environment = ChildEnvironment(governed),
+      .output = process::Output::kLogFile,
+      .log_file = w->log,
+      .own_process_group = true,
+      .parent_death_signal = SIGTERM,
+      .cgroup_procs_fds = procs_fds,
+  });
   for (int fd : procs_fds) ::close(fd);
+  if (!spawned) {
+    if (w->cgroup) (void)w->cgroup->Remove();
+    return std::unexpected(spawned.error().WithContext("cannot start a worker"));
+  }
+  // The pool reaps the worker by its pid (CheckExit), as it does adopted ones; the
+  // Subprocess object is not kept.
+  const pid_t child = spawned->pid();
 
   w->pid = child;
   // The child cannot have been reaped yet (only we reap it), so its stat is there.
@@ -450,7 +410,8 @@ Status LocalWorkerPool::WritePidFile(const Worker& w) const {
       << "launched_at_ms=" << ToMillis(w.info.launched_at) << "\n"
       << "cpu_allotment=" << (w.info.details.count("cpu_allotment") ? w.info.details.at("cpu_allotment") : "") << "\n"
       << "cpu_limit=" << (w.info.details.count("cpu_limit") ? w.info.details.at("cpu_limit") : "") << "\n"
-      << "log=" << w.log.string() << "\n";
+      << "log=" << w.log.string() << "\n"
+      << "idempotency_key=" << w.idempotency_key << "\n";
   if (w.cgroup) {
     out << "cgroup_version=" << (w.cgroup->version() == CgroupVersion::kV1 ? 1 : 2) << "\n"
         << "cgroup_cpu=" << w.cgroup->cpu_dir().string() << "\n"
@@ -521,7 +482,7 @@ std::optional<LocalWorkerPool::Exit> LocalWorkerPool::CheckExit(Worker& w) const
         if (!exit.clean) exit.description += ": " + LogTail(w.log);
       } else if (WIFSIGNALED(status)) {
         exit.signal = WTERMSIG(status);
-        exit.description = "killed by " + SignalName(WTERMSIG(status));
+        exit.description = "killed by " + process::SignalName(WTERMSIG(status));
       }
       return exit;
     }

@@ -20,9 +20,13 @@
 // Children are reaped by pid; nobody else in the process may reap with waitpid(-1) or
 // ignore SIGCHLD.
 //
+// Launch keys: a worker remembers the idempotency key it was launched with while List()
+// shows it (an adopted worker too: the key is in its pid file); a Launch() with that
+// key returns it. A key of a worker forgotten (beyond keep_finished) launches anew.
+//
 // State that survives the pool object: STATE/workers/ID.pid (pid, its start time from
 // /proc/PID/stat so a reused pid is never mistaken for the worker, port, launch time,
-// cgroup), STATE/next_id (ids are never reused) and the logs. Destroying the pool
+// cgroup, launch key), STATE/next_id (ids are never reused) and the logs. Destroying the pool
 // leaves running workers running (the owner calls StopAll() to stop them; the
 // parent-death signal stops them when the process ends). Create() on the same state
 // folder then deals with each leftover: it ADOPTS a worker that still runs (same pid
@@ -117,6 +121,9 @@ struct LocalPoolOptions {
   std::chrono::milliseconds stop_timeout{15000};
   // Finished workers (stopped, failed) List() keeps, the most recent. Default 32.
   std::size_t keep_finished = 32;
+  // What RefreshInterval() answers: how often a caller's Refresh() is worth making.
+  // Default 500 ms (a health check of each starting worker, a look at each process).
+  std::chrono::milliseconds refresh_interval{500};
   // Launch times, state times and the drain grace. Must outlive the pool. Default the
   // real clock.
   const Clock* clock = &RealClock();
@@ -143,11 +150,12 @@ class LocalWorkerPool : public WorkerPool {
   ~LocalWorkerPool() override;
 
   std::vector<WorkerInfo> List() const override;
-  Result<WorkerInfo> Launch() override;
+  Result<WorkerInfo> Launch(std::string_view idempotency_key) override;
   Status Drain(std::string_view id) override;
   Status Stop(std::string_view id) override;
   Status StopAll() override;
   Result<std::vector<WorkerChange>> Refresh() override;
+  std::chrono::milliseconds RefreshInterval() const override { return options_.refresh_interval; }
 
   // "cgroup v2 cpu.max", "cgroup v1 cpu.cfs_quota_us", "governor" or "none": what new
   // workers get.

@@ -21,6 +21,12 @@
 namespace maskfleet::pool::local {
 namespace {
 
+// A new idempotency key for each launch.
+std::string NewKey() {
+  static int n = 0;
+  return "launch-" + std::to_string(++n);
+}
+
 using namespace std::chrono_literals;
 using testing::TempDir;
 using testing::WaitUntilTrue;
@@ -120,8 +126,8 @@ TEST_F(LocalWorkerPoolTest, WorkersStartServeDrainAndFail) {
             << (pool->cgroup_unavailable_reason().empty() ? "" : " (" + pool->cgroup_unavailable_reason() + ")")
             << "\n";
 
-  Result<WorkerInfo> a = pool->Launch();
-  Result<WorkerInfo> b = pool->Launch();
+  Result<WorkerInfo> a = pool->Launch(NewKey());
+  Result<WorkerInfo> b = pool->Launch(NewKey());
   ASSERT_TRUE(a) << a.error().ToString();
   ASSERT_TRUE(b) << b.error().ToString();
   EXPECT_NE(a->id, b->id);
@@ -198,7 +204,7 @@ TEST_F(LocalWorkerPoolTest, WorkersStartServeDrainAndFail) {
   EXPECT_EQ(pool->Stop("w999").error().code, ErrorCode::kNotFound);
 
   // StopAll stops one still starting too; finished workers stay listed.
-  Result<WorkerInfo> c = pool->Launch();
+  Result<WorkerInfo> c = pool->Launch(NewKey());
   ASSERT_TRUE(c);
   ASSERT_TRUE(pool->StopAll());
   EXPECT_EQ(Find(*pool, c->id)->state, WorkerState::kStopped);
@@ -207,7 +213,7 @@ TEST_F(LocalWorkerPoolTest, WorkersStartServeDrainAndFail) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "state" / "workers"));
 
   // A pool stopped by StopAll can launch again (its cgroup folder is still there).
-  Result<WorkerInfo> d = pool->Launch();
+  Result<WorkerInfo> d = pool->Launch(NewKey());
   ASSERT_TRUE(d);
   EXPECT_EQ(d->details.at("cpu_limit"), pool->cpu_limit_mechanism());
   ASSERT_TRUE(pool->StopAll());
@@ -221,13 +227,14 @@ TEST_F(LocalWorkerPoolTest, WorkersStartServeDrainAndFail) {
 TEST_F(LocalWorkerPoolTest, AdoptsHealthyWorkersOfAnEarlierPoolAndStopsTheRest) {
   std::string healthy_id, booting_id;
   pid_t healthy_pid = -1, booting_pid = -1;
+  const std::string healthy_key = NewKey();
   {
     LocalWorkerPool* first = MakePool(Options());
     ASSERT_TRUE(first);
-    Result<WorkerInfo> healthy = first->Launch();
+    Result<WorkerInfo> healthy = first->Launch(healthy_key);
     ASSERT_TRUE(healthy);
     ASSERT_TRUE(WaitForState(*first, healthy->id, WorkerState::kInService, kBootTimeout));
-    Result<WorkerInfo> booting = first->Launch();
+    Result<WorkerInfo> booting = first->Launch(NewKey());
     ASSERT_TRUE(booting);
     healthy_id = healthy->id;
     booting_id = booting->id;
@@ -258,8 +265,14 @@ TEST_F(LocalWorkerPoolTest, AdoptsHealthyWorkersOfAnEarlierPoolAndStopsTheRest) 
   EXPECT_EQ(HealthStatus(adopted), 200);
   EXPECT_TRUE(second->MakeCpuMeter(healthy_id));
 
+  // An adopted worker keeps its launch key: a retry of its launch returns it.
+  Result<WorkerInfo> retried = second->Launch(healthy_key);
+  ASSERT_TRUE(retried) << retried.error().ToString();
+  EXPECT_EQ(retried->id, healthy_id);
+  EXPECT_EQ(second->List().size(), 1u);
+
   // Ids are never reused, not across pools either.
-  Result<WorkerInfo> next = second->Launch();
+  Result<WorkerInfo> next = second->Launch(NewKey());
   ASSERT_TRUE(next);
   EXPECT_NE(next->id, healthy_id);
   EXPECT_NE(next->id, booting_id);
@@ -281,7 +294,7 @@ TEST_F(LocalWorkerPoolTest, NoWorkerOutlivesACrashedManager) {
     ::close(pipe_fds[0]);
     Result<std::unique_ptr<LocalWorkerPool>> pool = LocalWorkerPool::Create(options);
     if (!pool) ::_exit(2);
-    Result<WorkerInfo> w = (*pool)->Launch();
+    Result<WorkerInfo> w = (*pool)->Launch(NewKey());
     if (!w || !WaitForState(**pool, w->id, WorkerState::kInService, kBootTimeout)) ::_exit(3);
     const pid_t worker = std::stoi(w->details.at("pid"));
     (void)!::write(pipe_fds[1], &worker, sizeof(worker));
@@ -316,8 +329,8 @@ TEST_F(LocalWorkerPoolTest, ListsWhileTheControllerChangesThePool) {
       ++lists;
     }
   });
-  Result<WorkerInfo> a = pool->Launch();
-  Result<WorkerInfo> b = pool->Launch();
+  Result<WorkerInfo> a = pool->Launch(NewKey());
+  Result<WorkerInfo> b = pool->Launch(NewKey());
   ASSERT_TRUE(a && b);
   EXPECT_TRUE(WaitForState(*pool, a->id, WorkerState::kInService, kBootTimeout));
   EXPECT_TRUE(pool->Stop(b->id));
@@ -335,7 +348,7 @@ TEST_F(LocalWorkerPoolTest, ASaturatedWorkerStaysWithinItsAllotment) {
     GTEST_SKIP() << "the governor's hook is not yet in the worker; no cgroup here: "
                  << pool->cgroup_unavailable_reason();
   }
-  Result<WorkerInfo> launched = pool->Launch();
+  Result<WorkerInfo> launched = pool->Launch(NewKey());
   ASSERT_TRUE(launched);
   ASSERT_TRUE(WaitForState(*pool, launched->id, WorkerState::kInService, kBootTimeout));
   const WorkerInfo w = *Find(*pool, launched->id);
@@ -392,7 +405,7 @@ TEST_F(LocalWorkerPoolTest, TheGovernorModeHandsTheWorkerItsAllotment) {
   LocalWorkerPool* pool = MakePool(options);
   ASSERT_TRUE(pool);
   EXPECT_EQ(pool->cpu_limit_mechanism(), "governor");
-  Result<WorkerInfo> w = pool->Launch();
+  Result<WorkerInfo> w = pool->Launch(NewKey());
   ASSERT_TRUE(w);
   EXPECT_EQ(w->details.at("cpu_limit"), "governor");
   EXPECT_EQ(w->details.count("cgroup"), 0u);
@@ -424,8 +437,8 @@ TEST_F(LocalWorkerPoolTest, RefusesMissingOptionsAndTooManyWorkers) {
   one.max_workers = 1;
   LocalWorkerPool* pool = MakePool(one);
   ASSERT_TRUE(pool);
-  ASSERT_TRUE(pool->Launch());
-  EXPECT_EQ(pool->Launch().error().code, ErrorCode::kResourceExhausted);
+  ASSERT_TRUE(pool->Launch(NewKey()));
+  EXPECT_EQ(pool->Launch(NewKey()).error().code, ErrorCode::kResourceExhausted);
 }
 
 // A worker that cannot start (here: no model) is failed with its log's last words,
@@ -435,7 +448,7 @@ TEST_F(LocalWorkerPoolTest, AWorkerThatCannotStartFails) {
   options.environment["MASKFLEET_MODEL_DIR"] = (dir_.path() / "no-model").string();
   LocalWorkerPool* pool = MakePool(options);
   ASSERT_TRUE(pool);
-  Result<WorkerInfo> w = pool->Launch();
+  Result<WorkerInfo> w = pool->Launch(NewKey());
   ASSERT_TRUE(w);
   ASSERT_TRUE(WaitForState(*pool, w->id, WorkerState::kFailed, 60s));
   EXPECT_NE(Find(*pool, w->id)->reason.find("exited with status"), std::string::npos)
