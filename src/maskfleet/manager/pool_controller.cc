@@ -127,7 +127,8 @@ Status PoolController::Shutdown() {
   if (!started_) {
     // No loop thread: stop what the pool holds (and what RunOnce() put in the
     // balancer) from here.
-    if (!shutdown_result_) {
+    if (!stop_claimed_) {
+      stop_claimed_ = true;  // one caller stops; the others wait for its result
       lock.unlock();
       Status result = StopEverything();
       lock.lock();

@@ -196,6 +196,7 @@ class PoolController {
   bool shutting_down_ = false;      // guarded by mu_
   bool balancer_restarted_ = false; // guarded by mu_
   bool finished_ = false;           // guarded by mu_
+  bool stop_claimed_ = false;       // a caller runs the stop itself (no thread); guarded by mu_
   std::optional<Status> shutdown_result_;  // guarded by mu_
   PoolView view_;                   // guarded by mu_
 
