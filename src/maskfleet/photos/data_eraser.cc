@@ -8,17 +8,26 @@ DataEraser::DataEraser(ImageStore& images, objectstore::ObjectStore& objects, Da
     : images_(images), objects_(objects), options_(options) {}
 
 void DataEraser::DeleteObjects(const std::vector<std::string>& keys, ErasedData& erased) {
-  for (const std::string& key : keys) {
-    if (Status s = objects_.Delete(key); s) {
-      ++erased.objects_deleted;
-    } else {
-      ++erased.objects_failed;
-      spdlog::error("delete all data: cannot delete object {}: {}", key, s.error().message);
-    }
+  if (keys.empty()) return;
+  Result<std::vector<objectstore::KeyFailure>> failures = objects_.DeleteMany(keys);
+  if (!failures) {
+    erased.objects_failed += static_cast<std::int64_t>(keys.size());
+    spdlog::error("delete all data: cannot delete {} objects from {} on: {}", keys.size(), keys.front(),
+                  failures.error().message);
+    return;
   }
+  for (const objectstore::KeyFailure& f : *failures) {
+    spdlog::error("delete all data: cannot delete object {}: {}", f.key, f.error.message);
+  }
+  erased.objects_failed += static_cast<std::int64_t>(failures->size());
+  erased.objects_deleted += static_cast<std::int64_t>(keys.size() - failures->size());
 }
 
 Result<ErasedData> DataEraser::EraseAll() {
+  if (options_.batch_images < 1 || options_.batch_images * 3 > objectstore::kMaxKeysPerPage) {
+    return MakeError(ErrorCode::kInvalidArgument, "a batch holds 1 to " +
+                                                      std::to_string(objectstore::kMaxKeysPerPage / 3) + " images");
+  }
   ErasedData erased;
   while (true) {
     Result<std::vector<std::string>> keys = images_.DeleteBatch(options_.batch_images);
@@ -32,9 +41,14 @@ Result<ErasedData> DataEraser::EraseAll() {
     erased.images_deleted += static_cast<std::int64_t>(keys->size() / 3);
     DeleteObjects(*keys, erased);
   }
-  Result<std::vector<std::string>> left = objects_.List(kPhotoObjectPrefix);
-  if (!left) return std::unexpected(left.error().WithContext("listing the objects left"));
-  DeleteObjects(*left, erased);
+  std::string token;
+  do {
+    Result<objectstore::KeyPage> page =
+        objects_.ListPage(kPhotoObjectPrefix, token, objectstore::kMaxKeysPerPage);
+    if (!page) return std::unexpected(page.error().WithContext("listing the objects left"));
+    DeleteObjects(page->keys, erased);
+    token = std::move(page->next_page_token);
+  } while (!token.empty());
   return erased;
 }
 

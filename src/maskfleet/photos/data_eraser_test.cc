@@ -71,10 +71,11 @@ TEST_F(DataEraserTest, BatchesAtOneUnderAndOneOverTheBatchSizeEraseEverything) {
 
 TEST_F(DataEraserTest, DeletesInBatchesNotAllAtOnce) {
   AddPhotos(7);
-  const int deletes_before = objects_.calls(FakeObjectStore::Op::kDelete);
   DataEraser eraser(*images_, objects_, {.batch_images = 3});
   ASSERT_TRUE(eraser.EraseAll().has_value());
-  EXPECT_EQ(objects_.calls(FakeObjectStore::Op::kDelete) - deletes_before, 21);
+  // Batches of 3, 3 and 1 photos: one DeleteMany each; the listing finds nothing left.
+  EXPECT_EQ(objects_.calls(FakeObjectStore::Op::kDeleteMany), 3);
+  EXPECT_EQ(objects_.calls(FakeObjectStore::Op::kDelete), 0);
   EXPECT_EQ(objects_.calls(FakeObjectStore::Op::kList), 1);
 }
 
@@ -91,27 +92,32 @@ TEST_F(DataEraserTest, ObjectsLeftWithoutARowAreErasedButOthersKept) {
   EXPECT_TRUE(objects_.Contains("v/not-a-photo"));
 }
 
-TEST_F(DataEraserTest, AnObjectThatCannotBeDeletedIsCountedAndTheRestGoesOn) {
+TEST_F(DataEraserTest, ABatchWhoseObjectsCannotBeDeletedIsCountedAndListedAgain) {
   AddPhotos(2);
-  objects_.FailNth(FakeObjectStore::Op::kDelete, 2);
+  objects_.FailNth(FakeObjectStore::Op::kDeleteMany, 1);
   DataEraser eraser(*images_, objects_);
   Result<ErasedData> erased = eraser.EraseAll();
   ASSERT_TRUE(erased.has_value()) << erased.error().ToString();
   EXPECT_EQ(erased->images_deleted, 2);
-  // The one that failed is still there, unreachable, and the sweep under u/ takes it.
-  EXPECT_EQ(erased->objects_failed, 1);
+  // The batch's six objects stayed, unreachable; the listing under u/ takes them.
+  EXPECT_EQ(erased->objects_failed, 6);
   EXPECT_EQ(erased->objects_deleted, 6);
   EXPECT_EQ(objects_.size(), 0u);
 }
 
-TEST_F(DataEraserTest, ABadBatchSizeIsRefusedWithoutDeleting) {
+TEST_F(DataEraserTest, BatchSizesOutsideOneTo333AreRefusedWithoutDeleting) {
   AddPhotos(1);
-  DataEraser eraser(*images_, objects_, {.batch_images = 0});
-  Result<ErasedData> erased = eraser.EraseAll();
-  ASSERT_FALSE(erased.has_value());
-  EXPECT_EQ(erased.error().code, ErrorCode::kInvalidArgument);
+  for (int batch : {0, 334}) {
+    DataEraser eraser(*images_, objects_, {.batch_images = batch});
+    Result<ErasedData> erased = eraser.EraseAll();
+    ASSERT_FALSE(erased.has_value()) << batch;
+    EXPECT_EQ(erased.error().code, ErrorCode::kInvalidArgument);
+  }
   EXPECT_EQ(images_->Count().value(), 1);
   EXPECT_EQ(objects_.size(), 3u);
+  DataEraser largest(*images_, objects_, {.batch_images = 333});
+  ASSERT_TRUE(largest.EraseAll().has_value());
+  EXPECT_EQ(objects_.size(), 0u);
 }
 
 }  // namespace
