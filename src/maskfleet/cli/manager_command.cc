@@ -13,7 +13,9 @@
 
 #include "maskfleet/cli/commands.h"
 #include "maskfleet/cli/config_loading.h"
+#include "maskfleet/cli/stop_signals.h"
 #include "maskfleet/manager/manager_app.h"
+#include "maskfleet/modes/backends.h"
 #include "maskfleet/observability/logging.h"
 
 namespace maskfleet::cli {
@@ -39,7 +41,7 @@ int RunManager(const ManagerArgs& args) {
     std::fprintf(stderr, "maskfleet manager: %s\n", config.error().message.c_str());
     return kExitCannotRun;
   }
-  if (!args.data_dir.empty()) config->worker.data_dir = args.data_dir;
+  if (!args.data_dir.empty()) config->shared.data_dir = args.data_dir;
   if (!args.host.empty()) config->host = args.host;
   if (args.port >= 0) config->port = args.port;
   if (args.lb_port >= 0) config->lb_port = args.lb_port;
@@ -49,13 +51,9 @@ int RunManager(const ManagerArgs& args) {
     return kExitCannotRun;
   }
 
-  // Signals are taken by sigtimedwait below, never by a handler; the threads made
-  // from here on inherit the blocked mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Taken by sigtimedwait below, never by a handler; the threads made from here on
+  // inherit the blocked mask.
+  const sigset_t stop_signals = BlockStopSignals();
 
   std::error_code ec;
   const std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -63,7 +61,16 @@ int RunManager(const ManagerArgs& args) {
     std::fprintf(stderr, "maskfleet manager: cannot find its own program: %s\n", ec.message().c_str());
     return kExitCannotRun;
   }
-  Result<std::unique_ptr<manager::ManagerApp>> app = manager::ManagerApp::Create(*config, binary);
+  if (Status prepared = config->Prepare(); !prepared) {
+    std::fprintf(stderr, "maskfleet manager: %s\n", prepared.error().message.c_str());
+    return kExitCannotRun;
+  }
+  Result<manager::ManagerBackends> backends = modes::MakeManagerBackends(*config, binary, RealClock());
+  if (!backends) {
+    std::fprintf(stderr, "maskfleet manager: %s\n", backends.error().message.c_str());
+    return kExitCannotRun;
+  }
+  Result<std::unique_ptr<manager::ManagerApp>> app = manager::ManagerApp::Create(*config, std::move(*backends));
   if (!app) {
     std::fprintf(stderr, "maskfleet manager: %s\n", app.error().message.c_str());
     return kExitCannotRun;

@@ -15,9 +15,10 @@
 #include "maskfleet/auth/validation.h"
 #include "maskfleet/cli/commands.h"
 #include "maskfleet/cli/config_loading.h"
+#include "maskfleet/accounts/setup.h"
+#include "maskfleet/accounts/user_store.h"
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/database.h"
-#include "maskfleet/storage/user_store.h"
-#include "maskfleet/worker/worker_app.h"
 
 namespace maskfleet::cli {
 namespace {
@@ -69,7 +70,8 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const UserArgs& args,
   config.FillDefaults();
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
-  return storage::Database::Open({.url = config.database_url, .pool_size = 1}, RealClock());
+  return storage::Database::Open(
+      {.url = config.database_url, .migrations = schema::Maskfleet(), .pool_size = 1}, RealClock());
 }
 
 int Fail(const char* what, const Error& e) {
@@ -91,10 +93,10 @@ int RunAdd(const UserArgs& args) {
   auth::PasswordRules rules;
   rules.min_bytes = static_cast<std::size_t>(config.password_min_length);
   if (Status valid = auth::ValidatePassword(*password, rules); !valid) return Fail("add", valid.error());
-  Result<std::string> hash = auth::HashPassword(*password, worker::HashingByName(config.password_hashing));
+  Result<std::string> hash = auth::HashPassword(*password, accounts::HashingByName(config.password_hashing));
   if (!hash) return Fail("add", hash.error());
-  storage::UserStore users(**db, RealClock());
-  Result<storage::User> user = users.Create(
+  accounts::UserStore users(**db, RealClock());
+  Result<accounts::User> user = users.Create(
       {args.username, args.email.empty() ? std::nullopt : std::optional(args.email), *hash, args.admin});
   if (!user) return Fail("add", user.error());
   std::printf("created %s '%s' (id %lld) in %s\n", args.admin ? "administrator" : "user",
@@ -106,10 +108,10 @@ int RunList(const UserArgs& args) {
   worker::WorkerConfig config;
   Result<std::unique_ptr<storage::Database>> db = OpenDatabase(args, config);
   if (!db) return Fail("list", db.error());
-  storage::UserStore users(**db, RealClock());
-  Result<std::vector<storage::User>> all = users.List();
+  accounts::UserStore users(**db, RealClock());
+  Result<std::vector<accounts::User>> all = users.List();
   if (!all) return Fail("list", all.error());
-  for (const storage::User& u : *all) {
+  for (const accounts::User& u : *all) {
     std::printf("%lld\t%s\t%s\t%s\n", static_cast<long long>(u.id), u.username.c_str(),
                 u.is_admin ? "admin" : "user", u.email.value_or("-").c_str());
   }

@@ -10,7 +10,9 @@
 
 #include "maskfleet/cli/commands.h"
 #include "maskfleet/cli/config_loading.h"
+#include "maskfleet/cli/stop_signals.h"
 #include "maskfleet/observability/logging.h"
+#include "maskfleet/modes/backends.h"
 #include "maskfleet/worker/worker_app.h"
 
 namespace maskfleet::cli {
@@ -41,14 +43,16 @@ int RunWorker(const WorkerArgs& args) {
     return kExitCannotRun;
   }
 
-  // Signals are taken by sigwait below, never by a handler in another thread.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Taken by sigwait below, never by a handler; the threads made from here on inherit
+  // the blocked mask.
+  const sigset_t stop_signals = BlockStopSignals();
 
-  Result<std::unique_ptr<worker::WorkerApp>> app = worker::WorkerApp::Create(*config);
+  Result<worker::WorkerBackends> backends = modes::MakeWorkerBackends(*config, RealClock());
+  if (!backends) {
+    std::fprintf(stderr, "maskfleet worker: %s\n", backends.error().message.c_str());
+    return kExitCannotRun;
+  }
+  Result<std::unique_ptr<worker::WorkerApp>> app = worker::WorkerApp::Create(*config, std::move(*backends));
   if (!app) {
     std::fprintf(stderr, "maskfleet worker: %s\n", app.error().message.c_str());
     return kExitCannotRun;

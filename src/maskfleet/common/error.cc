@@ -6,7 +6,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument: return "invalid_argument";
     case ErrorCode::kTooLarge: return "too_large";
-    case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kUnsupportedMediaType: return "unsupported";
     case ErrorCode::kNotFound: return "not_found";
     case ErrorCode::kAlreadyExists: return "already_exists";
     case ErrorCode::kUnauthenticated: return "unauthenticated";
@@ -15,6 +15,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kResourceExhausted: return "resource_exhausted";
     case ErrorCode::kDeadlineExceeded: return "deadline_exceeded";
+    case ErrorCode::kUnimplemented: return "unimplemented";
     case ErrorCode::kInternal: return "internal";
   }
   return "internal";
@@ -24,7 +25,7 @@ int HttpStatus(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument: return 400;
     case ErrorCode::kTooLarge: return 413;
-    case ErrorCode::kUnsupported: return 415;
+    case ErrorCode::kUnsupportedMediaType: return 415;
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kAlreadyExists: return 409;
     case ErrorCode::kUnauthenticated: return 401;
@@ -33,6 +34,7 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kResourceExhausted: return 429;
     case ErrorCode::kDeadlineExceeded: return 504;
+    case ErrorCode::kUnimplemented: return 501;
     case ErrorCode::kInternal: return 500;
   }
   return 500;
@@ -49,7 +51,7 @@ Error Error::WithContext(std::string_view context) const {
   std::string prefixed(context);
   prefixed += ": ";
   prefixed += message;
-  return Error{code, std::move(prefixed)};
+  return Error{code, std::move(prefixed), retry_after};
 }
 
 }  // namespace maskfleet

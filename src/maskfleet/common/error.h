@@ -8,11 +8,13 @@
 //
 // The codes are chosen by what the caller should do next, after Abseil's StatusCode.
 // Mapping to HTTP statuses and exit codes happens in exactly one place each
-// (see http_status() here and the CLI's exit codes).
+// (see HttpStatus() here and the CLI's exit codes).
 #ifndef MASKFLEET_COMMON_ERROR_H_
 #define MASKFLEET_COMMON_ERROR_H_
 
+#include <chrono>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,8 +27,9 @@ enum class ErrorCode {
   kInvalidArgument,
   // The input is well-formed but bigger than a configured limit.
   kTooLarge,
-  // The input's type is not one we handle (a text file where an image belongs).
-  kUnsupported,
+  // The input's media type is not one we handle (a text file where an image belongs):
+  // HTTP 415.
+  kUnsupportedMediaType,
   kNotFound,
   kAlreadyExists,
   kUnauthenticated,
@@ -38,6 +41,10 @@ enum class ErrorCode {
   // The caller used up a quota (too many failed logins); retry after a while.
   kResourceExhausted,
   kDeadlineExceeded,
+  // This implementation does not offer what was asked, although the interface allows
+  // it (a metrics source asked for a period it does not measure). Asking another
+  // implementation, or for something else, can help; retrying cannot.
+  kUnimplemented,
   // A bug or a broken environment: an invariant or a dependency failed.
   kInternal,
 };
@@ -51,10 +58,13 @@ int HttpStatus(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  // When retrying can help after a known wait (a rate limit, a throttling back-off):
+  // how long to wait first. The HTTP layer answers it as Retry-After.
+  std::optional<std::chrono::milliseconds> retry_after;
 
   // "invalid_argument: photo.jpg: not an image".
   std::string ToString() const;
-  // A copy whose message is prefixed with `context` and ": ".
+  // A copy whose message is prefixed with `context` and ": " (the retry hint is kept).
   Error WithContext(std::string_view context) const;
 };
 
@@ -64,6 +74,12 @@ using Status = std::expected<void, Error>;
 
 inline std::unexpected<Error> MakeError(ErrorCode code, std::string message) {
   return std::unexpected<Error>(Error{code, std::move(message)});
+}
+
+// An error that says when to retry.
+inline std::unexpected<Error> MakeRetryableError(ErrorCode code, std::string message,
+                                                 std::chrono::milliseconds retry_after) {
+  return std::unexpected<Error>(Error{code, std::move(message), retry_after});
 }
 
 }  // namespace maskfleet

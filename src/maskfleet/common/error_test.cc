@@ -25,6 +25,20 @@ TEST(ErrorTest, WithContextPrefixesMessageAndKeepsCode) {
   EXPECT_EQ(wrapped.message, "photo.jpg: no such file");
 }
 
+TEST(ErrorTest, WithContextKeepsTheRetryHint) {
+  Result<int> throttled = MakeRetryableError(ErrorCode::kResourceExhausted, "slow down",
+                                             std::chrono::milliseconds(1500));
+  Error wrapped = throttled.error().WithContext("login");
+  EXPECT_EQ(wrapped.retry_after, std::chrono::milliseconds(1500));
+  EXPECT_FALSE(Error{}.retry_after.has_value());
+}
+
+TEST(ErrorTest, MediaTypeAndUnimplementedHaveDistinctNames) {
+  // "unsupported" is what clients of the JSON API see for 415 (docs/api.md).
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kUnsupportedMediaType), "unsupported");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kUnimplemented), "unimplemented");
+}
+
 TEST(ErrorTest, HttpStatusFollowsTheApiContract) {
   EXPECT_EQ(HttpStatus(ErrorCode::kInvalidArgument), 400);
   EXPECT_EQ(HttpStatus(ErrorCode::kUnauthenticated), 401);
@@ -32,7 +46,8 @@ TEST(ErrorTest, HttpStatusFollowsTheApiContract) {
   EXPECT_EQ(HttpStatus(ErrorCode::kNotFound), 404);
   EXPECT_EQ(HttpStatus(ErrorCode::kAlreadyExists), 409);
   EXPECT_EQ(HttpStatus(ErrorCode::kTooLarge), 413);
-  EXPECT_EQ(HttpStatus(ErrorCode::kUnsupported), 415);
+  EXPECT_EQ(HttpStatus(ErrorCode::kUnsupportedMediaType), 415);
+  EXPECT_EQ(HttpStatus(ErrorCode::kUnimplemented), 501);
   EXPECT_EQ(HttpStatus(ErrorCode::kInternal), 500);
   EXPECT_EQ(HttpStatus(ErrorCode::kUnavailable), 503);
   EXPECT_EQ(HttpStatus(ErrorCode::kResourceExhausted), 429);

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -76,6 +77,29 @@ class ConfigSource {
   std::map<Name, char> file_types_;          // 's'tring, 'i'nteger, 'f'loat, 'b'oolean
   std::set<Name> asked_;
   std::string env_value_;  // keeps the last environment value alive for Lookup's caller
+};
+
+// Reads settings into fields, keeping the first error, so that a command reads them all
+// and reports the first bad one: reader.Take(c.port, source.Int("worker", "port", ...)).
+// A field stays as it is when its setting fails.
+class SettingsReader {
+ public:
+  template <typename Field, typename Value>
+  void Take(Field& field, Result<Value> result) {
+    if (!result) {
+      if (!first_error_) first_error_ = result.error();
+      return;
+    }
+    field = static_cast<Field>(*result);
+  }
+  // Ok, or the first error taken.
+  Status status() const {
+    if (first_error_) return std::unexpected(*first_error_);
+    return {};
+  }
+
+ private:
+  std::optional<Error> first_error_;
 };
 
 }  // namespace maskfleet::config

@@ -132,7 +132,7 @@ TEST_F(PhotoAnalyzerTest, BadInputIsAClearErrorNeverACrash) {
       {"truncated png", Bytes(png.begin(), png.begin() + png.size() / 2),
        ErrorCode::kInvalidArgument, "truncated"},
       {"corrupt png", corrupt_png, ErrorCode::kInvalidArgument, "corrupt"},
-      {"text", Bytes(text.begin(), text.end()), ErrorCode::kUnsupported, "not an image"},
+      {"text", Bytes(text.begin(), text.end()), ErrorCode::kUnsupportedMediaType, "not an image"},
       {"30000x30000 png header", image::test::PngHeaderOnly(30000, 30000), ErrorCode::kTooLarge,
        "30000x30000"},
   };

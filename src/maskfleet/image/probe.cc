@@ -168,7 +168,7 @@ Result<ImageInfo> ProbeImage(Bytes bytes) {
   if (StartsWith(bytes, "\x89PNG\r\n\x1A\n")) return ProbePng(bytes);
   if (StartsWith(bytes, "RIFF") && StartsWith(bytes, "WEBP", 8)) return ProbeWebp(bytes);
   if (StartsWith(bytes, "BM")) return ProbeBmp(bytes);
-  return MakeError(ErrorCode::kUnsupported,
+  return MakeError(ErrorCode::kUnsupportedMediaType,
                    "not an image in a supported format (JPEG, PNG, WebP or BMP)");
 }
 

@@ -35,7 +35,7 @@ struct ImageInfo {
 };
 
 // Errors: kInvalidArgument for an empty, truncated or malformed file (the message
-// says which), kUnsupported for bytes that are no image format we decode.
+// says which), kUnsupportedMediaType for bytes that are no image format we decode.
 Result<ImageInfo> ProbeImage(std::span<const std::uint8_t> bytes);
 
 }  // namespace maskfleet::image

@@ -52,7 +52,7 @@ TEST(ProbeTest, TextIsUnsupported) {
   const std::string text = "<html>this is not an image</html>";
   Result<ImageInfo> info = ProbeImage(Bytes(text.begin(), text.end()));
   ASSERT_FALSE(info.has_value());
-  EXPECT_EQ(info.error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(info.error().code, ErrorCode::kUnsupportedMediaType);
 }
 
 TEST(ProbeTest, TruncatedFilesAreRejectedAtEveryLength) {

@@ -5,9 +5,24 @@
 #include <algorithm>
 
 namespace maskfleet::manager {
+namespace {
+
+// The pool's states as the decision sees them.
+scaler::WorkerState ScalerState(pool::WorkerState state) {
+  switch (state) {
+    case pool::WorkerState::kStarting: return scaler::WorkerState::kStarting;
+    case pool::WorkerState::kInService: return scaler::WorkerState::kInService;
+    case pool::WorkerState::kDraining: return scaler::WorkerState::kLeaving;
+    case pool::WorkerState::kStopped:
+    case pool::WorkerState::kFailed: return scaler::WorkerState::kGone;
+  }
+  return scaler::WorkerState::kGone;
+}
+
+}  // namespace
 
 AutoScaler::AutoScaler(PoolController& controller, metrics::MetricsSource& metrics,
-                       storage::PolicyStore& policies, storage::DecisionLog& decisions,
+                       manager::PolicyStore& policies, manager::DecisionLog& decisions,
                        const Clock& clock, AutoScalerOptions options)
     : controller_(controller),
       metrics_(metrics),
@@ -77,7 +92,7 @@ Result<scaler::Decision> AutoScaler::Check(const scaler::ScalingPolicy& policy) 
   scaler::PoolState pool;
   std::vector<std::string> in_service;
   for (const WorkerView& w : controller_.View().workers) {
-    pool.workers.push_back({w.info.id, w.info.state, w.info.launched_at, w.info.state_since});
+    pool.workers.push_back({w.info.id, ScalerState(w.info.state), w.info.launched_at, w.info.state_since});
     if (w.info.state == pool::WorkerState::kInService) in_service.push_back(w.info.id);
   }
 
@@ -115,7 +130,7 @@ Result<scaler::Decision> AutoScaler::Check(const scaler::ScalingPolicy& policy) 
   }
   memory_ = scaler::Remember(memory_, policy, decision, now);
 
-  storage::DecisionRecord record{now, decision.average_cpu, decision.current_size, size_after,
+  manager::DecisionRecord record{now, decision.average_cpu, decision.current_size, size_after,
                                  std::string(scaler::ActionName(decision.action)), decision.reason};
   if (Status s = decisions_.Append(record); !s) {
     return std::unexpected(s.error().WithContext("recording the decision"));

@@ -32,8 +32,8 @@
 #include "maskfleet/manager/pool_controller.h"
 #include "maskfleet/metrics/metrics_source.h"
 #include "maskfleet/scaler/decision.h"
-#include "maskfleet/storage/decision_log.h"
-#include "maskfleet/storage/policy_store.h"
+#include "maskfleet/manager/decision_log.h"
+#include "maskfleet/manager/policy_store.h"
 
 namespace maskfleet::manager {
 
@@ -53,7 +53,7 @@ class AutoScaler {
  public:
   // The references must outlive the auto-scaler.
   AutoScaler(PoolController& controller, metrics::MetricsSource& metrics,
-             storage::PolicyStore& policies, storage::DecisionLog& decisions, const Clock& clock,
+             manager::PolicyStore& policies, manager::DecisionLog& decisions, const Clock& clock,
              AutoScalerOptions options);
   ~AutoScaler();
   AutoScaler(const AutoScaler&) = delete;
@@ -83,8 +83,8 @@ class AutoScaler {
 
   PoolController& controller_;
   metrics::MetricsSource& metrics_;
-  storage::PolicyStore& policies_;
-  storage::DecisionLog& decisions_;
+  manager::PolicyStore& policies_;
+  manager::DecisionLog& decisions_;
   const Clock& clock_;
   const AutoScalerOptions options_;
 

@@ -7,6 +7,7 @@
 #include "maskfleet/lb/fake/fake_load_balancer.h"
 #include "maskfleet/metrics/fake/fake_metrics_source.h"
 #include "maskfleet/pool/fake/fake_worker_pool.h"
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/database.h"
 #include "maskfleet/storage/testing/test_database.h"
 
@@ -26,11 +27,11 @@ class AutoScalerTest : public ::testing::Test {
         storage::testing::ScratchDatabase::Create("sqlite", "");
     ASSERT_TRUE(scratch) << scratch.error().message;
     scratch_ = std::move(*scratch);
-    Result<std::unique_ptr<storage::Database>> db = storage::Database::Open({.url = scratch_->url()}, clock_);
+    Result<std::unique_ptr<storage::Database>> db = storage::Database::Open({.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_);
     ASSERT_TRUE(db) << db.error().message;
     db_ = std::move(*db);
-    policies_ = std::make_unique<storage::PolicyStore>(*db_, clock_);
-    decisions_ = std::make_unique<storage::DecisionLog>(*db_);
+    policies_ = std::make_unique<manager::PolicyStore>(*db_, clock_);
+    decisions_ = std::make_unique<manager::DecisionLog>(*db_);
     pool_ = std::make_unique<pool::fake::FakeWorkerPool>(pool::fake::FakePoolOptions{.clock = &clock_});
     ControllerOptions control;
     control.tick = std::chrono::milliseconds(500);
@@ -72,8 +73,8 @@ class AutoScalerTest : public ::testing::Test {
   SimulatedClock clock_{Clock::TimePoint(seconds(1'800'000'000))};
   std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
   std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::PolicyStore> policies_;
-  std::unique_ptr<storage::DecisionLog> decisions_;
+  std::unique_ptr<manager::PolicyStore> policies_;
+  std::unique_ptr<manager::DecisionLog> decisions_;
   std::unique_ptr<pool::fake::FakeWorkerPool> pool_;
   lb::FakeLoadBalancer balancer_;
   metrics::FakeMetricsSource metrics_;
@@ -92,7 +93,7 @@ TEST_F(AutoScalerTest, HighCpuGrowsThePoolAndTheDecisionIsLogged) {
   Ticks(1);
   EXPECT_EQ(pool_->live(), 4);
 
-  Result<std::vector<storage::DecisionRecord>> log = decisions_->Recent(10);
+  Result<std::vector<manager::DecisionRecord>> log = decisions_->Recent(10);
   ASSERT_TRUE(log);
   ASSERT_EQ(log->size(), 1u);
   EXPECT_EQ((*log)[0].action, "grow");
@@ -112,7 +113,7 @@ TEST_F(AutoScalerTest, MissingMetricsHoldAndAreLoggedAsHolds) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->action, scaler::Action::kHold);
   EXPECT_EQ(controller_->desired_size(), 1);
-  Result<std::vector<storage::DecisionRecord>> log = decisions_->Recent(10);
+  Result<std::vector<manager::DecisionRecord>> log = decisions_->Recent(10);
   ASSERT_TRUE(log);
   ASSERT_EQ(log->size(), 1u);
   EXPECT_EQ((*log)[0].action, "hold");

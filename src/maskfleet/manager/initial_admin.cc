@@ -34,8 +34,8 @@ Status WriteOwnerOnly(const std::filesystem::path& path, const std::string& text
 
 }  // namespace
 
-InitialAdmin::InitialAdmin(storage::UserStore& users, storage::SettingsStore& settings,
-                           worker::AccountService& accounts, std::filesystem::path password_file)
+InitialAdmin::InitialAdmin(accounts::UserStore& users, SettingsStore& settings,
+                           accounts::AccountService& accounts, std::filesystem::path password_file)
     : users_(users), settings_(settings), accounts_(accounts), password_file_(std::move(password_file)) {}
 
 Result<std::optional<std::string>> InitialAdmin::EnsureExists() {
@@ -53,7 +53,7 @@ Result<std::optional<std::string>> InitialAdmin::EnsureExists() {
 
   // A long random token: 256 bits, URL-safe characters, nothing to escape in a shell.
   const std::string password = auth::NewToken();
-  Result<storage::User> admin = accounts_.CreateUser(kInitialAdminName, password, std::nullopt, true);
+  Result<accounts::User> admin = accounts_.CreateUser(kInitialAdminName, password, std::nullopt, true);
   if (!admin) return std::unexpected(admin.error().WithContext("initial administrator"));
   if (Status written = WriteOwnerOnly(password_file_, password + "\n"); !written) {
     (void)users_.Delete(admin->id);

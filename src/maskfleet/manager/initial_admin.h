@@ -19,9 +19,9 @@
 #include <string>
 
 #include "maskfleet/common/error.h"
-#include "maskfleet/storage/settings_store.h"
-#include "maskfleet/storage/user_store.h"
-#include "maskfleet/worker/account_service.h"
+#include "maskfleet/manager/settings_store.h"
+#include "maskfleet/accounts/user_store.h"
+#include "maskfleet/accounts/account_service.h"
 
 namespace maskfleet::manager {
 
@@ -30,8 +30,8 @@ inline constexpr char kInitialAdminName[] = "admin";
 class InitialAdmin {
  public:
   // The references must outlive this object.
-  InitialAdmin(storage::UserStore& users, storage::SettingsStore& settings,
-               worker::AccountService& accounts, std::filesystem::path password_file);
+  InitialAdmin(accounts::UserStore& users, SettingsStore& settings,
+               accounts::AccountService& accounts, std::filesystem::path password_file);
 
   // Creates the initial administrator when there is no administrator at all, and
   // returns its password (the caller prints it once); nullopt when an administrator
@@ -49,9 +49,9 @@ class InitialAdmin {
   const std::filesystem::path& password_file() const { return password_file_; }
 
  private:
-  storage::UserStore& users_;
-  storage::SettingsStore& settings_;
-  worker::AccountService& accounts_;
+  accounts::UserStore& users_;
+  SettingsStore& settings_;
+  accounts::AccountService& accounts_;
   const std::filesystem::path password_file_;
   std::atomic<std::int64_t> pending_{0};  // the user who must change; 0: none
 };

@@ -1,14 +1,16 @@
-// ManagerApp: the manager of the local mode, every part built from a ManagerConfig
-// and owned here, in dependency order: the database and its stores, the object store,
-// accounts and the initial administrator, HAProxy and its runtime-API balancer, the
-// local worker pool, the local metrics source, the pool controller, the HTTP server.
+// ManagerApp: the manager, in any deployment mode. The mode's backends (database,
+// object store, mailer, worker pool, load balancer and what runs it, metrics source:
+// manager_backends.h) come in as interfaces; the rest is built here and owned, in
+// dependency order: the stores, accounts and the initial administrator, the pool
+// controller and auto-scaler, the HTTP server.
 //
-// Processes: HAProxy and the workers are children that die with the manager (parent-
-// death signal). HAProxy is started by Start() on the calling thread, so call Start()
-// and Stop() from the main thread, which lives as long as the manager.
+// Processes: in the local mode the balancer (HAProxy) and the workers are children that
+// die with the manager (parent-death signal). Start() starts the balancer on the
+// calling thread, so call Start(), SuperviseBalancer() and Stop() from the main thread,
+// which lives as long as the manager.
 //
-// Thread safety: Create, Start, WaitForStopRequest and Stop from the main thread;
-// RequestStop from any thread (the stop button, a signal watcher).
+// Thread safety: Create, Start, SuperviseBalancer, WaitForStopRequest and Stop from the
+// main thread; RequestStop from any thread (the stop button, a signal watcher).
 #ifndef MASKFLEET_MANAGER_MANAGER_APP_H_
 #define MASKFLEET_MANAGER_MANAGER_APP_H_
 
@@ -19,6 +21,7 @@
 #include <string>
 
 #include "maskfleet/common/error.h"
+#include "maskfleet/manager/manager_backends.h"
 #include "maskfleet/manager/manager_config.h"
 
 namespace maskfleet::manager {
@@ -30,22 +33,20 @@ struct Endpoints {
 
 class ManagerApp {
  public:
-  // Opens the database (migrating it) and the object store, makes the initial
-  // administrator when there is none (its password is then in
-  // `initial_password()`), and adopts or stops the workers of an earlier run.
-  // `binary` is the maskfleet program the workers run. Errors: the failing part's,
-  // with its name as context.
-  static Result<std::unique_ptr<ManagerApp>> Create(const ManagerConfig& config,
-                                                    const std::filesystem::path& binary);
+  // Makes the configured first administrator, or the initial administrator when there
+  // is none (its password is then in `initial_password()`). `config` is prepared
+  // (ManagerConfig::Prepare); `backends` come from the mode's factory. Errors: the
+  // failing part's, with its name as context.
+  static Result<std::unique_ptr<ManagerApp>> Create(const ManagerConfig& config, ManagerBackends backends);
   ~ManagerApp();
 
-  // Starts HAProxy, the pool (resized to 1) and the HTTP server. Errors: the failing
-  // part's; what was started is stopped again.
+  // Starts the balancer, the pool (resized to 1) and the HTTP server. Errors: the
+  // failing part's; what was started is stopped again.
   Result<Endpoints> Start();
 
-  // Checks that HAProxy still runs and restarts it if it has died (the controller then
-  // adds the workers again). Call it now and then from the main thread, which started
-  // HAProxy. Errors: HAProxy could not be restarted (the next call tries again).
+  // Checks that the balancer still runs and restarts it if it has died (the controller
+  // then adds the workers again): BalancerHost::Supervise. Call it now and then from the
+  // main thread. Errors: it could not be restarted (the next call tries again).
   Status SuperviseBalancer();
 
   // Asks Stop() to run: the stop button calls it. Returns at once.
@@ -53,8 +54,9 @@ class ManagerApp {
   // Waits up to `timeout` for RequestStop(); true when it came.
   bool WaitForStopRequest(std::chrono::milliseconds timeout);
 
-  // Drains and stops every worker, stops HAProxy and the server. Idempotent. Errors:
-  // a worker or HAProxy that had to be killed (everything is stopped all the same).
+  // Drains and stops every worker, stops the balancer and the server. Idempotent.
+  // Errors: a worker or the balancer that had to be killed (everything is stopped all
+  // the same).
   Status Stop();
 
   // The generated initial administrator's password when Create() made one, once.

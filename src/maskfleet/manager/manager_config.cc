@@ -3,34 +3,31 @@
 #include <optional>
 #include <type_traits>
 
+#include "maskfleet/worker/worker_config.h"
+
 namespace maskfleet::manager {
 
 Result<ManagerConfig> ManagerConfig::Load(config::ConfigSource& source) {
   ManagerConfig c;
-  Result<worker::WorkerConfig> worker = worker::WorkerConfig::Read(source);
-  if (!worker) return std::unexpected(worker.error());
-  c.worker = std::move(*worker);
+  // The workers' settings are read to check them (the workers start with this file); the
+  // manager keeps the shared part.
+  Result<worker::WorkerConfig> workers = worker::WorkerConfig::Read(source);
+  if (!workers) return std::unexpected(workers.error());
+  c.shared = static_cast<const config::SharedConfig&>(*workers);
 
-  std::optional<Error> first_error;
-  const auto take = [&first_error](auto& field, auto result) {
-    if (!result) {
-      if (!first_error) first_error = result.error();
-      return;
-    }
-    field = static_cast<std::remove_reference_t<decltype(field)>>(*result);
-  };
-  take(c.host, source.String("manager", "host", c.host));
-  take(c.port, source.Int("manager", "port", c.port, 0, 65535));
-  take(c.lb_host, source.String("manager", "lb_host", c.lb_host));
-  take(c.lb_port, source.Int("manager", "lb_port", c.lb_port, 0, 65535));
-  take(c.lb_public_url, source.String("manager", "lb_public_url", c.lb_public_url));
-  take(c.worker_cpu, source.Double("manager", "worker_cpu", c.worker_cpu, 0.01, 64));
-  take(c.cpu_limit, source.String("manager", "cpu_limit", c.cpu_limit));
-  take(c.haproxy, source.String("manager", "haproxy", c.haproxy));
-  take(c.collect_seconds, source.Int("manager", "collect_seconds", c.collect_seconds, 1, 60));
-  take(c.scaler_sample_seconds,
+  config::SettingsReader reader;
+  reader.Take(c.host, source.String("manager", "host", c.host));
+  reader.Take(c.port, source.Int("manager", "port", c.port, 0, 65535));
+  reader.Take(c.lb_host, source.String("manager", "lb_host", c.lb_host));
+  reader.Take(c.lb_port, source.Int("manager", "lb_port", c.lb_port, 0, 65535));
+  reader.Take(c.lb_public_url, source.String("manager", "lb_public_url", c.lb_public_url));
+  reader.Take(c.worker_cpu, source.Double("manager", "worker_cpu", c.worker_cpu, 0.01, 64));
+  reader.Take(c.cpu_limit, source.String("manager", "cpu_limit", c.cpu_limit));
+  reader.Take(c.haproxy, source.String("manager", "haproxy", c.haproxy));
+  reader.Take(c.collect_seconds, source.Int("manager", "collect_seconds", c.collect_seconds, 1, 60));
+  reader.Take(c.scaler_sample_seconds,
        source.Int("manager", "scaler_sample_seconds", c.scaler_sample_seconds, 1, 3600));
-  if (first_error) return std::unexpected(*first_error);
+  if (Status read = reader.status(); !read) return std::unexpected(read.error());
   if (c.cpu_limit != "auto" && c.cpu_limit != "cgroup" && c.cpu_limit != "governor" &&
       c.cpu_limit != "none") {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -45,6 +42,19 @@ Result<ManagerConfig> ManagerConfig::Load(config::ConfigSource& source) {
   if (Status s = source.RejectUnknownKeys(); !s) return std::unexpected(s.error());
   c.config_file = source.path();
   return c;
+}
+
+Status ManagerConfig::Prepare() {
+  std::error_code ec;
+  shared.data_dir = std::filesystem::absolute(shared.data_dir, ec);
+  std::filesystem::create_directories(shared.data_dir, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "cannot create the data folder " + shared.data_dir.string() + ": " + ec.message());
+  }
+  std::filesystem::permissions(shared.data_dir, std::filesystem::perms::owner_all, ec);
+  shared.FillDefaults();
+  return {};
 }
 
 }  // namespace maskfleet::manager

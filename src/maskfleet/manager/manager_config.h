@@ -1,8 +1,10 @@
 // Everything the manager is configured with: its own [manager] section, and the
-// worker's sections (database, objects, mail, model, auth, admin), which the manager
-// reads too because it shares the database and the objects with its workers and
-// starts them with the same file. Flags win over the file and the environment
-// (MASKFLEET_MANAGER_*), as for the worker. See docs/configuration.md.
+// settings it shares with its workers (config/shared_config.h: data, database, objects,
+// mail, pages, accounts, the first administrator, the mode), because it shares the
+// database and the objects with them and starts them with the same file; it checks the
+// workers' own settings of that file too. Flags win over the file and the environment
+// (MASKFLEET_MANAGER_*), as for the worker. The [manager] settings about HAProxy and
+// worker processes are the local mode's. See docs/configuration.md.
 #ifndef MASKFLEET_MANAGER_MANAGER_CONFIG_H_
 #define MASKFLEET_MANAGER_MANAGER_CONFIG_H_
 
@@ -11,7 +13,7 @@
 
 #include "maskfleet/common/error.h"
 #include "maskfleet/config/config_source.h"
-#include "maskfleet/worker/worker_config.h"
+#include "maskfleet/config/shared_config.h"
 
 namespace maskfleet::manager {
 
@@ -30,11 +32,17 @@ struct ManagerConfig {
                                         // auto-scaler averages (shorter only for tests)
   std::filesystem::path config_file;    // the file read (--config), handed to the workers
 
-  // The workers' settings; data_dir here is the manager's too.
-  worker::WorkerConfig worker;
+  // The settings shared with the workers; data_dir here is the manager's too.
+  config::SharedConfig shared;
 
-  // Reads [manager] and the worker's sections; unknown keys are errors.
+  // Reads [manager] and the shared settings, and checks the workers' own; unknown keys
+  // are errors.
   static Result<ManagerConfig> Load(config::ConfigSource& source);
+
+  // Before use, after flags changed fields: makes data_dir absolute and creates it
+  // (owner only), and fills in the derived defaults. Errors: kInvalidArgument when the
+  // folder cannot be made.
+  Status Prepare();
 };
 
 }  // namespace maskfleet::manager

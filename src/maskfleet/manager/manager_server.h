@@ -2,7 +2,9 @@
 // administrators' pages and the JSON API over the pool controller, the metrics, the
 // policy and the decision log. Every route but the login, /healthz and the static
 // files needs an administrator's session; while the generated initial password is
-// unchanged, only the session and password routes answer.
+// unchanged, only the session and password routes answer. The routes are one unit per
+// resource (routes.h): sessions and passwords (shared with the worker), pool, metrics,
+// policy and decisions, data and the manager, pages.
 //
 // Thread safety: Start() and Stop() from one controlling thread; requests are served
 // by the server's own threads.
@@ -11,6 +13,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -18,39 +21,32 @@
 
 #include "maskfleet/common/clock.h"
 #include "maskfleet/common/error.h"
+#include "maskfleet/accounts/account_service.h"
+#include "maskfleet/http/account_routes.h"
+#include "maskfleet/manager/decision_log.h"
 #include "maskfleet/manager/initial_admin.h"
+#include "maskfleet/manager/manager_backends.h"
+#include "maskfleet/manager/policy_store.h"
 #include "maskfleet/manager/pool_controller.h"
 #include "maskfleet/metrics/metrics_source.h"
-#include "maskfleet/objectstore/object_store.h"
-#include "maskfleet/storage/decision_log.h"
-#include "maskfleet/storage/image_store.h"
-#include "maskfleet/storage/policy_store.h"
-#include "maskfleet/worker/account_service.h"
+#include "maskfleet/photos/data_eraser.h"
 
 namespace maskfleet::manager {
 
+namespace routes {
+struct Deps;
+}  // namespace routes
+
 // What the server reads and drives. All must outlive it.
 struct ManagerServices {
-  worker::AccountService& accounts;
+  accounts::AccountService& accounts;
   InitialAdmin& initial_admin;
   PoolController& controller;
   metrics::MetricsSource& metrics;
-  storage::PolicyStore& policies;
-  storage::DecisionLog& decisions;
-  storage::ImageStore& images;
-  objectstore::ObjectStore& objects;
+  PolicyStore& policies;
+  DecisionLog& decisions;
+  photos::DataEraser& eraser;
   const Clock& clock;
-};
-
-// Facts about the pool the UI shows as they are.
-struct PoolFacts {
-  std::string balancer_kind = "haproxy";
-  std::string entry_url;
-  // "cgroup v1 cpu.cfs_quota_us", "governor" ...
-  std::string cpu_limit;
-  double allotment_cpus = 0;
-  // Why no cgroup is used, when none is.
-  std::string cpu_limit_note;
 };
 
 struct ManagerServerOptions {
@@ -80,6 +76,8 @@ class ManagerServer {
   ManagerServices s_;
   const PoolFacts facts_;
   const ManagerServerOptions options_;
+  const http::AccountRoutes account_routes_;
+  std::unique_ptr<const routes::Deps> deps_;  // what the route units read (routes.h)
   httplib::Server http_;
   std::thread thread_;
 };

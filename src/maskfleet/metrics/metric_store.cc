@@ -3,9 +3,8 @@
 #include <cmath>
 #include <utility>
 
-// The Database hands its stores a soci::session; this is storage's one way of including
-// SOCI (its Boost switches), used here as by the stores inside storage/.
-#include "maskfleet/storage/soci_headers.h"
+// How a component's store runs SQL on the Database (storage's public way for stores).
+#include "maskfleet/storage/sql.h"
 
 namespace maskfleet::metrics {
 namespace {

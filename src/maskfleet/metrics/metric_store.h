@@ -1,5 +1,5 @@
 // MetricStore: the manager's metric history in its database (tables metric_samples
-// and pool_size_samples, schema version 2 in storage/migrations.cc), so that the
+// and pool_size_samples, schema version 2, metrics/schema.h), so that the
 // charts' 30 minutes and the auto-scaler's window survive a manager restart. Both
 // MetricsSource implementations keep what they gather here.
 //

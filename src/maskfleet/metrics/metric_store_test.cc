@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/testing/test_database.h"
 
 namespace maskfleet::metrics {
@@ -46,6 +47,7 @@ class MetricStoreTest : public ::testing::TestWithParam<std::string> {
   Result<std::unique_ptr<storage::Database>> Open() {
     storage::DatabaseOptions options;
     options.url = scratch_->url();
+    options.migrations = schema::Maskfleet();
     options.pool_size = 2;
     return storage::Database::Open(options, clock_);
   }

@@ -68,7 +68,7 @@ Result<std::vector<WorkerCpuPeriods>> MetricsSource::RecentCpu(std::span<const s
                                                                Clock::TimePoint begin, Clock::TimePoint end,
                                                                std::chrono::seconds period) {
   if (period != std::chrono::minutes(1)) {
-    return MakeError(ErrorCode::kUnsupported,
+    return MakeError(ErrorCode::kUnimplemented,
                      "this metrics source measures CPU per minute only, not per " +
                          std::to_string(period.count()) + " s");
   }

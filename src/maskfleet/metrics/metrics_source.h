@@ -194,7 +194,7 @@ class MetricsSource {
   // from Samples()); a source that samples more often may answer shorter periods
   // (the local one: any period of at least its collection interval, over the
   // readings it keeps in memory), for short check intervals in tests.
-  // Errors: kUnsupported (a period this source cannot give), as Samples().
+  // Errors: kUnimplemented (a period this source cannot give), as Samples().
   virtual Result<std::vector<WorkerCpuPeriods>> RecentCpu(std::span<const std::string> worker_ids,
                                                           Clock::TimePoint begin, Clock::TimePoint end,
                                                           std::chrono::seconds period);

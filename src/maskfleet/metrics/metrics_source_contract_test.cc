@@ -16,6 +16,7 @@
 #include "maskfleet/metrics/local/local_metrics_source.h"
 #include "maskfleet/metrics/metric_store.h"
 #include "maskfleet/metrics/metrics_source.h"
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/database.h"
 #include "maskfleet/storage/testing/test_database.h"
 
@@ -57,6 +58,7 @@ class LocalEnvironment : public Environment {
     scratch_ = std::move(*scratch);
     storage::DatabaseOptions options;
     options.url = scratch_->url();
+    options.migrations = schema::Maskfleet();
     auto db = storage::Database::Open(options, clock_);
     EXPECT_TRUE(db) << db.error().ToString();
     if (!db) return;

@@ -81,7 +81,7 @@ const WorkerCpu* FindCpu(const MetricsView& metrics, const std::string& id) {
 
 int PoolState::Size() const {
   return static_cast<int>(std::ranges::count_if(workers, [](const WorkerStatus& w) {
-    return w.state == pool::WorkerState::kStarting || w.state == pool::WorkerState::kInService;
+    return w.state == WorkerState::kStarting || w.state == WorkerState::kInService;
   }));
 }
 
@@ -111,9 +111,9 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     settled_at = memory.last_manual_change_at;
   }
   for (const auto& w : pool.workers) {
-    if (w.state == pool::WorkerState::kStarting) {
+    if (w.state == WorkerState::kStarting) {
       starting += (starting.empty() ? "" : ", ") + w.id;
-    } else if (w.state == pool::WorkerState::kInService) {
+    } else if (w.state == WorkerState::kInService) {
       if (!settled_at || w.state_since > *settled_at) settled_at = w.state_since;
     }
   }
@@ -161,7 +161,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   double sum_of_means = 0;
   int in_service = 0;
   for (const auto& w : pool.workers) {
-    if (w.state != pool::WorkerState::kInService) continue;
+    if (w.state != WorkerState::kInService) continue;
     const WorkerCpu* cpu = FindCpu(metrics, w.id);
     double sum = 0;
     int count = 0;

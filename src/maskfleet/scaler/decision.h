@@ -55,15 +55,27 @@
 #include <vector>
 
 #include "maskfleet/common/clock.h"
-#include "maskfleet/pool/worker_pool.h"
 #include "maskfleet/scaler/policy.h"
 
 namespace maskfleet::scaler {
 
-// One worker as the decision needs it (the manager copies it from pool::WorkerInfo).
+// A worker's state as the decision sees it; the manager maps the pool's states onto
+// these (and the simulator its own), so the scaler knows no pool.
+enum class WorkerState {
+  // Launched, not serving yet: counts toward the pool's size, has no CPU figure.
+  kStarting,
+  // Serving: counts, and its CPU is averaged.
+  kInService,
+  // Being drained: no longer counts.
+  kLeaving,
+  // Stopped or failed.
+  kGone,
+};
+
+// One worker as the decision needs it.
 struct WorkerStatus {
   std::string id;
-  pool::WorkerState state = pool::WorkerState::kStarting;
+  WorkerState state = WorkerState::kStarting;
   Clock::TimePoint launched_at;
   // When it entered `state`: for a kInService worker, when it came into service.
   Clock::TimePoint state_since;

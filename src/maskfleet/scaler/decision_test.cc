@@ -10,7 +10,6 @@
 namespace maskfleet::scaler {
 namespace {
 
-using pool::WorkerState;
 using std::chrono::minutes;
 using std::chrono::seconds;
 using TimePoint = Clock::TimePoint;
@@ -153,8 +152,8 @@ TEST(ScalerDecisionTest, ExactlyAtTheThresholdsHolds) {
 
 TEST(ScalerDecisionTest, DrainingWorkersAreNeitherCapacityNorAveraged) {
   auto s = SteadyPool(2, 80);
-  s.pool.workers.push_back({"old", WorkerState::kDraining, Minute(-60), Minute(9)});
-  s.pool.workers.push_back({"gone", WorkerState::kStopped, Minute(-60), Minute(8)});
+  s.pool.workers.push_back({"old", WorkerState::kLeaving, Minute(-60), Minute(9)});
+  s.pool.workers.push_back({"gone", WorkerState::kGone, Minute(-60), Minute(8)});
   s.metrics.workers.push_back(Flat("old", 0, 10, 0));
   Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.current_size, 2);

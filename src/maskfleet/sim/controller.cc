@@ -9,7 +9,7 @@
 namespace maskfleet::sim {
 namespace {
 
-using pool::WorkerState;
+using scaler::WorkerState;
 using scaler::Action;
 using scaler::Decision;
 using std::chrono::duration_cast;

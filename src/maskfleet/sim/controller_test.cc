@@ -7,7 +7,7 @@
 namespace maskfleet::sim {
 namespace {
 
-using pool::WorkerState;
+using scaler::WorkerState;
 using scaler::Action;
 using std::chrono::minutes;
 using std::chrono::seconds;

@@ -12,7 +12,7 @@
 namespace maskfleet::sim {
 namespace {
 
-using pool::WorkerState;
+using scaler::WorkerState;
 using std::chrono::seconds;
 using TimePoint = Clock::TimePoint;
 

@@ -76,6 +76,9 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options,
   if (options.pool_size == 0) {
     return MakeError(ErrorCode::kInvalidArgument, "database: pool_size must be at least 1");
   }
+  if (Status complete = options.migrations.Check(); !complete) {
+    return std::unexpected(complete.error().WithContext("database schema"));
+  }
   std::unique_ptr<Database> db(new Database(std::move(*url), options));
   if (auto st = db->Connect(); !st) return std::unexpected(st.error());
   if (auto st = db->Migrate(clock); !st) return std::unexpected(st.error());
@@ -105,7 +108,7 @@ Status Database::Migrate(Clock& clock) {
   return Run("migrate database " + url_.redacted, [&](soci::session& s) -> Status {
     MigrationLock lock{url_.backend, url_.database, options_.migration_lock_timeout,
                        options_.busy_timeout};
-    auto version = ApplyMigrations(s, lock, clock);
+    auto version = ApplyMigrations(s, lock, options_.migrations.migrations(), clock);
     if (!version) return std::unexpected(version.error());
     schema_version_ = *version;
     return {};

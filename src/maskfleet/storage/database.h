@@ -2,15 +2,15 @@
 //
 // One Database is one SOCI connection pool to one database, chosen by a URL (see
 // database_url.h): a SQLite file shared by all local processes, or a PostgreSQL or
-// MySQL/MariaDB server. Open() brings the schema up to date (migrations.h) before it
-// returns, safely when several processes open the same database at the same moment.
+// MySQL/MariaDB server. Open() brings the schema up to date (the migrations it is given,
+// migrations.h) before it returns, safely when several processes open the same database
+// at the same moment.
 //
-// The typed stores (user_store.h, session_store.h, reset_token_store.h, image_store.h;
-// for the manager policy_store.h, decision_log.h, settings_store.h, and
-// metrics/metric_store.h outside this folder) are the API the rest of maskfleet uses;
-// Run() and RunInTransaction() are for them and for later stores, and are the one place
-// where SOCI's exceptions become Errors (sql_error.h). Nothing SOCI throws leaves this
-// component.
+// storage/ knows no table: each component keeps its typed stores and their migrations
+// (accounts/: users, sessions, reset tokens; photos/: images; metrics/: metric samples;
+// manager/: policy, decisions, settings). Run() and RunInTransaction() are how those
+// stores run SQL (sql.h), and are the one place where SOCI's exceptions become Errors
+// (sql_error.h). Nothing SOCI throws leaves a Run.
 //
 // Thread safety: a Database is safe to use from many threads at once; each call leases
 // its own connection from the pool, and waits up to acquire_timeout for one.
@@ -27,6 +27,7 @@
 #include "maskfleet/common/clock.h"
 #include "maskfleet/common/error.h"
 #include "maskfleet/storage/database_url.h"
+#include "maskfleet/storage/migrations.h"
 
 namespace soci {
 class session;
@@ -38,6 +39,9 @@ namespace maskfleet::storage {
 struct DatabaseOptions {
   // Connection URL (database_url.h). Required; there is no default database.
   std::string url;
+  // The schema Open() brings the database to: every component's migrations
+  // (schema/schema.h has maskfleet's). Open() refuses a registry with a gap.
+  MigrationRegistry migrations;
   // Connections kept open. Default 4: one per request thread is plenty, since every
   // call holds a connection only for its own statements.
   std::size_t pool_size = 4;
@@ -58,11 +62,11 @@ class Database {
   // call fail; inside RunInTransaction it also rolls the transaction back.
   using Work = std::function<Status(soci::session&)>;
 
-  // Connects `options.pool_size` times and applies the schema migrations that are
-  // missing. `clock` stamps the migrations and must outlive the Database.
+  // Connects `options.pool_size` times and applies the migrations of
+  // `options.migrations` that are missing. `clock` stamps the migrations and must outlive the Database.
   // Errors: kInvalidArgument (bad URL or options), kUnavailable (server unreachable,
   // database locked for longer than the timeouts), kInternal (a migration failed, or the
-  // database has a newer schema than this program knows).
+  // database has a newer schema than this program knows, or the registry has a gap).
   static Result<std::unique_ptr<Database>> Open(const DatabaseOptions& options, Clock& clock);
 
   ~Database();

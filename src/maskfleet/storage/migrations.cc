@@ -6,17 +6,6 @@
 #include "maskfleet/storage/soci_headers.h"
 
 namespace maskfleet::storage {
-namespace {
-
-// Column and table clauses that differ between the back ends. Everything else is the
-// SQL that all three accept.
-struct Dialect {
-  std::string_view id_column;   // an auto-incremented BIGINT primary key named id
-  std::string_view table_tail;  // after the closing parenthesis of CREATE TABLE
-  std::string_view exact_text;  // a string type compared byte for byte, "(n)" follows
-
-  std::string ExactText(int n) const { return std::string(exact_text) + "(" + std::to_string(n) + ")"; }
-};
 
 Dialect DialectOf(Backend backend) {
   switch (backend) {
@@ -38,160 +27,40 @@ Dialect DialectOf(Backend backend) {
   return {};
 }
 
-// Version 1: accounts, sessions, reset tokens, images and their faces.
-//
-// Times are UTC epoch seconds (BIGINT): portable across the three back ends and free of
-// time-zone conversions. Booleans are SMALLINT 0/1. Images carry no face counts: the
-// lists compute them from faces through its primary key (image_id, ordinal), which is
-// cheap for one owner's page (see ImageStore::List).
-std::vector<std::string> InitialSchema(Backend backend) {
-  const Dialect d = DialectOf(backend);
-  const std::string tail(d.table_tail);
-  const std::string id(d.id_column);
-  return {
-      "CREATE TABLE users ("
-      "  " + id + ","
-      "  username " + d.ExactText(100) + " NOT NULL,"
-      "  email VARCHAR(254),"
-      "  password_hash VARCHAR(255) NOT NULL,"
-      "  is_admin SMALLINT NOT NULL DEFAULT 0,"
-      "  created_at BIGINT NOT NULL,"
-      "  CONSTRAINT users_username_key UNIQUE (username)"
-      ")" + tail,
-
-      "CREATE TABLE sessions ("
-      "  token_hash " + d.ExactText(128) + " NOT NULL PRIMARY KEY,"
-      "  user_id BIGINT NOT NULL,"
-      "  csrf_token VARCHAR(128) NOT NULL,"
-      "  created_at BIGINT NOT NULL,"
-      "  expires_at BIGINT NOT NULL,"
-      "  last_seen BIGINT NOT NULL,"
-      "  CONSTRAINT sessions_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE"
-      ")" + tail,
-      "CREATE INDEX sessions_user_id ON sessions (user_id)",
-      "CREATE INDEX sessions_expires_at ON sessions (expires_at)",
-
-      "CREATE TABLE password_reset_tokens ("
-      "  token_hash " + d.ExactText(128) + " NOT NULL PRIMARY KEY,"
-      "  user_id BIGINT NOT NULL,"
-      "  created_at BIGINT NOT NULL,"
-      "  expires_at BIGINT NOT NULL,"
-      "  used_at BIGINT,"
-      "  CONSTRAINT password_reset_tokens_user_fk FOREIGN KEY (user_id) REFERENCES users (id)"
-      "    ON DELETE CASCADE"
-      ")" + tail,
-      "CREATE INDEX password_reset_tokens_user_id ON password_reset_tokens (user_id)",
-      "CREATE INDEX password_reset_tokens_expires_at ON password_reset_tokens (expires_at)",
-
-      "CREATE TABLE images ("
-      "  " + id + ","
-      "  owner_id BIGINT NOT NULL,"
-      "  created_at BIGINT NOT NULL,"
-      "  source VARCHAR(8) NOT NULL,"
-      "  source_name VARCHAR(2048) NOT NULL,"
-      "  format VARCHAR(16) NOT NULL,"
-      "  width INTEGER NOT NULL,"
-      "  height INTEGER NOT NULL,"
-      "  original_key VARCHAR(512) NOT NULL,"
-      "  annotated_key VARCHAR(512) NOT NULL,"
-      "  thumbnail_key VARCHAR(512) NOT NULL,"
-      "  CONSTRAINT images_source_check CHECK (source IN ('upload', 'url')),"
-      "  CONSTRAINT images_owner_fk FOREIGN KEY (owner_id) REFERENCES users (id) ON DELETE CASCADE"
-      ")" + tail,
-      // The lists: one owner's images, newest first.
-      "CREATE INDEX images_owner_created ON images (owner_id, created_at, id)",
-
-      "CREATE TABLE faces ("
-      "  image_id BIGINT NOT NULL,"
-      "  ordinal INTEGER NOT NULL,"
-      "  x INTEGER NOT NULL,"
-      "  y INTEGER NOT NULL,"
-      "  w INTEGER NOT NULL,"
-      "  h INTEGER NOT NULL,"
-      "  masked SMALLINT NOT NULL,"
-      "  confidence DOUBLE PRECISION NOT NULL,"
-      "  PRIMARY KEY (image_id, ordinal),"
-      "  CONSTRAINT faces_image_fk FOREIGN KEY (image_id) REFERENCES images (id) ON DELETE CASCADE"
-      ")" + tail,
-  };
+std::vector<std::string> Migration::Statements(Backend backend) const {
+  std::vector<std::string> out;
+  for (const MigrationStatements part : parts) {
+    std::vector<std::string> more = part(backend);
+    out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  return out;
 }
 
-// Version 2: the manager's metrics (metrics/metric_store.h): one row per worker, metric
-// and minute (epoch seconds of the minute's start), and the pool's size per minute.
-// Worker ids are the pools' ("w7", an EC2 instance id), compared byte for byte. No
-// foreign key: workers are not rows, and their metrics outlive them for the charts.
-std::vector<std::string> MetricSamples(Backend backend) {
-  const Dialect d = DialectOf(backend);
-  const std::string tail(d.table_tail);
-  return {
-      "CREATE TABLE metric_samples ("
-      "  worker_id " + d.ExactText(64) + " NOT NULL,"
-      "  metric VARCHAR(32) NOT NULL,"
-      "  minute BIGINT NOT NULL,"
-      "  value DOUBLE PRECISION NOT NULL,"
-      "  PRIMARY KEY (worker_id, metric, minute),"
-      "  CONSTRAINT metric_samples_metric_check"
-      "    CHECK (metric IN ('cpu_percent', 'requests_per_minute'))"
-      ")" + tail,
-      // Retention deletes by minute alone.
-      "CREATE INDEX metric_samples_minute ON metric_samples (minute)",
-
-      "CREATE TABLE pool_size_samples ("
-      "  minute BIGINT NOT NULL PRIMARY KEY,"
-      // Not "starting": a reserved word in MySQL.
-      "  workers_in_service INTEGER NOT NULL,"
-      "  workers_starting INTEGER NOT NULL"
-      ")" + tail,
-  };
+void MigrationRegistry::Register(int version, std::string_view name, MigrationStatements statements) {
+  auto it = migrations_.begin();
+  while (it != migrations_.end() && it->version < version) ++it;
+  if (it == migrations_.end() || it->version != version) {
+    it = migrations_.insert(it, Migration{version, std::string(name), {}});
+  } else {
+    it->name += ", ";
+    it->name += name;
+  }
+  it->parts.push_back(statements);
 }
 
-// Version 3: the manager's own state. scaling_policy holds at most one row (id 1), the
-// auto-scaler's policy with one typed column per field of scaler::ScalingPolicy
-// (durations in whole seconds); no row means that policy's defaults, which live in the
-// code only (storage/policy_store.h). scaling_decisions is the auto-scaler's log
-// (storage/decision_log.h); manager_settings holds small named strings
-// (storage/settings_store.h), whose names are compared byte for byte.
-std::vector<std::string> ManagerState(Backend backend) {
-  const Dialect d = DialectOf(backend);
-  const std::string tail(d.table_tail);
-  const std::string id(d.id_column);
-  return {
-      "CREATE TABLE scaling_policy ("
-      "  id INTEGER NOT NULL PRIMARY KEY,"
-      "  grow_threshold DOUBLE PRECISION NOT NULL,"
-      "  shrink_threshold DOUBLE PRECISION NOT NULL,"
-      "  expand_ratio DOUBLE PRECISION NOT NULL,"
-      "  shrink_ratio DOUBLE PRECISION NOT NULL,"
-      "  min_workers INTEGER NOT NULL,"
-      "  max_workers INTEGER NOT NULL,"
-      "  check_interval_seconds INTEGER NOT NULL,"
-      "  window_seconds INTEGER NOT NULL,"
-      "  shrink_stabilisation_seconds INTEGER NOT NULL,"
-      "  paused SMALLINT NOT NULL,"
-      "  updated_at BIGINT NOT NULL,"
-      "  CONSTRAINT scaling_policy_one_row CHECK (id = 1)"
-      ")" + tail,
-
-      "CREATE TABLE scaling_decisions ("
-      "  " + id + ","
-      "  decided_at BIGINT NOT NULL,"
-      // NULL: the check had no CPU figure (missing or stale metrics, paused).
-      "  average_cpu DOUBLE PRECISION,"
-      "  size_before INTEGER NOT NULL,"
-      "  size_after INTEGER NOT NULL,"
-      "  action VARCHAR(8) NOT NULL,"
-      "  reason VARCHAR(1000) NOT NULL,"
-      "  CONSTRAINT scaling_decisions_action_check CHECK (action IN ('grow', 'shrink', 'hold'))"
-      ")" + tail,
-      // The log's page (newest first, ties by id) and its retention (decided_at <).
-      "CREATE INDEX scaling_decisions_decided_at ON scaling_decisions (decided_at, id)",
-
-      "CREATE TABLE manager_settings ("
-      "  name " + d.ExactText(100) + " NOT NULL PRIMARY KEY,"
-      "  value TEXT NOT NULL"
-      ")" + tail,
-  };
+Status MigrationRegistry::Check() const {
+  int expected = 1;
+  for (const Migration& m : migrations_) {
+    if (m.version != expected) {
+      return MakeError(ErrorCode::kInternal, "the schema has no migration " + std::to_string(expected) +
+                                                 " (the next is " + std::to_string(m.version) + ")");
+    }
+    ++expected;
+  }
+  return {};
 }
+
+namespace {
 
 std::string MigrationsTable(Backend backend) {
   return "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -213,10 +82,9 @@ std::set<int> AppliedVersions(soci::session& s) {
 
 // Applies what `applied` lacks. `per_migration_transaction`: wrap each one in its own
 // transaction (PostgreSQL: DDL is transactional; MySQL commits DDL anyway).
-Result<int> ApplyMissing(soci::session& s, Backend backend, Clock& clock,
-                         bool per_migration_transaction) {
+Result<int> ApplyMissing(soci::session& s, Backend backend, const std::vector<Migration>& all,
+                         Clock& clock, bool per_migration_transaction) {
   std::set<int> applied = AppliedVersions(s);
-  const auto& all = AllMigrations();
   const int known = all.empty() ? 0 : all.back().version;
   if (!applied.empty() && *applied.rbegin() > known) {
     return MakeError(ErrorCode::kInternal,
@@ -227,7 +95,7 @@ Result<int> ApplyMissing(soci::session& s, Backend backend, Clock& clock,
     if (applied.contains(m.version)) continue;
     if (per_migration_transaction) s.begin();
     try {
-      for (const std::string& sql : m.statements(backend)) s << sql;
+      for (const std::string& sql : m.Statements(backend)) s << sql;
       long long now = std::chrono::duration_cast<std::chrono::seconds>(
                           clock.Now().time_since_epoch()).count();
       int version = m.version;
@@ -251,16 +119,8 @@ Result<int> ApplyMissing(soci::session& s, Backend backend, Clock& clock,
 
 }  // namespace
 
-const std::vector<Migration>& AllMigrations() {
-  static const std::vector<Migration> migrations = {
-      {1, "users, sessions, password reset tokens, images, faces", &InitialSchema},
-      {2, "metric samples, pool size samples", &MetricSamples},
-      {3, "scaling policy, scaling decisions, manager settings", &ManagerState},
-  };
-  return migrations;
-}
-
-Result<int> ApplyMigrations(soci::session& s, const MigrationLock& lock, Clock& clock) {
+Result<int> ApplyMigrations(soci::session& s, const MigrationLock& lock,
+                            const std::vector<Migration>& migrations, Clock& clock) {
   switch (lock.backend) {
     case Backend::kSqlite: {
       const long long wait_ms =
@@ -271,7 +131,7 @@ Result<int> ApplyMigrations(soci::session& s, const MigrationLock& lock, Clock& 
         s << "BEGIN IMMEDIATE";
         try {
           s << MigrationsTable(lock.backend);
-          result = ApplyMissing(s, lock.backend, clock, /*per_migration_transaction=*/false);
+          result = ApplyMissing(s, lock.backend, migrations, clock, /*per_migration_transaction=*/false);
           s << (result ? "COMMIT" : "ROLLBACK");
         } catch (...) {
           s << "ROLLBACK";
@@ -299,7 +159,7 @@ Result<int> ApplyMigrations(soci::session& s, const MigrationLock& lock, Clock& 
       Result<int> result = 0;
       try {
         s << MigrationsTable(lock.backend);
-        result = ApplyMissing(s, lock.backend, clock, /*per_migration_transaction=*/true);
+        result = ApplyMissing(s, lock.backend, migrations, clock, /*per_migration_transaction=*/true);
       } catch (...) {
         long long key = kLockKey;
         s << "SELECT pg_advisory_unlock(:k)", soci::use(key);
@@ -324,7 +184,7 @@ Result<int> ApplyMigrations(soci::session& s, const MigrationLock& lock, Clock& 
       Result<int> result = 0;
       try {
         s << MigrationsTable(lock.backend);
-        result = ApplyMissing(s, lock.backend, clock, /*per_migration_transaction=*/true);
+        result = ApplyMissing(s, lock.backend, migrations, clock, /*per_migration_transaction=*/true);
       } catch (...) {
         s << "SELECT RELEASE_LOCK(:n)", soci::use(name);
         throw;

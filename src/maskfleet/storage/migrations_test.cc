@@ -9,12 +9,21 @@
 #include <thread>
 #include <vector>
 
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/database.h"
 #include "maskfleet/storage/soci_headers.h"
 #include "maskfleet/storage/testing/test_database.h"
 
 namespace maskfleet::storage {
 namespace {
+
+// maskfleet's whole schema, as every process opens it.
+const std::vector<Migration>& AllMigrations() {
+  static const MigrationRegistry registry = schema::Maskfleet();
+  return registry.migrations();
+}
+
+std::vector<std::string> Tables(Backend) { return {"CREATE TABLE t (x INTEGER)"}; }
 
 struct AppliedRow {
   int version;
@@ -53,6 +62,7 @@ class MigrationsTest : public ::testing::TestWithParam<std::string> {
   Result<std::unique_ptr<Database>> Open() {
     DatabaseOptions options;
     options.url = scratch_->url();
+    options.migrations = schema::Maskfleet();
     options.pool_size = 2;
     return Database::Open(options, clock_);
   }
@@ -154,6 +164,75 @@ TEST_P(MigrationsTest, RefusesANewerSchema) {
 TEST_P(MigrationsTest, VersionsAreConsecutive) {
   int expected = 1;
   for (const Migration& m : AllMigrations()) EXPECT_EQ(m.version, expected++);
+}
+
+// The versions and names that databases made by earlier releases recorded: the
+// components' parts must add up to exactly these, or an existing database would be
+// migrated again or refused.
+TEST_P(MigrationsTest, ComponentsAddUpToTheReleasedMigrations) {
+  ASSERT_EQ(AllMigrations().size(), 3u);
+  EXPECT_EQ(AllMigrations()[0].name, "users, sessions, password reset tokens, images, faces");
+  EXPECT_EQ(AllMigrations()[1].name, "metric samples, pool size samples");
+  EXPECT_EQ(AllMigrations()[2].name, "scaling policy, scaling decisions, manager settings");
+  // Version 1's statements: the accounts' tables, then the images (which reference users).
+  const std::vector<std::string> v1 = AllMigrations()[0].Statements(Backend::kSqlite);
+  ASSERT_EQ(v1.size(), 10u);
+  EXPECT_EQ(v1[0].rfind("CREATE TABLE users (", 0), 0u);
+  EXPECT_EQ(v1[7].rfind("CREATE TABLE images (", 0), 0u);
+  EXPECT_EQ(v1[9].rfind("CREATE TABLE faces (", 0), 0u);
+}
+
+TEST_P(MigrationsTest, ADatabaseAtAnEarlierVersionIsMigratedOnward) {
+  {
+    // What a release that knew version 1 only left behind.
+    MigrationRegistry first;
+    first.Register(1, AllMigrations()[0].name, [](Backend backend) {
+      return AllMigrations()[0].Statements(backend);
+    });
+    DatabaseOptions options;
+    options.url = scratch_->url();
+    options.migrations = first;
+    auto db = Database::Open(options, clock_);
+    ASSERT_TRUE(db) << db.error().ToString();
+    EXPECT_EQ((*db)->schema_version(), 1);
+  }
+  auto db = Open();
+  ASSERT_TRUE(db) << db.error().ToString();
+  EXPECT_EQ((*db)->schema_version(), 3);
+  EXPECT_EQ(Applied(**db).size(), 3u);
+}
+
+TEST(storage_MigrationRegistryTest, PartsOfOneVersionJoinInOrder) {
+  MigrationRegistry registry;
+  registry.Register(2, "b", &Tables);
+  registry.Register(1, "a1", &Tables);
+  registry.Register(1, "a2", &Tables);
+  ASSERT_TRUE(registry.Check());
+  ASSERT_EQ(registry.migrations().size(), 2u);
+  EXPECT_EQ(registry.migrations()[0].version, 1);
+  EXPECT_EQ(registry.migrations()[0].name, "a1, a2");
+  EXPECT_EQ(registry.migrations()[0].Statements(Backend::kSqlite).size(), 2u);
+  EXPECT_EQ(registry.migrations()[1].name, "b");
+}
+
+TEST(storage_MigrationRegistryTest, AGapIsRefusedBeforeAnythingIsOpened) {
+  MigrationRegistry registry;
+  registry.Register(1, "a", &Tables);
+  registry.Register(3, "c", &Tables);
+  Status complete = registry.Check();
+  ASSERT_FALSE(complete);
+  EXPECT_EQ(complete.error().code, ErrorCode::kInternal);
+  MigrationRegistry late;
+  late.Register(2, "b", &Tables);
+  EXPECT_FALSE(late.Check());
+  EXPECT_TRUE(MigrationRegistry().Check());
+  SimulatedClock clock;
+  DatabaseOptions options;
+  options.url = "sqlite:/nonexistent-maskfleet-folder/never.db";
+  options.migrations = registry;
+  auto db = Database::Open(options, clock);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kInternal);
 }
 
 INSTANTIATE_TEST_SUITE_P(storage, MigrationsTest,

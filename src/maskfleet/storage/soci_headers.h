@@ -1,4 +1,5 @@
-// The one place that includes SOCI (private to storage/: no public header includes it).
+// The one place that includes SOCI: storage/ includes it, and the stores of other
+// components through sql.h; no header of an interface includes it.
 //
 // Debian's SOCI is built with Boost support, so soci/soci.h wants Boost headers for its
 // optional Boost.Fusion/Optional/Tuple/Gregorian conversions. maskfleet uses none of them

@@ -1,4 +1,5 @@
-// Turns what SOCI throws into an Error: the one place that does (private to storage/).
+// Turns what SOCI throws into an Error: the one place that does (private to storage/;
+// Database::Run calls it).
 //
 // The code says what the caller can do: kUnavailable when retrying later can help (a
 // lost connection, SQLite's "database is locked", a MySQL lock-wait timeout or deadlock,

@@ -50,6 +50,16 @@ std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql,
   return keys;
 }
 
+Result<std::int64_t> SelectCount(Database& db, std::string_view context, std::string_view sql) {
+  long long count = 0;
+  Status st = db.Run(context, [&](soci::session& s) -> Status {
+    s << std::string(sql), soci::into(count);
+    return {};
+  });
+  if (!st) return std::unexpected(st.error());
+  return count;
+}
+
 Result<std::int64_t> DeleteWithValue(Database& db, std::string_view context, std::string_view sql,
                                      long long value) {
   long long deleted = 0;

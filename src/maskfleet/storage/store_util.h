@@ -1,4 +1,4 @@
-// Statement helpers shared by the stores (private to storage/). They throw what SOCI
+// Statement helpers for the stores of every component (reached through sql.h). They throw what SOCI
 // throws; Database::Run converts it.
 #ifndef MASKFLEET_STORAGE_STORE_UTIL_H_
 #define MASKFLEET_STORAGE_STORE_UTIL_H_
@@ -37,6 +37,10 @@ std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql,
 // `context` prefixes any error (see Database::Run).
 Result<std::int64_t> DeleteWithValue(Database& db, std::string_view context, std::string_view sql,
                                      long long value);
+
+// Runs `sql`, a SELECT COUNT(*) without parameters, and returns the count. `context`
+// prefixes any error (see Database::Run).
+Result<std::int64_t> SelectCount(Database& db, std::string_view context, std::string_view sql);
 
 // Whether `text` can go into a text column unchanged on every back end: well-formed
 // UTF-8 (no overlong forms, surrogates or code points above U+10FFFF) without NUL bytes.

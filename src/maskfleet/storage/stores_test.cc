@@ -8,13 +8,14 @@
 #include <thread>
 #include <vector>
 
+#include "maskfleet/accounts/reset_token_store.h"
+#include "maskfleet/accounts/session_store.h"
+#include "maskfleet/accounts/user_store.h"
+#include "maskfleet/photos/image_store.h"
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/database.h"
-#include "maskfleet/storage/image_store.h"
-#include "maskfleet/storage/reset_token_store.h"
-#include "maskfleet/storage/session_store.h"
 #include "maskfleet/storage/soci_headers.h"
 #include "maskfleet/storage/testing/test_database.h"
-#include "maskfleet/storage/user_store.h"
 
 namespace maskfleet::storage {
 namespace {
@@ -22,6 +23,20 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
+// The stores of accounts/ and photos/, tested here on every back end.
+using accounts::User;
+using accounts::NewUser;
+using accounts::UserStore;
+using accounts::SessionStore;
+using accounts::ResetTokenStore;
+using photos::ImageStore;
+using photos::ImageSource;
+using photos::ImageCategory;
+using photos::Face;
+using photos::NewImage;
+using photos::ImagePage;
+using photos::kMaxSourceNameLength;
+using photos::kMaxPageSize;
 
 // Strings that break naive SQL, quoting or encodings; each must come back byte for byte.
 const std::vector<std::string>& HostileStrings() {
@@ -71,6 +86,7 @@ class StoresTest : public ::testing::TestWithParam<std::string> {
   Result<std::unique_ptr<Database>> Open(const std::string& url, std::size_t pool_size = 4) {
     DatabaseOptions options;
     options.url = url;
+    options.migrations = schema::Maskfleet();
     options.pool_size = pool_size;
     return Database::Open(options, clock_);
   }
@@ -588,6 +604,7 @@ TEST_P(StoresTest, DeleteImageAndDeleteAll) {
 TEST_P(StoresTest, ExhaustedPoolIsUnavailable) {
   DatabaseOptions options;
   options.url = scratch_->url();
+  options.migrations = schema::Maskfleet();
   options.pool_size = 1;
   options.acquire_timeout = std::chrono::milliseconds(50);
   auto db = Database::Open(options, clock_);
@@ -682,6 +699,7 @@ TEST(storage_SqliteStoresTest, LockedDatabaseIsUnavailable) {
   SimulatedClock clock;
   DatabaseOptions options;
   options.url = (*scratch)->url();
+  options.migrations = schema::Maskfleet();
   options.pool_size = 1;
   options.busy_timeout = std::chrono::milliseconds(100);
   auto holder = Database::Open(options, clock);
@@ -702,6 +720,7 @@ TEST(storage_SqliteStoresTest, UnopenableFileIsAnErrorNotAnException) {
   SimulatedClock clock;
   DatabaseOptions options;
   options.url = "sqlite:/nonexistent-maskfleet-folder/sub/x.db";
+  options.migrations = schema::Maskfleet();
   auto db = Database::Open(options, clock);
   ASSERT_FALSE(db);
   EXPECT_EQ(db.error().code, ErrorCode::kInternal);
@@ -712,6 +731,7 @@ TEST(storage_SqliteStoresTest, ZeroPoolSizeIsInvalid) {
   SimulatedClock clock;
   DatabaseOptions options;
   options.url = "sqlite:unused.db";
+  options.migrations = schema::Maskfleet();
   options.pool_size = 0;
   EXPECT_EQ(Database::Open(options, clock).error().code, ErrorCode::kInvalidArgument);
 }

@@ -1,4 +1,4 @@
-// Epoch seconds <-> Clock::TimePoint, the one way times are stored (private to storage/).
+// Epoch seconds <-> Clock::TimePoint, the one way times are stored (reached through sql.h).
 #ifndef MASKFLEET_STORAGE_TIME_UTIL_H_
 #define MASKFLEET_STORAGE_TIME_UTIL_H_
 

@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include "maskfleet/auth/token.h"
-#include "maskfleet/pool/governor/cpu_governor.h"
 
 namespace maskfleet::worker {
 namespace {
@@ -30,18 +29,30 @@ std::string NewPrefix(std::int64_t owner_id) {
 
 }  // namespace
 
-storage::ImageCategory CategoryOf(std::int64_t faces, std::int64_t masked) {
-  if (faces == 0) return storage::ImageCategory::kNoFaces;
-  if (masked == faces) return storage::ImageCategory::kAllMasked;
-  if (masked == 0) return storage::ImageCategory::kNoneMasked;
-  return storage::ImageCategory::kSomeMasked;
+photos::ImageCategory CategoryOf(std::int64_t faces, std::int64_t masked) {
+  if (faces == 0) return photos::ImageCategory::kNoFaces;
+  if (masked == faces) return photos::ImageCategory::kAllMasked;
+  if (masked == 0) return photos::ImageCategory::kNoneMasked;
+  return photos::ImageCategory::kSomeMasked;
 }
 
-PhotoService::PhotoService(const detect::PhotoAnalyzer& analyzer, storage::ImageStore& images,
-                           objectstore::ObjectStore& objects, const PhotoServiceOptions& options)
-    : analyzer_(analyzer), images_(images), objects_(objects), options_(options) {}
+PhotoService::PhotoService(const detect::PhotoAnalyzer& analyzer, photos::ImageStore& images,
+                           objectstore::ObjectStore& objects, const net::UrlFetcher& fetcher,
+                           const PhotoServiceOptions& options, CpuBudget cpu_budget)
+    : analyzer_(analyzer),
+      images_(images),
+      objects_(objects),
+      fetcher_(fetcher),
+      options_(options),
+      cpu_budget_(std::move(cpu_budget)) {}
 
-Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, storage::ImageSource source,
+Result<StoredPhoto> PhotoService::ProcessUrl(std::int64_t owner_id, const std::string& url) {
+  Result<net::FetchedResource> fetched = fetcher_.Fetch(url);
+  if (!fetched) return std::unexpected(fetched.error().WithContext("cannot fetch the URL"));
+  return Process(owner_id, photos::ImageSource::kUrl, url, fetched->body);
+}
+
+Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSource source,
                                           std::string_view source_name,
                                           std::span<const std::uint8_t> bytes) {
   if (static_cast<std::int64_t>(bytes.size()) > options_.max_photo_bytes) {
@@ -55,17 +66,15 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, storage::ImageS
   }
   const InFlight slot(in_flight_);
 
-  // Under a pool without cgroups, the worker keeps itself to its CPU allotment
-  // here (no-op unless MASKFLEET_WORKER_CPU_ALLOTMENT is set).
-  pool::governor::WaitForCpuBudget();
+  if (cpu_budget_) cpu_budget_();
   Result<detect::AnalyzedPhoto> analyzed = analyzer_.Analyze(bytes, /*with_images=*/true);
   if (!analyzed) return std::unexpected(analyzed.error());
   const detect::PhotoReport& report = analyzed->report;
 
-  storage::NewImage row;
+  photos::NewImage row;
   row.owner_id = owner_id;
   row.source = source;
-  row.source_name = std::string(source_name.substr(0, storage::kMaxSourceNameLength));
+  row.source_name = std::string(source_name.substr(0, photos::kMaxSourceNameLength));
   row.format = std::string(image::FormatName(report.info.format));
   row.width = report.width;
   row.height = report.height;

@@ -1,6 +1,7 @@
-// WorkerApp: one running worker, every part built from a WorkerConfig and owned
-// here, in dependency order: database and stores, object store, mailer, model and
-// detector pool, the services, the URL fetcher, the HTTP server.
+// WorkerApp: one running worker. The mode's backends (database, object store, mailer,
+// CPU budget: worker_backends.h) come in as interfaces; every other part is built from
+// a WorkerConfig and owned here, in dependency order: the stores, model and detector
+// pool, the URL fetcher, the services, the HTTP server.
 //
 // Thread safety: Create, Start and Stop from one thread.
 #ifndef MASKFLEET_WORKER_WORKER_APP_H_
@@ -9,22 +10,19 @@
 #include <memory>
 #include <string>
 
-#include "maskfleet/auth/password_hash.h"
 #include "maskfleet/common/clock.h"
 #include "maskfleet/common/error.h"
-#include "maskfleet/mail/mailer.h"
-#include "maskfleet/storage/user_store.h"
-#include "maskfleet/worker/account_service.h"
+#include "maskfleet/worker/worker_backends.h"
 #include "maskfleet/worker/worker_config.h"
 
 namespace maskfleet::worker {
 
 class WorkerApp {
  public:
-  // Opens the database (migrating it), the object store, the mailer and the model,
-  // and creates the configured first administrator when there is none yet.
-  // Errors: the failing part's, with its name as context.
-  static Result<std::unique_ptr<WorkerApp>> Create(const WorkerConfig& config,
+  // Loads the model and creates the configured first administrator when there is none
+  // yet. `backends` come from the mode's factory. Errors: the failing part's, with its
+  // name as context.
+  static Result<std::unique_ptr<WorkerApp>> Create(const WorkerConfig& config, WorkerBackends backends,
                                                    Clock& clock = RealClock());
   ~WorkerApp();
 
@@ -38,18 +36,6 @@ class WorkerApp {
   explicit WorkerApp(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };
-
-// The mailer the configuration asks for (outbox or SMTP). Errors: its Create's.
-Result<std::unique_ptr<mail::Mailer>> MakeMailer(const WorkerConfig& config);
-
-// Creates the administrator of [admin] when the database has no administrator yet.
-// Errors: kInvalidArgument (a name without a password), the stores'.
-Status EnsureFirstAdmin(const WorkerConfig& config, storage::UserStore& users,
-                        AccountService& accounts);
-
-// Argon2id cost by name: "interactive" (libsodium's, ~64 MiB), "moderate"
-// (~256 MiB) or "minimum" (for tests only).
-auth::PasswordHashOptions HashingByName(const std::string& name);
 
 }  // namespace maskfleet::worker
 

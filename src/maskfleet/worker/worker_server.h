@@ -2,7 +2,8 @@
 //
 // It translates between HTTP and the services: parsing, session cookie and CSRF
 // checks, JSON in and out, pages and static files. Decisions live in
-// AccountService and PhotoService. Every answer carries X-Request-Id and
+// AccountService and PhotoService. The routes are one unit per resource (routes.h).
+// Every answer carries X-Request-Id and
 // X-Maskfleet-Worker; every request is counted and logged (without query strings,
 // bodies or cookies).
 //
@@ -20,13 +21,17 @@
 
 #include <httplib.h>
 
-#include "maskfleet/net/url_fetcher.h"
+#include "maskfleet/accounts/account_service.h"
+#include "maskfleet/http/account_routes.h"
 #include "maskfleet/objectstore/object_store.h"
-#include "maskfleet/storage/image_store.h"
-#include "maskfleet/worker/account_service.h"
+#include "maskfleet/photos/image_store.h"
 #include "maskfleet/worker/photo_service.h"
 
 namespace maskfleet::worker {
+
+namespace routes {
+struct Deps;
+}  // namespace routes
 
 // Hooks the server calls; empty ones are skipped.
 struct ServerHooks {
@@ -62,9 +67,8 @@ struct ServerOptions {
 class WorkerServer {
  public:
   // All references must outlive the server.
-  WorkerServer(AccountService& accounts, PhotoService& photos, storage::ImageStore& images,
-               objectstore::ObjectStore& objects, const net::UrlFetcher& fetcher,
-               ServerHooks hooks, ServerOptions options);
+  WorkerServer(accounts::AccountService& accounts, PhotoService& photos, photos::ImageStore& images,
+               objectstore::ObjectStore& objects, ServerHooks hooks, ServerOptions options);
   ~WorkerServer();
 
   // Binds `host`:`port` (port 0: any free port) and serves in a background thread.
@@ -76,14 +80,12 @@ class WorkerServer {
  private:
   void RegisterRoutes();
 
-  AccountService& accounts_;
   PhotoService& photos_;
-  storage::ImageStore& images_;
-  objectstore::ObjectStore& objects_;
-  const net::UrlFetcher& fetcher_;
   const ServerHooks hooks_;
   const ServerOptions options_;
   std::string name_;  // set by Start(), before the first request
+  const http::AccountRoutes account_routes_;
+  std::unique_ptr<const routes::Deps> deps_;  // what the route units read (routes.h)
   httplib::Server http_;
   std::thread thread_;
 };

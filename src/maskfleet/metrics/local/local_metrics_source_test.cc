@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "maskfleet/metrics/local/test_http_server.h"
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/testing/test_database.h"
 
 namespace maskfleet::metrics::local {
@@ -55,6 +56,7 @@ class metrics_LocalMetricsSourceTest : public ::testing::Test {
     scratch_ = std::move(*scratch);
     storage::DatabaseOptions options;
     options.url = scratch_->url();
+    options.migrations = schema::Maskfleet();
     auto db = storage::Database::Open(options, clock_);
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = std::move(*db);

@@ -11,6 +11,8 @@
 
 #include "maskfleet/metrics/local/local_metrics_source.h"
 #include "maskfleet/metrics/local/request_rate_scraper.h"
+#include "maskfleet/modes/backends.h"
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/testing/test_database.h"
 #include "maskfleet/testing/shared_data.h"
 #include "maskfleet/worker/worker_app.h"
@@ -43,7 +45,9 @@ class metrics_WorkerEndToEndTest : public ::testing::Test {
     config.http_threads = 4;
     config.detection_threads = 1;
     config.detection_queue = 1;
-    auto app = worker::WorkerApp::Create(config, clock_);
+    auto backends = modes::MakeWorkerBackends(config, clock_);
+    ASSERT_TRUE(backends) << backends.error().ToString();
+    auto app = worker::WorkerApp::Create(config, std::move(*backends), clock_);
     ASSERT_TRUE(app) << app.error().ToString();
     app_ = std::move(*app);
     auto port = app_->Start();
@@ -55,6 +59,7 @@ class metrics_WorkerEndToEndTest : public ::testing::Test {
     scratch_ = std::move(*scratch);
     storage::DatabaseOptions options;
     options.url = scratch_->url();
+    options.migrations = schema::Maskfleet();
     auto db = storage::Database::Open(options, clock_);
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = std::move(*db);

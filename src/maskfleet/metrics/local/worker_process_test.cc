@@ -23,6 +23,7 @@
 
 #include "maskfleet/metrics/local/local_metrics_source.h"
 #include "maskfleet/metrics/local/request_rate_scraper.h"
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/testing/test_database.h"
 #include "maskfleet/testing/shared_data.h"
 
@@ -155,6 +156,7 @@ TEST(metrics_WorkerProcessTest, RealWorkerIsScrapedAndMeasured) {
   {
     storage::DatabaseOptions options;
     options.url = (*scratch)->url();
+    options.migrations = schema::Maskfleet();
     auto db = storage::Database::Open(options, RealClock());
     ASSERT_TRUE(db) << db.error().ToString();
     MetricStore store(**db);

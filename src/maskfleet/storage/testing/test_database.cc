@@ -8,6 +8,7 @@
 #include <random>
 #include <utility>
 
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/soci_headers.h"
 
 namespace maskfleet::storage::testing {
@@ -107,6 +108,7 @@ void ScratchDatabaseTest::SetUp() {
   scratch_ = std::move(*scratch);
   DatabaseOptions options;
   options.url = scratch_->url();
+  options.migrations = schema::Maskfleet();
   options.pool_size = 2;
   auto db = Database::Open(options, clock_);
   ASSERT_TRUE(db) << db.error().ToString();

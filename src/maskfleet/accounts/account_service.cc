@@ -1,0 +1,218 @@
+#include "maskfleet/accounts/account_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "maskfleet/auth/token.h"
+
+namespace maskfleet::accounts {
+namespace {
+
+std::unexpected<Error> WrongCredentials() {
+  return MakeError(ErrorCode::kUnauthenticated, "wrong username or password");
+}
+
+}  // namespace
+
+AccountService::AccountService(accounts::UserStore& users, accounts::SessionStore& sessions,
+                               accounts::ResetTokenStore& resets, mail::Mailer& mailer, Clock& clock,
+                               const AccountOptions& options)
+    : users_(users),
+      sessions_(sessions),
+      resets_(resets),
+      mailer_(mailer),
+      clock_(clock),
+      options_(options),
+      credentials_(clock),
+      limiter_(clock) {}
+
+Result<std::string> AccountService::Hash(std::string_view password) {
+  if (Status valid = auth::ValidatePassword(password, options_.password_rules); !valid) {
+    return std::unexpected(valid.error());
+  }
+  return auth::HashPassword(password, options_.hashing);
+}
+
+Result<accounts::User> AccountService::CheckCredentials(std::string_view username,
+                                                       std::string_view password,
+                                                       std::string_view client_address) {
+  const auth::LoginThrottle throttle = limiter_.Check(username, client_address);
+  if (!throttle.allowed()) {
+    return MakeRetryableError(ErrorCode::kResourceExhausted,
+                              "too many failed logins; try again in " +
+                                  std::to_string(throttle.retry_after.count()) + " s",
+                              throttle.retry_after);
+  }
+  Result<accounts::User> user = users_.FindByName(username);
+  if (!user) {
+    if (user.error().code != ErrorCode::kNotFound) return std::unexpected(user.error());
+    // Hash anyway, so that a missing user costs the same time as a wrong password.
+    (void)auth::HashPassword(password, options_.hashing);
+    limiter_.RecordFailure(username, client_address);
+    return WrongCredentials();
+  }
+  Result<bool> ok = credentials_.Verify(username, password, user->password_hash);
+  if (!ok) return std::unexpected(ok.error());
+  if (!*ok) {
+    limiter_.RecordFailure(username, client_address);
+    return WrongCredentials();
+  }
+  limiter_.RecordSuccess(username);
+  return user;
+}
+
+Result<LoggedIn> AccountService::Login(std::string_view username, std::string_view password,
+                                       std::string_view client_address) {
+  Result<accounts::User> user = CheckCredentials(username, password, client_address);
+  if (!user) return std::unexpected(user.error());
+  LoggedIn out{*user, auth::NewToken(), auth::NewToken()};
+  Result<accounts::Session> session = sessions_.Create(auth::TokenHash(out.session_token), user->id,
+                                                      out.csrf_token, options_.session_ttl);
+  if (!session) return std::unexpected(session.error());
+  spdlog::info("login user={}", user->username);
+  return out;
+}
+
+Result<accounts::SessionWithUser> AccountService::ResolveSession(std::string_view session_token) {
+  if (!auth::IsWellFormedToken(session_token)) {
+    return MakeError(ErrorCode::kUnauthenticated, "not logged in");
+  }
+  const std::string hash = auth::TokenHash(session_token);
+  const Clock::TimePoint now = clock_.Now();
+  Result<accounts::SessionWithUser> found = sessions_.FindValid(hash, now);
+  if (!found) {
+    if (found.error().code == ErrorCode::kNotFound) {
+      return MakeError(ErrorCode::kUnauthenticated, "not logged in, or the session expired");
+    }
+    return std::unexpected(found.error());
+  }
+  // Sliding expiry, written at most once a minute per session.
+  if (now - found->session.last_seen > std::chrono::minutes(1)) {
+    (void)sessions_.Touch(hash, now, now + options_.session_ttl);
+  }
+  return found;
+}
+
+Status AccountService::Logout(std::string_view session_token) {
+  if (!auth::IsWellFormedToken(session_token)) return {};
+  return sessions_.Delete(auth::TokenHash(session_token));
+}
+
+Result<accounts::User> AccountService::Register(std::string_view username,
+                                               std::string_view password) {
+  if (!options_.register_enabled) {
+    return MakeError(ErrorCode::kPermissionDenied, "registration is switched off on this server");
+  }
+  return CreateUser(username, password, std::nullopt, false);
+}
+
+Result<accounts::User> AccountService::CreateUser(std::string_view username,
+                                                 std::string_view password,
+                                                 std::optional<std::string> email, bool is_admin) {
+  if (Status valid = auth::ValidateUsername(username); !valid) return std::unexpected(valid.error());
+  if (email && !email->empty()) {
+    if (Status valid = auth::ValidateEmail(*email); !valid) return std::unexpected(valid.error());
+  } else {
+    email.reset();
+  }
+  Result<std::string> hash = Hash(password);
+  if (!hash) return std::unexpected(hash.error());
+  Result<accounts::User> user =
+      users_.Create({std::string(username), std::move(email), std::move(*hash), is_admin});
+  if (user) spdlog::info("user created user={} admin={}", user->username, is_admin);
+  return user;
+}
+
+Result<std::vector<std::string>> AccountService::DeleteUser(std::int64_t acting_user_id,
+                                                            std::int64_t user_id) {
+  if (acting_user_id == user_id) {
+    return MakeError(ErrorCode::kFailedPrecondition, "you cannot delete your own account");
+  }
+  Result<accounts::User> user = users_.FindById(user_id);
+  if (!user) return std::unexpected(user.error());
+  if (user->is_admin) {
+    Result<std::int64_t> admins = users_.CountAdmins();
+    if (!admins) return std::unexpected(admins.error());
+    if (*admins <= 1) {
+      return MakeError(ErrorCode::kFailedPrecondition, "the last administrator cannot be deleted");
+    }
+  }
+  Result<std::vector<std::string>> keys = users_.Delete(user_id);
+  if (keys) spdlog::info("user deleted user={}", user->username);
+  return keys;
+}
+
+Result<std::vector<accounts::User>> AccountService::ListUsers() { return users_.List(); }
+
+Result<LoggedIn> AccountService::ChangePassword(const accounts::User& user,
+                                                std::string_view current_password,
+                                                std::string_view new_password) {
+  Result<bool> ok = auth::VerifyPassword(current_password, user.password_hash);
+  if (!ok) return std::unexpected(ok.error());
+  if (!*ok) return MakeError(ErrorCode::kUnauthenticated, "the current password is wrong");
+  Result<std::string> hash = Hash(new_password);
+  if (!hash) return std::unexpected(hash.error());
+  if (Status set = users_.SetPasswordHash(user.id, *hash); !set) return std::unexpected(set.error());
+  // Every session ends, wherever it was opened; the caller gets a fresh one.
+  Result<std::int64_t> ended = sessions_.DeleteAllOfUser(user.id);
+  if (!ended) return std::unexpected(ended.error());
+  LoggedIn out{user, auth::NewToken(), auth::NewToken()};
+  out.user.password_hash = *hash;
+  Result<accounts::Session> session = sessions_.Create(auth::TokenHash(out.session_token), user.id,
+                                                      out.csrf_token, options_.session_ttl);
+  if (!session) return std::unexpected(session.error());
+  spdlog::info("password changed user={}", user.username);
+  return out;
+}
+
+Status AccountService::RequestPasswordReset(std::string_view username) {
+  Result<accounts::User> user = users_.FindByName(username);
+  if (!user) {
+    if (user.error().code == ErrorCode::kNotFound) return {};
+    return std::unexpected(user.error());
+  }
+  if (!user->email) {
+    spdlog::info("password reset asked for user={} without email; nothing sent", user->username);
+    return {};
+  }
+  const std::string token = auth::NewToken();
+  if (Status s = resets_.Create(auth::TokenHash(token), user->id, clock_.Now() + options_.reset_ttl);
+      !s) {
+    return s;
+  }
+  mail::Message message;
+  message.to = *user->email;
+  message.subject = "Reset your maskfleet password";
+  message.text_body = "Someone (hopefully you) asked to reset the password of the maskfleet account '" +
+                 user->username + "'.\n\nTo choose a new password, open this link within " +
+                 std::to_string(options_.reset_ttl.count() / 60) + " minutes:\n\n" +
+                 options_.public_url + "/reset?token=" + token +
+                 "\n\nThe link works once. If you did not ask for it, ignore this mail: your "
+                 "password stays as it is.\n";
+  return mailer_.Send(message);
+}
+
+Status AccountService::ConfirmPasswordReset(std::string_view token, std::string_view new_password) {
+  if (Status valid = auth::ValidatePassword(new_password, options_.password_rules); !valid) {
+    return valid;
+  }
+  if (!auth::IsWellFormedToken(token)) {
+    return MakeError(ErrorCode::kInvalidArgument, "this reset link is not valid");
+  }
+  Result<std::int64_t> user_id = resets_.Consume(auth::TokenHash(token), clock_.Now());
+  if (!user_id) {
+    if (user_id.error().code == ErrorCode::kNotFound) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "this reset link is unknown, already used or expired; ask for a new one");
+    }
+    return std::unexpected(user_id.error());
+  }
+  Result<std::string> hash = auth::HashPassword(new_password, options_.hashing);
+  if (!hash) return std::unexpected(hash.error());
+  if (Status set = users_.SetPasswordHash(*user_id, *hash); !set) return set;
+  Result<std::int64_t> ended = sessions_.DeleteAllOfUser(*user_id);
+  if (!ended) return std::unexpected(ended.error());
+  spdlog::info("password reset done user_id={}", *user_id);
+  return {};
+}
+
+}  // namespace maskfleet::accounts

@@ -1,0 +1,15 @@
+// The accounts' tables: users, sessions, password reset tokens (version 1, first part;
+// photos/schema.h adds the images to the same version).
+#ifndef MASKFLEET_ACCOUNTS_SCHEMA_H_
+#define MASKFLEET_ACCOUNTS_SCHEMA_H_
+
+#include "maskfleet/storage/migrations.h"
+
+namespace maskfleet::accounts {
+
+// Adds this component's migrations to `registry` (storage/migrations.h).
+void RegisterMigrations(storage::MigrationRegistry& registry);
+
+}  // namespace maskfleet::accounts
+
+#endif  // MASKFLEET_ACCOUNTS_SCHEMA_H_

@@ -1,0 +1,85 @@
+// UserStore: maskfleet's accounts (table users).
+//
+// A user has a unique name (compared byte for byte on every back end), an optional
+// e-mail address for password recovery, a password hash produced by the auth component
+// (the store never sees a password), and an administrator flag. Deleting a user deletes
+// their sessions, reset tokens, images and faces in the same transaction (foreign keys
+// ON DELETE CASCADE) and hands back the object keys of the images, which the caller then
+// deletes from the object store.
+//
+// Thread safety: safe to use from many threads; it holds no state of its own.
+#ifndef MASKFLEET_ACCOUNTS_USER_STORE_H_
+#define MASKFLEET_ACCOUNTS_USER_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "maskfleet/common/clock.h"
+#include "maskfleet/common/error.h"
+#include "maskfleet/storage/database.h"
+
+namespace maskfleet::accounts {
+
+// Bounds the store enforces (the schema's column sizes). Validating what a name may
+// contain is the caller's business (auth's validators); the store only refuses what
+// does not fit.
+inline constexpr std::size_t kMaxUsernameLength = 100;
+inline constexpr std::size_t kMaxEmailLength = 254;
+inline constexpr std::size_t kMaxPasswordHashLength = 255;
+
+struct User {
+  std::int64_t id = 0;
+  std::string username;
+  std::optional<std::string> email;
+  std::string password_hash;
+  bool is_admin = false;
+  Clock::TimePoint created_at;
+};
+
+struct NewUser {
+  std::string username;
+  std::optional<std::string> email;
+  std::string password_hash;
+  bool is_admin = false;
+};
+
+class UserStore {
+ public:
+  // `db` and `clock` must outlive the store.
+  UserStore(storage::Database& db, Clock& clock) : db_(db), clock_(clock) {}
+
+  // Creates a user stamped with the clock's time. Errors: kInvalidArgument (empty or
+  // over-long name, e-mail or hash), kAlreadyExists (the name is taken, also when
+  // another process took it at the same moment), kUnavailable, kInternal.
+  Result<User> Create(const NewUser& user);
+
+  // Errors: kNotFound, kUnavailable, kInternal.
+  Result<User> FindByName(std::string_view username);
+  Result<User> FindById(std::int64_t id);
+
+  // Every user, by name. Errors: kUnavailable, kInternal.
+  Result<std::vector<User>> List();
+
+  // Deletes the user and everything they own; returns the object keys (original,
+  // annotated, thumbnail) of their images for the caller to delete. Errors: kNotFound,
+  // kUnavailable, kInternal (nothing is deleted then).
+  Result<std::vector<std::string>> Delete(std::int64_t id);
+
+  // Errors: kInvalidArgument (empty or over-long hash), kNotFound, kUnavailable,
+  // kInternal.
+  Status SetPasswordHash(std::int64_t id, std::string_view password_hash);
+
+  // Errors: kUnavailable, kInternal.
+  Result<std::int64_t> CountAdmins();
+
+ private:
+  storage::Database& db_;
+  Clock& clock_;
+};
+
+}  // namespace maskfleet::accounts
+
+#endif  // MASKFLEET_ACCOUNTS_USER_STORE_H_
