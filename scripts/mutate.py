@@ -11,13 +11,15 @@ from the backup this leaves beside it should this process be killed outright.
 
 List format (one mutation per line; '#' starts a comment line):
 
-    file src/maskfleet/detect/postprocess.cc     the file the mutations apply to
-    tests detect_postprocess_test                 its test targets
+    file src/maskfleet/detect/postprocess.cc     the file the mutants below apply to
+    tests detect_postprocess_test                 the component's test targets
     FIND => REPLACE                               a mutant
     excluded [why it cannot change behaviour] FIND => REPLACE
 
-FIND is literal text that must occur exactly once in the file; REPLACE may be
-empty (a dropped statement). Excluded mutants are listed, never built.
+FIND is literal text that must occur exactly once in the file ("\\n" in FIND or
+REPLACE stands for a line break); REPLACE may be empty (a dropped statement). A list may name several files (a component's header
+holds its defaults); each 'file' line applies to the mutants after it. Excluded
+mutants are listed, never built.
 """
 import argparse
 import os
@@ -30,7 +32,9 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 LISTS = REPO / "scripts" / "mutants"
-BACKUP_SUFFIX = ".mutate-backup"
+# scripts/mutate.sh sets MUTATE_RUN_ID to its process id, so that it puts back only
+# its own run's files.
+BACKUP_SUFFIX = f".mutate-backup-{os.environ.get('MUTATE_RUN_ID', os.getpid())}"
 
 
 class ListError(Exception):
@@ -38,22 +42,24 @@ class ListError(Exception):
 
 
 class Mutant:
-    def __init__(self, find, replace, line, excluded_because=None):
+    def __init__(self, source, find, replace, line, excluded_because=None):
+        self.source = source
         self.find = find
         self.replace = replace
         self.line = line  # in the source file
         self.excluded_because = excluded_because
 
     def describe(self):
-        replace = self.replace if self.replace else "(nothing)"
-        return f"{self.line:4}: {self.find}  =>  {replace}"
+        find = self.find.replace("\n", "\\n")
+        replace = self.replace.replace("\n", "\\n") if self.replace else "(nothing)"
+        return f"{self.source.name}:{self.line}: {find}  =>  {replace}"
 
 
 class Component:
     def __init__(self, name):
         self.name = name
         self.list_path = LISTS / f"{name}.txt"
-        self.source = None
+        self.sources = []
         self.tests = []
         self.mutants = []
         self._parse()
@@ -67,7 +73,7 @@ class Component:
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             if line.startswith("file "):
-                self.source = REPO / line[5:].strip()
+                self.sources.append(REPO / line[5:].strip())
                 continue
             if line.startswith("tests "):
                 self.tests = line[6:].split()
@@ -79,22 +85,25 @@ class Component:
             if " => " not in line and not line.endswith(" =>"):
                 raise ListError(f"{where}: expected 'FIND => REPLACE'")
             find, _, replace = line.partition(" =>")
-            raw.append((where, find.strip(), replace.strip(), reason))
-        if self.source is None or not self.tests:
+            if not self.sources:
+                raise ListError(f"{where}: a mutant before any 'file' line")
+            find, replace = (part.strip().replace("\\n", "\n") for part in (find, replace))
+            raw.append((where, self.sources[-1], find, replace, reason))
+        if not self.sources or not self.tests:
             raise ListError(f"{self.list_path.relative_to(REPO)}: needs a 'file' and a 'tests' line")
-        text = self.source.read_text()
-        for where, find, replace, reason in raw:
+        for where, source, find, replace, reason in raw:
+            text = source.read_text()
             count = text.count(find)
             if count != 1:
                 raise ListError(f"{where}: '{find}' occurs {count} times in "
-                                f"{self.source.relative_to(REPO)}, not once")
+                                f"{source.relative_to(REPO)}, not once")
             if find == replace:
                 raise ListError(f"{where}: the replacement is the same text")
             line = text[:text.index(find)].count("\n") + 1
-            self.mutants.append(Mutant(find, replace, line, reason))
+            self.mutants.append(Mutant(source, find, replace, line, reason))
 
     def binaries(self, build_dir):
-        folder = build_dir / self.source.parent.relative_to(REPO)
+        folder = build_dir / self.sources[0].parent.relative_to(REPO)
         return [folder / test for test in self.tests]
 
 
@@ -147,7 +156,7 @@ class Restorer:
 
 def run_component(component, build_dir, timeout, log_dir):
     log_path = log_dir / f"{component.name}.log"
-    print(f"== {component.name}: {component.source.relative_to(REPO)}, "
+    print(f"== {component.name}: {', '.join(str(s.relative_to(REPO)) for s in component.sources)}, "
           f"tests {' '.join(component.tests)} (log: {log_path})", flush=True)
     killed = survived = broken = 0
     with open(log_path, "wb") as log:
@@ -157,14 +166,14 @@ def run_component(component, build_dir, timeout, log_dir):
         if not tests_pass(component.binaries(build_dir), timeout, log):
             print("   the tests fail without any mutation; see the log")
             return None
-        restorer = Restorer(component.source)
-        try:
-            for mutant in component.mutants:
-                if mutant.excluded_because:
-                    continue
-                log.write(f"\n==== mutant {mutant.describe()}\n".encode())
-                log.flush()
-                started = time.monotonic()
+        for mutant in component.mutants:
+            if mutant.excluded_because:
+                continue
+            log.write(f"\n==== mutant {mutant.describe()}\n".encode())
+            log.flush()
+            started = time.monotonic()
+            restorer = Restorer(mutant.source)
+            try:
                 restorer.mutate(mutant.find, mutant.replace)
                 if not build(build_dir, component.tests, log):
                     verdict = "NO BUILD"
@@ -175,11 +184,10 @@ def run_component(component, build_dir, timeout, log_dir):
                 else:
                     verdict = "killed"
                     killed += 1
-                restorer.restore()
-                print(f"   {verdict:8} {mutant.describe()}  ({time.monotonic() - started:.0f} s)",
-                      flush=True)
-        finally:
-            restorer.close()
+            finally:
+                restorer.close()
+            print(f"   {verdict:8} {mutant.describe()}  ({time.monotonic() - started:.0f} s)",
+                  flush=True)
         # Leave the build as the sources are.
         build(build_dir, component.tests, log)
     excluded = [m for m in component.mutants if m.excluded_because]
@@ -220,7 +228,7 @@ def main():
         for c in components:
             excluded = sum(1 for m in c.mutants if m.excluded_because)
             print(f"{c.name}: {len(c.mutants) - excluded} mutants, {excluded} excluded "
-                  f"({c.source.relative_to(REPO)})")
+                  f"({', '.join(str(s.relative_to(REPO)) for s in c.sources)})")
         return 0
     build_dir = pathlib.Path(args.build_dir)
     log_dir = build_dir / "mutate"

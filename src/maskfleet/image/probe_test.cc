@@ -258,8 +258,8 @@ TEST(ProbePngTest, FirstChunkMustBeIhdr) {
 TEST(ProbePngTest, CrcCoversTypeAndDataExactly) {
   const Bytes good = Cat({PngSignature(), PngChunk("IHDR", Ihdr(7, 5)), PngChunk("IEND", {})});
   ExpectSize(ProbeExactly(good), ImageFormat::kPng, 7, 5);
-  // Bytes 16..28 are IHDR's data, 29..32 its CRC; 37..40 IEND's type.
-  for (std::size_t at : {16, 28, 29, 32, 37, 40}) {
+  // Bytes 16..28 are IHDR's data, 29..32 its CRC; 37..40 IEND's type, 41..44 its CRC.
+  for (std::size_t at : {16, 28, 29, 32, 37, 40, 41, 44}) {
     SCOPED_TRACE("byte " + std::to_string(at) + " changed");
     Bytes bad = good;
     bad[at] ^= 0x01;
@@ -362,6 +362,30 @@ TEST(ProbeJpegTest, SegmentLengthsZeroToEightWithTheFileEndingInside) {
     ExpectRefused(ProbeFirst(Cat({kSoi, app0}), 2 + app0.size() - 1),
                   "JPEG file is truncated (ends inside its header)");
   }
+}
+
+TEST(ProbeJpegTest, CutAtEveryByte) {
+  // 2 SOI | 13 frame header | 10 start of scan | 4 entropy-coded data | 2 EOI = 31.
+  const Bytes jpeg = Jpeg();
+  ASSERT_EQ(jpeg.size(), 31u);
+  for (std::size_t keep = 1; keep < jpeg.size(); ++keep) {
+    SCOPED_TRACE("cut to " + std::to_string(keep) + " bytes");
+    if (keep < 3) {
+      ExpectRefused(ProbeFirst(jpeg, keep),
+                    "not an image in a supported format (JPEG, PNG, WebP or BMP)",
+                    ErrorCode::kUnsupported);
+    } else if (keep < 25) {
+      ExpectRefused(ProbeFirst(jpeg, keep), "JPEG file is truncated (ends inside its header)");
+    } else {
+      ExpectRefused(ProbeFirst(jpeg, keep), "JPEG file is truncated (no end-of-image marker)");
+    }
+  }
+}
+
+TEST(ProbeJpegTest, FrameHeaderOneByteShortOfItsLength) {
+  // The segment says 7 bytes, the file ends after 6: the width's second byte is missing.
+  const Bytes cut = Cat({kSoi, {0xFF, 0xC0, 0x00, 0x07, 8, 0x00, 0x03, 0x00}});
+  ExpectRefused(ProbeExactly(cut), "JPEG file is truncated (ends inside its header)");
 }
 
 TEST(ProbeJpegTest, CutInsideAMarkerOrItsLength) {
