@@ -32,6 +32,17 @@ TEST(DecodeBoxTest, OffsetsAreScaledByVariancesAndAnchorSize) {
   EXPECT_NEAR(b.ymax, 0.42f + 0.2f, kTolerance);
 }
 
+TEST(DecodeBoxTest, HeightOffsetIsScaledByTheSizeVariance) {
+  // dh = ln(3) / 0.2 triples the height 0.4 to 1.2 around the centre y 0.5.
+  const Box anchor{0.2f, 0.3f, 0.4f, 0.7f};
+  const float offsets[4] = {0.0f, 0.0f, 0.0f, std::log(3.0f) / 0.2f};
+  const Box b = DecodeBox(anchor, offsets);
+  EXPECT_NEAR(b.ymin, 0.5f - 0.6f, kTolerance);
+  EXPECT_NEAR(b.ymax, 0.5f + 0.6f, kTolerance);
+  EXPECT_NEAR(b.xmin, 0.2f, kTolerance);
+  EXPECT_NEAR(b.xmax, 0.4f, kTolerance);
+}
+
 TEST(NonMaxSuppressionTest, SuppressesOverlapsAboveTheBoundAndLowScores) {
   const std::vector<Box> boxes = {
       {0, 0, 10, 10},    // 0: strongest
