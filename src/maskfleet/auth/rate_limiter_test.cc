@@ -118,6 +118,16 @@ TEST(LoginRateLimiterTest, RetryAfterIsRoundedUpToWholeSeconds) {
   EXPECT_EQ(throttle.reason, LoginThrottle::Reason::kNone);
 }
 
+TEST(LoginRateLimiterTest, OneClockTickBeforeDueIsStillRefused) {
+  SimulatedClock clock;
+  LoginRateLimiter limiter(clock);
+  for (int i = 0; i < 10; ++i) limiter.RecordFailure("ann", "203.0.113.1");
+  clock.Advance(seconds(90) - Clock::TimePoint::duration(1));
+  EXPECT_EQ(limiter.Check("ann", "203.0.113.1").retry_after, seconds(1));
+  clock.Advance(Clock::TimePoint::duration(1));
+  EXPECT_TRUE(limiter.Check("ann", "203.0.113.1").allowed());
+}
+
 TEST(LoginRateLimiterTest, NinthFailureStillAllowsTheTenth) {
   SimulatedClock clock;
   LoginRateLimiter limiter(clock);
@@ -217,12 +227,19 @@ TEST(LoginRateLimiterTest, ABoundOfZeroKeysKeepsOne) {
 }
 
 TEST(LoginRateLimiterTest, AccountNamesFoldOnlyAsciiLetters) {
-  SimulatedClock clock;
-  LoginRateLimiter limiter(clock, {.max_failures_per_account = 1});
-  limiter.RecordFailure("AZ@[`{", "192.0.2.1");
-  EXPECT_FALSE(limiter.Check("az@[`{", "198.51.100.1").allowed());
-  // '@' and '[' sit beside 'A' and 'Z'; '`' and '{' beside 'a' and 'z'.
-  EXPECT_TRUE(limiter.Check("az`{`{", "198.51.100.1").allowed());
+  // '@' and '[' sit beside 'A' and 'Z', as '`' and '{' sit beside 'a' and 'z'.
+  const struct {
+    const char* failed;
+    const char* checked;
+    bool same_account;
+  } cases[] = {{"A", "a", true}, {"Z", "z", true}, {"@", "`", false}, {"[", "{", false}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.failed) + " and " + c.checked);
+    SimulatedClock clock;
+    LoginRateLimiter limiter(clock, {.max_failures_per_account = 1});
+    limiter.RecordFailure(c.failed, "192.0.2.1");
+    EXPECT_EQ(limiter.Check(c.checked, "198.51.100.1").allowed(), !c.same_account);
+  }
 }
 
 TEST(LoginRateLimiterTest, Ipv6Slash64EndsAtTheEighthByte) {
