@@ -157,6 +157,10 @@ TEST(ScalerPolicyTest, GrowThresholdEdges) {
   ScalingPolicy p;
   p.grow_threshold = 100.5;
   EXPECT_EQ(Problem(p), "grow threshold (100.5%) must be above 0% and at most 100% of the workers' CPU");
+  // 0 is refused as a grow threshold, not only for leaving no room below it.
+  p.grow_threshold = 0;
+  p.shrink_threshold = 0;
+  EXPECT_EQ(Problem(p), "grow threshold (0%) must be above 0% and at most 100% of the workers' CPU");
 }
 
 TEST(ScalerPolicyTest, ShrinkThresholdEdges) {
