@@ -727,6 +727,18 @@ TEST(ScalerDecisionBoundaryTest, CoolDownSaysWhenTheWindowIsClear) {
                        "settled 64 s ago (judged again from 115 s on)"));
 }
 
+TEST(ScalerDecisionBoundaryTest, CoolDownOfALaggingSourceCountsFromItsCompleteEnd) {
+  // Settled at 8:00; the data is complete until 9:00, so the window is [7, 9) and is
+  // clear of the settling one complete minute later, whatever the check's own time.
+  auto s = SteadyPool(2, 95);
+  s.metrics.complete_until = Minute(9);
+  ScalerMemory memory;
+  memory.last_action_at = Minute(8);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "settled 125 s ago (judged again from 1 min on)")) << d.reason;
+}
+
 TEST(ScalerDecisionBoundaryTest, WindowOfExactlyOneSampleIsAveraged) {
   ScalingPolicy p;
   p.window = seconds(60);  // as long as the check interval and the sample
