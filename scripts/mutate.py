@@ -17,9 +17,9 @@ List format (one mutation per line; '#' starts a comment line):
     excluded [why it cannot change behaviour] FIND => REPLACE
 
 FIND is literal text that must occur exactly once in the file ("\\n" in FIND or
-REPLACE stands for a line break); REPLACE may be empty (a dropped statement). A list may name several files (a component's header
-holds its defaults); each 'file' line applies to the mutants after it. Excluded
-mutants are listed, never built.
+REPLACE stands for a line break); REPLACE may be empty (a dropped statement). A
+list may name several files (a component's header holds its defaults); each 'file'
+line applies to the mutants after it. Excluded mutants are listed, never built.
 """
 import argparse
 import os
