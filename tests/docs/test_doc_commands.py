@@ -21,6 +21,10 @@ NOT_RUN_HERE = {
     "scripts/test.sh": "it runs this very suite; CI runs it through .ci/run",
     "build/maskfleet worker --data-dir demo-data --port 8081":
         "it serves until stopped; tests/worker starts workers the same way",
+    "scripts/mutate.sh detect-anchors":
+        "it rebuilds and reruns a component's tests once per mutant (minutes) and edits "
+        "the sources meanwhile; 'scripts/mutate.sh --check' here checks that every list "
+        "applies",
 }
 
 # Commands that serve until stopped: started, checked for the line that says they

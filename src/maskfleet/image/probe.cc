@@ -55,9 +55,11 @@ Result<ImageInfo> ProbeJpeg(Bytes b) {
   std::int64_t width = -1;
   std::int64_t height = -1;
   while (true) {
+    const std::size_t marker_start = pos;
     while (pos < b.size() && b[pos] == 0xFF) ++pos;  // fill bytes before a marker
     if (pos >= b.size()) return Malformed("JPEG", "truncated (ends inside its header)");
-    if (b[pos - 1] != 0xFF) return Malformed("JPEG", "corrupt (expected a marker)");
+    // A segment's own last byte may be 0xFF; only 0xFF bytes after it begin a marker.
+    if (pos == marker_start) return Malformed("JPEG", "corrupt (expected a marker)");
     const std::uint8_t marker = b[pos++];
     if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue;
     if (marker == 0xD9) return Malformed("JPEG", "corrupt (end of image before any scan)");
@@ -88,6 +90,9 @@ Result<ImageInfo> ProbePng(Bytes b) {
   if (b.size() < pos + 8 + 13 || !StartsWith(b, "IHDR", pos + 4)) {
     return Malformed("PNG", "truncated or corrupt (no IHDR chunk)");
   }
+  // The dimensions are IHDR's first 8 bytes; a shorter IHDR would have them read from
+  // its CRC and the next chunk.
+  if (ReadBe32(b, pos) != 13) return Malformed("PNG", "corrupt (IHDR is not 13 bytes long)");
   const std::int64_t width = ReadBe32(b, pos + 8);
   const std::int64_t height = ReadBe32(b, pos + 12);
   while (true) {
@@ -110,10 +115,26 @@ Result<ImageInfo> ProbePng(Bytes b) {
   return Dimensions(ImageFormat::kPng, width, height);
 }
 
+// A WebP file is a RIFF container whose first chunk (at byte 12, after "RIFF", the
+// RIFF size and "WEBP") says which variant it is: "VP8 " (lossy), "VP8L" (lossless)
+// or "VP8X" (extended: the canvas size, then further chunks).
 Result<ImageInfo> ProbeWebp(Bytes b) {
   const std::uint64_t riff_size = ReadLe32(b, 4);
   if (riff_size + 8 > b.size()) return Malformed("WebP", "truncated (shorter than its RIFF size)");
-  if (b.size() < 30) return Malformed("WebP", "truncated (no image header)");
+  if (b.size() < 20) return Malformed("WebP", "truncated (no image header)");
+  // Bytes of the first chunk's data that hold the dimensions.
+  std::size_t header_size = 0;
+  if (StartsWith(b, "VP8X", 12) || StartsWith(b, "VP8 ", 12)) {
+    header_size = 10;
+  } else if (StartsWith(b, "VP8L", 12)) {
+    header_size = 5;
+  } else {
+    return Malformed("WebP", "corrupt (unknown chunk type)");
+  }
+  if (b.size() < 20 + header_size) return Malformed("WebP", "truncated (no image header)");
+  if (ReadLe32(b, 16) < header_size) {
+    return Malformed("WebP", "corrupt (first chunk too short for an image header)");
+  }
   if (StartsWith(b, "VP8X", 12)) {
     return Dimensions(ImageFormat::kWebp, ReadLe24(b, 24) + 1, ReadLe24(b, 27) + 1);
   }
@@ -121,14 +142,12 @@ Result<ImageInfo> ProbeWebp(Bytes b) {
     if (b[23] != 0x9D || b[24] != 0x01 || b[25] != 0x2A) {
       return Malformed("WebP", "corrupt (bad VP8 start code)");
     }
+    // The top two bits of each are an upscaling hint, not part of the size.
     return Dimensions(ImageFormat::kWebp, ReadLe16(b, 26) & 0x3FFF, ReadLe16(b, 28) & 0x3FFF);
   }
-  if (StartsWith(b, "VP8L", 12)) {
-    if (b[20] != 0x2F) return Malformed("WebP", "corrupt (bad VP8L signature)");
-    const std::uint32_t bits = ReadLe32(b, 21);
-    return Dimensions(ImageFormat::kWebp, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1);
-  }
-  return Malformed("WebP", "corrupt (unknown chunk type)");
+  if (b[20] != 0x2F) return Malformed("WebP", "corrupt (bad VP8L signature)");
+  const std::uint32_t bits = ReadLe32(b, 21);
+  return Dimensions(ImageFormat::kWebp, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1);
 }
 
 Result<ImageInfo> ProbeBmp(Bytes b) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -673,6 +675,225 @@ TEST(ScalerSequenceTest, ConstantLoadMakesNoResizesOnceSettled) {
     EXPECT_LT(last_resize, 40) << c.workers << " x " << c.demand;
     EXPECT_LE(resizes, 3) << c.workers << " x " << c.demand;
   }
+}
+
+// ---- Exact boundaries: the value at each limit, one under, one over ------------------
+
+TEST(ScalerDecisionBoundaryTest, PoolSettledExactlyAtTheWindowsStartIsJudged) {
+  // The window of the check in minute 10 is [8, 10).
+  auto s = SteadyPool(2, 95);
+  ScalerMemory memory;
+  memory.last_action_at = Minute(8);
+  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10)).action, Action::kGrow);
+  memory.last_action_at = Minute(8) + seconds(1);
+  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10)).action, Action::kHold);
+}
+
+TEST(ScalerDecisionBoundaryTest, CheckExactlyOnAMinuteCountsTheMinuteJustEnded) {
+  // At 10:00 exactly the window is [8, 10): minutes 8 (50%) and 9 (95%) of w1.
+  auto s = SteadyPool(2, 50);
+  s.metrics.workers[0].samples.back().percent = 95;
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Minute(10));
+  ASSERT_TRUE(d.average_cpu) << d.reason;
+  EXPECT_DOUBLE_EQ(*d.average_cpu, (72.5 + 50) / 2);
+}
+
+TEST(ScalerDecisionBoundaryTest, OneBelowTheMaximumGrowsToIt) {
+  auto s = SteadyPool(7, 95);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 8);
+}
+
+TEST(ScalerDecisionBoundaryTest, WorkerInServiceExactlyAtTheWindowsStartIsJudged) {
+  auto s = SteadyPool(2, 95);
+  s.pool.workers[1] = InService("w2", Minute(8));
+  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10)).action, Action::kGrow);
+  s.pool.workers[1] = InService("w2", Minute(8) + seconds(1));
+  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10)).action, Action::kHold);
+}
+
+TEST(ScalerDecisionBoundaryTest, CoolDownSaysWhenTheWindowIsClear) {
+  auto s = SteadyPool(2, 95);
+  ScalerMemory memory;
+  // Settled at 8:00: the window is clear of it from minute 10 on, 55 s after 9:05.
+  memory.last_action_at = Minute(8);
+  EXPECT_TRUE(Contains(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9)).reason,
+                       "settled 65 s ago (judged again from 55 s on)"));
+  // Settled at 8:01: from minute 11 on.
+  memory.last_action_at = Minute(8) + seconds(1);
+  EXPECT_TRUE(Contains(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9)).reason,
+                       "settled 64 s ago (judged again from 115 s on)"));
+}
+
+TEST(ScalerDecisionBoundaryTest, CoolDownOfALaggingSourceCountsFromItsCompleteEnd) {
+  // Settled at 8:00; the data is complete until 9:00, so the window is [7, 9) and is
+  // clear of the settling one complete minute later, whatever the check's own time.
+  auto s = SteadyPool(2, 95);
+  s.metrics.complete_until = Minute(9);
+  ScalerMemory memory;
+  memory.last_action_at = Minute(8);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "settled 125 s ago (judged again from 1 min on)")) << d.reason;
+}
+
+TEST(ScalerDecisionBoundaryTest, WindowOfExactlyOneSampleIsAveraged) {
+  ScalingPolicy p;
+  p.window = seconds(60);  // as long as the check interval and the sample
+  auto s = SteadyPool(2, 50);
+  s.metrics.workers[0].samples.back().percent = 95;  // minute 9: (95 + 50) / 2 = 72.5
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  ASSERT_TRUE(d.average_cpu) << d.reason;
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 72.5);
+  EXPECT_EQ(d.action, Action::kGrow);
+  // One second shorter than the sample: no average.
+  p.check_interval = seconds(30);
+  p.window = seconds(59);
+  d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "shorter than one metrics sample")) << d.reason;
+}
+
+TEST(ScalerDecisionBoundaryTest, SamplesOfNoLengthGiveNoAverage) {
+  auto s = SteadyPool(2, 95);
+  s.metrics.period = seconds(0);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "no average can be taken")) << d.reason;
+}
+
+TEST(ScalerDecisionBoundaryTest, MetricsExactlyStaleAfterOld) {
+  // Two check intervals (120 s) is the limit: a sample that ended 120 s ago counts,
+  // 121 s does not.
+  ScalingPolicy p;
+  p.window = minutes(10);
+  auto s = SteadyPool(2, 95);
+  s.metrics.workers[0] = Flat("w1", 0, 8, 95);  // ends at minute 8
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Minute(10)).action, Action::kGrow);
+  Decision d = Decide(p, s.pool, s.metrics, {}, Minute(10) + seconds(1));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.reason, "CPU data for worker w1 is stale: its newest sample ended 121 s ago");
+}
+
+TEST(ScalerDecisionBoundaryTest, StaleLimitIsTheLongerOfTwoIntervalsAndTwoSamples) {
+  ScalingPolicy p;
+  p.window = minutes(10);
+  auto s = SteadyPool(2, 95);
+  s.metrics.workers[0] = Flat("w1", 0, 8, 95);  // ends at minute 8
+  // Checks every 90 s: 180 s; samples of a minute: 120 s. 150 s is not stale.
+  p.check_interval = seconds(90);
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Minute(10) + seconds(30)).action, Action::kGrow);
+  // Checks every 30 s: two samples, 120 s, are the limit.
+  p.check_interval = seconds(30);
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Minute(10)).action, Action::kGrow);
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Minute(10) + seconds(1)).action, Action::kHold);
+}
+
+TEST(ScalerDecisionBoundaryTest, ASampleThatIsNoNumberIsIgnored) {
+  auto s = SteadyPool(2, 95);
+  s.metrics.workers[0].samples.back().percent = std::numeric_limits<double>::quiet_NaN();
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  ASSERT_TRUE(d.average_cpu) << d.reason;
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 95);  // w1's minute 8 only
+}
+
+TEST(ScalerDecisionBoundaryTest, PoolExactlyAtEitherBoundIsJudgedByItsLoad) {
+  ScalingPolicy p;
+  p.min_workers = 2;
+  p.max_workers = 3;
+  for (int n : {2, 3}) {
+    SCOPED_TRACE(n);
+    auto s = SteadyPool(n, 50);
+    Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+    EXPECT_EQ(d.action, Action::kHold);
+    EXPECT_TRUE(Contains(d.reason, "within the thresholds")) << d.reason;
+  }
+}
+
+TEST(ScalerDecisionBoundaryTest, RecommendationExactlyAtTheSpansStartCounts) {
+  ScalingPolicy p;  // stabilisation 5 min
+  auto s = SteadyPool(4, 10);  // recommends 2
+  ScalerMemory memory;
+  memory.recommending_since = Check(5);
+  memory.recommendations = {{Check(5), 3}};
+  Decision d = Decide(p, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink);
+  EXPECT_EQ(d.target_size, 3);
+  // One second older: outside the span.
+  memory.recommending_since = Check(5) - seconds(1);
+  memory.recommendations = {{Check(5) - seconds(1), 3}};
+  d = Decide(p, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.target_size, 2);
+}
+
+TEST(ScalerDecisionBoundaryTest, RecommendationsAfterNowAreIgnored) {
+  ScalingPolicy p;
+  auto s = SteadyPool(4, 10);
+  ScalerMemory memory;
+  memory.recommending_since = Check(5);
+  memory.recommendations = {{Check(11), 4}};  // a clock that went back
+  Decision d = Decide(p, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink);
+  EXPECT_EQ(d.target_size, 2);
+  memory.recommendations = {{Check(10), 4}};  // this very moment counts
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, memory, Check(10)).action, Action::kHold);
+}
+
+TEST(ScalerDecisionBoundaryTest, StabilisationOneSecondShortHolds) {
+  ScalingPolicy p;
+  auto s = SteadyPool(4, 10);
+  ScalerMemory memory;
+  memory.recommending_since = Check(5) + seconds(1);
+  Decision d = Decide(p, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "stabilising (recommendations seen for 299 s of 5 min)")) << d.reason;
+}
+
+TEST(ScalerDecisionBoundaryTest, RatioAnUlpAboveAWholeResultRoundsToIt) {
+  // 4 x (0.5 + 1 ulp) is 2 plus a rounding error, meant as 2.
+  ScalingPolicy p = NoStabilisation();
+  p.shrink_ratio = std::nextafter(0.5, 1.0);
+  auto s = SteadyPool(4, 10);
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).target_size, 2);
+  // 2 x (1.5 + 1 ulp) means 3.
+  p.expand_ratio = std::nextafter(1.5, 2.0);
+  auto busy = SteadyPool(2, 95);
+  EXPECT_EQ(Decide(p, busy.pool, busy.metrics, {}, Check(10)).target_size, 3);
+}
+
+TEST(ScalerDecisionBoundaryTest, ShrinkCandidateLeavesTheProjectionJustBelowGrow) {
+  // 3 x 40% = 120% of a worker: 2 workers carry 60% (below 70), so 0.5 -> 2 stands;
+  // 4 x 35% = 140%: 2 workers would carry exactly 70% -> 3.
+  ScalingPolicy p = NoStabilisation();
+  p.shrink_threshold = 45;
+  auto three = SteadyPool(3, 40);
+  EXPECT_EQ(Decide(p, three.pool, three.metrics, {}, Check(10)).target_size, 2);
+  auto four = SteadyPool(4, 35);
+  Decision d = Decide(p, four.pool, four.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink);
+  EXPECT_EQ(d.target_size, 3);
+}
+
+TEST(ScalerRememberTest, RecommendationExactlyAtTheSpansStartIsKept) {
+  ScalingPolicy p;  // 5 min
+  Decision hold;
+  hold.recommended_size = 3;
+  ScalerMemory memory;
+  memory.recommending_since = Check(0) - seconds(1);
+  memory.recommendations = {{Check(0) - seconds(1), 4}, {Check(0), 3}};
+  memory = Remember(memory, p, hold, Check(5));
+  ASSERT_EQ(memory.recommendations.size(), 2u);
+  EXPECT_EQ(memory.recommendations.front().at, Check(0));
+  EXPECT_EQ(memory.recommending_since, Check(0) - seconds(1));
+}
+
+TEST(ScalerRememberTest, ShrinkIsRememberedAsAShrink) {
+  Decision shrink;
+  shrink.action = Action::kShrink;
+  ScalerMemory next = Remember({}, ScalingPolicy{}, shrink, Check(3));
+  EXPECT_EQ(next.last_action_at, Check(3));
+  EXPECT_EQ(next.last_action_direction, Direction::kShrink);
 }
 
 }  // namespace

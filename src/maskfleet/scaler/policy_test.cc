@@ -120,5 +120,142 @@ TEST(ScalerPolicyTest, IntervalsMustBePositiveAndWindowCoverTheInterval) {
   EXPECT_EQ(Problem(p), "");
 }
 
+// ---- Exact boundaries: the value at each limit, one under, one over.
+
+TEST(ScalerPolicyTest, EveryThresholdAndRatioMustBeANumber) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const struct {
+    const char* name;
+    double ScalingPolicy::*field;
+  } fields[] = {{"grow threshold", &ScalingPolicy::grow_threshold},
+                {"shrink threshold", &ScalingPolicy::shrink_threshold},
+                {"expand ratio", &ScalingPolicy::expand_ratio},
+                {"shrink ratio", &ScalingPolicy::shrink_ratio}};
+  for (const auto& f : fields) {
+    for (double bad : {nan, inf, -inf}) {
+      SCOPED_TRACE(std::string(f.name) + " " + std::to_string(bad));
+      ScalingPolicy p;
+      p.*f.field = bad;
+      EXPECT_EQ(Problem(p), "every threshold and ratio must be a number");
+    }
+  }
+}
+
+TEST(ScalerPolicyTest, GrowThresholdEdges) {
+  const struct {
+    double grow;
+    bool accepted;
+  } cases[] = {{0, false}, {0.5, true}, {100, true}, {100.5, false}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.grow);
+    ScalingPolicy p;
+    p.grow_threshold = c.grow;
+    p.shrink_threshold = 0;
+    EXPECT_EQ(Problem(p).empty(), c.accepted) << Problem(p);
+  }
+  ScalingPolicy p;
+  p.grow_threshold = 100.5;
+  EXPECT_EQ(Problem(p), "grow threshold (100.5%) must be above 0% and at most 100% of the workers' CPU");
+  // 0 is refused as a grow threshold, not only for leaving no room below it.
+  p.grow_threshold = 0;
+  p.shrink_threshold = 0;
+  EXPECT_EQ(Problem(p), "grow threshold (0%) must be above 0% and at most 100% of the workers' CPU");
+}
+
+TEST(ScalerPolicyTest, ShrinkThresholdEdges) {
+  const struct {
+    double shrink;
+    bool accepted;
+  } cases[] = {{-0.5, false}, {0, true}, {99.5, true}, {100, false}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.shrink);
+    ScalingPolicy p;
+    p.grow_threshold = 100;
+    p.shrink_threshold = c.shrink;
+    EXPECT_EQ(Problem(p).empty(), c.accepted) << Problem(p);
+  }
+  ScalingPolicy p;
+  p.grow_threshold = 100;
+  p.shrink_threshold = 100;
+  EXPECT_EQ(Problem(p), "shrink threshold (100%) must be at least 0% and below 100% of the workers' CPU");
+}
+
+TEST(ScalerPolicyTest, ExpandRatioEdges) {
+  const struct {
+    double ratio;
+    bool accepted;
+  } cases[] = {{1, false}, {1.001, true}, {10, true}, {10.001, false}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.ratio);
+    ScalingPolicy p;
+    p.expand_ratio = c.ratio;
+    EXPECT_EQ(Problem(p).empty(), c.accepted) << Problem(p);
+  }
+}
+
+TEST(ScalerPolicyTest, ShrinkRatioEdges) {
+  const struct {
+    double ratio;
+    bool accepted;
+  } cases[] = {{0, false}, {0.001, true}, {0.999, true}, {1, false}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.ratio);
+    ScalingPolicy p;
+    p.shrink_ratio = c.ratio;
+    EXPECT_EQ(Problem(p).empty(), c.accepted) << Problem(p);
+  }
+}
+
+TEST(ScalerPolicyTest, WorkerBoundEdges) {
+  const struct {
+    int min, max;
+    const char* problem;  // "" when accepted
+  } cases[] = {
+      {0, 8, "minimum workers (0) must be between 1 and 8"},
+      {1, 1, ""},
+      {8, 8, ""},
+      {9, 8, "minimum workers (9) must be between 1 and 8"},
+      {1, 0, "maximum workers (0) must be between 1 and 8"},
+      {1, 9, "maximum workers (9) must be between 1 and 8"},
+      {4, 3, "minimum workers (4) must not exceed maximum workers (3)"},
+      {3, 3, ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::to_string(c.min) + ".." + std::to_string(c.max));
+    ScalingPolicy p;
+    p.min_workers = c.min;
+    p.max_workers = c.max;
+    EXPECT_EQ(Problem(p), c.problem);
+  }
+}
+
+TEST(ScalerPolicyTest, DurationEdges) {
+  ScalingPolicy p;
+  p.check_interval = seconds(1);
+  EXPECT_EQ(Problem(p), "");
+  p.check_interval = seconds(-1);
+  EXPECT_EQ(Problem(p), "check interval (-1 s) must be positive");
+  p = {};
+  p.window = seconds(0);
+  EXPECT_EQ(Problem(p), "averaging window (0 s) must be positive");
+  p = {};
+  p.shrink_stabilisation = seconds(-1);
+  EXPECT_EQ(Problem(p), "shrink stabilisation (-1 s) must not be negative");
+}
+
+TEST(ScalerPolicyTest, WindowEqualToTheCheckIntervalIsAllowed) {
+  ScalingPolicy p;
+  p.check_interval = seconds(60);
+  p.window = seconds(60);
+  EXPECT_EQ(Problem(p), "");
+  p.window = seconds(59);
+  EXPECT_EQ(Problem(p),
+            "averaging window (59 s) must be at least the check interval (60 s), or some "
+            "minutes would never be looked at");
+  p.window = seconds(61);
+  EXPECT_EQ(Problem(p), "");
+}
+
 }  // namespace
 }  // namespace maskfleet::scaler
