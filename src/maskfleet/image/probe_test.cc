@@ -236,7 +236,7 @@ TEST(ProbePngTest, CutAtEveryByteOfEveryChunk) {
     if (keep >= ranges[range].end) ++range;
     SCOPED_TRACE("cut to " + std::to_string(keep) + " bytes");
     ExpectRefused(ProbeFirst(png, keep), ranges[range].message,
-                  keep < 8 ? ErrorCode::kUnsupported : ErrorCode::kInvalidArgument);
+                  keep < 8 ? ErrorCode::kUnsupportedMediaType : ErrorCode::kInvalidArgument);
   }
 }
 
@@ -373,7 +373,7 @@ TEST(ProbeJpegTest, CutAtEveryByte) {
     if (keep < 3) {
       ExpectRefused(ProbeFirst(jpeg, keep),
                     "not an image in a supported format (JPEG, PNG, WebP or BMP)",
-                    ErrorCode::kUnsupported);
+                    ErrorCode::kUnsupportedMediaType);
     } else if (keep < 25) {
       ExpectRefused(ProbeFirst(jpeg, keep), "JPEG file is truncated (ends inside its header)");
     } else {
@@ -598,7 +598,7 @@ TEST(ProbeMagicTest, EachSignatureOneByteShort) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     ExpectRefused(ProbeExactly(c.bytes),
-                  "not an image in a supported format (JPEG, PNG, WebP or BMP)", ErrorCode::kUnsupported);
+                  "not an image in a supported format (JPEG, PNG, WebP or BMP)", ErrorCode::kUnsupportedMediaType);
   }
   ExpectRefused(ProbeExactly(Text("BM")), "BMP file is truncated (no image header)");
 }
