@@ -21,7 +21,7 @@ class FakeTransport : public HttpTransport {
   // Queues a failure to connect (kUnavailable).
   void FailConnection(std::string message = "connection refused") {
     std::lock_guard lock(mu_);
-    answers_.push_back(Error{ErrorCode::kUnavailable, std::move(message)});
+    answers_.push_back(std::unexpected(Error{ErrorCode::kUnavailable, std::move(message)}));
   }
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
