@@ -82,8 +82,8 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_USERNAME, request.signing->credentials.access_key_id.c_str());
     curl_easy_setopt(h, CURLOPT_PASSWORD, request.signing->credentials.secret_access_key.c_str());
   }
-  // No "Expect: 100-continue" round trip on larger bodies.
-  raw_headers = curl_slist_append(raw_headers, "Expect:");
+  // Never "Expect:" (the usual way to switch off 100-continue): curl 7.88 signs the
+  // empty header it then does not send, and every signature fails.
   std::unique_ptr<curl_slist, SlistDeleter> headers(raw_headers);
 
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
