@@ -15,8 +15,9 @@ It then waits until its standard input closes (its parent went away) or it gets
 SIGTERM, and stops moto. Usage: moto_bed.py [--bucket NAME]
 
 moto's IAM differs from AWS's (checked with moto 5.2.5): CloudWatch actions are named
-"monitoring:*"; only S3 evaluates resource ARNs (other services need "*"); conditions
-are ignored. The moto copies are written accordingly.
+"monitoring:*"; only S3 evaluates resource ARNs (other services need "*"), and it
+checks DeleteObjects against the bucket's ARN; conditions are ignored. The moto copies
+are written accordingly, still limited to the one bucket.
 """
 import argparse
 import ctypes
@@ -34,7 +35,7 @@ import urllib.request
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ACTIONS_FILE = ROOT / "deploy" / "aws" / "iam-actions.toml"
 REGION = "us-east-1"
-S3_BUCKET_ACTIONS = {"s3:ListBucket"}
+S3_BUCKET_ACTIONS = {"s3:ListBucket", "s3:GetBucketPublicAccessBlock"}
 
 PR_SET_PDEATHSIG = 1
 
@@ -52,8 +53,11 @@ def moto_policy(role, bucket):
     for action in actions:
         service, name = action.split(":", 1)
         if service == "s3":
-            resource = (f"arn:aws:s3:::{bucket}" if action in S3_BUCKET_ACTIONS
-                        else f"arn:aws:s3:::{bucket}/*")
+            resource = [f"arn:aws:s3:::{bucket}"]
+            if action not in S3_BUCKET_ACTIONS:
+                # moto checks DeleteObjects' s3:DeleteObject against the bucket's ARN, AWS
+                # against each object's: the moto copy grants object actions on both.
+                resource.append(f"arn:aws:s3:::{bucket}/*")
             statements.append({"Effect": "Allow", "Action": action, "Resource": resource})
         else:
             other.append(("monitoring" if service == "cloudwatch" else service) + ":" + name)

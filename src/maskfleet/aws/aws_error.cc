@@ -99,7 +99,7 @@ ErrorCode ToErrorCode(const AwsError& error) {
   if (error.kind != AwsError::Kind::kService) return error.local_code;
   const std::string_view code = error.code;
   if (error.IsThrottling() || error.http_status >= 500 || code == "RequestTimeout" ||
-      code == "ServiceUnavailable") {
+      code == "ServiceUnavailable" || code == "InternalError") {
     return ErrorCode::kUnavailable;
   }
   if (AnyOf(code, {"SignatureDoesNotMatch", "InvalidClientTokenId", "AuthFailure",

@@ -102,7 +102,7 @@ AwsResult<XmlAnswer> Client::Query(const Service& service, std::string_view acti
 AwsResult<HttpResponse> Client::Rest(const Service& service, std::string_view operation,
                                      const RestRequest& rest, Idempotency idempotency) {
   HttpRequest request{.method = rest.method,
-                      .url = Endpoint(service) + rest.path,
+                      .url = (rest.origin.empty() ? Endpoint(service) : rest.origin) + rest.path,
                       .headers = rest.headers,
                       .body = rest.body};
   if (!rest.query.empty()) request.url += "?" + CanonicalQueryString(rest.query);

@@ -89,6 +89,9 @@ class Client {
                              const Parameters& params, Idempotency idempotency);
 
   struct RestRequest {
+    // Origin to send to instead of Endpoint(service) ("https://bucket.s3.eu-west-1.
+    // amazonaws.com" for S3's virtual-hosted style); empty for the service's.
+    std::string origin;
     std::string method = "GET";
     // Already encoded: "/bucket/images/1/a.jpg" (UriEncode(..., keep_slash)).
     std::string path = "/";
