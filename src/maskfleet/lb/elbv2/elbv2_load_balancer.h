@@ -18,6 +18,7 @@
 #ifndef MASKFLEET_LB_ELBV2_ELBV2_LOAD_BALANCER_H_
 #define MASKFLEET_LB_ELBV2_ELBV2_LOAD_BALANCER_H_
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,9 @@ namespace maskfleet::lb::elbv2 {
 struct Elbv2LoadBalancerOptions {
   // The target group's ARN. Required.
   std::string target_group_arn;
+  // How often ListServers() is worth calling (DescribeTargetHealth is a rate-limited
+  // remote call; the ALB checks every 10 s or more). Default 10 s.
+  std::chrono::milliseconds list_interval{10'000};
   // Where people send requests: "http://NAME.REGION.elb.amazonaws.com/" (the ALB's DNS
   // name, or the domain in front of it). Required; a trailing '/' is added if missing.
   std::string entry_url;
@@ -49,6 +53,7 @@ class Elbv2LoadBalancer : public LoadBalancer {
   Status RemoveServer(std::string_view id) override;
   Result<std::vector<ServerStatus>> ListServers() override;
   std::string EntryUrl() const override { return options_.entry_url; }
+  std::chrono::milliseconds ListInterval() const override { return options_.list_interval; }
 
  private:
   Elbv2LoadBalancer(std::shared_ptr<aws::Client> client, Elbv2LoadBalancerOptions options)

@@ -118,7 +118,14 @@ Status CloudWatchMetricsSource::Collect(Clock::TimePoint now, std::span<const Co
   if (!samples) return std::unexpected(samples.error().WithContext("collect metrics"));
   if (Status st = store_.Upsert(*samples); !st) return std::unexpected(st.error().WithContext("collect metrics"));
   last_read_ = now;
+  last_read_ticks_ = now.time_since_epoch().count();
   return {};
+}
+
+Clock::TimePoint CloudWatchMetricsSource::CompleteUntil(Clock::TimePoint now) {
+  const auto ticks = last_read_ticks_.load();
+  const Clock::TimePoint read = ticks == 0 ? now : std::min(now, Clock::TimePoint(Clock::TimePoint::duration(ticks)));
+  return MinuteOf(read - options_.publication_delay);
 }
 
 Result<std::vector<WorkerSeries>> CloudWatchMetricsSource::Samples(std::span<const std::string> worker_ids,

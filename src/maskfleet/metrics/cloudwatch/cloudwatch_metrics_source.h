@@ -22,6 +22,7 @@
 #ifndef MASKFLEET_METRICS_CLOUDWATCH_CLOUDWATCH_METRICS_SOURCE_H_
 #define MASKFLEET_METRICS_CLOUDWATCH_CLOUDWATCH_METRICS_SOURCE_H_
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,9 @@ struct CloudWatchMetricsSourceOptions {
   std::chrono::seconds read_every{60};
   // Samples and pool sizes older than this are deleted. Default 6 hours.
   std::chrono::minutes retention{6 * 60};
+  // How late CloudWatch's data may still change: EC2's detailed monitoring and
+  // PutMetricData values are usually there within a minute or two. Default 3 minutes.
+  std::chrono::minutes publication_delay{3};
 };
 
 class CloudWatchMetricsSource final : public MetricsSource {
@@ -65,6 +69,9 @@ class CloudWatchMetricsSource final : public MetricsSource {
   Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
   Result<std::vector<std::string>> WorkersWithData(MinuteRange range) override;
+  // The start of the minute `publication_delay` before the last successful read (before
+  // the first, before `now`): what was read then about earlier minutes is final.
+  Clock::TimePoint CompleteUntil(Clock::TimePoint now) override;
 
   // The samples of `worker_ids` over `range` as CloudWatch answers them now (what a
   // pass stores). Errors: kInvalidArgument (a range over 24 hours), the client's.
@@ -76,6 +83,7 @@ class CloudWatchMetricsSource final : public MetricsSource {
   const CloudWatchMetricsSourceOptions options_;
   std::mutex collect_mu_;
   std::optional<Clock::TimePoint> last_read_;       // guarded by collect_mu_
+  std::atomic<Clock::TimePoint::rep> last_read_ticks_{0};  // last_read_ for CompleteUntil
   std::optional<Clock::TimePoint> last_retention_;  // guarded by collect_mu_
 };
 

@@ -6,7 +6,7 @@
 #include "maskfleet/aws/fake_transport.h"
 #include "maskfleet/aws/testing/moto_bed.h"
 #include "maskfleet/metrics/cloudwatch/cloudwatch_metrics_source.h"
-#include "maskfleet/metrics/cloudwatch/request_count_publisher.h"
+#include "maskfleet/metrics/cloudwatch/cloudwatch_request_count_publisher.h"
 #include "maskfleet/storage/testing/test_database.h"
 
 namespace maskfleet::metrics::cloudwatch {
@@ -63,21 +63,24 @@ TEST_F(metrics_CloudWatchTest, WorkerPublishesManagerReadsBothSeries) {
   aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
   const auto now = RealClock().Now();
   const auto m1 = MinuteOf(now) - 3min, m2 = MinuteOf(now) - 2min;
-  RequestCountPublisher publisher(std::shared_ptr<aws::Client>(bed.ClientFor("worker")),
+  CloudWatchRequestCountPublisher publisher(std::shared_ptr<aws::Client>(bed.ClientFor("worker")),
                                   {.instance_id = "i-0000000000000aaa1"});
-  ASSERT_TRUE(publisher.PublishPass({{m1, 17}, {m2, 0}}));
+  ASSERT_TRUE(publisher.Publish(std::vector<RequestMinute>{{m1, 17}, {m2, 0}}));
   EXPECT_TRUE(publisher.Pending().empty());
   // Published again (a lost answer, a restart): the manager still reads 17, not 34.
-  RequestCountPublisher again(std::shared_ptr<aws::Client>(bed.ClientFor("worker")),
+  CloudWatchRequestCountPublisher again(std::shared_ptr<aws::Client>(bed.ClientFor("worker")),
                               {.instance_id = "i-0000000000000aaa1"});
-  ASSERT_TRUE(again.PublishPass({{m1, 17}}));
+  ASSERT_TRUE(again.Publish(std::vector<RequestMinute>{{m1, 17}}));
   PutCpu(bed, "i-0000000000000aaa1", m1, 40.0);
   PutCpu(bed, "i-0000000000000aaa1", m2, 60.5);
 
   CloudWatchMetricsSource source(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("manager")));
   const std::vector<CollectTarget> workers{{.worker_id = "i-0000000000000aaa1", .phase = WorkerPhase::kInService},
                                            {.worker_id = "i-0000000000000bbb2", .phase = WorkerPhase::kStarting}};
+  EXPECT_EQ(source.CompleteUntil(now), MinuteOf(now - 3min));  // nothing read: "now" less the delay
   ASSERT_TRUE(source.Collect(now, workers));
+  // Later, without another read: complete only up to what the read could know.
+  EXPECT_EQ(source.CompleteUntil(now + 10min), MinuteOf(now - 3min));
   const std::vector<std::string> ids{"i-0000000000000aaa1", "i-0000000000000bbb2"};
   const MinuteRange range{m1, m2 + 1min};
   auto series = source.Samples(ids, range);
@@ -98,18 +101,21 @@ TEST_F(metrics_CloudWatchTest, RefusedCallsAreReportedAndNothingIsLost) {
   aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
   const auto now = RealClock().Now();
   // The manager may not publish: the minutes stay queued for the next pass.
-  RequestCountPublisher publisher(std::shared_ptr<aws::Client>(bed.ClientFor("manager")),
+  CloudWatchRequestCountPublisher publisher(std::shared_ptr<aws::Client>(bed.ClientFor("manager")),
                                   {.instance_id = "i-0000000000000ccc3", .max_pending_minutes = 2});
-  const std::vector<PublishedMinute> minutes{{MinuteOf(now) - 4min, 1}, {MinuteOf(now) - 3min, 2},
+  const std::vector<RequestMinute> minutes{{MinuteOf(now) - 4min, 1}, {MinuteOf(now) - 3min, 2},
                                              {MinuteOf(now) - 2min, 3}};
-  auto refused = publisher.PublishPass(minutes);
+  auto refused = publisher.Publish(minutes);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(refused.error().message.find("PutMetricData"), std::string::npos) << refused.error().message;
   // At most max_pending_minutes kept, the newest.
-  EXPECT_EQ(publisher.Pending(), (std::vector<PublishedMinute>{minutes[1], minutes[2]}));
+  EXPECT_EQ(publisher.Pending(), (std::vector<RequestMinute>{minutes[1], minutes[2]}));
+  // A minute that does not start a minute is refused before anything is queued.
+  EXPECT_EQ(publisher.Publish(std::vector<RequestMinute>{{MinuteOf(now) + 1s, 1}}).error().code,
+            ErrorCode::kInvalidArgument);
   // The same minutes again are not queued twice.
-  EXPECT_FALSE(publisher.PublishPass(minutes));
+  EXPECT_FALSE(publisher.Publish(minutes));
   EXPECT_EQ(publisher.Pending().size(), 2u);
 
   // The worker may not read: the pool size is recorded all the same.

@@ -1,4 +1,6 @@
-#include "maskfleet/metrics/cloudwatch/request_count_publisher.h"
+#include "maskfleet/metrics/cloudwatch/cloudwatch_request_count_publisher.h"
+
+#include <algorithm>
 
 #include <ctime>
 
@@ -18,20 +20,24 @@ std::string Iso8601(std::chrono::sys_seconds t) {
 
 }  // namespace
 
-RequestCountPublisher::RequestCountPublisher(std::shared_ptr<aws::Client> client,
-                                             RequestCountPublisherOptions options)
+CloudWatchRequestCountPublisher::CloudWatchRequestCountPublisher(
+    std::shared_ptr<aws::Client> client, CloudWatchRequestCountPublisherOptions options)
     : client_(std::move(client)), options_(std::move(options)) {}
 
-RequestCountPublisher::~RequestCountPublisher() { Stop(); }
+CloudWatchRequestCountPublisher::~CloudWatchRequestCountPublisher() { Stop(); }
 
-std::vector<PublishedMinute> RequestCountPublisher::Pending() const {
+std::vector<RequestMinute> CloudWatchRequestCountPublisher::Pending() const {
   std::lock_guard lock(mu_);
   return {queue_.begin(), queue_.end()};
 }
 
-Status RequestCountPublisher::PublishPass(const std::vector<PublishedMinute>& completed) {
+Status CloudWatchRequestCountPublisher::Publish(std::span<const RequestMinute> minutes) {
+  if (Status st = ValidateRequestMinutes(minutes); !st) return st;
+  std::vector<RequestMinute> completed(minutes.begin(), minutes.end());
+  std::sort(completed.begin(), completed.end(),
+            [](const RequestMinute& a, const RequestMinute& b) { return a.minute < b.minute; });
   std::lock_guard lock(mu_);
-  for (const PublishedMinute& m : completed) {
+  for (const RequestMinute& m : completed) {
     if (last_queued_ && m.minute <= *last_queued_) continue;
     queue_.push_back(m);
     last_queued_ = m.minute;
@@ -57,8 +63,8 @@ Status RequestCountPublisher::PublishPass(const std::vector<PublishedMinute>& co
   return {};
 }
 
-void RequestCountPublisher::Start(const Clock& clock,
-                                  std::function<std::vector<PublishedMinute>()> completed_minutes,
+void CloudWatchRequestCountPublisher::Start(const Clock& clock,
+                                  std::function<std::vector<RequestMinute>()> completed_minutes,
                                   std::function<void(const Error&)> on_error) {
   Stop();
   {
@@ -75,13 +81,13 @@ void RequestCountPublisher::Start(const Clock& clock,
       wake_.wait_for(lock, next - now, [this] { return stopping_; });
       if (stopping_) break;
       lock.unlock();
-      if (Status st = PublishPass(completed_minutes()); !st && on_error) on_error(st.error());
+      if (Status st = Publish(completed_minutes()); !st && on_error) on_error(st.error());
       lock.lock();
     }
   });
 }
 
-void RequestCountPublisher::Stop() {
+void CloudWatchRequestCountPublisher::Stop() {
   {
     std::lock_guard lock(thread_mu_);
     stopping_ = true;
