@@ -69,7 +69,9 @@ class LocalEnvironment : public Environment {
     if (pool) pool_ = std::move(*pool);
   }
   ~LocalEnvironment() override {
-    if (pool_) EXPECT_TRUE(pool_->StopAll());
+    if (pool_) {
+      EXPECT_TRUE(pool_->StopAll());
+    }
     pool_.reset();
     EXPECT_TRUE(local::testing::WaitUntilTrue(
         [] { return local::testing::ChildrenOf(::getpid()).empty(); }, 5s));
