@@ -37,7 +37,7 @@ const MotoUser& MotoBed::user(const std::string& name) const {
 }
 
 std::unique_ptr<Client> MotoBed::ClientFor(const std::string& name, const std::string& secret_override,
-                                           int max_attempts) const {
+                                           int max_attempts, std::shared_ptr<HttpTransport> transport) const {
   const MotoUser& keys = user(name);
   ClientOptions options{
       .region = region_,
@@ -45,6 +45,7 @@ std::unique_ptr<Client> MotoBed::ClientFor(const std::string& name, const std::s
           .access_key_id = keys.access_key_id,
           .secret_access_key = secret_override.empty() ? keys.secret_access_key : secret_override,
           .source = "moto user " + name}),
+      .transport = std::move(transport),
       .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
       .retry = {.max_attempts = max_attempts,
                 .base_delay = std::chrono::milliseconds(1),

@@ -36,8 +36,10 @@ class MotoBed {
   // A client for every service at the bed's endpoint, signing as `user` (with
   // `secret_override` instead of the user's secret when not empty), retrying at most
   // `max_attempts` times with 1 ms back-off.
+  // `transport` replaces the client's libcurl one (a fault-injecting wrapper).
   std::unique_ptr<Client> ClientFor(const std::string& user, const std::string& secret_override = "",
-                                    int max_attempts = 2) const;
+                                    int max_attempts = 2,
+                                    std::shared_ptr<HttpTransport> transport = nullptr) const;
 
   // Starts the bed. Errors: kFailedPrecondition (no moto in the build's venv: the
   // message says how to get it), kUnavailable (moto did not start).

@@ -210,12 +210,21 @@ Result<WorkerInfo> Ec2WorkerPool::Launch(std::string_view idempotency_key) {
     params.emplace_back(t + "Key", tags[i].first);
     params.emplace_back(t + "Value", tags[i].second);
   }
-  // The ClientToken makes the call safe to repeat: the client retries it.
-  auto answer = client_->Query(aws::kEc2, "RunInstances", params, Idempotency::kIdempotent);
+  // Not repeated by the client after a lost answer or a 5xx (throttling only): EC2
+  // would honour the ClientToken, but not every emulator does; the launch-key tag is
+  // looked up instead, here and by a later Launch() with the same key.
+  auto answer = client_->Query(aws::kEc2, "RunInstances", params, Idempotency::kNotIdempotent);
   if (!answer) {
     Error error = aws::ToError(answer.error()).WithContext("ec2 pool: launch " + key);
-    // A launch lost on the way may still have happened: the same key finds it.
-    if (answer.error().kind == aws::AwsError::Kind::kConnection) error.code = ErrorCode::kUnavailable;
+    if (answer.error().IsRetryable()) {
+      auto found = Describe({{"Filter.2.Name", std::string("tag:") + kLaunchKeyTag}, {"Filter.2.Value.1", key}});
+      if (found && !found->empty()) {
+        Track(found->front(), /*adopted=*/false);
+        Publish();
+        return workers_.at(found->front().id).info;
+      }
+      error.code = ErrorCode::kUnavailable;  // retry with the same key
+    }
     return std::unexpected(error);
   }
   const pugi::xml_node item = answer->root().child("instancesSet").child("item");

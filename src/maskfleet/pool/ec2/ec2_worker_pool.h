@@ -11,7 +11,10 @@
 // maskfleet:launch-key=<key> and Name) with ClientToken = the idempotency key. EC2
 // keeps a ClientToken for days, but an emulator may not, and a manager may restart:
 // before launching, the pool also looks for an instance of its pool tagged with that
-// launch key, and returns it rather than launching another. At most `max_workers` live
+// launch key, and returns it rather than launching another; and RunInstances is not
+// sent again by the client after a 5xx or a lost answer (only after throttling): the
+// pool looks the key up instead, and answers kUnavailable (retry with the same key)
+// when nothing was launched. At most `max_workers` live
 // instances, whatever is asked.
 //
 // States: kStarting until the instance runs and `health_check` passes (the manager

@@ -183,6 +183,65 @@ TEST_F(pool_Ec2WorkerPoolTest, AWorkerLivesStartingInServiceDrainingStoppedAndFa
   EXPECT_NE((*changes)[0].reason.find("outside the pool"), std::string::npos) << (*changes)[0].reason;
 }
 
+// Sends every request to moto, but loses the answer of the first call of `action`
+// (the service acted; the manager never heard), or answers it 500 before sending it.
+class LosingTransport : public aws::HttpTransport {
+ public:
+  LosingTransport(std::string action, bool act_first) : action_(std::move(action)), act_first_(act_first) {}
+  Result<aws::HttpResponse> Send(const aws::HttpRequest& request) override {
+    const bool hit = !done_ && request.body.find("Action=" + action_ + "&") != std::string::npos;
+    if (hit && !act_first_) {
+      done_ = true;
+      return aws::HttpResponse{500, {}, "<Response><Errors><Error><Code>InternalError</Code></Error></Errors></Response>"};
+    }
+    auto answer = real_.Send(request);
+    if (hit) {
+      done_ = true;
+      return MakeError(ErrorCode::kUnavailable, "connection reset after the request was sent");
+    }
+    return answer;
+  }
+
+ private:
+  aws::CurlTransport real_;
+  const std::string action_;
+  const bool act_first_;
+  bool done_ = false;
+};
+
+TEST_F(pool_Ec2WorkerPoolTest, ALaunchWhoseAnswerIsLostIsNotLaunchedTwice) {
+  auto transport = std::make_shared<LosingTransport>("RunInstances", /*act_first=*/true);
+  auto pool = Ec2WorkerPool::Create(std::shared_ptr<aws::Client>(bed_->ClientFor("manager", "", 4, transport)),
+                                    Options("lost"));
+  ASSERT_TRUE(pool) << pool.error().ToString();
+  auto w = (*pool)->Launch("lost-1");  // the answer is lost: found by its tag
+  ASSERT_TRUE(w) << w.error().ToString();
+  EXPECT_EQ((*pool)->Launch("lost-1").value().id, w->id);
+  auto instances = admin_->Query(aws::kEc2, "DescribeInstances",
+                                 {{"Filter.1.Name", std::string("tag:") + kPoolTag}, {"Filter.1.Value.1", "lost"}},
+                                 aws::Idempotency::kIdempotent);
+  ASSERT_TRUE(instances);
+  int launched = 0;
+  for (pugi::xml_node r : instances->root().child("reservationSet").children("item")) {
+    for ([[maybe_unused]] pugi::xml_node i : r.child("instancesSet").children("item")) ++launched;
+  }
+  EXPECT_EQ(launched, 1);
+}
+
+TEST_F(pool_Ec2WorkerPoolTest, ALaunchAnsweredWith500IsReportedUnavailableAndRetriedByKey) {
+  auto transport = std::make_shared<LosingTransport>("RunInstances", /*act_first=*/false);
+  auto pool = Ec2WorkerPool::Create(std::shared_ptr<aws::Client>(bed_->ClientFor("manager", "", 4, transport)),
+                                    Options("five-hundred"));
+  ASSERT_TRUE(pool) << pool.error().ToString();
+  auto first = (*pool)->Launch("f-1");  // not repeated by the client: reported
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE((*pool)->List().empty());
+  auto again = (*pool)->Launch("f-1");  // the caller's retry, same key
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ((*pool)->List().size(), 1u);
+}
+
 TEST_F(pool_Ec2WorkerPoolTest, TheWorkerUserMayNotLaunch) {
   auto made = Ec2WorkerPool::Create(std::shared_ptr<aws::Client>(bed_->ClientFor("worker")), Options("denied"));
   ASSERT_FALSE(made);
