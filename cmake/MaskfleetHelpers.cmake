@@ -27,8 +27,13 @@ function(maskfleet_library)
   maskfleet_apply_warnings(${target})
 endfunction()
 
+#   maskfleet_test(NAME s3_test SRCS ... DEPS ... ONE_PROCESS LABELS aws)
+#     -> the whole binary is one CTest test (for suites that share an expensive
+#        fixture, such as a moto server, across their tests); a binary that exits
+#        with status 77 (its fixture cannot run here, and it said why) is reported as
+#        skipped, not passed
 function(maskfleet_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "ONE_PROCESS" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
   if(NOT MASKFLEET_BUILD_TESTS)
     return()
   endif()
@@ -36,6 +41,13 @@ function(maskfleet_test)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   maskfleet_apply_warnings(${ARG_NAME})
   get_filename_component(folder ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+  if(ARG_ONE_PROCESS)
+    add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
+    set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${folder};${ARG_LABELS}"
+      ENVIRONMENT "MASKFLEET_SHARED_DIR=${MASKFLEET_SHARED_DIR}"
+      SKIP_RETURN_CODE 77)
+    return()
+  endif()
   gtest_discover_tests(${ARG_NAME}
     PROPERTIES LABELS "${folder};${ARG_LABELS}"
                ENVIRONMENT "MASKFLEET_SHARED_DIR=${MASKFLEET_SHARED_DIR}"

@@ -8,7 +8,8 @@
 //             time through its runtime API (the local mode, and the default)
 //   fake/     FakeLoadBalancer: in memory, with health and faults set by the test, for
 //             the manager's tests
-//   (a later issue adds aws/: the workers as targets of an ALB target group)
+//   elbv2/    Elbv2LoadBalancer: the workers as targets of an ALB target group (the AWS
+//             mode)
 //
 // Servers are named by the caller's id (the worker id); how an id maps onto the
 // balancer's own names (an HAProxy server slot, an EC2 instance id) is the

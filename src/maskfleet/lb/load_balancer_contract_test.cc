@@ -12,6 +12,11 @@
 #include "maskfleet/lb/haproxy/haproxy_process.h"
 #include "maskfleet/lb/haproxy/test_support.h"
 #include "maskfleet/lb/load_balancer.h"
+#ifdef MASKFLEET_LB_CONTRACT_ELBV2
+#include "maskfleet/aws/testing/moto_bed.h"
+#include "maskfleet/lb/elbv2/elbv2_load_balancer.h"
+#include "maskfleet/lb/elbv2/elbv2_test_target_group.h"
+#endif
 
 namespace maskfleet::lb {
 namespace {
@@ -134,12 +139,39 @@ TEST_P(LbContractTest, ListIntervalIsAConstantOfTheBalancer) {
   EXPECT_EQ(lb().ListInterval(), interval);
 }
 
+#ifdef MASKFLEET_LB_CONTRACT_ELBV2
+// A target group of its own on the moto test bed (made by the bed's admin), driven as
+// the manager (lb_elbv2_contract_test: one moto server for the binary).
+class Elbv2Environment : public Environment {
+ public:
+  Elbv2Environment() {
+    aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
+    Result<std::string> group = elbv2::testing::MakeTargetGroup(bed);
+    EXPECT_TRUE(group) << group.error().ToString();
+    auto balancer = elbv2::Elbv2LoadBalancer::Open(std::shared_ptr<aws::Client>(bed.ClientFor("manager")),
+                                                   {.target_group_arn = group.value_or(""),
+                                                    .entry_url = "http://maskfleet.elb.test"});
+    EXPECT_TRUE(balancer) << balancer.error().ToString();
+    if (balancer) balancer_ = std::move(*balancer);
+  }
+  LoadBalancer& balancer() override { return *balancer_; }
+
+ private:
+  std::unique_ptr<elbv2::Elbv2LoadBalancer> balancer_;
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    Lb, LbContractTest,
+    ::testing::Values(Implementation{"elbv2", [] { return std::make_unique<Elbv2Environment>(); }}),
+    [](const ::testing::TestParamInfo<Implementation>& param) { return param.param.name; });
+#else
 INSTANTIATE_TEST_SUITE_P(
     Lb, LbContractTest,
     ::testing::Values(
         Implementation{"fake", [] { return std::make_unique<FakeEnvironment>(); }},
         Implementation{"haproxy", [] { return std::make_unique<HaproxyEnvironment>(); }}),
     [](const ::testing::TestParamInfo<Implementation>& param) { return param.param.name; });
+#endif
 
 }  // namespace
 }  // namespace maskfleet::lb

@@ -7,8 +7,8 @@
 //   local/  LocalMetricsSource: measures CPU from the worker processes (through a
 //           pluggable CpuSampler) and reads request counts from each worker's
 //           GET /metrics (the local mode, and the default)
-//   (a later issue adds aws/: CloudWatch CPUUtilization and the workers' custom
-//   request-count metric)
+//   cloudwatch/ CloudWatchMetricsSource: EC2's CPUUtilization and the workers' custom
+//           request-count metric from CloudWatch (the AWS mode)
 // Both keep what they gathered in the manager's database (metric_store.h), so that
 // the 30-minute charts survive a manager restart.
 //

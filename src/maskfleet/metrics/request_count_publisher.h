@@ -7,7 +7,8 @@
 //   local/  ExposedRequestCounts: keeps the minutes for the worker's GET /metrics, as
 //           maskfleet_requests_minute_total{minute="..."} lines, which the local
 //           MetricsSource scrapes (request_rate_scraper.h reads that format)
-//   (the AWS mode adds one that sends them to CloudWatch with PutMetricData)
+//   cloudwatch/ CloudWatchRequestCountPublisher: sends them to CloudWatch with
+//           PutMetricData (the AWS mode)
 //
 // Publishing is idempotent per minute: a minute published again replaces its count
 // (CloudWatch would add a second data point; its publisher sends each minute once and

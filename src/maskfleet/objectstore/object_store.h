@@ -9,7 +9,7 @@
 // back end can sign URLs. Implementations:
 //   local/  LocalObjectStore, a directory tree (the local deployment, and the default)
 //   fake/   FakeObjectStore, in memory with fault injection, for other components' tests
-//   (a later issue adds s3/ for AWS)
+//   s3/     S3ObjectStore, an S3 bucket (the AWS mode)
 //
 // Keys must pass ValidateObjectKey (object_key.h) on every implementation, so that a
 // key that works in tests works on the file system and on S3 too; an invalid key is

@@ -12,6 +12,11 @@
 #include "maskfleet/objectstore/fake/fake_object_store.h"
 #include "maskfleet/objectstore/local/local_object_store.h"
 #include "maskfleet/objectstore/object_store.h"
+#ifdef MASKFLEET_OBJECTSTORE_CONTRACT_S3
+#include "maskfleet/aws/testing/moto_bed.h"
+#include "maskfleet/objectstore/s3/s3_object_store.h"
+#include "maskfleet/objectstore/s3/s3_test_bucket.h"
+#endif
 
 namespace maskfleet::objectstore {
 namespace {
@@ -317,6 +322,7 @@ TEST_P(ObjectStoreContractTest, ConcurrentReadersSeeWholeObjects) {
 
 std::string FactoryName(const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; }
 
+#ifndef MASKFLEET_OBJECTSTORE_CONTRACT_S3
 INSTANTIATE_TEST_SUITE_P(objectstore, ObjectStoreContractTest, ::testing::Values(kLocal, kFake),
                          FactoryName);
 // The fake again, signing URLs, so that the signing branch of the contract runs too.
@@ -329,6 +335,22 @@ INSTANTIATE_TEST_SUITE_P(objectstore_signing, ObjectStoreContractTest,
                                return std::unique_ptr<ObjectStore>(std::move(store));
                              }}),
                          FactoryName);
+#else
+// S3 on the moto test bed (objectstore_s3_contract_test, one moto server for the
+// binary): every store is a fresh key prefix in the bed's bucket, used as the worker.
+const StoreFactory kS3{"s3", [](const std::filesystem::path&, bool) -> Result<std::unique_ptr<ObjectStore>> {
+                         aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
+                         static const Status bucket = MakeTestBucket(bed, bed.bucket());
+                         if (!bucket) return std::unexpected(bucket.error());
+                         static std::atomic<int> stores{0};
+                         auto store = S3ObjectStore::Open(
+                             std::shared_ptr<aws::Client>(bed.ClientFor("worker", "", 4)),
+                             {.bucket = bed.bucket(), .key_prefix = "contract-" + std::to_string(++stores) + "/"});
+                         if (!store) return std::unexpected(store.error());
+                         return std::unique_ptr<ObjectStore>(std::move(*store));
+                       }};
+INSTANTIATE_TEST_SUITE_P(objectstore, ObjectStoreContractTest, ::testing::Values(kS3), FactoryName);
+#endif
 
 }  // namespace
 }  // namespace maskfleet::objectstore

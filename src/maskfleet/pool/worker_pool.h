@@ -4,7 +4,8 @@
 // Implementations:
 //   local/  LocalWorkerPool: `maskfleet worker` child processes on loopback ports, each
 //           with a CPU allotment (the local mode, and the default)
-//   (a later issue adds aws/: EC2 instances launched from an AMI or launch template)
+//   ec2/    Ec2WorkerPool: EC2 instances launched from an AMI or launch template (the
+//           AWS mode)
 //
 // A worker's life:
 //

@@ -1,0 +1,99 @@
+// CloudWatchMetricsSource: the MetricsSource of the AWS mode, where workers are EC2
+// instances (worker id = instance id).
+//
+// CPU is EC2's own CPUUtilization (namespace AWS/EC2, dimension InstanceId, 1-minute
+// periods with detailed monitoring), already a percentage of the instance's CPUs. The
+// request rate is the custom metric the workers publish (RequestCountPublisher,
+// request_count_publisher.h): `request_metric` in `request_namespace`, dimension
+// InstanceId, one value per minute.
+//
+// A Collect() pass records the pool size for the minute of `now` and, at most every
+// `read_every`, reads both metrics of every worker for the last `lookback` complete
+// minutes with GetMetricData: one request for up to 250 workers (500 queries, the
+// API's limit), plain MetricStat queries with a 60 s period (no metric math), and
+// stores them in the MetricStore, replacing what those minutes held (CloudWatch data
+// arrives late; a later pass completes a minute). The running minute is never read:
+// CloudWatch answers it with whatever has arrived, which is not a figure.
+// The queries read the store, as the local source's do, so the charts survive a
+// restart of the manager.
+//
+// Threading: Collect() one pass at a time (collect_mu_); the queries read the store,
+// which is safe across threads, at any time.
+#ifndef MASKFLEET_METRICS_CLOUDWATCH_CLOUDWATCH_METRICS_SOURCE_H_
+#define MASKFLEET_METRICS_CLOUDWATCH_CLOUDWATCH_METRICS_SOURCE_H_
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "maskfleet/aws/client.h"
+#include "maskfleet/metrics/metric_store.h"
+#include "maskfleet/metrics/metrics_source.h"
+
+namespace maskfleet::metrics::cloudwatch {
+
+struct CloudWatchMetricsSourceOptions {
+  // Where the workers publish their request counts. Default "maskfleet".
+  std::string request_namespace = "maskfleet";
+  // Default "RequestsPerMinute".
+  std::string request_metric = "RequestsPerMinute";
+  // Complete minutes read back each time (late data replaces what was stored).
+  // Default 5.
+  std::chrono::minutes lookback{5};
+  // Minimum time between two reads of CloudWatch; passes in between only record the
+  // pool size. Default 60 s (CloudWatch's resolution; each read is billed).
+  std::chrono::seconds read_every{60};
+  // Samples and pool sizes older than this are deleted. Default 6 hours.
+  std::chrono::minutes retention{6 * 60};
+  // How late CloudWatch's data may still change: EC2's detailed monitoring and
+  // PutMetricData values are usually there within a minute or two. Default 3 minutes.
+  std::chrono::minutes publication_delay{3};
+};
+
+class CloudWatchMetricsSource final : public MetricsSource {
+ public:
+  // `store` must outlive the source.
+  CloudWatchMetricsSource(MetricStore& store, std::shared_ptr<aws::Client> client,
+                          CloudWatchMetricsSourceOptions options = {});
+
+  // Errors: kUnavailable / kInternal when storing fails; a failed CloudWatch read is
+  // returned too (kUnavailable, kPermissionDenied naming cloudwatch:GetMetricData ...),
+  // after the pool size was recorded, and is tried again on the next pass.
+  Status Collect(Clock::TimePoint now, std::span<const CollectTarget> workers) override;
+  Result<std::vector<WorkerSeries>> Samples(std::span<const std::string> worker_ids,
+                                            MinuteRange range) override;
+  Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
+  Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
+  Result<std::vector<std::string>> WorkersWithData(MinuteRange range) override;
+  // The start of the minute `publication_delay` before the last successful read (before
+  // the first, before `now`): what was read then about earlier minutes is final.
+  Clock::TimePoint CompleteUntil(Clock::TimePoint now) override;
+
+  // The samples of `worker_ids` over `range` as CloudWatch answers them now (what a
+  // pass stores). Errors: kInvalidArgument (a range over 24 hours), the client's.
+  Result<std::vector<MetricSample>> Read(std::span<const std::string> worker_ids, MinuteRange range);
+
+ private:
+  MetricStore& store_;
+  const std::shared_ptr<aws::Client> client_;
+  const CloudWatchMetricsSourceOptions options_;
+  std::mutex collect_mu_;
+  std::optional<Clock::TimePoint> last_read_;       // guarded by collect_mu_
+  std::atomic<Clock::TimePoint::rep> last_read_ticks_{0};  // last_read_ for CompleteUntil
+  std::optional<Clock::TimePoint> last_retention_;  // guarded by collect_mu_
+};
+
+// The GetMetricData queries of one batch, as form parameters (exposed for tests):
+// for worker i, "c<i>" (CPUUtilization, Average) and "r<i>" (the request metric,
+// Maximum: a worker publishes one value per minute, and Maximum, unlike Sum, is not
+// doubled when a publish whose answer was lost is sent again).
+aws::Parameters MetricDataQueries(std::span<const std::string> worker_ids,
+                                  const CloudWatchMetricsSourceOptions& options, MinuteRange range);
+
+}  // namespace maskfleet::metrics::cloudwatch
+
+#endif  // MASKFLEET_METRICS_CLOUDWATCH_CLOUDWATCH_METRICS_SOURCE_H_

@@ -1,0 +1,201 @@
+// The CloudWatch metrics source and the workers' request-count publisher: against the
+// moto test bed (authentication on: the worker publishes, the manager reads), and on
+// recorded answers for what moto cannot show (batches of 250 workers, NextToken).
+#include <gtest/gtest.h>
+
+#include "maskfleet/aws/fake_transport.h"
+#include "maskfleet/aws/testing/moto_bed.h"
+#include "maskfleet/metrics/cloudwatch/cloudwatch_metrics_source.h"
+#include "maskfleet/metrics/cloudwatch/cloudwatch_request_count_publisher.h"
+#include "maskfleet/storage/testing/test_database.h"
+
+namespace maskfleet::metrics::cloudwatch {
+namespace {
+
+using namespace std::chrono_literals;
+
+class metrics_CloudWatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+    ASSERT_TRUE(scratch) << scratch.error().ToString();
+    scratch_ = std::move(*scratch);
+    storage::DatabaseOptions options;
+    options.url = scratch_->url();
+    auto db = storage::Database::Open(options, RealClock());
+    ASSERT_TRUE(db) << db.error().ToString();
+    db_ = std::move(*db);
+    store_ = std::make_unique<MetricStore>(*db_);
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    scratch_.reset();
+  }
+
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<MetricStore> store_;
+};
+
+// Puts EC2's CPUUtilization for `instance` as EC2 itself would (as the bed's admin).
+void PutCpu(aws::testing::MotoBed& bed, const std::string& instance, std::chrono::sys_seconds minute,
+            double percent) {
+  auto admin = bed.ClientFor("admin");
+  const std::time_t t = minute.time_since_epoch().count();
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  auto put = admin->Query(aws::kCloudWatch, "PutMetricData",
+                          {{"Namespace", "AWS/EC2"},
+                           {"MetricData.member.1.MetricName", "CPUUtilization"},
+                           {"MetricData.member.1.Dimensions.member.1.Name", "InstanceId"},
+                           {"MetricData.member.1.Dimensions.member.1.Value", instance},
+                           {"MetricData.member.1.Timestamp", stamp},
+                           {"MetricData.member.1.Value", std::to_string(percent)},
+                           {"MetricData.member.1.Unit", "Percent"}},
+                          aws::Idempotency::kIdempotent);
+  ASSERT_TRUE(put) << put.error().ToString();
+}
+
+TEST_F(metrics_CloudWatchTest, WorkerPublishesManagerReadsBothSeries) {
+  aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
+  const auto now = RealClock().Now();
+  const auto m1 = MinuteOf(now) - 3min, m2 = MinuteOf(now) - 2min;
+  CloudWatchRequestCountPublisher publisher(std::shared_ptr<aws::Client>(bed.ClientFor("worker")),
+                                  {.instance_id = "i-0000000000000aaa1"});
+  ASSERT_TRUE(publisher.Publish(std::vector<RequestMinute>{{m1, 17}, {m2, 0}}));
+  EXPECT_TRUE(publisher.Pending().empty());
+  // Published again (a lost answer, a restart): the manager still reads 17, not 34.
+  CloudWatchRequestCountPublisher again(std::shared_ptr<aws::Client>(bed.ClientFor("worker")),
+                              {.instance_id = "i-0000000000000aaa1"});
+  ASSERT_TRUE(again.Publish(std::vector<RequestMinute>{{m1, 17}}));
+  PutCpu(bed, "i-0000000000000aaa1", m1, 40.0);
+  PutCpu(bed, "i-0000000000000aaa1", m2, 60.5);
+
+  CloudWatchMetricsSource source(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("manager")));
+  const std::vector<CollectTarget> workers{{.worker_id = "i-0000000000000aaa1", .phase = WorkerPhase::kInService},
+                                           {.worker_id = "i-0000000000000bbb2", .phase = WorkerPhase::kStarting}};
+  EXPECT_EQ(source.CompleteUntil(now), MinuteOf(now - 3min));  // nothing read: "now" less the delay
+  ASSERT_TRUE(source.Collect(now, workers));
+  // Later, without another read: complete only up to what the read could know.
+  EXPECT_EQ(source.CompleteUntil(now + 10min), MinuteOf(now - 3min));
+  const std::vector<std::string> ids{"i-0000000000000aaa1", "i-0000000000000bbb2"};
+  const MinuteRange range{m1, m2 + 1min};
+  auto series = source.Samples(ids, range);
+  ASSERT_TRUE(series) << series.error().ToString();
+  EXPECT_EQ((*series)[0].cpu_percent, (std::vector<std::optional<double>>{40.0, 60.5}));
+  EXPECT_EQ((*series)[0].requests_per_minute, (std::vector<std::optional<double>>{17.0, 0.0}));
+  // The worker with no data has none (never 0).
+  EXPECT_EQ((*series)[1].cpu_percent, (std::vector<std::optional<double>>{std::nullopt, std::nullopt}));
+  EXPECT_EQ(source.PoolSizes({MinuteOf(now), MinuteOf(now) + 1min}).value().at(0),
+            (PoolSize{.in_service = 1, .starting = 1}));
+  auto average = source.AverageCpu(ids, range);
+  ASSERT_TRUE(average);
+  EXPECT_DOUBLE_EQ(average->average_percent.value(), 50.25);
+  EXPECT_EQ(average->workers_without_data, std::vector<std::string>{"i-0000000000000bbb2"});
+}
+
+TEST_F(metrics_CloudWatchTest, RefusedCallsAreReportedAndNothingIsLost) {
+  aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
+  const auto now = RealClock().Now();
+  // The manager may not publish: the minutes stay queued for the next pass.
+  CloudWatchRequestCountPublisher publisher(std::shared_ptr<aws::Client>(bed.ClientFor("manager")),
+                                  {.instance_id = "i-0000000000000ccc3", .max_pending_minutes = 2});
+  const std::vector<RequestMinute> minutes{{MinuteOf(now) - 4min, 1}, {MinuteOf(now) - 3min, 2},
+                                             {MinuteOf(now) - 2min, 3}};
+  auto refused = publisher.Publish(minutes);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(refused.error().message.find("PutMetricData"), std::string::npos) << refused.error().message;
+  // At most max_pending_minutes kept, the newest.
+  EXPECT_EQ(publisher.Pending(), (std::vector<RequestMinute>{minutes[1], minutes[2]}));
+  // A minute that does not start a minute is refused before anything is queued.
+  EXPECT_EQ(publisher.Publish(std::vector<RequestMinute>{{MinuteOf(now) + 1s, 1}}).error().code,
+            ErrorCode::kInvalidArgument);
+  // The same minutes again are not queued twice.
+  EXPECT_FALSE(publisher.Publish(minutes));
+  EXPECT_EQ(publisher.Pending().size(), 2u);
+
+  // The worker may not read: the pool size is recorded all the same.
+  CloudWatchMetricsSource source(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("worker")));
+  const std::vector<CollectTarget> workers{{.worker_id = "i-0000000000000ccc3", .phase = WorkerPhase::kInService}};
+  auto collected = source.Collect(now, workers);
+  ASSERT_FALSE(collected);
+  EXPECT_EQ(collected.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(collected.error().message.find("GetMetricData"), std::string::npos) << collected.error().message;
+  EXPECT_EQ(source.PoolSizes({MinuteOf(now), MinuteOf(now) + 1min}).value().at(0), (PoolSize{.in_service = 1}));
+}
+
+std::shared_ptr<aws::Client> ScriptedClient(std::shared_ptr<aws::FakeTransport> transport) {
+  return std::make_shared<aws::Client>(aws::ClientOptions{
+      .region = "eu-west-1",
+      .credentials = std::make_shared<aws::StaticCredentialsProvider>(
+          aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
+      .transport = std::move(transport),
+      .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
+      .endpoints = {{"monitoring", "http://127.0.0.1:9"}}});
+}
+
+TEST_F(metrics_CloudWatchTest, ReadsInBatchesOf250WorkersAndFollowsNextToken) {
+  auto transport = std::make_shared<aws::FakeTransport>();
+  // Batch 1, page 1: worker 0's CPU, and a token; page 2: worker 249's requests.
+  transport->Answer(200, R"(<GetMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">
+  <GetMetricDataResult><MetricDataResults><member><Id>c0</Id><Label>CPUUtilization</Label>
+  <Timestamps><member>2026-12-04T05:01:00Z</member><member>2026-12-04T05:00:00Z</member></Timestamps>
+  <Values><member>12.5</member><member>10</member></Values><StatusCode>Complete</StatusCode></member></MetricDataResults>
+  <NextToken>page-2</NextToken><Messages/></GetMetricDataResult>
+  <ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetMetricDataResponse>)");
+  transport->Answer(200, R"(<GetMetricDataResponse><GetMetricDataResult><MetricDataResults><member><Id>r249</Id>
+  <Timestamps><member>2026-12-04T05:00:00Z</member></Timestamps><Values><member>7</member></Values>
+  </member></MetricDataResults></GetMetricDataResult></GetMetricDataResponse>)");
+  // Batch 2: worker 250 (its "c0"), with a value outside the range, which is dropped.
+  transport->Answer(200, R"(<GetMetricDataResponse><GetMetricDataResult><MetricDataResults><member><Id>c0</Id>
+  <Timestamps><member>2026-12-04T05:00:00Z</member><member>2026-12-04T05:09:00Z</member></Timestamps>
+  <Values><member>99</member><member>1</member></Values></member></MetricDataResults></GetMetricDataResult>
+  </GetMetricDataResponse>)");
+  CloudWatchMetricsSource source(*store_, ScriptedClient(transport));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 251; ++i) ids.push_back("i-" + std::to_string(1000 + i));
+  const auto begin = std::chrono::sys_days(std::chrono::year(2026) / 12 / 4) + 5h;
+  auto samples = source.Read(ids, {begin, begin + 5min});
+  ASSERT_TRUE(samples) << samples.error().ToString();
+  EXPECT_EQ(*samples, (std::vector<MetricSample>{{"i-1000", Metric::kCpuPercent, begin + 1min, 12.5},
+                                                 {"i-1000", Metric::kCpuPercent, begin, 10},
+                                                 {"i-1249", Metric::kRequestsPerMinute, begin, 7},
+                                                 {"i-1250", Metric::kCpuPercent, begin, 99}}));
+  const auto requests = transport->requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_NE(requests[0].body.find("MetricDataQueries.member.500.Id=r249&"), std::string::npos);
+  EXPECT_EQ(requests[0].body.find("MetricDataQueries.member.501."), std::string::npos);
+  EXPECT_EQ(requests[0].body.find("NextToken"), std::string::npos);
+  EXPECT_NE(requests[1].body.find("&NextToken=page-2"), std::string::npos);
+  EXPECT_NE(requests[2].body.find("Dimensions.member.1.Value=i-1250&"), std::string::npos);
+  EXPECT_NE(requests[0].body.find("StartTime=2026-12-04T05%3A00%3A00Z&EndTime=2026-12-04T05%3A05%3A00Z"),
+            std::string::npos)
+      << requests[0].body.substr(requests[0].body.size() - 200);
+}
+
+TEST_F(metrics_CloudWatchTest, QueriesAreMetricStatsOf60SecondsWithoutMath) {
+  const std::vector<std::string> ids{"i-1"};
+  const auto begin = std::chrono::sys_days(std::chrono::year(2026) / 12 / 4) + 5h;
+  const aws::Parameters params = MetricDataQueries(ids, {}, {begin, begin + 2min});
+  auto value = [&params](const std::string& name) {
+    for (const auto& [n, v] : params) {
+      if (n == name) return v;
+    }
+    return std::string("<none>");
+  };
+  EXPECT_EQ(value("MetricDataQueries.member.1.MetricStat.Metric.Namespace"), "AWS/EC2");
+  EXPECT_EQ(value("MetricDataQueries.member.1.MetricStat.Metric.MetricName"), "CPUUtilization");
+  EXPECT_EQ(value("MetricDataQueries.member.1.MetricStat.Stat"), "Average");
+  EXPECT_EQ(value("MetricDataQueries.member.2.MetricStat.Metric.Namespace"), "maskfleet");
+  EXPECT_EQ(value("MetricDataQueries.member.2.MetricStat.Metric.MetricName"), "RequestsPerMinute");
+  EXPECT_EQ(value("MetricDataQueries.member.2.MetricStat.Stat"), "Maximum");
+  EXPECT_EQ(value("MetricDataQueries.member.2.MetricStat.Period"), "60");
+  EXPECT_EQ(value("MetricDataQueries.member.1.Expression"), "<none>");
+}
+
+}  // namespace
+}  // namespace maskfleet::metrics::cloudwatch
