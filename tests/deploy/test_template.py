@@ -2,7 +2,6 @@
 holds (security groups, target group, launch template, bucket, database), the IAM
 statements are the action list's, and the configuration in the user data is the one
 documented in docs/aws.md, with no secret in it."""
-import copy
 import json
 import pathlib
 import re
@@ -76,6 +75,11 @@ def run_policies(*args):
     return subprocess.run([sys.executable, str(POLICIES), *args], capture_output=True, text=True)
 
 
+def toml_file(data):
+    """TOML text of the action list's shape: tables of string lists."""
+    return "".join(f"[{role}]\nactions = {json.dumps(table['actions'])}\n" for role, table in data.items())
+
+
 def test_template_statements_are_the_action_lists():
     result = run_policies("check")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -91,19 +95,36 @@ def test_an_edited_template_statement_is_drift(tmp_path):
     assert "-                  - ec2:StopInstances" in result.stdout
 
 
-def test_an_action_added_to_the_list_is_drift(tmp_path):
-    actions = json.loads((KIT / "iam-actions.json").read_text())
-    actions["roles"]["worker"][0]["actions"].append("s3:ListBucket")
-    path = tmp_path / "iam-actions.json"
-    path.write_text(json.dumps(actions))
-    result = run_policies("--actions", str(path), "check")
+def test_an_action_added_to_the_list_must_be_scoped(tmp_path):
+    actions = tomllib.loads((KIT / "iam-actions.toml").read_text())
+    actions["worker"]["actions"].append("s3:GetObjectAcl")
+    path = tmp_path / "iam-actions.toml"
+    path.write_text(toml_file(actions))
+    result = run_policies("check", "--actions", str(path))
     assert result.returncode == 1
-    assert "+                  - s3:ListBucket" in result.stdout
-    # ... and `write` brings a copy of the template back in line.
-    copy_of_template = tmp_path / "maskfleet.yaml"
-    shutil.copy(TEMPLATE, copy_of_template)
-    assert run_policies("--actions", str(path), "write", "--template", str(copy_of_template)).returncode == 0
-    assert run_policies("--actions", str(path), "check", "--template", str(copy_of_template)).returncode == 0
+    assert "worker: in the action list but in no statement of the scopes: s3:GetObjectAcl" in result.stderr
+    # Scoped, it goes into the template (`write` on a copy), and `check` is content.
+    scopes = (KIT / "iam-scopes.toml").read_text().replace(
+        'actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]',
+        'actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectAcl"]')
+    (tmp_path / "iam-scopes.toml").write_text(scopes)
+    template = tmp_path / "maskfleet.yaml"
+    shutil.copy(TEMPLATE, template)
+    both = ["--actions", str(path), "--scopes", str(tmp_path / "iam-scopes.toml"), "--template", str(template)]
+    assert run_policies("check", *both).returncode == 1
+    assert run_policies("write", *both).returncode == 0
+    assert run_policies("check", *both).returncode == 0
+    assert "                  - s3:GetObjectAcl\n" in template.read_text()
+
+
+def test_the_scopes_cannot_grant_an_action_the_list_lacks(tmp_path):
+    actions = tomllib.loads((KIT / "iam-actions.toml").read_text())
+    actions["manager"]["actions"].remove("ec2:TerminateInstances")
+    path = tmp_path / "iam-actions.toml"
+    path.write_text(toml_file(actions))
+    result = run_policies("check", "--actions", str(path))
+    assert result.returncode == 1
+    assert "manager: in the scopes but not in the action list: ec2:TerminateInstances" in result.stderr
 
 
 def role_statements(resources, name):
@@ -116,41 +137,44 @@ def arn_text(value):
     return value["Fn::Sub"] if isinstance(value, dict) else value
 
 
+def unsub(node):
+    return json.loads(json.dumps(node), object_hook=lambda d: d["Fn::Sub"] if list(d) == ["Fn::Sub"] else d)
+
+
 @pytest.mark.parametrize("role,resource", [("manager", "ManagerRole"), ("worker", "WorkerRole")])
-def test_each_roles_policy_is_exactly_the_list(resources, role, resource):
-    actions = json.loads((KIT / "iam-actions.json").read_text())
-    wanted = [(s["sid"], sorted(s["actions"]), actions["resources"][s["resources"]]["arns"],
-               s.get("conditions", {})) for s in actions["roles"][role]]
-    got = []
-    for s in role_statements(resources, resource):
-        assert s["Effect"] == "Allow"
-        conditions = json.loads(json.dumps(s.get("Condition", {})),
-                                object_hook=lambda d: d.get("Fn::Sub", d) if list(d) == ["Fn::Sub"] else d)
-        got.append((s["Sid"], sorted(s["Action"]), [arn_text(r) for r in s["Resource"]], conditions))
+def test_each_roles_policy_grants_exactly_the_listed_actions_as_scoped(resources, role, resource):
+    listed = tomllib.loads((KIT / "iam-actions.toml").read_text())[role]["actions"]
+    scopes = tomllib.loads((KIT / "iam-scopes.toml").read_text())
+    statements = role_statements(resources, resource)
+    assert {a for s in statements for a in s["Action"]} == set(listed)
+    wanted = [(s["sid"], s["actions"], scopes["resources"][s["resources"]], s.get("conditions", {}))
+              for s in scopes[role]]
+    got = [(s["Sid"], s["Action"], [arn_text(r) for r in s["Resource"]], unsub(s.get("Condition", {})))
+           for s in statements]
     assert got == wanted
+    assert all(s["Effect"] == "Allow" for s in statements)
 
 
 def find(statements, action):
     return [s for s in statements if action in s["Action"]]
 
 
+# Actions without resource-level permissions in AWS: the only ones that may name "*".
+NO_RESOURCE_LEVEL = {"ec2:DescribeInstances", "elasticloadbalancing:DescribeTargetHealth",
+                     "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeLoadBalancers",
+                     "cloudwatch:GetMetricData", "cloudwatch:PutMetricData"}
+
+
 def test_manager_least_privilege(resources):
     statements = role_statements(resources, "ManagerRole")
-    everything = {a for s in statements for a in s["Action"]}
-    assert everything == {
-        "ec2:RunInstances", "ec2:CreateTags", "ec2:TerminateInstances", "ec2:DescribeInstances",
-        "iam:PassRole", "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets",
-        "elasticloadbalancing:DescribeTargetHealth", "cloudwatch:GetMetricData", "s3:ListBucket",
-        "s3:DeleteObject", "secretsmanager:GetSecretValue"}
-    assert not any("*" in a for a in everything)
+    assert not any("*" in a for s in statements for a in s["Action"])
     (terminate,) = find(statements, "ec2:TerminateInstances")
-    assert terminate["Condition"] == {"StringEquals": {"aws:ResourceTag/maskfleet:pool": {"Fn::Sub": "${PoolName}"}}}
-    run = find(statements, "ec2:RunInstances")
+    assert unsub(terminate["Condition"]) == {"StringEquals": {"aws:ResourceTag/maskfleet:pool": "${PoolName}"}}
     instance_arn = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"
     # Every RunInstances statement that covers instances demands the pool's tag in the request.
-    for s in run:
+    for s in find(statements, "ec2:RunInstances"):
         if any(arn_text(r) in (instance_arn, "*") for r in s["Resource"]):
-            assert s["Condition"]["StringEquals"]["aws:RequestTag/maskfleet:pool"] == {"Fn::Sub": "${PoolName}"}
+            assert unsub(s["Condition"])["StringEquals"]["aws:RequestTag/maskfleet:pool"] == "${PoolName}"
     (tags,) = find(statements, "ec2:CreateTags")
     assert tags["Condition"] == {"StringEquals": {"ec2:CreateAction": "RunInstances"}}
     (pass_role,) = find(statements, "iam:PassRole")
@@ -159,44 +183,26 @@ def test_manager_least_privilege(resources):
     assert [arn_text(r) for r in register["Resource"]] == ["${WorkerTargetGroup}"]
     (delete,) = find(statements, "s3:DeleteObject")
     assert [arn_text(r) for r in delete["Resource"]] == ["arn:${AWS::Partition}:s3:::${ImagesBucket}/${ImagesPrefix}*"]
-    # Only Describe/Get calls without resource-level permissions may name "*".
+    (listing,) = find(statements, "s3:ListBucket")
+    assert unsub(listing["Condition"]) == {"StringLike": {"s3:prefix": ["${ImagesPrefix}*"]}}
     for s in statements:
         if "*" in s["Resource"]:
-            assert set(s["Action"]) <= {"ec2:DescribeInstances", "elasticloadbalancing:DescribeTargetHealth",
-                                        "cloudwatch:GetMetricData"}, s
+            assert set(s["Action"]) <= NO_RESOURCE_LEVEL, s
 
 
 def test_worker_least_privilege(resources):
     statements = role_statements(resources, "WorkerRole")
-    everything = {a for s in statements for a in s["Action"]}
-    assert everything == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "cloudwatch:PutMetricData",
-                          "secretsmanager:GetSecretValue"}
     (metrics,) = find(statements, "cloudwatch:PutMetricData")
-    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": {"Fn::Sub": "${MetricNamespace}"}}}
+    assert unsub(metrics["Condition"]) == {"StringEquals": {"cloudwatch:namespace": "${MetricNamespace}"}}
     (secret,) = find(statements, "secretsmanager:GetSecretValue")
     assert [arn_text(r) for r in secret["Resource"]] == ["${DatabaseSecret}"]
-
-
-def test_moto_flavour_keeps_every_action_and_only_s3_resources():
-    result = run_policies("moto", "manager", "--value", "ImagesBucket=photos-test", "--value", "ImagesPrefix=images/")
-    assert result.returncode == 0, result.stderr
-    policy = json.loads(result.stdout)
-    actions = json.loads((KIT / "iam-actions.json").read_text())
-    production = [a for s in actions["roles"]["manager"] for a in s["actions"]]
-    moto = [a for s in policy["Statement"] for a in s["Action"]]
-    assert moto == [a.replace("cloudwatch:", "monitoring:") for a in production]
-    assert "monitoring:GetMetricData" in moto
-    for s in policy["Statement"]:
-        assert "Condition" not in s
-        if s["Sid"] == "DeleteOnlyTheImages":
-            assert s["Resource"] == ["arn:aws:s3:::photos-test/images/*"]
-        elif s["Sid"] == "ListOnlyTheImages":
-            assert s["Resource"] == ["arn:aws:s3:::photos-test"]
-        else:
-            assert s["Resource"] == ["*"]
-    # An S3 ARN whose bucket is not given is an error, not a policy for "${ImagesBucket}".
-    missing = run_policies("moto", "worker", "--value", "ImagesPrefix=images/")
-    assert missing.returncode != 0 and "ImagesBucket" in missing.stderr
+    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+        (s,) = find(statements, action)
+        assert [arn_text(r) for r in s["Resource"]] == ["arn:${AWS::Partition}:s3:::${ImagesBucket}/${ImagesPrefix}*"]
+    for s in statements:
+        if "*" in s["Resource"]:
+            assert set(s["Action"]) <= NO_RESOURCE_LEVEL, s
+        assert "Condition" in s or "*" not in s["Resource"]
 
 
 # --- The deployment checklist ------------------------------------------------------------
