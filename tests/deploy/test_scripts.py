@@ -164,7 +164,7 @@ def machine(tmp_path):
 
 def write_config(folder, manager_port):
     # The worker's port comes first: start.sh must take the [manager] one.
-    text = 'mode = "aws"\n\n[worker]\nport = 8081\n\n[manager]\nhost = "0.0.0.0"\n'
+    text = '[deployment]\nmode = "aws"\n\n[worker]\nport = 8081\n\n[manager]\nhost = "0.0.0.0"\n'
     if manager_port is not None:
         text += f"port = {manager_port}  # the UI\n"
     text += '\n[aws]\nregion = "eu-west-1"\n'

@@ -322,7 +322,7 @@ def test_manager_and_workers_get_the_same_configuration(resources):
     # The launch template cannot name itself; everything else is the same text.
     assert manager.replace('launch_template = "${WorkerLaunchTemplate}"\n', "") == worker
     config = tomllib.loads(sample(manager))
-    assert config["mode"] == "aws"
+    assert config["deployment"] == {"mode": "aws"}
     assert set(config["aws"]) == AWS_KEYS
     assert config["worker"]["host"] == "0.0.0.0" and config["manager"]["port"] == 5000
     assert config["database"]["url"].startswith("postgresql://maskfleet@")
