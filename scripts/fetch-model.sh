@@ -6,6 +6,9 @@
 #      repository (linked, not copied);
 #   3. the upstream repository at a pinned commit (needs internet).
 # Every file is checked against its sha256 sum; a mismatch is an error, never used.
+#
+#   scripts/fetch-model.sh --verify DIR   only checks: exits 0 when DIR holds every
+#                                         model file with its pinned sum, else 1
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dest=$root/models/aizoo-face-mask
@@ -26,6 +29,12 @@ verified() {
     echo "${sha256[$name]}  $dir/$name" | sha256sum --check --status || return 1
   done
 }
+
+if [ "${1:-}" = --verify ]; then
+  [ -n "${2:-}" ] || { log "usage: $0 --verify DIR"; exit 2; }
+  verified "$2"
+  exit
+fi
 
 if verified "$dest"; then
   log "present in $dest"
