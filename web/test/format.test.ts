@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { asSentence, formatDateTime, plural } from '../src/common/format';
 import {
-  asSentence,
   categoryLabel,
   formatBytes,
   formatConfidence,
-  formatDateTime,
   formatDimensions,
-  plural,
   progressPercent,
   photoName,
   shortName,
   summarizeCounts,
-} from '../src/format';
+} from '../src/worker/format';
 
 describe('format', () => {
   it('labels the four categories', () => {

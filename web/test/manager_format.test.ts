@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { formatClock, formatTimestamp } from '../src/common/format';
 import {
   actionLabel,
   chartSummary,
   countsText,
   formatAllotment,
-  formatClock,
   formatPercent,
   formatRate,
   formatSince,
   formatTick,
-  formatTimestamp,
   isLive,
   sizeButtons,
   stateLabel,

@@ -8,7 +8,7 @@
 
 import uPlot from 'uplot';
 
-import { h } from '../dom';
+import { h } from '../common/dom';
 import { chartSummary, formatTick } from './format';
 import { maxOf, summarize, yRange, type ChartData } from './series';
 

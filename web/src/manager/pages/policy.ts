@@ -2,9 +2,10 @@
 // checks it, src/maskfleet/scaler/policy.cc), pause/resume, and the log of the
 // auto-scaler's decisions, refreshed every 5 seconds.
 
-import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../dom';
+import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
+import { formatTimestamp } from '../../common/format';
 import { managerApi } from '../api';
-import { actionLabel, formatPercent, formatTimestamp } from '../format';
+import { actionLabel, formatPercent } from '../format';
 import { messageOf, showPageError, startManagerPage } from '../layout';
 import { fieldOfMessage, parsePolicyForm, POLICY_FIELDS, validatePolicy, type PolicyField, type PolicyProblem } from '../policy';
 import { Poller, REFRESH_MS } from '../poller';

@@ -4,17 +4,16 @@
 // are kept by id and their charts only get new data; a worker that leaves the
 // list loses its card (and its charts are destroyed).
 
-import { byId, h, replaceChildren, setBusy, setStatus } from '../../dom';
+import { byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
+import { formatClock, formatTimestamp } from '../../common/format';
 import { managerApi } from '../api';
 import { TimeChart, type ChartSpec } from '../charts';
 import {
   countsText,
   formatAllotment,
-  formatClock,
   formatPercent,
   formatRate,
   formatSince,
-  formatTimestamp,
   isLive,
   sizeButtons,
   stateLabel,

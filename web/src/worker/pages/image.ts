@@ -1,12 +1,13 @@
 // /images/{id}: one photo: the annotated picture (or the original, by a toggle),
 // the counts, facts about the photo, a table of the faces, and deleting it.
 
+import { confirmDialog } from '../../common/dialogs';
+import { byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
+import { formatDateTime } from '../../common/format';
 import { api } from '../api';
-import { byId, confirmDialog, h, replaceChildren, setBusy, setStatus } from '../dom';
 import {
   categoryLabel,
   formatConfidence,
-  formatDateTime,
   formatDimensions,
   photoName,
   summarizeCounts,

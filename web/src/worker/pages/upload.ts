@@ -1,8 +1,8 @@
 // /upload: a photo from disk (drag and drop or the file picker) or from a URL;
 // progress while it goes up and the detector runs; then the result on this page.
 
+import { byId, checkFields, clearStatus, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
 import { api } from '../api';
-import { byId, checkFields, clearStatus, h, replaceChildren, setBusy, setFieldError, setStatus } from '../dom';
 import { categoryLabel, formatBytes, photoName, progressPercent, shortName, summarizeCounts } from '../format';
 import { messageOf, showPageError, startAuthenticatedPage } from '../layout';
 import type { Image } from '../types';

@@ -2,12 +2,14 @@
 // administrators; the server refuses the API to anyone else (403), and this page
 // then says so instead of showing the forms.
 
-import { api, ApiError } from '../api';
-import { byId, checkFields, confirmDialog, h, replaceChildren, setBusy, setFieldError, setStatus } from '../dom';
-import { formatDateTime } from '../format';
+import { ApiError } from '../../common/api';
+import { confirmDialog } from '../../common/dialogs';
+import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
+import { formatDateTime } from '../../common/format';
+import { validateOptionalEmail, validatePassword, validateUsername } from '../../common/validation';
+import { api } from '../api';
 import { messageOf, pageStatus, showPageError, startAuthenticatedPage } from '../layout';
 import type { NewUser, User } from '../types';
-import { validateOptionalEmail, validatePassword, validateUsername } from '../validation';
 
 export async function init(): Promise<void> {
   const session = await startAuthenticatedPage('users');
