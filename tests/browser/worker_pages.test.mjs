@@ -19,6 +19,10 @@ const ADMIN = 'admin';
 const ADMIN_PASSWORD = 'first-admin-pw';
 const NEW_ADMIN_PASSWORD = 'second-admin-pw';
 
+// Every time on the pages, in both apps: "27 Nov 2026, 21:05 UTC" (24-hour, with the
+// zone; the browser runs in UTC). The manager's test checks its pages the same way.
+const TIME = /^\d{1,2} [A-Z][a-z]{2} \d{4}, ([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)? UTC$/;
+
 const MASKS_PHOTO = testPhoto('face-mask/images/maksssksksss52.png'); // masked and unmasked faces
 const NO_FACE_PHOTO = testPhoto('no-face/rocket.jpg');
 
@@ -245,6 +249,9 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForFunction(() =>
       [...document.querySelectorAll('.thumb img')].every((img) => img.complete && img.naturalWidth > 0),
     );
+    const times = await page.$$eval('.thumb time', (els) => els.map((el) => el.textContent));
+    assert.ok(times.length > 0);
+    for (const time of times) assert.match(time, TIME);
     await expectAccessible('history');
     await screenshot(page, 'history');
 
@@ -269,6 +276,8 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     assert.equal(rows.length, masksPhoto.counts.faces);
     const masked = await page.$$eval('#faces tbody .tag-masked', (tags) => tags.length);
     assert.equal(masked, masksPhoto.counts.masked);
+    assert.match(await page.locator('#detail-facts dt:text-is("Checked") + dd').textContent(), TIME);
+    assert.match((await page.textContent('#detail-meta')).split(' · ')[1], TIME);
 
     const picture = '#detail-image';
     assert.match(await page.getAttribute(picture, 'src'), /\/annotated$/);
@@ -312,6 +321,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   it('changes the password (a wrong current one is refused)', async () => {
     await go('/account');
     await page.waitForSelector('#profile dd');
+    assert.match(await page.locator('#profile dt:text-is("Member since") + dd').textContent(), TIME);
     await page.fill('#current-password', 'wrong-password');
     await page.fill('#new-password', NEW_ADMIN_PASSWORD);
     await page.fill('#confirm-password', NEW_ADMIN_PASSWORD);

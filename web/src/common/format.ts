@@ -1,5 +1,5 @@
-// Values as text for people, in both apps. Pure functions; the time zone and
-// locale are parameters so that tests are repeatable (the pages use the browser's).
+// Values as text for people, in both apps. Pure functions; the time zone is a
+// parameter so that tests are repeatable (the pages use the browser's).
 
 /** "1 face", "3 faces"; `plural` defaults to `singular` + "s". */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
@@ -14,37 +14,41 @@ export function asSentence(message: string): string {
   return /[.!?…]$/.test(first) ? first : `${first}.`;
 }
 
-export interface DateFormatOptions {
-  locale?: string;
+export interface TimeFormatOptions {
+  /** The zone to write the time in; the reader's when not given (tests give one). */
   timeZone?: string;
+  /** Whether to write the seconds ("21:05:03") too. */
+  seconds?: boolean;
 }
 
-const DAY: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric' };
+// Both apps write every time one way: day, month and year in English words
+// ("27 Nov 2026"), a 24-hour clock, and the zone's short name ("UTC", "CET",
+// "GMT-5"), whatever the browser's language, so that times read alike on every page.
+const LOCALE = 'en-GB';
 
-/** `date` with these fields, in `options`' locale and zone (else the reader's). */
-function formatWith(date: Date, fields: Intl.DateTimeFormatOptions, options: DateFormatOptions): string {
-  const format: Intl.DateTimeFormatOptions = { ...fields };
+function formatWith(date: Date, fields: Intl.DateTimeFormatOptions, options: TimeFormatOptions): string {
+  const format: Intl.DateTimeFormatOptions = { ...fields, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' };
+  if (options.seconds === true) format.second = '2-digit';
   if (options.timeZone !== undefined) format.timeZone = options.timeZone;
-  return new Intl.DateTimeFormat(options.locale, format).format(date);
+  return new Intl.DateTimeFormat(LOCALE, format).format(date);
 }
 
-/** An ISO 8601 time from the server with these fields; the input itself when it is no date. */
-function formatIso(iso: string, fields: Intl.DateTimeFormatOptions, options: DateFormatOptions): string {
+/** "27 Nov 2026, 21:05 UTC" (with `seconds`: "21:05:03 UTC"): an ISO time from the server; the text itself when it is none. */
+export function formatDateTime(iso: string, options: TimeFormatOptions = {}): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : formatWith(date, fields, options);
+  if (Number.isNaN(date.getTime())) return iso;
+  return formatWith(date, { year: 'numeric', month: 'short', day: 'numeric' }, options);
 }
 
-/** "27 Nov 2026, 21:05": an ISO time from the server, in the reader's locale and zone. */
-export function formatDateTime(iso: string, options: DateFormatOptions = {}): string {
-  return formatIso(iso, { ...DAY, hour: '2-digit', minute: '2-digit' }, options);
+/** "21:05:03 UTC": a clock time, for "updated at". */
+export function formatClock(date: Date, options: Omit<TimeFormatOptions, 'seconds'> = {}): string {
+  return formatWith(date, {}, { ...options, seconds: true });
 }
 
-/** "27 Nov 2026, 21:05:03": an ISO time from the server, to the second, 24-hour. */
-export function formatTimestamp(iso: string, options: DateFormatOptions = {}): string {
-  return formatIso(iso, { ...DAY, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }, options);
-}
-
-/** "21:05:03": a clock time, for "updated at". */
-export function formatClock(date: Date, options: DateFormatOptions = {}): string {
-  return formatWith(date, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }, options);
+/** "UTC", "CET", "GMT-5": the short name of the zone the pages write times in, at `date`. */
+export function timeZoneLabel(date: Date, timeZone?: string): string {
+  const format: Intl.DateTimeFormatOptions = { timeZoneName: 'short' };
+  if (timeZone !== undefined) format.timeZone = timeZone;
+  const part = new Intl.DateTimeFormat(LOCALE, format).formatToParts(date).find((p) => p.type === 'timeZoneName');
+  return part?.value ?? '';
 }

@@ -3,7 +3,7 @@
 // auto-scaler's decisions, refreshed every 5 seconds.
 
 import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
-import { formatTimestamp } from '../../common/format';
+import { formatDateTime } from '../../common/format';
 import { managerApi } from '../api';
 import { actionLabel, formatPercent } from '../format';
 import { messageOf, showPageError, startManagerPage } from '../layout';
@@ -175,7 +175,7 @@ class DecisionLog {
         h(
           'tr',
           { attrs: { 'data-action': d.action } },
-          h('td', {}, h('time', { attrs: { datetime: d.time } }, formatTimestamp(d.time))),
+          h('td', {}, h('time', { attrs: { datetime: d.time } }, formatDateTime(d.time, { seconds: true }))),
           h('td', { className: 'num' }, formatPercent(d.average_cpu)),
           h('td', { className: 'num' }, d.size_before === d.size_after ? String(d.size_after) : `${d.size_before} → ${d.size_after}`),
           h('td', {}, h('span', { className: `badge badge-action-${d.action}` }, actionLabel(d.action))),

@@ -5,7 +5,7 @@
 // list loses its card (and its charts are destroyed).
 
 import { byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
-import { formatClock, formatTimestamp } from '../../common/format';
+import { formatClock, formatDateTime } from '../../common/format';
 import { managerApi } from '../api';
 import { TimeChart, type ChartSpec } from '../charts';
 import {
@@ -156,8 +156,8 @@ function workerFacts(worker: PoolWorker, now: Date): Array<[string, string]> {
   const details = worker.details ?? {};
   const balancer = worker.balancer;
   const facts: Array<[string, string]> = [
-    ['Launched', formatTimestamp(worker.launched_at)],
-    ['State since', `${formatTimestamp(worker.state_since)} (${formatSince(worker.state_since, now)})`],
+    ['Launched', formatDateTime(worker.launched_at, { seconds: true })],
+    ['State since', `${formatDateTime(worker.state_since, { seconds: true })} (${formatSince(worker.state_since, now)})`],
     ['Reason', worker.reason === '' ? '—' : worker.reason],
     ['PID', details['pid'] ?? '—'],
     ['CPU allotment', formatAllotment(details['cpu_allotment'])],
