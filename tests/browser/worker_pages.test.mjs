@@ -116,6 +116,10 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForSelector('#login-status[data-kind="error"]:not(:empty)');
     assert.match(await page.textContent('#login-status'), /\S/);
     assert.equal(await page.inputValue('#password'), '');
+    // Typing again clears the old message.
+    await page.fill('#password', 'x');
+    assert.equal(await page.textContent('#login-status'), '');
+    assert.equal(await page.getAttribute('#login-status', 'data-kind'), 'info');
   });
 
   it('logs in and returns to the page asked for, with the administrator navigation', async () => {
@@ -190,14 +194,38 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
 
   it('fetches a photo from a URL and shows the result', async () => {
     await go('/upload');
+    // The errors shown, one at a time: those in the status region and at the fields.
+    const errorsShown = () =>
+      page.$$eval('.status[data-kind="error"], .field-error:not([hidden])', (els) =>
+        els.map((el) => el.textContent.trim()).filter((text) => text !== ''),
+      );
+    // A refused file, then the person turns to the address form: the drop area is no
+    // longer red and the file's message is gone.
+    await page.setInputFiles('#file-input', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await page.waitForSelector('#drop-zone[data-invalid="true"]');
+    assert.equal((await errorsShown()).length, 1);
+    await page.click('#url-input');
+    assert.equal(await page.getAttribute('#drop-zone', 'data-invalid'), null);
+    assert.deepEqual(await errorsShown(), []);
+
     await page.fill('#url-input', 'not a url');
     await page.click('#url-submit');
     assert.equal(await page.getAttribute('#url-input', 'aria-invalid'), 'true');
+    assert.equal((await errorsShown()).length, 1);
+    // A file error now replaces the address's, rather than standing beside it.
+    await page.setInputFiles('#file-input', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    assert.equal(await page.getAttribute('#url-input', 'aria-invalid'), null);
+    assert.deepEqual(await errorsShown(), [await page.textContent('#upload-status')]);
 
     await page.fill('#url-input', `${photoServer.url}/photos/missing.png`);
+    assert.deepEqual(await errorsShown(), []);
     await page.click('#url-submit');
     await page.waitForSelector('#upload-status[data-kind="error"]', { timeout: 60_000 });
-    assert.match(await page.textContent('#upload-status'), /\S/);
+    // Plain words, no library or HTTP wording, and the request id for the log.
+    const message = await page.textContent('#upload-status');
+    assert.match(message, /^There is no photo at that address: the site answered “not found”\. \(Request [\w.:-]+\.\)$/);
+    assert.doesNotMatch(message, /fetching|curl|HTTP|404/i);
+    assert.deepEqual(await errorsShown(), [message]);
 
     await page.fill('#url-input', `${photoServer.url}/photos/crowd.png`);
     await page.click('#url-submit');
@@ -363,8 +391,16 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.fill('#new-username', 'carol');
     await page.fill('#new-password', 'another-password');
     await page.click('#create-submit');
-    await page.waitForSelector('#create-status[data-kind="error"]');
+    await page.waitForSelector('#new-username-error:not([hidden])');
+    assert.equal(await page.textContent('#new-username-error'), 'This username is taken. Choose another one.');
+    assert.equal(await page.getAttribute('#new-username', 'aria-invalid'), 'true');
+    // Said once, at the field: not again in the server's words beside the button.
+    assert.equal(await page.textContent('#create-status'), '');
     await expectAccessible('users (refused name)');
+    // Changing the name clears it.
+    await page.fill('#new-username', 'carol.two');
+    assert.equal(await page.getAttribute('#new-username', 'aria-invalid'), null);
+    assert.equal(await page.isHidden('#new-username-error'), true);
 
     const bobRow = page.locator('#users-body tr', { hasText: 'bob.tester' });
     await bobRow.getByRole('button', { name: 'Delete bob.tester' }).click();

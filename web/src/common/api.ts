@@ -47,13 +47,22 @@ export class ApiError extends Error {
   readonly reason: string;
   /** Seconds from a Retry-After header (429, 503), when given. */
   readonly retryAfterSeconds: number | null;
+  /** The answer's X-Request-Id, by which the server's log tells the technical detail. */
+  readonly requestId: string | null;
 
-  constructor(status: number, reason: string, message: string, retryAfterSeconds: number | null = null) {
+  constructor(
+    status: number,
+    reason: string,
+    message: string,
+    retryAfterSeconds: number | null = null,
+    requestId: string | null = null,
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.requestId = requestId;
   }
 }
 
@@ -107,7 +116,12 @@ export function parseRetryAfter(value: string | null): number | null {
  * expected to be `{"success": false, "error": {"code", "reason", "message"}}`;
  * anything else falls back to a message made from the status.
  */
-export function errorFromResponse(status: number, bodyText: string, retryAfter: string | null = null): ApiError {
+export function errorFromResponse(
+  status: number,
+  bodyText: string,
+  retryAfter: string | null = null,
+  requestId: string | null = null,
+): ApiError {
   let reason = REASON_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'invalid_argument');
   let message = defaultMessage(status);
   try {
@@ -122,7 +136,8 @@ export function errorFromResponse(status: number, bodyText: string, retryAfter: 
   } catch {
     // Not JSON: a proxy's page or an empty body. The status says enough.
   }
-  return new ApiError(status, reason, message, parseRetryAfter(retryAfter));
+  const id = requestId !== null && /^[\w.:-]{1,100}$/.test(requestId) ? requestId : null;
+  return new ApiError(status, reason, message, parseRetryAfter(retryAfter), id);
 }
 
 /**
@@ -280,13 +295,19 @@ export class ApiClient<S extends Session> {
     } catch {
       throw new ApiError(0, 'network', defaultMessage(0));
     }
-    return this.finish(response.status, text, response.headers.get('Retry-After'), authenticated, check);
+    return this.finish(response.status, text, (name) => response.headers.get(name), authenticated, check);
   }
 
   /** The answer of a call made another way (the upload's XMLHttpRequest), as `request` would give it. */
-  protected finish<T>(status: number, text: string, retryAfter: string | null, authenticated: boolean, check: Check<T>): T {
+  protected finish<T>(
+    status: number,
+    text: string,
+    header: (name: string) => string | null,
+    authenticated: boolean,
+    check: Check<T>,
+  ): T {
     if (status >= 200 && status < 300) return parseSuccessBody(status, text, check);
-    const error = errorFromResponse(status, text, retryAfter);
+    const error = errorFromResponse(status, text, header('Retry-After'), header('X-Request-Id'));
     if (status === 401 && authenticated) {
       this.csrfToken = null;
       this.onUnauthenticated();

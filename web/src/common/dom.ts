@@ -124,3 +124,15 @@ export function setBusy(button: HTMLButtonElement, busy: boolean, busyLabel?: st
     button.removeAttribute('aria-busy');
   }
 }
+
+/**
+ * One message per failure, gone once the person acts again: any change in `form`
+ * clears the error shown in `regions` and the error of the field being changed.
+ */
+export function clearErrorsOnInput(form: HTMLElement, ...regions: HTMLElement[]): void {
+  form.addEventListener('input', (event) => {
+    for (const region of regions) if (region.dataset['kind'] === 'error') clearStatus(region);
+    const field = event.target;
+    if (field instanceof HTMLInputElement && field.getAttribute('aria-invalid') === 'true') setFieldError(field, null);
+  });
+}

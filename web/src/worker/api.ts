@@ -65,7 +65,7 @@ export class WorkerApiClient extends ApiClient<Session> {
     const token = await this.ensureCsrfToken();
     const form = new FormData();
     form.append('file', file, fileName);
-    const { status, text, retryAfter } = await new Promise<{ status: number; text: string; retryAfter: string | null }>(
+    const { status, text, header } = await new Promise<{ status: number; text: string; header: (name: string) => string | null }>(
       (resolve, reject) => {
         const xhr = this.createXhr();
         xhr.open('POST', '/api/v1/images');
@@ -78,7 +78,7 @@ export class WorkerApiClient extends ApiClient<Session> {
           };
         }
         xhr.onload = () =>
-          resolve({ status: xhr.status, text: xhr.responseText, retryAfter: xhr.getResponseHeader('Retry-After') });
+          resolve({ status: xhr.status, text: xhr.responseText, header: (name) => xhr.getResponseHeader(name) });
         const failed = () => reject(new ApiError(0, 'network', defaultMessage(0)));
         xhr.onerror = failed;
         xhr.ontimeout = failed;
@@ -93,7 +93,7 @@ export class WorkerApiClient extends ApiClient<Session> {
         xhr.send(form);
       },
     );
-    return this.finish(status, text, retryAfter, true, imageShape);
+    return this.finish(status, text, header, true, imageShape);
   }
 
   // ---- users (administrators) ----

@@ -3,7 +3,7 @@
 // header) and calls attachAccountPage with its client and what differs.
 
 import { ApiError, type ApiClient } from '../api';
-import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus } from '../dom';
+import { byId, checkFields, clearErrorsOnInput, h, replaceChildren, setBusy, setFieldError, setStatus } from '../dom';
 import { messageOf } from '../layout';
 import type { Session } from '../types';
 import { validatePassword, validatePasswordConfirmation } from '../validation';
@@ -34,6 +34,7 @@ export function attachAccountPage<S extends Session>(options: AccountPageOptions
   const submit = byId('password-submit', HTMLButtonElement);
   const status = byId('password-status', HTMLElement);
 
+  clearErrorsOnInput(form, status);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const same = options.refuseSamePassword && next.value === current.value;

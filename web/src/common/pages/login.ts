@@ -3,7 +3,7 @@
 // calls initLoginPage with its client and what differs.
 
 import { ApiError, type ApiClient } from '../api';
-import { byId, checkFields, setBusy, setStatus } from '../dom';
+import { byId, checkFields, clearErrorsOnInput, setBusy, setStatus } from '../dom';
 import { messageOf } from '../layout';
 import type { Session } from '../types';
 import { nextAfterLogin } from '../urls';
@@ -28,6 +28,7 @@ export async function initLoginPage<S extends Session>(options: LoginPageOptions
   const next = nextAfterLogin(location.search, options.home);
   const destination = (session: S) => options.destination?.(session, next) ?? next;
 
+  clearErrorsOnInput(form, status);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     // Only the shape of the name is checked here; a wrong password is for the server to say.

@@ -2,7 +2,7 @@
 // checks it, src/maskfleet/scaler/policy.cc), pause/resume, and the log of the
 // auto-scaler's decisions, refreshed every 5 seconds.
 
-import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
+import { byId, checkFields, clearErrorsOnInput, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
 import { formatDateTime } from '../../common/format';
 import { managerApi } from '../api';
 import { actionLabel, formatPercent } from '../format';
@@ -33,6 +33,7 @@ class PolicyPage {
   }
 
   attach(): void {
+    clearErrorsOnInput(this.form, this.status);
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.save();

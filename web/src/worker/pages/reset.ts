@@ -1,6 +1,6 @@
 // /reset?token=T: chooses a new password with the token from a reset link.
 
-import { byId, checkFields, setBusy, setStatus } from '../../common/dom';
+import { byId, checkFields, clearErrorsOnInput, setBusy, setStatus } from '../../common/dom';
 import { validatePassword, validatePasswordConfirmation } from '../../common/validation';
 import { api } from '../api';
 import { messageOf } from '../layout';
@@ -21,6 +21,7 @@ export function init(): void {
     return;
   }
 
+  clearErrorsOnInput(form, status);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const ok = checkFields([

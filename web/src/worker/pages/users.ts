@@ -4,7 +4,7 @@
 
 import { ApiError } from '../../common/api';
 import { confirmDialog } from '../../common/dialogs';
-import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
+import { byId, checkFields, clearErrorsOnInput, clearStatus, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
 import { formatDateTime } from '../../common/format';
 import { validateOptionalEmail, validatePassword, validateUsername } from '../../common/validation';
 import { api } from '../api';
@@ -39,6 +39,7 @@ class UsersPage {
 
   attach(): void {
     this.section.hidden = false;
+    clearErrorsOnInput(this.form, this.status);
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.create();
@@ -103,10 +104,13 @@ class UsersPage {
       this.username.focus();
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
-        setFieldError(this.username, 'This username is taken.');
+        // Said once, at the field; the server's own wording would say it again.
+        setFieldError(this.username, 'This username is taken. Choose another one.');
+        clearStatus(this.status);
         this.username.focus();
+      } else {
+        setStatus(this.status, messageOf(error), 'error');
       }
-      setStatus(this.status, messageOf(error), 'error');
     } finally {
       setBusy(this.submit, false);
     }
