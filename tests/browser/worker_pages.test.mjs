@@ -86,6 +86,19 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     return { faces: await text('faces'), masked: await text('masked'), unmasked: await text('unmasked') };
   }
 
+  /** How far each count's word keeps from its tile's edges, in pixels ("Unmasked" touched them). */
+  async function countMargins(scope) {
+    return page.$$eval(`${scope} .count dt`, (dts) =>
+      dts.map((dt) => {
+        const range = document.createRange();
+        range.selectNodeContents(dt);
+        const text = range.getBoundingClientRect();
+        const tile = dt.closest('.count').getBoundingClientRect();
+        return [dt.textContent, Math.min(text.left - tile.left, tile.right - text.right)];
+      }),
+    );
+  }
+
   async function uploadFile(file) {
     await go('/upload');
     await page.waitForSelector('#site-nav:not([hidden])');
@@ -154,6 +167,14 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForSelector('#upload-status[data-kind="error"]');
     assert.match(await page.textContent('#upload-status'), /not a supported image/);
     assert.equal(await page.isDisabled('#file-submit'), true);
+  });
+
+  it('shows a plain box, not a broken picture, for a file named like a photo that is none', async () => {
+    await page.setInputFiles('#file-input', { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo') });
+    await page.waitForSelector('#file-chosen .no-preview');
+    assert.equal(await page.textContent('#file-chosen .no-preview'), 'No preview');
+    assert.equal(await page.$$eval('#file-chosen img', (imgs) => imgs.length), 0);
+    assert.equal(await page.textContent('#file-chosen .chosen-name'), 'holiday.jpg');
   });
 
   it('takes a photo dropped on the box', async () => {
@@ -300,6 +321,8 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await go(`/images/${masksPhoto.id}`);
     await page.waitForSelector('#detail:not([hidden])');
     assert.deepEqual(await readCounts('#detail-counts'), masksPhoto.counts);
+    // In the page's narrow right-hand column too, each word keeps clear of its tile's edges.
+    for (const [word, margin] of await countMargins('#detail-counts')) assert.ok(margin >= 6, `${word}: ${margin}px from its tile's edge`);
     const rows = await page.$$('#faces tbody tr');
     assert.equal(rows.length, masksPhoto.counts.faces);
     const masked = await page.$$eval('#faces tbody .tag-masked', (tags) => tags.length);
@@ -309,8 +332,10 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
 
     const picture = '#detail-image';
     assert.match(await page.getAttribute(picture, 'src'), /\/annotated$/);
+    assert.equal(await page.textContent('#toggle-original'), 'Show original');
     await page.click('#toggle-original');
     assert.equal(await page.getAttribute('#toggle-original', 'aria-pressed'), 'true');
+    assert.equal(await page.textContent('#toggle-original'), 'Show annotated');
     assert.match(await page.getAttribute(picture, 'src'), /\/original$/);
     await page.waitForFunction((sel) => {
       const img = document.querySelector(sel);
@@ -318,6 +343,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     }, picture);
     await page.click('#toggle-original');
     assert.match(await page.getAttribute(picture, 'src'), /\/annotated$/);
+    assert.equal(await page.textContent('#toggle-original'), 'Show original');
     await page.waitForFunction((sel) => document.querySelector(sel).naturalWidth > 0, picture);
     await expectAccessible('image detail');
     await screenshot(page, 'image-detail', { fullPage: true });
@@ -475,6 +501,44 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForSelector('.thumb');
     assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
     await screenshot(page, 'history-375', { fullPage: true });
+  });
+
+  it('fits a 390 px phone: the counts clear of their edges, addresses wrapped between their parts', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await go('/upload');
+    await page.waitForSelector('#site-nav:not([hidden])');
+    await page.fill('#url-input', `${photoServer.url}/photos/crowd.png`);
+    await page.click('#url-submit');
+    await page.waitForSelector('#upload-status[data-kind="success"]', { timeout: 60_000 });
+    for (const [word, margin] of await countMargins('#result')) assert.ok(margin >= 6, `${word}: ${margin}px from its tile's edge`);
+
+    await page.click('#result a[href^="/images/"]');
+    await page.waitForURL(/\/images\/\d+$/);
+    await ready();
+    await page.waitForSelector('#detail:not([hidden])');
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
+    // The address wraps between its parts: no part is split over two lines.
+    const address = await page.evaluate(() => {
+      const term = [...document.querySelectorAll('#detail-facts dt')].find((dt) => dt.textContent === 'Name');
+      const value = term.nextElementSibling;
+      const parts = [...value.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE);
+      // The lines a text node's characters lie on, by their tops.
+      const tops = (node) => {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        return [...range.getClientRects()].map((rect) => Math.round(rect.top));
+      };
+      return {
+        text: value.textContent,
+        split: parts.filter((part) => new Set(tops(part)).size > 1).map((part) => part.textContent),
+        lines: new Set(parts.flatMap(tops)).size,
+      };
+    });
+    assert.equal(address.text, `${photoServer.url}/photos/crowd.png`);
+    assert.ok(address.lines > 1, 'the address is long enough to wrap at this width');
+    assert.deepEqual(address.split, []);
+    await expectAccessible('image detail, 390 px');
+    await screenshot(page, 'image-detail-390', { fullPage: true });
   });
 
   it('ran without script errors', () => {

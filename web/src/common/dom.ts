@@ -136,3 +136,20 @@ export function clearErrorsOnInput(form: HTMLElement, ...regions: HTMLElement[])
     if (field instanceof HTMLInputElement && field.getAttribute('aria-invalid') === 'true') setFieldError(field, null);
   });
 }
+
+// The characters after which an address (a URL, an e-mail address) may wrap.
+const ADDRESS_PARTS = /[^/.?&=@_-]+[/.?&=@_-]*|[/.?&=@_-]+/g;
+
+/**
+ * An address as text that wraps between its parts (after / . ? & = @ - _), never
+ * inside a word: a <wbr> after each part. A part longer than the line still
+ * breaks (the stylesheet's overflow-wrap), but only then.
+ */
+export function addressText(address: string): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  for (const part of address.match(ADDRESS_PARTS) ?? []) {
+    if (fragment.firstChild !== null) fragment.appendChild(document.createElement('wbr'));
+    fragment.appendChild(document.createTextNode(part));
+  }
+  return fragment;
+}

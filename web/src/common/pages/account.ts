@@ -12,7 +12,7 @@ export interface AccountPageOptions<S extends Session> {
   client: ApiClient<S>;
   session: S;
   /** The profile's facts, term and value ("Username", "ann"). */
-  facts: ReadonlyArray<readonly [string, string]>;
+  facts: ReadonlyArray<readonly [string, string | Node]>;
   logOut: () => Promise<void>;
   /** Whether the form itself refuses a new password equal to the current one. */
   refuseSamePassword: boolean;

@@ -4,7 +4,7 @@
 // are kept by id and their charts only get new data; a worker that leaves the
 // list loses its card (and its charts are destroyed).
 
-import { byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
+import { addressText, byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
 import { formatClock, formatDateTime } from '../../common/format';
 import { managerApi } from '../api';
 import { TimeChart, type ChartSpec } from '../charts';
@@ -236,7 +236,7 @@ class PoolPage {
     this.workersSection.hidden = false;
 
     const entry = safeEntryUrl(pool.load_balancer.entry_url);
-    this.lbLink.textContent = pool.load_balancer.entry_url;
+    replaceChildren(this.lbLink, addressText(pool.load_balancer.entry_url));
     if (entry !== null) this.lbLink.href = entry;
     else this.lbLink.removeAttribute('href');
     this.lbKind.textContent = pool.load_balancer.kind === '' ? '' : `(${pool.load_balancer.kind})`;

@@ -1,5 +1,6 @@
 // /account: who is logged in, changing the password, logging out.
 
+import { addressText } from '../../common/dom';
 import { formatDateTime } from '../../common/format';
 import { attachAccountPage } from '../../common/pages/account';
 import { api } from '../api';
@@ -14,7 +15,7 @@ export async function init(): Promise<void> {
     session,
     facts: [
       ['Username', user.username],
-      ['Email', user.email ?? 'none (password reset links cannot be sent)'],
+      ['Email', user.email === null ? 'none (password reset links cannot be sent)' : addressText(user.email)],
       ['Role', user.is_admin ? 'Administrator' : 'User'],
       ['Member since', formatDateTime(user.created_at)],
     ],

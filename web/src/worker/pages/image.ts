@@ -2,7 +2,7 @@
 // the counts, facts about the photo, a table of the faces, and deleting it.
 
 import { confirmDialog } from '../../common/dialogs';
-import { byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
+import { addressText, byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
 import { formatDateTime } from '../../common/format';
 import { api } from '../api';
 import {
@@ -54,6 +54,7 @@ function render(image: Image): void {
     picture.src = original ? originalUrl : annotatedUrl;
     picture.alt = original ? `${name}, original photo.` : `${name}, annotated. ${summary}.`;
     toggle.setAttribute('aria-pressed', String(original));
+    toggle.textContent = original ? 'Show annotated' : 'Show original';
     byId('detail-caption', HTMLElement).hidden = original;
   };
   if (image.width > 0 && image.height > 0) {
@@ -63,9 +64,9 @@ function render(image: Image): void {
   show(false);
   toggle.addEventListener('click', () => show(toggle.getAttribute('aria-pressed') !== 'true'));
 
-  const facts: Array<[string, string]> = [
+  const facts: Array<[string, string | Node]> = [
     ['Source', image.source === 'url' ? 'Fetched from a URL' : 'Uploaded file'],
-    ['Name', image.source_name || '—'],
+    ['Name', image.source_name === '' ? '—' : addressText(image.source_name)],
     ['Format', image.format.toUpperCase()],
     ['Size', `${formatDimensions(image.width, image.height)} pixels`],
     ['Checked', formatDateTime(image.created_at)],

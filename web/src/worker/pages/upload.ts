@@ -124,9 +124,15 @@ class UploadPage {
     clearStatus(this.status);
     this.chosen = file;
     this.previewUrl = URL.createObjectURL(file);
+    // A file named like a photo whose bytes the browser cannot show gets a plain
+    // box instead of the broken-image icon (the worker will say what it is).
+    const preview = h('img', { className: 'chosen-preview', attrs: { src: this.previewUrl, alt: '' } });
+    preview.addEventListener('error', () => {
+      preview.replaceWith(h('span', { className: 'chosen-preview no-preview' }, 'No preview'));
+    });
     replaceChildren(
       this.fileChosen,
-      h('img', { className: 'chosen-preview', attrs: { src: this.previewUrl, alt: '' } }),
+      preview,
       h(
         'span',
         { className: 'chosen-text' },

@@ -4,7 +4,7 @@
 
 import { ApiError } from '../../common/api';
 import { confirmDialog } from '../../common/dialogs';
-import { byId, checkFields, clearErrorsOnInput, clearStatus, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
+import { addressText, byId, checkFields, clearErrorsOnInput, clearStatus, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
 import { formatDateTime } from '../../common/format';
 import { validateOptionalEmail, validatePassword, validateUsername } from '../../common/validation';
 import { api } from '../api';
@@ -74,7 +74,7 @@ class UsersPage {
       'tr',
       {},
       h('th', { attrs: { scope: 'row' } }, h('span', { className: 'cell-text' }, user.username), isSelf ? h('span', { className: 'muted' }, ' (you)') : null),
-      h('td', { className: 'hide-narrow' }, h('span', { className: 'cell-text' }, user.email ?? '—')),
+      h('td', { className: 'hide-narrow' }, h('span', { className: 'cell-text' }, user.email === null ? '—' : addressText(user.email))),
       h('td', {}, user.is_admin ? 'Administrator' : 'User'),
       h('td', { className: 'hide-narrow' }, formatDateTime(user.created_at)),
       h('td', { className: 'actions-cell' }, remove),
