@@ -330,6 +330,37 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     assert.match(await page.locator('#detail-facts dt:text-is("Checked") + dd').textContent(), TIME);
     assert.match((await page.textContent('#detail-meta')).split(' · ')[1], TIME);
 
+    // The faces are numbered on the picture as in the table, each number on its face.
+    await page.waitForFunction(() => document.querySelector('#detail-image').naturalWidth > 0);
+    const numbers = await page.$$eval('.face-layer:not([hidden]) .face-marker', (markers) => markers.map((m) => m.textContent));
+    assert.deepEqual(numbers, rows.map((_, i) => String(i + 1)));
+    const placement = await page.evaluate(async (id) => {
+      const image = await (await fetch(`/api/v1/images/${id}`)).json();
+      const picture = document.querySelector('#detail-image').getBoundingClientRect();
+      const layer = document.querySelector('.face-layer').getBoundingClientRect();
+      const scale = layer.width / image.width;
+      return {
+        layerInPicture:
+          layer.left >= picture.left - 1 && layer.right <= picture.right + 1 && layer.top >= picture.top - 1 && layer.bottom <= picture.bottom + 1,
+        aspect: [layer.width / layer.height, image.width / image.height],
+        offsets: image.faces.flatMap((face, i) => {
+          const box = document.querySelector(`.face-marker[data-face="${i + 1}"]`).getBoundingClientRect();
+          return [box.left - layer.left - face.x * scale, box.top - layer.top - face.y * scale, box.width - face.w * scale, box.height - face.h * scale];
+        }),
+      };
+    }, masksPhoto.id);
+    assert.ok(placement.layerInPicture, 'the numbers lie on the shown picture');
+    assert.ok(Math.abs(placement.aspect[0] - placement.aspect[1]) < 0.02, `aspect ${placement.aspect}`);
+    for (const offset of placement.offsets) assert.ok(Math.abs(offset) < 1.5, `a marker is ${offset}px off its face`);
+    // Pointing at a row outlines its face, and the other way round.
+    const last = rows.length;
+    await page.hover(`#faces tbody tr:nth-child(${last})`);
+    assert.deepEqual(await page.$$eval('.face-marker.highlight', (ms) => ms.map((m) => m.dataset.face)), [String(last)]);
+    await page.hover('.face-marker[data-face="1"]');
+    assert.deepEqual(await page.$$eval('#faces tbody tr.highlight th', (ths) => ths.map((th) => th.textContent)), ['1']);
+    await page.hover('#detail-title');
+    assert.equal(await page.$$eval('.highlight', (els) => els.length), 0);
+
     const picture = '#detail-image';
     assert.match(await page.getAttribute(picture, 'src'), /\/annotated$/);
     assert.equal(await page.textContent('#toggle-original'), 'Show original');
@@ -503,7 +534,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await screenshot(page, 'history-375', { fullPage: true });
   });
 
-  it('fits a 390 px phone: the counts clear of their edges, addresses wrapped between their parts', async () => {
+  it('fits a 390 px phone: the faces table whole, the counts clear of their edges, addresses wrapped between their parts', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await go('/upload');
     await page.waitForSelector('#site-nav:not([hidden])');
@@ -516,6 +547,12 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForURL(/\/images\/\d+$/);
     await ready();
     await page.waitForSelector('#detail:not([hidden])');
+    // Every column of the faces table is on the screen, nothing to scroll sideways.
+    const table = await page.$eval('#faces .table-wrap', (wrap) => ({
+      cut: wrap.scrollWidth - wrap.clientWidth,
+      hidden: [...wrap.querySelectorAll('th, td')].filter((cell) => cell.offsetParent === null).length,
+    }));
+    assert.deepEqual(table, { cut: 0, hidden: 0 });
     assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
     // The address wraps between its parts: no part is split over two lines.
     const address = await page.evaluate(() => {
