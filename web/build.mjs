@@ -6,7 +6,10 @@
 //   OUTDIR/static/favicon.svg
 //   OUTDIR/pages/<name>.html                  each template of pages/ inside its layout:
 //                                             pages/_layout.html, or pages/_<layout>_layout.html
-//                                             when the metadata says "layout": "<layout>"
+//                                             when the metadata says "layout": "<layout>";
+//                                             a line `<!-- include _part.html -->` in a template is
+//                                             replaced by pages/_part.html (its first line, a
+//                                             comment saying where it is used, left out)
 //
 // Usage: node build.mjs OUTDIR [--no-typecheck]   (or: npm run build -- OUTDIR)
 // A relative OUTDIR is taken from the folder npm was started in. The type check
@@ -59,7 +62,7 @@ const common = {
 };
 // The worker's pages (app) and the manager's (manager, which alone carries uPlot).
 const bundles = [
-  { name: 'app', script: path.join('src', 'main.ts'), style: path.join('src', 'styles', 'app.css') },
+  { name: 'app', script: path.join('src', 'worker', 'main.ts'), style: path.join('src', 'styles', 'app.css') },
   { name: 'manager', script: path.join('src', 'manager', 'main.ts'), style: path.join('src', 'styles', 'manager.css') },
 ];
 for (const bundle of bundles) {
@@ -103,6 +106,19 @@ function layoutOf(name) {
   return { file, text: layouts.get(file), version: versions[name ?? 'app'] };
 }
 const metaPattern = /^<!--\s*(\{.*\})\s*-->\s*\n/;
+// A part shared by the templates of both apps (the login form, the password form),
+// indented as the include line is.
+const includePattern = /^([ \t]*)<!--\s*include\s+(_[a-z-]+\.html)\s*-->[ \t]*$/gm;
+function expandIncludes(content) {
+  return content.replace(includePattern, (whole, indent, part) => {
+    const lines = readFileSync(path.join(pagesDir, part), 'utf8').trimEnd().split('\n');
+    if (!/^<!--.*-->$/.test(lines[0] ?? '')) throw new Error(`pages/${part}: the first line must be a comment saying where it is used`);
+    return lines
+      .slice(1)
+      .map((line) => (line === '' ? line : indent + line))
+      .join('\n');
+  });
+}
 let count = 0;
 for (const file of readdirSync(pagesDir).sort()) {
   if (!file.endsWith('.html') || file.startsWith('_')) continue;
@@ -117,7 +133,7 @@ for (const file of readdirSync(pagesDir).sort()) {
     throw new Error(`pages/${file}: "layout" must be one of ${Object.keys(versions).join(', ')}`);
   }
   const layout = layoutOf(meta.layout);
-  const content = source.slice(match[0].length).trimEnd();
+  const content = expandIncludes(source.slice(match[0].length).trimEnd());
   const values = { title: meta.title, page: meta.page, version: layout.version, content };
   const html = layout.text.replace(/\{\{(\w+)\}\}/g, (whole, key) => {
     if (!(key in values)) throw new Error(`pages/${layout.file}: unknown placeholder ${whole}`);

@@ -17,6 +17,9 @@ import { after, before, describe, it } from 'node:test';
 import { accessibilityProblems, launchBrowser, processesMentioning, screenshot, startManager } from './harness.mjs';
 
 const NEW_PASSWORD = 'manager-admin-pw-2';
+// Every time on the pages, in both apps: "27 Nov 2026, 21:05:03 UTC" (24-hour, with
+// the zone; the browser runs in UTC), as the worker's pages write them.
+const TIME = /^\d{1,2} [A-Z][a-z]{2} \d{4}, ([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)? UTC$/;
 // A worker boots (model loaded, /healthz answering) in a few seconds; the machine may be busy.
 const WORKER_START_MS = 180_000;
 
@@ -179,10 +182,13 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
       assert.ok(facts.includes(term), `worker facts lack ${term}: ${facts}`);
     }
     assert.match(await card.locator('.worker-address').textContent(), /^127\.0\.0\.1:\d+$/);
+    assert.match(await card.locator('dt:text-is("Launched") + dd').textContent(), TIME);
+    assert.match((await card.locator('dt:text-is("State since") + dd').textContent()).replace(/ \(for .*\)$/, ''), TIME);
+    assert.match(await page.textContent('#refresh-note'), /^Updated ([01]\d|2[0-3]):[0-5]\d:[0-5]\d UTC;/);
     assert.equal(await card.locator('.badge').textContent(), 'In service');
     // Labelled axes: time on x; CPU % of the allotment and requests per minute on y.
-    assert.equal(await card.locator('figure[data-chart="cpu"]').getAttribute('data-axes'), 'time | CPU % of allotment');
-    assert.equal(await card.locator('figure[data-chart="requests"]').getAttribute('data-axes'), 'time | requests / min');
+    assert.equal(await card.locator('figure[data-chart="cpu"]').getAttribute('data-axes'), 'time (UTC) | CPU % of allotment');
+    assert.equal(await card.locator('figure[data-chart="requests"]').getAttribute('data-axes'), 'time (UTC) | requests / min');
     assert.match(await card.locator('figure[data-chart="cpu"] figcaption').textContent(), /CPU % of allotment, past 30 minutes/);
     await expectAccessible('manager pool');
   });
@@ -296,6 +302,18 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
     assert.equal((await api('/api/v1/policy')).body.paused, false);
 
     await page.waitForSelector('#decisions-section:not([hidden]) #decisions-body tr');
+    // A decision's time, as every time (the first real decision may be a check
+    // interval away: this one is given to the page on its next refresh).
+    const decision = { time: '2026-11-27T21:05:03Z', average_cpu: 12.5, size_before: 1, size_after: 1, action: 'hold', reason: 'within the thresholds' };
+    await page.route('**/api/v1/decisions?*', (route) => route.fulfill({ json: { decisions: [decision] } }));
+    try {
+      await page.waitForSelector('#decisions-body time[datetime="2026-11-27T21:05:03Z"]', { timeout: 15_000 });
+      const time = await page.textContent('#decisions-body time');
+      assert.match(time, TIME);
+      assert.equal(time, '27 Nov 2026, 21:05:03 UTC');
+    } finally {
+      await page.unroute('**/api/v1/decisions?*');
+    }
     await expectAccessible('manager policy, saved');
     await screenshot(page, 'manager-policy', { fullPage: true });
   });

@@ -19,6 +19,10 @@ const ADMIN = 'admin';
 const ADMIN_PASSWORD = 'first-admin-pw';
 const NEW_ADMIN_PASSWORD = 'second-admin-pw';
 
+// Every time on the pages, in both apps: "27 Nov 2026, 21:05 UTC" (24-hour, with the
+// zone; the browser runs in UTC). The manager's test checks its pages the same way.
+const TIME = /^\d{1,2} [A-Z][a-z]{2} \d{4}, ([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)? UTC$/;
+
 const MASKS_PHOTO = testPhoto('face-mask/images/maksssksksss52.png'); // masked and unmasked faces
 const NO_FACE_PHOTO = testPhoto('no-face/rocket.jpg');
 
@@ -82,6 +86,19 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     return { faces: await text('faces'), masked: await text('masked'), unmasked: await text('unmasked') };
   }
 
+  /** How far each count's word keeps from its tile's edges, in pixels ("Unmasked" touched them). */
+  async function countMargins(scope) {
+    return page.$$eval(`${scope} .count dt`, (dts) =>
+      dts.map((dt) => {
+        const range = document.createRange();
+        range.selectNodeContents(dt);
+        const text = range.getBoundingClientRect();
+        const tile = dt.closest('.count').getBoundingClientRect();
+        return [dt.textContent, Math.min(text.left - tile.left, tile.right - text.right)];
+      }),
+    );
+  }
+
   async function uploadFile(file) {
     await go('/upload');
     await page.waitForSelector('#site-nav:not([hidden])');
@@ -112,6 +129,10 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForSelector('#login-status[data-kind="error"]:not(:empty)');
     assert.match(await page.textContent('#login-status'), /\S/);
     assert.equal(await page.inputValue('#password'), '');
+    // Typing again clears the old message.
+    await page.fill('#password', 'x');
+    assert.equal(await page.textContent('#login-status'), '');
+    assert.equal(await page.getAttribute('#login-status', 'data-kind'), 'info');
   });
 
   it('logs in and returns to the page asked for, with the administrator navigation', async () => {
@@ -146,6 +167,14 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForSelector('#upload-status[data-kind="error"]');
     assert.match(await page.textContent('#upload-status'), /not a supported image/);
     assert.equal(await page.isDisabled('#file-submit'), true);
+  });
+
+  it('shows a plain box, not a broken picture, for a file named like a photo that is none', async () => {
+    await page.setInputFiles('#file-input', { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo') });
+    await page.waitForSelector('#file-chosen .no-preview');
+    assert.equal(await page.textContent('#file-chosen .no-preview'), 'No preview');
+    assert.equal(await page.$$eval('#file-chosen img', (imgs) => imgs.length), 0);
+    assert.equal(await page.textContent('#file-chosen .chosen-name'), 'holiday.jpg');
   });
 
   it('takes a photo dropped on the box', async () => {
@@ -186,14 +215,38 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
 
   it('fetches a photo from a URL and shows the result', async () => {
     await go('/upload');
+    // The errors shown, one at a time: those in the status region and at the fields.
+    const errorsShown = () =>
+      page.$$eval('.status[data-kind="error"], .field-error:not([hidden])', (els) =>
+        els.map((el) => el.textContent.trim()).filter((text) => text !== ''),
+      );
+    // A refused file, then the person turns to the address form: the drop area is no
+    // longer red and the file's message is gone.
+    await page.setInputFiles('#file-input', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await page.waitForSelector('#drop-zone[data-invalid="true"]');
+    assert.equal((await errorsShown()).length, 1);
+    await page.click('#url-input');
+    assert.equal(await page.getAttribute('#drop-zone', 'data-invalid'), null);
+    assert.deepEqual(await errorsShown(), []);
+
     await page.fill('#url-input', 'not a url');
     await page.click('#url-submit');
     assert.equal(await page.getAttribute('#url-input', 'aria-invalid'), 'true');
+    assert.equal((await errorsShown()).length, 1);
+    // A file error now replaces the address's, rather than standing beside it.
+    await page.setInputFiles('#file-input', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    assert.equal(await page.getAttribute('#url-input', 'aria-invalid'), null);
+    assert.deepEqual(await errorsShown(), [await page.textContent('#upload-status')]);
 
     await page.fill('#url-input', `${photoServer.url}/photos/missing.png`);
+    assert.deepEqual(await errorsShown(), []);
     await page.click('#url-submit');
     await page.waitForSelector('#upload-status[data-kind="error"]', { timeout: 60_000 });
-    assert.match(await page.textContent('#upload-status'), /\S/);
+    // Plain words, no library or HTTP wording, and the request id for the log.
+    const message = await page.textContent('#upload-status');
+    assert.match(message, /^There is no photo at that address: the site answered “not found”\. \(Request [\w.:-]+\.\)$/);
+    assert.doesNotMatch(message, /fetching|curl|HTTP|404/i);
+    assert.deepEqual(await errorsShown(), [message]);
 
     await page.fill('#url-input', `${photoServer.url}/photos/crowd.png`);
     await page.click('#url-submit');
@@ -245,6 +298,9 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForFunction(() =>
       [...document.querySelectorAll('.thumb img')].every((img) => img.complete && img.naturalWidth > 0),
     );
+    const times = await page.$$eval('.thumb time', (els) => els.map((el) => el.textContent));
+    assert.ok(times.length > 0);
+    for (const time of times) assert.match(time, TIME);
     await expectAccessible('history');
     await screenshot(page, 'history');
 
@@ -265,15 +321,52 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await go(`/images/${masksPhoto.id}`);
     await page.waitForSelector('#detail:not([hidden])');
     assert.deepEqual(await readCounts('#detail-counts'), masksPhoto.counts);
+    // In the page's narrow right-hand column too, each word keeps clear of its tile's edges.
+    for (const [word, margin] of await countMargins('#detail-counts')) assert.ok(margin >= 6, `${word}: ${margin}px from its tile's edge`);
     const rows = await page.$$('#faces tbody tr');
     assert.equal(rows.length, masksPhoto.counts.faces);
     const masked = await page.$$eval('#faces tbody .tag-masked', (tags) => tags.length);
     assert.equal(masked, masksPhoto.counts.masked);
+    assert.match(await page.locator('#detail-facts dt:text-is("Checked") + dd').textContent(), TIME);
+    assert.match((await page.textContent('#detail-meta')).split(' · ')[1], TIME);
+
+    // The faces are numbered on the picture as in the table, each number on its face.
+    await page.waitForFunction(() => document.querySelector('#detail-image').naturalWidth > 0);
+    const numbers = await page.$$eval('.face-layer:not([hidden]) .face-marker', (markers) => markers.map((m) => m.textContent));
+    assert.deepEqual(numbers, rows.map((_, i) => String(i + 1)));
+    const placement = await page.evaluate(async (id) => {
+      const image = await (await fetch(`/api/v1/images/${id}`)).json();
+      const picture = document.querySelector('#detail-image').getBoundingClientRect();
+      const layer = document.querySelector('.face-layer').getBoundingClientRect();
+      const scale = layer.width / image.width;
+      return {
+        layerInPicture:
+          layer.left >= picture.left - 1 && layer.right <= picture.right + 1 && layer.top >= picture.top - 1 && layer.bottom <= picture.bottom + 1,
+        aspect: [layer.width / layer.height, image.width / image.height],
+        offsets: image.faces.flatMap((face, i) => {
+          const box = document.querySelector(`.face-marker[data-face="${i + 1}"]`).getBoundingClientRect();
+          return [box.left - layer.left - face.x * scale, box.top - layer.top - face.y * scale, box.width - face.w * scale, box.height - face.h * scale];
+        }),
+      };
+    }, masksPhoto.id);
+    assert.ok(placement.layerInPicture, 'the numbers lie on the shown picture');
+    assert.ok(Math.abs(placement.aspect[0] - placement.aspect[1]) < 0.02, `aspect ${placement.aspect}`);
+    for (const offset of placement.offsets) assert.ok(Math.abs(offset) < 1.5, `a marker is ${offset}px off its face`);
+    // Pointing at a row outlines its face, and the other way round.
+    const last = rows.length;
+    await page.hover(`#faces tbody tr:nth-child(${last})`);
+    assert.deepEqual(await page.$$eval('.face-marker.highlight', (ms) => ms.map((m) => m.dataset.face)), [String(last)]);
+    await page.hover('.face-marker[data-face="1"]');
+    assert.deepEqual(await page.$$eval('#faces tbody tr.highlight th', (ths) => ths.map((th) => th.textContent)), ['1']);
+    await page.hover('#detail-title');
+    assert.equal(await page.$$eval('.highlight', (els) => els.length), 0);
 
     const picture = '#detail-image';
     assert.match(await page.getAttribute(picture, 'src'), /\/annotated$/);
+    assert.equal(await page.textContent('#toggle-original'), 'Show original');
     await page.click('#toggle-original');
     assert.equal(await page.getAttribute('#toggle-original', 'aria-pressed'), 'true');
+    assert.equal(await page.textContent('#toggle-original'), 'Show annotated');
     assert.match(await page.getAttribute(picture, 'src'), /\/original$/);
     await page.waitForFunction((sel) => {
       const img = document.querySelector(sel);
@@ -281,6 +374,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     }, picture);
     await page.click('#toggle-original');
     assert.match(await page.getAttribute(picture, 'src'), /\/annotated$/);
+    assert.equal(await page.textContent('#toggle-original'), 'Show original');
     await page.waitForFunction((sel) => document.querySelector(sel).naturalWidth > 0, picture);
     await expectAccessible('image detail');
     await screenshot(page, 'image-detail', { fullPage: true });
@@ -312,6 +406,7 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
   it('changes the password (a wrong current one is refused)', async () => {
     await go('/account');
     await page.waitForSelector('#profile dd');
+    assert.match(await page.locator('#profile dt:text-is("Member since") + dd').textContent(), TIME);
     await page.fill('#current-password', 'wrong-password');
     await page.fill('#new-password', NEW_ADMIN_PASSWORD);
     await page.fill('#confirm-password', NEW_ADMIN_PASSWORD);
@@ -353,8 +448,16 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.fill('#new-username', 'carol');
     await page.fill('#new-password', 'another-password');
     await page.click('#create-submit');
-    await page.waitForSelector('#create-status[data-kind="error"]');
+    await page.waitForSelector('#new-username-error:not([hidden])');
+    assert.equal(await page.textContent('#new-username-error'), 'This username is taken. Choose another one.');
+    assert.equal(await page.getAttribute('#new-username', 'aria-invalid'), 'true');
+    // Said once, at the field: not again in the server's words beside the button.
+    assert.equal(await page.textContent('#create-status'), '');
     await expectAccessible('users (refused name)');
+    // Changing the name clears it.
+    await page.fill('#new-username', 'carol.two');
+    assert.equal(await page.getAttribute('#new-username', 'aria-invalid'), null);
+    assert.equal(await page.isHidden('#new-username-error'), true);
 
     const bobRow = page.locator('#users-body tr', { hasText: 'bob.tester' });
     await bobRow.getByRole('button', { name: 'Delete bob.tester' }).click();
@@ -429,6 +532,50 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForSelector('.thumb');
     assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
     await screenshot(page, 'history-375', { fullPage: true });
+  });
+
+  it('fits a 390 px phone: the faces table whole, the counts clear of their edges, addresses wrapped between their parts', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await go('/upload');
+    await page.waitForSelector('#site-nav:not([hidden])');
+    await page.fill('#url-input', `${photoServer.url}/photos/crowd.png`);
+    await page.click('#url-submit');
+    await page.waitForSelector('#upload-status[data-kind="success"]', { timeout: 60_000 });
+    for (const [word, margin] of await countMargins('#result')) assert.ok(margin >= 6, `${word}: ${margin}px from its tile's edge`);
+
+    await page.click('#result a[href^="/images/"]');
+    await page.waitForURL(/\/images\/\d+$/);
+    await ready();
+    await page.waitForSelector('#detail:not([hidden])');
+    // Every column of the faces table is on the screen, nothing to scroll sideways.
+    const table = await page.$eval('#faces .table-wrap', (wrap) => ({
+      cut: wrap.scrollWidth - wrap.clientWidth,
+      hidden: [...wrap.querySelectorAll('th, td')].filter((cell) => cell.offsetParent === null).length,
+    }));
+    assert.deepEqual(table, { cut: 0, hidden: 0 });
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
+    // The address wraps between its parts: no part is split over two lines.
+    const address = await page.evaluate(() => {
+      const term = [...document.querySelectorAll('#detail-facts dt')].find((dt) => dt.textContent === 'Name');
+      const value = term.nextElementSibling;
+      const parts = [...value.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE);
+      // The lines a text node's characters lie on, by their tops.
+      const tops = (node) => {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        return [...range.getClientRects()].map((rect) => Math.round(rect.top));
+      };
+      return {
+        text: value.textContent,
+        split: parts.filter((part) => new Set(tops(part)).size > 1).map((part) => part.textContent),
+        lines: new Set(parts.flatMap(tops)).size,
+      };
+    });
+    assert.equal(address.text, `${photoServer.url}/photos/crowd.png`);
+    assert.ok(address.lines > 1, 'the address is long enough to wrap at this width');
+    assert.deepEqual(address.split, []);
+    await expectAccessible('image detail, 390 px');
+    await screenshot(page, 'image-detail-390', { fullPage: true });
   });
 
   it('ran without script errors', () => {

@@ -1,12 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ApiClient, ApiError, errorFromResponse, parseRetryAfter, type XhrLike } from '../src/api';
-import type { Session } from '../src/types';
+import { ApiError, errorFromResponse, parseRetryAfter, type XhrLike } from '../src/common/api';
+import type { Session } from '../src/common/types';
+import { WorkerApiClient } from '../src/worker/api';
 
 const SESSION: Session = {
   user: { id: 1, username: 'ann', email: null, is_admin: true, created_at: '2026-11-27T20:00:00Z' },
   csrf_token: 'token-from-get',
+};
+
+/** An answer about one image, as the worker sends it. */
+const IMAGE = {
+  id: 1,
+  created_at: '2026-11-27T20:00:00Z',
+  source: 'upload',
+  source_name: 'crowd.jpg',
+  format: 'jpeg',
+  width: 640,
+  height: 480,
+  num_faces: 0,
+  num_masked: 0,
+  num_unmasked: 0,
+  category: 'no_faces',
+  urls: { original: '/api/v1/images/1/original', annotated: '/api/v1/images/1/annotated', thumbnail: '/api/v1/images/1/thumbnail' },
+  faces: [],
 };
 
 interface Call {
@@ -31,7 +49,7 @@ function apiError(status: number, reason: string, message: string): Response {
 function fakeClient(responder: Responder) {
   const calls: Call[] = [];
   let redirects = 0;
-  const client = new ApiClient({
+  const client = new WorkerApiClient({
     fetch: async (input, init = {}) => {
       const headers = { ...(init.headers as Record<string, string> | undefined) };
       const call: Call = {
@@ -196,7 +214,7 @@ describe('ApiClient errors', () => {
   });
 
   it('reports a lost connection as status 0', async () => {
-    const client = new ApiClient({
+    const client = new WorkerApiClient({
       fetch: () => Promise.reject(new TypeError('Failed to fetch')),
       onUnauthenticated: () => assert.fail('no redirect'),
     });
@@ -277,14 +295,14 @@ describe('ApiClient.uploadFile', () => {
 
   it('posts the file as part "file" with the token, reports progress, returns the image', async () => {
     const progress: Array<[number, number]> = [];
-    const client = new ApiClient({
+    const client = new WorkerApiClient({
       fetch: sessionFetch,
       createXhr: () =>
         new FakeXhr((xhr) => {
           xhr.upload.onprogress?.({ loaded: 50, total: 100, lengthComputable: true });
           xhr.upload.onprogress?.({ loaded: 100, total: 100, lengthComputable: true });
           xhr.status = 201;
-          xhr.responseText = JSON.stringify({ id: 7, num_faces: 2, num_masked: 1, num_unmasked: 1 });
+          xhr.responseText = JSON.stringify({ ...IMAGE, id: 7, num_faces: 2, num_masked: 1, num_unmasked: 1, category: 'some_masked' });
           xhr.onload?.();
         }),
     });
@@ -305,7 +323,7 @@ describe('ApiClient.uploadFile', () => {
   });
 
   it('throws the server message of a refused upload', async () => {
-    const client = new ApiClient({
+    const client = new WorkerApiClient({
       fetch: sessionFetch,
       createXhr: () =>
         new FakeXhr((xhr) => {
@@ -324,7 +342,7 @@ describe('ApiClient.uploadFile', () => {
 
   it('cancels an upload when its signal is aborted', async () => {
     const controller = new AbortController();
-    const client = new ApiClient({
+    const client = new WorkerApiClient({
       fetch: sessionFetch,
       // The server never answers; only the abort ends the request.
       createXhr: () => new FakeXhr(() => controller.abort()),
@@ -337,7 +355,7 @@ describe('ApiClient.uploadFile', () => {
   });
 
   it('reports a network failure during the upload', async () => {
-    const client = new ApiClient({
+    const client = new WorkerApiClient({
       fetch: sessionFetch,
       createXhr: () => new FakeXhr((xhr) => xhr.onerror?.()),
     });

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { asSentence, formatDateTime, plural, timeZoneLabel } from '../src/common/format';
 import {
-  asSentence,
   categoryLabel,
   formatBytes,
   formatConfidence,
-  formatDateTime,
   formatDimensions,
-  plural,
   progressPercent,
   photoName,
   shortName,
   summarizeCounts,
-} from '../src/format';
+} from '../src/worker/format';
 
 describe('format', () => {
   it('labels the four categories', () => {
@@ -47,10 +45,20 @@ describe('format', () => {
     assert.equal(progressPercent(10, 0), 0);
   });
 
-  it('formats server times in the given zone and locale', () => {
-    assert.equal(formatDateTime('2026-11-27T21:05:00Z', { locale: 'en-GB', timeZone: 'UTC' }), '27 Nov 2026, 21:05');
-    assert.equal(formatDateTime('2026-11-27T21:05:00Z', { locale: 'en-GB', timeZone: 'Europe/Berlin' }), '27 Nov 2026, 22:05');
+  it('formats server times one way: day month year, 24-hour clock, the zone', () => {
+    assert.equal(formatDateTime('2026-11-27T21:05:00Z', { timeZone: 'UTC' }), '27 Nov 2026, 21:05 UTC');
+    assert.equal(formatDateTime('2026-11-27T21:05:00Z', { timeZone: 'Europe/Berlin' }), '27 Nov 2026, 22:05 CET');
+    // Afternoon and midnight on a 24-hour clock, whatever zone: never "PM", never "24:00".
+    assert.equal(formatDateTime('2026-11-27T21:05:00Z', { timeZone: 'America/New_York' }), '27 Nov 2026, 16:05 GMT-5');
+    assert.equal(formatDateTime('2026-11-28T00:00:09Z', { timeZone: 'UTC', seconds: true }), '28 Nov 2026, 00:00:09 UTC');
     assert.equal(formatDateTime('not a date'), 'not a date');
+  });
+
+  it('names the zone times are written in', () => {
+    assert.equal(timeZoneLabel(new Date('2026-11-27T21:05:00Z'), 'UTC'), 'UTC');
+    // The name follows summer time.
+    assert.equal(timeZoneLabel(new Date('2026-11-27T21:05:00Z'), 'Europe/Berlin'), 'CET');
+    assert.equal(timeZoneLabel(new Date('2026-07-01T12:00:00Z'), 'Europe/Berlin'), 'CEST');
   });
 
   it('summarises counts', () => {

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ApiError } from '../src/api';
+import { ApiError } from '../src/common/api';
 import { isMustChangePassword, ManagerApiClient } from '../src/manager/api';
 import type { ManagerSession } from '../src/manager/types';
 
-const SESSION: ManagerSession = { user: { username: 'admin' }, csrf_token: 'tok-1', must_change_password: false };
+const SESSION: ManagerSession = {
+  user: { id: 1, username: 'admin', email: null, is_admin: true, created_at: '2026-11-27T20:00:00Z' },
+  csrf_token: 'tok-1',
+  must_change_password: false,
+};
 
 interface Call {
   path: string;
@@ -45,7 +49,7 @@ describe('ManagerApiClient', () => {
       if (call.path === '/api/v1/pool/grow') return json(202, { desired_size: 2 });
       return json(200, { images_deleted: 3, objects_deleted: 9 });
     });
-    await client.managerLogin('admin', 'pw');
+    await client.login('admin', 'pw');
     assert.deepEqual(await client.grow(), { desired_size: 2 });
     assert.deepEqual(await client.deleteAllData('delete all data'), { images_deleted: 3, objects_deleted: 9 });
     assert.equal(calls[1]?.method, 'POST');
@@ -57,7 +61,7 @@ describe('ManagerApiClient', () => {
   it('PUTs the whole policy and reads the decisions list', async () => {
     const { client, calls } = fakeClient((call) => {
       if (call.path === '/api/v1/session') return json(200, SESSION);
-      if (call.path.startsWith('/api/v1/decisions')) return json(200, { decisions: [{ action: 'hold' }] });
+      if (call.path.startsWith('/api/v1/decisions')) return json(200, { decisions: [{ time: '2026-11-27T20:00:00Z', average_cpu: null, size_before: 1, size_after: 1, action: 'hold', reason: 'no data' }] });
       return json(200, call.body);
     });
     const policy = {
@@ -101,8 +105,8 @@ describe('ManagerApiClient', () => {
     const { client, events } = fakeClient(() => json(401, { success: false, error: { code: 401, reason: 'unauthenticated', message: 'log in' } }));
     await assert.rejects(client.metrics(30));
     assert.deepEqual(events, ['login']);
-    await assert.rejects(client.managerLogin('admin', 'wrong'));
-    await assert.rejects(client.peekSession());
+    await assert.rejects(client.login('admin', 'wrong'));
+    await assert.rejects(client.getSession());
     assert.deepEqual(events, ['login']);
   });
 
@@ -112,8 +116,8 @@ describe('ManagerApiClient', () => {
       if (call.path === '/api/v1/session') return json(200, SESSION);
       return json(202, {});
     });
-    await client.peekSession();
-    const session = await client.changeManagerPassword('old-password', 'new-password');
+    await client.getSession();
+    const session = await client.changePassword('old-password', 'new-password');
     assert.equal(session?.must_change_password, false);
     await client.stopManager();
     assert.equal(calls.at(-1)?.headers['X-CSRF-Token'], 'tok-2');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { safeNextPath } from '../src/common/urls';
 import {
   historyPath,
   imageDetailPath,
@@ -11,13 +12,12 @@ import {
   pageCount,
   parseHistoryParams,
   resetTokenFromSearch,
-  safeNextPath,
-} from '../src/urls';
+} from '../src/worker/urls';
 
 describe('safeNextPath (no open redirect after login)', () => {
   it('keeps paths of this site with their query', () => {
-    assert.equal(safeNextPath('/history?category=all_masked&page=2'), '/history?category=all_masked&page=2');
-    assert.equal(safeNextPath('/images/42'), '/images/42');
+    assert.equal(safeNextPath('/history?category=all_masked&page=2', '/upload'), '/history?category=all_masked&page=2');
+    assert.equal(safeNextPath('/images/42', '/upload'), '/images/42');
   });
 
   it('refuses other origins, schemes and odd paths', () => {
@@ -31,9 +31,9 @@ describe('safeNextPath (no open redirect after login)', () => {
       '/login',
       '/login?next=/x',
     ]) {
-      assert.equal(safeNextPath(bad), '/upload', bad);
+      assert.equal(safeNextPath(bad, '/upload'), '/upload', bad);
     }
-    assert.equal(safeNextPath(null), '/upload');
+    assert.equal(safeNextPath(null, '/upload'), '/upload');
     assert.equal(safeNextPath('', '/x'), '/x');
   });
 });

@@ -2,16 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  IMAGE_ACCEPT,
-  MAX_UPLOAD_BYTES,
   utf8Length,
-  validateImageFile,
-  validateImageUrl,
   validateOptionalEmail,
   validatePassword,
   validatePasswordConfirmation,
   validateUsername,
-} from '../src/validation';
+} from '../src/common/validation';
+import { IMAGE_ACCEPT, MAX_UPLOAD_BYTES, validateImageFile, validateImageUrl } from '../src/worker/validation';
 
 describe('validateUsername (the server rule: 1..100 of letters, digits, . _ - @)', () => {
   it('accepts the allowed characters at both length bounds', () => {

@@ -8,7 +8,8 @@
 
 import uPlot from 'uplot';
 
-import { h } from '../dom';
+import { h } from '../common/dom';
+import { timeZoneLabel } from '../common/format';
 import { chartSummary, formatTick } from './format';
 import { maxOf, summarize, yRange, type ChartData } from './series';
 
@@ -79,7 +80,9 @@ export class TimeChart {
     figure.replaceChildren(caption, holder);
     figure.classList.add('chart-figure');
     // The axis labels are drawn on the canvas; for tests and tools they are also here.
-    figure.dataset['axes'] = `time | ${spec.yLabel}`;
+    // The ticks are in the reader's zone, which the label names ("time (UTC)").
+    const timeLabel = `time (${timeZoneLabel(new Date())})`;
+    figure.dataset['axes'] = `${timeLabel} | ${spec.yLabel}`;
 
     const stepped = uPlot.paths.stepped?.({ align: 1 });
     const options: uPlot.Options = {
@@ -92,7 +95,7 @@ export class TimeChart {
         },
       },
       axes: [
-        axis('time', { space: 60, values: (_self, ticks) => ticks.map((t) => formatTick(t)) }),
+        axis(timeLabel, { space: 60, values: (_self, ticks) => ticks.map((t) => formatTick(t)) }),
         axis(spec.yLabel, {
           size: 44,
           values: (_self, ticks) => ticks.map((t) => String(t)),

@@ -1,7 +1,8 @@
-// The manager's values as text for people. Pure functions; locale and time zone
-// are parameters so that tests are repeatable (the pages use the browser's).
+// The manager's values as text for people. Pure functions; the time zone is a
+// parameter so that tests are repeatable (the pages use the browser's).
+// (Plurals, messages and times: ../common/format.ts.)
 
-import { plural } from '../format';
+import { plural } from '../common/format';
 import type { DecisionAction, Pool, WorkerState } from './types';
 
 const STATE_LABELS: Readonly<Record<WorkerState, string>> = {
@@ -85,18 +86,6 @@ export function sizeButtons(desired: number, bounds: Pool['bounds']): { canGrow:
   return { canGrow: desired < bounds.max, canShrink: desired > bounds.min };
 }
 
-export interface TimeFormatOptions {
-  locale?: string;
-  timeZone?: string;
-}
-
-/** "21:05:03": a clock time, for "updated at" and the decision log. */
-export function formatClock(date: Date, options: TimeFormatOptions = {}): string {
-  const format: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
-  if (options.timeZone !== undefined) format.timeZone = options.timeZone;
-  return new Intl.DateTimeFormat(options.locale, format).format(date);
-}
-
 /**
  * A time axis tick, epoch seconds as "21:05" (24-hour clock, the browser's zone
  * unless `timeZone` is given): the charts span 30 minutes, so the day is not needed.
@@ -105,23 +94,6 @@ export function formatTick(seconds: number, timeZone?: string): string {
   const format: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
   if (timeZone !== undefined) format.timeZone = timeZone;
   return new Intl.DateTimeFormat('en-GB', format).format(new Date(seconds * 1000));
-}
-
-/** "27 Nov 2026, 21:05:03": an ISO time from the server; the text itself when it is none. */
-export function formatTimestamp(iso: string, options: TimeFormatOptions = {}): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const format: Intl.DateTimeFormatOptions = {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  };
-  if (options.timeZone !== undefined) format.timeZone = options.timeZone;
-  return new Intl.DateTimeFormat(options.locale, format).format(date);
 }
 
 /** "for 3 min" / "for 2 h 5 min" / "for 40 s": how long since `iso`, at `now`. */

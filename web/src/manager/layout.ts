@@ -1,20 +1,20 @@
 // The frame of the manager's pages after login: the session (or a redirect), the
-// navigation (Pool, Policy, Account), the user's name and log-out button, and the
-// footer's danger zone ("Delete all data", "Stop manager"). The static part is
-// pages/_manager_layout.html.
+// navigation (Pool, Policy, Account), and the footer's danger zone ("Delete all
+// data", "Stop manager"). The static part is pages/_manager_layout.html; the
+// parts both apps share are ../common/layout.ts.
 
-import { ApiError } from '../api';
-import { byId, confirmDialog, h, replaceChildren, setBusy, setStatus } from '../dom';
-import { messageOf, pageStatus, showPageError } from '../layout';
+import { ApiError } from '../common/api';
+import { confirmDialog, typedConfirmDialog } from '../common/dialogs';
+import { byId, h, replaceChildren, setBusy, setStatus } from '../common/dom';
+import { logOut, messageOf, pageStatus, renderHeader, showPageError, type NavLink } from '../common/layout';
 import { managerApi } from './api';
-import { typedConfirmDialog } from './dialogs';
 import { stopAllPollers } from './poller';
 import type { ManagerSession } from './types';
 import { ACCOUNT_PATH } from './urls';
 
 export type ManagerSection = 'pool' | 'policy' | 'account';
 
-const NAV_LINKS: ReadonlyArray<{ section: ManagerSection; href: string; label: string }> = [
+const NAV_LINKS: ReadonlyArray<NavLink<ManagerSection>> = [
   { section: 'pool', href: '/', label: 'Pool' },
   { section: 'policy', href: '/policy', label: 'Policy' },
   { section: 'account', href: ACCOUNT_PATH, label: 'Account' },
@@ -23,34 +23,9 @@ const NAV_LINKS: ReadonlyArray<{ section: ManagerSection; href: string; label: s
 /** The confirmation phrase of "Delete all data", as the API wants it. */
 export const DELETE_PHRASE = 'delete all data';
 
-export async function managerLogOut(): Promise<void> {
-  try {
-    await managerApi.logout();
-  } catch {
-    // The session may already be gone; the login page is right either way.
-  }
-  location.assign('/login');
-}
-
-function renderNav(session: ManagerSession, current: ManagerSection): void {
-  const nav = byId('site-nav', HTMLElement);
-  const links = NAV_LINKS.map((link) =>
-    h('li', {}, h('a', { attrs: { href: link.href, 'aria-current': link.section === current ? 'page' : undefined } }, link.label)),
-  );
-  replaceChildren(nav, h('ul', { className: 'nav-links' }, ...links));
-  nav.hidden = false;
-  const logoutButton = h('button', { className: 'button link-button', attrs: { type: 'button' } }, 'Log out');
-  logoutButton.addEventListener('click', () => {
-    logoutButton.disabled = true;
-    void managerLogOut();
-  });
-  const name = session.user.username;
-  replaceChildren(
-    byId('site-user', HTMLElement),
-    h('span', { className: 'user-name', attrs: { title: `Logged in as ${name}` } }, name),
-    logoutButton,
-  );
-  byId('site-user', HTMLElement).hidden = false;
+/** Ends the session and goes to the login page. */
+export function managerLogOut(): Promise<void> {
+  return logOut(managerApi);
 }
 
 /**
@@ -62,7 +37,7 @@ function renderNav(session: ManagerSession, current: ManagerSection): void {
 export async function startManagerPage(current: ManagerSection): Promise<ManagerSession | null> {
   let session: ManagerSession;
   try {
-    session = await managerApi.managerSession();
+    session = await managerApi.requireSession();
   } catch (error) {
     showPageError(error);
     return null;
@@ -71,7 +46,7 @@ export async function startManagerPage(current: ManagerSection): Promise<Manager
     location.assign(ACCOUNT_PATH);
     return null;
   }
-  renderNav(session, current);
+  renderHeader(NAV_LINKS, current, session.user.username, () => void managerLogOut());
   if (!session.must_change_password) attachDangerZone();
   return session;
 }

@@ -1,95 +1,99 @@
-// The JSON shapes of the manager's API (docs/manager.md, "JSON API"). Field names
-// are the server's, snake_case, so that an answer can be used as it arrives.
+// The JSON shapes of the manager's API (docs/manager.md, "JSON API"), each a
+// runtime check (../common/check.ts) and the type it gives. Field names are the
+// server's, snake_case, so that an answer is used as it arrives.
 
-export interface ManagerUser {
-  username: string;
-  id?: number;
-  is_admin?: boolean;
-  email?: string | null;
-  created_at?: string;
-}
+import { boolean, listOf, mapOf, nullable, number, object, text, type Checked } from '../common/check';
+import { userShape } from '../common/types';
 
-export interface ManagerSession {
-  user: ManagerUser;
-  csrf_token: string;
+export const managerSessionShape = object({
+  user: userShape,
+  csrf_token: text,
   /** True while the generated initial password is unchanged: every other route answers 403. */
-  must_change_password: boolean;
-}
+  must_change_password: boolean,
+});
+export type ManagerSession = Checked<typeof managerSessionShape>;
 
 export type WorkerState = 'starting' | 'in_service' | 'draining' | 'stopped' | 'failed';
 
-export const WORKER_STATES: readonly WorkerState[] = ['starting', 'in_service', 'draining', 'stopped', 'failed'];
+export const balancerStateShape = object({
+  state: text,
+  healthy: boolean,
+  check: text,
+  active_connections: number,
+});
+export type BalancerState = Checked<typeof balancerStateShape>;
 
-export interface BalancerState {
-  state: string;
-  healthy: boolean;
-  check: string;
-  active_connections: number;
-}
-
-export interface PoolWorker {
-  id: string;
-  address: string;
-  port: number;
-  state: WorkerState;
-  launched_at: string;
-  state_since: string;
-  reason: string;
+export const poolWorkerShape = object({
+  id: text,
+  address: text,
+  port: number,
+  /** A WorkerState; one this page does not know is shown as the server wrote it. */
+  state: text,
+  launched_at: text,
+  state_since: text,
+  reason: text,
   /** pid, cpu_allotment, cpu_limit, log, and whatever else the pool tells (all text). */
-  details: Record<string, string>;
+  details: mapOf(text),
   /** Null while the worker is not in the load balancer. */
-  balancer: BalancerState | null;
-}
+  balancer: nullable(balancerStateShape),
+});
+export type PoolWorker = Checked<typeof poolWorkerShape>;
 
-export interface Pool {
-  desired_size: number;
-  counts: { starting: number; in_service: number; draining: number };
-  load_balancer: { kind: string; entry_url: string };
-  cpu_limit: { mechanism: string; allotment_cpus: number; note: string };
-  bounds: { min: number; max: number };
-  workers: PoolWorker[];
-}
+export const poolShape = object({
+  desired_size: number,
+  counts: object({ starting: number, in_service: number, draining: number }),
+  load_balancer: object({ kind: text, entry_url: text }),
+  cpu_limit: object({ mechanism: text, allotment_cpus: number, note: text }),
+  bounds: object({ min: number, max: number }),
+  workers: listOf(poolWorkerShape),
+});
+export type Pool = Checked<typeof poolShape>;
 
-export type Series = Array<number | null>;
+/** One value a minute; null where nothing was measured. */
+export const seriesShape = listOf(nullable(number));
+export type Series = Checked<typeof seriesShape>;
 
-export interface WorkerMetrics {
-  id: string;
-  cpu_percent: Series;
-  requests_per_minute: Series;
-}
+export const workerMetricsShape = object({ id: text, cpu_percent: seriesShape, requests_per_minute: seriesShape });
+export type WorkerMetrics = Checked<typeof workerMetricsShape>;
 
-export interface Metrics {
+export const metricsShape = object({
   /** Epoch seconds of each minute's start, oldest first; the last is the running minute. */
-  minutes: number[];
-  pool_size: { in_service: Series; starting: Series };
-  workers: WorkerMetrics[];
-}
+  minutes: listOf(number),
+  pool_size: object({ in_service: seriesShape, starting: seriesShape }),
+  workers: listOf(workerMetricsShape),
+});
+export type Metrics = Checked<typeof metricsShape>;
 
-export interface ScalingPolicy {
-  grow_threshold: number;
-  shrink_threshold: number;
-  expand_ratio: number;
-  shrink_ratio: number;
-  min_workers: number;
-  max_workers: number;
-  check_interval_seconds: number;
-  window_seconds: number;
-  shrink_stabilisation_seconds: number;
-  paused: boolean;
-}
+export const scalingPolicyShape = object({
+  grow_threshold: number,
+  shrink_threshold: number,
+  expand_ratio: number,
+  shrink_ratio: number,
+  min_workers: number,
+  max_workers: number,
+  check_interval_seconds: number,
+  window_seconds: number,
+  shrink_stabilisation_seconds: number,
+  paused: boolean,
+});
+export type ScalingPolicy = Checked<typeof scalingPolicyShape>;
 
 export type DecisionAction = 'grow' | 'shrink' | 'hold';
 
-export interface Decision {
-  time: string;
-  average_cpu: number | null;
-  size_before: number;
-  size_after: number;
-  action: DecisionAction;
-  reason: string;
-}
+export const decisionShape = object({
+  time: text,
+  average_cpu: nullable(number),
+  size_before: number,
+  size_after: number,
+  /** A DecisionAction; another is shown as the server wrote it. */
+  action: text,
+  reason: text,
+});
+export type Decision = Checked<typeof decisionShape>;
 
-export interface DataDeleted {
-  images_deleted: number;
-  objects_deleted: number;
-}
+export const decisionListShape = object({ decisions: listOf(decisionShape) });
+
+export const desiredSizeShape = object({ desired_size: number });
+
+export const dataDeletedShape = object({ images_deleted: number, objects_deleted: number });
+export type DataDeleted = Checked<typeof dataDeletedShape>;

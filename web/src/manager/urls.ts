@@ -1,7 +1,7 @@
 // Addresses of the manager's pages and API queries. Pure functions: no access to
 // `location` here, the callers pass what they read from it.
 
-import { safeNextPath } from '../urls';
+import { loginPathFor, nextAfterLogin as nextAfterLoginTo } from '../common/urls';
 
 /** The manager's main page: where a login goes when no ?next= says otherwise. */
 export const HOME_PATH = '/';
@@ -19,14 +19,12 @@ function clampInt(value: number, low: number, high: number): number {
 
 /** Where to go after logging in: a path of this site from ?next=, else the pool. */
 export function nextAfterLogin(search: string): string {
-  return safeNextPath(new URLSearchParams(search).get('next'), HOME_PATH);
+  return nextAfterLoginTo(search, HOME_PATH);
 }
 
 /** `/login?next=...` for the page at `pathAndQuery`; plain `/login` for the main page. */
 export function managerLoginPath(pathAndQuery: string): string {
-  const next = safeNextPath(pathAndQuery, '');
-  if (next === '' || next === HOME_PATH) return '/login';
-  return `/login?${new URLSearchParams({ next }).toString()}`;
+  return loginPathFor(pathAndQuery, HOME_PATH);
 }
 
 export function metricsPath(minutes: number): string {

@@ -2,9 +2,10 @@
 // checks it, src/maskfleet/scaler/policy.cc), pause/resume, and the log of the
 // auto-scaler's decisions, refreshed every 5 seconds.
 
-import { byId, checkFields, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../dom';
+import { byId, checkFields, clearErrorsOnInput, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
+import { formatDateTime } from '../../common/format';
 import { managerApi } from '../api';
-import { actionLabel, formatPercent, formatTimestamp } from '../format';
+import { actionLabel, formatPercent } from '../format';
 import { messageOf, showPageError, startManagerPage } from '../layout';
 import { fieldOfMessage, parsePolicyForm, POLICY_FIELDS, validatePolicy, type PolicyField, type PolicyProblem } from '../policy';
 import { Poller, REFRESH_MS } from '../poller';
@@ -32,6 +33,7 @@ class PolicyPage {
   }
 
   attach(): void {
+    clearErrorsOnInput(this.form, this.status);
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.save();
@@ -174,7 +176,7 @@ class DecisionLog {
         h(
           'tr',
           { attrs: { 'data-action': d.action } },
-          h('td', {}, h('time', { attrs: { datetime: d.time } }, formatTimestamp(d.time))),
+          h('td', {}, h('time', { attrs: { datetime: d.time } }, formatDateTime(d.time, { seconds: true }))),
           h('td', { className: 'num' }, formatPercent(d.average_cpu)),
           h('td', { className: 'num' }, d.size_before === d.size_after ? String(d.size_after) : `${d.size_before} → ${d.size_after}`),
           h('td', {}, h('span', { className: `badge badge-action-${d.action}` }, actionLabel(d.action))),

@@ -4,17 +4,16 @@
 // are kept by id and their charts only get new data; a worker that leaves the
 // list loses its card (and its charts are destroyed).
 
-import { byId, h, replaceChildren, setBusy, setStatus } from '../../dom';
+import { addressText, byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
+import { formatClock, formatDateTime } from '../../common/format';
 import { managerApi } from '../api';
 import { TimeChart, type ChartSpec } from '../charts';
 import {
   countsText,
   formatAllotment,
-  formatClock,
   formatPercent,
   formatRate,
   formatSince,
-  formatTimestamp,
   isLive,
   sizeButtons,
   stateLabel,
@@ -157,8 +156,8 @@ function workerFacts(worker: PoolWorker, now: Date): Array<[string, string]> {
   const details = worker.details ?? {};
   const balancer = worker.balancer;
   const facts: Array<[string, string]> = [
-    ['Launched', formatTimestamp(worker.launched_at)],
-    ['State since', `${formatTimestamp(worker.state_since)} (${formatSince(worker.state_since, now)})`],
+    ['Launched', formatDateTime(worker.launched_at, { seconds: true })],
+    ['State since', `${formatDateTime(worker.state_since, { seconds: true })} (${formatSince(worker.state_since, now)})`],
     ['Reason', worker.reason === '' ? '—' : worker.reason],
     ['PID', details['pid'] ?? '—'],
     ['CPU allotment', formatAllotment(details['cpu_allotment'])],
@@ -237,7 +236,7 @@ class PoolPage {
     this.workersSection.hidden = false;
 
     const entry = safeEntryUrl(pool.load_balancer.entry_url);
-    this.lbLink.textContent = pool.load_balancer.entry_url;
+    replaceChildren(this.lbLink, addressText(pool.load_balancer.entry_url));
     if (entry !== null) this.lbLink.href = entry;
     else this.lbLink.removeAttribute('href');
     this.lbKind.textContent = pool.load_balancer.kind === '' ? '' : `(${pool.load_balancer.kind})`;

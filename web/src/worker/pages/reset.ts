@@ -1,10 +1,10 @@
 // /reset?token=T: chooses a new password with the token from a reset link.
 
+import { byId, checkFields, clearErrorsOnInput, setBusy, setStatus } from '../../common/dom';
+import { validatePassword, validatePasswordConfirmation } from '../../common/validation';
 import { api } from '../api';
-import { byId, checkFields, setBusy, setStatus } from '../dom';
 import { messageOf } from '../layout';
 import { resetTokenFromSearch } from '../urls';
-import { validatePassword, validatePasswordConfirmation } from '../validation';
 
 export function init(): void {
   const form = byId('reset-form', HTMLFormElement);
@@ -21,6 +21,7 @@ export function init(): void {
     return;
   }
 
+  clearErrorsOnInput(form, status);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const ok = checkFields([

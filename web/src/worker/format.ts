@@ -1,6 +1,7 @@
-// Turning values into text for people. Pure functions; the time zone and locale
-// are parameters so that tests are repeatable (the pages use the browser's).
+// The worker's values as text for people: categories, sizes, counts and photo
+// names. Pure functions. (Plurals, messages and times: ../common/format.ts.)
 
+import { plural } from '../common/format';
 import type { Category } from './types';
 
 export const CATEGORY_LABELS: Readonly<Record<Category, string>> = {
@@ -12,11 +13,6 @@ export const CATEGORY_LABELS: Readonly<Record<Category, string>> = {
 
 export function categoryLabel(category: Category): string {
   return CATEGORY_LABELS[category];
-}
-
-/** "1 face", "3 faces"; `plural` defaults to `singular` + "s". */
-export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count} ${count === 1 ? singular : pluralForm}`;
 }
 
 /** 1536 -> "1.5 KB", 10485760 -> "10 MB" (binary multiples, as the upload limit). */
@@ -45,29 +41,6 @@ export function formatConfidence(confidence: number): string {
 export function progressPercent(loaded: number, total: number): number {
   if (!(total > 0) || !(loaded >= 0)) return 0;
   return Math.min(100, Math.floor((loaded / total) * 100));
-}
-
-export interface DateFormatOptions {
-  locale?: string;
-  timeZone?: string;
-}
-
-/**
- * An ISO 8601 time from the server as "27 Nov 2026, 21:05" in the reader's
- * locale and zone; the input itself when it is no date.
- */
-export function formatDateTime(iso: string, options: DateFormatOptions = {}): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const format: Intl.DateTimeFormatOptions = {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  };
-  if (options.timeZone !== undefined) format.timeZone = options.timeZone;
-  return new Intl.DateTimeFormat(options.locale, format).format(date);
 }
 
 /** "640 × 480". */
@@ -113,12 +86,4 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-/** "username is missing" -> "Username is missing." (for server messages shown as they are). */
-export function asSentence(message: string): string {
-  const text = message.trim();
-  if (text === '') return text;
-  const first = text.charAt(0).toUpperCase() + text.slice(1);
-  return /[.!?…]$/.test(first) ? first : `${first}.`;
 }

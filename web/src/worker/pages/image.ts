@@ -1,12 +1,13 @@
 // /images/{id}: one photo: the annotated picture (or the original, by a toggle),
 // the counts, facts about the photo, a table of the faces, and deleting it.
 
+import { confirmDialog } from '../../common/dialogs';
+import { addressText, byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
+import { formatDateTime } from '../../common/format';
 import { api } from '../api';
-import { byId, confirmDialog, h, replaceChildren, setBusy, setStatus } from '../dom';
 import {
   categoryLabel,
   formatConfidence,
-  formatDateTime,
   formatDimensions,
   photoName,
   summarizeCounts,
@@ -53,6 +54,7 @@ function render(image: Image): void {
     picture.src = original ? originalUrl : annotatedUrl;
     picture.alt = original ? `${name}, original photo.` : `${name}, annotated. ${summary}.`;
     toggle.setAttribute('aria-pressed', String(original));
+    toggle.textContent = original ? 'Show annotated' : 'Show original';
     byId('detail-caption', HTMLElement).hidden = original;
   };
   if (image.width > 0 && image.height > 0) {
@@ -62,9 +64,9 @@ function render(image: Image): void {
   show(false);
   toggle.addEventListener('click', () => show(toggle.getAttribute('aria-pressed') !== 'true'));
 
-  const facts: Array<[string, string]> = [
+  const facts: Array<[string, string | Node]> = [
     ['Source', image.source === 'url' ? 'Fetched from a URL' : 'Uploaded file'],
-    ['Name', image.source_name || '—'],
+    ['Name', image.source_name === '' ? '—' : addressText(image.source_name)],
     ['Format', image.format.toUpperCase()],
     ['Size', `${formatDimensions(image.width, image.height)} pixels`],
     ['Checked', formatDateTime(image.created_at)],
@@ -73,7 +75,10 @@ function render(image: Image): void {
     byId('detail-facts', HTMLElement),
     ...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),
   );
-  replaceChildren(byId('faces', HTMLElement), facesTable(image.faces ?? []));
+  const faces = image.faces ?? [];
+  const table = facesTable(faces);
+  replaceChildren(byId('faces', HTMLElement), table);
+  if (faces.length > 0) markFaces(picture, image, faces, table);
 
   const remove = byId('delete-image', HTMLButtonElement);
   remove.addEventListener('click', () => {
@@ -97,6 +102,73 @@ function render(image: Image): void {
   });
 
   byId('detail', HTMLElement).hidden = false;
+}
+
+/**
+ * Numbers the faces on the picture, as the table numbers its rows, so that a row
+ * can be matched to its box: a numbered marker over each face (over the shown
+ * part of the picture, which `object-fit: contain` may leave narrower than the
+ * element), and pointing at a row or a marker outlines both.
+ */
+function markFaces(picture: HTMLImageElement, image: Image, faces: readonly Face[], table: HTMLElement): void {
+  const layer = h('div', { className: 'face-layer', attrs: { 'aria-hidden': 'true' } });
+  picture.insertAdjacentElement('afterend', layer);
+  picture.parentElement?.classList.add('has-faces');
+  const rows = [...table.querySelectorAll<HTMLTableRowElement>('tbody tr')];
+  const markers = faces.map((face, index) =>
+    h(
+      'div',
+      { className: `face-marker ${face.masked ? 'face-masked' : 'face-unmasked'}`, attrs: { 'data-face': index + 1 } },
+      h('span', { className: 'face-number' }, String(index + 1)),
+    ),
+  );
+  layer.append(...markers);
+
+  const highlight = (index: number | null) => {
+    markers.forEach((marker, i) => marker.classList.toggle('highlight', i === index));
+    rows.forEach((row, i) => row.classList.toggle('highlight', i === index));
+  };
+  rows.forEach((row, index) => {
+    row.addEventListener('mouseenter', () => highlight(index));
+    row.addEventListener('mouseleave', () => highlight(null));
+  });
+  markers.forEach((marker, index) => {
+    marker.addEventListener('mouseenter', () => highlight(index));
+    marker.addEventListener('mouseleave', () => highlight(null));
+  });
+
+  const place = () => {
+    const width = picture.naturalWidth || image.width;
+    const height = picture.naturalHeight || image.height;
+    if (!(width > 0 && height > 0) || picture.clientWidth === 0) {
+      layer.hidden = true;
+      return;
+    }
+    // The shown picture inside the element (object-fit: contain centres it).
+    const scale = Math.min(picture.clientWidth / width, picture.clientHeight / height);
+    const left = picture.offsetLeft + (picture.clientWidth - width * scale) / 2;
+    const top = picture.offsetTop + (picture.clientHeight - height * scale) / 2;
+    Object.assign(layer.style, { left: `${left}px`, top: `${top}px`, width: `${width * scale}px`, height: `${height * scale}px` });
+    markers.forEach((marker, index) => {
+      const face = faces[index];
+      if (face === undefined) return;
+      Object.assign(marker.style, {
+        left: `${(face.x / width) * 100}%`,
+        top: `${(face.y / height) * 100}%`,
+        width: `${(face.w / width) * 100}%`,
+        height: `${(face.h / height) * 100}%`,
+      });
+    });
+    layer.hidden = false;
+  };
+  picture.addEventListener('load', place);
+  if (typeof ResizeObserver !== 'undefined') new ResizeObserver(place).observe(picture);
+  place();
+}
+
+/** A column heading, with the short form a phone shows so that every column fits. */
+function heading(long: string, short: string): HTMLElement[] {
+  return [h('span', { className: 'label-long' }, long), h('abbr', { className: 'label-short', attrs: { title: long } }, short)];
 }
 
 function facesTable(faces: readonly Face[]): HTMLElement {
@@ -131,9 +203,9 @@ function facesTable(faces: readonly Face[]): HTMLElement {
           {},
           h('th', { attrs: { scope: 'col' } }, '#'),
           h('th', { attrs: { scope: 'col' } }, 'Mask'),
-          h('th', { attrs: { scope: 'col' }, className: 'num' }, 'Confidence'),
-          h('th', { attrs: { scope: 'col' }, className: 'num' }, 'Position (x, y)'),
-          h('th', { attrs: { scope: 'col' }, className: 'num' }, 'Size (w × h)'),
+          h('th', { attrs: { scope: 'col' }, className: 'num' }, ...heading('Confidence', 'Conf.')),
+          h('th', { attrs: { scope: 'col' }, className: 'num' }, ...heading('Position (x, y)', 'x, y')),
+          h('th', { attrs: { scope: 'col' }, className: 'num' }, ...heading('Size (w × h)', 'w × h')),
         ),
       ),
       h('tbody', {}, ...rows),

@@ -1,6 +1,7 @@
-// Building and reading the addresses the pages use. Pure functions: no access to
+// Building and reading the addresses the worker's pages use. Pure functions: no access to
 // `location` here, the callers pass what they read from it.
 
+import { loginPathFor } from '../common/urls';
 import { CATEGORIES, type Category } from './types';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -10,27 +11,12 @@ export function isCategory(value: string | null): value is Category {
   return value !== null && (CATEGORIES as readonly string[]).includes(value);
 }
 
-/**
- * A path of this site that is safe to go to after logging in: it must start with
- * a single '/', so that "//evil.example" or "https://evil.example" (an open
- * redirect) and "javascript:" are refused. Anything else gives `fallback`.
- */
-export function safeNextPath(raw: string | null, fallback = '/upload'): string {
-  if (raw === null || raw === '') return fallback;
-  if (!raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return fallback;
-  // Control characters and backslashes are never in a path we made.
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\\]/.test(raw)) return fallback;
-  // Never come back to the login page itself.
-  if (raw === '/login' || raw.startsWith('/login?') || raw.startsWith('/login#')) return fallback;
-  return raw;
-}
+/** The worker's main page: where a login goes when no ?next= says otherwise. */
+export const HOME_PATH = '/upload';
 
 /** `/login?next=...` for the page at `pathAndQuery`. */
 export function loginPath(pathAndQuery: string): string {
-  const next = safeNextPath(pathAndQuery, '');
-  if (next === '' || next === '/upload') return '/login';
-  return `/login?${new URLSearchParams({ next }).toString()}`;
+  return loginPathFor(pathAndQuery, HOME_PATH);
 }
 
 export interface HistoryParams {

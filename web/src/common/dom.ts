@@ -126,40 +126,30 @@ export function setBusy(button: HTMLButtonElement, busy: boolean, busyLabel?: st
 }
 
 /**
- * Asks a yes/no question in a modal <dialog> (focus kept inside, Escape
- * cancels); resolves true when confirmed. Falls back to window.confirm where
- * <dialog> is not supported.
+ * One message per failure, gone once the person acts again: any change in `form`
+ * clears the error shown in `regions` and the error of the field being changed.
  */
-export function confirmDialog(title: string, message: string, confirmLabel: string): Promise<boolean> {
-  if (typeof HTMLDialogElement === 'undefined') {
-    return Promise.resolve(window.confirm(`${title}\n\n${message}`));
-  }
-  return new Promise((resolve) => {
-    const titleId = 'confirm-dialog-title';
-    const cancel = h('button', { className: 'button secondary', attrs: { type: 'button', value: 'cancel' } }, 'Cancel');
-    const confirm = h('button', { className: 'button danger', attrs: { type: 'button', value: 'confirm' } }, confirmLabel);
-    const dialog = h(
-      'dialog',
-      { className: 'confirm-dialog', attrs: { 'aria-labelledby': titleId } },
-      h('h2', { attrs: { id: titleId } }, title),
-      h('p', {}, message),
-      h('div', { className: 'dialog-actions' }, cancel, confirm),
-    );
-    const previousFocus = document.activeElement;
-    let answered = false;
-    const finish = (answer: boolean) => {
-      if (answered) return;
-      answered = true;
-      if (dialog.open) dialog.close();
-      dialog.remove();
-      if (previousFocus instanceof HTMLElement && previousFocus.isConnected) previousFocus.focus();
-      resolve(answer);
-    };
-    cancel.addEventListener('click', () => finish(false));
-    confirm.addEventListener('click', () => finish(true));
-    dialog.addEventListener('close', () => finish(false));
-    document.body.appendChild(dialog);
-    dialog.showModal();
-    cancel.focus();
+export function clearErrorsOnInput(form: HTMLElement, ...regions: HTMLElement[]): void {
+  form.addEventListener('input', (event) => {
+    for (const region of regions) if (region.dataset['kind'] === 'error') clearStatus(region);
+    const field = event.target;
+    if (field instanceof HTMLInputElement && field.getAttribute('aria-invalid') === 'true') setFieldError(field, null);
   });
+}
+
+// The characters after which an address (a URL, an e-mail address) may wrap.
+const ADDRESS_PARTS = /[^/.?&=@_-]+[/.?&=@_-]*|[/.?&=@_-]+/g;
+
+/**
+ * An address as text that wraps between its parts (after / . ? & = @ - _), never
+ * inside a word: a <wbr> after each part. A part longer than the line still
+ * breaks (the stylesheet's overflow-wrap), but only then.
+ */
+export function addressText(address: string): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  for (const part of address.match(ADDRESS_PARTS) ?? []) {
+    if (fragment.firstChild !== null) fragment.appendChild(document.createElement('wbr'));
+    fragment.appendChild(document.createTextNode(part));
+  }
+  return fragment;
 }

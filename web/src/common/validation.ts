@@ -1,5 +1,5 @@
-// Browser-side input checks: a convenience that saves a round trip, never the
-// rule. The server validates everything again (src/maskfleet/auth/validation.cc);
+// Browser-side checks of the account fields both apps ask for: a convenience that
+// saves a round trip, never the rule. The server validates everything again (src/maskfleet/auth/validation.cc);
 // these functions follow its rules and its wording so that a person sees the same
 // message whichever side refused.
 //
@@ -8,20 +8,6 @@
 export const USERNAME_MAX_CHARS = 100;
 export const PASSWORD_MIN_BYTES = 8;
 export const PASSWORD_MAX_BYTES = 256;
-/** The worker's default upload limit (10 MiB). */
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
-
-/** The formats the worker decodes, by the browser's MIME type and by extension. */
-export const IMAGE_MIME_TYPES: readonly string[] = [
-  'image/jpeg',
-  'image/png',
-  'image/webp',
-  'image/bmp',
-];
-const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.bmp'];
-
-/** The `accept` attribute of the file input. */
-export const IMAGE_ACCEPT = [...IMAGE_MIME_TYPES, ...IMAGE_EXTENSIONS].join(',');
 
 const USERNAME_RULE = 'Username must be 1 to 100 characters: letters, digits, . _ - @';
 const USERNAME_PATTERN = /^[A-Za-z0-9._@-]+$/;
@@ -90,45 +76,5 @@ export function validateOptionalEmail(email: string): string | null {
     return `${rule} (the domain after @ is malformed).`;
   }
   if (labels.length < 2) return `${rule} (the domain after @ needs a dot, as in example.com).`;
-  return null;
-}
-
-/** What validateImageFile needs of a File; a plain object in tests. */
-export interface FileLike {
-  name: string;
-  size: number;
-  type: string;
-}
-
-export function validateImageFile(file: FileLike): string | null {
-  if (file.size === 0) return 'The file is empty.';
-  if (file.size > MAX_UPLOAD_BYTES) {
-    return `The file is too large: at most ${MAX_UPLOAD_BYTES / (1024 * 1024)} MB.`;
-  }
-  const type = file.type.toLowerCase();
-  const name = file.name.toLowerCase();
-  const knownType = IMAGE_MIME_TYPES.includes(type);
-  const knownExtension = IMAGE_EXTENSIONS.some((ext) => name.endsWith(ext));
-  // Browsers leave the type empty when they do not know it; then the name decides.
-  if (!(knownType || (type === '' && knownExtension))) {
-    return 'This is not a supported image: choose a JPEG, PNG, WebP or BMP file.';
-  }
-  return null;
-}
-
-/** An http or https address; the server applies the rest of the fetch rules. */
-export function validateImageUrl(text: string): string | null {
-  const value = text.trim();
-  if (value === '') return 'Enter the address of a photo.';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'Enter a full address, starting with http:// or https://.';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return 'Only http:// and https:// addresses can be fetched.';
-  }
-  if (url.hostname === '') return 'The address has no host name.';
   return null;
 }

@@ -1,5 +1,6 @@
-// The one way the pages talk to the worker: a small typed client of the JSON API
-// in docs/api.md, section 2.
+// The client both apps' pages talk to their server with: the plumbing of the JSON
+// APIs (docs/api.md, section 2; docs/manager.md, "JSON API") and the session
+// routes the two share. worker/api.ts and manager/api.ts add their own routes.
 //
 // - Every call is same-origin with the session cookie (`credentials: 'same-origin'`).
 // - Calls that change state carry `X-CSRF-Token`, the token that GET or POST
@@ -7,13 +8,15 @@
 // - A failure is thrown as an ApiError whose `message` is the server's own (from
 //   the JSON error's `message`), or a plain description when the answer is not
 //   the API's JSON (a proxy's error page, a lost connection).
-// - A 401 on a call that needs a session calls `onUnauthenticated` (by default:
-//   go to /login?next=<this page>) and then throws as any other failure.
+// - A 401 on a call that needs a session calls `onUnauthenticated` (each app
+//   sends the browser to its /login?next=<this page>) and then throws.
+// - Every 2xx answer is checked against its shape (check.ts) before a page sees
+//   it; an answer of another shape is an ApiError with reason 'bad_response'.
 //
 // fetch and XMLHttpRequest are injected so that tests run it in Node with fakes.
 
-import type { Category, Image, ImageList, NewUser, Session, User, UserList } from './types';
-import { imageApiPath, imagesListPath, loginPath, userApiPath } from './urls';
+import { ShapeError, ignored, isRecord, type Check } from './check';
+import type { Session } from './types';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -44,13 +47,22 @@ export class ApiError extends Error {
   readonly reason: string;
   /** Seconds from a Retry-After header (429, 503), when given. */
   readonly retryAfterSeconds: number | null;
+  /** The answer's X-Request-Id, by which the server's log tells the technical detail. */
+  readonly requestId: string | null;
 
-  constructor(status: number, reason: string, message: string, retryAfterSeconds: number | null = null) {
+  constructor(
+    status: number,
+    reason: string,
+    message: string,
+    retryAfterSeconds: number | null = null,
+    requestId: string | null = null,
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.requestId = requestId;
   }
 }
 
@@ -99,16 +111,17 @@ export function parseRetryAfter(value: string | null): number | null {
   return Number(value.trim());
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The ApiError for a non-2xx answer, from its status and body text. The body is
  * expected to be `{"success": false, "error": {"code", "reason", "message"}}`;
  * anything else falls back to a message made from the status.
  */
-export function errorFromResponse(status: number, bodyText: string, retryAfter: string | null = null): ApiError {
+export function errorFromResponse(
+  status: number,
+  bodyText: string,
+  retryAfter: string | null = null,
+  requestId: string | null = null,
+): ApiError {
   let reason = REASON_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'invalid_argument');
   let message = defaultMessage(status);
   try {
@@ -123,16 +136,30 @@ export function errorFromResponse(status: number, bodyText: string, retryAfter: 
   } catch {
     // Not JSON: a proxy's page or an empty body. The status says enough.
   }
-  return new ApiError(status, reason, message, parseRetryAfter(retryAfter));
+  const id = requestId !== null && /^[\w.:-]{1,100}$/.test(requestId) ? requestId : null;
+  return new ApiError(status, reason, message, parseRetryAfter(retryAfter), id);
 }
 
-/** The value of a 2xx answer: its JSON, or undefined for an empty body (204). */
-export function parseSuccessBody<T>(status: number, bodyText: string): T {
-  if (status === 204 || bodyText.trim() === '') return undefined as T;
+/**
+ * The value of a 2xx answer, checked by `check`: its JSON, or undefined for an
+ * empty body (204), which `check` then sees.
+ */
+export function parseSuccessBody<T>(status: number, bodyText: string, check: Check<T>): T {
+  let body: unknown;
+  if (status === 204 || bodyText.trim() === '') {
+    body = undefined;
+  } else {
+    try {
+      body = JSON.parse(bodyText);
+    } catch {
+      throw new ApiError(status, 'bad_response', 'The server sent an answer that could not be read.');
+    }
+  }
   try {
-    return JSON.parse(bodyText) as T;
-  } catch {
-    throw new ApiError(status, 'bad_response', 'The server sent an answer that could not be read.');
+    return check(body, '');
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    throw new ApiError(status, 'bad_response', `The server sent an answer this page does not understand (${error.message}).`);
   }
 }
 
@@ -141,6 +168,13 @@ export interface ApiClientOptions {
   createXhr?: () => XhrLike;
   /** Called on a 401 from a call that needs a session, before the error is thrown. */
   onUnauthenticated?: () => void;
+}
+
+/** What each app's client gives the base: its session's shape and its login page. */
+export interface SessionKind<S extends Session> {
+  check: Check<S>;
+  /** `/login?next=...` for the page at this path and query. */
+  loginPath: (pathAndQuery: string) => string;
 }
 
 export interface RequestOptions {
@@ -155,174 +189,81 @@ function needsCsrf(method: string): boolean {
   return method !== 'GET' && method !== 'HEAD';
 }
 
-function defaultUnauthenticated(): void {
+function goToLogin(loginPath: (pathAndQuery: string) => string): void {
   if (typeof location === 'undefined') return;
   location.assign(loginPath(location.pathname + location.search));
 }
 
-export type ProgressCallback = (loaded: number, total: number) => void;
 
-export class ApiClient {
+export class ApiClient<S extends Session> {
   private readonly fetchImpl: FetchLike;
-  private readonly createXhr: () => XhrLike;
+  protected readonly createXhr: () => XhrLike;
   private readonly onUnauthenticated: () => void;
-  /** The token of the current session; subclasses (the manager's client) share it. */
-  protected csrfToken: string | null = null;
+  private readonly sessionCheck: Check<S>;
+  private csrfToken: string | null = null;
 
-  constructor(options: ApiClientOptions = {}) {
+  constructor(kind: SessionKind<S>, options: ApiClientOptions = {}) {
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     this.createXhr = options.createXhr ?? (() => new XMLHttpRequest() as unknown as XhrLike);
-    this.onUnauthenticated = options.onUnauthenticated ?? defaultUnauthenticated;
+    this.onUnauthenticated = options.onUnauthenticated ?? (() => goToLogin(kind.loginPath));
+    this.sessionCheck = kind.check;
   }
 
   // ---- session and account ----
 
   /** The current session; 401 (thrown) when there is none. Never redirects. */
-  async getSession(): Promise<Session> {
-    const session = await this.request<Session>('/api/v1/session', { authenticated: false });
-    this.csrfToken = session.csrf_token;
-    return session;
+  async getSession(): Promise<S> {
+    return this.keepToken(await this.request('/api/v1/session', this.sessionCheck, { authenticated: false }));
   }
 
   /** The current session, or a redirect to the login page (then it throws). */
-  async requireSession(): Promise<Session> {
-    const session = await this.request<Session>('/api/v1/session');
-    this.csrfToken = session.csrf_token;
-    return session;
+  async requireSession(): Promise<S> {
+    return this.keepToken(await this.request('/api/v1/session', this.sessionCheck));
   }
 
-  async login(username: string, password: string): Promise<Session> {
-    const session = await this.request<Session>('/api/v1/session', {
+  async login(username: string, password: string): Promise<S> {
+    const session = await this.request('/api/v1/session', this.sessionCheck, {
       method: 'POST',
       body: { username, password },
       authenticated: false,
     });
-    this.csrfToken = session.csrf_token;
-    return session;
+    return this.keepToken(session);
   }
 
   async logout(): Promise<void> {
-    await this.request<void>('/api/v1/session', { method: 'DELETE', authenticated: false });
+    await this.request('/api/v1/session', ignored, { method: 'DELETE', authenticated: false });
     this.csrfToken = null;
   }
 
   /**
-   * 401 here means a wrong current password, not a lost session. The server may
-   * answer with a fresh session (200, `{user, csrf_token}`, other sessions ended)
-   * or with 204; a new token replaces the old one.
+   * 401 here means a wrong current password, not a lost session. The server
+   * answers with a fresh session (200: new cookie and token, other sessions
+   * ended), or with 204 (then undefined); a new token replaces the old one.
    */
-  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    const session = await this.request<Partial<Session> | undefined>('/api/v1/password', {
+  async changePassword(currentPassword: string, newPassword: string): Promise<S | undefined> {
+    const check: Check<S | undefined> = (value, path) => (value === undefined ? undefined : this.sessionCheck(value, path));
+    const session = await this.request('/api/v1/password', check, {
       method: 'POST',
       body: { current_password: currentPassword, new_password: newPassword },
       authenticated: false,
     });
-    if (typeof session?.csrf_token === 'string' && session.csrf_token !== '') this.csrfToken = session.csrf_token;
-  }
-
-  requestPasswordReset(username: string): Promise<void> {
-    return this.request<void>('/api/v1/password-reset', {
-      method: 'POST',
-      body: { username },
-      authenticated: false,
-    });
-  }
-
-  confirmPasswordReset(token: string, newPassword: string): Promise<void> {
-    return this.request<void>('/api/v1/password-reset/confirm', {
-      method: 'POST',
-      body: { token, new_password: newPassword },
-      authenticated: false,
-    });
-  }
-
-  // ---- images ----
-
-  listImages(category: Category, page: number, pageSize?: number): Promise<ImageList> {
-    return this.request<ImageList>(imagesListPath(category, page, pageSize));
-  }
-
-  getImage(id: number): Promise<Image> {
-    return this.request<Image>(imageApiPath(id));
-  }
-
-  deleteImage(id: number): Promise<void> {
-    return this.request<void>(imageApiPath(id), { method: 'DELETE' });
-  }
-
-  uploadUrl(url: string): Promise<Image> {
-    return this.request<Image>('/api/v1/images', { method: 'POST', body: { url } });
-  }
-
-  /**
-   * Sends a photo as multipart part `file`, reporting the bytes sent through
-   * `onProgress` (fetch cannot report upload progress; XMLHttpRequest can).
-   * Aborting `signal` cancels it: the promise rejects with reason 'aborted'.
-   */
-  async uploadFile(
-    file: Blob,
-    fileName: string,
-    onProgress?: ProgressCallback,
-    signal?: AbortSignal,
-  ): Promise<Image> {
-    const token = await this.ensureCsrfToken();
-    const form = new FormData();
-    form.append('file', file, fileName);
-    const { status, text, retryAfter } = await new Promise<{ status: number; text: string; retryAfter: string | null }>(
-      (resolve, reject) => {
-        const xhr = this.createXhr();
-        xhr.open('POST', '/api/v1/images');
-        xhr.withCredentials = true;
-        xhr.setRequestHeader(CSRF_HEADER, token);
-        xhr.setRequestHeader('Accept', 'application/json');
-        if (onProgress !== undefined) {
-          xhr.upload.onprogress = (event) => {
-            onProgress(event.loaded, event.lengthComputable ? event.total : 0);
-          };
-        }
-        xhr.onload = () =>
-          resolve({ status: xhr.status, text: xhr.responseText, retryAfter: xhr.getResponseHeader('Retry-After') });
-        const failed = () => reject(new ApiError(0, 'network', defaultMessage(0)));
-        xhr.onerror = failed;
-        xhr.ontimeout = failed;
-        xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.'));
-        if (signal !== undefined) {
-          if (signal.aborted) {
-            reject(new ApiError(0, 'aborted', 'The upload was cancelled.'));
-            return;
-          }
-          signal.addEventListener('abort', () => xhr.abort(), { once: true });
-        }
-        xhr.send(form);
-      },
-    );
-    return this.finish<Image>(status, text, retryAfter, true);
-  }
-
-  // ---- users (administrators) ----
-
-  async listUsers(): Promise<User[]> {
-    const list = await this.request<UserList>('/api/v1/users');
-    return list.users;
-  }
-
-  createUser(user: NewUser): Promise<User> {
-    return this.request<User>('/api/v1/users', { method: 'POST', body: user });
-  }
-
-  deleteUser(id: number): Promise<void> {
-    return this.request<void>(userApiPath(id), { method: 'DELETE' });
+    return session === undefined ? undefined : this.keepToken(session);
   }
 
   // ---- plumbing ----
 
-  private async ensureCsrfToken(): Promise<string> {
+  private keepToken(session: S): S {
+    if (session.csrf_token !== '') this.csrfToken = session.csrf_token;
+    return session;
+  }
+
+  protected async ensureCsrfToken(): Promise<string> {
     if (this.csrfToken === null) await this.requireSession();
     return this.csrfToken ?? '';
   }
 
-  /** One JSON call: the CSRF token, the error mapping and the 401 handling above. */
-  protected async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  /** One JSON call: the CSRF token, the error mapping, the 401 handling and the answer's check. */
+  protected async request<T>(path: string, check: Check<T>, options: RequestOptions = {}): Promise<T> {
     const method = options.method ?? 'GET';
     const authenticated = options.authenticated ?? true;
     const headers: Record<string, string> = { Accept: 'application/json' };
@@ -354,12 +295,19 @@ export class ApiClient {
     } catch {
       throw new ApiError(0, 'network', defaultMessage(0));
     }
-    return this.finish<T>(response.status, text, response.headers.get('Retry-After'), authenticated);
+    return this.finish(response.status, text, (name) => response.headers.get(name), authenticated, check);
   }
 
-  private finish<T>(status: number, text: string, retryAfter: string | null, authenticated: boolean): T {
-    if (status >= 200 && status < 300) return parseSuccessBody<T>(status, text);
-    const error = errorFromResponse(status, text, retryAfter);
+  /** The answer of a call made another way (the upload's XMLHttpRequest), as `request` would give it. */
+  protected finish<T>(
+    status: number,
+    text: string,
+    header: (name: string) => string | null,
+    authenticated: boolean,
+    check: Check<T>,
+  ): T {
+    if (status >= 200 && status < 300) return parseSuccessBody(status, text, check);
+    const error = errorFromResponse(status, text, header('Retry-After'), header('X-Request-Id'));
     if (status === 401 && authenticated) {
       this.csrfToken = null;
       this.onUnauthenticated();
@@ -367,6 +315,3 @@ export class ApiClient {
     throw error;
   }
 }
-
-/** The client the pages share. */
-export const api = new ApiClient();

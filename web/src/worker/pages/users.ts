@@ -2,12 +2,14 @@
 // administrators; the server refuses the API to anyone else (403), and this page
 // then says so instead of showing the forms.
 
-import { api, ApiError } from '../api';
-import { byId, checkFields, confirmDialog, h, replaceChildren, setBusy, setFieldError, setStatus } from '../dom';
-import { formatDateTime } from '../format';
+import { ApiError } from '../../common/api';
+import { confirmDialog } from '../../common/dialogs';
+import { addressText, byId, checkFields, clearErrorsOnInput, clearStatus, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
+import { formatDateTime } from '../../common/format';
+import { validateOptionalEmail, validatePassword, validateUsername } from '../../common/validation';
+import { api } from '../api';
 import { messageOf, pageStatus, showPageError, startAuthenticatedPage } from '../layout';
 import type { NewUser, User } from '../types';
-import { validateOptionalEmail, validatePassword, validateUsername } from '../validation';
 
 export async function init(): Promise<void> {
   const session = await startAuthenticatedPage('users');
@@ -37,6 +39,7 @@ class UsersPage {
 
   attach(): void {
     this.section.hidden = false;
+    clearErrorsOnInput(this.form, this.status);
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.create();
@@ -71,7 +74,7 @@ class UsersPage {
       'tr',
       {},
       h('th', { attrs: { scope: 'row' } }, h('span', { className: 'cell-text' }, user.username), isSelf ? h('span', { className: 'muted' }, ' (you)') : null),
-      h('td', { className: 'hide-narrow' }, h('span', { className: 'cell-text' }, user.email ?? '—')),
+      h('td', { className: 'hide-narrow' }, h('span', { className: 'cell-text' }, user.email === null ? '—' : addressText(user.email))),
       h('td', {}, user.is_admin ? 'Administrator' : 'User'),
       h('td', { className: 'hide-narrow' }, formatDateTime(user.created_at)),
       h('td', { className: 'actions-cell' }, remove),
@@ -101,10 +104,13 @@ class UsersPage {
       this.username.focus();
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
-        setFieldError(this.username, 'This username is taken.');
+        // Said once, at the field; the server's own wording would say it again.
+        setFieldError(this.username, 'This username is taken. Choose another one.');
+        clearStatus(this.status);
         this.username.focus();
+      } else {
+        setStatus(this.status, messageOf(error), 'error');
       }
-      setStatus(this.status, messageOf(error), 'error');
     } finally {
       setBusy(this.submit, false);
     }

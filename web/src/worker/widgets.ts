@@ -1,6 +1,6 @@
 // Pieces shown on more than one page: the counts of a detection and the photo.
 
-import { h } from './dom';
+import { h } from '../common/dom';
 import { photoName, summarizeCounts } from './format';
 import type { Image } from './types';
 import { imageVariantUrl } from './urls';

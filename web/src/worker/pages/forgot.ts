@@ -1,10 +1,10 @@
 // /forgot: asks for a password-reset link. The answer is the same whether or not
 // the account exists (the server never tells), and so is the message here.
 
+import { byId, checkFields, clearErrorsOnInput, setBusy, setStatus } from '../../common/dom';
+import { validateUsername } from '../../common/validation';
 import { api } from '../api';
-import { byId, checkFields, setBusy, setStatus } from '../dom';
 import { messageOf } from '../layout';
-import { validateUsername } from '../validation';
 
 export function init(): void {
   const form = byId('forgot-form', HTMLFormElement);
@@ -12,6 +12,7 @@ export function init(): void {
   const submit = byId('forgot-submit', HTMLButtonElement);
   const status = byId('forgot-status', HTMLElement);
 
+  clearErrorsOnInput(form, status);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     if (!checkFields([[username, validateUsername(username.value)]])) return;

@@ -1,10 +1,11 @@
 // /upload: a photo from disk (drag and drop or the file picker) or from a URL;
 // progress while it goes up and the detector runs; then the result on this page.
 
+import { byId, checkFields, clearStatus, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
 import { api } from '../api';
-import { byId, checkFields, clearStatus, h, replaceChildren, setBusy, setFieldError, setStatus } from '../dom';
 import { categoryLabel, formatBytes, photoName, progressPercent, shortName, summarizeCounts } from '../format';
 import { messageOf, showPageError, startAuthenticatedPage } from '../layout';
+import { urlUploadMessage } from '../messages';
 import type { Image } from '../types';
 import { historyPath, imageDetailPath } from '../urls';
 import { IMAGE_ACCEPT, validateImageFile, validateImageUrl } from '../validation';
@@ -88,9 +89,23 @@ class UploadPage {
       event.preventDefault();
       void this.sendUrl();
     });
+    // Turning to the address form leaves the file's error behind, and typing an
+    // address again clears the last one's.
+    this.urlForm.addEventListener('focusin', (event) => {
+      if (!(event.relatedTarget instanceof Node && this.urlForm.contains(event.relatedTarget))) this.clearErrors();
+    });
+    this.urlForm.addEventListener('input', () => this.clearErrors());
+  }
+
+  /** One message per failure: the person acts again, the old message goes. */
+  private clearErrors(): void {
+    delete this.dropZone.dataset['invalid'];
+    if (this.status.dataset['kind'] === 'error') clearStatus(this.status);
+    if (this.urlInput.getAttribute('aria-invalid') === 'true') setFieldError(this.urlInput, null);
   }
 
   private choose(file: File | null): void {
+    this.clearErrors();
     if (this.previewUrl !== null) URL.revokeObjectURL(this.previewUrl);
     this.previewUrl = null;
     this.chosen = null;
@@ -106,13 +121,18 @@ class UploadPage {
       setStatus(this.status, `${shortName(file.name)}: ${problem}`, 'error');
       return;
     }
-    delete this.dropZone.dataset['invalid'];
     clearStatus(this.status);
     this.chosen = file;
     this.previewUrl = URL.createObjectURL(file);
+    // A file named like a photo whose bytes the browser cannot show gets a plain
+    // box instead of the broken-image icon (the worker will say what it is).
+    const preview = h('img', { className: 'chosen-preview', attrs: { src: this.previewUrl, alt: '' } });
+    preview.addEventListener('error', () => {
+      preview.replaceWith(h('span', { className: 'chosen-preview no-preview' }, 'No preview'));
+    });
     replaceChildren(
       this.fileChosen,
-      h('img', { className: 'chosen-preview', attrs: { src: this.previewUrl, alt: '' } }),
+      preview,
       h(
         'span',
         { className: 'chosen-text' },
@@ -125,6 +145,7 @@ class UploadPage {
 
   private async sendFile(): Promise<void> {
     if (this.busy) return;
+    this.clearErrors();
     const file = this.chosen;
     if (file === null) {
       setStatus(this.status, 'Choose a photo first, or drop one on the box.', 'error');
@@ -160,6 +181,7 @@ class UploadPage {
 
   private async sendUrl(): Promise<void> {
     if (this.busy) return;
+    this.clearErrors();
     if (!checkFields([[this.urlInput, validateImageUrl(this.urlInput.value)]])) return;
     this.begin(this.urlSubmit, 'Fetching…', false);
     try {
@@ -168,7 +190,7 @@ class UploadPage {
       this.urlForm.reset();
       setFieldError(this.urlInput, null);
     } catch (error) {
-      setStatus(this.status, messageOf(error), 'error');
+      setStatus(this.status, urlUploadMessage(error), 'error');
     } finally {
       this.end(this.urlSubmit);
     }

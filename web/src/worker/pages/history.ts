@@ -2,9 +2,10 @@
 // address bookmarkable; switching is done in place with history.pushState),
 // a grid of thumbnails, and paging. Each thumbnail links to its detail page.
 
+import { byId, clearStatus, h, replaceChildren } from '../../common/dom';
+import { formatDateTime, plural } from '../../common/format';
 import { api } from '../api';
-import { byId, clearStatus, h, replaceChildren } from '../dom';
-import { categoryLabel, formatDateTime, photoName, plural } from '../format';
+import { categoryLabel, photoName } from '../format';
 import { pageStatus, showPageError, startAuthenticatedPage } from '../layout';
 import { CATEGORIES, type Category, type Image, type ImageList } from '../types';
 import { DEFAULT_PAGE_SIZE, historyPath, imageDetailPath, imageVariantUrl, pageCount, parseHistoryParams } from '../urls';
