@@ -1,5 +1,6 @@
 #include "maskfleet/storage/migrations.h"
 
+#include <cstdio>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -129,6 +130,7 @@ TEST_P(MigrationsTest, ManyProcessesOpeningAtOnce) {
       char c;
       (void)::read(gate[0], &c, 1);  // returns when the parent closes its end
       auto db = Open();
+      if (!db) std::fprintf(stderr, "child %d: %s\n", i, db.error().ToString().c_str());
       ::_exit(db ? 0 : 1);
     }
     children.push_back(pid);

@@ -7,6 +7,7 @@
 #include "maskfleet/aws/testing/moto_bed.h"
 #include "maskfleet/metrics/cloudwatch/cloudwatch_metrics_source.h"
 #include "maskfleet/metrics/cloudwatch/cloudwatch_request_count_publisher.h"
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/testing/test_database.h"
 
 namespace maskfleet::metrics::cloudwatch {
@@ -22,6 +23,7 @@ class metrics_CloudWatchTest : public ::testing::Test {
     scratch_ = std::move(*scratch);
     storage::DatabaseOptions options;
     options.url = scratch_->url();
+    options.migrations = schema::Maskfleet();
     auto db = storage::Database::Open(options, RealClock());
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = std::move(*db);
