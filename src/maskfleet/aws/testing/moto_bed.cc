@@ -36,24 +36,47 @@ const MotoUser& MotoBed::user(const std::string& name) const {
   return worker_;
 }
 
-std::unique_ptr<Client> MotoBed::ClientFor(const std::string& name, const std::string& secret_override,
-                                           int max_attempts, std::shared_ptr<HttpTransport> transport) const {
+ClientOptions MotoBed::OptionsFor(const std::string& name) const {
   const MotoUser& keys = user(name);
   ClientOptions options{
       .region = region_,
       .credentials = std::make_shared<StaticCredentialsProvider>(Credentials{
-          .access_key_id = keys.access_key_id,
-          .secret_access_key = secret_override.empty() ? keys.secret_access_key : secret_override,
+          .access_key_id = keys.access_key_id, .secret_access_key = keys.secret_access_key,
           .source = "moto user " + name}),
-      .transport = std::move(transport),
       .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
-      .retry = {.max_attempts = max_attempts,
+      .retry = {.max_attempts = 2,
                 .base_delay = std::chrono::milliseconds(1),
                 .max_delay = std::chrono::milliseconds(1)}};
   for (const Service* service : {&kEc2, &kElbv2, &kCloudWatch, &kS3, &kSecretsManager}) {
     options.endpoints.emplace(std::string(service->signing_name), endpoint_);
   }
+  return options;
+}
+
+std::unique_ptr<Client> MotoBed::ClientFor(const std::string& name, const std::string& secret_override,
+                                           int max_attempts, std::shared_ptr<HttpTransport> transport) const {
+  ClientOptions options = OptionsFor(name);
+  if (!secret_override.empty()) {
+    const MotoUser& keys = user(name);
+    options.credentials = std::make_shared<StaticCredentialsProvider>(Credentials{
+        .access_key_id = keys.access_key_id, .secret_access_key = secret_override,
+        .source = "moto user " + name});
+  }
+  options.transport = std::move(transport);
+  options.retry.max_attempts = max_attempts;
   return std::make_unique<Client>(std::move(options));
+}
+
+Result<std::string> MotoBed::WorkerImage() {
+  std::lock_guard lock(image_mu_);
+  if (!image_.empty()) return image_;
+  auto answer = ClientFor("admin")->Query(kEc2, "RegisterImage",
+                                          {{"Name", "maskfleet-worker-test"}, {"RootDeviceName", "/dev/xvda"}},
+                                          Idempotency::kNotIdempotent);
+  if (!answer) return std::unexpected(ToError(answer.error()));
+  image_ = ChildText(answer->root(), "imageId");
+  if (image_.empty()) return MakeError(ErrorCode::kInternal, "RegisterImage named no image");
+  return image_;
 }
 
 Result<std::unique_ptr<MotoBed>> MotoBed::Start() {

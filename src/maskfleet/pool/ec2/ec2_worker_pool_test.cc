@@ -19,10 +19,9 @@ class pool_Ec2WorkerPoolTest : public ::testing::Test {
   void SetUp() override {
     bed_ = &aws::testing::RequireMotoBed();
     admin_ = bed_->ClientFor("admin");
-    auto images = admin_->Query(aws::kEc2, "DescribeImages", {}, aws::Idempotency::kIdempotent);
-    ASSERT_TRUE(images) << images.error().ToString();
-    image_ = aws::ChildText(images->root().child("imagesSet").child("item"), "imageId");
-    ASSERT_FALSE(image_.empty());
+    Result<std::string> image = bed_->WorkerImage();
+    ASSERT_TRUE(image) << image.error().ToString();
+    image_ = *image;
   }
 
   Ec2PoolOptions Options(const std::string& pool) {
