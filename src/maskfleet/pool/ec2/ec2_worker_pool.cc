@@ -126,20 +126,26 @@ void Ec2WorkerPool::Track(const Instance& instance, bool adopted) {
     tracked.info.reason = "instance " + instance.state;
   }
   if (auto key = instance.tags.find(kLaunchKeyTag); key != instance.tags.end()) tracked.launch_key = key->second;
+  tracked.order = next_order_++;
   workers_.emplace(instance.id, std::move(tracked));
 }
 
 int Ec2WorkerPool::LiveCount() const {
   return static_cast<int>(std::count_if(workers_.begin(), workers_.end(),
-                                        [](const auto& w) { return !IsFinal(w.second.info.state); }));
+                                        [](const auto& w) {
+                                          return !IsFinal(w.second.info.state) && !w.second.terminate_sent;
+                                        }));
 }
 
 void Ec2WorkerPool::Publish() {
-  std::vector<WorkerInfo> list;
-  for (const auto& [id, w] : workers_) list.push_back(w.info);
-  std::sort(list.begin(), list.end(), [](const WorkerInfo& a, const WorkerInfo& b) {
-    return a.launched_at != b.launched_at ? a.launched_at < b.launched_at : a.id < b.id;
+  std::vector<const Tracked*> ordered;
+  for (const auto& [id, w] : workers_) ordered.push_back(&w);
+  std::sort(ordered.begin(), ordered.end(), [](const Tracked* a, const Tracked* b) {
+    return a->info.launched_at != b->info.launched_at ? a->info.launched_at < b->info.launched_at
+                                                      : a->order < b->order;
   });
+  std::vector<WorkerInfo> list;
+  for (const Tracked* w : ordered) list.push_back(w->info);
   std::lock_guard lock(snapshot_mu_);
   snapshot_ = std::move(list);
 }
