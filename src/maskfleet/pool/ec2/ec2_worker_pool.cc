@@ -230,6 +230,7 @@ Result<WorkerInfo> Ec2WorkerPool::Launch(std::string_view idempotency_key) {
         return workers_.at(found->front().id).info;
       }
       error.code = ErrorCode::kUnavailable;  // retry with the same key
+      if (!error.retry_after) error.retry_after = aws::RetryAfter(answer.error());
     }
     return std::unexpected(error);
   }
