@@ -12,9 +12,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <sys/types.h>
 
 #include "maskfleet/aws/client.h"
+#include "maskfleet/aws/testing/helper_script.h"
 #include "maskfleet/common/error.h"
 
 namespace maskfleet::aws::testing {
@@ -57,8 +57,7 @@ class MotoBed {
 
  private:
   MotoBed() = default;
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
+  std::unique_ptr<HelperScript> helper_;
   std::string endpoint_;
   std::string region_;
   std::string bucket_;
