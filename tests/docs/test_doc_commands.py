@@ -21,6 +21,10 @@ NOT_RUN_HERE = {
     "scripts/test.sh": "it runs this very suite; CI runs it through .ci/run",
     "build/maskfleet worker --data-dir demo-data --port 8081":
         "it serves until stopped; tests/worker starts workers the same way",
+    "ctest --test-dir build -R pytest_awsmode --output-on-failure":
+        "it is tests/awsmode, the AWS mode end to end (3 minutes), which CTest runs itself (label aws)",
+    "build/venv/bin/python tests/awsmode/print_run.py":
+        "it prints the report of a run of tests/awsmode, which checks that report with the same code",
     "scripts/mutate.sh detect-anchors":
         "it rebuilds and reruns a component's tests once per mutant (minutes) and edits "
         "the sources meanwhile; 'scripts/mutate.sh --check' here checks that every list "

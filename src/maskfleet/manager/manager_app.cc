@@ -99,6 +99,7 @@ Result<Endpoints> ManagerApp::Start() {
   p.balancer_started = true;
   ControllerOptions control;
   control.collect_every = std::chrono::seconds(c.collect_seconds);
+  if (b.drain_timeout) control.drain_timeout = *b.drain_timeout;
   p.controller = std::make_unique<PoolController>(*b.pool, *b.balancer, *b.metrics, *p.clock, control);
   p.controller->Start(1);
   AutoScalerOptions scaling;

@@ -46,6 +46,9 @@ struct WorkerApp::Parts {
   std::condition_variable housekeeping_wake;
   bool stopping = false;  // guarded by housekeeping_mu
   std::thread housekeeping;
+  // Hands the completed minutes' request counts to backends.request_counts, once a
+  // minute (when there is one); waits on housekeeping_wake too.
+  std::thread publisher;
 };
 
 namespace {
@@ -57,6 +60,18 @@ Status Take(std::unique_ptr<T>& slot, Result<std::unique_ptr<T>> made, std::stri
   return {};
 }
 
+// How long after a minute ends its count is handed over: the counter closes a minute
+// at its first request after the boundary, or when asked, so a few seconds suffice.
+constexpr std::chrono::seconds kPublishAfterMinute{5};
+
+// The request counter's completed minutes, as the publisher takes them.
+std::vector<metrics::RequestMinute> CompletedMinutes(const observability::WorkerMetrics& m) {
+  std::vector<metrics::RequestMinute> minutes;
+  for (const observability::MinuteCount& c : m.request_rate().CompletedMinutes()) {
+    minutes.push_back({c.minute_start, c.count});
+  }
+  return minutes;
+}
 
 }  // namespace
 
@@ -153,6 +168,24 @@ Result<int> WorkerApp::Start() {
       }
     });
   }
+  if (port && p.backends.request_counts) {
+    p.publisher = std::thread([&p] {
+      std::unique_lock lock(p.housekeeping_mu);
+      for (;;) {
+        const Clock::TimePoint now = p.clock->Now();
+        const Clock::TimePoint next =
+            std::chrono::floor<std::chrono::minutes>(now) + std::chrono::minutes(1) + kPublishAfterMinute;
+        if (p.housekeeping_wake.wait_for(lock, next - now, [&p] { return p.stopping; })) break;
+        lock.unlock();
+        // The publisher keeps what it could not send and sends it with the next call.
+        if (Status s = p.backends.request_counts->Publish(CompletedMinutes(*p.metrics)); !s) {
+          spdlog::warn("publishing the request counts failed (kept for the next minute): {}",
+                       s.error().ToString());
+        }
+        lock.lock();
+      }
+    });
+  }
   if (port) spdlog::info("worker serving on http://{}:{}", p.config.host, *port);
   return port;
 }
@@ -166,6 +199,7 @@ void WorkerApp::Stop() {
   }
   parts_->housekeeping_wake.notify_all();
   if (parts_->housekeeping.joinable()) parts_->housekeeping.join();
+  if (parts_->publisher.joinable()) parts_->publisher.join();
 }
 
 }  // namespace maskfleet::worker

@@ -120,7 +120,13 @@ void Ec2WorkerPool::Track(const Instance& instance, bool adopted) {
   tracked.info.details = {{"instance_type", instance.instance_type},
                           {"image_id", instance.image_id},
                           {"availability_zone", instance.availability_zone}};
-  if (adopted) tracked.info.details["adopted"] = "yes";
+  tracked.info.labelled_details = {{"type", instance.instance_type},
+                                   {"zone", instance.availability_zone},
+                                   {"image", instance.image_id}};
+  if (adopted) {
+    tracked.info.details["adopted"] = "yes";
+    tracked.info.labelled_details.emplace_back("adopted", "yes");
+  }
   if (Ended(instance.state)) {  // found by its launch key after it ended
     tracked.info.state = WorkerState::kStopped;
     tracked.info.reason = "instance " + instance.state;

@@ -80,6 +80,13 @@ TEST_F(pool_Ec2WorkerPoolTest, LaunchAsksForTagsImdsV2MonitoringAndUserData) {
   EXPECT_EQ(w->state, WorkerState::kStarting);
   EXPECT_EQ(w->port, 8081);
   EXPECT_FALSE(w->address.empty());
+  // The pool page's details, in order: type, zone, image.
+  ASSERT_EQ(w->labelled_details.size(), 3u);
+  EXPECT_EQ(w->labelled_details[0].first, "type");
+  EXPECT_FALSE(w->labelled_details[0].second.empty());
+  EXPECT_EQ(w->labelled_details[1].first, "zone");
+  EXPECT_TRUE(w->labelled_details[1].second.starts_with("us-east-1")) << w->labelled_details[1].second;
+  EXPECT_EQ(w->labelled_details[2], (std::pair<std::string, std::string>{"image", image_}));
   aws::XmlAnswer keep;
   pugi::xml_node instance = DescribeOne(w->id, keep);
   std::map<std::string, std::string> tags;
@@ -109,6 +116,7 @@ TEST_F(pool_Ec2WorkerPoolTest, LaunchIsIdempotentAcrossARestartAndTheCapHolds) {
   ASSERT_TRUE(restarted);
   EXPECT_EQ(restarted->List().size(), 1u);  // adopted
   EXPECT_EQ(restarted->List()[0].details.at("adopted"), "yes");
+  EXPECT_EQ(restarted->List()[0].labelled_details.back(), (std::pair<std::string, std::string>{"adopted", "yes"}));
   EXPECT_EQ(restarted->Launch("k1").value().id, first->id);
   ASSERT_TRUE(restarted->Launch("k2"));
   auto third = restarted->Launch("k3");
