@@ -100,6 +100,12 @@ def settled(pool, n):
             and all(w["balancer"] is not None for w in serving))
 
 
+def settled_pool(manager, n):
+    """The pool when it is settled at n, else None."""
+    pool = manager.pool()
+    return pool if settled(pool, n) else None
+
+
 def live_pool_instances(stand_ins):
     return sorted(i["InstanceId"] for i in stand_ins.pool_instances()
                   if i["State"]["Name"] in ("pending", "running"))
@@ -202,7 +208,7 @@ metrics_delay_seconds = 1
         manager.send("PUT", "/api/v1/policy", POLICY)
 
         # --- 1 at start
-        pool = wait_for("one worker in service", lambda: (p := manager.pool()) if settled(p, 1) else None, 60)
+        pool = wait_for("one worker in service", lambda: settled_pool(manager, 1), 60)
         assert pool["load_balancer"]["entry_url"] == balancer.url
         worker = in_service(pool)[0]
         labels = [label for label, _ in worker["labelled_details"]]
@@ -260,7 +266,7 @@ metrics_delay_seconds = 1
         victim = in_service(manager.pool())[0]["id"]
         ec2.terminate_instances(InstanceIds=[victim])
         replaced = wait_for("the dead instance replaced",
-                            lambda: (p := manager.pool()) and settled(p, 1) and in_service(p)[0]["id"] != victim
+                            lambda: (p := settled_pool(manager, 1)) and in_service(p)[0]["id"] != victim
                             and in_service(p)[0]["id"], 60)
         run.note("dead instance replaced", dead=victim, replacement=replaced)
 
@@ -279,14 +285,16 @@ metrics_delay_seconds = 1
         wait_for("a launch under way", lambda: len(live_pool_instances(stand_ins)) > len(before), 30, interval=0.1)
         manager.process.send_signal(signal.SIGKILL)
         manager.process.wait()
-        launched_before_restart = set(stand_ins.launched)
+        # Every instance of the pool there is, as EC2 says (nothing launches while no manager runs).
+        launched_before_restart = {i["InstanceId"] for i in stand_ins.pool_instances()}
         run.note("manager killed mid-resize", live_instances=len(live_pool_instances(stand_ins)))
         manager = ManagerProcess(maskfleet_bin, config, data_dir, manager_env, log)
         wait_for("exactly the intended pool (1) after the restart",
                  lambda: settled(manager.pool(), 1) and len(live_pool_instances(stand_ins)) == 1, 60)
         # Everything it found was adopted: nothing launched again after the restart.
         time.sleep(2)
-        assert set(stand_ins.launched) == launched_before_restart, set(stand_ins.launched) - launched_before_restart
+        launched_after = {i["InstanceId"] for i in stand_ins.pool_instances()}
+        assert launched_after == launched_before_restart, launched_after - launched_before_restart
         run.note("restarted", in_service=1, live_instances=1)
 
         # --- "Stop manager": every instance of the run terminated, the foreign one kept
