@@ -21,12 +21,14 @@ def figures(report):
     rows = [
         ("pool at start (in service)", events["start"]["in_service"]),
         ("largest pool under load (in service)", grown["in_service"]),
-        ("growth: seconds from the first upload to that size", round(grown["t"] - events["start"]["t"], 1)),
+        ("growth: seconds from the start of the load to that size", round(grown["t"] - events["start"]["t"], 1)),
         ("pool after the load (in service)", shrunk["in_service"]),
         ("shrink: seconds from the end of the load to 1", round(shrunk["t"] - events["load stopped"]["t"], 1)),
+        ("the auto-scaler's resizes", "; ".join(shrunk.get("auto_scaler", []))),
         ("uploads answered 200", stopped["uploads_ok"]),
         ("uploads lost", stopped["uploads_lost"]),
-        ("dead instance replaced: seconds", round(events["dead instance replaced"]["t"] - shrunk["t"], 1)),
+        ("dead instance: seconds from its termination to a replacement in service",
+         round(events["dead instance replaced"]["t"] - shrunk["t"], 1)),
         ("EC2 calls throttled during a resize to 2",
          ", ".join(f"{action} {n}" for action, n in sorted(throttled.items()))),
         ("pool after the manager was killed mid-resize and restarted", events["restarted"]["in_service"]),
@@ -49,7 +51,7 @@ def main():
     print("| t (s) | event |")
     print("| ---: | --- |")
     for e in report["events"]:
-        details = ", ".join(f"{k} {v}" for k, v in e.items() if k not in ("t", "what", "requests_by_instance"))
+        details = ", ".join(f"{k} {v}" for k, v in e.items() if k not in ("t", "what", "requests_by_instance", "auto_scaler"))
         print(f"| {e['t']} | {e['what']}{': ' + details if details else ''} |")
 
 

@@ -257,10 +257,13 @@ metrics_delay_seconds = 1
         # --- no load: back to 1
         wait_for("the pool back to 1 without load", lambda: settled(manager.pool(), 1), 100)
         assert len(live_pool_instances(stand_ins)) == 1
-        decisions = manager.get("/api/v1/decisions?limit=500")
-        actions = [d["action"] for d in (decisions["decisions"] if isinstance(decisions, dict) else decisions)]
+        decisions = manager.get("/api/v1/decisions?limit=500")["decisions"]
+        actions = [d["action"] for d in decisions]
         assert "grow" in actions and "shrink" in actions, actions[:20]
-        run.note("shrunk without load", in_service=1, instances_launched=len(stand_ins.launched))
+        resizes = [f"{d['size_before']}->{d['size_after']} at {d['average_cpu']:.0f}% CPU"
+                   for d in reversed(decisions) if d["action"] != "hold"]
+        run.note("shrunk without load", in_service=1, instances_launched=len(stand_ins.launched),
+                 auto_scaler=resizes)
 
         # --- a dead instance is replaced
         victim = in_service(manager.pool())[0]["id"]
@@ -305,6 +308,8 @@ metrics_delay_seconds = 1
         assert all(states[i] in ("shutting-down", "terminated") for i in stand_ins.launched), \
             {i: states[i] for i in stand_ins.launched}
         assert states[foreign] == "running", states[foreign]
+        # Deregistered from the target group first (drained), not just terminated.
+        assert elb.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"] == []
         assert stand_ins.user_data_checked == len(stand_ins.launched)
         assert not stand_ins.problems, stand_ins.problems[:5]
         run.note("stopped", instances_launched=len(stand_ins.launched),
