@@ -29,6 +29,8 @@ def figures(report):
         ("uploads lost", stopped["uploads_lost"]),
         ("dead instance: seconds from its termination to a replacement in service",
          round(events["dead instance replaced"]["t"] - shrunk["t"], 1)),
+        ("requests the first worker published to CloudWatch / requests sent to it",
+         f"{events['charts']['requests_published_by_first_worker']:.0f} / {events['charts']['requests_sent_to_it']}"),
         ("EC2 calls throttled during a resize to 2",
          ", ".join(f"{action} {n}" for action, n in sorted(throttled.items()))),
         ("pool after the manager was killed mid-resize and restarted", events["restarted"]["in_service"]),

@@ -17,6 +17,7 @@ its figures are written to aws-mode-run.json beside the program (build/), or to
 MASKFLEET_AWS_MODE_REPORT when set, and tests/awsmode/print_run.py prints them as
 docs/results.md shows them.
 """
+import datetime
 import json
 import os
 import signal
@@ -299,6 +300,24 @@ metrics_delay_seconds = 1
         launched_after = {i["InstanceId"] for i in stand_ins.pool_instances()}
         assert launched_after == launched_before_restart, launched_after - launched_before_restart
         run.note("restarted", in_service=1, live_instances=1)
+
+        # --- the charts: CloudWatch's CPU, and the request counts the workers published there
+        first = pool["workers"][0]["id"]
+        published = bed.client("cloudwatch").get_metric_data(
+            MetricDataQueries=[{"Id": "r", "MetricStat": {"Metric": {
+                "Namespace": "maskfleet", "MetricName": "RequestsPerMinute",
+                "Dimensions": [{"Name": "InstanceId", "Value": first}]}, "Period": 60, "Stat": "Maximum"}}],
+            StartTime=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=15),
+            EndTime=datetime.datetime.now(datetime.timezone.utc))["MetricDataResults"][0]["Values"]
+        # It lived through at least one whole minute: that minute (0 or more) was published,
+        # and no more than the requests the balancer sent it were counted.
+        assert published, f"{first} published no request count"
+        assert sum(published) <= balancer.served[first], (published, balancer.served[first])
+        charts = wait_for("CloudWatch's CPU in the charts", lambda: any(
+            w["id"] == first and any(v is not None for v in w["cpu_percent"])
+            for w in manager.get("/api/v1/metrics?minutes=10")["workers"]), 70, interval=2)
+        run.note("charts", cpu_in_charts=charts, requests_published_by_first_worker=sum(published),
+                 requests_sent_to_it=balancer.served[first])
 
         # --- "Stop manager": every instance of the run terminated, the foreign one kept
         manager.send("POST", "/api/v1/manager/stop")
