@@ -62,7 +62,8 @@ std::unexpected<Error> Missing(const std::string& key, const std::string& what) 
                                                     "; docs/aws.md)");
 }
 
-// The client every part shares, and the chain's own metadata reader for the instance id.
+// The client every part shares, and its transport (the worker's instance metadata and
+// the test hook's health checks use it too).
 struct AwsAccess {
   std::shared_ptr<awsapi::Client> client;
   std::shared_ptr<awsapi::HttpTransport> transport;
@@ -307,6 +308,12 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
                      "deployment.mode is aws but manager.lb_public_url is not set (the load balancer's address, "
                      "the entry people use; docs/aws.md)");
   }
+  std::string user_data;
+  if (a.launch_template.empty()) {
+    Result<std::string> made = UserDataFromConfigFile(config.config_file);
+    if (!made) return std::unexpected(made.error().WithContext("worker pool"));
+    user_data = std::move(*made);
+  }
   Result<AwsAccess> access = Connect(a, clock);
   if (!access) return std::unexpected(access.error());
 
@@ -343,11 +350,7 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   pool.subnet_ids = a.subnets;
   if (!a.security_group.empty()) pool.security_group_ids = {a.security_group};
   pool.instance_profile = a.instance_profile;
-  if (a.launch_template.empty()) {
-    Result<std::string> user_data = UserDataFromConfigFile(config.config_file);
-    if (!user_data) return std::unexpected(user_data.error().WithContext("worker pool"));
-    pool.user_data = std::move(*user_data);
-  }
+  pool.user_data = std::move(user_data);
   pool.worker_port = static_cast<std::uint16_t>(config.worker_port);
   pool.max_workers = a.max_instances;
   // The controller has already waited the deregistration delay when it drains here.

@@ -1,5 +1,10 @@
 #include "maskfleet/modes/aws/aws_mode.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 namespace maskfleet::modes::aws {
@@ -62,6 +67,57 @@ TEST(AwsModeTest, UserDataWritesTheWorkersConfigurationFile) {
             "    content: |\n"
             "      [deployment]\n"
             "      mode = \"aws\"\n");
+}
+
+// What the manager needs is checked before any call to AWS, each missing setting named.
+TEST(AwsModeTest, ManagerWithoutItsAwsSettingsIsRefusedByName) {
+  manager::ManagerConfig config;
+  config.shared.mode = "aws";
+  config.lb_public_url = "http://balancer.example/";
+  config.shared.aws.launch_template = "lt-0123";
+  auto refused = [&](const std::string& key) {
+    Result<manager::ManagerBackends> b = MakeManagerBackends(config, "", RealClock());
+    if (b.has_value()) return ::testing::AssertionFailure() << "accepted";
+    if (b.error().code != ErrorCode::kInvalidArgument || b.error().message.find(key) == std::string::npos) {
+      return ::testing::AssertionFailure() << b.error().ToString();
+    }
+    return ::testing::AssertionSuccess();
+  };
+  EXPECT_TRUE(refused("aws.target_group_arn"));
+  config.shared.aws.target_group_arn = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1";
+  config.shared.aws.launch_template.clear();
+  config.shared.aws.image_id = "ami-0123";  // an image without an instance type
+  EXPECT_TRUE(refused("aws.launch_template"));
+  config.shared.aws.instance_type = "t3.small";
+  config.lb_public_url.clear();
+  EXPECT_TRUE(refused("manager.lb_public_url"));
+}
+
+// Without a launch template the configuration file becomes the workers' user data,
+// which anyone who may describe an instance reads: a file with a password is refused.
+TEST(AwsModeTest, ConfigurationFileWithAPasswordIsNotSentAsUserData) {
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("maskfleet-aws-mode-" + std::to_string(::getpid()) + ".toml");
+  manager::ManagerConfig config;
+  config.shared.mode = "aws";
+  config.lb_public_url = "http://balancer.example/";
+  config.shared.aws.target_group_arn = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1";
+  config.shared.aws.image_id = "ami-0123";
+  config.shared.aws.instance_type = "t3.small";
+  config.config_file = file;
+  for (const char* secret : {"[admin]\npassword = \"x\"\n", "[database]\npassword = \"x\"\n",
+                             "[mail]\nsmtp_password = \"x\"\n"}) {
+    std::ofstream(file) << "[deployment]\nmode = \"aws\"\n" << secret;
+    Result<manager::ManagerBackends> b = MakeManagerBackends(config, "", RealClock());
+    ASSERT_FALSE(b.has_value()) << secret;
+    EXPECT_EQ(b.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(b.error().message.find("user data"), std::string::npos) << b.error().message;
+  }
+  config.config_file.clear();  // no file at all: nothing to hand the workers
+  Result<manager::ManagerBackends> none = MakeManagerBackends(config, "", RealClock());
+  ASSERT_FALSE(none.has_value());
+  EXPECT_NE(none.error().message.find("--config"), std::string::npos) << none.error().message;
+  std::filesystem::remove(file);
 }
 
 }  // namespace
