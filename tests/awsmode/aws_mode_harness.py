@@ -3,9 +3,9 @@ what moto does not run.
 
 - `MotoBed`: tests/aws/moto_bed.py (moto_server on loopback, request authentication on,
   an admin, a manager and a worker user with the moto copies of the IAM policies).
-- `Forwarder`: a small HTTP forwarder on loopback. In front of moto it can answer some
-  calls as throttled (the fault of "throttling during a resize"); it passes everything
-  else through unchanged, Host header included, so that signatures stay valid.
+- `FaultProxy`: tests/aws/fault_proxy.py in front of moto, where the manager sends its
+  calls (the fault of "throttling during a resize").
+- `Forwarder`: a small HTTP forwarder on loopback, the load balancer stand-in's.
 - `InstanceStandIns`: moto's instances run nothing. For every running instance of the
   pool it reads the user data (which must be cloud-init writing
   /etc/maskfleet/worker.toml), starts a real `maskfleet worker` on a loopback port with
@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import boto3
 
@@ -97,14 +98,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         forwarder = self.server.forwarder
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        fault = forwarder.fault(self, body) if forwarder.fault else None
-        if fault is None:
-            target = forwarder.target(self)
-        if fault is not None or target is None:
-            status, headers, payload = fault or (503, {"Content-Type": "text/plain"}, b"no target\n")
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
+        target = forwarder.target(self)
+        if target is None:
+            payload = b"no target\n"
+            self.send_response(503)
+            self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
@@ -143,10 +141,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class Forwarder:
     """HTTP on 127.0.0.1:PORT, each request sent on to target(handler) -> (host, port),
-    unless fault(handler, body) answers it -> (status, headers, body)."""
+    or answered 503 when that is None."""
 
-    def __init__(self, target, fault=None):
-        self.target, self.fault, self.errors = target, fault, 0
+    def __init__(self, target):
+        self.target, self.errors = target, 0
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
         self.server.forwarder = self
@@ -158,33 +156,42 @@ class Forwarder:
         self.server.server_close()
 
 
-class Throttler:
-    """The fault for a Forwarder in front of moto: while `on`, every second EC2 call
-    named in `actions` is answered as EC2 answers a throttled call."""
+class FaultProxy:
+    """tests/aws/fault_proxy.py in front of moto: faults set at run time through its
+    control URL, and its log of what it answered."""
 
-    BODY = (b'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded'
-            b'</Code><Message>Request limit exceeded.</Message></Error></Errors>'
-            b'<RequestID>throttled-by-the-test</RequestID></Response>')
+    def __init__(self, target):
+        self.process = subprocess.Popen([sys.executable, str(REPO / "tests" / "aws" / "fault_proxy.py"),
+                                         "--target", target, "--max-seconds", "900"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        info = json.loads(self.process.stdout.readline())
+        self.endpoint, self.control = info["endpoint"], info["control"]
 
-    def __init__(self, actions=("RunInstances", "DescribeInstances", "TerminateInstances")):
-        self.actions = {a.encode() for a in actions}
-        self.on = False
-        self.seen = collections.Counter()
-        self.throttled = collections.Counter()
-        self._lock = threading.Lock()
+    def add(self, spec):
+        request = urllib.request.Request(self.control + "/faults", data=spec.encode(), method="POST",
+                                         headers={"Content-Type": "text/plain"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
 
-    def __call__(self, handler, body):
-        if not self.on or not body.startswith(b"Action="):
-            return None
-        action = body.split(b"&", 1)[0][len(b"Action="):]
-        if action not in self.actions:
-            return None
-        with self._lock:
-            self.seen[action.decode()] += 1
-            if self.seen[action.decode()] % 2 == 1:
-                self.throttled[action.decode()] += 1
-                return 503, {"Content-Type": "text/xml"}, self.BODY
-        return None
+    def clear(self):
+        request = urllib.request.Request(self.control + "/faults", method="DELETE")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+
+    def faults_answered(self):
+        """{operation: count} of the requests it answered with a fault."""
+        with urllib.request.urlopen(self.control + "/log", timeout=10) as answer:
+            log = json.loads(answer.read())
+        return dict(collections.Counter(entry["operation"] for entry in log if entry["fault"]))
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def proc_cpu_seconds(pid):
