@@ -27,6 +27,8 @@ struct WorkerConfig : config::SharedConfig {
   int detection_threads = 2;        // detection_threads: networks in the detector pool
   int detection_queue = 14;         // detection_queue: analyses that may wait for one
   int opencv_threads = 1;           // opencv_threads: OpenCV's own threads per inference
+  int detection_wait_ms = 10000;    // detection_wait_ms: longest wait of a queued analysis
+  int url_fetches = 2;              // url_fetches: URL uploads fetching at once
   bool register_enabled = true;     // register_enabled: POST /api/register
                                     // public_url (shared): default http://host:port
                                     // (set it when port is 0 or behind a load balancer)
