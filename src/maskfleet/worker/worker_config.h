@@ -23,7 +23,7 @@ struct WorkerConfig : config::SharedConfig {
   std::string name;                 // name; default "<host>:<port>" as bound
   std::string host = "127.0.0.1";   // host
   int port = 8081;                  // port
-  int http_threads = 24;            // http_threads
+  int http_threads = 32;            // http_threads: raised to the admitted work + 4 spare
   int detection_threads = 2;        // detection_threads: networks in the detector pool
   int detection_queue = 14;         // detection_queue: analyses that may wait for one
   int opencv_threads = 1;           // opencv_threads: OpenCV's own threads per inference
