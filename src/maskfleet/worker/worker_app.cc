@@ -142,6 +142,8 @@ Result<int> WorkerApp::Start() {
   p.registry.AddCallbackGauge("maskfleet_detections_in_flight",
                               "Analyses running or waiting for a network now",
                               [photos] { return static_cast<double>(photos->in_flight()); });
+  p.registry.AddCallbackGauge("maskfleet_url_fetches_in_flight", "URL uploads fetching their photo now",
+                              [photos] { return static_cast<double>(photos->url_fetches()); });
   hooks.metrics = [registry = &p.registry] { return registry->Serialize(); };
   hooks.observe = [metrics](const std::string& route, const std::string& method, int status,
                             std::chrono::nanoseconds taken) {
