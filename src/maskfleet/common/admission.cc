@@ -37,7 +37,8 @@ std::unexpected<Error> Admission::Refuse(std::string why) {
 Result<Admission::Ticket> Admission::Enter(const std::function<bool()>& still_wanted) {
   const auto deadline = std::chrono::steady_clock::now() + options_.max_wait;
   std::unique_lock lock(mu_);
-  if (running_ < options_.running) {
+  // No overtaking: while others wait, a newcomer waits behind them.
+  if (running_ < options_.running && waiting_ == 0) {
     ++running_;
     return Ticket(this);
   }

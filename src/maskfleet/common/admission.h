@@ -2,7 +2,7 @@
 // in time as well as in number.
 //
 // At most `running` callers hold a Ticket at a time; at most `waiting` more wait for
-// one, each for at most `max_wait`. A caller beyond that is refused at once, and so is
+// one, each for at most `max_wait`, and a newcomer does not overtake them. A caller beyond that is refused at once, and so is
 // one whose wait runs out: either way with kUnavailable and a retry hint, which the HTTP
 // layer answers as 503 with Retry-After. A waiter may also give up because the work is
 // no longer wanted (its client has left): `still_wanted` is asked every `poll` while it

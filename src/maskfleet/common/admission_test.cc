@@ -125,6 +125,20 @@ TEST(AdmissionTest, AFreedSlotGoesToTheNextWaiterWhenTheFirstIsNoLongerWanted) {
   EXPECT_TRUE(next);
 }
 
+TEST(AdmissionTest, ANewcomerDoesNotOvertakeAWaiter) {
+  Admission admission(Options(1, 1, milliseconds(2000)));
+  std::optional<Admission::Ticket> held;
+  held.emplace(*admission.Enter());
+  auto waiter = std::async(std::launch::async, [&] { return admission.Enter(); });
+  AwaitWaiters(admission, 1);
+  // The slot freed here is the waiter's, even if the newcomer asks before the waiter
+  // has woken up: the newcomer gets no ticket (refused at once, or after its wait).
+  held.reset();
+  Result<Admission::Ticket> newcomer = admission.Enter();
+  EXPECT_FALSE(newcomer);
+  EXPECT_TRUE(waiter.get());
+}
+
 TEST(AdmissionTest, NeverMoreThanRunningHoldATicketAtOnce) {
   Admission admission(Options(3, 64));
   std::atomic<int> inside{0};
