@@ -31,6 +31,19 @@ NOT_RUN_HERE = {
         "applies",
 }
 
+# docs/operations.md's installation of the local manager as a system service: it
+# needs root, creates a system user and changes the machine's services.
+# tests/deploy/test_local_unit.py runs systemd-analyze verify on the unit instead,
+# against a stand-in for the installed program.
+NOT_RUN_HERE.update({command: "installs a system service as root; tests/deploy verifies the unit"
+                     for command in [
+                         "systemd-analyze verify deploy/local/maskfleet-manager.service",
+                         "useradd --system --home-dir /var/lib/maskfleet --shell /usr/sbin/nologin maskfleet",
+                         "install -m 644 deploy/local/maskfleet-manager.service /etc/systemd/system/",
+                         "systemctl daemon-reload",
+                         "systemctl enable --now maskfleet-manager",
+                     ]})
+
 # docs/aws.md's commands that act on a real AWS account or SSH to its instances: this
 # machine has neither. tests/deploy checks what they deploy (cfn-lint and the
 # deployment checklist on the template, systemd-analyze on the units, the scripts'

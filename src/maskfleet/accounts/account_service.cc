@@ -22,14 +22,14 @@ AccountService::AccountService(accounts::UserStore& users, accounts::SessionStor
       mailer_(mailer),
       clock_(clock),
       options_(options),
-      credentials_(clock),
+      passwords_(clock, options.hashing, options.password_checks),
       limiter_(clock) {}
 
 Result<std::string> AccountService::Hash(std::string_view password) {
   if (Status valid = auth::ValidatePassword(password, options_.password_rules); !valid) {
     return std::unexpected(valid.error());
   }
-  return auth::HashPassword(password, options_.hashing);
+  return passwords_.Hash(password);
 }
 
 Result<accounts::User> AccountService::CheckCredentials(std::string_view username,
@@ -45,12 +45,13 @@ Result<accounts::User> AccountService::CheckCredentials(std::string_view usernam
   Result<accounts::User> user = users_.FindByName(username);
   if (!user) {
     if (user.error().code != ErrorCode::kNotFound) return std::unexpected(user.error());
-    // Hash anyway, so that a missing user costs the same time as a wrong password.
-    (void)auth::HashPassword(password, options_.hashing);
+    // Check anyway, so that a missing user costs the same time as a wrong password.
+    Result<bool> absent = passwords_.VerifyAbsent(username, password);
+    if (!absent) return std::unexpected(absent.error());
     limiter_.RecordFailure(username, client_address);
     return WrongCredentials();
   }
-  Result<bool> ok = credentials_.Verify(username, password, user->password_hash);
+  Result<bool> ok = passwords_.Verify(username, password, user->password_hash);
   if (!ok) return std::unexpected(ok.error());
   if (!*ok) {
     limiter_.RecordFailure(username, client_address);

@@ -2,7 +2,8 @@
 //
 // Logins (with the per-account and per-address rate limits), sessions in the
 // database (so any worker serves any request), the specification's register and
-// per-request credentials of /api/upload (Argon2id behind a verification cache),
+// per-request credentials of /api/upload (Argon2id behind a verification cache, with
+// bounded concurrency: auth/password_checker.h),
 // password change and recovery by a single-use, expiring mailed link, and the
 // administrator's user management. The HTTP layer only translates.
 //
@@ -15,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "maskfleet/auth/credential_cache.h"
+#include "maskfleet/auth/password_checker.h"
 #include "maskfleet/auth/password_hash.h"
 #include "maskfleet/auth/rate_limiter.h"
 #include "maskfleet/auth/validation.h"
@@ -29,6 +30,8 @@ namespace maskfleet::accounts {
 
 struct AccountOptions {
   auth::PasswordHashOptions hashing;
+  // Bounds on the Argon2id computations of requests (auth/password_checker.h).
+  auth::PasswordCheckOptions password_checks;
   auth::PasswordRules password_rules;
   // How long a session lives without use; each use extends it. Default 7 days.
   std::chrono::seconds session_ttl = std::chrono::hours(24 * 7);
@@ -54,7 +57,8 @@ class AccountService {
 
   // Errors: kUnauthenticated (wrong username or password: the message does not say
   // which), kResourceExhausted when rate-limited, with the error's retry_after set to
-  // the wait (whole seconds).
+  // the wait (whole seconds); kUnavailable with retry_after when too many password
+  // checks are running or waiting already.
   Result<accounts::User> CheckCredentials(std::string_view username, std::string_view password,
                                          std::string_view client_address);
   // CheckCredentials, then a new session.
@@ -97,7 +101,7 @@ class AccountService {
   mail::Mailer& mailer_;
   Clock& clock_;
   const AccountOptions options_;
-  auth::CredentialCache credentials_;
+  auth::PasswordChecker passwords_;
   auth::LoginRateLimiter limiter_;
 };
 

@@ -13,6 +13,8 @@ auth::PasswordHashOptions HashingByName(const std::string& name) {
 AccountOptions AccountOptionsFrom(const config::SharedConfig& c, bool register_enabled) {
   AccountOptions options;
   options.hashing = HashingByName(c.password_hashing);
+  options.password_checks.concurrency = c.hash_concurrency;
+  options.password_checks.queue = c.hash_queue;
   options.password_rules.min_bytes = static_cast<std::size_t>(c.password_min_length);
   options.session_ttl = std::chrono::hours(24 * c.session_days);
   options.public_url = c.public_url;

@@ -29,6 +29,8 @@ Result<SharedConfig> SharedConfig::Read(ConfigSource& source) {
   reader.Take(c.smtp_starttls, source.Bool("mail", "smtp_starttls", c.smtp_starttls));
   reader.Take(c.password_hashing, source.String("auth", "password_hashing", c.password_hashing));
   reader.Take(c.password_min_length, source.Int("auth", "password_min_length", c.password_min_length, 1, 256));
+  reader.Take(c.hash_concurrency, source.Int("auth", "hash_concurrency", c.hash_concurrency, 1, 64));
+  reader.Take(c.hash_queue, source.Int("auth", "hash_queue", c.hash_queue, 0, 1024));
   reader.Take(c.admin_username, source.String("admin", "username", ""));
   reader.Take(c.admin_password, source.String("admin", "password", ""));
   reader.Take(c.database_password, source.String("database", "password", ""));

@@ -81,6 +81,8 @@ struct SharedConfig {
   // [auth]
   std::string password_hashing = "interactive";  // password_hashing: interactive, moderate, minimum
   int password_min_length = 8;                   // password_min_length
+  int hash_concurrency = 1;                      // hash_concurrency: Argon2id computations at once
+  int hash_queue = 2;                            // hash_queue: computations that may wait (2 s at most)
 
   // [admin]: the first administrator, created at start when there is none.
   std::string admin_username;          // username

@@ -1,5 +1,12 @@
 #include "maskfleet/http/http_util.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -62,13 +69,90 @@ void AnswerExceptionsWith(httplib::Server& server,
   });
 }
 
+namespace {
+
+// The numeric address and port of a socket address, as cpp-httplib writes them into
+// a Request; empty for other families.
+std::pair<std::string, int> AddressOf(const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(addr);
+    ::inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
+    return {text, ntohs(in.sin_port)};
+  }
+  if (addr.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(addr);
+    ::inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
+    return {text, ntohs(in6.sin6_port)};
+  }
+  return {};
+}
+
+// The descriptor of the TCP connection from `remote` to `local`, or -1.
+int FindConnection(const std::pair<std::string, int>& local, const std::pair<std::string, int>& remote) {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (!fds) return -1;
+  int found = -1;
+  while (const dirent* entry = ::readdir(fds)) {
+    int fd = -1;
+    const std::string_view name = entry->d_name;
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    sockaddr_storage peer{}, self{};
+    socklen_t peer_len = sizeof peer, self_len = sizeof self;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &self_len) != 0) continue;
+    if (AddressOf(peer) == remote && AddressOf(self) == local) {
+      found = fd;
+      break;
+    }
+  }
+  ::closedir(fds);
+  return found;
+}
+
+}  // namespace
+
 Result<int> Bind(httplib::Server& server, const std::string& host, int port) {
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     return MakeError(ErrorCode::kUnavailable,
                      "cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not allowed)");
   }
+  RaiseListenBacklog(bound);
   return bound;
+}
+
+void RaiseListenBacklog(int port) {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (!fds) return;
+  while (const dirent* entry = ::readdir(fds)) {
+    int fd = -1;
+    const std::string_view name = entry->d_name;
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    int listening = 0;
+    socklen_t size = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || !listening) continue;
+    sockaddr_storage self{};
+    socklen_t self_len = sizeof self;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &self_len) != 0) continue;
+    // Listening again on a listening socket changes only its backlog.
+    if (AddressOf(self).second == port) (void)::listen(fd, SOMAXCONN);
+  }
+  ::closedir(fds);
+}
+
+
+std::function<bool()> ClientConnected(const httplib::Request& req) {
+  return [local = std::pair<std::string, int>(req.local_addr, req.local_port),
+          remote = std::pair<std::string, int>(req.remote_addr, req.remote_port), fd = -2]() mutable {
+    if (fd == -2) fd = FindConnection(local, remote);
+    if (fd < 0) return true;
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) <= 0) return true;
+    return (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0;
+  };
 }
 
 Error ErrorForStatus(const httplib::Request& req, int status) {

@@ -84,7 +84,25 @@ Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, 
 // Binds `host`:`port` (0: any free port); the caller then serves with
 // listen_after_bind(). Returns the port. Errors: kUnavailable when the address cannot
 // be bound.
+// Also raises the listening socket's backlog from cpp-httplib's 5 to SOMAXCONN: with 5,
+// a burst of connections (40 clients at once, or HAProxy opening one per request)
+// overflows it, and the kernel drops the extra connection attempts, which their
+// clients (a health check too) retry only after a second.
 Result<int> Bind(httplib::Server& server, const std::string& host, int port);
+
+// Sets the backlog of this process's listening sockets on `port` to SOMAXCONN (the
+// kernel's cap, net.core.somaxconn). Bind() calls it; never fails (nothing happens
+// where no such socket is found).
+void RaiseListenBacklog(int port);
+
+// Whether the client of `req` (a request being served on this thread) is still
+// connected: false once it has closed or reset the connection (a load balancer in
+// front closes it when its own client leaves: HAProxy's abortonclose). The returned
+// function is for the request's own handler thread and must not outlive the request.
+// cpp-httplib 0.11 does not hand its socket to handlers, so the first call finds it
+// among this process's sockets by the request's two addresses; should none match
+// (unusual), the client counts as connected.
+std::function<bool()> ClientConnected(const httplib::Request& req);
 
 // The error to answer when cpp-httplib ends a request before any route (404 no route,
 // 413 too large, 400 unreadable: also a POST or PUT without Content-Length, which it

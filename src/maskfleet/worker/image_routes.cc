@@ -60,13 +60,14 @@ void RegisterImageRoutes(httplib::Server& server, const Deps& d) {
     if (req.is_multipart_form_data()) {
       if (!req.has_file("file")) return FailV1(res, {ErrorCode::kInvalidArgument, "file is missing"});
       const httplib::MultipartFormData file = req.get_file_value("file");
-      stored = d.photos.Process(who->user.id, photos::ImageSource::kUpload, file.filename, FileBytes(file));
+      stored = d.photos.Process(who->user.id, photos::ImageSource::kUpload, file.filename, FileBytes(file),
+                                http::ClientConnected(req));
     } else {
       Result<Json> body = http::ParseJsonObject(req);
       if (!body) return FailV1(res, body.error());
       Result<std::string> url = http::JsonString(*body, "url");
       if (!url) return FailV1(res, url.error());
-      stored = d.photos.ProcessUrl(who->user.id, *url);
+      stored = d.photos.ProcessUrl(who->user.id, *url, http::ClientConnected(req));
     }
     if (!stored) return FailV1(res, stored.error());
     if (d.hooks.detected) d.hooks.detected(stored->report.num_masked(), stored->report.num_unmasked());

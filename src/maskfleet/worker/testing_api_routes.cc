@@ -31,7 +31,8 @@ void RegisterTestingApiRoutes(httplib::Server& server, const Deps& d) {
         *username, *password, ClientAddress(req, d.options.trust_forwarded_for));
     if (!user) return FailSpec(res, user.error());
     const httplib::MultipartFormData file = req.get_file_value("file");
-    Result<StoredPhoto> stored = d.photos.Process(user->id, photos::ImageSource::kUpload, file.filename, FileBytes(file));
+    Result<StoredPhoto> stored = d.photos.Process(user->id, photos::ImageSource::kUpload, file.filename, FileBytes(file),
+                                                  http::ClientConnected(req));
     if (!stored) return FailSpec(res, stored.error());
     if (d.hooks.detected) d.hooks.detected(stored->report.num_masked(), stored->report.num_unmasked());
     http::RespondJson(res, 200,

@@ -73,6 +73,22 @@ std::vector<metrics::RequestMinute> CompletedMinutes(const observability::Worker
   return minutes;
 }
 
+// HTTP threads enough for every request the bounds admit (detections running and
+// waiting, URL fetches, password checks) plus kSpareHttpThreads, so that a health check
+// or a cheap request always finds a free thread however the expensive ones pile up:
+// the configured number, or more when that is too few.
+constexpr int kSpareHttpThreads = 4;
+
+int HttpThreadsFor(const WorkerConfig& c, const PhotoService& photos) {
+  const int password_checks = c.hash_concurrency + 2 * c.hash_queue;
+  const int needed = photos.capacity() + password_checks + kSpareHttpThreads;
+  if (c.http_threads >= needed) return c.http_threads;
+  spdlog::info("worker.http_threads raised from {} to {}: {} admitted analyses and URL fetches, {} password "
+               "checks and {} spare threads for /healthz",
+               c.http_threads, needed, photos.capacity(), password_checks, kSpareHttpThreads);
+  return needed;
+}
+
 }  // namespace
 
 WorkerApp::WorkerApp(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -113,7 +129,12 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
   p->fetcher = std::make_unique<net::UrlFetcher>(std::move(*fetcher));
   p->photos = std::make_unique<PhotoService>(
       *p->analyzer, *p->images, *p->backends.objects, *p->fetcher,
-      PhotoServiceOptions{c.max_upload_bytes, c.detection_threads + c.detection_queue}, p->backends.cpu_budget);
+      PhotoServiceOptions{.max_photo_bytes = c.max_upload_bytes,
+                          .max_in_flight = c.detection_threads + c.detection_queue,
+                          .max_running = c.detection_threads,
+                          .max_wait = std::chrono::milliseconds(c.detection_wait_ms),
+                          .max_url_fetches = c.url_fetches},
+      p->backends.cpu_budget);
 
   p->accounts = std::make_unique<accounts::AccountService>(*p->users, *p->sessions, *p->resets,
                                                            *p->backends.mailer, clock,
@@ -137,6 +158,8 @@ Result<int> WorkerApp::Start() {
   p.registry.AddCallbackGauge("maskfleet_detections_in_flight",
                               "Analyses running or waiting for a network now",
                               [photos] { return static_cast<double>(photos->in_flight()); });
+  p.registry.AddCallbackGauge("maskfleet_url_fetches_in_flight", "URL uploads fetching their photo now",
+                              [photos] { return static_cast<double>(photos->url_fetches()); });
   hooks.metrics = [registry = &p.registry] { return registry->Serialize(); };
   hooks.observe = [metrics](const std::string& route, const std::string& method, int status,
                             std::chrono::nanoseconds taken) {
@@ -148,7 +171,7 @@ Result<int> WorkerApp::Start() {
   options.web_dir = p.config.web_dir;
   options.secure_cookies = p.config.secure_cookies;
   options.trust_forwarded_for = p.config.trust_forwarded_for;
-  options.http_threads = p.config.http_threads;
+  options.http_threads = HttpThreadsFor(p.config, *p.photos);
   p.server = std::make_unique<WorkerServer>(*p.accounts, *p.photos, *p.images, *p.backends.objects,
                                             std::move(hooks), std::move(options));
   Result<int> port = p.server->Start(p.config.host, p.config.port);

@@ -112,6 +112,16 @@ Result<std::string> RenderConfig(const HaproxyConfig& c) {
   // flight, so one slow detection does not queue others behind it; a worker just added
   // has none and gets the next requests at once.
   out += "    balance leastconn\n";
+  // A client that leaves before its answer takes its request with it: one still in
+  // HAProxy's queue is dropped, and one at a worker has its connection closed, which
+  // the worker notices before it starts a queued analysis (http::ClientConnected).
+  // Without it, work piled up by an overload went on for clients long gone.
+  out += "    option abortonclose\n";
+  // One request per connection to a worker: an idle kept-alive connection would hold
+  // one of the worker's HTTP threads (cpp-httplib serves a connection on one thread
+  // until it closes), which after a burst could leave none for the health check.
+  // Opening a loopback connection costs tens of microseconds.
+  out += "    option http-server-close\n";
   out += fmt::format("    option httpchk GET {}\n", c.health_path);
   out += "    http-check expect status 200\n";
   // fastinter: while a server moves between up and down, check it faster; downinter:

@@ -41,7 +41,9 @@ struct HaproxyConfig {
   // Health checks: GET `health_path`, 200 expected, every `check_interval`; a server is
   // down after `fall` failed checks in a row and up again after `rise` passed ones.
   // Defaults 2 s, 2 and 1 (a dead worker stops receiving requests within about 4 s);
-  // tests use 200 ms.
+  // tests use 200 ms. `check_timeout` (default 1 s) bounds one check: a worker keeps
+  // HTTP threads to spare for /healthz however busy it is (docs/operations.md), so a
+  // check that takes longer means a worker that cannot serve, not a busy one.
   std::string health_path = "/healthz";
   std::chrono::milliseconds check_interval{2000};
   std::chrono::milliseconds check_timeout{1000};

@@ -46,6 +46,15 @@ TEST(LbHaproxyConfigTest, RendersTheKeyLines) {
   EXPECT_EQ(text->find("daemon"), std::string::npos);
 }
 
+TEST(LbHaproxyConfigTest, AbortsTheRequestsOfClientsWhoLeftAndKeepsNoIdleWorkerConnection) {
+  Result<std::string> text = RenderConfig(Sample());
+  ASSERT_TRUE(text) << text.error().ToString();
+  const std::size_t backend = text->find("backend workers\n");
+  ASSERT_NE(backend, std::string::npos);
+  EXPECT_NE(text->find("    option abortonclose\n", backend), std::string::npos) << *text;
+  EXPECT_NE(text->find("    option http-server-close\n", backend), std::string::npos) << *text;
+}
+
 TEST(LbHaproxyConfigTest, UsesTheConfiguredFrontendChecksAndSlots) {
   HaproxyConfig config = Sample();
   config.frontend_host = "0.0.0.0";
