@@ -20,7 +20,7 @@ AccountRoutes::AccountRoutes(accounts::AccountService& accounts, AccountRouteOpt
     : accounts_(accounts), options_(std::move(options)) {}
 
 Result<accounts::SessionWithUser> AccountRoutes::Caller(const Request& req, bool changes_state) const {
-  Result<accounts::SessionWithUser> who = SessionOf(accounts_, req, changes_state);
+  Result<accounts::SessionWithUser> who = SessionOf(accounts_, req, options_.cookie_name, changes_state);
   if (!who || !options_.admit) return who;
   if (Status admitted = options_.admit(who->user); !admitted) return std::unexpected(admitted.error());
   return who;
@@ -28,7 +28,8 @@ Result<accounts::SessionWithUser> AccountRoutes::Caller(const Request& req, bool
 
 void AccountRoutes::SetSessionCookie(Response& res, const std::string& token) const {
   res.set_header("Set-Cookie",
-                 SessionCookie(token, accounts_.options().session_ttl.count(), options_.secure_cookies));
+                 SessionCookie(options_.cookie_name, token, accounts_.options().session_ttl.count(),
+                               options_.secure_cookies));
 }
 
 Json AccountRoutes::SessionJson(const accounts::User& user, const std::string& csrf_token) const {
@@ -73,8 +74,8 @@ void AccountRoutes::Register(httplib::Server& server) const {
     named("/api/v1/session");
     Result<accounts::SessionWithUser> who = Caller(req, true);
     if (!who) return fail(res, who.error());
-    if (Status s = accounts_.Logout(*GetCookie(req, kSessionCookie)); !s) return fail(res, s.error());
-    res.set_header("Set-Cookie", SessionCookie("", 0, options_.secure_cookies));
+    if (Status s = accounts_.Logout(*GetCookie(req, options_.cookie_name)); !s) return fail(res, s.error());
+    res.set_header("Set-Cookie", SessionCookie(options_.cookie_name, "", 0, options_.secure_cookies));
     res.status = 204;
   });
   server.Post("/api/v1/password", [this, named, fail](const Request& req, Response& res) {

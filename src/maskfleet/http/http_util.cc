@@ -126,8 +126,8 @@ Result<std::int64_t> IntParam(const httplib::Request& req, const char* name, std
 }
 
 Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, const httplib::Request& req,
-                                           bool changes_state) {
-  const std::optional<std::string> token = GetCookie(req, kSessionCookie);
+                                           std::string_view cookie_name, bool changes_state) {
+  const std::optional<std::string> token = GetCookie(req, cookie_name);
   if (!token) return MakeError(ErrorCode::kUnauthenticated, "not logged in");
   Result<accounts::SessionWithUser> session = accounts.ResolveSession(*token);
   if (!session) return session;
@@ -142,7 +142,9 @@ Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, 
 void RespondJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json");
+  // Replace, not throw: a row stored before names were made valid UTF-8 at the door must
+  // still be shown (as U+FFFD where its bytes are not UTF-8), not break the page for good.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 std::optional<std::string> GetCookie(const httplib::Request& req, std::string_view name) {
@@ -161,8 +163,9 @@ std::optional<std::string> GetCookie(const httplib::Request& req, std::string_vi
   return std::nullopt;
 }
 
-std::string SessionCookie(std::string_view value, long long max_age_seconds, bool secure) {
-  std::string cookie = std::string(kSessionCookie) + "=" + std::string(value) +
+std::string SessionCookie(std::string_view name, std::string_view value, long long max_age_seconds,
+                          bool secure) {
+  std::string cookie = std::string(name) + "=" + std::string(value) +
                        "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
                        std::to_string(max_age_seconds);
   if (secure) cookie += "; Secure";

@@ -17,7 +17,9 @@ void RegisterAccountRoutes(httplib::Server& server, const Deps& d) {
     if (!body) return FailV1(res, body.error());
     Result<std::string> username = http::JsonString(*body, "username");
     if (!username) return FailV1(res, username.error());
-    if (Status s = d.accounts.RequestPasswordReset(*username); !s) return FailV1(res, s.error());
+    if (Status s = d.accounts.RequestPasswordReset(*username, ClientAddress(req, d.options.trust_forwarded_for)); !s) {
+      return FailV1(res, s.error());
+    }
     http::RespondJson(res, 202, {{"success", true},
                                  {"message", "If the account exists and has an email address, a reset link is on its way."}});
   }));
