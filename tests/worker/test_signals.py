@@ -29,6 +29,41 @@ def test_readiness_and_liveness_answer_apart(worker):
         assert r.json()["status"] == "ok"
 
 
+def chunks(data, size=64 * 1024):
+    """`data` as a generator: requests sends it with Transfer-Encoding: chunked."""
+    for i in range(0, len(data), size):
+        yield data[i:i + size]
+
+
+# A 100 MB chunked body answered 400, and was read whole into memory first.
+def test_an_oversized_chunked_body_is_413(worker, photos):
+    boundary = "maskfleet-chunked"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nnobody\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nnobody-password\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.jpg\"\r\n"
+            "Content-Type: image/jpeg\r\n\r\n").encode()
+    big = head + b"\xff\xd8\xff" + b"\0" * (12 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+    r = requests.post(f"{worker.url}/api/upload", data=chunks(big), timeout=120,
+                      headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    message = assert_failure(r, 413)
+    assert "too large" in message
+    r = requests.post(f"{worker.url}/api/v1/images", data=chunks(b"{" + b" " * (12 * 1024 * 1024) + b"}"),
+                      headers={"Content-Type": "application/json"}, timeout=120)
+    assert r.status_code == 413, r.text
+    assert r.json()["error"]["reason"] == "too_large"
+    # A chunked body within the bound is read as any other: a form, then a photo.
+    r = requests.post(f"{worker.url}/api/register", data=chunks(b"username=chunky&password=chunky-password", 7),
+                      headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
+    assert r.status_code == 200, r.text
+    photo = photos["no_faces"].read_bytes()
+    form = (head.replace(b"nobody\r\n", b"chunky\r\n", 1).replace(b"nobody-password", b"chunky-password")
+            + photo + f"\r\n--{boundary}--\r\n".encode())
+    r = requests.post(f"{worker.url}/api/upload", data=chunks(form), timeout=60,
+                      headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 200, r.text
+    assert r.json()["payload"]["num_faces"] == 0
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 48 MB tmpfs: a disk that can be filled and emptied again."""

@@ -1,5 +1,7 @@
 #include "maskfleet/accounts/throttle_store.h"
 
+#include <optional>
+
 #include "maskfleet/storage/sql.h"
 
 namespace maskfleet::accounts {
@@ -71,9 +73,13 @@ Result<ThrottleCounter> ThrottleStore::Hit(const ThrottleKey& key, Clock::TimePo
           q.exchange(soci::use(key.key));
         });
     update.execute(true);
-    if (update.get_affected_rows() == 0 && InsertIfMissing(s, key, 1, 0, now_ms)) {
-      after = ThrottleCounter{1, FromMs(0), now};
-      return {};
+    if (update.get_affected_rows() == 0) {
+      if (InsertIfMissing(s, key, 1, 0, now_ms)) {
+        after = ThrottleCounter{1, FromMs(0), now};
+        return {};
+      }
+      // Another process inserted it since the UPDATE: count this hit on its row.
+      update.execute(true);
     }
     after = Select(s, key);
     if (!after) return MakeError(ErrorCode::kUnavailable, "throttle counter vanished; try again");

@@ -44,7 +44,9 @@ void AccountRoutes::Register(httplib::Server& server) const {
   };
   const auto& fail = options_.fail;
 
-  server.Post("/api/v1/session", [this, named, fail](const Request& req, Response& res) {
+  // The two POST routes take small JSON bodies, bounded whatever their framing.
+  constexpr std::size_t kMaxBody = 64 * 1024;
+  server.Post("/api/v1/session", BoundedBody(kMaxBody, [this, named, fail](const Request& req, Response& res) {
     named("/api/v1/session");
     Result<Json> body = ParseJsonObject(req);
     if (!body) return fail(res, body.error());
@@ -63,7 +65,7 @@ void AccountRoutes::Register(httplib::Server& server) const {
     }
     SetSessionCookie(res, in->session_token);
     RespondJson(res, 200, SessionJson(in->user, in->csrf_token));
-  });
+  }, fail));
   server.Get("/api/v1/session", [this, named, fail](const Request& req, Response& res) {
     named("/api/v1/session");
     Result<accounts::SessionWithUser> who = Caller(req, false);
@@ -78,7 +80,7 @@ void AccountRoutes::Register(httplib::Server& server) const {
     res.set_header("Set-Cookie", SessionCookie(options_.cookie_name, "", 0, options_.secure_cookies));
     res.status = 204;
   });
-  server.Post("/api/v1/password", [this, named, fail](const Request& req, Response& res) {
+  server.Post("/api/v1/password", BoundedBody(kMaxBody, [this, named, fail](const Request& req, Response& res) {
     named("/api/v1/password");
     Result<accounts::SessionWithUser> who = Caller(req, true);
     if (!who) return fail(res, who.error());
@@ -95,7 +97,7 @@ void AccountRoutes::Register(httplib::Server& server) const {
     }
     SetSessionCookie(res, in->session_token);
     RespondJson(res, 200, SessionJson(in->user, in->csrf_token));
-  });
+  }, fail));
 }
 
 }  // namespace maskfleet::http

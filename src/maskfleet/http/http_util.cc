@@ -8,6 +8,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -60,6 +61,55 @@ void AnswerExceptionsWith(httplib::Server& server,
     }
     fail(res, Error{ErrorCode::kInternal, what});
   });
+}
+
+httplib::Server::HandlerWithContentReader BoundedBody(
+    std::size_t max_bytes, httplib::Server::Handler handler,
+    std::function<void(httplib::Response&, const Error&)> fail) {
+  return [max_bytes, handler = std::move(handler), fail = std::move(fail)](
+             const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+    httplib::Request full = req;
+    std::size_t total = 0;
+    // Past the bound the bytes are counted and dropped: memory stays bounded, and the
+    // client, having sent everything, reads the 413.
+    const auto keep = [&](std::string& into, const char* data, std::size_t n) {
+      total += n;
+      if (total <= max_bytes) into.append(data, n);
+    };
+    bool read_whole = false;
+    if (req.is_multipart_form_data()) {
+      std::vector<httplib::MultipartFormData> parts;
+      read_whole = read(
+          [&](const httplib::MultipartFormData& part) {
+            parts.push_back(part);
+            return true;
+          },
+          [&](const char* data, std::size_t n) {
+            keep(parts.back().content, data, n);
+            return true;
+          });
+      for (httplib::MultipartFormData& part : parts) full.files.emplace(part.name, std::move(part));
+    } else {
+      read_whole = read([&](const char* data, std::size_t n) {
+        keep(full.body, data, n);
+        return true;
+      });
+      if (req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded")) {
+        httplib::detail::parse_query_text(full.body, full.params);
+      }
+    }
+    // cpp-httplib itself refuses a Content-Length over its own bound with 413.
+    if (total > max_bytes || res.status == 413) {
+      res.status = -1;
+      return fail(res, Error{ErrorCode::kTooLarge, "the request is too large (at most " +
+                                                       std::to_string(max_bytes) + " bytes)"});
+    }
+    if (!read_whole) {
+      res.status = -1;
+      return fail(res, Error{ErrorCode::kInvalidArgument, "the request body could not be read"});
+    }
+    handler(full, res);
+  };
 }
 
 Result<int> Bind(httplib::Server& server, const std::string& host, int port) {

@@ -77,6 +77,18 @@ std::optional<std::string> FormField(const httplib::Request& req, const std::str
 void ApplyServerDefaults(httplib::Server& server, int threads, std::size_t max_body_bytes,
                          const std::string& content_security_policy);
 
+// A POST or PUT route that reads its body itself, so that a body over `max_bytes` is
+// refused whatever its framing: cpp-httplib bounds a body with a Content-Length
+// (set_payload_max_length) but reads a chunked one whole, however large. Runs `handler`
+// with the body in place as cpp-httplib would have put it (req.body; the parts of a
+// multipart form in req.files; the fields of a urlencoded one in req.params). A body
+// over the bound is read to its end without being kept (so the client reads the
+// answer), then answered with `fail` and kTooLarge; a body that cannot be read, with
+// kInvalidArgument.
+httplib::Server::HandlerWithContentReader BoundedBody(
+    std::size_t max_bytes, httplib::Server::Handler handler,
+    std::function<void(httplib::Response&, const Error&)> fail);
+
 // An exception that escapes a handler becomes `fail(res, kInternal error)`: logged
 // with its text by RespondError, answered without it.
 void AnswerExceptionsWith(httplib::Server& server,

@@ -53,7 +53,7 @@ std::optional<photos::ImageCategory> ParseCategory(std::string_view name) {
 }  // namespace
 
 void RegisterImageRoutes(httplib::Server& server, const Deps& d) {
-  server.Post("/api/v1/images", Route("/api/v1/images", [&d](const Request& req, Response& res) {
+  server.Post("/api/v1/images", Bounded(d, Route("/api/v1/images", [&d](const Request& req, Response& res) {
     Result<accounts::SessionWithUser> who = d.account_routes.Caller(req, true);
     if (!who) return FailV1(res, who.error());
     Result<StoredPhoto> stored = MakeError(ErrorCode::kInternal, "unreachable");
@@ -73,7 +73,7 @@ void RegisterImageRoutes(httplib::Server& server, const Deps& d) {
     // From the rows as stored: a second read could fail after the commit, and a client
     // told "failed" would upload the photo again.
     http::RespondJson(res, 201, DetailJson(stored->stored));
-  }));
+  })));
   server.Get("/api/v1/images", Route("/api/v1/images", [&d](const Request& req, Response& res) {
     Result<accounts::SessionWithUser> who = d.account_routes.Caller(req, false);
     if (!who) return FailV1(res, who.error());

@@ -112,6 +112,10 @@ TEST(LbHaproxyConfigTest, HaproxyAcceptsTheGeneratedFile) {
   ASSERT_TRUE(text) << text.error().ToString();
   const std::filesystem::path path = dir.path() / "haproxy.cfg";
   std::ofstream(path) << *text;
+  for (const GeneratedFile& map : ErrorMaps(config)) {  // HAProxy reads them with the file
+    std::filesystem::create_directories(map.path.parent_path());
+    std::ofstream(map.path) << map.text;
+  }
   // -c: check only; HAProxy exits 0 on a valid configuration (warnings included).
   const std::string command = "haproxy -c -q -f " + path.native() + " 2>&1";
   EXPECT_EQ(std::system(command.c_str()), 0) << *text;
