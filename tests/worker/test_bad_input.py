@@ -114,7 +114,7 @@ def history_totals(s, worker):
 @pytest.mark.parametrize("raw_name, shown", [
     (b"caf\xe9.png", "caf\ufffd.png"),                         # Latin-1, not UTF-8
     (b"x" + "\u00e9".encode() * 1100, "x" + "\u00e9" * 1023),  # 2,201 bytes: cut whole at 2,047
-])
+], ids=["latin-1", "long-non-ascii"])
 def test_a_file_name_that_is_not_valid_utf8_is_stored_valid_and_answered_once(
         worker, account, photos, raw_name, shown):
     s = worker.session(*account)

@@ -15,7 +15,7 @@ from test_testing_api import assert_failure, register, upload
 
 def test_metrics_are_refused_to_requests_that_came_through_a_proxy(worker):
     r = requests.get(f"{worker.url}/metrics", timeout=10)
-    assert r.status_code == 200 and "maskfleet_http_requests_total" in r.text
+    assert r.status_code == 200 and "maskfleet_requests_per_minute" in r.text
     for header in ({"X-Forwarded-For": "203.0.113.9"}, {"Forwarded": "for=203.0.113.9"}):
         r = requests.get(f"{worker.url}/metrics", headers=header, timeout=10)
         assert r.status_code == 404, (header, r.text)
