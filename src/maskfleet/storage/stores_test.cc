@@ -337,6 +337,49 @@ TEST_P(StoresTest, HostileStringsAreStoredVerbatim) {
   EXPECT_EQ(users_->FindByName("%").error().code, ErrorCode::kNotFound);
 }
 
+// ---- try later: a database that takes no writes ----------------------------------------
+
+// A full disk and a read-only database made logins, registrations and uploads answer 500;
+// they are conditions to retry later (503), and the readiness check reports them.
+TEST_P(StoresTest, ReadOnlyOrFullDatabaseIsUnavailable) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "SQLite's own limits stand in for a full disk here";
+  auto one = Open(scratch_->url(), /*pool_size=*/1);  // the pragmas are per connection
+  ASSERT_TRUE(one) << one.error().ToString();
+  UserStore users(**one, clock_);
+  ASSERT_TRUE((*one)->CheckWritable());
+  ASSERT_TRUE((*one)->Run("read only", [](soci::session& s) -> Status {
+    s << "PRAGMA query_only = 1";
+    return {};
+  }));
+  Status writable = (*one)->CheckWritable();
+  ASSERT_FALSE(writable);
+  EXPECT_EQ(writable.error().code, ErrorCode::kUnavailable) << writable.error().ToString();
+  auto refused = users.Create(NewUser{"reader", std::nullopt, "h", false});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable) << refused.error().ToString();
+  ASSERT_TRUE((*one)->Run("writable again", [](soci::session& s) -> Status {
+    s << "PRAGMA query_only = 0";
+    return {};
+  }));
+  EXPECT_TRUE((*one)->CheckWritable());
+
+  // No page left to grow into: SQLite's "database or disk is full".
+  ASSERT_TRUE((*one)->Run("full", [](soci::session& s) -> Status {
+    long long pages = 0;
+    s << "PRAGMA page_count", soci::into(pages);
+    s << "PRAGMA max_page_count = " + std::to_string(pages);
+    return {};
+  }));
+  Status full;
+  for (int i = 0; i < 10000 && full; ++i) {
+    full = users.Create(NewUser{"filler" + std::to_string(i) + std::string(90, 'x'), std::nullopt,
+                                std::string(200, 'h'), false})
+               .transform([](const User&) {});
+  }
+  ASSERT_FALSE(full) << "the database never filled up";
+  EXPECT_EQ(full.error().code, ErrorCode::kUnavailable) << full.error().ToString();
+}
+
 // ---- sign-in throttles ------------------------------------------------------------------
 
 TEST_P(StoresTest, ThrottleCountsHitsAndForgetsQuietCounters) {
