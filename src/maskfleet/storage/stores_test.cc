@@ -370,14 +370,14 @@ TEST_P(StoresTest, ReadOnlyOrFullDatabaseIsUnavailable) {
     s << "PRAGMA max_page_count = " + std::to_string(pages);
     return {};
   }));
-  Status full;
-  for (int i = 0; i < 10000 && full; ++i) {
-    full = users.Create(NewUser{"filler" + std::to_string(i) + std::string(90, 'x'), std::nullopt,
-                                std::string(200, 'h'), false})
-               .transform([](const User&) {});
+  std::optional<Error> full;
+  for (int i = 0; i < 10000 && !full; ++i) {
+    auto user = users.Create(NewUser{"filler" + std::to_string(i) + std::string(90, 'x'), std::nullopt,
+                                     std::string(200, 'h'), false});
+    if (!user) full = user.error();
   }
-  ASSERT_FALSE(full) << "the database never filled up";
-  EXPECT_EQ(full.error().code, ErrorCode::kUnavailable) << full.error().ToString();
+  ASSERT_TRUE(full.has_value()) << "the database never filled up";
+  EXPECT_EQ(full->code, ErrorCode::kUnavailable) << full->ToString();
 }
 
 // ---- sign-in throttles ------------------------------------------------------------------
