@@ -9,7 +9,6 @@ import time
 import pytest
 import requests
 
-from conftest import ADMIN_PASSWORD, Worker
 from test_testing_api import assert_failure, register, upload
 
 
@@ -105,14 +104,11 @@ def wait_for_status(url, status, timeout=15):
         time.sleep(0.3)
 
 
-def test_a_full_disk_is_503_in_json_and_takes_the_worker_out_of_rotation(
-        maskfleet_bin, model_dir, small_disk, photos):
+def test_a_full_disk_is_503_in_json_and_takes_the_worker_out_of_rotation(worker_factory, small_disk, photos):
+    """The worker's data folder (objects; on SQLite the database too) on a disk that fills up."""
     data_dir = small_disk / "data"
     data_dir.mkdir()
-    env = {**os.environ, "MASKFLEET_MODEL_DIR": str(model_dir), "MASKFLEET_AUTH_PASSWORD_HASHING": "minimum"}
-    subprocess.run([str(maskfleet_bin), "user", "add", "--admin", "admin", "--data-dir", str(data_dir)],
-                   input=ADMIN_PASSWORD + "\n", text=True, env=env, check=True, capture_output=True, timeout=60)
-    worker = Worker(maskfleet_bin, data_dir, env)
+    worker = worker_factory(data_dir=data_dir)
     try:
         assert register(worker, "erin", "erin-password").status_code == 200
         session = worker.session("erin", "erin-password")
