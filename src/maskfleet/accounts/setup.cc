@@ -37,4 +37,17 @@ Status EnsureFirstAdmin(const config::SharedConfig& c, UserStore& users, Account
   return {};
 }
 
+Status ReportNameClashes(UserStore& users) {
+  Result<std::vector<NameClash>> clashes = users.NameClashes();
+  if (!clashes) return std::unexpected(clashes.error());
+  for (const NameClash& c : *clashes) {
+    spdlog::warn(
+        "account '{}' (id {}) differs only in case from the older '{}' (id {}): user names are "
+        "compared regardless of case, so '{}' logs in by its exact spelling only; rename or delete "
+        "one of them (maskfleet user list shows both)",
+        c.username, c.id, c.older_username, c.older_id, c.username);
+  }
+  return {};
+}
+
 }  // namespace maskfleet::accounts

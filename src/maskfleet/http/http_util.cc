@@ -15,6 +15,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -114,6 +115,55 @@ int FindConnection(const std::pair<std::string, int>& local, const std::pair<std
 
 }  // namespace
 
+httplib::Server::HandlerWithContentReader BoundedBody(
+    std::size_t max_bytes, httplib::Server::Handler handler,
+    std::function<void(httplib::Response&, const Error&)> fail) {
+  return [max_bytes, handler = std::move(handler), fail = std::move(fail)](
+             const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+    httplib::Request full = req;
+    std::size_t total = 0;
+    // Past the bound the bytes are counted and dropped: memory stays bounded, and the
+    // client, having sent everything, reads the 413.
+    const auto keep = [&](std::string& into, const char* data, std::size_t n) {
+      total += n;
+      if (total <= max_bytes) into.append(data, n);
+    };
+    bool read_whole = false;
+    if (req.is_multipart_form_data()) {
+      std::vector<httplib::MultipartFormData> parts;
+      read_whole = read(
+          [&](const httplib::MultipartFormData& part) {
+            parts.push_back(part);
+            return true;
+          },
+          [&](const char* data, std::size_t n) {
+            keep(parts.back().content, data, n);
+            return true;
+          });
+      for (httplib::MultipartFormData& part : parts) full.files.emplace(part.name, std::move(part));
+    } else {
+      read_whole = read([&](const char* data, std::size_t n) {
+        keep(full.body, data, n);
+        return true;
+      });
+      if (req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded")) {
+        httplib::detail::parse_query_text(full.body, full.params);
+      }
+    }
+    // cpp-httplib itself refuses a Content-Length over its own bound with 413.
+    if (total > max_bytes || res.status == 413) {
+      res.status = -1;
+      return fail(res, Error{ErrorCode::kTooLarge, "the request is too large (at most " +
+                                                       std::to_string(max_bytes) + " bytes)"});
+    }
+    if (!read_whole) {
+      res.status = -1;
+      return fail(res, Error{ErrorCode::kInvalidArgument, "the request body could not be read"});
+    }
+    handler(full, res);
+  };
+}
+
 Result<int> Bind(httplib::Server& server, const std::string& host, int port) {
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
@@ -210,8 +260,8 @@ Result<std::int64_t> IntParam(const httplib::Request& req, const char* name, std
 }
 
 Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, const httplib::Request& req,
-                                           bool changes_state) {
-  const std::optional<std::string> token = GetCookie(req, kSessionCookie);
+                                           std::string_view cookie_name, bool changes_state) {
+  const std::optional<std::string> token = GetCookie(req, cookie_name);
   if (!token) return MakeError(ErrorCode::kUnauthenticated, "not logged in");
   Result<accounts::SessionWithUser> session = accounts.ResolveSession(*token);
   if (!session) return session;
@@ -226,7 +276,9 @@ Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, 
 void RespondJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json");
+  // Replace, not throw: a row stored before names were made valid UTF-8 at the door must
+  // still be shown (as U+FFFD where its bytes are not UTF-8), not break the page for good.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 std::optional<std::string> GetCookie(const httplib::Request& req, std::string_view name) {
@@ -245,8 +297,9 @@ std::optional<std::string> GetCookie(const httplib::Request& req, std::string_vi
   return std::nullopt;
 }
 
-std::string SessionCookie(std::string_view value, long long max_age_seconds, bool secure) {
-  std::string cookie = std::string(kSessionCookie) + "=" + std::string(value) +
+std::string SessionCookie(std::string_view name, std::string_view value, long long max_age_seconds,
+                          bool secure) {
+  std::string cookie = std::string(name) + "=" + std::string(value) +
                        "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
                        std::to_string(max_age_seconds);
   if (secure) cookie += "; Secure";

@@ -24,7 +24,11 @@
 
 namespace maskfleet::http {
 
+// The session cookies' names, one per app: browsers keep cookies per host, not per
+// port, so a worker and a manager on one host would otherwise overwrite each other's
+// session. Each app reads its own name only.
 inline constexpr char kSessionCookie[] = "maskfleet_session";
+inline constexpr char kManagerSessionCookie[] = "maskfleet_manager_session";
 inline constexpr char kCsrfHeader[] = "X-CSRF-Token";
 
 enum class ErrorStyle {
@@ -41,14 +45,17 @@ enum class ErrorStyle {
 void RespondError(httplib::Response& res, const Error& error, ErrorStyle style,
                   std::string_view request_id);
 
+// `body` as the answer, not cached. Strings that are not valid UTF-8 are sent with
+// U+FFFD in place of their bad bytes (never an exception).
 void RespondJson(httplib::Response& res, int status, const nlohmann::json& body);
 
 // The value of cookie `name` in the request's Cookie header, if present.
 std::optional<std::string> GetCookie(const httplib::Request& req, std::string_view name);
 
-// A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, Secure if `secure`;
-// `max_age_seconds` 0 deletes the cookie.
-std::string SessionCookie(std::string_view value, long long max_age_seconds, bool secure);
+// A Set-Cookie value for cookie `name`: HttpOnly, SameSite=Lax, Path=/, Secure if
+// `secure`; `max_age_seconds` 0 deletes the cookie.
+std::string SessionCookie(std::string_view name, std::string_view value, long long max_age_seconds,
+                          bool secure);
 
 // The request's JSON object body. Errors: kInvalidArgument (not JSON, not an object,
 // wrong content type).
@@ -70,16 +77,29 @@ std::optional<std::string> FormField(const httplib::Request& req, const std::str
 void ApplyServerDefaults(httplib::Server& server, int threads, std::size_t max_body_bytes,
                          const std::string& content_security_policy);
 
+// A POST or PUT route that reads its body itself, so that a body over `max_bytes` is
+// refused whatever its framing: cpp-httplib bounds a body with a Content-Length
+// (set_payload_max_length) but reads a chunked one whole, however large. Runs `handler`
+// with the body in place as cpp-httplib would have put it (req.body; the parts of a
+// multipart form in req.files; the fields of a urlencoded one in req.params). A body
+// over the bound is read to its end without being kept (so the client reads the
+// answer), then answered with `fail` and kTooLarge; a body that cannot be read, with
+// kInvalidArgument.
+httplib::Server::HandlerWithContentReader BoundedBody(
+    std::size_t max_bytes, httplib::Server::Handler handler,
+    std::function<void(httplib::Response&, const Error&)> fail);
+
 // An exception that escapes a handler becomes `fail(res, kInternal error)`: logged
 // with its text by RespondError, answered without it.
 void AnswerExceptionsWith(httplib::Server& server,
                           std::function<void(httplib::Response&, const Error&)> fail);
 
-// The session of the request's cookie, extended; with `changes_state`, the request
-// must also carry the session's CSRF token in X-CSRF-Token. Errors: kUnauthenticated
-// (no cookie, an unknown or expired session), kPermissionDenied (the CSRF token).
+// The session of the request's cookie `cookie_name`, extended; with `changes_state`,
+// the request must also carry the session's CSRF token in X-CSRF-Token. Errors:
+// kUnauthenticated (no cookie, an unknown or expired session), kPermissionDenied (the
+// CSRF token).
 Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, const httplib::Request& req,
-                                           bool changes_state);
+                                           std::string_view cookie_name, bool changes_state);
 
 // Binds `host`:`port` (0: any free port); the caller then serves with
 // listen_after_bind(). Returns the port. Errors: kUnavailable when the address cannot

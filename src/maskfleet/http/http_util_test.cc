@@ -128,5 +128,15 @@ TEST(http_ClientConnectedTest, TurnsFalseWhenTheClientHangsUpAndStaysTrueWhileIt
   serving.join();
 }
 
+// A row stored before file names were made valid at the door holds bytes that are not
+// UTF-8; its JSON used to throw (the history answered 500 for good).
+TEST(http_RespondJsonTest, StringThatIsNotUtf8IsSentWithReplacementNotAnError) {
+  httplib::Response res;
+  ASSERT_NO_THROW(RespondJson(res, 200, {{"source_name", "bad\xFF.jpg"}}));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, "{\"source_name\":\"bad\xEF\xBF\xBD.jpg\"}");
+  EXPECT_EQ(nlohmann::json::parse(res.body)["source_name"], "bad\xEF\xBF\xBD.jpg");
+}
+
 }  // namespace
 }  // namespace maskfleet::http

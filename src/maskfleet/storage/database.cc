@@ -143,6 +143,13 @@ Status Database::Run(std::string_view context, const Work& work) {
   return RunImpl(context, /*transaction=*/false, work);
 }
 
+Status Database::CheckWritable() {
+  return RunInTransaction("check that the database takes writes", [](soci::session& s) -> Status {
+    s << "UPDATE schema_migrations SET version = version WHERE version < 0";
+    return {};
+  });
+}
+
 Status Database::RunInTransaction(std::string_view context, const Work& work) {
   return RunImpl(context, /*transaction=*/true, work);
 }

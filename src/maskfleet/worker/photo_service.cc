@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "maskfleet/auth/token.h"
+#include "maskfleet/common/utf8.h"
 
 namespace maskfleet::worker {
 namespace {
@@ -90,7 +91,8 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSo
   photos::NewImage row;
   row.owner_id = owner_id;
   row.source = source;
-  row.source_name = std::string(source_name.substr(0, photos::kMaxSourceNameLength));
+  row.source_name = ToValidUtf8(source_name, photos::kMaxSourceNameLength);
+  std::erase(row.source_name, '\0');  // valid UTF-8, but no text column takes it
   row.format = std::string(image::FormatName(report.info.format));
   row.width = report.width;
   row.height = report.height;
@@ -117,16 +119,21 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSo
   for (const auto& o : objects) {
     if (Status put = objects_.Put(o.key, o.bytes, o.type); !put) {
       DeleteObjects(written);
-      return std::unexpected(put.error().WithContext("storing the photo"));
+      // The store's message names the key and the folder: for the log, not the answer.
+      spdlog::warn("storing the photo: {}", put.error().ToString());
+      if (put.error().code == ErrorCode::kInternal) return std::unexpected(put.error().WithContext("storing the photo"));
+      return std::unexpected(Error{put.error().code, "the photo cannot be stored right now; try again later",
+                                   put.error().retry_after});
     }
     written.push_back(o.key);
   }
-  Result<std::int64_t> id = images_.Insert(row);
-  if (!id) {
+  Result<photos::ImageDetail> stored = images_.Insert(row);
+  if (!stored) {
     DeleteObjects(written);
-    return std::unexpected(id.error());
+    return std::unexpected(stored.error());
   }
-  return StoredPhoto{*id, report};
+  const std::int64_t id = stored->image.id;
+  return StoredPhoto{id, report, std::move(*stored)};
 }
 
 Status PhotoService::Delete(std::int64_t owner_id, std::int64_t image_id) {

@@ -4,7 +4,11 @@
 // URL first, through the bounded, address-checked UrlFetcher): analyse, store the
 // original, annotated and thumbnail pictures in the object store, then the image
 // row and its face rows in one transaction. If any step fails, what the earlier
-// steps stored is removed again: no orphan object, no half row.
+// steps stored is removed again: no orphan object, no half row. The rows' commit is
+// the last step that can fail, so a caller that answers from the returned StoredPhoto
+// never reports a failure for a photo that was kept (a client's retry would store it
+// twice). The source name is made valid UTF-8 here, where it comes in, and cut to
+// photos::kMaxSourceNameLength bytes on a character boundary (common/utf8.h).
 //
 // Admission (common/admission.h): at most `max_running` analyses run at once and the
 // rest of `max_in_flight` wait, each for at most `max_wait`; beyond that, or after
@@ -59,6 +63,8 @@ using CpuBudget = std::function<void()>;
 struct StoredPhoto {
   std::int64_t id = 0;
   detect::PhotoReport report;
+  // The rows as stored: what the answer shows, without reading them back.
+  photos::ImageDetail stored;
 };
 
 class PhotoService {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "maskfleet/accounts/user_store.h"
+#include "maskfleet/common/utf8.h"
 #include "maskfleet/objectstore/fake/fake_object_store.h"
 #include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/database.h"
@@ -172,6 +173,41 @@ TEST_F(PhotoServiceTest, AUrlThatCannotBeFetchedStoresNothing) {
   EXPECT_EQ(scheme.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(objects_.calls(FakeObjectStore::Op::kPut), 0);
   EXPECT_EQ(StoredImages(), 0);
+}
+
+// A file name that is not UTF-8, or a long non-ASCII one cut in a character, used to be
+// stored as given; every JSON answer that showed it then failed.
+TEST_F(PhotoServiceTest, FileNameIsStoredAsValidUtf8CutOnACharacterBoundary) {
+  PhotoService service = Service();
+  Result<StoredPhoto> bad = service.Process(owner_, photos::ImageSource::kUpload, "caf\xE9.png",
+                                            Photo("maksssksksss650.png"));
+  ASSERT_TRUE(bad.has_value()) << bad.error().ToString();
+  EXPECT_EQ(images_->Get(owner_, bad->id)->image.source_name, "caf\xEF\xBF\xBD.png");
+  EXPECT_EQ(bad->stored.image.source_name, "caf\xEF\xBF\xBD.png");
+
+  std::string long_name = "x";
+  while (long_name.size() <= photos::kMaxSourceNameLength) long_name += "\xC3\xA9";  // "é"
+  Result<StoredPhoto> cut =
+      service.Process(owner_, photos::ImageSource::kUpload, long_name, Photo("maksssksksss650.png"));
+  ASSERT_TRUE(cut.has_value()) << cut.error().ToString();
+  const std::string stored = images_->Get(owner_, cut->id)->image.source_name;
+  EXPECT_EQ(stored.size(), photos::kMaxSourceNameLength - 1);  // the last "é" did not fit whole
+  EXPECT_TRUE(IsValidUtf8(stored));
+  EXPECT_EQ(stored, long_name.substr(0, photos::kMaxSourceNameLength - 1));
+}
+
+// The answer comes from what the commit stored, not from a second read.
+TEST_F(PhotoServiceTest, StoredPhotoCarriesTheRowsAsStored) {
+  PhotoService service = Service();
+  Result<StoredPhoto> stored =
+      service.Process(owner_, photos::ImageSource::kUpload, "mixed.png", Photo("maksssksksss119.png"));
+  ASSERT_TRUE(stored.has_value()) << stored.error().ToString();
+  Result<photos::ImageDetail> read = images_->Get(owner_, stored->id);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(stored->stored.image.id, stored->id);
+  EXPECT_EQ(stored->stored.image.created_at, read->image.created_at);
+  EXPECT_EQ(stored->stored.image.original_key, read->image.original_key);
+  EXPECT_EQ(stored->stored.faces, read->faces);
 }
 
 TEST(CategoryTest, FromCounts) {

@@ -4,6 +4,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <spdlog/spdlog.h>
@@ -24,6 +26,56 @@
 
 namespace maskfleet::worker {
 
+namespace {
+
+// Readiness: whether this worker can store now. The database must take a write and the
+// object store a small object (put, then deleted). One probe runs at a time and its
+// answer is kept for kReadinessTtl, so the balancer's checks (every 2 s) cost one probe
+// of each store per period.
+class StorageReadiness {
+ public:
+  static constexpr std::chrono::seconds kReadinessTtl{5};
+
+  StorageReadiness(storage::Database& database, objectstore::ObjectStore& objects, Clock& clock)
+      : database_(database), objects_(objects), clock_(clock),
+        probe_key_("readiness/probe-" + std::to_string(::getpid())) {}
+
+  Status Check() {
+    std::lock_guard lock(mu_);
+    const Clock::TimePoint now = clock_.Now();
+    if (checked_ && now - checked_at_ < kReadinessTtl) return last_;
+    last_ = Probe();
+    if (!last_) spdlog::warn("not ready: {}", last_.error().ToString());
+    checked_ = true;
+    checked_at_ = now;
+    return last_;
+  }
+
+ private:
+  Status Probe() {
+    if (Status db = database_.CheckWritable(); !db) {
+      return MakeError(db.error().code, "the database takes no writes now");
+    }
+    static constexpr std::uint8_t kProbe[] = {'o', 'k'};
+    if (Status put = objects_.Put(probe_key_, kProbe, "text/plain"); !put) {
+      return MakeError(put.error().code, "the object store takes no writes now");
+    }
+    (void)objects_.Delete(probe_key_);
+    return {};
+  }
+
+  storage::Database& database_;
+  objectstore::ObjectStore& objects_;
+  Clock& clock_;
+  const std::string probe_key_;
+  std::mutex mu_;
+  bool checked_ = false;            // guarded by mu_
+  Clock::TimePoint checked_at_;     // guarded by mu_
+  Status last_;                     // guarded by mu_
+};
+
+}  // namespace
+
 struct WorkerApp::Parts {
   WorkerConfig config;
   Clock* clock = nullptr;
@@ -31,6 +83,7 @@ struct WorkerApp::Parts {
   std::unique_ptr<accounts::UserStore> users;
   std::unique_ptr<accounts::SessionStore> sessions;
   std::unique_ptr<accounts::ResetTokenStore> resets;
+  std::unique_ptr<accounts::ThrottleStore> throttles;
   std::unique_ptr<photos::ImageStore> images;
   std::unique_ptr<detect::DetectorPool> detectors;
   std::unique_ptr<detect::PhotoAnalyzer> analyzer;
@@ -39,6 +92,7 @@ struct WorkerApp::Parts {
   std::unique_ptr<accounts::AccountService> accounts;
   observability::MetricsRegistry registry;
   std::unique_ptr<observability::WorkerMetrics> metrics;
+  std::unique_ptr<StorageReadiness> readiness;
   std::unique_ptr<WorkerServer> server;
 
   // Housekeeping: expired sessions and reset tokens are deleted every 10 minutes.
@@ -107,6 +161,7 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
   p->users = std::make_unique<accounts::UserStore>(database, clock);
   p->sessions = std::make_unique<accounts::SessionStore>(database, clock);
   p->resets = std::make_unique<accounts::ResetTokenStore>(database, clock);
+  p->throttles = std::make_unique<accounts::ThrottleStore>(database);
   p->images = std::make_unique<photos::ImageStore>(database, clock);
 
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
@@ -136,11 +191,14 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
                           .max_url_fetches = c.url_fetches},
       p->backends.cpu_budget);
 
-  p->accounts = std::make_unique<accounts::AccountService>(*p->users, *p->sessions, *p->resets,
+  p->accounts = std::make_unique<accounts::AccountService>(*p->users, *p->sessions, *p->resets, *p->throttles,
                                                            *p->backends.mailer, clock,
                                                            accounts::AccountOptionsFrom(c, c.register_enabled));
   if (Status s = accounts::EnsureFirstAdmin(c, *p->users, *p->accounts); !s) {
     return std::unexpected(s.error().WithContext("first administrator"));
+  }
+  if (Status s = accounts::ReportNameClashes(*p->users); !s) {
+    spdlog::warn("could not check user names for case clashes: {}", s.error().ToString());
   }
   return std::unique_ptr<WorkerApp>(new WorkerApp(std::move(p)));
 }
@@ -152,6 +210,8 @@ Result<int> WorkerApp::Start() {
   hooks.health = [database]() -> Status {
     return database->Run("health check", [](soci::session&) -> Status { return {}; });
   };
+  p.readiness = std::make_unique<StorageReadiness>(*database, *p.backends.objects, *p.clock);
+  hooks.ready = [readiness = p.readiness.get()] { return readiness->Check(); };
   p.metrics = std::make_unique<observability::WorkerMetrics>(p.registry, *p.clock);
   observability::WorkerMetrics* metrics = p.metrics.get();
   PhotoService* photos = p.photos.get();
@@ -186,6 +246,10 @@ Result<int> WorkerApp::Start() {
         }
         if (auto n = p.resets->DeleteExpired(now); !n) {
           spdlog::warn("deleting expired reset tokens failed: {}", n.error().ToString());
+        }
+        // Throttle counters idle for a day: well past every forgetting time.
+        if (auto n = p.throttles->DeleteStale(now - std::chrono::hours(24)); !n) {
+          spdlog::warn("deleting stale sign-in throttles failed: {}", n.error().ToString());
         }
         lock.lock();
       }

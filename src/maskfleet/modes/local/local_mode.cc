@@ -197,6 +197,9 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   std::filesystem::path temporary_dir;
   if (Status s = PlaceHaproxyFiles(shared.data_dir, haproxy, temporary_dir); !s) return std::unexpected(s.error());
   haproxy.frontend_host = config.lb_host;
+  // Readiness, not liveness: a worker that cannot store leaves the rotation, and comes
+  // back when it can (the pool watches /healthz, so it does not replace the worker).
+  haproxy.health_path = "/readyz";
   haproxy.frontend_port = static_cast<std::uint16_t>(lb_port);
   auto balancer = std::make_unique<lb::haproxy::HaproxyLoadBalancer>(haproxy, entry_url);
   lb::haproxy::ProcessOptions process;
