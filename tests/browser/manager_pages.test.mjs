@@ -233,7 +233,9 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
   });
 
   it('grows the pool by one and shows two workers in service', async () => {
-    await page.click('#grow-button');
+    // From the keyboard: the button takes the focus and Enter presses it.
+    await page.focus('#grow-button');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('#size-status[data-kind="success"]');
     assert.match(await page.textContent('#size-status'), /2 workers/);
     await waitForWorkersInService(2);
@@ -453,6 +455,13 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
   });
 
   it('deletes all data only after the phrase is typed', async () => {
+    // The dialog from the keyboard: Escape closes it and gives the focus back.
+    await page.focus('#delete-data-button');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('dialog[open]');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('dialog[open]', { state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'delete-data-button');
     await page.click('#delete-data-button');
     await page.waitForSelector('dialog[open]');
     assert.equal(await page.isDisabled('dialog[open] button[value="confirm"]'), true);

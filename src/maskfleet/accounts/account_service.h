@@ -80,11 +80,20 @@ class AccountService {
   // one for the caller.
   Result<LoggedIn> ChangePassword(const accounts::User& user, std::string_view current_password,
                                   std::string_view new_password);
+  // Sets or changes the user's e-mail address (the one reset links go to); an empty
+  // `email` removes it. The current password is asked for, as for a password change.
+  // Returns the user as stored. Errors: kUnauthenticated for a wrong current password,
+  // kInvalidArgument for an address that is not one.
+  Result<accounts::User> ChangeEmail(const accounts::User& user, std::string_view current_password,
+                                     std::string_view email);
   // Mails a reset link if the user exists and has an email; succeeds either way
   // (no account enumeration). Errors: only kUnavailable/kInternal from the stores.
   Status RequestPasswordReset(std::string_view username);
   // Errors: kInvalidArgument for an unknown, used or expired token, or a bad password.
   Status ConfirmPasswordReset(std::string_view token, std::string_view new_password);
+  // Whether a reset link can still be used, without using it. Errors: kInvalidArgument
+  // for an unknown, used or expired token (ConfirmPasswordReset's message).
+  Status CheckPasswordResetToken(std::string_view token);
 
   const AccountOptions& options() const { return options_; }
 

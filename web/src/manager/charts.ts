@@ -50,6 +50,8 @@ export interface ChartSpec {
   markers?: () => ReadonlyArray<PoolMarker>;
   /** Summarise every line (one per worker) rather than only the first. */
   summarizeAll?: boolean;
+  /** Charts with the same key move their cursors together (the time under the pointer in all). */
+  syncKey?: string;
 }
 
 // The page's colours (styles/app.css): text and grid that keep their contrast.
@@ -197,7 +199,11 @@ export class TimeChart {
         ...this.lines.map((line) => seriesOf(spec, line, this.stepped)),
       ],
       legend: { show: true, live: true },
-      cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 7 } },
+      cursor: {
+        drag: { x: false, y: false, setScale: false },
+        points: { size: 7 },
+        ...(spec.syncKey !== undefined ? { sync: { key: spec.syncKey } } : {}),
+      },
       plugins: spec.markers === undefined ? [] : [markersPlugin(spec.markers)],
     };
     this.plot = new uPlot(options, data as uPlot.AlignedData, holder);

@@ -405,6 +405,7 @@ function chartSpecs(markers: () => ReadonlyArray<PoolMarker>): Record<'size' | '
       height: CHART_HEIGHT,
       wholeNumbers: true,
       markers,
+      syncKey: 'pool',
     },
     cpu: {
       title: 'Average CPU, % of allotment',
@@ -419,6 +420,7 @@ function chartSpecs(markers: () => ReadonlyArray<PoolMarker>): Record<'size' | '
       format: formatPercent,
       height: CHART_HEIGHT,
       markers,
+      syncKey: 'pool',
     },
     requests: {
       title: 'Requests to the pool',
@@ -429,6 +431,7 @@ function chartSpecs(markers: () => ReadonlyArray<PoolMarker>): Record<'size' | '
       format: formatRate,
       height: CHART_HEIGHT,
       markers,
+      syncKey: 'pool',
     },
     workersCpu: {
       title: 'CPU per worker, % of allotment',
@@ -439,6 +442,7 @@ function chartSpecs(markers: () => ReadonlyArray<PoolMarker>): Record<'size' | '
       format: formatPercent,
       height: CHART_HEIGHT,
       summarizeAll: true,
+      syncKey: 'workers',
     },
     workersRequests: {
       title: 'Requests per worker',
@@ -449,6 +453,7 @@ function chartSpecs(markers: () => ReadonlyArray<PoolMarker>): Record<'size' | '
       format: formatRate,
       height: CHART_HEIGHT,
       summarizeAll: true,
+      syncKey: 'workers',
     },
   };
 }
