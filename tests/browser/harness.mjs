@@ -7,7 +7,8 @@
 //   MASKFLEET_SHARED_DIR      folder with models/ and testdata/ (default: ../shared)
 //   MASKFLEET_CHROMIUM        the browser (default: /usr/bin/chromium)
 //   MASKFLEET_SCREENSHOTS_DIR where to save the pages' screenshots (default: none saved;
-//                             `npm run screenshots` in web/ sets it to docs/screenshots)
+//                             `npm run screenshots` in web/ sets it to build/screenshots;
+//                             the user guide's come from `npm run screenshots:guide`)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -21,6 +21,9 @@ NOT_RUN_HERE = {
     "scripts/test.sh": "it runs this very suite; CI runs it through .ci/run",
     "build/maskfleet worker --data-dir demo-data --port 8081":
         "it serves until stopped; tests/worker starts workers the same way",
+    "cd web && npm run screenshots:guide":
+        "it is a 36-minute run of a real manager under a changing load (docs/user-guide.md); "
+        "the browser suites (web_browser, web_manager_browser) drive the same pages",
     "scripts/mutate.sh detect-anchors":
         "it rebuilds and reruns a component's tests once per mutant (minutes) and edits "
         "the sources meanwhile; 'scripts/mutate.sh --check' here checks that every list "
