@@ -32,7 +32,7 @@ describe('urlUploadMessage (plain words for a failed fetch)', () => {
     );
     // The server's own plain words for it are recognised too.
     assert.match(
-      urlUploadMessage(refusal(400, 'invalid_argument', 'This address is on this machine or a private network, and this service fetches photos from public addresses only.')),
+      urlUploadMessage(refusal(400, 'invalid_argument', 'The address was refused: it is on this machine or a private network, and this service fetches photos from public addresses only.')),
       /allow_private_urls/,
     );
     assert.match(urlUploadMessage(refusal(400, 'invalid_argument', 'fetching "x": more than 5 redirects')), /^That address cannot be fetched\./);

@@ -1,4 +1,8 @@
 // A person's photos: POST, GET and DELETE under /api/v1/images.
+#include <algorithm>
+#include <string>
+#include <string_view>
+
 #include <spdlog/spdlog.h>
 
 #include "maskfleet/http/http_util.h"
@@ -58,12 +62,15 @@ Error PlainFetchError(const Error& error) {
   std::string message;
   switch (error.code) {
     case ErrorCode::kInvalidArgument:
+      // The fetcher's own checks of the address (scheme, credentials, form) are already
+      // in words; only the context is dropped.
       message = private_address
-                    ? "This address is on this machine or a private network, and this service fetches photos from "
-                      "public addresses only. On a local install an administrator can allow it with the setting "
-                      "allow_private_urls (see the README, \"Uploading from a URL\")."
-                    : "This address cannot be fetched: check that it is the whole http:// or https:// address of a "
-                      "photo that anyone can open.";
+                    ? "The address was refused: it is on this machine or a private network, and this service "
+                      "fetches photos from public addresses only. On a local install an administrator can allow it "
+                      "with the setting allow_private_urls (see the README, \"Uploading from a URL\")."
+                    : std::string(std::string_view(error.message).substr(
+                          std::min(error.message.size(), kFetchContext.size() + 2)));
+      if (message.empty()) message = "This address cannot be fetched.";
       break;
     case ErrorCode::kNotFound:
       message = "There is no photo at this address: the site answered that it has nothing there.";
