@@ -7,7 +7,8 @@
 //   MASKFLEET_SHARED_DIR      folder with models/ and testdata/ (default: ../shared)
 //   MASKFLEET_CHROMIUM        the browser (default: /usr/bin/chromium)
 //   MASKFLEET_SCREENSHOTS_DIR where to save the pages' screenshots (default: none saved;
-//                             `npm run screenshots` in web/ sets it to docs/screenshots)
+//                             `npm run screenshots` in web/ sets it to build/screenshots;
+//                             the user guide's come from `npm run screenshots:guide`)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -276,13 +277,19 @@ export async function accessibilityProblems(page) {
 
 /**
  * Saves a screenshot as <MASKFLEET_SCREENSHOTS_DIR>/<name>.png when screenshots
- * are asked for; with pngquant installed (Debian's `pngquant`), reduced to 256
- * colours so that the documentation's pictures stay small.
+ * are asked for (savePng's reduction included).
  */
 export async function screenshot(page, name, options = {}) {
   if (screenshotsDir === null) return;
-  mkdirSync(screenshotsDir, { recursive: true });
-  const file = path.join(screenshotsDir, `${name}.png`);
+  await savePng(page, path.join(screenshotsDir, `${name}.png`), options);
+}
+
+/**
+ * Saves a screenshot of `page` as `file`; with pngquant installed (Debian's
+ * `pngquant`), reduced to 256 colours so that the documentation's pictures stay small.
+ */
+export async function savePng(page, file, options = {}) {
+  mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file, ...options });
   const quant = spawnSync('pngquant', ['--force', '--skip-if-larger', '--strip', '--quality', '70-95', '--output', file, file]);
   if (quant.error === undefined && ![0, 98, 99].includes(quant.status)) {

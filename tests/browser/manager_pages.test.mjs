@@ -76,20 +76,22 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
     await page.click('#login-submit');
   }
 
-  /** Waits for `count` worker cards, all in service, each with both charts drawn. */
+  /**
+   * Waits for `count` worker rows, all in service, and the per-worker charts drawn
+   * with a line (a legend entry) for each of them.
+   */
   async function waitForWorkersInService(count) {
     try {
       await page.waitForFunction(
         (n) => {
-          const cards = [...document.querySelectorAll('#worker-list > li.worker')];
+          const rows = [...document.querySelectorAll('#worker-list > li.worker')];
+          const legend = (id) => [...document.querySelectorAll(`#${id} .u-legend .u-series th`)].map((th) => th.textContent.trim());
           return (
-            cards.length === n &&
-            cards.every(
-              (card) =>
-                card.dataset.state === 'in_service' &&
-                card.querySelector('figure[data-chart="cpu"] canvas') !== null &&
-                card.querySelector('figure[data-chart="requests"] canvas') !== null,
-            )
+            rows.length === n &&
+            rows.every((row) => row.dataset.state === 'in_service') &&
+            document.querySelector('#workers-cpu-chart canvas') !== null &&
+            document.querySelector('#workers-requests-chart canvas') !== null &&
+            rows.every((row) => legend('workers-cpu-chart').includes(row.dataset.workerId) && legend('workers-requests-chart').includes(row.dataset.workerId))
           );
         },
         count,
@@ -174,22 +176,45 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
     assert.equal(await page.textContent('#desired-size'), '1 worker');
     assert.equal(await page.isDisabled('#shrink-button'), true, 'shrink is disabled at the minimum');
     assert.equal(await page.isDisabled('#grow-button'), false);
-    assert.ok(await page.$('#size-chart canvas'), 'pool-size chart drawn');
+    for (const chart of ['size-chart', 'pool-cpu-chart', 'pool-requests-chart']) {
+      assert.ok(await page.$(`#${chart} canvas`), `${chart} drawn`);
+    }
 
     const card = page.locator('#worker-list > li.worker').first();
     const facts = await card.locator('dt').allTextContents();
     for (const term of ['Launched', 'State since', 'Reason', 'PID', 'CPU allotment', 'CPU limit', 'Log', 'Load balancer']) {
       assert.ok(facts.includes(term), `worker facts lack ${term}: ${facts}`);
     }
+    // The facts are folded away until asked for, from the keyboard too.
+    assert.equal(await card.locator('dt:text-is("Launched")').isVisible(), false);
+    await card.locator('button.worker-toggle').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await card.locator('button.worker-toggle').getAttribute('aria-expanded'), 'true');
+    assert.equal(await card.locator('dt:text-is("Launched")').isVisible(), true);
     assert.match(await card.locator('.worker-address').textContent(), /^127\.0\.0\.1:\d+$/);
     assert.match(await card.locator('dt:text-is("Launched") + dd').textContent(), TIME);
     assert.match((await card.locator('dt:text-is("State since") + dd').textContent()).replace(/ \(for .*\)$/, ''), TIME);
     assert.match(await page.textContent('#refresh-note'), /^Updated ([01]\d|2[0-3]):[0-5]\d:[0-5]\d UTC;/);
     assert.equal(await card.locator('.badge').textContent(), 'In service');
-    // Labelled axes: time on x; CPU % of the allotment and requests per minute on y.
-    assert.equal(await card.locator('figure[data-chart="cpu"]').getAttribute('data-axes'), 'time (UTC) | CPU % of allotment');
-    assert.equal(await card.locator('figure[data-chart="requests"]').getAttribute('data-axes'), 'time (UTC) | requests / min');
-    assert.match(await card.locator('figure[data-chart="cpu"] figcaption').textContent(), /CPU % of allotment, past 30 minutes/);
+    assert.match(await card.locator('.worker-brief').textContent(), /balancer: up$/i);
+    // Labelled axes: time (with the zone) on x; CPU % of the allotment and requests per minute on y.
+    assert.equal(await page.getAttribute('#workers-cpu-chart', 'data-axes'), 'time (UTC) | CPU %');
+    assert.equal(await page.getAttribute('#workers-requests-chart', 'data-axes'), 'time (UTC) | requests / min');
+    assert.equal(await page.getAttribute('#pool-cpu-chart', 'data-axes'), 'time (UTC) | CPU %');
+    assert.match(await page.textContent('#workers-cpu-chart figcaption'), /CPU % of allotment of w\S+, past 30 minutes/);
+    assert.match(await page.textContent('#pool-cpu-chart figcaption'), /% of allotment/);
+    // The grow and shrink thresholds are lines of the pool's CPU chart.
+    const cpuLegend = await page.$$eval('#pool-cpu-chart .u-legend .u-series th', (ths) => ths.map((th) => th.textContent.trim()));
+    assert.deepEqual(cpuLegend, ['UTC', 'average', 'grow at', 'shrink at']);
+    // Hovering a chart shows the values under the cursor in its legend, with the time.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const over = await page.locator('#pool-cpu-chart .u-over').boundingBox();
+    await page.mouse.move(over.x + over.width - 3, over.y + over.height / 2);
+    await page.waitForFunction(() => {
+      const values = [...document.querySelectorAll('#pool-cpu-chart .u-legend .u-value')].map((v) => v.textContent);
+      return /^([01]\d|2[0-3]):[0-5]\d UTC$/.test(values[0] ?? '') && values[2] === '70%' && values[3] === '30%';
+    });
+    await page.mouse.move(0, 0);
     await expectAccessible('manager pool');
   });
 
@@ -208,7 +233,9 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
   });
 
   it('grows the pool by one and shows two workers in service', async () => {
-    await page.click('#grow-button');
+    // From the keyboard: the button takes the focus and Enter presses it.
+    await page.focus('#grow-button');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('#size-status[data-kind="success"]');
     assert.match(await page.textContent('#size-status'), /2 workers/);
     await waitForWorkersInService(2);
@@ -225,6 +252,84 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('fits 8 live and 8 earlier workers in two screen heights at 1280x900, actions in reach', async () => {
+    // The pool's and the metrics' answers for a pool of 16 workers (8 stopped, of an
+    // earlier run), with the AWS pool's details as [label, value] pairs.
+    const now = Math.floor(Date.now() / 60_000) * 60;
+    const minutes = Array.from({ length: 30 }, (_, i) => now - (29 - i) * 60);
+    const iso = (seconds) => new Date(seconds * 1000).toISOString();
+    const live = Array.from({ length: 8 }, (_, i) => ({
+      id: `i-0a1b2c3d4e5f6a7b${i}`,
+      address: `10.0.1.${10 + i}`,
+      port: 8081,
+      state: 'in_service',
+      launched_at: iso(now - 1500 + i * 60),
+      state_since: iso(now - 1440 + i * 60),
+      reason: '',
+      details: [['Instance type', 't3.small'], ['Zone', i % 2 === 0 ? 'eu-west-1a' : 'eu-west-1b'], ['Target health', 'healthy']],
+      balancer: { state: 'healthy', healthy: true, check: 'HTTP 200', active_connections: i },
+    }));
+    const pool = {
+      desired_size: 8,
+      counts: { starting: 0, in_service: 8, draining: 0 },
+      load_balancer: { kind: 'alb', entry_url: 'http://maskfleet-alb.example.com/' },
+      cpu_limit: { mechanism: 'instance type', allotment_cpus: 2, note: '' },
+      bounds: { min: 1, max: 16 },
+      workers: live,
+    };
+    const series = (base) => minutes.map((_, i) => base + ((i * 7) % 13));
+    const metrics = {
+      minutes,
+      pool_size: { in_service: minutes.map((_, i) => Math.min(8, 1 + Math.floor(i / 3))), starting: minutes.map(() => 0) },
+      workers: [
+        ...live.map((w, i) => ({ id: w.id, cpu_percent: series(30 + i * 4), requests_per_minute: series(40 + i) })),
+        ...Array.from({ length: 8 }, (_, i) => ({
+          id: `i-0fedcba98765432${i}`,
+          cpu_percent: minutes.map((_, k) => (k < 10 ? 20 + i : null)),
+          requests_per_minute: minutes.map((_, k) => (k < 10 ? 30 + i : null)),
+        })),
+      ],
+    };
+    await page.route('**/api/v1/pool', (route) => route.fulfill({ json: pool }));
+    await page.route('**/api/v1/metrics?*', (route) => route.fulfill({ json: metrics }));
+    try {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await go('/');
+      await page.waitForFunction(() => document.querySelectorAll('#worker-list > li.worker').length === 8, null, { timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelectorAll('#earlier-list > li.worker').length === 8);
+      assert.equal(await page.textContent('#workers-count'), '8 workers running, 8 stopped');
+      // Earlier workers are folded away; the live ones come first, one line each.
+      assert.equal(await page.getAttribute('#earlier-workers', 'open'), null);
+      assert.equal(await page.textContent('#earlier-summary'), '8 stopped workers, of this run and earlier ones');
+      const rowHeights = await page.$$eval('#worker-list > li.worker', (rows) => rows.map((r) => r.getBoundingClientRect().height));
+      assert.ok(Math.max(...rowHeights) <= 48, `a live worker's row is ${Math.max(...rowHeights)} px high`);
+      // Comparable: one chart per measure with a line per worker, the stopped ones with data included.
+      const lines = await page.$$eval('#workers-cpu-chart .u-legend .u-series th', (ths) => ths.length - 1);
+      assert.equal(lines, 16);
+      // The AWS pool's details as chips.
+      assert.deepEqual(await page.locator('#worker-list > li.worker').first().locator('.chip').allTextContents(), [
+        'Instance type: t3.small',
+        'Zone: eu-west-1a',
+        'Target health: healthy',
+      ]);
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      assert.ok(height <= 2 * 900, `the pool page is ${height} px high (two screens: 1800)`);
+      // At the bottom, the grow and shrink buttons are still on the screen, and the danger zone is.
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      for (const id of ['#grow-button', '#shrink-button', '#delete-data-button', '#stop-manager-button']) {
+        const box = await page.locator(id).boundingBox();
+        assert.ok(box !== null && box.y >= 0 && box.y + box.height <= 900, `${id} is off the screen at the bottom of the page`);
+      }
+      // Unfolded, the earlier workers are there too.
+      await page.click('#earlier-summary');
+      assert.equal(await page.locator('#earlier-list > li.worker').first().isVisible(), true);
+      await expectAccessible('manager pool, 16 workers');
+    } finally {
+      await page.unroute('**/api/v1/pool');
+      await page.unroute('**/api/v1/metrics?*');
+    }
   });
 
   it('refuses an invalid policy in the page, naming the field', async () => {
@@ -302,15 +407,34 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
     assert.equal((await api('/api/v1/policy')).body.paused, false);
 
     await page.waitForSelector('#decisions-section:not([hidden]) #decisions-body tr');
-    // A decision's time, as every time (the first real decision may be a check
-    // interval away: this one is given to the page on its next refresh).
-    const decision = { time: '2026-11-27T21:05:03Z', average_cpu: 12.5, size_before: 1, size_after: 1, action: 'hold', reason: 'within the thresholds' };
-    await page.route('**/api/v1/decisions?*', (route) => route.fulfill({ json: { decisions: [decision] } }));
+    // The log shows the resizes; a switch shows every check. The times are written
+    // as every time is, the reasons as sentences (the checks are given to the page
+    // on its next refresh: the first real decision may be a check interval away).
+    const decisions = [
+      { time: '2026-11-27T21:07:03Z', average_cpu: 20.5, size_before: 2, size_after: 2, action: 'hold', reason: 'average CPU 20.5% over 2 min is within the thresholds' },
+      { time: '2026-11-27T21:06:03Z', average_cpu: 82, size_before: 1, size_after: 2, action: 'grow', reason: 'average CPU 82.0% over 2 min is above the grow threshold 70%: grow 1 -> 2' },
+      { time: '2026-11-27T21:05:03Z', average_cpu: 12.5, size_before: 1, size_after: 1, action: 'hold', reason: 'paused' },
+    ];
+    await page.route('**/api/v1/decisions?*', (route) => route.fulfill({ json: { decisions } }));
     try {
-      await page.waitForSelector('#decisions-body time[datetime="2026-11-27T21:05:03Z"]', { timeout: 15_000 });
+      await page.waitForSelector('#decisions-body time[datetime="2026-11-27T21:06:03Z"]', { timeout: 15_000 });
+      assert.equal(await page.$$eval('#decisions-body tr', (rows) => rows.length), 1);
+      assert.equal(await page.textContent('#decisions-count'), '1 resize in the latest 3 checks');
       const time = await page.textContent('#decisions-body time');
       assert.match(time, TIME);
-      assert.equal(time, '27 Nov 2026, 21:05:03 UTC');
+      assert.equal(time, '27 Nov 2026, 21:06:03 UTC');
+      assert.equal(
+        await page.textContent('#decisions-body tr td:last-child'),
+        'Average CPU 82.0% over 2 min is above the grow threshold 70%, so the pool grows from 1 to 2 workers.',
+      );
+      // The switch, from the keyboard.
+      await page.focus('#show-every-check');
+      await page.keyboard.press('Space');
+      assert.equal(await page.$$eval('#decisions-body tr', (rows) => rows.map((r) => r.dataset.action).join(' ')), 'hold grow hold');
+      assert.equal(await page.textContent('#decisions-count'), 'Latest 3 checks, newest first');
+      assert.equal(await page.textContent('#decisions-body tr:last-child td:last-child'), 'Paused.');
+      await page.keyboard.press('Space');
+      assert.equal(await page.$$eval('#decisions-body tr', (rows) => rows.length), 1);
     } finally {
       await page.unroute('**/api/v1/decisions?*');
     }
@@ -331,6 +455,13 @@ describe('manager pages in a browser', { timeout: 900_000 }, () => {
   });
 
   it('deletes all data only after the phrase is typed', async () => {
+    // The dialog from the keyboard: Escape closes it and gives the focus back.
+    await page.focus('#delete-data-button');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('dialog[open]');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('dialog[open]', { state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'delete-data-button');
     await page.click('#delete-data-button');
     await page.waitForSelector('dialog[open]');
     assert.equal(await page.isDisabled('dialog[open] button[value="confirm"]'), true);

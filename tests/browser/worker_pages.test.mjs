@@ -276,19 +276,26 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     }
   });
 
-  it('lists the photos in four tabs with their totals', async () => {
+  it('lists all photos first, then the four lists, each with its total, newest first', async () => {
     await go('/history');
     await page.waitForSelector('.thumb, .empty');
     const tabs = await page.$$eval('a.tab', (as) =>
       as.map((a) => [a.dataset.category, Number(/\d+/.exec(a.querySelector('.tab-count')?.textContent ?? '')?.[0])]),
     );
     const totals = Object.fromEntries(tabs);
-    assert.deepEqual(Object.keys(totals), ['no_faces', 'all_masked', 'none_masked', 'some_masked']);
+    assert.deepEqual(Object.keys(totals), ['all', 'no_faces', 'all_masked', 'none_masked', 'some_masked']);
     assert.equal(totals.no_faces, 1);
     assert.equal(totals.all_masked + totals.none_masked + totals.some_masked, 5);
+    assert.equal(totals.all, 6);
     assert.ok(totals[masksPhoto.category] >= 1);
-    // Without a category the first non-empty list is shown: the no-face photo.
-    assert.match(page.url(), /category=no_faces/);
+    // Without a category the page opens on all photos, newest first.
+    assert.equal(new URL(page.url()).search, '');
+    assert.equal(await page.getAttribute('a.tab[data-category="all"]', 'aria-current'), 'page');
+    assert.equal(await page.textContent('#list-heading'), 'All photos');
+    assert.equal(await page.$$eval('.thumb', (thumbs) => thumbs.length), 6);
+    const shown = await page.$$eval('.thumb time', (els) => els.map((el) => el.getAttribute('datetime')));
+    assert.deepEqual(shown, [...shown].sort().reverse(), 'newest first');
+    assert.match(await page.textContent('#list-summary'), /^1–6 of 6 photos, newest first$/);
 
     const { category } = masksPhoto;
     await page.click(`a.tab[data-category="${category}"]`);
@@ -306,8 +313,8 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
 
     // The back button returns to the first tab.
     await page.goBack();
-    await page.waitForURL(/category=no_faces/);
-    await page.waitForSelector('a.tab[data-category="no_faces"][aria-current="page"]');
+    await page.waitForURL((url) => url.pathname === '/history' && url.search === '');
+    await page.waitForSelector('a.tab[data-category="all"][aria-current="page"]');
 
     // From the keyboard: Enter on a tab shows its list and leaves the focus on the tab.
     await page.focus('a.tab[data-category="all_masked"]');
@@ -500,12 +507,42 @@ describe('worker pages in a browser', { timeout: 300_000 }, () => {
     await page.waitForSelector('#reset-status[data-kind="success"]');
     await page.click('#reset-done a');
     await page.waitForSelector('#login-form');
+
+    // The used link is refused as soon as its page opens, before a password is typed.
+    await go(link);
+    await page.waitForSelector('#reset-status[data-kind="error"]');
+    assert.match(await page.textContent('#reset-status'), /already used or expired/);
+    assert.equal(await page.isHidden('#reset-form'), true);
+    await expectAccessible('reset, used link');
+    await go('/login');
+    await page.waitForSelector('#login-form');
   });
 
   it('hides the administration from an ordinary user', async () => {
     await logIn('carol', 'carol-new-password');
     await page.waitForURL(/\/upload/);
     await ready();
+    // Carol adds an e-mail address on her account page (the current password confirms it).
+    await go('/account');
+    await page.waitForSelector('#profile dd');
+    assert.equal(await page.inputValue('#email'), 'carol@example.com');
+    await page.fill('#email', 'carol.new@example.com');
+    await page.click('#email-submit');
+    assert.equal(await page.getAttribute('#email-password', 'aria-invalid'), 'true');
+    await page.fill('#email-password', 'not-her-password');
+    await page.click('#email-submit');
+    await page.waitForSelector('#email-password-error:not([hidden])');
+    assert.equal(await page.textContent('#email-password-error'), 'The current password is not right.');
+    assert.equal(await page.textContent('#email-status'), '', 'said once, at the field');
+    // From the keyboard: Enter in the form sends it.
+    await page.fill('#email-password', 'carol-new-password');
+    await page.press('#email-password', 'Enter');
+    await page.waitForSelector('#email-status[data-kind="success"]');
+    assert.equal(await page.textContent('#email-status'), 'Saved: reset links now go to carol.new@example.com.');
+    assert.equal(await page.locator('#profile dt:text-is("Email") + dd').textContent(), 'carol.new@example.com');
+    assert.equal(await page.evaluate(async () => (await (await fetch('/api/v1/session')).json()).user.email), 'carol.new@example.com');
+    await expectAccessible('account, e-mail changed');
+
     await page.waitForSelector('#site-nav:not([hidden])');
     const links = await page.$$eval('#site-nav a', (as) => as.map((a) => a.textContent));
     assert.deepEqual(links, ['Upload', 'History', 'Account']);

@@ -25,6 +25,9 @@ NOT_RUN_HERE = {
         "it is tests/awsmode, the AWS mode end to end (3 minutes), which CTest runs itself (label aws)",
     "build/venv/bin/python tests/awsmode/print_run.py":
         "it prints the report of a run of tests/awsmode, which checks that report with the same code",
+    "cd web && npm run screenshots:guide":
+        "it is a 36-minute run of a real manager under a changing load (docs/user-guide.md); "
+        "the browser suites (web_browser, web_manager_browser) drive the same pages",
     "scripts/mutate.sh detect-anchors":
         "it rebuilds and reruns a component's tests once per mutant (minutes) and edits "
         "the sources meanwhile; 'scripts/mutate.sh --check' here checks that every list "

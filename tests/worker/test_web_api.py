@@ -3,6 +3,7 @@ import email
 import http.server
 import io
 import re
+import socket
 import time
 import threading
 
@@ -13,13 +14,12 @@ import requests
 @pytest.fixture(scope="module")
 def users(worker):
     admin = worker.session()
-    for name in ("grace", "heidi"):
+    for name in ("grace", "heidi", "olga"):
         r = admin.post(f"{worker.url}/api/v1/users",
                        json={"username": name, "password": f"{name}-password",
                              "email": f"{name}@example.com"})
         assert r.status_code == 201, r.text
-    return {"grace": worker.session("grace", "grace-password"),
-            "heidi": worker.session("heidi", "heidi-password")}
+    return {name: worker.session(name, f"{name}-password") for name in ("grace", "heidi", "olga")}
 
 
 def upload_file(session, path):
@@ -78,6 +78,19 @@ def test_history_has_four_lists(worker, users, photos):
             r = s.get(f"{worker.url}{detail['urls'][kind]}")
             assert r.status_code == 200 and r.headers["Content-Type"].startswith("image/")
             assert len(r.content) > 100
+
+
+def test_history_all_photos_lists_every_category_newest_first(worker, users, photos):
+    s = users["olga"]
+    ids = [upload_file(s, path)["id"] for path in photos.values()]
+    for params in ({"category": "all"}, {}):
+        listed = s.get(f"{worker.url}/api/v1/images", params=params).json()
+        assert [i["id"] for i in listed["images"]] == list(reversed(ids)), params
+        assert listed["total"] == len(ids)
+        assert listed["category"] == "all"
+    r = s.get(f"{worker.url}/api/v1/images", params={"category": "everything"})
+    assert r.status_code == 400
+    assert "all, no_faces" in r.json()["error"]["message"]
 
 
 def test_paging(worker, users, photos):
@@ -143,6 +156,62 @@ def test_upload_from_a_url(worker_factory, photos):
         server.shutdown()
 
 
+def test_a_person_sets_changes_and_removes_their_email_address(worker):
+    admin = worker.session()
+    r = admin.post(f"{worker.url}/api/v1/users", json={"username": "kim", "password": "kim-password"})
+    assert r.status_code == 201 and r.json()["email"] is None
+    kim = worker.session("kim", "kim-password")
+    put = lambda body: kim.put(f"{worker.url}/api/v1/account/email", json=body)
+    # The current password confirms it; a wrong one or a wrong address changes nothing.
+    assert put({"email": "kim@example.com", "current_password": "wrong"}).status_code == 401
+    r = put({"email": "not an address", "current_password": "kim-password"})
+    assert r.status_code == 400 and r.json()["error"]["reason"] == "invalid_argument"
+    assert kim.get(f"{worker.url}/api/v1/session").json()["user"]["email"] is None
+    r = put({"email": "kim@example.com", "current_password": "kim-password"})
+    assert r.status_code == 200 and r.json()["email"] == "kim@example.com"
+    assert kim.get(f"{worker.url}/api/v1/session").json()["user"]["email"] == "kim@example.com"
+    # Now a forgotten password can be reset: the link goes to the new address.
+    assert requests.post(f"{worker.url}/api/v1/password-reset", json={"username": "kim"}).status_code == 202
+    assert reset_token(worker, "kim@example.com")
+    r = put({"email": "kim@example.org", "current_password": "kim-password"})
+    assert r.json()["email"] == "kim@example.org"
+    r = put({"email": "", "current_password": "kim-password"})
+    assert r.status_code == 200 and r.json()["email"] is None
+    # Without the CSRF token, nothing.
+    assert requests.put(f"{worker.url}/api/v1/account/email", cookies=kim.cookies,
+                        json={"email": "x@example.com", "current_password": "kim-password"}).status_code in (401, 403)
+
+
+def _closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _log_line(worker, request_id):
+    log = (worker.data_dir / "worker.log").read_text()
+    return next(l for l in log.splitlines() if "URL upload not fetched" in l and request_id in l)
+
+
+def test_url_upload_failures_are_told_in_plain_words_with_the_detail_in_the_log(worker, worker_factory):
+    s = worker.session()
+    # A private address, refused by default: the answer names the setting that allows it.
+    r = s.post(f"{worker.url}/api/v1/images", json={"url": "http://127.0.0.1:9/photo.png"})
+    assert r.status_code == 400
+    message = r.json()["error"]["message"]
+    assert "allow_private_urls" in message and "127.0.0.1" not in message
+    assert "127.0.0.1" in _log_line(worker, r.headers["X-Request-Id"])
+    # Where private addresses are allowed, nothing answers at a closed port: plain
+    # words in the answer, the library's text (libcurl's) only in the log.
+    private = worker_factory(worker_allow_private_urls="true")
+    r = private.session().post(f"{private.url}/api/v1/images", json={"url": f"http://127.0.0.1:{_closed_port()}/a.png"})
+    assert r.status_code == 503 and r.json()["error"]["reason"] == "unavailable"
+    message = r.json()["error"]["message"]
+    assert message.startswith("The photo could not be fetched: the site at this address did not answer.")
+    assert not re.search(r"curl|Failed to connect|port \d+|after \d+ ms", message, re.I)
+    assert re.search(r"connect", _log_line(private, r.headers["X-Request-Id"]), re.I)
+
+
 def test_change_password(worker):
     admin = worker.session()
     admin.post(f"{worker.url}/api/v1/users", json={"username": "judy", "password": "judy-password"})
@@ -186,10 +255,20 @@ def test_password_reset_through_the_outbox(worker, users):
     token = reset_token(worker, "grace@example.com")
     # The log must not carry the token.
     assert token not in (worker.data_dir / "worker.log").read_text()
+    # The reset page checks its link when it opens; checking does not use it.
+    for _ in range(2):
+        assert anonymous.post(f"{worker.url}/api/v1/password-reset/check", json={"token": token}).status_code == 204
     r = anonymous.post(f"{worker.url}/api/v1/password-reset/confirm",
                        json={"token": token, "new_password": "grace-new-password"})
     assert r.status_code == 204
     worker.session("grace", "grace-new-password")
+    # A used link is refused by the check, as by the change, before a password is typed.
+    for route in ("check", "confirm"):
+        r = anonymous.post(f"{worker.url}/api/v1/password-reset/{route}",
+                           json={"token": token, "new_password": "grace-other-password"})
+        assert r.status_code == 400 and "used" in r.json()["error"]["message"], route
+    r = anonymous.post(f"{worker.url}/api/v1/password-reset/check", json={"token": "A" * 43})
+    assert r.status_code == 400
     r = anonymous.post(f"{worker.url}/api/v1/password-reset/confirm",
                        json={"token": token, "new_password": "grace-other-password"})
     assert r.status_code == 400 and "used" in r.json()["error"]["message"]

@@ -70,7 +70,7 @@ describe('answer checks: a valid answer passes', () => {
     const session = { user: USER, csrf_token: 't', must_change_password: true };
     assert.deepEqual(managerSessionShape(session, ''), session);
     const pool = poolShape(POOL, '');
-    assert.equal(pool.workers[0]?.details['pid'], '4242');
+    assert.equal(pool.workers[0]?.details?.['pid'], '4242');
     assert.equal(poolShape({ ...POOL, workers: [{ ...WORKER, balancer: null }] }, '').workers[0]?.balancer, null);
     const metrics = {
       minutes: [60, 120],
@@ -144,5 +144,21 @@ describe('parseSuccessBody (the boundary)', () => {
     );
     // An empty answer (204) is what the check sees as undefined: refused where an object is due.
     assert.throws(() => parseSuccessBody(204, '', sessionShape), (error: unknown) => error instanceof ApiError && /the answer: expected an object, got undefined/.test(error.message));
+  });
+});
+
+describe("a pool worker's details", () => {
+  it('takes an object of texts (the local pool) or a list of [label, value] pairs (the AWS pool), or none', () => {
+    assert.deepEqual(poolShape(POOL, '').workers[0]?.details, { pid: '4242', cpu_allotment: '0.5' });
+    const aws = { ...WORKER, details: [['Instance type', 't3.small'], ['Zone', 'eu-west-1a']] };
+    assert.deepEqual(poolShape({ ...POOL, workers: [aws] }, '').workers[0]?.details, { 'Instance type': 't3.small', Zone: 'eu-west-1a' });
+    const { details: _left, ...without } = WORKER;
+    assert.equal(poolShape({ ...POOL, workers: [without] }, '').workers[0]?.details, undefined);
+  });
+
+  it('refuses a pair that is not two texts', () => {
+    refuses(() => poolShape({ ...POOL, workers: [{ ...WORKER, details: [['Zone']] }] }, ''), 'workers[0].details[0]', /\[label, value\] pair/);
+    refuses(() => poolShape({ ...POOL, workers: [{ ...WORKER, details: [['Zone', 3]] }] }, ''), 'workers[0].details[0][1]', /expected text/);
+    refuses(() => poolShape({ ...POOL, workers: [{ ...WORKER, details: { pid: 3 } }] }, ''), 'workers[0].details.pid', /expected text/);
   });
 });

@@ -6,12 +6,14 @@ import {
   actionLabel,
   chartSummary,
   countsText,
+  decisionReasonText,
   formatAllotment,
   formatPercent,
   formatRate,
   formatSince,
   formatTick,
   isLive,
+  resizesOnly,
   sizeButtons,
   stateLabel,
   stateTone,
@@ -70,5 +72,29 @@ describe('formatTick', () => {
   it('writes a time axis tick on a 24-hour clock', () => {
     assert.equal(formatTick(Date.UTC(2026, 10, 27, 22, 5) / 1000, 'UTC'), '22:05');
     assert.equal(formatTick(Date.UTC(2026, 10, 27, 0, 0) / 1000, 'UTC'), '00:00');
+  });
+});
+
+describe('the decision log', () => {
+  it('keeps only the checks that changed the size, in their order', () => {
+    const d = (action: string, before: number, after: number) => ({ action, size_before: before, size_after: after });
+    const log = [d('hold', 2, 2), d('shrink', 2, 1), d('grow', 8, 8), d('grow', 1, 2), d('shrink', 1, 1)];
+    assert.deepEqual(resizesOnly(log), [d('shrink', 2, 1), d('grow', 1, 2)]);
+    assert.deepEqual(resizesOnly([]), []);
+  });
+
+  it('writes a reason as a sentence, a resize in words', () => {
+    assert.equal(
+      decisionReasonText('average CPU 82.0% over 2 min is above the grow threshold 70%: grow 1 -> 2'),
+      'Average CPU 82.0% over 2 min is above the grow threshold 70%, so the pool grows from 1 to 2 workers.',
+    );
+    assert.equal(
+      decisionReasonText('pool of 3 is above the maximum of 2: shrink 3 -> 2'),
+      'Pool of 3 is above the maximum of 2, so the pool shrinks from 3 to 2 workers.',
+    );
+    assert.equal(decisionReasonText('pool of 0 is below the minimum of 1: grow 0 -> 1'), 'Pool of 0 is below the minimum of 1, so the pool grows from 0 to 1 worker.');
+    assert.equal(decisionReasonText('paused'), 'Paused.');
+    assert.equal(decisionReasonText('waiting: w2 -> w3'), 'Waiting: w2 → w3.');
+    assert.equal(decisionReasonText('  '), '—');
   });
 });

@@ -3,9 +3,15 @@ import { describe, it } from 'node:test';
 
 import {
   alignValues,
+  constantLine,
   earlierWorkers,
   emptyWindow,
   maxOf,
+  overviewData,
+  perWorkerData,
+  poolAverageCpu,
+  poolMarkers,
+  poolRequests,
   poolSizeData,
   summarize,
   toChartData,
@@ -145,5 +151,78 @@ describe('earlierWorkers', () => {
   it('has nothing without metrics or when the pool knows them all', () => {
     assert.deepEqual(earlierWorkers(pool(['w1']), null), []);
     assert.deepEqual(earlierWorkers(pool(['w1']), metrics(['w1'])), []);
+  });
+});
+
+describe('the overview: pool average CPU, pool requests, thresholds', () => {
+  it('averages the CPU of the workers measured in each minute, null where none was', () => {
+    assert.deepEqual(poolAverageCpu(METRICS, 4), [12.5, null, 40, 19]);
+  });
+
+  it('adds up the requests of the workers measured in each minute', () => {
+    assert.deepEqual(poolRequests(METRICS, 4), [30, null, 0, 15]);
+  });
+
+  it('has only gaps without metrics', () => {
+    assert.deepEqual(poolAverageCpu(null, 2), [null, null]);
+    assert.deepEqual(poolRequests(null, 2), [null, null]);
+  });
+
+  it('draws the thresholds as constant lines, or nothing when the policy is unknown', () => {
+    const data = overviewData(METRICS, { grow: 70, shrink: 30 }, T0 + 200, 4);
+    assert.deepEqual(data.size, [METRICS.minutes, [1, 1, null, 2]]);
+    assert.deepEqual(data.cpu, [METRICS.minutes, [12.5, null, 40, 19], [70, 70, 70, 70], [30, 30, 30, 30]]);
+    assert.deepEqual(data.requests, [METRICS.minutes, [30, null, 0, 15]]);
+    assert.deepEqual(overviewData(METRICS, null, T0, 4).cpu[2], [null, null, null, null]);
+    assert.deepEqual(constantLine([1, 2], 5), [5, 5]);
+  });
+});
+
+describe('perWorkerData', () => {
+  it('gives one line per worker id, in the order asked, gaps for an unknown one', () => {
+    assert.deepEqual(perWorkerData(METRICS, ['w2', 'w1', 'w9'], 'cpu_percent', T0, 4), [
+      METRICS.minutes,
+      [null, null, null, 5],
+      [12.5, null, 40, 33],
+      [null, null, null, null],
+    ]);
+    assert.deepEqual(perWorkerData(METRICS, [], 'requests_per_minute', T0, 4), [METRICS.minutes]);
+  });
+});
+
+describe('poolMarkers', () => {
+  const at = (seconds: number) => new Date(seconds * 1000).toISOString();
+  const workers = [
+    { id: 'w1', state: 'in_service', launched_at: at(T0 - 600), state_since: at(T0 - 590) },
+    { id: 'w2', state: 'stopped', launched_at: at(T0 + 10), state_since: at(T0 + 50) },
+    { id: 'w3', state: 'in_service', launched_at: at(T0 + 100), state_since: at(T0 + 105) },
+  ];
+  const decisions = [
+    { time: at(T0 + 5), action: 'grow', size_before: 1, size_after: 2 },
+    { time: at(T0 + 65), action: 'hold', size_before: 2, size_after: 2 },
+    { time: at(T0 + 90), action: 'shrink', size_before: 2, size_after: 1 },
+    { time: at(T0 + 95), action: 'grow', size_before: 8, size_after: 8 },
+  ];
+
+  it('marks resizes, launches and stops inside the window, by time, a sub-minute worker included', () => {
+    assert.deepEqual(
+      poolMarkers(workers, decisions, T0, T0 + 120).map((m) => [m.time - T0, m.kind, m.label]),
+      [
+        [5, 'grow', '1→2'],
+        [10, 'launch', 'w2'],
+        [50, 'stop', 'w2'],
+        [90, 'shrink', '2→1'],
+        [100, 'launch', 'w3'],
+      ],
+    );
+  });
+
+  it('includes the window edges and nothing outside them', () => {
+    assert.deepEqual(poolMarkers(workers, decisions, T0 + 10, T0 + 50).map((m) => m.time - T0), [10, 50]);
+    assert.deepEqual(poolMarkers(workers, decisions, T0 + 11, T0 + 49), []);
+  });
+
+  it('skips times that are not times', () => {
+    assert.deepEqual(poolMarkers([{ id: 'x', state: 'stopped', launched_at: '', state_since: 'soon' }], [], 0, Infinity), []);
   });
 });

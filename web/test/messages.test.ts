@@ -28,7 +28,12 @@ describe('urlUploadMessage (plain words for a failed fetch)', () => {
     assert.match(urlUploadMessage(refusal(415, 'unsupported', 'not an image')), /not a supported image/);
     assert.match(
       urlUploadMessage(refusal(400, 'invalid_argument', 'cannot fetch the URL: address refused: host 127.0.0.1, a loopback address; only public addresses may be fetched')),
-      /^That address is on this computer or a private network/,
+      /^That address is on this computer or a private network, .* the setting allow_private_urls, in the README/,
+    );
+    // The server's own plain words for it are recognised too.
+    assert.match(
+      urlUploadMessage(refusal(400, 'invalid_argument', 'The address was refused: it is on this machine or a private network, and this service fetches photos from public addresses only.')),
+      /allow_private_urls/,
     );
     assert.match(urlUploadMessage(refusal(400, 'invalid_argument', 'fetching "x": more than 5 redirects')), /^That address cannot be fetched\./);
   });

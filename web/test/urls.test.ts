@@ -57,17 +57,22 @@ describe('history addresses', () => {
     assert.deepEqual(parseHistoryParams('?category=bogus&page=-2'), { category: null, page: 1 });
     assert.deepEqual(parseHistoryParams('?category=no_faces&page=0'), { category: 'no_faces', page: 1 });
     assert.deepEqual(parseHistoryParams('?page=1e3'), { category: null, page: 1 });
+    assert.deepEqual(parseHistoryParams('?category=all&page=2'), { category: 'all', page: 2 });
   });
 
   it('builds the page address, leaving out page 1', () => {
     assert.equal(historyPath('all_masked'), '/history?category=all_masked');
     assert.equal(historyPath('none_masked', 4), '/history?category=none_masked&page=4');
+    // All photos is the page's first list: no category in its address.
+    assert.equal(historyPath('all'), '/history');
+    assert.equal(historyPath('all', 2), '/history?page=2');
   });
 
   it('builds the API list query within the documented bounds', () => {
     assert.equal(imagesListPath('no_faces', 2, 20), '/api/v1/images?category=no_faces&page=2&page_size=20');
     assert.equal(imagesListPath('no_faces', 0, 1000), '/api/v1/images?category=no_faces&page=1&page_size=100');
     assert.equal(imagesListPath('no_faces', 1, 0), '/api/v1/images?category=no_faces&page=1&page_size=1');
+    assert.equal(imagesListPath('all', 1, 20), '/api/v1/images?category=all&page=1&page_size=20');
   });
 
   it('counts pages', () => {

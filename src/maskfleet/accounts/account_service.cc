@@ -222,6 +222,40 @@ void AccountService::SendResetMail(const std::string& username) {
   }
 }
 
+namespace {
+
+// One answer for an unknown, used or expired link (the reason is the store's, for the log).
+Error ResetLinkError(const Error& error) {
+  if (error.code != ErrorCode::kNotFound) return error;
+  return Error{ErrorCode::kInvalidArgument, "this reset link is unknown, already used or expired; ask for a new one"};
+}
+
+}  // namespace
+
+Result<accounts::User> AccountService::ChangeEmail(const accounts::User& user, std::string_view current_password,
+                                                   std::string_view email) {
+  Result<bool> right = auth::VerifyPassword(current_password, user.password_hash);
+  if (!right) return std::unexpected(right.error());
+  if (!*right) return MakeError(ErrorCode::kUnauthenticated, "the current password is wrong");
+  std::optional<std::string> address;
+  if (!email.empty()) {
+    if (Status valid = auth::ValidateEmail(email); !valid) return std::unexpected(valid.error());
+    address = std::string(email);
+  }
+  if (Status set = users_.SetEmail(user.id, address); !set) return std::unexpected(set.error());
+  spdlog::info("e-mail address {} user_id={}", address ? "set" : "removed", user.id);
+  return users_.FindById(user.id);
+}
+
+Status AccountService::CheckPasswordResetToken(std::string_view token) {
+  if (!auth::IsWellFormedToken(token)) {
+    return MakeError(ErrorCode::kInvalidArgument, "this reset link is not valid");
+  }
+  Result<std::int64_t> user_id = resets_.Check(auth::TokenHash(token), clock_.Now());
+  if (!user_id) return std::unexpected(ResetLinkError(user_id.error()));
+  return {};
+}
+
 Status AccountService::ConfirmPasswordReset(std::string_view token, std::string_view new_password) {
   if (Status valid = auth::ValidatePassword(new_password, options_.password_rules); !valid) {
     return valid;
@@ -230,13 +264,7 @@ Status AccountService::ConfirmPasswordReset(std::string_view token, std::string_
     return MakeError(ErrorCode::kInvalidArgument, "this reset link is not valid");
   }
   Result<std::int64_t> user_id = resets_.Consume(auth::TokenHash(token), clock_.Now());
-  if (!user_id) {
-    if (user_id.error().code == ErrorCode::kNotFound) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "this reset link is unknown, already used or expired; ask for a new one");
-    }
-    return std::unexpected(user_id.error());
-  }
+  if (!user_id) return std::unexpected(ResetLinkError(user_id.error()));
   Result<std::string> hash = auth::HashPassword(new_password, options_.hashing);
   if (!hash) return std::unexpected(hash.error());
   if (Status set = users_.SetPasswordHash(*user_id, *hash); !set) return set;

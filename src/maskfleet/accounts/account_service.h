@@ -97,6 +97,12 @@ class AccountService {
   // one for the caller.
   Result<LoggedIn> ChangePassword(const accounts::User& user, std::string_view current_password,
                                   std::string_view new_password);
+  // Sets or changes the user's e-mail address (the one reset links go to); an empty
+  // `email` removes it. The current password is asked for, as for a password change.
+  // Returns the user as stored. Errors: kUnauthenticated for a wrong current password,
+  // kInvalidArgument for an address that is not one.
+  Result<accounts::User> ChangeEmail(const accounts::User& user, std::string_view current_password,
+                                     std::string_view email);
   // Queues the mailing of a reset link, which goes out if the user exists and has an
   // email; succeeds either way (no account enumeration), in the same time. Errors:
   // kResourceExhausted while the name or `client_address` waits (sign_in_throttle.h);
@@ -106,6 +112,9 @@ class AccountService {
   // are void afterwards. Errors: kInvalidArgument for an unknown, used or expired
   // token, or a bad password.
   Status ConfirmPasswordReset(std::string_view token, std::string_view new_password);
+  // Whether a reset link can still be used, without using it. Errors: kInvalidArgument
+  // for an unknown, used or expired token (ConfirmPasswordReset's message).
+  Status CheckPasswordResetToken(std::string_view token);
   // Waits until the reset mails queued so far are sent (or failed); for tests.
   void FlushResetMail();
 

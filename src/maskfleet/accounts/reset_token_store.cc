@@ -77,6 +77,30 @@ Result<std::int64_t> ResetTokenStore::Consume(std::string_view token_hash, Clock
   return user_id;
 }
 
+Result<std::int64_t> ResetTokenStore::Check(std::string_view token_hash, Clock::TimePoint at) {
+  long long user_id = 0;
+  Status st = db_.Run("check reset token", [&](soci::session& s) -> Status {
+    std::string hash(token_hash);
+    long long expires = 0;
+    long long used = 0;
+    soci::indicator used_ind = soci::i_null;
+    soci::statement probe = Prepare(
+        s, "SELECT user_id, expires_at, used_at FROM password_reset_tokens WHERE token_hash = :h",
+        [&](soci::statement& q) {
+          q.exchange(soci::into(user_id));
+          q.exchange(soci::into(expires));
+          q.exchange(soci::into(used, used_ind));
+          q.exchange(soci::use(hash));
+        });
+    if (!probe.execute(true)) return MakeError(ErrorCode::kNotFound, "unknown reset token");
+    if (used_ind == soci::i_ok) return MakeError(ErrorCode::kNotFound, "reset token already used");
+    if (expires <= ToEpochSeconds(at)) return MakeError(ErrorCode::kNotFound, "reset token expired");
+    return {};
+  });
+  if (!st) return std::unexpected(st.error());
+  return user_id;
+}
+
 Result<std::int64_t> ResetTokenStore::DeleteExpired(Clock::TimePoint at) {
   return DeleteWithValue(db_, "delete expired reset tokens",
                          "DELETE FROM password_reset_tokens WHERE expires_at <= :v", ToEpochSeconds(at));

@@ -32,6 +32,10 @@ class ResetTokenStore {
   // kInternal.
   Result<std::int64_t> Consume(std::string_view token_hash, Clock::TimePoint at);
 
+  // The token's user, if it exists, is unused and has not expired at `at`, without
+  // using it (a reset page checks its link when it opens). Errors as Consume.
+  Result<std::int64_t> Check(std::string_view token_hash, Clock::TimePoint at);
+
   // Deletes the tokens expired at `at`; returns how many. Errors: kUnavailable, kInternal.
   Result<std::int64_t> DeleteExpired(Clock::TimePoint at);
 

@@ -242,6 +242,24 @@ Status UserStore::SetPasswordHash(std::int64_t id, std::string_view password_has
   });
 }
 
+Status UserStore::SetEmail(std::int64_t id, const std::optional<std::string>& email) {
+  if (email && email->size() > kMaxEmailLength) {
+    return MakeError(ErrorCode::kInvalidArgument, "e-mail address too long");
+  }
+  return db_.Run("set e-mail", [&](soci::session& s) -> Status {
+    long long key = id;
+    std::string address = email.value_or("");
+    soci::indicator ind = email ? soci::i_ok : soci::i_null;
+    soci::statement stmt =
+        (s.prepare << "UPDATE users SET email = :e WHERE id = :id", soci::use(address, ind), soci::use(key));
+    stmt.execute(true);
+    if (stmt.get_affected_rows() == 0) {
+      return MakeError(ErrorCode::kNotFound, "no user with id " + std::to_string(id));
+    }
+    return {};
+  });
+}
+
 Result<std::int64_t> UserStore::CountAdmins() {
   return storage::SelectCount(db_, "count administrators", "SELECT COUNT(*) FROM users WHERE is_admin = 1");
 }

@@ -95,6 +95,10 @@ class UserStore {
   // kUnavailable, kInternal.
   Status SetPasswordHash(std::int64_t id, std::string_view password_hash);
 
+  // Sets the user's e-mail address; nullopt removes it. Errors: kInvalidArgument
+  // (over-long address), kNotFound, kUnavailable, kInternal.
+  Status SetEmail(std::int64_t id, const std::optional<std::string>& email);
+
   // Errors: kUnavailable, kInternal.
   Result<std::int64_t> CountAdmins();
 

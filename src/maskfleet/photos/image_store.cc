@@ -74,8 +74,9 @@ constexpr std::string_view kCountsByImage =
     " WHERE im.owner_id = :owner GROUP BY im.id";
 
 // The list's condition on kCountsByImage's columns: fixed SQL, chosen by the enum.
-std::string_view CategoryCondition(ImageCategory category) {
-  switch (category) {
+std::string_view CategoryCondition(std::optional<ImageCategory> category) {
+  if (!category) return "1 = 1";
+  switch (*category) {
     case ImageCategory::kNoFaces:
       return "c.face_count = 0";
     case ImageCategory::kAllMasked:
@@ -236,7 +237,7 @@ Result<ImageDetail> ImageStore::Get(std::int64_t owner_id, std::int64_t image_id
 // masked) did not help. Stored counts would save that at the price of keeping them
 // equal to the faces rows; not worth it while people have hundreds of images, not
 // thousands.
-Result<ImagePage> ImageStore::List(std::int64_t owner_id, ImageCategory category,
+Result<ImagePage> ImageStore::List(std::int64_t owner_id, std::optional<ImageCategory> category,
                                    std::int64_t page, std::int64_t page_size) {
   if (page < 1) return MakeError(ErrorCode::kInvalidArgument, "page must be 1 or more");
   if (page_size < 1 || page_size > kMaxPageSize) {

@@ -16,6 +16,7 @@
 #define MASKFLEET_PHOTOS_IMAGE_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,9 +115,10 @@ class ImageStore {
   Result<ImageDetail> Get(std::int64_t owner_id, std::int64_t image_id);
 
   // Page `page` (1 for the first) of `page_size` (1..kMaxPageSize) entries of one
-  // owner's list, newest first, with the list's total. A page past the end is empty.
+  // owner's list, newest first, with the list's total; `category` nullopt lists all of
+  // the owner's images. A page past the end is empty.
   // Errors: kInvalidArgument (page or page size out of range), kUnavailable, kInternal.
-  Result<ImagePage> List(std::int64_t owner_id, ImageCategory category, std::int64_t page,
+  Result<ImagePage> List(std::int64_t owner_id, std::optional<ImageCategory> category, std::int64_t page,
                          std::int64_t page_size);
 
   // Deletes one image of its owner; returns its object keys. Errors: kNotFound (also

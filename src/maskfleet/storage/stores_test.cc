@@ -641,7 +641,7 @@ TEST_P(StoresTest, FourCategoriesFromFaceRows) {
   std::int64_t some3 = MakeImage(alice.id, {false, true, false});
   MakeImage(bob.id, {true});  // someone else's, in no list of alice's
 
-  auto list = [&](ImageCategory c) {
+  auto list = [&](std::optional<ImageCategory> c) {
     auto page = images_->List(alice.id, c, 1, 50);
     EXPECT_TRUE(page) << page.error().ToString();
     return page.value_or(ImagePage{});
@@ -650,6 +650,11 @@ TEST_P(StoresTest, FourCategoriesFromFaceRows) {
   ImagePage all_masked = list(ImageCategory::kAllMasked);
   ImagePage none_masked = list(ImageCategory::kNoneMasked);
   ImagePage some_masked = list(ImageCategory::kSomeMasked);
+
+  // Without a category: all of alice's, newest first, none of bob's.
+  ImagePage everything = list(std::nullopt);
+  EXPECT_EQ(Ids(everything), (std::vector<std::int64_t>{some3, some, unmasked3, all1, all2, none}));
+  EXPECT_EQ(everything.total, 6);
 
   EXPECT_EQ(Ids(no_faces), (std::vector<std::int64_t>{none}));
   EXPECT_EQ(Ids(all_masked), (std::vector<std::int64_t>{all1, all2}));  // newest first

@@ -34,6 +34,32 @@ void RegisterAccountRoutes(httplib::Server& server, const Deps& d) {
     res.status = 204;
   })));
 
+  // A reset page checks its link when it opens, so that a used one is refused before a
+  // new password is typed; the link stays usable.
+  server.Post("/api/v1/password-reset/check", Route("/api/v1/password-reset/check", [&d](const Request& req, Response& res) {
+    Result<Json> body = http::ParseJsonObject(req);
+    if (!body) return FailV1(res, body.error());
+    Result<std::string> token = http::JsonString(*body, "token");
+    if (!token) return FailV1(res, token.error());
+    if (Status s = d.accounts.CheckPasswordResetToken(*token); !s) return FailV1(res, s.error());
+    res.status = 204;
+  }));
+
+  // The caller's own e-mail address, where reset links go: set, changed or removed ("").
+  server.Put("/api/v1/account/email", Route("/api/v1/account/email", [&d](const Request& req, Response& res) {
+    Result<accounts::SessionWithUser> who = d.account_routes.Caller(req, true);
+    if (!who) return FailV1(res, who.error());
+    Result<Json> body = http::ParseJsonObject(req);
+    if (!body) return FailV1(res, body.error());
+    Result<std::string> email = http::JsonString(*body, "email");
+    Result<std::string> current_password = http::JsonString(*body, "current_password");
+    if (!email) return FailV1(res, email.error());
+    if (!current_password) return FailV1(res, current_password.error());
+    Result<accounts::User> user = d.accounts.ChangeEmail(who->user, *current_password, *email);
+    if (!user) return FailV1(res, user.error());
+    http::RespondJson(res, 200, http::UserJson(*user));
+  }));
+
   // ---- Users (administrators) ---------------------------------------------------------
   const auto admin = [&d](const Request& req, bool changes_state) -> Result<accounts::SessionWithUser> {
     Result<accounts::SessionWithUser> who = d.account_routes.Caller(req, changes_state);

@@ -1,5 +1,12 @@
 // A person's photos: POST, GET and DELETE under /api/v1/images.
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
 #include "maskfleet/http/http_util.h"
+#include "maskfleet/observability/logging.h"
 #include "maskfleet/worker/routes.h"
 
 namespace maskfleet::worker::routes {
@@ -42,6 +49,48 @@ Json DetailJson(const photos::ImageDetail& detail) {
   return out;
 }
 
+// A URL upload's failure to fetch, as a person reads it: what happened and what to do,
+// without the library's wording (which goes to the log with the request id, whose
+// answer carries it in X-Request-Id and the page shows). An error that is not about
+// fetching (the photo itself) is answered as it is.
+Error PlainFetchError(const Error& error) {
+  constexpr std::string_view kFetchContext = "cannot fetch the URL";
+  if (!error.message.starts_with(kFetchContext)) return error;
+  observability::LogEvent(*spdlog::default_logger(), spdlog::level::warn, current.id, "URL upload not fetched",
+                          {{"code", std::string(ErrorCodeName(error.code))}, {"detail", error.message}});
+  const bool private_address = error.message.find("only public addresses may be fetched") != std::string::npos;
+  std::string message;
+  switch (error.code) {
+    case ErrorCode::kInvalidArgument:
+      // The fetcher's own checks of the address (scheme, credentials, form) are already
+      // in words; only the context is dropped.
+      message = private_address
+                    ? "The address was refused: it is on this machine or a private network, and this service "
+                      "fetches photos from public addresses only. On a local install an administrator can allow it "
+                      "with the setting allow_private_urls (see the README, \"Uploading from a URL\")."
+                    : std::string(std::string_view(error.message).substr(
+                          std::min(error.message.size(), kFetchContext.size() + 2)));
+      if (message.empty()) message = "This address cannot be fetched.";
+      break;
+    case ErrorCode::kNotFound:
+      message = "There is no photo at this address: the site answered that it has nothing there.";
+      break;
+    case ErrorCode::kTooLarge:
+      message = "The file at this address is larger than the upload limit.";
+      break;
+    case ErrorCode::kDeadlineExceeded:
+      message = "The site at this address answered too slowly. Try again later, or download the photo and upload the file.";
+      break;
+    default:
+      message = "The photo could not be fetched: the site at this address did not answer. Check the address, or try "
+                "again later.";
+      break;
+  }
+  Error plain{error.code == ErrorCode::kInternal ? ErrorCode::kUnavailable : error.code, std::move(message)};
+  plain.retry_after = error.retry_after;
+  return plain;
+}
+
 std::optional<photos::ImageCategory> ParseCategory(std::string_view name) {
   for (auto c : {photos::ImageCategory::kNoFaces, photos::ImageCategory::kAllMasked,
                  photos::ImageCategory::kNoneMasked, photos::ImageCategory::kSomeMasked}) {
@@ -68,6 +117,7 @@ void RegisterImageRoutes(httplib::Server& server, const Deps& d) {
       Result<std::string> url = http::JsonString(*body, "url");
       if (!url) return FailV1(res, url.error());
       stored = d.photos.ProcessUrl(who->user.id, *url, http::ClientConnected(req));
+      if (!stored) return FailV1(res, PlainFetchError(stored.error()));
     }
     if (!stored) return FailV1(res, stored.error());
     if (d.hooks.detected) d.hooks.detected(stored->report.num_masked(), stored->report.num_unmasked());
@@ -78,17 +128,21 @@ void RegisterImageRoutes(httplib::Server& server, const Deps& d) {
   server.Get("/api/v1/images", Route("/api/v1/images", [&d](const Request& req, Response& res) {
     Result<accounts::SessionWithUser> who = d.account_routes.Caller(req, false);
     if (!who) return FailV1(res, who.error());
-    const std::string category_name = req.has_param("category") ? req.get_param_value("category") : "";
-    const std::optional<photos::ImageCategory> category = ParseCategory(category_name);
-    if (!category) {
-      return FailV1(res, {ErrorCode::kInvalidArgument,
-                          "category must be one of no_faces, all_masked, none_masked, some_masked"});
+    // No category, or "all": every image of the caller.
+    const std::string category_name = req.has_param("category") ? req.get_param_value("category") : "all";
+    std::optional<photos::ImageCategory> category;
+    if (category_name != "all") {
+      category = ParseCategory(category_name);
+      if (!category) {
+        return FailV1(res, {ErrorCode::kInvalidArgument,
+                            "category must be one of all, no_faces, all_masked, none_masked, some_masked"});
+      }
     }
     Result<std::int64_t> page = http::IntParam(req, "page", 1, 1, 1'000'000);
     Result<std::int64_t> page_size = http::IntParam(req, "page_size", 20, 1, 100);
     if (!page) return FailV1(res, page.error());
     if (!page_size) return FailV1(res, page_size.error());
-    Result<photos::ImagePage> list = d.images.List(who->user.id, *category, *page, *page_size);
+    Result<photos::ImagePage> list = d.images.List(who->user.id, category, *page, *page_size);
     if (!list) return FailV1(res, list.error());
     Json items = Json::array();
     for (const photos::ImageSummary& s : list->items) items.push_back(ImageJson(s.image, s.face_count, s.masked_count));

@@ -30,6 +30,10 @@ Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
   reader.Take(c.opencv_threads, source.Int("worker", "opencv_threads", c.opencv_threads, 1, 64));
   reader.Take(c.detection_wait_ms, source.Int("worker", "detection_wait_ms", c.detection_wait_ms, 0, 600'000));
   reader.Take(c.url_fetches, source.Int("worker", "url_fetches", c.url_fetches, 1, 256));
+  // POST /api/register is the specification's testing endpoint: open by default on one
+  // machine (the load generator and the tests make their users with it), closed by
+  // default in any other mode, where the service faces the internet.
+  c.register_enabled = c.mode == "local";
   reader.Take(c.register_enabled, source.Bool("worker", "register_enabled", c.register_enabled));
   reader.Take(c.trust_forwarded_for, source.Bool("worker", "trust_forwarded_for", c.trust_forwarded_for));
   reader.Take(c.max_upload_bytes, source.Int("worker", "max_upload_bytes", c.max_upload_bytes, 1024,

@@ -2,7 +2,7 @@
 // parameter so that tests are repeatable (the pages use the browser's).
 // (Plurals, messages and times: ../common/format.ts.)
 
-import { plural } from '../common/format';
+import { asSentence, plural } from '../common/format';
 import type { DecisionAction, Pool, WorkerState } from './types';
 
 const STATE_LABELS: Readonly<Record<WorkerState, string>> = {
@@ -117,4 +117,25 @@ export function chartSummary(
 ): string {
   if (latest === null) return `${what}, past 30 minutes: nothing measured yet.`;
   return `${what}, past 30 minutes: latest ${format(latest)}, highest ${format(max)}.`;
+}
+
+/** The checks that changed the pool's size (a grow or shrink that moved it), in their order. */
+export function resizesOnly<D extends { action: string; size_before: number; size_after: number }>(decisions: ReadonlyArray<D>): D[] {
+  return decisions.filter((d) => (d.action === 'grow' || d.action === 'shrink') && d.size_before !== d.size_after);
+}
+
+/**
+ * The auto-scaler's reason as a sentence: "average CPU 82.0% over 2 min is above the
+ * grow threshold 70%: grow 1 -> 2" becomes "Average CPU 82.0% over 2 min is above
+ * the grow threshold 70%, so the pool grows from 1 to 2 workers."
+ */
+export function decisionReasonText(reason: string): string {
+  const text = reason.trim();
+  if (text === '') return '—';
+  const resize = /^(.*): (grow|shrink) (\d+) -> (\d+)$/.exec(text);
+  const sentence = (s: string) => asSentence(s.replace(/ -> /g, ' → '));
+  if (resize === null) return sentence(text);
+  const [, why, action, from, to] = resize;
+  const verb = action === 'grow' ? 'grows' : 'shrinks';
+  return sentence(`${why}, so the pool ${verb} from ${from} to ${plural(Number(to), 'worker')}`);
 }

@@ -3,7 +3,7 @@
 // what uPlot draws: `[xs, ys1, ys2, ...]`, x in epoch seconds, null a gap.
 // Pure functions, unit-tested in test/manager_series.test.ts.
 
-import type { Metrics, Pool, PoolWorker, Series } from './types';
+import type { Decision, Metrics, Pool, PoolWorker, Series } from './types';
 
 /** uPlot's AlignedData for time series: x values, then one array per line. */
 export type ChartData = [number[], ...Array<Array<number | null>>];
@@ -147,4 +147,114 @@ export function earlierWorkers(pool: Pool, metrics: Metrics | null): PoolWorker[
       details: {},
       balancer: null,
     }));
+}
+
+// ---- the pool page's overview and its comparable per-worker charts ----
+
+/**
+ * The pool's average CPU per minute: the mean of the workers that were measured in
+ * that minute (a worker without a value that minute does not count), null where none was.
+ */
+export function poolAverageCpu(metrics: Metrics | null, minuteCount: number): Array<number | null> {
+  return combineWorkers(metrics, minuteCount, (w) => w.cpu_percent, (values) => values.reduce((a, b) => a + b, 0) / values.length);
+}
+
+/** The pool's requests per minute: the sum over the workers measured that minute. */
+export function poolRequests(metrics: Metrics | null, minuteCount: number): Array<number | null> {
+  return combineWorkers(metrics, minuteCount, (w) => w.requests_per_minute, (values) => values.reduce((a, b) => a + b, 0));
+}
+
+function combineWorkers(
+  metrics: Metrics | null,
+  minuteCount: number,
+  pick: (worker: Metrics['workers'][number]) => Series,
+  combine: (values: number[]) => number,
+): Array<number | null> {
+  const out: Array<number | null> = [];
+  const workers = (metrics?.workers ?? []).map((w) => alignValues(pick(w), minuteCount));
+  for (let i = 0; i < minuteCount; i++) {
+    const values = workers.map((w) => w[i]).filter((v): v is number => v !== null && v !== undefined);
+    out.push(values.length === 0 ? null : combine(values));
+  }
+  return out;
+}
+
+/** A constant line over `xs` (a threshold drawn across a chart). */
+export function constantLine(xs: ReadonlyArray<number>, value: number | null): Array<number | null> {
+  return xs.map(() => value);
+}
+
+/**
+ * The overview's three charts: pool size (in service), the pool's average CPU with
+ * the grow and shrink thresholds (null when the policy is not known), and the
+ * pool's requests per minute.
+ */
+export function overviewData(
+  metrics: Metrics | null,
+  thresholds: { grow: number; shrink: number } | null,
+  nowSeconds: number,
+  count: number,
+): { size: ChartData; cpu: ChartData; requests: ChartData } {
+  const minutes = chartMinutes(metrics, nowSeconds, count);
+  const size = toChartData(minutes, metrics?.pool_size?.in_service);
+  const xs = size[0];
+  const n = minutes.length;
+  const keepAligned = (values: Array<number | null>) => toChartData(minutes, values)[1] ?? [];
+  return {
+    size,
+    cpu: [xs, keepAligned(poolAverageCpu(metrics, n)), constantLine(xs, thresholds?.grow ?? null), constantLine(xs, thresholds?.shrink ?? null)],
+    requests: [xs, keepAligned(poolRequests(metrics, n))],
+  };
+}
+
+/** One chart's data with a line per worker, in the order of `ids`: [x, ys of ids[0], ...]. */
+export function perWorkerData(
+  metrics: Metrics | null,
+  ids: ReadonlyArray<string>,
+  field: 'cpu_percent' | 'requests_per_minute',
+  nowSeconds: number,
+  count: number,
+): ChartData {
+  const minutes = chartMinutes(metrics, nowSeconds, count);
+  const byId = new Map((metrics?.workers ?? []).map((w) => [w.id, w]));
+  return toChartData(minutes, ...ids.map((id) => byId.get(id)?.[field]));
+}
+
+/** A moment the overview marks on its time axis. */
+export interface PoolMarker {
+  /** Epoch seconds. */
+  time: number;
+  kind: 'grow' | 'shrink' | 'launch' | 'stop';
+  /** Short text drawn beside the mark ("2→4", "w-3"). */
+  label: string;
+}
+
+/**
+ * The pool's changes between `from` and `to` (epoch seconds): the auto-scaler's
+ * resizes from its decision log, and each worker of this run launched or stopped
+ * (exact times, so a change that lasted less than a minute, between two of the
+ * charts' points, still shows). Sorted by time.
+ */
+export function poolMarkers(
+  workers: ReadonlyArray<Pick<PoolWorker, 'id' | 'state' | 'launched_at' | 'state_since'>>,
+  decisions: ReadonlyArray<Pick<Decision, 'time' | 'action' | 'size_before' | 'size_after'>>,
+  from: number,
+  to: number,
+): PoolMarker[] {
+  const seconds = (iso: string) => Date.parse(iso) / 1000;
+  const inside = (t: number) => Number.isFinite(t) && t >= from && t <= to;
+  const markers: PoolMarker[] = [];
+  for (const d of decisions) {
+    const t = seconds(d.time);
+    if ((d.action === 'grow' || d.action === 'shrink') && d.size_after !== d.size_before && inside(t)) {
+      markers.push({ time: t, kind: d.action, label: `${d.size_before}→${d.size_after}` });
+    }
+  }
+  for (const w of workers) {
+    const launched = seconds(w.launched_at);
+    if (inside(launched)) markers.push({ time: launched, kind: 'launch', label: w.id });
+    const since = seconds(w.state_since);
+    if ((w.state === 'stopped' || w.state === 'failed') && inside(since)) markers.push({ time: since, kind: 'stop', label: w.id });
+  }
+  return markers.sort((a, b) => a.time - b.time);
 }

@@ -2,7 +2,7 @@
 // runtime check (../common/check.ts) and the type it gives. Field names are the
 // server's, snake_case, so that an answer is used as it arrives.
 
-import { boolean, listOf, mapOf, nullable, number, object, text, type Checked } from '../common/check';
+import { boolean, isRecord, listOf, mapOf, nullable, number, object, ShapeError, text, type Check, type Checked } from '../common/check';
 import { userShape } from '../common/types';
 
 export const managerSessionShape = object({
@@ -23,20 +23,40 @@ export const balancerStateShape = object({
 });
 export type BalancerState = Checked<typeof balancerStateShape>;
 
-export const poolWorkerShape = object({
-  id: text,
-  address: text,
-  port: number,
-  /** A WorkerState; one this page does not know is shown as the server wrote it. */
-  state: text,
-  launched_at: text,
-  state_since: text,
-  reason: text,
-  /** pid, cpu_allotment, cpu_limit, log, and whatever else the pool tells (all text). */
-  details: mapOf(text),
-  /** Null while the worker is not in the load balancer. */
-  balancer: nullable(balancerStateShape),
-});
+/**
+ * A worker's details as label -> text, in the server's order: an object of texts
+ * (the local pool: pid, cpu_allotment, cpu_limit, log), or a list of [label, value]
+ * pairs (the AWS pool: instance type, zone, target health).
+ */
+export const workerDetailsShape: Check<Record<string, string>> = (value, path) => {
+  if (!Array.isArray(value)) return mapOf(text)(value, path);
+  const out: Record<string, string> = {};
+  value.forEach((pair: unknown, index) => {
+    const where = `${path}[${index}]`;
+    if (!Array.isArray(pair) || pair.length !== 2) throw new ShapeError(where, `expected a [label, value] pair, got ${isRecord(pair) ? 'an object' : JSON.stringify(pair)}`);
+    out[text(pair[0], `${where}[0]`)] = text(pair[1], `${where}[1]`);
+  });
+  return out;
+};
+
+export const poolWorkerShape = object(
+  {
+    id: text,
+    address: text,
+    port: number,
+    /** A WorkerState; one this page does not know is shown as the server wrote it. */
+    state: text,
+    launched_at: text,
+    state_since: text,
+    reason: text,
+    /** Null while the worker is not in the load balancer. */
+    balancer: nullable(balancerStateShape),
+  },
+  {
+    /** pid, cpu_allotment, cpu_limit, log, and whatever else the pool tells (all text). */
+    details: workerDetailsShape,
+  },
+);
 export type PoolWorker = Checked<typeof poolWorkerShape>;
 
 export const poolShape = object({

@@ -5,7 +5,7 @@
 
 import { ApiClient, ApiError, CSRF_HEADER, defaultMessage, type ApiClientOptions } from '../common/api';
 import { ignored } from '../common/check';
-import { imageListShape, imageShape, sessionShape, userListShape, userShape, type Category, type Image, type ImageList, type NewUser, type Session, type User } from './types';
+import { imageListShape, imageShape, sessionShape, userListShape, userShape, type HistoryList, type Image, type ImageList, type NewUser, type Session, type User } from './types';
 import { imageApiPath, imagesListPath, loginPath, userApiPath } from './urls';
 
 export type ProgressCallback = (loaded: number, total: number) => void;
@@ -33,9 +33,32 @@ export class WorkerApiClient extends ApiClient<Session> {
     });
   }
 
+  /** Whether a reset link can still be used (204), without using it; 400 when it cannot. */
+  checkPasswordReset(token: string): Promise<void> {
+    return this.request('/api/v1/password-reset/check', ignored, {
+      method: 'POST',
+      body: { token },
+      authenticated: false,
+    });
+  }
+
+  // ---- the caller's account ----
+
+  /**
+   * Sets, changes or (with '') removes the caller's e-mail address; the current
+   * password confirms it, so a 401 here means a wrong password, not a lost session.
+   */
+  changeEmail(email: string, currentPassword: string): Promise<User> {
+    return this.request('/api/v1/account/email', userShape, {
+      method: 'PUT',
+      body: { email, current_password: currentPassword },
+      authenticated: false,
+    });
+  }
+
   // ---- images ----
 
-  listImages(category: Category, page: number, pageSize?: number): Promise<ImageList> {
+  listImages(category: HistoryList, page: number, pageSize?: number): Promise<ImageList> {
     return this.request(imagesListPath(category, page, pageSize), imageListShape);
   }
 

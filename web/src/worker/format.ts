@@ -2,16 +2,17 @@
 // names. Pure functions. (Plurals, messages and times: ../common/format.ts.)
 
 import { plural } from '../common/format';
-import type { Category } from './types';
+import type { HistoryList } from './types';
 
-export const CATEGORY_LABELS: Readonly<Record<Category, string>> = {
+export const CATEGORY_LABELS: Readonly<Record<HistoryList, string>> = {
+  all: 'All photos',
   no_faces: 'No faces',
   all_masked: 'All masked',
   none_masked: 'None masked',
   some_masked: 'Some masked',
 };
 
-export function categoryLabel(category: Category): string {
+export function categoryLabel(category: HistoryList): string {
   return CATEGORY_LABELS[category];
 }
 

@@ -23,7 +23,10 @@ function plainWords(error: ApiError): string | null {
       return 'What that address holds is not a supported image: it must be a JPEG, PNG, WebP or BMP photo.';
     case 'invalid_argument':
       if (/refused|private|loopback|unchecked address/i.test(error.message)) {
-        return 'That address is on this computer or a private network, which this service does not fetch photos from.';
+        return (
+          'That address is on this computer or a private network, which this service does not fetch photos from. ' +
+          'On a local install an administrator can allow it: the setting allow_private_urls, in the README under “Uploading from a URL”.'
+        );
       }
       return `That address cannot be fetched. ${INSTEAD}`;
     default:

@@ -9,6 +9,9 @@ export { sessionShape, userShape, type Session, type User } from '../common/type
 
 export const CATEGORIES = ['no_faces', 'all_masked', 'none_masked', 'some_masked'] as const;
 export type Category = (typeof CATEGORIES)[number];
+/** The history's lists: every photo, or one category. */
+export const HISTORY_LISTS = ['all', ...CATEGORIES] as const;
+export type HistoryList = (typeof HISTORY_LISTS)[number];
 
 export const faceShape = object({
   x: number,
@@ -48,7 +51,7 @@ export const imageListShape = object({
   total: number,
   page: number,
   page_size: number,
-  category: oneOf(CATEGORIES),
+  category: oneOf(HISTORY_LISTS),
 });
 export type ImageList = Checked<typeof imageListShape>;
 

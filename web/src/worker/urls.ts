@@ -2,13 +2,13 @@
 // `location` here, the callers pass what they read from it.
 
 import { loginPathFor } from '../common/urls';
-import { CATEGORIES, type Category } from './types';
+import { HISTORY_LISTS, type HistoryList } from './types';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-export function isCategory(value: string | null): value is Category {
-  return value !== null && (CATEGORIES as readonly string[]).includes(value);
+export function isHistoryList(value: string | null): value is HistoryList {
+  return value !== null && (HISTORY_LISTS as readonly string[]).includes(value);
 }
 
 /** The worker's main page: where a login goes when no ?next= says otherwise. */
@@ -20,8 +20,8 @@ export function loginPath(pathAndQuery: string): string {
 }
 
 export interface HistoryParams {
-  /** null when the address names none (or a wrong one): the page then picks. */
-  category: Category | null;
+  /** null when the address names none (or a wrong one): the page then shows all. */
+  category: HistoryList | null;
   page: number;
 }
 
@@ -36,20 +36,24 @@ export function parseHistoryParams(search: string): HistoryParams {
   const params = new URLSearchParams(search);
   const category = params.get('category');
   return {
-    category: isCategory(category) ? category : null,
+    category: isHistoryList(category) ? category : null,
     page: parsePage(params.get('page')),
   };
 }
 
-/** The history page's own address: `/history?category=C&page=P` (page 1 left out). */
-export function historyPath(category: Category, page = 1): string {
-  const params = new URLSearchParams({ category });
+/**
+ * The history page's own address: `/history?category=C&page=P` (page 1 left out;
+ * all photos, the page's first list, without a category).
+ */
+export function historyPath(list: HistoryList, page = 1): string {
+  const params = new URLSearchParams(list === 'all' ? {} : { category: list });
   if (page > 1) params.set('page', String(page));
-  return `/history?${params.toString()}`;
+  const query = params.toString();
+  return query === '' ? '/history' : `/history?${query}`;
 }
 
 /** The API's list query: `/api/v1/images?category=C&page=P&page_size=S`. */
-export function imagesListPath(category: Category, page: number, pageSize = DEFAULT_PAGE_SIZE): string {
+export function imagesListPath(category: HistoryList, page: number, pageSize = DEFAULT_PAGE_SIZE): string {
   const size = Math.min(Math.max(Math.trunc(pageSize), 1), MAX_PAGE_SIZE);
   const params = new URLSearchParams({
     category,

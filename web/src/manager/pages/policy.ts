@@ -3,14 +3,17 @@
 // auto-scaler's decisions, refreshed every 5 seconds.
 
 import { byId, checkFields, clearErrorsOnInput, h, replaceChildren, setBusy, setFieldError, setStatus } from '../../common/dom';
-import { formatDateTime } from '../../common/format';
+import { formatDateTime, plural } from '../../common/format';
 import { managerApi } from '../api';
-import { actionLabel, formatPercent } from '../format';
+import { actionLabel, decisionReasonText, formatPercent, resizesOnly } from '../format';
 import { messageOf, showPageError, startManagerPage } from '../layout';
 import { fieldOfMessage, parsePolicyForm, POLICY_FIELDS, validatePolicy, type PolicyField, type PolicyProblem } from '../policy';
 import { Poller, REFRESH_MS } from '../poller';
 import type { Decision, ScalingPolicy } from '../types';
 
+/** Checks read: at one a minute, about eight hours; the resizes among them are shown. */
+const DECISIONS_READ = 500;
+/** Rows shown at most. */
 const DECISIONS_SHOWN = 50;
 
 class PolicyPage {
@@ -146,13 +149,18 @@ class DecisionLog {
   private readonly body = byId('decisions-body', HTMLElement);
   private readonly count = byId('decisions-count', HTMLElement);
   private readonly status = byId('decisions-status', HTMLElement);
+  private readonly everyCheck = byId('show-every-check', HTMLInputElement);
+  private decisions: Decision[] | null = null;
   private failing = false;
   readonly poller = new Poller(() => this.refresh(), REFRESH_MS);
 
+  attach(): void {
+    this.everyCheck.addEventListener('change', () => this.render());
+  }
+
   async refresh(): Promise<void> {
-    let decisions: Decision[];
     try {
-      decisions = await managerApi.decisions(DECISIONS_SHOWN);
+      this.decisions = await managerApi.decisions(DECISIONS_READ);
     } catch (error) {
       setStatus(this.status, `Could not load the decisions: ${messageOf(error)} Retrying every 5 seconds.`, 'error');
       this.failing = true;
@@ -164,15 +172,26 @@ class DecisionLog {
       this.failing = false;
     }
     this.section.hidden = false;
-    this.count.textContent =
-      decisions.length === 0 ? '' : `Latest ${decisions.length === 1 ? 'decision' : `${decisions.length} decisions`}, newest first`;
-    if (decisions.length === 0) {
-      replaceChildren(this.body, h('tr', {}, h('td', { attrs: { colspan: 5 }, className: 'muted' }, 'No decisions yet.')));
+    this.render();
+  }
+
+  private render(): void {
+    if (this.decisions === null) return;
+    const every = this.everyCheck.checked;
+    const chosen = every ? this.decisions : resizesOnly(this.decisions);
+    const shown = chosen.slice(0, DECISIONS_SHOWN);
+    const checks = this.decisions.length;
+    this.count.textContent = every
+      ? `Latest ${plural(shown.length, 'check')}, newest first`
+      : `${plural(chosen.length, 'resize')} in the latest ${plural(checks, 'check')}${shown.length < chosen.length ? `, the newest ${shown.length} shown` : ''}`;
+    if (shown.length === 0) {
+      const none = every || checks === 0 ? 'No decisions yet.' : `No resizes in the latest ${plural(checks, 'check')}: the pool kept its size.`;
+      replaceChildren(this.body, h('tr', {}, h('td', { attrs: { colspan: 5 }, className: 'muted' }, none)));
       return;
     }
     replaceChildren(
       this.body,
-      ...decisions.map((d) =>
+      ...shown.map((d) =>
         h(
           'tr',
           { attrs: { 'data-action': d.action } },
@@ -180,7 +199,7 @@ class DecisionLog {
           h('td', { className: 'num' }, formatPercent(d.average_cpu)),
           h('td', { className: 'num' }, d.size_before === d.size_after ? String(d.size_after) : `${d.size_before} → ${d.size_after}`),
           h('td', {}, h('span', { className: `badge badge-action-${d.action}` }, actionLabel(d.action))),
-          h('td', { className: 'cell-text' }, d.reason),
+          h('td', { className: 'cell-text' }, decisionReasonText(d.reason)),
         ),
       ),
     );
@@ -194,6 +213,7 @@ export async function init(): Promise<void> {
   page.attach();
   if (!(await page.load())) return;
   const log = new DecisionLog();
+  log.attach();
   await log.refresh();
   log.poller.start({ immediately: false });
 }

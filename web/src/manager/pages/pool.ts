@@ -1,13 +1,17 @@
-// / (manager): the pool. Its size and entry, the grow and shrink buttons, the
-// pool-size chart, and the live worker list with two charts per worker. Every 5
-// seconds GET /api/v1/pool and /api/v1/metrics refresh it in place: worker cards
-// are kept by id and their charts only get new data; a worker that leaves the
-// list loses its card (and its charts are destroyed).
+// / (manager): the pool. On top a bar with the size, the entry, the grow and shrink
+// buttons and a link to the danger zone (sticky, so they stay in reach); then the
+// overview of the past 30 minutes (pool size, the pool's average CPU with the grow
+// and shrink thresholds, the pool's requests), with the launches, stops and the
+// auto-scaler's resizes marked on the time axis; then the workers: two charts with
+// a line per worker on one scale (CPU, requests), a compact row per live worker, and
+// the stopped workers folded away. Every 5 seconds GET /api/v1/pool,
+// /api/v1/metrics, /api/v1/policy and /api/v1/decisions refresh it in place: rows
+// are kept by worker id, charts only get new data or lines.
 
 import { addressText, byId, h, replaceChildren, setBusy, setStatus } from '../../common/dom';
-import { formatClock, formatDateTime } from '../../common/format';
+import { formatClock, formatDateTime, plural } from '../../common/format';
 import { managerApi } from '../api';
-import { TimeChart, type ChartSpec } from '../charts';
+import { TimeChart, workerLine, type ChartSpec, type LineSpec } from '../charts';
 import {
   countsText,
   formatAllotment,
@@ -22,153 +26,59 @@ import {
 } from '../format';
 import { messageOf, showPageError, startManagerPage } from '../layout';
 import { Poller, REFRESH_MS } from '../poller';
-import { earlierWorkers, poolSizeData, workerData } from '../series';
-import type { Metrics, Pool, PoolWorker } from '../types';
+import {
+  earlierWorkers,
+  overviewData,
+  perWorkerData,
+  poolMarkers,
+  summarize,
+  MINUTE_SECONDS,
+  type PoolMarker,
+} from '../series';
+import type { Decision, Metrics, Pool, PoolWorker, ScalingPolicy } from '../types';
 import { safeEntryUrl } from '../urls';
 
 /** The charts' span (docs/manager.md: the past 30 minutes, 1-minute points). */
 const WINDOW_MINUTES = 30;
-
-const POOL_CHART: ChartSpec = {
-  title: 'Workers',
-  summaryName: 'Workers in service',
-  yLabel: 'workers',
-  lines: [
-    { label: 'in service', stroke: '#1f5fbf', fill: 'rgba(31, 95, 191, 0.12)', stepped: true },
-    { label: 'starting', stroke: '#b35c00', dash: [6, 4], stepped: true },
-  ],
-  floor: 2,
-  format: (value) => (value === null ? '—' : String(Math.round(value * 10) / 10)),
-  height: 220,
-  legend: true,
-  wholeNumbers: true,
-};
-
-const CPU_CHART: ChartSpec = {
-  title: 'CPU',
-  summaryName: 'CPU % of allotment',
-  yLabel: 'CPU % of allotment',
-  lines: [{ label: 'CPU', stroke: '#1f5fbf', fill: 'rgba(31, 95, 191, 0.10)' }],
-  floor: 100,
-  format: formatPercent,
-  height: 210,
-};
-
-const REQUESTS_CHART: ChartSpec = {
-  title: 'Requests',
-  summaryName: 'Requests per minute',
-  yLabel: 'requests / min',
-  lines: [{ label: 'requests', stroke: '#12691b', fill: 'rgba(18, 105, 27, 0.10)' }],
-  floor: 10,
-  format: formatRate,
-  height: 210,
-};
+/** Decisions read for the marks: a check a minute at most covers the window twice. */
+const DECISIONS_READ = 120;
+const CHART_HEIGHT = 170;
 
 function nowSeconds(): number {
   return Date.now() / 1000;
 }
 
-/** One worker's card: built once, its texts and charts updated on every refresh. */
-class WorkerCard {
-  readonly element: HTMLLIElement;
-  private readonly badge: HTMLElement;
-  private readonly address: HTMLElement;
-  private readonly facts: HTMLElement;
-  private readonly cpuFigure: HTMLElement;
-  private readonly requestsFigure: HTMLElement;
-  /** Made by attachCharts(), once the card is in the page and has a width. */
-  private charts: { cpu: TimeChart; requests: TimeChart } | null = null;
-  private metrics: Metrics | null;
+const workerCount = (value: number | null) => (value === null ? '—' : String(Math.round(value * 10) / 10));
 
-  constructor(
-    private worker: PoolWorker,
-    metrics: Metrics | null,
-  ) {
-    this.metrics = metrics;
-    const headingId = `worker-${worker.id}-heading`;
-    this.badge = h('span', { className: 'badge' });
-    this.address = h('span', { className: 'worker-address' });
-    this.facts = h('dl', { className: 'facts worker-facts' });
-    this.cpuFigure = h('figure', { className: 'chart-figure', attrs: { 'data-chart': 'cpu' } });
-    this.requestsFigure = h('figure', { className: 'chart-figure', attrs: { 'data-chart': 'requests' } });
-    this.element = h(
-      'li',
-      { className: 'card worker', attrs: { 'data-worker-id': worker.id, 'aria-labelledby': headingId } },
-      h(
-        'div',
-        { className: 'worker-head' },
-        h('h3', { attrs: { id: headingId } }, h('span', { className: 'worker-id' }, worker.id), ' ', this.address),
-        this.badge,
-      ),
-      h(
-        'div',
-        { className: 'worker-body' },
-        this.facts,
-        h('div', { className: 'worker-charts' }, this.cpuFigure, this.requestsFigure),
-      ),
-    );
-    this.update(worker, metrics);
-  }
-
-  attachCharts(): void {
-    if (this.charts !== null) return;
-    const data = workerData(this.metrics, this.worker.id, nowSeconds(), WINDOW_MINUTES);
-    this.charts = {
-      cpu: new TimeChart(this.cpuFigure, CPU_CHART, data.cpu),
-      requests: new TimeChart(this.requestsFigure, REQUESTS_CHART, data.requests),
-    };
-  }
-
-  update(worker: PoolWorker, metrics: Metrics | null): void {
-    this.worker = worker;
-    this.metrics = metrics;
-    this.element.dataset['state'] = worker.state;
-    this.badge.className = `badge badge-${stateTone(worker.state)}`;
-    this.badge.textContent = stateLabel(worker.state);
-    this.address.textContent = worker.port === 0 ? '' : `${worker.address}:${worker.port}`;
-    replaceChildren(
-      this.facts,
-      ...workerFacts(worker, new Date()).flatMap(([term, value]) => [
-        h('dt', {}, term),
-        h('dd', term === 'Log' ? { className: 'log-path' } : {}, value),
-      ]),
-    );
-    if (this.charts !== null) {
-      const data = workerData(metrics, worker.id, nowSeconds(), WINDOW_MINUTES);
-      this.charts.cpu.update(data.cpu);
-      this.charts.requests.update(data.requests);
-    }
-  }
-
-  destroy(): void {
-    this.charts?.cpu.destroy();
-    this.charts?.requests.destroy();
-    this.charts = null;
-    this.element.remove();
-  }
-}
-
+/** A worker's facts as (term, text) pairs, in the order of its details. */
 const KNOWN_DETAILS = ['pid', 'cpu_allotment', 'cpu_limit', 'log'];
+/** Local details too long for a chip: only under "Details". */
+const LONG_DETAILS = ['cgroup'];
 
-/** A worker's facts as (term, text) pairs, in the order of the card. */
 function workerFacts(worker: PoolWorker, now: Date): Array<[string, string]> {
   if (worker.launched_at === '') return [['Reason', worker.reason]];
   const details = worker.details ?? {};
-  const balancer = worker.balancer;
   const facts: Array<[string, string]> = [
     ['Launched', formatDateTime(worker.launched_at, { seconds: true })],
     ['State since', `${formatDateTime(worker.state_since, { seconds: true })} (${formatSince(worker.state_since, now)})`],
     ['Reason', worker.reason === '' ? '—' : worker.reason],
-    ['PID', details['pid'] ?? '—'],
-    ['CPU allotment', formatAllotment(details['cpu_allotment'])],
-    ['CPU limit', details['cpu_limit'] ?? '—'],
-    ['Log', details['log'] ?? '—'],
-    ['Load balancer', balancerText(balancer)],
   ];
+  if ('pid' in details) facts.push(['PID', details['pid'] ?? '—']);
+  if ('cpu_allotment' in details) facts.push(['CPU allotment', formatAllotment(details['cpu_allotment'])]);
+  if ('cpu_limit' in details) facts.push(['CPU limit', details['cpu_limit'] ?? '—']);
+  if ('log' in details) facts.push(['Log', details['log'] ?? '—']);
+  facts.push(['Load balancer', balancerText(worker.balancer)]);
   for (const [key, value] of Object.entries(details)) {
     if (!KNOWN_DETAILS.includes(key)) facts.push([key.replace(/_/g, ' '), value]);
   }
   return facts;
+}
+
+/** The details other than the local pool's, as chips ("Instance type: t3.small"). */
+function extraDetails(worker: PoolWorker): Array<[string, string]> {
+  return Object.entries(worker.details ?? {})
+    .filter(([key]) => !KNOWN_DETAILS.includes(key) && !LONG_DETAILS.includes(key))
+    .map(([key, value]) => [key.replace(/_/g, ' '), value]);
 }
 
 function balancerText(balancer: PoolWorker['balancer'] | undefined): string {
@@ -180,8 +90,99 @@ function balancerText(balancer: PoolWorker['balancer'] | undefined): string {
   );
 }
 
+function balancerBrief(balancer: PoolWorker['balancer'] | undefined): string {
+  if (balancer === null || balancer === undefined) return 'not in the balancer';
+  const state = balancer.state.toLowerCase();
+  if (state === 'healthy' || (balancer.healthy && state === 'up')) return `balancer: ${state}`;
+  return `balancer: ${state}, ${balancer.healthy ? 'healthy' : 'not healthy'}`;
+}
+
+/** One worker's row: built once, its texts updated on every refresh. */
+class WorkerRow {
+  readonly element: HTMLLIElement;
+  private readonly swatch: HTMLElement;
+  private readonly badge: HTMLElement;
+  private readonly address: HTMLElement;
+  private readonly brief: HTMLElement;
+  private readonly chips: HTMLElement;
+  private readonly facts: HTMLElement;
+
+  constructor(worker: PoolWorker) {
+    const headingId = `worker-${worker.id}-heading`;
+    const factsId = `worker-${worker.id}-facts`;
+    this.swatch = h('span', { className: 'swatch', attrs: { 'aria-hidden': 'true' } });
+    this.badge = h('span', { className: 'badge' });
+    this.address = h('span', { className: 'worker-address' });
+    this.brief = h('span', { className: 'worker-brief' });
+    this.chips = h('ul', { className: 'chips', attrs: { 'aria-label': 'Details' } });
+    this.facts = h('dl', { className: 'facts worker-facts', attrs: { id: factsId } });
+    this.facts.hidden = true;
+    // A disclosure button rather than <details>, so that the row stays one line high.
+    const toggle = h(
+      'button',
+      { className: 'link-button worker-toggle', attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': factsId } },
+      'Details',
+      h('span', { className: 'visually-hidden' }, ` of ${worker.id}`),
+    );
+    toggle.addEventListener('click', () => {
+      const open = toggle.getAttribute('aria-expanded') !== 'true';
+      toggle.setAttribute('aria-expanded', String(open));
+      this.facts.hidden = !open;
+    });
+    this.element = h(
+      'li',
+      { className: 'worker', attrs: { 'data-worker-id': worker.id, 'aria-labelledby': headingId } },
+      h(
+        'div',
+        { className: 'worker-line' },
+        this.swatch,
+        h('h3', { attrs: { id: headingId } }, h('span', { className: 'worker-id' }, worker.id), ' ', this.address),
+        this.badge,
+        this.brief,
+        this.chips,
+        toggle,
+      ),
+      this.facts,
+    );
+    this.update(worker, null, null, new Date());
+  }
+
+  update(worker: PoolWorker, colour: LineSpec | null, latest: { cpu: number | null; requests: number | null } | null, now: Date): void {
+    this.element.dataset['state'] = worker.state;
+    this.badge.className = `badge badge-${stateTone(worker.state)}`;
+    this.badge.textContent = stateLabel(worker.state);
+    this.address.textContent = worker.port === 0 ? '' : `${worker.address}:${worker.port}`;
+    this.swatch.hidden = colour === null;
+    if (colour !== null) {
+      this.swatch.style.backgroundColor = colour.stroke;
+      this.swatch.classList.toggle('dashed', colour.dash !== undefined);
+    }
+    const parts: string[] = [];
+    if (worker.state_since !== '') parts.push(`${formatSince(worker.state_since, now).replace(/^for /, '')}`);
+    if (latest !== null && isLive(worker.state)) parts.push(`CPU ${formatPercent(latest.cpu)}`, formatRate(latest.requests));
+    if (isLive(worker.state)) parts.push(balancerBrief(worker.balancer));
+    else if (worker.reason !== '') parts.push(worker.reason);
+    this.brief.textContent = parts.join(' · ');
+    this.brief.title = this.brief.textContent;
+    const extra = extraDetails(worker);
+    this.chips.hidden = extra.length === 0;
+    // The value shows; its label is read out and shown on hover.
+    replaceChildren(
+      this.chips,
+      ...extra.map(([label, value]) =>
+        h('li', { className: 'chip', attrs: { title: `${label}: ${value}` } }, h('span', { className: 'visually-hidden' }, `${label}: `), value),
+      ),
+    );
+    replaceChildren(
+      this.facts,
+      ...workerFacts(worker, now).flatMap(([term, value]) => [h('dt', {}, term), h('dd', term === 'Log' ? { className: 'log-path' } : {}, value)]),
+    );
+  }
+}
+
 class PoolPage {
   private readonly poolSection = byId('pool-section', HTMLElement);
+  private readonly overview = byId('overview', HTMLElement);
   private readonly workersSection = byId('workers-section', HTMLElement);
   private readonly refreshStatus = byId('refresh-status', HTMLElement);
   private readonly refreshNote = byId('refresh-note', HTMLElement);
@@ -196,10 +197,22 @@ class PoolPage {
   private readonly shrinkButton = byId('shrink-button', HTMLButtonElement);
   private readonly sizeStatus = byId('size-status', HTMLElement);
   private readonly list = byId('worker-list', HTMLElement);
+  private readonly earlier = byId('earlier-workers', HTMLDetailsElement);
+  private readonly earlierSummary = byId('earlier-summary', HTMLElement);
+  private readonly earlierList = byId('earlier-list', HTMLElement);
   private readonly workersCount = byId('workers-count', HTMLElement);
-  private readonly cards = new Map<string, WorkerCard>();
-  private sizeChart: TimeChart | null = null;
+  private readonly rows = new Map<string, WorkerRow>();
+  private charts: {
+    size: TimeChart;
+    cpu: TimeChart;
+    requests: TimeChart;
+    workersCpu: TimeChart;
+    workersRequests: TimeChart;
+  } | null = null;
+  private markers: PoolMarker[] = [];
   private pool: Pool | null = null;
+  private policy: ScalingPolicy | null = null;
+  private decisions: Decision[] = [];
   private busy = false;
   private failing = false;
   readonly poller = new Poller(() => this.refresh(), REFRESH_MS);
@@ -209,14 +222,21 @@ class PoolPage {
     this.shrinkButton.addEventListener('click', () => void this.resize('shrink'));
   }
 
-  /** One refresh: both answers, then the page; a failure keeps what is shown and says so. */
+  /** One refresh: the pool, then the rest; a failure keeps what is shown and says so. */
   async refresh(): Promise<void> {
     let pool: Pool;
     let metrics: Metrics | null;
     try {
       pool = await managerApi.pool();
-      // The charts are worth less than the list: a failed metrics call draws gaps.
-      metrics = await managerApi.metrics(WINDOW_MINUTES).catch(() => null);
+      // The charts are worth less than the list: a failed call draws gaps or leaves marks out.
+      const [m, policy, decisions] = await Promise.all([
+        managerApi.metrics(WINDOW_MINUTES).catch(() => null),
+        managerApi.policy().catch(() => this.policy),
+        managerApi.decisions(DECISIONS_READ).catch(() => this.decisions),
+      ]);
+      metrics = m;
+      this.policy = policy;
+      this.decisions = decisions;
     } catch (error) {
       if (this.pool === null) showPageError(error);
       else setStatus(this.refreshStatus, `Could not refresh: ${messageOf(error)} Retrying every 5 seconds.`, 'error');
@@ -233,6 +253,7 @@ class PoolPage {
   private render(pool: Pool, metrics: Metrics | null): void {
     this.pool = pool;
     this.poolSection.hidden = false;
+    this.overview.hidden = false;
     this.workersSection.hidden = false;
 
     const entry = safeEntryUrl(pool.load_balancer.entry_url);
@@ -247,48 +268,91 @@ class PoolPage {
     this.cpuLimitNote.textContent = pool.cpu_limit.note;
     if (!this.busy) this.updateButtons();
 
-    const sizeData = poolSizeData(metrics, nowSeconds(), WINDOW_MINUTES);
-    if (this.sizeChart === null) this.sizeChart = new TimeChart(byId('size-chart', HTMLElement), POOL_CHART, sizeData);
-    else this.sizeChart.update(sizeData);
+    const now = nowSeconds();
+    const all = [...pool.workers, ...earlierWorkers(pool, metrics)];
+    const live = all.filter((w) => isLive(w.state));
+    const finished = all.filter((w) => !isLive(w.state));
+    // A line for every live worker, and for every stopped one with data in the window.
+    const measured = new Set(
+      (metrics?.workers ?? []).filter((w) => summarize(w.cpu_percent).measured + summarize(w.requests_per_minute).measured > 0).map((w) => w.id),
+    );
+    const charted = [...live, ...finished.filter((w) => measured.has(w.id))];
+    const lines = charted.map((w, index) => workerLine(index, w.id));
+    const lineOf = new Map(charted.map((w, index) => [w.id, lines[index]!]));
 
-    this.renderWorkers([...pool.workers, ...earlierWorkers(pool, metrics)], metrics);
+    this.markers = poolMarkers(pool.workers, this.decisions, now - WINDOW_MINUTES * MINUTE_SECONDS, now + MINUTE_SECONDS);
+    this.renderCharts(metrics, charted.map((w) => w.id), lines, now);
+
+    const latest = new Map(
+      (metrics?.workers ?? []).map((w) => [w.id, { cpu: summarize(w.cpu_percent).latest, requests: summarize(w.requests_per_minute).latest }]),
+    );
+    this.renderRows(this.list, live, lineOf, latest);
+    this.renderRows(this.earlierList, finished, lineOf, latest);
+    this.earlier.hidden = finished.length === 0;
+    this.earlierSummary.textContent = `${plural(finished.length, 'stopped worker')}, of this run and earlier ones`;
+
+    this.workersCount.textContent =
+      finished.length === 0 ? `${workersText(live.length)} running` : `${workersText(live.length)} running, ${finished.length} stopped`;
+    if (live.length === 0 && this.list.querySelector(':scope > .empty') === null) {
+      this.list.appendChild(h('li', { className: 'empty' }, 'No workers running.'));
+    } else if (live.length > 0) {
+      this.list.querySelector(':scope > .empty')?.remove();
+    }
     this.refreshNote.textContent = `Updated ${formatClock(new Date())}; refreshes every 5 seconds.`;
   }
 
-  private renderWorkers(workers: PoolWorker[], metrics: Metrics | null): void {
-    const seen = new Set<string>();
-    const created: WorkerCard[] = [];
+  private renderCharts(metrics: Metrics | null, ids: string[], lines: LineSpec[], now: number): void {
+    const thresholds = this.policy === null ? null : { grow: this.policy.grow_threshold, shrink: this.policy.shrink_threshold };
+    const overview = overviewData(metrics, thresholds, now, WINDOW_MINUTES);
+    const workersCpu = perWorkerData(metrics, ids, 'cpu_percent', now, WINDOW_MINUTES);
+    const workersRequests = perWorkerData(metrics, ids, 'requests_per_minute', now, WINDOW_MINUTES);
+    if (this.charts === null) {
+      const markers = () => this.markers;
+      const specs = chartSpecs(markers);
+      this.charts = {
+        size: new TimeChart(byId('size-chart', HTMLElement), specs.size, overview.size),
+        cpu: new TimeChart(byId('pool-cpu-chart', HTMLElement), specs.cpu, overview.cpu),
+        requests: new TimeChart(byId('pool-requests-chart', HTMLElement), specs.requests, overview.requests),
+        workersCpu: new TimeChart(byId('workers-cpu-chart', HTMLElement), { ...specs.workersCpu, lines }, workersCpu),
+        workersRequests: new TimeChart(byId('workers-requests-chart', HTMLElement), { ...specs.workersRequests, lines }, workersRequests),
+      };
+      return;
+    }
+    this.charts.size.update(overview.size);
+    this.charts.cpu.update(overview.cpu);
+    this.charts.requests.update(overview.requests);
+    this.charts.workersCpu.setLines(lines, workersCpu);
+    this.charts.workersRequests.setLines(lines, workersRequests);
+  }
+
+  private renderRows(
+    list: HTMLElement,
+    workers: PoolWorker[],
+    lineOf: Map<string, LineSpec>,
+    latest: Map<string, { cpu: number | null; requests: number | null }>,
+  ): void {
+    const now = new Date();
     let previous: Element | null = null;
     for (const worker of workers) {
-      seen.add(worker.id);
-      let card = this.cards.get(worker.id);
-      if (card === undefined) {
-        card = new WorkerCard(worker, metrics);
-        this.cards.set(worker.id, card);
-        created.push(card);
-      } else {
-        card.update(worker, metrics);
+      let row = this.rows.get(worker.id);
+      if (row === undefined) {
+        row = new WorkerRow(worker);
+        this.rows.set(worker.id, row);
       }
-      // Keep the server's order (oldest first) without moving cards that are in place.
-      const wanted: Element | null = previous === null ? this.list.firstElementChild : previous.nextElementSibling;
-      if (wanted !== card.element) this.list.insertBefore(card.element, wanted);
-      previous = card.element;
+      row.update(worker, lineOf.get(worker.id) ?? null, latest.get(worker.id) ?? null, now);
+      // Keep the server's order (oldest first) without moving rows that are in place.
+      const wanted: Element | null = previous === null ? list.firstElementChild : previous.nextElementSibling;
+      if (wanted !== row.element) list.insertBefore(row.element, wanted);
+      previous = row.element;
     }
-    for (const [id, card] of this.cards) {
-      if (!seen.has(id)) {
-        card.destroy();
-        this.cards.delete(id);
+    const ids = new Set(workers.map((w) => w.id));
+    for (const child of [...list.children]) {
+      const id = (child as HTMLElement).dataset['workerId'];
+      if (id !== undefined && !ids.has(id)) {
+        // Gone, or moved to the other list (where a new row is made).
+        child.remove();
+        this.rows.delete(id);
       }
-    }
-    for (const card of created) card.attachCharts();
-    const live = workers.filter((w) => isLive(w.state)).length;
-    const finished = workers.length - live;
-    this.workersCount.textContent =
-      finished === 0 ? `${workersText(live)} running` : `${workersText(live)} running, ${finished} finished`;
-    if (workers.length === 0 && this.list.querySelector('.empty') === null) {
-      this.list.appendChild(h('li', { className: 'empty' }, 'No workers yet.'));
-    } else if (workers.length > 0) {
-      this.list.querySelector(':scope > .empty')?.remove();
     }
   }
 
@@ -327,6 +391,71 @@ class PoolPage {
       this.poller.now();
     }
   }
+}
+
+function chartSpecs(markers: () => ReadonlyArray<PoolMarker>): Record<'size' | 'cpu' | 'requests' | 'workersCpu' | 'workersRequests', ChartSpec> {
+  return {
+    size: {
+      title: 'Workers in service',
+      summaryName: 'Workers in service',
+      yLabel: 'workers',
+      lines: [{ label: 'in service', stroke: '#1f5fbf', fill: 'rgba(31, 95, 191, 0.12)', stepped: true }],
+      floor: 2,
+      format: workerCount,
+      height: CHART_HEIGHT,
+      wholeNumbers: true,
+      markers,
+      syncKey: 'pool',
+    },
+    cpu: {
+      title: 'Average CPU, % of allotment',
+      summaryName: 'Average CPU % of allotment',
+      yLabel: 'CPU %',
+      lines: [
+        { label: 'average', stroke: '#1f5fbf', fill: 'rgba(31, 95, 191, 0.10)' },
+        { label: 'grow at', stroke: '#b8202d', dash: [5, 4], reference: true },
+        { label: 'shrink at', stroke: '#12691b', dash: [5, 4], reference: true },
+      ],
+      floor: 100,
+      format: formatPercent,
+      height: CHART_HEIGHT,
+      markers,
+      syncKey: 'pool',
+    },
+    requests: {
+      title: 'Requests to the pool',
+      summaryName: 'Requests per minute, all workers',
+      yLabel: 'requests / min',
+      lines: [{ label: 'requests', stroke: '#12691b', fill: 'rgba(18, 105, 27, 0.10)' }],
+      floor: 10,
+      format: formatRate,
+      height: CHART_HEIGHT,
+      markers,
+      syncKey: 'pool',
+    },
+    workersCpu: {
+      title: 'CPU per worker, % of allotment',
+      summaryName: 'CPU % of allotment',
+      yLabel: 'CPU %',
+      lines: [],
+      floor: 100,
+      format: formatPercent,
+      height: CHART_HEIGHT,
+      summarizeAll: true,
+      syncKey: 'workers',
+    },
+    workersRequests: {
+      title: 'Requests per worker',
+      summaryName: 'Requests per minute',
+      yLabel: 'requests / min',
+      lines: [],
+      floor: 10,
+      format: formatRate,
+      height: CHART_HEIGHT,
+      summarizeAll: true,
+      syncKey: 'workers',
+    },
+  };
 }
 
 export async function init(): Promise<void> {

@@ -1,13 +1,14 @@
-// /history?category=C&page=P: the four lists as tabs (links that keep the
-// address bookmarkable; switching is done in place with history.pushState),
-// a grid of thumbnails, and paging. Each thumbnail links to its detail page.
+// /history?category=C&page=P: "All photos" and the four lists as tabs, each with
+// its count (links that keep the address bookmarkable; switching is done in place
+// with history.pushState), a grid of thumbnails, newest first, and paging. Each
+// thumbnail links to its detail page. Without a category the page shows all photos.
 
 import { byId, clearStatus, h, replaceChildren } from '../../common/dom';
 import { formatDateTime, plural } from '../../common/format';
 import { api } from '../api';
 import { categoryLabel, photoName } from '../format';
 import { pageStatus, showPageError, startAuthenticatedPage } from '../layout';
-import { CATEGORIES, type Category, type Image, type ImageList } from '../types';
+import { CATEGORIES, HISTORY_LISTS, type HistoryList, type Image, type ImageList } from '../types';
 import { DEFAULT_PAGE_SIZE, historyPath, imageDetailPath, imageVariantUrl, pageCount, parseHistoryParams } from '../urls';
 
 export async function init(): Promise<void> {
@@ -23,38 +24,34 @@ class HistoryPage {
   private readonly summary = byId('list-summary', HTMLElement);
   private readonly grid = byId('grid', HTMLElement);
   private readonly pager = byId('pager', HTMLElement);
-  private readonly totals = new Map<Category, number>();
-  private category: Category = 'no_faces';
+  private readonly totals = new Map<HistoryList, number>();
+  private category: HistoryList = 'all';
   private loadCount = 0;
   private failed = false;
 
   attach(): void {
     window.addEventListener('popstate', () => {
       const params = parseHistoryParams(location.search);
-      void this.load(params.category ?? this.category, params.page, false);
+      void this.load(params.category ?? 'all', params.page, false);
     });
   }
 
-  /** First load: the totals of all four lists, then the list the address names (or the first non-empty one). */
+  /** First load: the totals of the four lists (all photos: their sum), then the list the address names, or all. */
   async start(): Promise<void> {
     const params = parseHistoryParams(location.search);
     this.renderTabs();
     try {
       const totals = await Promise.all(CATEGORIES.map(async (c) => (await api.listImages(c, 1, 1)).total));
       CATEGORIES.forEach((category, i) => this.totals.set(category, totals[i] ?? 0));
+      this.totals.set('all', totals.reduce((a, b) => a + b, 0));
     } catch (error) {
       showPageError(error);
       return;
     }
-    let category = params.category;
-    if (category === null) {
-      category = CATEGORIES.find((c) => (this.totals.get(c) ?? 0) > 0) ?? 'no_faces';
-      history.replaceState(null, '', historyPath(category, params.page));
-    }
-    await this.load(category, params.page, false);
+    await this.load(params.category ?? 'all', params.page, false);
   }
 
-  private async load(category: Category, page: number, push: boolean): Promise<void> {
+  private async load(category: HistoryList, page: number, push: boolean): Promise<void> {
     const ticket = ++this.loadCount;
     this.category = category;
     this.renderTabs();
@@ -89,12 +86,12 @@ class HistoryPage {
   }
 
   /** The tab links, made once so that keyboard focus stays on them while lists change. */
-  private tabLinks: Map<Category, { link: HTMLAnchorElement; count: HTMLElement }> | null = null;
+  private tabLinks: Map<HistoryList, { link: HTMLAnchorElement; count: HTMLElement }> | null = null;
 
   private renderTabs(): void {
     if (this.tabLinks === null) {
-      const made = new Map<Category, { link: HTMLAnchorElement; count: HTMLElement }>();
-      const items = CATEGORIES.map((category) => {
+      const made = new Map<HistoryList, { link: HTMLAnchorElement; count: HTMLElement }>();
+      const items = HISTORY_LISTS.map((category) => {
         const count = h('span', { className: 'tab-count', attrs: { hidden: true } });
         const link = h(
           'a',
@@ -143,7 +140,7 @@ class HistoryPage {
             'p',
             {},
             [...this.totals.values()].every((total) => total === 0)
-              ? 'You have not checked any photos yet. Each one you upload is kept here, in one of these four lists.'
+              ? 'You have not checked any photos yet. Each one you upload is kept here, in one of the four lists by its faces.'
               : `No photos in “${label}” yet.`,
           ),
           h('a', { className: 'button secondary', attrs: { href: '/upload' } }, 'Upload a photo'),
@@ -208,7 +205,7 @@ function thumbnail(image: Image): HTMLElement {
           attrs: { src: imageVariantUrl(image.id, 'thumbnail', image.urls), alt: '', loading: 'lazy', decoding: 'async' },
         }),
       ),
-      h('span', { className: 'thumb-name', attrs: { title: image.source_name || undefined } }, photoName(image.source, image.source_name, `Photo ${image.id}`, 40)),
+      h('span', { className: 'thumb-name', attrs: { title: image.source_name || undefined } }, photoName(image.source, image.source_name, `Photo ${image.id}`, 120)),
       h('span', { className: 'thumb-counts' }, ...counts),
       h('time', { className: 'muted', attrs: { datetime: image.created_at } }, formatDateTime(image.created_at)),
     ),

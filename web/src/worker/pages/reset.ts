@@ -6,7 +6,7 @@ import { api } from '../api';
 import { messageOf } from '../layout';
 import { resetTokenFromSearch } from '../urls';
 
-export function init(): void {
+export async function init(): Promise<void> {
   const form = byId('reset-form', HTMLFormElement);
   const password = byId('new-password', HTMLInputElement);
   const confirmation = byId('confirm-password', HTMLInputElement);
@@ -18,6 +18,15 @@ export function init(): void {
   if (token === null) {
     form.hidden = true;
     setStatus(status, 'This link has no reset token. Ask for a new link below.', 'error');
+    return;
+  }
+
+  // A link that was used or has expired is refused now, before a password is typed.
+  try {
+    await api.checkPasswordReset(token);
+  } catch (error) {
+    form.hidden = true;
+    setStatus(status, messageOf(error), 'error');
     return;
   }
 
