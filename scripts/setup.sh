@@ -72,7 +72,8 @@ baseline_dir=$build_dir/opencv-system
 build_baseline() {
   log "building the OpenCV comparison tool against Debian's OpenCV in $baseline_dir"
   cmake -S "$root" -B "$baseline_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DOpenCV_DIR="$(MASKFLEET_OPENCV=system opencv_dir)" -DMASKFLEET_BASELINE_BUILD_DIR= >/dev/null
+    -DOpenCV_DIR="$(MASKFLEET_OPENCV=system opencv_dir)" -DMASKFLEET_BASELINE_BUILD_DIR= \
+    ${MASKFLEET_WERROR:+-DMASKFLEET_WERROR=$MASKFLEET_WERROR} >/dev/null
   cmake --build "$baseline_dir" --target detect_network_outputs -- -j"$(nproc)"
 }
 

@@ -28,6 +28,7 @@ Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
   reader.Take(c.detection_threads, source.Int("worker", "detection_threads", c.detection_threads, 1, 64));
   reader.Take(c.detection_queue, source.Int("worker", "detection_queue", c.detection_queue, 0, 4096));
   reader.Take(c.opencv_threads, source.Int("worker", "opencv_threads", c.opencv_threads, 1, 64));
+  reader.Take(c.detection_quality, source.String("worker", "detection_quality", c.detection_quality));
   reader.Take(c.register_enabled, source.Bool("worker", "register_enabled", c.register_enabled));
   reader.Take(c.trust_forwarded_for, source.Bool("worker", "trust_forwarded_for", c.trust_forwarded_for));
   reader.Take(c.max_upload_bytes, source.Int("worker", "max_upload_bytes", c.max_upload_bytes, 1024,
@@ -37,6 +38,10 @@ Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
   reader.Take(c.model_dir, source.String("model", "dir", ""));
 
   if (Status read = reader.status(); !read) return std::unexpected(read.error());
+  if (c.detection_quality != "fast" && c.detection_quality != "thorough") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "[worker] detection_quality must be fast or thorough, not \"" + c.detection_quality + "\"");
+  }
   return c;
 }
 

@@ -27,6 +27,8 @@ struct WorkerConfig : config::SharedConfig {
   int detection_threads = 2;        // detection_threads: networks in the detector pool
   int detection_queue = 14;         // detection_queue: analyses that may wait for one
   int opencv_threads = 1;           // opencv_threads: OpenCV's own threads per inference
+  std::string detection_quality = "fast";  // detection_quality: "fast" or "thorough"
+                                           // (detect::Quality, docs/model.md)
   bool register_enabled = true;     // register_enabled: POST /api/register
                                     // public_url (shared): default http://host:port
                                     // (set it when port is 0 or behind a load balancer)
