@@ -21,6 +21,10 @@ NOT_RUN_HERE = {
     "scripts/test.sh": "it runs this very suite; CI runs it through .ci/run",
     "build/maskfleet worker --data-dir demo-data --port 8081":
         "it serves until stopped; tests/worker starts workers the same way",
+    "bench/compare-opencv.sh":
+        "it builds the whole project a second time against Debian's OpenCV and loads two "
+        "workers for minutes; detector_bench_smoke runs its benchmarks and "
+        "detect_opencv_same_outputs its second build",
     "scripts/mutate.sh detect-anchors":
         "it rebuilds and reruns a component's tests once per mutant (minutes) and edits "
         "the sources meanwhile; 'scripts/mutate.sh --check' here checks that every list "
