@@ -83,7 +83,7 @@ upload_rate() {  # build folder, quality -> uploads/s
   local url
   url=http://$(sed -n 's/^listening on //p' "$work/worker.out")
   "$bin" loadgen --concurrency 2 --duration "$seconds" "$url/api/upload" bench bench-password 0 \
-    "$work/photos" 0 | sed -n 's/^rate.*, \([0-9.]*\) succeeded.*/\1/p'
+    "$work/photos" 0 2>/dev/null | sed -n 's/^rate.*, \([0-9.]*\) succeeded.*/\1/p'
   kill "$worker_pid"
   wait "$worker_pid" 2>/dev/null || true
   worker_pid=
