@@ -1,4 +1,7 @@
-// Speed of the detection path, stage by stage, for a 640x480 and a 3000x2000 JPEG.
+// Speed of the detection path: stage by stage for a 640x480 and a 3000x2000 JPEG;
+// and over the 40 dev photos, inference alone against the whole path of an upload
+// in each quality setting (bench/compare-opencv.sh runs those against two OpenCV
+// builds and prints the ratios).
 //
 //   build/bench/detector_bench                      all benchmarks
 //   build/bench/detector_bench --benchmark_filter=WholePath
@@ -138,6 +141,66 @@ void BM_WholePath(benchmark::State& state) {
                  std::to_string(state.range(1)));
 }
 
+// The 40 dev photos of shared/testdata/face-mask: their files, and their network
+// inputs for inference alone.
+struct DevSet {
+  std::vector<Bytes> files;
+  std::vector<cv::Mat> blobs;
+};
+
+const DevSet& Dev() {
+  static const DevSet* set = [] {
+    auto* d = new DevSet;
+    for (const auto& path : testing::ListFiles(testing::FaceMaskDir() / "images", {".png"})) {
+      d->files.push_back(testing::ReadBytes(path));
+      d->blobs.push_back(detect::Detector::Prepare(image::DecodePhoto(d->files.back(), {})->pixels));
+    }
+    return d;
+  }();
+  return *set;
+}
+
+// One iteration is the whole dev set; "per_photo" is the time per photo. Both run with
+// one OpenCV thread, as the worker does, so that their ratio is one of CPU time.
+void SetPerPhoto(benchmark::State& state, std::size_t photos) {
+  state.counters["per_photo"] = benchmark::Counter(static_cast<double>(state.iterations() * photos),
+                                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+// Inference alone: one pass of the network on each dev photo's input.
+void BM_DevInference(benchmark::State& state) {
+  cv::setNumThreads(1);
+  std::unique_ptr<detect::Detector> detector = std::move(*detect::Detector::Create(Shared().model));
+  cv::Mat locations, scores;
+  for (auto _ : state) {
+    for (const cv::Mat& blob : Dev().blobs) benchmark::DoNotOptimize(detector->Infer(blob, locations, scores));
+  }
+  SetPerPhoto(state, Dev().blobs.size());
+  cv::setNumThreads(-1);
+}
+
+// The whole path of an upload (PhotoAnalyzer::Analyze with both JPEGs) on each dev
+// photo, in a quality setting (0 fast, 1 thorough).
+void BM_DevWholePath(benchmark::State& state) {
+  cv::setNumThreads(1);
+  const auto quality = state.range(0) == 0 ? detect::Quality::kFast : detect::Quality::kThorough;
+  std::unique_ptr<detect::DetectorPool> pool =
+      std::move(*detect::DetectorPool::Create(Shared().model, 1, {.quality = quality}));
+  const detect::PhotoAnalyzer analyzer(*pool, detect::AnalyzerOptions{});
+  for (auto _ : state) {
+    for (const Bytes& file : Dev().files) {
+      Result<detect::AnalyzedPhoto> result = analyzer.Analyze(file, /*with_images=*/true);
+      if (!result) state.SkipWithError(result.error().ToString().c_str());
+      benchmark::DoNotOptimize(result);
+    }
+  }
+  SetPerPhoto(state, Dev().files.size());
+  state.SetLabel(std::string(detect::QualityName(quality)));
+  cv::setNumThreads(-1);
+}
+
+BENCHMARK(BM_DevInference)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DevWholePath)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Decode)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Prepare)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Inference)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);

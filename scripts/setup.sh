@@ -11,6 +11,10 @@
 #   MASKFLEET_BUILD_TYPE  CMake build type (default: what the build folder has, else Release)
 #   MASKFLEET_WERROR      ON to treat warnings as errors (the test script sets it;
 #                         default: what the build folder has, else OFF)
+#   MASKFLEET_OPENCV      which OpenCV to build against: "pinned" (default) is the
+#                         release scripts/build-opencv.sh builds once per machine
+#                         (20-75 minutes the first time, then cached); "system" is
+#                         Debian's libopencv-dev (4.6, about half as fast at inference)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${MASKFLEET_BUILD_DIR:-$root/build}
@@ -46,6 +50,33 @@ install_debian_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The CMake package folder of the OpenCV to build against (see MASKFLEET_OPENCV). The
+# binaries find the pinned libraries through the run path CMake gives them, from
+# whatever folder they are started.
+opencv_dir() {
+  case ${MASKFLEET_OPENCV:-pinned} in
+    pinned)
+      local prefix
+      prefix=$("$root/scripts/build-opencv.sh") || return 1
+      echo "$prefix/lib/cmake/opencv4"
+      ;;
+    system) echo "/usr/lib/$(gcc -print-multiarch)/cmake/opencv4" ;;
+    *) log "MASKFLEET_OPENCV must be pinned or system, not ${MASKFLEET_OPENCV}"; return 1 ;;
+  esac
+}
+
+# With the pinned OpenCV, the tests compare its outputs with Debian's: a second build
+# folder against Debian's OpenCV, of which setup builds only the comparison tool (the
+# OpenCV benchmark, bench/compare-opencv.sh, builds what else it needs there).
+baseline_dir=$build_dir/opencv-system
+build_baseline() {
+  log "building the OpenCV comparison tool against Debian's OpenCV in $baseline_dir"
+  cmake -S "$root" -B "$baseline_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DOpenCV_DIR="$(MASKFLEET_OPENCV=system opencv_dir)" -DMASKFLEET_BASELINE_BUILD_DIR= \
+    ${MASKFLEET_WERROR:+-DMASKFLEET_WERROR=$MASKFLEET_WERROR} >/dev/null
+  cmake --build "$baseline_dir" --target detect_network_outputs -- -j"$(nproc)"
+}
+
 build() {
   log "building in $build_dir"
   # Settings not given keep what the build folder has, so that a plain setup after
@@ -55,6 +86,12 @@ build() {
     args+=("-DCMAKE_BUILD_TYPE=${MASKFLEET_BUILD_TYPE:-Release}")
   fi
   [ -n "${MASKFLEET_WERROR:-}" ] && args+=("-DMASKFLEET_WERROR=$MASKFLEET_WERROR")
+  args+=("-DOpenCV_DIR=$opencv_cmake_dir")
+  if [ $for_tests -eq 1 ] && [ "${MASKFLEET_OPENCV:-pinned}" = pinned ]; then
+    args+=("-DMASKFLEET_BASELINE_BUILD_DIR=$baseline_dir")
+  elif [ "${MASKFLEET_OPENCV:-pinned}" = system ]; then
+    args+=("-DMASKFLEET_BASELINE_BUILD_DIR=")
+  fi
   cmake -S "$root" -B "$build_dir" -G Ninja "${args[@]}" >/dev/null
   # Through ccache (see CMakeLists.txt): a fresh clone compiles only what differs.
   cmake --build "$build_dir" -- -j"$(nproc)"
@@ -93,6 +130,8 @@ install_python_test_packages() {
 install_debian_packages
 [ $for_tests -eq 1 ] && install_python_test_packages
 "$root/scripts/fetch-model.sh"
+opencv_cmake_dir=$(opencv_dir)
+[ $for_tests -eq 1 ] && [ "${MASKFLEET_OPENCV:-pinned}" = pinned ] && build_baseline
 build
 build_web
 log "ready: $build_dir/maskfleet"

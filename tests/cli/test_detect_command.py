@@ -142,3 +142,20 @@ def test_higher_threshold_finds_no_more_faces(detect, shared_dir):
     low = json.loads(detect("--json", "--threshold", "0.5", photo).stdout)
     high = json.loads(detect("--json", "--threshold", "0.9", photo).stdout)
     assert 0 < high["num_faces"] < low["num_faces"]
+
+
+def test_thorough_quality_finds_more_faces_in_a_crowd(detect, shared_dir):
+    # maksssksksss240: 61 annotated faces, most near the model's smallest anchor when
+    # the whole photo is shrunk to 260x260; the tiles see them at twice the size.
+    photo = shared_dir / "testdata" / "face-mask" / "images" / "maksssksksss240.png"
+    fast = json.loads(detect("--json", photo).stdout)
+    same = json.loads(detect("--json", "--quality", "fast", photo).stdout)
+    thorough = json.loads(detect("--json", "--quality", "thorough", photo).stdout)
+    assert same == fast
+    assert thorough["num_faces"] >= fast["num_faces"] + 8  # measured: 24 and 36
+
+
+def test_unknown_quality_is_a_usage_error(detect, shared_dir):
+    result = detect("--quality", "slow", shared_dir / "testdata" / "no-face" / "rocket.jpg")
+    assert result.returncode != 0
+    assert "quality" in result.stderr.lower()

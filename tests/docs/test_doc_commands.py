@@ -28,6 +28,10 @@ NOT_RUN_HERE = {
     "cd web && npm run screenshots:guide":
         "it is a 36-minute run of a real manager under a changing load (docs/user-guide.md); "
         "the browser suites (web_browser, web_manager_browser) drive the same pages",
+    "bench/compare-opencv.sh":
+        "it builds the whole project a second time against Debian's OpenCV and loads two "
+        "workers for minutes; detector_bench_smoke runs its benchmarks and "
+        "detect_opencv_same_outputs its second build",
     "scripts/mutate.sh detect-anchors":
         "it rebuilds and reruns a component's tests once per mutant (minutes) and edits "
         "the sources meanwhile; 'scripts/mutate.sh --check' here checks that every list "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -69,15 +70,134 @@ Result<std::unique_ptr<Detector>> Detector::Create(const ModelData& model,
   return std::unique_ptr<Detector>(new Detector(std::move(net), options));
 }
 
-cv::Mat Detector::Prepare(const cv::Mat& bgr) {
-  // blobFromImage's own resize samples bilinearly, which aliases a large photo into
-  // noise the model never saw in training; area averaging shrinks it cleanly.
+std::string_view QualityName(Quality quality) {
+  switch (quality) {
+    case Quality::kFast:
+      return "fast";
+    case Quality::kThorough:
+      return "thorough";
+  }
+  return "fast";
+}
+
+Result<Quality> ParseQuality(std::string_view name) {
+  for (Quality q : {Quality::kFast, Quality::kThorough}) {
+    if (name == QualityName(q)) return q;
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "detection quality must be fast or thorough, not \"" + std::string(name) + "\"");
+}
+
+namespace {
+
+// The picture at the network's input size. blobFromImage's own resize samples
+// bilinearly, which aliases a large photo into noise the model never saw in
+// training; area averaging shrinks it cleanly.
+cv::Mat ResizeForModel(const cv::Mat& bgr) {
   const bool shrinking = bgr.cols > kInputSide && bgr.rows > kInputSide;
   cv::Mat input;
   cv::resize(bgr, input, cv::Size(kInputSide, kInputSide), 0, 0,
              shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
-  return cv::dnn::blobFromImage(input, 1.0 / 255, cv::Size(), cv::Scalar(), /*swapRB=*/true,
-                                /*crop=*/false);
+  return input;
+}
+
+// Positions and length of `grid` segments covering 0..length, neighbours overlapping
+// by `overlap` of a segment.
+std::vector<std::pair<int, int>> Segments(int length, int grid, float overlap) {
+  if (grid <= 1) return {{0, length}};
+  const int side = std::min(
+      length, static_cast<int>(std::ceil(length / (grid - (grid - 1) * static_cast<double>(overlap)))));
+  std::vector<std::pair<int, int>> out;
+  for (int i = 0; i < grid; ++i) {
+    out.emplace_back(static_cast<int>(std::lround(static_cast<double>(length - side) * i / (grid - 1))), side);
+  }
+  return out;
+}
+
+// A face on a tile that touches an edge of the tile inside the picture is a face
+// cut in two: the neighbouring tile or the whole picture sees it whole.
+bool CutByTileEdge(const Box& box, const cv::Rect& tile, cv::Size picture) {
+  const float margin_x = 0.01f * tile.width + 1;
+  const float margin_y = 0.01f * tile.height + 1;
+  return (tile.x > 0 && box.xmin < margin_x) ||
+         (tile.y > 0 && box.ymin < margin_y) ||
+         (tile.x + tile.width < picture.width && box.xmax > tile.width - margin_x) ||
+         (tile.y + tile.height < picture.height && box.ymax > tile.height - margin_y);
+}
+
+}  // namespace
+
+std::vector<cv::Rect> Tiles(cv::Size size, int grid, float overlap) {
+  std::vector<cv::Rect> tiles;
+  for (const auto& [y, h] : Segments(size.height, grid, overlap)) {
+    for (const auto& [x, w] : Segments(size.width, grid, overlap)) tiles.emplace_back(x, y, w, h);
+  }
+  return tiles;
+}
+
+std::vector<Face> FuseFaces(std::vector<Face> faces, float iou) {
+  std::stable_sort(faces.begin(), faces.end(),
+                   [](const Face& a, const Face& b) { return a.confidence > b.confidence; });
+  struct Cluster {
+    Box weighted;  // sum of confidence x corner
+    float weight = 0;
+    float mask_vote = 0;  // sum of +confidence (masked) and -confidence (not)
+    Face fused;
+  };
+  std::vector<Cluster> clusters;
+  for (const Face& f : faces) {
+    Cluster* best = nullptr;
+    float best_iou = iou;
+    for (Cluster& c : clusters) {
+      const float overlap = IntersectionOverUnion(c.fused.box, f.box);
+      if (overlap > best_iou) {
+        best_iou = overlap;
+        best = &c;
+      }
+    }
+    if (best == nullptr) {
+      clusters.push_back({});
+      best = &clusters.back();
+      best->fused.confidence = f.confidence;
+    }
+    Cluster& c = *best;
+    const float w = f.confidence;
+    c.weighted = {c.weighted.xmin + w * f.box.xmin, c.weighted.ymin + w * f.box.ymin,
+                  c.weighted.xmax + w * f.box.xmax, c.weighted.ymax + w * f.box.ymax};
+    c.weight += w;
+    c.mask_vote += f.masked ? w : -w;
+    c.fused.box = {c.weighted.xmin / c.weight, c.weighted.ymin / c.weight, c.weighted.xmax / c.weight,
+                   c.weighted.ymax / c.weight};
+    c.fused.masked = c.mask_vote >= 0;
+  }
+  std::vector<Face> out;
+  out.reserve(clusters.size());
+  for (const Cluster& c : clusters) out.push_back(c.fused);
+  return out;  // clusters were opened strongest first
+}
+
+Box CorrectBox(const Box& box, const BoxCorrection& correction, cv::Size picture) {
+  const float cx = (box.xmin + box.xmax) / 2;
+  const float cy = (box.ymin + box.ymax) / 2 + correction.shift_down * box.height();
+  const float half_w = box.width() * correction.width_scale / 2;
+  const float half_h = box.height() * correction.height_scale / 2;
+  const auto w = static_cast<float>(picture.width);
+  const auto h = static_cast<float>(picture.height);
+  return {std::clamp(cx - half_w, 0.0f, w), std::clamp(cy - half_h, 0.0f, h), std::clamp(cx + half_w, 0.0f, w),
+          std::clamp(cy + half_h, 0.0f, h)};
+}
+
+cv::Mat Detector::Prepare(const cv::Mat& bgr) {
+  return cv::dnn::blobFromImage(ResizeForModel(bgr), 1.0 / 255, cv::Size(), cv::Scalar(),
+                                /*swapRB=*/true, /*crop=*/false);
+}
+
+cv::Mat Detector::PrepareBatch(const std::vector<cv::Mat>& pictures) {
+  std::vector<cv::Mat> inputs;
+  inputs.reserve(pictures.size());
+  for (const cv::Mat& p : pictures) inputs.push_back(ResizeForModel(p));
+  return cv::dnn::blobFromImages(inputs, 1.0 / 255, cv::Size(), cv::Scalar(), /*swapRB=*/true,
+                                 /*crop=*/false);
 }
 
 Status Detector::Infer(const cv::Mat& blob, cv::Mat& locations, cv::Mat& scores) {
@@ -88,8 +208,8 @@ Status Detector::Infer(const cv::Mat& blob, cv::Mat& locations, cv::Mat& scores)
   } catch (const cv::Exception& e) {
     return MakeError(ErrorCode::kInternal, "inference failed: " + e.msg);
   }
-  const std::size_t anchors = Anchors().size();
-  if (outputs.size() != 2 || outputs[0].total() != anchors * 4 || outputs[1].total() != anchors * 2) {
+  const std::size_t expected = Anchors().size() * static_cast<std::size_t>(blob.size[0]);
+  if (outputs.size() != 2 || outputs[0].total() != expected * 4 || outputs[1].total() != expected * 2) {
     return MakeError(ErrorCode::kInternal, "the model's outputs do not match its 5972 anchors");
   }
   locations = outputs[0];
@@ -98,9 +218,10 @@ Status Detector::Infer(const cv::Mat& blob, cv::Mat& locations, cv::Mat& scores)
 }
 
 std::vector<Face> Detector::Postprocess(const cv::Mat& locations, const cv::Mat& scores,
-                                        cv::Size picture) const {
-  const std::span<const float> loc(locations.ptr<float>(), locations.total());
-  const std::span<const float> cls(scores.ptr<float>(), scores.total());
+                                        cv::Size picture, int index) const {
+  const std::size_t anchors = Anchors().size();
+  const std::span<const float> loc(locations.ptr<float>() + index * anchors * 4, anchors * 4);
+  const std::span<const float> cls(scores.ptr<float>() + index * anchors * 2, anchors * 2);
   std::vector<Face> faces;
   for (const Detection& d : detect::Postprocess(loc, cls, Anchors(), options_.postprocess)) {
     const Box px{d.box.xmin * picture.width, d.box.ymin * picture.height,
@@ -114,16 +235,65 @@ Result<std::vector<Face>> Detector::Detect(const cv::Mat& bgr) {
   if (bgr.empty() || bgr.type() != CV_8UC3) {
     return MakeError(ErrorCode::kInvalidArgument, "detector input must be a non-empty BGR picture");
   }
-  Result<std::vector<Face>> faces = DetectOnce(bgr);
-  if (!faces || !options_.verify_close_ups) return faces;
-  return VerifyCloseUps(bgr, std::move(*faces));
+  Result<std::vector<Face>> faces = DetectAsTheModelDraws(bgr);
+  if (!faces) return faces;
+  for (Face& f : *faces) f.box = CorrectBox(f.box, options_.box_correction, bgr.size());
+  return faces;
 }
 
-Result<std::vector<Face>> Detector::DetectOnce(const cv::Mat& bgr) {
+Result<std::vector<Face>> Detector::DetectAsTheModelDraws(const cv::Mat& bgr) {
   cv::Mat locations;
   cv::Mat scores;
   if (Status s = Infer(Prepare(bgr), locations, scores); !s) return std::unexpected(s.error());
-  return Postprocess(locations, scores, bgr.size());
+  std::vector<Face> faces = Postprocess(locations, scores, bgr.size());
+  last_passes_ = 1;
+
+  const bool check_close_ups =
+      options_.verify_close_ups &&
+      std::any_of(faces.begin(), faces.end(), [&](const Face& f) { return NeedsCloseUpCheck(f, bgr.size()); });
+  const bool tile = options_.quality == Quality::kThorough && MayHaveSmallFaces(faces, bgr.size());
+  if (!check_close_ups && !tile) return faces;
+
+  // One more forward call for the tiles and the close-up check together.
+  std::vector<cv::Mat> pictures;
+  const std::vector<cv::Rect> tiles =
+      tile ? Tiles(bgr.size(), options_.tiling.grid, options_.tiling.overlap) : std::vector<cv::Rect>{};
+  for (const cv::Rect& r : tiles) pictures.push_back(bgr(r));
+  // For the close-up check, the picture in the middle of a grey frame twice its size:
+  // the network sees it at half the scale, in the same aspect ratio.
+  const int dx = bgr.cols / 2;
+  const int dy = bgr.rows / 2;
+  if (check_close_ups) {
+    cv::Mat framed;
+    cv::copyMakeBorder(bgr, framed, dy, dy, dx, dx, cv::BORDER_CONSTANT, cv::Scalar(127, 127, 127));
+    pictures.push_back(framed);
+  }
+  if (Status s = Infer(PrepareBatch(pictures), locations, scores); !s) return std::unexpected(s.error());
+  last_passes_ += static_cast<int>(pictures.size());
+
+  if (check_close_ups) {
+    const int framed_index = static_cast<int>(pictures.size()) - 1;
+    const std::vector<Face> again =
+        Postprocess(locations, scores, pictures[framed_index].size(), framed_index);
+    std::erase_if(faces, [&](const Face& f) {
+      if (!NeedsCloseUpCheck(f, bgr.size())) return false;
+      const Box shifted{f.box.xmin + dx, f.box.ymin + dy, f.box.xmax + dx, f.box.ymax + dy};
+      return std::none_of(again.begin(), again.end(), [&](const Face& g) {
+        return IntersectionOverUnion(g.box, shifted) > options_.postprocess.iou_threshold;
+      });
+    });
+  }
+  if (!tile) return faces;
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    const cv::Rect& r = tiles[i];
+    for (const Face& f : Postprocess(locations, scores, r.size(), static_cast<int>(i))) {
+      if (!(f.confidence > options_.tiling.tile_confidence) || CutByTileEdge(f.box, r, bgr.size())) continue;
+      const auto x = static_cast<float>(r.x);
+      const auto y = static_cast<float>(r.y);
+      faces.push_back({{f.box.xmin + x, f.box.ymin + y, f.box.xmax + x, f.box.ymax + y}, f.masked, f.confidence});
+    }
+  }
+  return FuseFaces(std::move(faces), options_.tiling.fusion_iou);
 }
 
 bool Detector::IsCloseUp(const Face& face, cv::Size picture) const {
@@ -131,28 +301,15 @@ bool Detector::IsCloseUp(const Face& face, cv::Size picture) const {
          face.box.height() > options_.close_up_fraction * picture.height;
 }
 
-Result<std::vector<Face>> Detector::VerifyCloseUps(const cv::Mat& bgr, std::vector<Face> faces) {
-  if (std::none_of(faces.begin(), faces.end(),
-                   [&](const Face& f) { return IsCloseUp(f, bgr.size()); })) {
-    return faces;
-  }
-  // The picture in the middle of a grey frame twice its size: the network sees it
-  // at half the scale, in the same aspect ratio.
-  const int dx = bgr.cols / 2;
-  const int dy = bgr.rows / 2;
-  cv::Mat framed;
-  cv::copyMakeBorder(bgr, framed, dy, dy, dx, dx, cv::BORDER_CONSTANT, cv::Scalar(127, 127, 127));
-  Result<std::vector<Face>> again = DetectOnce(framed);
-  if (!again) return std::unexpected(again.error());
+bool Detector::NeedsCloseUpCheck(const Face& face, cv::Size picture) const {
+  return IsCloseUp(face, picture) && face.confidence < options_.close_up_sure;
+}
 
-  std::erase_if(faces, [&](const Face& f) {
-    if (!IsCloseUp(f, bgr.size())) return false;
-    const Box shifted{f.box.xmin + dx, f.box.ymin + dy, f.box.xmax + dx, f.box.ymax + dy};
-    return std::none_of(again->begin(), again->end(), [&](const Face& g) {
-      return IntersectionOverUnion(g.box, shifted) > options_.postprocess.iou_threshold;
-    });
-  });
-  return faces;
+bool Detector::MayHaveSmallFaces(const std::vector<Face>& faces, cv::Size picture) const {
+  if (faces.empty()) return std::max(picture.width, picture.height) >= options_.tiling.min_side_without_faces;
+  const float small = options_.tiling.small_face_fraction * static_cast<float>(std::min(picture.width, picture.height));
+  return std::any_of(faces.begin(), faces.end(),
+                     [&](const Face& f) { return std::min(f.box.width(), f.box.height()) < small; });
 }
 
 DetectorPool::DetectorPool(std::vector<std::unique_ptr<Detector>> detectors)

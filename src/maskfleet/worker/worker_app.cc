@@ -168,7 +168,10 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
   cv::setNumThreads(c.opencv_threads);
   Result<detect::ModelData> model = detect::ModelData::Load(detect::ResolveModelDir(c.model_dir.string()));
   if (!model) return std::unexpected(model.error().WithContext("model"));
-  if (Status s = Take(p->detectors, detect::DetectorPool::Create(*model, c.detection_threads), "model");
+  Result<detect::Quality> quality = detect::ParseQuality(c.detection_quality);
+  if (!quality) return std::unexpected(quality.error());
+  if (Status s = Take(p->detectors,
+                      detect::DetectorPool::Create(*model, c.detection_threads, {.quality = *quality}), "model");
       !s) {
     return std::unexpected(s.error());
   }

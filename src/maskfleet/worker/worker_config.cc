@@ -34,6 +34,7 @@ Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
   // machine (the load generator and the tests make their users with it), closed by
   // default in any other mode, where the service faces the internet.
   c.register_enabled = c.mode == "local";
+  reader.Take(c.detection_quality, source.String("worker", "detection_quality", c.detection_quality));
   reader.Take(c.register_enabled, source.Bool("worker", "register_enabled", c.register_enabled));
   reader.Take(c.trust_forwarded_for, source.Bool("worker", "trust_forwarded_for", c.trust_forwarded_for));
   reader.Take(c.max_upload_bytes, source.Int("worker", "max_upload_bytes", c.max_upload_bytes, 1024,
@@ -43,6 +44,10 @@ Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
   reader.Take(c.model_dir, source.String("model", "dir", ""));
 
   if (Status read = reader.status(); !read) return std::unexpected(read.error());
+  if (c.detection_quality != "fast" && c.detection_quality != "thorough") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "[worker] detection_quality must be fast or thorough, not \"" + c.detection_quality + "\"");
+  }
   return c;
 }
 

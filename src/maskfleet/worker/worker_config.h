@@ -29,6 +29,8 @@ struct WorkerConfig : config::SharedConfig {
   int opencv_threads = 1;           // opencv_threads: OpenCV's own threads per inference
   int detection_wait_ms = 10000;    // detection_wait_ms: longest wait of a queued analysis
   int url_fetches = 2;              // url_fetches: URL uploads fetching at once
+  std::string detection_quality = "fast";  // detection_quality: "fast" or "thorough"
+                                           // (detect::Quality, docs/model.md)
   bool register_enabled = true;     // register_enabled: POST /api/register; default true in the local mode only
                                     // public_url (shared): default http://host:port
                                     // (set it when port is 0 or behind a load balancer)
