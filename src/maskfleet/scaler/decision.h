@@ -104,6 +104,15 @@ struct WorkerCpu {
   std::vector<CpuSample> samples;
 };
 
+// What the load balancer saw in one measured period: the requests it received and
+// those a worker answered (not refused with 503 nor failed), per second on average
+// over [start, start + MetricsView::period).
+struct RequestSample {
+  Clock::TimePoint start;
+  double offered = 0;
+  double served = 0;
+};
+
 // The CPU samples of the recent past, filled by the manager from the MetricsSource
 // (Samples() over at least the policy's window; slots that are nullopt left out).
 // Workers missing from `workers` have no data.
@@ -116,6 +125,9 @@ struct MetricsView {
   // window ends at the last period boundary before it, and staleness counts from it,
   // rather than from the check's time. Unset: complete up to the check's time.
   std::optional<Clock::TimePoint> complete_until;
+  // The balancer's counts per period, in any order; empty when the balancer gives none.
+  // Only periods inside the window are read.
+  std::vector<RequestSample> requests;
 };
 
 enum class Direction { kNone, kGrow, kShrink };

@@ -45,7 +45,7 @@ TEST(MakeControllerTest, KnownNamesAndAClearErrorOtherwise) {
   }
   auto bad = MakeController("pid", {});
   ASSERT_FALSE(bad.has_value());
-  EXPECT_EQ(bad.error().message, "unknown controller 'pid': choose ours, naive or hpa");
+  EXPECT_EQ(bad.error().message, "unknown controller 'pid': choose ours, naive, hpa or hpa-high");
 }
 
 TEST(WindowAverageTest, MeanOfWorkerMeansOverTheWindowOfDecide) {
@@ -123,6 +123,14 @@ TEST(HpaControllerTest, ProportionalScaleUpAtOnce) {
   EXPECT_EQ(d.target_size, 6);
   // Clamped to the maximum.
   EXPECT_EQ(MakeHpaController({})->Check(Pool(4, 100).pool, Pool(4, 100).metrics, Minute(10)).target_size, 8);
+}
+
+TEST(HpaControllerTest, HighTargetIsTheGrowThreshold) {
+  // 4 x 75% against 70%: within the tolerance (1.07); 4 x 80%: ceil(4 x 1.14) = 5.
+  EXPECT_EQ(MakeHpaHighController({})->Check(Pool(4, 75).pool, Pool(4, 75).metrics, Minute(10)).action, Action::kHold);
+  const scaler::Decision d = MakeHpaHighController({})->Check(Pool(4, 80).pool, Pool(4, 80).metrics, Minute(10));
+  EXPECT_EQ(d.target_size, 5);
+  EXPECT_TRUE(d.reason.find("vs target 70.0%") != std::string::npos) << d.reason;
 }
 
 TEST(HpaControllerTest, ToleranceOfTenPercent) {
