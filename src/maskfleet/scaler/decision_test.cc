@@ -757,7 +757,9 @@ TEST(ScalerProportionalTest, ShrinksOnlyToASizeThatCarriesTheLoadAtTheMidpoint) 
   // 4 workers at 20%: 80% of a worker -> 2 (ceil(1.6)); at 12.5%: exactly 1 -> but x0.5
   // allows no less than 2 in one step.
   Steady four = SteadyPool(4, 20);
-  EXPECT_EQ(Decide(NoStabilisation(), four.pool, four.metrics, {}, Check(10)).target_size, 2);
+  Decision two_of_four = Decide(NoStabilisation(), four.pool, four.metrics, {}, Check(10));
+  EXPECT_EQ(two_of_four.target_size, 2);
+  EXPECT_FALSE(Contains(two_of_four.reason, "at most")) << two_of_four.reason;
   Steady idle = SteadyPool(4, 12.5);
   Decision step = Decide(NoStabilisation(), idle.pool, idle.metrics, {}, Check(10));
   EXPECT_EQ(step.target_size, 2);
@@ -846,6 +848,173 @@ TEST(ScalerCoarseMetricsTest, FiveMinuteSamplesWidenTheWindowAndStillGrow) {
   metrics.workers[0].samples.back().percent = 10;  // the sample still to come, not read
   Decision late = Decide(ScalingPolicy{}, pool, metrics, {}, boundary + seconds(5));
   EXPECT_EQ(late.action, Action::kGrow) << late.reason;
+}
+
+TEST(ScalerDecisionBoundaryTest, TheFirstFreshPeriodIsTheOneTheNewWorkerCameInto) {
+  // Grown at minute 0; w2 in service at 1:35, its first (partial) sample is minute 1's.
+  ScalerMemory memory;
+  memory.last_grow_at = Check(0);
+  PoolState pool{{InService("w1"), InService("w2", Minute(1) + seconds(35))}};
+  MetricsView metrics;
+  metrics.workers = {Flat("w1", -5, 2, 90), Flat("w2", 1, 2, 90)};
+  // At minute 2, minute 1 is complete and both have a sample in it: grow on it.
+  Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(2));
+  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+}
+
+TEST(ScalerDecisionBoundaryTest, TheFirstFreshSampleIsFoundInAnyOrder) {
+  // As above, at minute 3; w2's samples listed newest first. Minutes 1 and 2 at 90% and
+  // 60%: the average since the pool settled is 75% (grow), minute 2 alone 60% (hold).
+  ScalerMemory memory;
+  memory.last_grow_at = Check(0);
+  PoolState pool{{InService("w1"), InService("w2", Minute(1) + seconds(35))}};
+  MetricsView metrics;
+  metrics.workers = {WorkerCpu{"w1", {{Minute(1), 90}, {Minute(2), 60}}},
+                     WorkerCpu{"w2", {{Minute(2), 60}, {Minute(1), 90}}}};
+  Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(3));
+  ASSERT_TRUE(d.average_cpu) << d.reason;
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 75);
+  EXPECT_EQ(d.action, Action::kGrow);
+}
+
+TEST(ScalerDecisionBoundaryTest, ANewWorkerWhoseFreshSamplesAreNoNumbersStillCoolsDown) {
+  ScalerMemory memory;
+  memory.last_grow_at = Check(0);
+  PoolState pool{{InService("w1"), InService("w2", Minute(1) + seconds(35))}};
+  MetricsView metrics;
+  metrics.workers = {Flat("w1", -5, 3, 90),
+                     WorkerCpu{"w2", {{Minute(1), std::numeric_limits<double>::quiet_NaN()}}}};
+  Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(3));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "waiting for new workers' metrics: the 2 min window")) << d.reason;
+}
+
+TEST(ScalerProportionalTest, BalancerCountsAtTheWindowsEdgesAndOddCounts) {
+  ScalingPolicy p;
+  p.expand_ratio = 4;
+  // Counts just outside the window [8, 10): minute 7 and minute 10 are not read.
+  Steady s = SteadyPool(2, 100);
+  s.metrics.requests = {{Minute(7), 40, 20}, {Minute(10), 40, 20}};
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).target_size, 4);
+  // More served than offered (counts that straddle a period) never lowers the load.
+  s.metrics.requests = {{Minute(8), 10, 20}, {Minute(9), 10, 20}};
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 4);
+  // With a grow threshold of 100%, only the balancer can say the pool is short.
+  ScalingPolicy full;
+  full.grow_threshold = 100;
+  Steady hot = SteadyPool(2, 96);
+  EXPECT_EQ(Decide(full, hot.pool, hot.metrics, {}, Check(10)).action, Action::kHold);
+  hot.metrics.requests = {{Minute(8), 40, 20}, {Minute(9), 40, 20}};
+  Decision grown = Decide(full, hot.pool, hot.metrics, {}, Check(10));
+  EXPECT_EQ(grown.action, Action::kGrow) << grown.reason;
+}
+
+TEST(ScalerProportionalTest, ExpandRatioJustAboveOneStillGrowsByOne) {
+  ScalingPolicy p;
+  p.expand_ratio = 1 + 1e-12;
+  Steady s = SteadyPool(1, 95);
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 2);
+}
+
+TEST(ScalerDecisionBoundaryTest, ExactlyAtTheShrinkThresholdDoesNotShrink) {
+  // 4 workers at 30%: 3 would carry 40%, but 30% is not below the threshold.
+  Steady s = SteadyPool(4, 30);
+  Decision d = Decide(NoStabilisation(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "within the thresholds")) << d.reason;
+}
+
+// ---- the noise margin of a shrink ----------------------------------------------------
+
+// w1..w4 in service with the same samples: minutes 0-4 at 15%, then 10, 20, 10, 20, 25;
+// w5..w7 leaving, flat at 22.5%. The stabilisation span [5, 10) holds the differences
+// 10, 10, 10, 5 for each worker in service: median 10, one sample's noise
+// 10 / 0.6745 / sqrt(2) = 10.48, the margin of a mean of 4 workers 2 x 10.48 / 2.
+Steady NoisyPool() {
+  Steady s;
+  const std::vector<double> values = {15, 15, 15, 15, 15, 10, 20, 10, 20, 25};
+  for (int i = 1; i <= 7; ++i) {
+    const std::string id = "w" + std::to_string(i);
+    WorkerCpu cpu{id, {}};
+    for (int m = 0; m < 10; ++m) cpu.samples.push_back({Minute(m), i <= 4 ? values[m] : 22.5});
+    s.metrics.workers.push_back(cpu);
+    WorkerStatus w = InService(id);
+    if (i > 4) w.state = WorkerState::kLeaving;
+    s.pool.workers.push_back(w);
+  }
+  return s;
+}
+
+TEST(ScalerNoiseMarginTest, TwoStandardErrorsOfTheSamplesOverTheStabilisationSpan) {
+  Steady s = NoisyPool();
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  ASSERT_TRUE(d.average_cpu);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 22.5);
+  // 4 x (22.5 + 10.5) / 50 = 2.64: 3 workers, not the 2 the average alone allows.
+  EXPECT_TRUE(Contains(d.reason, "(noise margin 10.5% points); shrink to 3 stabilising")) << d.reason;
+  EXPECT_EQ(d.recommended_size, 3);
+}
+
+TEST(ScalerNoiseMarginTest, SamplesFromBeforeTheOwnShrinkAreProjectedForTheNoiseToo) {
+  // Shrunk 8 -> 4 at 7:05: minutes 5 and 6 count twice: 20, 40, 10, 20, 25, differences
+  // 20, 30, 10, 5 (median of all 20): a margin of 21.0, and no shrink.
+  Steady s = NoisyPool();
+  ScalerMemory memory;
+  memory.recent_shrinks = {{Minute(7) + seconds(5), 8}};
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_TRUE(Contains(d.reason, "(noise margin 21.0% points), but 3 workers would carry")) << d.reason;
+  EXPECT_EQ(d.recommended_size, 4);
+}
+
+TEST(ScalerNoiseMarginTest, NeedsThreeDifferencesOfAdjacentSamples) {
+  auto decide = [](std::vector<CpuSample> w1, std::vector<CpuSample> w2) {
+    PoolState pool{{InService("w1"), InService("w2")}};
+    MetricsView metrics;
+    metrics.workers = {WorkerCpu{"w1", std::move(w1)}, WorkerCpu{"w2", std::move(w2)}};
+    return Decide(ScalingPolicy{}, pool, metrics, {}, Check(10)).reason;
+  };
+  // Three differences (10, 10, 0): a margin.
+  EXPECT_TRUE(Contains(decide({{Minute(7), 10}, {Minute(8), 20}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
+                       "noise margin"));
+  // Two (10, 0): none.
+  EXPECT_FALSE(Contains(decide({{Minute(8), 10}, {Minute(9), 20}}, {{Minute(8), 15}, {Minute(9), 15}}), "noise margin"));
+  // Samples two minutes apart are not successive: one difference (0), none.
+  EXPECT_FALSE(Contains(decide({{Minute(5), 10}, {Minute(7), 30}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
+                        "noise margin"));
+}
+
+TEST(ScalerRememberTest, GrowsShrinksAndManualChangesKeepTheShrinksTheProjectionNeeds) {
+  ScalingPolicy p;
+  Decision shrink;
+  shrink.action = Action::kShrink;
+  shrink.current_size = 8;
+  shrink.target_size = 4;
+  shrink.recommended_size = 1;
+  ScalerMemory memory = Remember({}, p, shrink, Check(10));
+  ASSERT_EQ(memory.recent_shrinks.size(), 1u);
+  EXPECT_EQ(memory.recent_shrinks[0], (ScalerMemory::Shrink{Check(10), 8}));
+  EXPECT_FALSE(memory.last_grow_at);
+  // A hold keeps it (for 2 hours, longer than any window); then it is forgotten.
+  Decision hold;
+  hold.recommended_size = 4;
+  EXPECT_EQ(Remember(memory, p, hold, Check(11)).recent_shrinks.size(), 1u);
+  EXPECT_EQ(Remember(memory, p, hold, Check(10) + std::chrono::hours(2)).recent_shrinks.size(), 1u);
+  EXPECT_TRUE(Remember(memory, p, hold, Check(10) + std::chrono::hours(2) + seconds(1)).recent_shrinks.empty());
+  // A grow starts the cool-down and forgets the shrinks; so does a manual change.
+  Decision grow;
+  grow.action = Action::kGrow;
+  grow.current_size = 4;
+  grow.target_size = 6;
+  grow.recommended_size = 6;
+  ScalerMemory grown = Remember(memory, p, grow, Check(12));
+  EXPECT_EQ(grown.last_grow_at, Check(12));
+  EXPECT_TRUE(grown.recent_shrinks.empty());
+  EXPECT_TRUE(RememberManualChange(memory, Check(12)).recent_shrinks.empty());
 }
 
 // ---- Exact boundaries: the value at each limit, one under, one over ------------------
