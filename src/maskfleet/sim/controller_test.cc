@@ -71,8 +71,9 @@ TEST(OurControllerTest, IsDecideAndRemember) {
   EXPECT_EQ(d.action, expected.action);
   EXPECT_EQ(d.target_size, 4);
   EXPECT_EQ(d.reason, expected.reason);
-  // It remembered the resize: the next check cools down even with the same samples.
-  const scaler::Decision next = ours->Check(in.pool, in.metrics, Minute(11));
+  // It remembered the resize: a check before a whole period has been measured since
+  // cools down even with the same samples.
+  const scaler::Decision next = ours->Check(in.pool, in.metrics, Minute(10) + std::chrono::seconds(30));
   EXPECT_EQ(next.action, Action::kHold);
   EXPECT_NE(next.reason.find("waiting for new workers' metrics"), std::string::npos) << next.reason;
 }
