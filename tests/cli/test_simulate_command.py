@@ -6,16 +6,16 @@ from conftest import REPO
 SCENARIO = REPO / "scenarios" / "step-up.toml"
 
 
-def run(binary, *args):
+def run(binary, *args, timeout=120):
     return subprocess.run([str(binary), "simulate", *map(str, args)], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=timeout)
 
 
-def test_all_three_controllers_side_by_side(maskfleet_bin, tmp_path):
+def test_all_controllers_side_by_side(maskfleet_bin, tmp_path):
     out = tmp_path / "sim"
     result = run(maskfleet_bin, SCENARIO, "--out", out, "--controller", "all")
     assert result.returncode == 0, result.stderr
-    for controller in ("ours", "naive", "hpa"):
+    for controller in ("ours", "naive", "hpa", "hpa-high"):
         csv = (out / f"step-up-{controller}.csv").read_text().splitlines()
         assert csv[0] == ("minute,demand,workers_in_service,workers_starting,average_cpu,action,"
                           "target_size,reason")
@@ -25,10 +25,10 @@ def test_all_three_controllers_side_by_side(maskfleet_bin, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("step-up: 5 -> 25 req/s at 15 min")
     header = lines[1].split()
-    assert header == ["figure", "ours", "naive", "hpa"]
+    assert header == ["figure", "ours", "naive", "hpa", "hpa-high"]
     assert any(line.startswith("under-provisioning accuracy") for line in lines)
     constant = next(line for line in lines if line.startswith("resizes in constant load"))
-    assert constant.split()[-3] == "0", constant  # ours
+    assert constant.split()[-4] == "0", constant  # ours
 
 
 def test_default_controller_is_ours(maskfleet_bin, tmp_path):
@@ -43,7 +43,7 @@ def test_markdown_tables(maskfleet_bin, tmp_path):
                  "--controller", "all", "--markdown")
     assert result.returncode == 0, result.stderr
     assert "#### step-up" in result.stdout and "#### constant" in result.stdout
-    assert "| figure | ours | naive | hpa |" in result.stdout
+    assert "| figure | ours | naive | hpa | hpa-high |" in result.stdout
 
 
 def test_bad_scenario_is_a_clear_error(maskfleet_bin, tmp_path):
@@ -82,6 +82,28 @@ def test_docs_results_show_what_the_simulator_computes(maskfleet_bin, tmp_path):
         for controller in ("ours", "naive", "hpa"):
             assert (REPO / "docs" / "results" / f"{name}-{controller}.svg").is_file()
             assert f"(results/{name}-{controller}.svg)" in docs
+
+
+def test_seeds_table_and_docs_suite(maskfleet_bin, tmp_path):
+    """--seeds N prints the figures over N seeds; docs/results.md's suite tables are that
+    output for the suite with 10 seeds, and their charts exist."""
+    scenarios = sorted((REPO / "scenarios" / "suite").glob("*.toml"))
+    result = run(maskfleet_bin, *scenarios, "--controller", "all", "--seeds", "10", "--markdown",
+                 "--out", tmp_path, timeout=600)
+    assert result.returncode == 0, result.stderr
+    docs = (REPO / "docs" / "results.md").read_text()
+    blocks = result.stdout.split("#### ")[1:]
+    assert len(blocks) == len(scenarios)
+    for block in blocks:
+        name = block.splitlines()[0].strip()
+        table = "\n".join(line for line in block.splitlines() if line.startswith("|"))
+        assert "| direction changes in constant load (sum) |" in table
+        assert table in docs, f"docs/results.md: the suite table of {name} is not the simulator's; rerun it"
+        for controller in ("ours", "hpa"):
+            assert (REPO / "docs" / "results" / "suite" / f"{name}-{controller}.svg").is_file()
+            assert f"(results/suite/{name}-{controller}.svg)" in docs
+    bad = run(maskfleet_bin, scenarios[0], "--seeds", "-1", "--out", tmp_path)
+    assert bad.returncode == 2 and "--seeds must be from 1 to 1000" in bad.stderr
 
 
 LIVE_SCENARIO = REPO / "scenarios" / "live" / "step.toml"

@@ -31,6 +31,11 @@ def _names(field):
             words.removesuffix(" seconds")}
 
 
+def policy_of(answer):
+    """The policy in an answer of /api/v1/policy, without its warnings."""
+    return {k: v for k, v in answer.items() if k != "warnings"}
+
+
 NEW_POLICY = {"grow_threshold": 80, "shrink_threshold": 20, "expand_ratio": 1.5, "shrink_ratio": 0.75,
               "min_workers": 1, "max_workers": 6, "check_interval_seconds": 30, "window_seconds": 180,
               "shrink_stabilisation_seconds": 600, "paused": True}
@@ -40,7 +45,7 @@ def test_policy_validation_storage_and_restart(manager_factory):
     m = manager_factory()
     r = m.api.get("/api/v1/policy")
     assert r.status_code == 200, r.text
-    assert r.json() == DEFAULT_POLICY
+    assert r.json() == {**DEFAULT_POLICY, "warnings": []}
 
     for change, fields in INVALID_CHANGES:
         body = {k: v for k, v in {**DEFAULT_POLICY, **change}.items() if v is not None}
@@ -49,23 +54,37 @@ def test_policy_validation_storage_and_restart(manager_factory):
         message = error_of(r).get("message", "").lower()
         assert any(name in message for f in fields for name in _names(f)), \
             f"the message for {change} names none of {fields}: {message!r}"
-        assert m.api.get("/api/v1/policy").json() == DEFAULT_POLICY, f"a refused policy ({change}) changed it"
+        assert policy_of(m.api.get("/api/v1/policy").json()) == DEFAULT_POLICY, \
+            f"a refused policy ({change}) changed it"
 
     r = m.api.put("/api/v1/policy", json=NEW_POLICY, headers={"X-CSRF-Token": None})
     assert r.status_code == 403, f"PUT /api/v1/policy without the CSRF header: {r.status_code} {r.text}"
-    assert m.api.get("/api/v1/policy").json() == DEFAULT_POLICY
+    assert policy_of(m.api.get("/api/v1/policy").json()) == DEFAULT_POLICY
 
     r = m.api.put("/api/v1/policy", json=NEW_POLICY)
     assert r.status_code == 200, r.text
-    assert r.json() == NEW_POLICY
-    assert m.api.get("/api/v1/policy").json() == NEW_POLICY
+    assert policy_of(r.json()) == NEW_POLICY
+    # Accepted, with a warning: a 180 s window is longer than 4 checks of 30 s.
+    assert [w["field"] for w in r.json()["warnings"]] == ["window_seconds"], r.json()
+    assert "longer than 4 check intervals" in r.json()["warnings"][0]["message"]
+    assert policy_of(m.api.get("/api/v1/policy").json()) == NEW_POLICY
+
+    # A careless policy is accepted too, and the warning says why it is one.
+    careless = {**NEW_POLICY, "grow_threshold": 60, "shrink_threshold": 55, "expand_ratio": 2.0,
+                "shrink_ratio": 0.5, "window_seconds": 120}
+    r = m.api.put("/api/v1/policy", json=careless)
+    assert r.status_code == 200, r.text
+    assert [w["field"] for w in r.json()["warnings"]] == ["shrink_threshold"], r.json()
+    assert r.json()["warnings"] == m.api.get("/api/v1/policy").json()["warnings"]
+    r = m.api.put("/api/v1/policy", json=NEW_POLICY)
+    assert r.status_code == 200, r.text
 
     assert m.stop() == 0, m.stderr()
     assert not m.leftovers()
     again = manager_factory(data_dir=m.data_dir)
     r = again.api.get("/api/v1/policy")
     assert r.status_code == 200, r.text
-    assert r.json() == NEW_POLICY, "the policy did not survive a restart"
+    assert policy_of(r.json()) == NEW_POLICY, "the policy did not survive a restart"
 
 
 def _history(client):

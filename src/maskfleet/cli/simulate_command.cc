@@ -1,5 +1,5 @@
 // maskfleet simulate SCENARIO.toml... --out DIR [--controller ours|naive|hpa|all] [--markdown]
-//                   [--replay LIVE.csv]
+//                   [--replay LIVE.csv] [--seeds N]
 //
 // Runs the auto-scaler simulator (sim/simulator.h) on each scenario with the chosen
 // controller(s), writes DIR/<scenario>-<controller>.csv and .svg, and prints the
@@ -8,10 +8,14 @@
 // With --replay, a run recorded on a real manager (sim/replay.h, written by
 // scripts/live-run.sh) of the one scenario given joins as the column "live", first:
 // DIR/<scenario>-live.svg is its chart, and every chart gets the CPU panel.
+// With --seeds N, each scenario also runs with seeds 1..N (its noise, arrivals and
+// boots), and the table shows the figures over all N (sim/report.h, SeedsTable); the
+// files are the scenario's own seed's.
 //
 // Exit status: 0 every scenario ran and its files were written, 2 the command could
 // not run (bad arguments, a scenario that does not parse, an output folder that cannot
 // be written), with one line saying why.
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -39,6 +43,7 @@ struct SimulateArgs {
   std::string controller = "ours";
   bool markdown = false;
   std::string replay;
+  int seeds = 0;
 };
 
 int CannotRun(const std::string& message) {
@@ -58,6 +63,8 @@ int RunSimulate(const SimulateArgs& args, const std::vector<std::string>& extras
   if (!extras.empty()) return CannotRun("unexpected argument '" + extras.front() + "' (see maskfleet simulate --help)");
   if (args.scenarios.empty()) return CannotRun("expected at least one SCENARIO.toml (see maskfleet simulate --help)");
   if (args.out.empty()) return CannotRun("--out DIR is required: where the CSV and SVG files go");
+  if (args.seeds < 0 || args.seeds > 1000) return CannotRun("--seeds must be from 1 to 1000");
+  if (args.seeds > 0 && !args.replay.empty()) return CannotRun("--seeds and --replay do not go together");
   std::vector<std::string> controllers;
   if (args.controller == "all") {
     controllers = sim::ControllerNames();
@@ -105,9 +112,21 @@ int RunSimulate(const SimulateArgs& args, const std::vector<std::string>& extras
       }
       runs.push_back({"live", sim::Evaluate(*recorded, sim::EvaluationOptionsFor(scenario))});
     }
+    std::vector<sim::ControllerSeeds> seeded;
     for (const std::string& name : controllers) {
       std::unique_ptr<sim::Controller> controller = *sim::MakeController(name, scenario.policy);
       const sim::Trace trace = sim::Simulate(scenario, *controller);
+      if (args.seeds > 0) {
+        sim::ControllerSeeds all{name, {}};
+        for (int seed = 1; seed <= args.seeds; ++seed) {
+          sim::Scenario reseeded = scenario;
+          reseeded.seed = static_cast<std::uint64_t>(seed);
+          reseeded.arrival_seed = static_cast<std::uint64_t>(seed);
+          std::unique_ptr<sim::Controller> fresh = *sim::MakeController(name, scenario.policy);
+          all.seeds.push_back(sim::Evaluate(sim::Simulate(reseeded, *fresh), sim::EvaluationOptionsFor(scenario)));
+        }
+        seeded.push_back(std::move(all));
+      }
       const std::filesystem::path base = std::filesystem::path(args.out) / (scenario.name + "-" + name);
       for (auto [extension, text] : {std::pair{".csv", sim::TraceCsv(trace)},
                                      std::pair{".svg", sim::TraceSvg(trace, scenario, chart)}}) {
@@ -119,11 +138,14 @@ int RunSimulate(const SimulateArgs& args, const std::vector<std::string>& extras
     }
     if (!first) std::cout << '\n';
     first = false;
+    const auto table = [&](sim::TableFormat format) {
+      return args.seeds > 0 ? sim::SeedsTable(scenario, seeded, format) : sim::FiguresTable(scenario, runs, format);
+    };
     if (args.markdown) {
       std::cout << "#### " << scenario.name << "\n\n" << sim::ScenarioSummary(scenario) << "\n\n"
-                << sim::FiguresTable(scenario, runs, sim::TableFormat::kMarkdown);
+                << table(sim::TableFormat::kMarkdown);
     } else {
-      std::cout << sim::FiguresTable(scenario, runs, sim::TableFormat::kText);
+      std::cout << table(sim::TableFormat::kText);
     }
   }
   std::cout.flush();
@@ -139,7 +161,7 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
   cmd->footer(
       "Each SCENARIO.toml (format: docs/results.md, section Simulator) is run with the chosen\n"
       "controller: ours (the manager's auto-scaler), naive (thresholds and ratios alone) or hpa (a\n"
-      "Kubernetes HPA-style proportional rule); all runs the three side by side. Writes\n"
+      "Kubernetes HPA-style proportional rule, target 50%; hpa-high: target 70%); all runs them side by side. Writes\n"
       "DIR/<scenario>-<controller>.csv (one row per minute) and .svg (load and pool size over\n"
       "time), and prints the elasticity figures. --replay LIVE.csv adds a run recorded on a real\n"
       "manager (scripts/live-run.sh) of the one SCENARIO given, as the column 'live', and\n"
@@ -149,6 +171,9 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--out", args->out, "Folder for the CSV and SVG files (created if missing)")->type_name("DIR");
   cmd->add_option("--controller", args->controller, "ours (default), naive, hpa or all")->type_name("NAME");
   cmd->add_flag("--markdown", args->markdown, "Print the tables as Markdown");
+  cmd->add_option("--seeds", args->seeds,
+                  "Run each scenario with seeds 1..N (noise, arrivals, boots) and print the figures over all")
+      ->type_name("N");
   cmd->add_option("--replay", args->replay, "A recorded live run of the scenario (CSV, one row per second)")
       ->type_name("LIVE.csv");
   // Unknown options stay here for RunSimulate to refuse with exit 2.

@@ -96,14 +96,19 @@ Result<scaler::Decision> AutoScaler::Check(const scaler::ScalingPolicy& policy) 
     if (w.info.state == pool::WorkerState::kInService) in_service.push_back(w.info.id);
   }
 
-  // The window plus one period, up to where the data is complete: Decide keeps what
-  // falls inside its window, which it ends there too.
+  // The window (at least one sample: Decide widens a shorter one) or the shrink
+  // stabilisation span (over which Decide estimates the noise), whichever is longer,
+  // plus one period, up to where the data is complete: Decide keeps what falls inside,
+  // and ends its window there too.
   scaler::MetricsView view;
   view.period = options_.sample_period;
   const Clock::TimePoint complete = std::min(now, metrics_.CompleteUntil(now));
   view.complete_until = complete;
   Result<std::vector<metrics::WorkerCpuPeriods>> cpu =
-      metrics_.RecentCpu(in_service, complete - policy.window - options_.sample_period, complete,
+      metrics_.RecentCpu(in_service,
+                         complete - std::max({policy.window, options_.sample_period, policy.shrink_stabilisation}) -
+                             options_.sample_period,
+                         complete,
                          options_.sample_period);
   if (cpu) {
     for (const metrics::WorkerCpuPeriods& w : *cpu) {

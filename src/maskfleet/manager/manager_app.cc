@@ -116,6 +116,7 @@ Result<Endpoints> ManagerApp::Start() {
   ManagerServerOptions options;
   options.web_dir = c.shared.web_dir;
   options.secure_cookies = c.shared.secure_cookies;
+  options.metrics_period = scaling.sample_period;
   options.request_stop = [this] { RequestStop(); };
   p.server = std::make_unique<ManagerServer>(
       ManagerServices{*p.accounts, *p.initial_admin, *p.controller, *b.metrics, *p.policies,

@@ -11,6 +11,7 @@
 #ifndef MASKFLEET_MANAGER_MANAGER_SERVER_H_
 #define MASKFLEET_MANAGER_MANAGER_SERVER_H_
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -54,6 +55,8 @@ struct ManagerServerOptions {
   std::filesystem::path web_dir;
   bool secure_cookies = false;
   int http_threads = 8;
+  // The metrics' sample period, for the policy's warnings (scaler::Warnings). Default 60 s.
+  std::chrono::seconds metrics_period{60};
   // Asks the manager to stop (the "stop manager" button): called once, from a request
   // thread; must return at once (the manager stops from its main thread).
   std::function<void()> request_stop;

@@ -13,7 +13,12 @@ using Json = nlohmann::json;
 
 namespace {
 
-Json PolicyJson(const scaler::ScalingPolicy& p) {
+// The policy, and the warnings on it (scaler::Warnings) under "warnings".
+Json PolicyJson(const scaler::ScalingPolicy& p, std::chrono::seconds metrics_period) {
+  Json warnings = Json::array();
+  for (const scaler::PolicyWarning& w : scaler::Warnings(p, metrics_period)) {
+    warnings.push_back({{"field", w.field}, {"message", w.message}});
+  }
   return {{"grow_threshold", p.grow_threshold},
           {"shrink_threshold", p.shrink_threshold},
           {"expand_ratio", p.expand_ratio},
@@ -23,7 +28,8 @@ Json PolicyJson(const scaler::ScalingPolicy& p) {
           {"check_interval_seconds", p.check_interval.count()},
           {"window_seconds", p.window.count()},
           {"shrink_stabilisation_seconds", p.shrink_stabilisation.count()},
-          {"paused", p.paused}};
+          {"paused", p.paused},
+          {"warnings", std::move(warnings)}};
 }
 
 // The whole policy object; every field is required, so that a client that forgot one
@@ -75,7 +81,7 @@ void RegisterPolicyRoutes(httplib::Server& server, const Deps& d) {
     if (!Admin(d, req, res, false)) return;
     Result<scaler::ScalingPolicy> policy = s.policies.Load();
     if (!policy) return Fail(res, policy.error());
-    http::RespondJson(res, 200, PolicyJson(*policy));
+    http::RespondJson(res, 200, PolicyJson(*policy, d.options.metrics_period));
   });
   server.Put("/api/v1/policy", [&d, &s](const Request& req, Response& res) {
     if (!Admin(d, req, res, true)) return;
@@ -84,8 +90,9 @@ void RegisterPolicyRoutes(httplib::Server& server, const Deps& d) {
     Result<scaler::ScalingPolicy> policy = PolicyFromJson(*body);
     if (!policy) return Fail(res, policy.error());
     if (Status saved = s.policies.Save(*policy); !saved) return Fail(res, saved.error());
-    spdlog::info("auto-scaling policy changed: {}", PolicyJson(*policy).dump());
-    http::RespondJson(res, 200, PolicyJson(*policy));
+    const Json answer = PolicyJson(*policy, d.options.metrics_period);
+    spdlog::info("auto-scaling policy changed: {}", answer.dump());
+    http::RespondJson(res, 200, answer);
   });
   server.Get("/api/v1/decisions", [&d, &s](const Request& req, Response& res) {
     if (!Admin(d, req, res, false)) return;

@@ -15,10 +15,22 @@ using TimePoint = Clock::TimePoint;
 // Ratios such as 3 x (1/3 stored inexactly) must not round up past the whole number
 // they mean.
 constexpr double kRoundingSlack = 1e-9;
+// At or above this average CPU the workers are saturated: the CPU no longer says how
+// much load there is, the balancer's unserved requests do.
+constexpr double kSaturatedCpu = 95.0;
+// How long the auto-scaler remembers its shrinks (longer than any window: an hour's
+// sample period at most).
+constexpr auto kShrinkMemory = std::chrono::hours(2);
 
 std::string Percent(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f%%", v);
+  return buf;
+}
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
 
@@ -77,6 +89,36 @@ const WorkerCpu* FindCpu(const MetricsView& metrics, const std::string& id) {
   return nullptr;
 }
 
+// The standard deviation of one sample's noise, estimated from the differences of
+// successive samples of each in-service worker in [begin, end): the median absolute
+// difference / 0.6745 (a normal's), / sqrt(2) (a difference of two). The median
+// ignores the one big difference of a change in the load. 0 with fewer than 3
+// differences. `projected` maps a sample to the load it means for the pool now.
+template <typename Projection>
+double NoiseOfOneSample(const PoolState& pool, const MetricsView& metrics, TimePoint begin, TimePoint end,
+                        Projection projected) {
+  std::vector<double> differences;
+  for (const auto& w : pool.workers) {
+    if (w.state != WorkerState::kInService) continue;
+    const WorkerCpu* cpu = FindCpu(metrics, w.id);
+    if (cpu == nullptr) continue;
+    std::vector<CpuSample> samples;
+    for (const auto& s : cpu->samples) {
+      if (s.start >= begin && s.start < end && std::isfinite(s.percent)) samples.push_back(s);
+    }
+    std::ranges::sort(samples, {}, &CpuSample::start);
+    for (std::size_t i = 1; i < samples.size(); ++i) {
+      if (samples[i].start - samples[i - 1].start == metrics.period) {
+        differences.push_back(std::abs(projected(samples[i]) - projected(samples[i - 1])));
+      }
+    }
+  }
+  if (differences.size() < 3) return 0;
+  const auto middle = differences.begin() + static_cast<std::ptrdiff_t>(differences.size() / 2);
+  std::ranges::nth_element(differences, middle);
+  return *middle / 0.6745 / std::sqrt(2.0);
+}
+
 }  // namespace
 
 int PoolState::Size() const {
@@ -104,9 +146,11 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   }
   if (policy.paused) return Hold(n, "paused");
 
-  // 2. Cool-down: starting workers, then a window reaching back before the pool settled.
+  // 2. Cool-down: starting workers, then a window reaching back before the pool settled
+  // (the auto-scaler's own shrinks excepted: their remaining workers' samples are
+  // projected onto the smaller pool below).
   std::string starting;
-  std::optional<TimePoint> settled_at = memory.last_action_at;
+  std::optional<TimePoint> settled_at = memory.last_grow_at;
   if (memory.last_manual_change_at && (!settled_at || *memory.last_manual_change_at > *settled_at)) {
     settled_at = memory.last_manual_change_at;
   }
@@ -120,41 +164,74 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   if (!starting.empty()) {
     return Hold(n, "waiting for new workers' metrics: " + starting + " still starting");
   }
-  // Samples longer than the window leave no average to take (rule 4 then holds); the
-  // cool-down and the bounds still apply, over the window's unaligned span.
-  const bool period_usable = metrics.period.count() > 0 && policy.window >= metrics.period;
+  const bool period_usable = metrics.period.count() > 0;
+  // Samples longer than the window: the window widens to one sample rather than
+  // holding for ever.
+  const seconds window = period_usable ? std::max(policy.window, metrics.period) : policy.window;
   // The window ends where the data is complete: a lagging source is judged on the
   // periods it has, not held for the ones still to come.
   const TimePoint data_end = std::min(now, metrics.complete_until.value_or(now));
   const TimePoint window_end = period_usable ? FloorToPeriod(data_end, metrics.period) : data_end;
-  const TimePoint window_begin = window_end - policy.window;
-  if (settled_at && window_begin < *settled_at) {
-    const TimePoint ready = period_usable
-                                ? CeilToPeriod(*settled_at + policy.window, metrics.period)
-                                : *settled_at + policy.window;
-    return Hold(n, "waiting for new workers' metrics: the " + Span(policy.window) +
-                       " window still holds time from before the pool settled " +
-                       Span(now - *settled_at) + " ago (judged again from " +
-                       Span(ready - data_end) + " on)");
+  const TimePoint window_begin = window_end - window;
+  // Right after the pool settled, growing may act on the periods measured since (at
+  // least one whole one); anything else waits for a whole window of them.
+  const bool fresh_only = settled_at && window_begin < *settled_at;
+  TimePoint judged_begin = window_begin;
+  if (fresh_only && period_usable) {
+    // From the first period in which every worker in service has a sample, counting
+    // from the one the pool settled in (a worker that came into service during it has
+    // its first sample there).
+    judged_begin = FloorToPeriod(*settled_at, metrics.period);
+    for (const auto& w : pool.workers) {
+      if (w.state != WorkerState::kInService) continue;
+      std::optional<TimePoint> first;
+      if (const WorkerCpu* cpu = FindCpu(metrics, w.id); cpu != nullptr) {
+        for (const auto& s : cpu->samples) {
+          if (s.start >= judged_begin && s.start < window_end && (!first || s.start < *first)) first = s.start;
+        }
+      }
+      judged_begin = std::max(judged_begin, first.value_or(window_end));
+    }
+  }
+  const std::string cooling_down =
+      fresh_only ? "waiting for new workers' metrics: the " + Span(window) +
+                       " window still holds time from before the pool settled " + Span(now - *settled_at) +
+                       " ago (judged again from " +
+                       Span((period_usable ? CeilToPeriod(*settled_at + window, metrics.period)
+                                           : *settled_at + window) -
+                            data_end) +
+                       " on)"
+                 : "";
+  if (fresh_only && (!period_usable || window_end - judged_begin < metrics.period)) {
+    return Hold(n, cooling_down);
   }
 
   // 3. Bounds, whatever the metrics say (after the cool-down: a person who pressed grow
   // past the maximum is not overruled at the very next check).
-  if (n < policy.min_workers) {
+  if (!fresh_only && n < policy.min_workers) {
     return Resize(n, policy.min_workers,
                   "pool of " + std::to_string(n) + " is below the minimum of " +
                       std::to_string(policy.min_workers));
   }
-  if (n > policy.max_workers) {
+  if (!fresh_only && n > policy.max_workers) {
     return Resize(n, policy.max_workers,
                   "pool of " + std::to_string(n) + " is above the maximum of " +
                       std::to_string(policy.max_workers));
   }
   if (!period_usable) {
-    return Hold(n, "the averaging window (" + Span(policy.window) +
-                       ") is shorter than one metrics sample (" + Span(metrics.period) +
-                       "): no average can be taken");
+    return Hold(n, "the metrics have no sample period: no average can be taken");
   }
+
+  // The pool's size when a sample was taken, as far as the auto-scaler's own shrinks
+  // changed it since: the load a sample shows is then carried by fewer workers. A
+  // sample whose period a shrink cut into counts as after it (checks come early in a
+  // period, so most of it was).
+  auto size_at = [&](TimePoint start) {
+    for (const auto& shrink : memory.recent_shrinks) {
+      if (shrink.at >= start + metrics.period) return shrink.from;
+    }
+    return n;
+  };
 
   // 4 and 5. Every in-service worker's mean over the window, or a hold naming who lacks one.
   const auto stale_after = std::max(2 * policy.check_interval, 2 * metrics.period);
@@ -168,15 +245,16 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     std::optional<TimePoint> newest_end;
     if (cpu != nullptr) {
       for (const auto& s : cpu->samples) {
-        if (s.start < window_begin || s.start >= window_end || !std::isfinite(s.percent)) continue;
-        sum += s.percent;
+        if (s.start < judged_begin || s.start >= window_end || !std::isfinite(s.percent)) continue;
+        sum += s.percent * size_at(s.start) / n;
         ++count;
         const TimePoint end = s.start + metrics.period;
         if (!newest_end || end > *newest_end) newest_end = end;
       }
     }
     if (count == 0) {
-      return Hold(n, "no CPU data for worker " + w.id + " in the past " + Span(policy.window));
+      if (fresh_only) return Hold(n, cooling_down);
+      return Hold(n, "no CPU data for worker " + w.id + " in the past " + Span(window));
     }
     if (data_end - *newest_end > stale_after) {
       return Hold(n, "CPU data for worker " + w.id + " is stale: its newest sample ended " +
@@ -188,8 +266,30 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   }
   // Rules 2 and 3 leave n >= 1 workers, none starting: all of them are in service.
   const double average = sum_of_means / in_service;
-  const std::string measured =
-      "average CPU " + Percent(average) + " over " + Span(policy.window);
+  std::string measured = "average CPU " + Percent(average) + " over " +
+                         (fresh_only ? Span(window_end - judged_begin) + " since the pool settled"
+                                     : Span(window));
+  if (window > policy.window) {
+    measured += " (the window widened from " + Span(policy.window) + " to one " + Span(metrics.period) +
+                " sample)";
+  }
+  // CPU stops at 100%: beyond it, the balancer's requests say how far behind the pool is.
+  double load = average;
+  if (average >= kSaturatedCpu) {
+    double offered = 0;
+    double served = 0;
+    for (const auto& r : metrics.requests) {
+      if (r.start < judged_begin || r.start >= window_end) continue;
+      offered += r.offered;
+      served += r.served;
+    }
+    if (served > 0 && offered > served) {
+      load = average * offered / served;
+      measured += ", with " + Percent(100 * (offered - served) / offered) + " of the requests unserved (load " +
+                  Percent(load) + ")";
+    }
+  }
+  const double midpoint = (policy.grow_threshold + policy.shrink_threshold) / 2;
 
   auto with_average = [&](Decision d, int recommended) {
     d.average_cpu = average;
@@ -197,72 +297,78 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     return d;
   };
 
-  // 6. Grow at once.
-  if (average > policy.grow_threshold) {
-    const std::string why = measured + " is above the grow threshold " +
-                            Threshold(policy.grow_threshold);
+  // 6. Grow at once, to the size that carries the load at the midpoint, at most by the
+  // expand ratio.
+  if (load > policy.grow_threshold) {
+    const std::string why = measured + " is above the grow threshold " + Threshold(policy.grow_threshold);
     if (n >= policy.max_workers) {
       return with_average(Hold(n, why + ", but the pool is at its maximum of " +
                                       std::to_string(policy.max_workers)),
                           n);
     }
-    int target = static_cast<int>(std::ceil(n * policy.expand_ratio - kRoundingSlack));
-    target = std::clamp(std::max(target, n + 1), n + 1, policy.max_workers);
-    return with_average(Resize(n, target, why), target);
+    const int proportional = static_cast<int>(std::ceil(n * load / midpoint - kRoundingSlack));
+    const int by_ratio = std::max(n + 1, static_cast<int>(std::ceil(n * policy.expand_ratio - kRoundingSlack)));
+    const int target = std::clamp(proportional, n + 1, std::min(by_ratio, policy.max_workers));
+    std::string sized = ", sized to carry it at " + Threshold(midpoint) + " (the thresholds' midpoint)";
+    if (proportional > by_ratio) sized += ", at most x" + Number(policy.expand_ratio) + " per step";
+    return with_average(Resize(n, target, why + sized), target);
   }
+  if (fresh_only) return Hold(n, cooling_down);
 
-  // 7. Shrink: the ratio's size, no further than the projection allows, stabilised.
+  // 7. Shrink: to the fewest workers that would carry the load at or below the
+  // midpoint, no further than the shrink ratio per step, stabilised.
   if (average < policy.shrink_threshold) {
-    std::string why = measured + " is below the shrink threshold " +
-                      Threshold(policy.shrink_threshold);
+    std::string why = measured + " is below the shrink threshold " + Threshold(policy.shrink_threshold);
     if (n <= policy.min_workers) {
       return with_average(Hold(n, why + ", but the pool is at its minimum of " +
                                       std::to_string(policy.min_workers)),
                           n);
     }
-    int candidate = static_cast<int>(std::ceil(n * policy.shrink_ratio - kRoundingSlack));
-    candidate = std::clamp(std::min(candidate, n - 1), policy.min_workers, n - 1);
-    const double projected = average * n / candidate;
-    if (projected >= policy.grow_threshold) {
-      // The fewest workers that keep the projection below the grow threshold.
-      const int fewest = static_cast<int>(std::floor(average * n / policy.grow_threshold)) + 1;
-      if (fewest >= n) {
-        return with_average(
-            Hold(n, why + ", but " + Workers(n - 1) + " would carry " +
-                        Percent(average * n / (n - 1)) + " each, reaching the grow threshold " +
-                        Threshold(policy.grow_threshold)),
-            n);
-      }
-      why += "; " + Workers(candidate) + " would carry " + Percent(projected) +
-             " each, reaching the grow threshold, so only to " + std::to_string(fewest);
-      candidate = std::max(candidate, fewest);
+    // Noise can make a load look lighter than it is: the projection keeps a margin of
+    // two standard errors of the pool's average.
+    const double margin =
+        2 *
+        NoiseOfOneSample(pool, metrics, window_end - std::max(window, policy.shrink_stabilisation), window_end,
+                         [&](const CpuSample& s) { return s.percent * size_at(s.start) / n; }) /
+        std::sqrt(static_cast<double>(n));
+    if (margin > 0) why += " (noise margin " + Percent(margin) + " points)";
+    const int fewest = std::max(policy.min_workers,
+                                static_cast<int>(std::ceil(n * (average + margin) / midpoint - kRoundingSlack)));
+    if (fewest >= n) {
+      return with_average(
+          Hold(n, why + ", but " + Workers(n - 1) + " would carry " + Percent((average + margin) * n / (n - 1)) +
+                      " each, above the thresholds' midpoint " + Threshold(midpoint)),
+          n);
     }
 
     // Stabilisation over this check's recommendation and the remembered ones.
     const TimePoint span_begin = now - policy.shrink_stabilisation;
-    int largest = candidate;
+    int largest = fewest;
     for (const auto& r : memory.recommendations) {
       if (r.at >= span_begin && r.at <= now) largest = std::max(largest, r.size);
     }
     const TimePoint since = memory.recommending_since.value_or(now);
     if (now - since < policy.shrink_stabilisation) {
       return with_average(
-          Hold(n, why + "; shrink to " + std::to_string(candidate) +
+          Hold(n, why + "; shrink to " + std::to_string(fewest) +
                       " stabilising (recommendations seen for " + Span(now - since) + " of " +
                       Span(policy.shrink_stabilisation) + ")"),
-          candidate);
+          fewest);
     }
     if (largest >= n) {
       return with_average(
           Hold(n, why + "; but a check in the past " + Span(policy.shrink_stabilisation) +
                       " recommended keeping " + Workers(largest)),
-          candidate);
+          fewest);
     }
-    if (largest > candidate) {
-      why += "; the largest size recommended in the past " + Span(policy.shrink_stabilisation) +
-             " is " + std::to_string(largest);
+    if (largest > fewest) {
+      why += "; the largest size recommended in the past " + Span(policy.shrink_stabilisation) + " is " +
+             std::to_string(largest);
     }
-    return with_average(Resize(n, largest, why), candidate);
+    const int by_ratio = static_cast<int>(std::ceil(n * policy.shrink_ratio - kRoundingSlack));
+    const int target = std::min(std::max(largest, by_ratio), n - 1);
+    if (target > largest) why += "; at most x" + Number(policy.shrink_ratio) + " per step";
+    return with_average(Resize(n, target, why), fewest);
   }
 
   // 8.
@@ -275,13 +381,23 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
 ScalerMemory Remember(const ScalerMemory& memory, const ScalingPolicy& policy,
                       const Decision& decision, TimePoint now) {
   ScalerMemory next = memory;
-  if (decision.action != Action::kHold) {
+  // Shrinks older than this describe no sample a window can hold.
+  std::erase_if(next.recent_shrinks, [&](const ScalerMemory::Shrink& s) { return s.at < now - kShrinkMemory; });
+  if (decision.action == Action::kGrow) {
     next.last_action_at = now;
-    next.last_action_direction =
-        decision.action == Action::kGrow ? Direction::kGrow : Direction::kShrink;
+    next.last_grow_at = now;
+    next.last_action_direction = Direction::kGrow;
     next.recommendations.clear();
     next.recommending_since.reset();
+    next.recent_shrinks.clear();
     return next;
+  }
+  if (decision.action == Action::kShrink) {
+    // The run of recommendations goes on: the shrink's own remaining workers carry on
+    // measuring the same load.
+    next.last_action_at = now;
+    next.last_action_direction = Direction::kShrink;
+    next.recent_shrinks.push_back({now, decision.current_size});
   }
   if (!decision.recommended_size) {
     // The load could not be judged: the run of recommendations is broken.
@@ -300,6 +416,7 @@ ScalerMemory Remember(const ScalerMemory& memory, const ScalingPolicy& policy,
 ScalerMemory RememberManualChange(const ScalerMemory& memory, TimePoint at) {
   ScalerMemory next = memory;
   next.last_manual_change_at = at;
+  next.recent_shrinks.clear();
   next.recommendations.clear();
   next.recommending_since.reset();
   return next;

@@ -9,37 +9,45 @@
 //  1. Paused policy: hold "paused".
 //  2. Cool-down: hold "waiting for new workers' metrics" while any worker is starting,
 //     or while the window still holds time from before the pool last settled: the
-//     last resize (auto-scaler's or manual) or the latest moment a worker came into
-//     service, whichever is later. This holds in BOTH directions, not only the
-//     resize's: samples from before a resize describe a pool of another size, so no
-//     average taken over them can say what the new pool needs. A fresh manager with
-//     workers long in service, or with none, has nothing to wait for.
+//     auto-scaler's last grow, the last manual change or the latest moment a worker
+//     came into service, whichever is later. Such samples describe a pool that lacked
+//     workers it has now. Except: once at least one whole sample period has been
+//     measured since the pool settled, a check may GROW on the periods since (rule 6
+//     on them; anything else still holds), so that a flash crowd is answered one
+//     check after the new workers serve rather than a whole window later. The
+//     auto-scaler's own shrinks start no cool-down: samples from before one are
+//     projected onto the smaller pool (rule 5).
 //  3. Bounds: a pool (starting + in service) below min_workers grows to it, one above
 //     max_workers shrinks to it, whatever the metrics say (a pool of 0 has none).
 //     After the cool-down, so that a manual change past a bound is not undone at the
 //     very next check.
-//  4. Metrics: an in-service worker with no sample in the window, or whose newest
-//     sample ended more than max(2 check intervals, 2 sample periods) ago, makes the
+//  4. Metrics: the window ends at the last period boundary before the metrics'
+//     complete_until (or now), and is at least one sample period long: a window
+//     shorter than the samples is widened to one, and the reason says so. An
+//     in-service worker with no sample in the window, or whose newest sample ended
+//     more than max(2 check intervals, 2 sample periods) before that end, makes the
 //     check hold, naming the worker. Missing data never causes an action.
 //  5. The average: each in-service worker's mean over its samples in the window, then
-//     the mean of those (every worker weighs the same, as metrics::PoolCpu does).
-//     Starting workers count in the pool's size (capacity) but have no CPU averaged
-//     (rule 2 means there are none at this point anyway).
-//  6. Above grow_threshold: grow to ceil(N x expand_ratio), at least N + 1, at most
-//     max_workers; growing acts at once. At max_workers: hold, saying so.
-//  7. Below shrink_threshold: the candidate is ceil(N x shrink_ratio), at most N - 1,
-//     at least min_workers (at min_workers: hold). Rounding up in both directions
-//     errs toward capacity (3 x 0.5 = 1.5 -> 2; 3 x 1.5 = 4.5 -> 5; 1 x 1.2 -> 2).
-//     Projection: the CPU the remaining workers would carry, average x N / N', must
-//     stay below grow_threshold; when the candidate's would not, the pool shrinks
-//     less, to the smallest N' whose projection stays below it, or holds when even
-//     N - 1 would reach it. (With the default 30/70 thresholds and ratio 0.5 this
-//     never bites: ceil(N/2) >= N/2 keeps the projection under 60%. It matters for a
-//     higher shrink threshold or a smaller ratio.)
-//     Stabilisation: the shrink then waits until this check and the checks before it
-//     have recommended a size for a whole shrink_stabilisation span without a break,
-//     and goes to the LARGEST size recommended in that span (a hold recommends the
-//     current size, so one busy minute in the span cancels the shrink).
+//     the mean of those (every worker weighs the same, as metrics::PoolCpu does). A
+//     sample taken before the auto-scaler's own shrink from N0 to fewer workers counts
+//     as percent x N0 / N (the same load on N workers). While the average is at least
+//     95% (CPU hides how far behind a saturated pool is), the load is the average x
+//     the balancer's requests offered / served over the window, when it gives them.
+//  6. Load above grow_threshold: grow to ceil(N x load / midpoint), where midpoint is
+//     (grow_threshold + shrink_threshold) / 2: the size that carries the load at the
+//     midpoint; at least N + 1, at most ceil(N x expand_ratio) and max_workers.
+//     Growing acts at once. At max_workers: hold, saying so.
+//  7. Average below shrink_threshold: the recommendation is the fewest workers that
+//     carry the load at or below the midpoint, ceil(N x average / midpoint), at least
+//     min_workers (hysteresis: a pool shrunk so never reads above the grow threshold
+//     unless the load grows by grow / midpoint); when that is N, hold. Stabilisation:
+//     the shrink then waits until checks have recommended a size for a whole
+//     shrink_stabilisation span without a break, and goes to the LARGEST size
+//     recommended in that span (a hold recommends the current size, so one busy
+//     minute in the span cancels the shrink), but no further than ceil(N x
+//     shrink_ratio) in one step (at least one worker fewer). The auto-scaler's own
+//     shrink does not break the run: 8 -> 4 -> 2 -> 1 takes one check per step once the
+//     span has agreed.
 //  8. Otherwise hold "within thresholds".
 // Every check that got as far as an average (rules 5-8) yields a recommendation
 // (Decision::recommended_size), which Remember() keeps for rule 7.
@@ -104,6 +112,15 @@ struct WorkerCpu {
   std::vector<CpuSample> samples;
 };
 
+// What the load balancer saw in one measured period: the requests it received and
+// those a worker answered (not refused with 503 nor failed), per second on average
+// over [start, start + MetricsView::period).
+struct RequestSample {
+  Clock::TimePoint start;
+  double offered = 0;
+  double served = 0;
+};
+
 // The CPU samples of the recent past, filled by the manager from the MetricsSource
 // (Samples() over at least the policy's window; slots that are nullopt left out).
 // Workers missing from `workers` have no data.
@@ -116,6 +133,9 @@ struct MetricsView {
   // window ends at the last period boundary before it, and staleness counts from it,
   // rather than from the check's time. Unset: complete up to the check's time.
   std::optional<Clock::TimePoint> complete_until;
+  // The balancer's counts per period, in any order; empty when the balancer gives none.
+  // Only periods inside the window are read.
+  std::vector<RequestSample> requests;
 };
 
 enum class Direction { kNone, kGrow, kShrink };
@@ -123,16 +143,28 @@ enum class Direction { kNone, kGrow, kShrink };
 // What earlier checks and the manual buttons left for the next check. Starts empty
 // (a fresh manager); only Remember() and RememberManualChange() should change it.
 struct ScalerMemory {
-  // The auto-scaler's last resize, and its direction. Decide() reads only the time
-  // (its cool-down holds in both directions); the direction is for logs and the UI.
+  // The auto-scaler's last resize, and its direction, for logs and the UI (Decide()
+  // reads last_grow_at and recent_shrinks).
   std::optional<Clock::TimePoint> last_action_at;
   Direction last_action_direction = Direction::kNone;
-  // The last manual grow or shrink (restarts the cool-down like a resize does).
+  // The auto-scaler's last grow (starts the cool-down like the new workers do; kept
+  // apart so that a failed launch still starts it).
+  std::optional<Clock::TimePoint> last_grow_at;
+  // The last manual grow or shrink (restarts the cool-down like a grow does).
   std::optional<Clock::TimePoint> last_manual_change_at;
+  // The auto-scaler's recent shrinks, oldest first: a sample taken before one was
+  // measured on `from` workers (rule 5 projects it). Cleared by a grow and a manual
+  // change, which restart the cool-down instead.
+  struct Shrink {
+    Clock::TimePoint at;
+    int from = 0;
+    bool operator==(const Shrink&) const = default;
+  };
+  std::vector<Shrink> recent_shrinks;
   // The sizes recommended by recent checks (rule 7), oldest first, none older than the
   // stabilisation span; and since when checks have recommended without a break.
-  // Cleared by a resize, a manual change, and by any check that could not judge the
-  // load (paused, cooling down, missing metrics).
+  // Cleared by a grow, a manual change, and by any check that could not judge the
+  // load (paused, cooling down, missing metrics); not by the auto-scaler's shrink.
   struct Recommendation {
     Clock::TimePoint at;
     int size = 0;

@@ -171,7 +171,9 @@ TEST(ScalerDecisionTest, GrowsByTheExpandRatioAtOnce) {
   Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kGrow);
   EXPECT_EQ(d.target_size, 4);
-  EXPECT_EQ(d.reason, "average CPU 85.0% over 2 min is above the grow threshold 70%: grow 2 -> 4");
+  EXPECT_EQ(d.reason,
+            "average CPU 85.0% over 2 min is above the grow threshold 70%, sized to carry it at 50% (the "
+            "thresholds' midpoint): grow 2 -> 4");
 }
 
 TEST(ScalerDecisionTest, GrowRoundsUpAndMovesByAtLeastOne) {
@@ -182,9 +184,10 @@ TEST(ScalerDecisionTest, GrowRoundsUpAndMovesByAtLeastOne) {
     int expected;
   };
   // 1 x 1.2 = 1.2 -> 2; 3 x 1.5 = 4.5 -> 5 (up: toward capacity); 3 x 1.1 = 3.3 -> 4;
-  // 4 x 1.25 = 5 exactly -> 5; 5 x 2 = 10 -> clamped to 8.
+  // 4 x 1.25 = 5 exactly -> 5; 5 x 2 = 10 -> clamped to 8; 3 x 3 = 9, but the load
+  // (3 x 95 / 50 = 5.7) calls for 6.
   for (Case c : {Case{1, 1.2, 2}, Case{3, 1.5, 5}, Case{3, 1.1, 4}, Case{4, 1.25, 5},
-                 Case{5, 2.0, 8}, Case{3, 3.0, 8}}) {
+                 Case{5, 2.0, 8}, Case{3, 3.0, 6}}) {
     p.expand_ratio = c.ratio;
     auto s = SteadyPool(c.n, 95);
     Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
@@ -214,7 +217,8 @@ TEST(ScalerDecisionTest, ShrinksByTheShrinkRatio) {
   Decision d = Decide(NoStabilisation(), s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kShrink);
   EXPECT_EQ(d.target_size, 2);
-  EXPECT_EQ(d.reason, "average CPU 10.0% over 2 min is below the shrink threshold 30%: shrink 4 -> 2");
+  EXPECT_EQ(d.reason,
+            "average CPU 10.0% over 2 min is below the shrink threshold 30%; at most x0.5 per step: shrink 4 -> 2");
 }
 
 TEST(ScalerDecisionTest, ShrinkRoundsUpAndMovesByAtLeastOne) {
@@ -294,47 +298,57 @@ TEST(ScalerDecisionTest, WaitsUntilTheWindowHoldsOnlySamplesAfterNewWorkersCameI
   s.metrics.workers.push_back(Flat("w3", 7, 10, 95));
   s.metrics.workers.push_back(Flat("w4", 7, 10, 95));
   ScalerMemory memory;
+  memory.last_grow_at = Check(5);
   memory.last_action_at = Check(5);
   memory.last_action_direction = Direction::kGrow;
-  // Minute 8's window [6, 8) holds 6:00-6:30: hold, also though the load is high.
-  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(8));
+  // Minute 7's window [5, 7) holds time before 6:30, and w3 and w4 have no sample since
+  // yet: hold, also though the load is high.
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(7));
   EXPECT_EQ(d.action, Action::kHold);
   EXPECT_TRUE(Contains(d.reason, "waiting for new workers' metrics: the 2 min window still holds "
-                                 "time from before the pool settled 95 s ago (judged again from "
-                                 "55 s on)"))
+                                 "time from before the pool settled 35 s ago (judged again from "
+                                 "115 s on)"))
       << d.reason;
-  // Minute 9's window [7, 9) is after 6:30: the high load now counts.
+  EXPECT_FALSE(d.recommended_size);
+  // Minute 8: minute 7 is the first in which all four served: growing may act on it.
+  d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(8));
+  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
+  EXPECT_EQ(d.target_size, 8);
+  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+  // Minute 9's window [7, 9) is after 6:30: the whole window counts.
   d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9));
   EXPECT_EQ(d.action, Action::kGrow);
   EXPECT_EQ(d.target_size, 8);
+  EXPECT_TRUE(Contains(d.reason, "over 2 min is above")) << d.reason;
 }
 
-TEST(ScalerDecisionTest, CoolDownHoldsTheOtherDirectionToo) {
-  // Just shrunk 4 -> 2 at minute 9: a low average that includes minute 8 (4 workers)
-  // says nothing about 2 workers.
+TEST(ScalerDecisionTest, TheOwnShrinkStartsNoCoolDown) {
+  // Just shrunk 4 -> 2 at minute 9: minute 8 (4 workers at 5%) counts as 10% on two.
   auto s = SteadyPool(2, 5);
-  ScalerMemory memory;
-  memory.last_action_at = Check(9);
-  memory.last_action_direction = Direction::kShrink;
+  ScalerMemory memory = Remember({}, NoStabilisation(), Decide(NoStabilisation(), SteadyPool(4, 5).pool,
+                                                               SteadyPool(4, 5).metrics, {}, Check(9)),
+                                 Check(9));
+  ASSERT_EQ(memory.recent_shrinks.size(), 1u);
+  EXPECT_EQ(memory.recent_shrinks[0].from, 4);
   Decision d = Decide(NoStabilisation(), s.pool, s.metrics, memory, Check(10));
-  EXPECT_EQ(d.action, Action::kHold);
-  EXPECT_TRUE(Contains(d.reason, "waiting for new workers' metrics")) << d.reason;
-  // From minute 12 (window [10, 12), after 9:05) on it may act.
-  s.metrics = {};
-  s.metrics.workers = {Flat("w1", 10, 12, 5), Flat("w2", 10, 12, 5)};
-  EXPECT_EQ(Decide(NoStabilisation(), s.pool, s.metrics, memory, Check(12)).action,
-            Action::kShrink);
+  EXPECT_EQ(d.action, Action::kShrink) << d.reason;
+  EXPECT_EQ(d.target_size, 1);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 7.5);
 }
 
 TEST(ScalerDecisionTest, ManualChangeRestartsTheCoolDown) {
   auto s = SteadyPool(3, 95);
   ScalerMemory memory = RememberManualChange({}, Check(9));
-  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  // Half a minute later no period since is complete: hold.
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9) + seconds(30));
   EXPECT_EQ(d.action, Action::kHold);
   EXPECT_TRUE(Contains(d.reason, "waiting for new workers' metrics")) << d.reason;
-  // A later manual change than the auto-scaler's last resize is the one that counts.
-  memory.last_action_at = Minute(0);
-  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10)).action, Action::kHold);
+  // A later manual change than the auto-scaler's last grow is the one that counts.
+  memory.last_grow_at = Minute(0);
+  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9) + seconds(30)).action, Action::kHold);
+  // Nor does a low load shrink before a whole window after it.
+  auto idle = SteadyPool(3, 5);
+  EXPECT_EQ(Decide(NoStabilisation(), idle.pool, idle.metrics, memory, Check(10)).action, Action::kHold);
   for (auto& w : s.metrics.workers) w.samples.insert(w.samples.end(), {{Minute(10), 95}, {Minute(11), 95}});
   EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(12)).action, Action::kGrow);
 }
@@ -344,14 +358,14 @@ TEST(ScalerDecisionTest, ManualChangeRestartsTheCoolDown) {
 TEST(ScalerDecisionTest, ShrinksLessWhenTheRatioWouldCrossTheGrowThreshold) {
   ScalingPolicy p = NoStabilisation();
   p.shrink_threshold = 45;
-  // 4 x 42.5% = 170% of one worker: 2 workers would carry 85% (>= 70), 3 carry 56.7%.
+  // Midpoint 57.5%. 4 x 42.5% = 170% of one worker: 2 workers would carry 85%, 3 carry
+  // 56.7%: only to 3, though the ratio allows 2.
   auto s = SteadyPool(4, 42.5);
   Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kShrink);
   EXPECT_EQ(d.target_size, 3);
-  EXPECT_TRUE(Contains(d.reason, "2 workers would carry 85.0% each, reaching the grow threshold, "
-                                 "so only to 3"))
-      << d.reason;
+  EXPECT_EQ(d.recommended_size, 3);
+  EXPECT_TRUE(Contains(d.reason, "shrink 4 -> 3")) << d.reason;
 }
 
 TEST(ScalerDecisionTest, HoldsWhenEvenOneFewerWorkerWouldReachTheGrowThreshold) {
@@ -361,12 +375,14 @@ TEST(ScalerDecisionTest, HoldsWhenEvenOneFewerWorkerWouldReachTheGrowThreshold) 
   Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kHold);
   EXPECT_EQ(d.recommended_size, 2);
-  EXPECT_TRUE(Contains(d.reason, "but 1 worker would carry 80.0% each, reaching the grow "
-                                 "threshold 70%"))
+  EXPECT_TRUE(Contains(d.reason, "but 1 worker would carry 80.0% each, above the thresholds' "
+                                 "midpoint 57.5%"))
       << d.reason;
-  // Exactly at the threshold counts as reaching it: 2 x 35% -> 70% on one.
-  auto edge = SteadyPool(2, 35);
-  EXPECT_EQ(Decide(p, edge.pool, edge.metrics, {}, Check(10)).action, Action::kHold);
+  // Exactly at the midpoint is allowed: 2 x 28.75% -> 57.5% on one; just above is not.
+  auto edge = SteadyPool(2, 28.75);
+  EXPECT_EQ(Decide(p, edge.pool, edge.metrics, {}, Check(10)).action, Action::kShrink);
+  auto over = SteadyPool(2, 28.76);
+  EXPECT_EQ(Decide(p, over.pool, over.metrics, {}, Check(10)).action, Action::kHold);
 }
 
 // ---- shrink stabilisation ----------------------------------------------------------
@@ -380,7 +396,7 @@ TEST(ScalerDecisionTest, ShrinkWaitsForAWholeStabilisationSpanOfRecommendations)
     for (auto& w : s.metrics.workers) w.samples.push_back({Minute(m), 10});
     Decision d = Decide(p, s.pool, s.metrics, memory, Check(m));
     EXPECT_EQ(d.action, Action::kHold) << m;
-    EXPECT_EQ(d.recommended_size, 2);
+    EXPECT_EQ(d.recommended_size, 1);  // 40% of one worker
     EXPECT_TRUE(Contains(d.reason, "stabilising")) << d.reason;
     memory = Remember(memory, p, d, Check(m));
   }
@@ -456,14 +472,14 @@ TEST(ScalerDecisionTest, StaleMetricsHold) {
   EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).action, Action::kGrow);
 }
 
-TEST(ScalerDecisionTest, WindowShorterThanASampleHolds) {
+TEST(ScalerDecisionTest, WindowShorterThanASampleIsWidenedToOne) {
   ScalingPolicy p;
   p.check_interval = seconds(5);
   p.window = seconds(10);
   auto s = SteadyPool(2, 95);
   Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
-  EXPECT_EQ(d.action, Action::kHold);
-  EXPECT_TRUE(Contains(d.reason, "shorter than one metrics sample")) << d.reason;
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_TRUE(Contains(d.reason, "over 1 min (the window widened from 10 s to one 1 min sample)")) << d.reason;
   // With samples as short as the window, it works.
   s.metrics.period = seconds(10);
   for (auto& w : s.metrics.workers) w.samples = {{Check(10) - seconds(15), 95}};
@@ -627,8 +643,7 @@ TEST(ScalerSequenceTest, SpecificationsUnreliableAlgorithmScenarioConverges) {
   d = pool.Step(4);
   EXPECT_EQ(d.action, Action::kHold);
   EXPECT_DOUBLE_EQ(*d.average_cpu, 42.5);
-  EXPECT_TRUE(Contains(d.reason, "but 1 worker would carry 85.0% each, reaching the grow "
-                                 "threshold"))
+  EXPECT_TRUE(Contains(d.reason, "but 1 worker would carry 85.0% each, above the thresholds' midpoint"))
       << d.reason;
   for (int m = 5; m < 60; ++m) {
     EXPECT_EQ(pool.Step(m).action, Action::kHold) << m;
@@ -646,8 +661,9 @@ TEST(ScalerSequenceTest, HeavyLoadGrowsOncePerSettledWindowUpToTheMaximum) {
     EXPECT_LE(d.target_size, 8);
     if (d.action != Action::kHold) resizes.emplace_back(m, d.target_size);
   }
-  // Boot 1.5 min, then a 2 min window of samples from whole minutes after it: 4 min apart.
-  EXPECT_EQ(resizes, (std::vector<std::pair<int, int>>{{0, 2}, {4, 4}, {8, 8}}));
+  // Boot 1.5 min, then the first whole minute in which every worker served (a window of
+  // them is not waited for): 3 min apart, where a whole fresh window took 4.
+  EXPECT_EQ(resizes, (std::vector<std::pair<int, int>>{{0, 2}, {3, 4}, {6, 8}}));
   EXPECT_EQ(pool.size(), 8);
 }
 
@@ -677,16 +693,341 @@ TEST(ScalerSequenceTest, ConstantLoadMakesNoResizesOnceSettled) {
   }
 }
 
+// ---- proportional sizing, hysteresis, coarse and lagging metrics ----------------------
+
+TEST(ScalerProportionalTest, GrowsToCarryTheLoadAtTheMidpointBoundedByTheExpandRatio) {
+  struct Case {
+    int n;
+    double percent;
+    int target;
+  };
+  // midpoint 50%: 2 x 75 / 50 = 3; 2 x 71 / 50 = 2.84 -> 3; 4 x 71 / 50 = 5.68 -> 6;
+  // 3 x 90 / 50 = 5.4 -> 6 (x2 allows 6); 1 x 100 / 50 = 2; 2 x 100 / 50 = 4 = x2.
+  for (Case c : {Case{2, 75, 3}, Case{2, 71, 3}, Case{4, 71, 6}, Case{3, 90, 6}, Case{1, 100, 2}, Case{2, 100, 4}}) {
+    Steady s = SteadyPool(c.n, c.percent);
+    Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+    EXPECT_EQ(d.action, Action::kGrow) << c.n << " at " << c.percent;
+    EXPECT_EQ(d.target_size, c.target) << c.n << " at " << c.percent << ": " << d.reason;
+  }
+  // The expand ratio bounds it: 4 x 95 / 50 = 7.6 -> 8 allowed by x2, but x1.5 -> 6.
+  ScalingPolicy slow;
+  slow.expand_ratio = 1.5;
+  Steady s = SteadyPool(4, 95);
+  Decision d = Decide(slow, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.target_size, 6);
+  EXPECT_TRUE(Contains(d.reason, "sized to carry it at 50% (the thresholds' midpoint), at most x1.5 per step"))
+      << d.reason;
+}
+
+TEST(ScalerProportionalTest, SaturatedCpuIsScaledByTheBalancersUnservedRequests) {
+  ScalingPolicy p;
+  p.expand_ratio = 4;
+  Steady s = SteadyPool(2, 100);
+  // CPU alone: 2 x 100 / 50 = 4.
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).target_size, 4);
+  // Half the requests unserved: the load is 200%, 2 x 200 / 50 = 8.
+  for (int m = 0; m < 10; ++m) s.metrics.requests.push_back({Minute(m), 40, 20});
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.target_size, 8) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "50.0% of the requests unserved (load 200.0%)")) << d.reason;
+  // Below saturation (94%) the requests are not read: 2 x 94 / 50 = 3.76 -> 4.
+  Steady busy = SteadyPool(2, 94);
+  busy.metrics.requests = s.metrics.requests;
+  EXPECT_EQ(Decide(p, busy.pool, busy.metrics, {}, Check(10)).target_size, 4);
+  // At exactly 95% they are: 2 x 190 / 50 = 7.6 -> 8.
+  Steady at = SteadyPool(2, 95);
+  at.metrics.requests = s.metrics.requests;
+  EXPECT_EQ(Decide(p, at.pool, at.metrics, {}, Check(10)).target_size, 8);
+  // Requests outside the window are not read.
+  Steady old = SteadyPool(2, 100);
+  old.metrics.requests = {{Minute(5), 40, 20}};
+  EXPECT_EQ(Decide(p, old.pool, old.metrics, {}, Check(10)).target_size, 4);
+}
+
+TEST(ScalerProportionalTest, ShrinksOnlyToASizeThatCarriesTheLoadAtTheMidpoint) {
+  // 2 workers at 29%: one would carry 58%, above the midpoint 50%: hold.
+  Steady two = SteadyPool(2, 29);
+  Decision d = Decide(NoStabilisation(), two.pool, two.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "but 1 worker would carry 58.0% each, above the thresholds' midpoint 50%"))
+      << d.reason;
+  // At 25% one worker carries exactly 50%: shrink.
+  Steady quarter = SteadyPool(2, 25);
+  EXPECT_EQ(Decide(NoStabilisation(), quarter.pool, quarter.metrics, {}, Check(10)).target_size, 1);
+  // 4 workers at 20%: 80% of a worker -> 2 (ceil(1.6)); at 12.5%: exactly 1 -> but x0.5
+  // allows no less than 2 in one step.
+  Steady four = SteadyPool(4, 20);
+  Decision two_of_four = Decide(NoStabilisation(), four.pool, four.metrics, {}, Check(10));
+  EXPECT_EQ(two_of_four.target_size, 2);
+  EXPECT_FALSE(Contains(two_of_four.reason, "at most")) << two_of_four.reason;
+  Steady idle = SteadyPool(4, 12.5);
+  Decision step = Decide(NoStabilisation(), idle.pool, idle.metrics, {}, Check(10));
+  EXPECT_EQ(step.target_size, 2);
+  EXPECT_EQ(step.recommended_size, 1);
+  EXPECT_TRUE(Contains(step.reason, "at most x0.5 per step")) << step.reason;
+  // 3 workers at 29%: 1.74 -> 2.
+  Steady three = SteadyPool(3, 29);
+  EXPECT_EQ(Decide(NoStabilisation(), three.pool, three.metrics, {}, Check(10)).target_size, 2);
+}
+
+TEST(ScalerProportionalTest, TheOwnShrinkNeitherRestartsStabilisationNorTheWindow) {
+  // 8 workers, the load ends at minute 0: down to 1 in three consecutive checks once the
+  // 5-minute span has agreed.
+  MiniPool pool(ScalingPolicy{}, 8, 4.0);
+  EXPECT_EQ(pool.Step(0).action, Action::kHold);
+  pool.set_demand(0.05);
+  std::vector<std::pair<int, int>> resizes;
+  for (int m = 1; m < 20; ++m) {
+    Decision d = pool.Step(m);
+    if (d.action != Action::kHold) resizes.emplace_back(m, d.target_size);
+  }
+  // Window [0, 2) is the first all idle (minute 2); its run of recommendations has
+  // lasted 5 minutes at minute 7.
+  EXPECT_EQ(resizes, (std::vector<std::pair<int, int>>{{7, 4}, {8, 2}, {9, 1}}));
+}
+
+TEST(ScalerProportionalTest, SamplesFromBeforeTheOwnShrinkAreProjectedOntoTheSmallerPool) {
+  // Two workers left of four, both at 20% before the shrink at minute 9 and nothing
+  // since: they now carry 40% each.
+  PoolState pool{{InService("a"), InService("b")}};
+  MetricsView metrics;
+  metrics.workers = {Flat("a", 0, 10, 20), Flat("b", 0, 10, 20)};
+  ScalerMemory memory;
+  memory.recent_shrinks = {{Minute(9) + seconds(5), 4}};
+  Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(10));
+  ASSERT_TRUE(d.average_cpu);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 30);  // minute 8 at 40%, minute 9 (after it) at 20%
+  // A sample that ends exactly at the shrink was measured before it; one that the
+  // shrink cut into, after it.
+  memory.recent_shrinks = {{Minute(9), 4}};
+  EXPECT_DOUBLE_EQ(*Decide(ScalingPolicy{}, pool, metrics, memory, Check(10)).average_cpu, 30);
+  memory.recent_shrinks = {{Minute(9) - seconds(1), 4}};
+  EXPECT_DOUBLE_EQ(*Decide(ScalingPolicy{}, pool, metrics, memory, Check(10)).average_cpu, 20);
+}
+
+TEST(ScalerProportionalTest, AfterAGrowOneFreshMinuteMayGrowAgainButNotShrink) {
+  // Grown 1 -> 2 at minute 0, w2 in service at 1:35: minute 2 is the first whole one.
+  ScalerMemory memory;
+  memory.last_grow_at = Check(0);
+  memory.last_action_at = Check(0);
+  PoolState pool{{InService("w1"), InService("w2", Minute(1) + seconds(35))}};
+  MetricsView busy;
+  busy.workers = {Flat("w1", -5, 3, 90), Flat("w2", 2, 3, 90)};
+  // At minute 2 nothing whole since: hold.
+  Decision early = Decide(ScalingPolicy{}, pool, busy, memory, Check(2));
+  EXPECT_EQ(early.action, Action::kHold);
+  EXPECT_TRUE(Contains(early.reason, "window still holds time from before the pool settled")) << early.reason;
+  // At minute 3, minute 2 at 90%: grow 2 -> 4 on it.
+  Decision d = Decide(ScalingPolicy{}, pool, busy, memory, Check(3));
+  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
+  EXPECT_EQ(d.target_size, 4);
+  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+  // The same minute at 10% does not shrink: that waits for a whole window.
+  MetricsView idle;
+  idle.workers = {Flat("w1", -5, 3, 10), Flat("w2", 2, 3, 10)};
+  Decision quiet = Decide(NoStabilisation(), pool, idle, memory, Check(3));
+  EXPECT_EQ(quiet.action, Action::kHold);
+  EXPECT_TRUE(Contains(quiet.reason, "window still holds time from before the pool settled")) << quiet.reason;
+  EXPECT_FALSE(quiet.recommended_size);
+}
+
+TEST(ScalerCoarseMetricsTest, FiveMinuteSamplesWidenTheWindowAndStillGrow) {
+  // One worker, 5-minute samples at 90% (aligned to 5 minutes since the epoch); window
+  // 2 min: widened to one sample.
+  const TimePoint boundary = TimePoint(seconds(1'700'000'100));  // 5'666'667 x 300 s
+  PoolState pool{{InService("a", boundary - minutes(60))}};
+  MetricsView metrics;
+  metrics.period = minutes(5);
+  metrics.workers = {WorkerCpu{"a", {}}};
+  for (int k = -6; k < 0; ++k) metrics.workers[0].samples.push_back({boundary + k * minutes(5), 90});
+  Decision d = Decide(ScalingPolicy{}, pool, metrics, {}, boundary + seconds(5));
+  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "over 5 min (the window widened from 2 min to one 5 min sample)")) << d.reason;
+  // Two minutes late (complete until 2 min before): the sample before is judged.
+  metrics.complete_until = boundary + seconds(5) - minutes(2);
+  metrics.workers[0].samples.back().percent = 10;  // the sample still to come, not read
+  Decision late = Decide(ScalingPolicy{}, pool, metrics, {}, boundary + seconds(5));
+  EXPECT_EQ(late.action, Action::kGrow) << late.reason;
+}
+
+TEST(ScalerDecisionBoundaryTest, TheFirstFreshPeriodIsTheOneTheNewWorkerCameInto) {
+  // Grown at minute 0; w2 in service at 1:35, its first (partial) sample is minute 1's.
+  ScalerMemory memory;
+  memory.last_grow_at = Check(0);
+  PoolState pool{{InService("w1"), InService("w2", Minute(1) + seconds(35))}};
+  MetricsView metrics;
+  metrics.workers = {Flat("w1", -5, 2, 90), Flat("w2", 1, 2, 90)};
+  // At minute 2, minute 1 is complete and both have a sample in it: grow on it.
+  Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(2));
+  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+}
+
+TEST(ScalerDecisionBoundaryTest, TheFirstFreshSampleIsFoundInAnyOrder) {
+  // As above, at minute 3; w2's samples listed newest first. Minutes 1 and 2 at 90% and
+  // 60%: the average since the pool settled is 75% (grow), minute 2 alone 60% (hold).
+  ScalerMemory memory;
+  memory.last_grow_at = Check(0);
+  PoolState pool{{InService("w1"), InService("w2", Minute(1) + seconds(35))}};
+  MetricsView metrics;
+  metrics.workers = {WorkerCpu{"w1", {{Minute(1), 90}, {Minute(2), 60}}},
+                     WorkerCpu{"w2", {{Minute(2), 60}, {Minute(1), 90}}}};
+  Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(3));
+  ASSERT_TRUE(d.average_cpu) << d.reason;
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 75);
+  EXPECT_EQ(d.action, Action::kGrow);
+}
+
+TEST(ScalerDecisionBoundaryTest, ANewWorkerWhoseFreshSamplesAreNoNumbersStillCoolsDown) {
+  ScalerMemory memory;
+  memory.last_grow_at = Check(0);
+  PoolState pool{{InService("w1"), InService("w2", Minute(1) + seconds(35))}};
+  MetricsView metrics;
+  metrics.workers = {Flat("w1", -5, 3, 90),
+                     WorkerCpu{"w2", {{Minute(1), std::numeric_limits<double>::quiet_NaN()}}}};
+  Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(3));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "waiting for new workers' metrics: the 2 min window")) << d.reason;
+}
+
+TEST(ScalerProportionalTest, BalancerCountsAtTheWindowsEdgesAndOddCounts) {
+  ScalingPolicy p;
+  p.expand_ratio = 4;
+  // Counts just outside the window [8, 10): minute 7 and minute 10 are not read.
+  Steady s = SteadyPool(2, 100);
+  s.metrics.requests = {{Minute(7), 40, 20}, {Minute(10), 40, 20}};
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).target_size, 4);
+  // More served than offered (counts that straddle a period) never lowers the load.
+  s.metrics.requests = {{Minute(8), 10, 20}, {Minute(9), 10, 20}};
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 4);
+  // With a grow threshold of 100%, only the balancer can say the pool is short.
+  ScalingPolicy full;
+  full.grow_threshold = 100;
+  Steady hot = SteadyPool(2, 96);
+  EXPECT_EQ(Decide(full, hot.pool, hot.metrics, {}, Check(10)).action, Action::kHold);
+  hot.metrics.requests = {{Minute(8), 40, 20}, {Minute(9), 40, 20}};
+  Decision grown = Decide(full, hot.pool, hot.metrics, {}, Check(10));
+  EXPECT_EQ(grown.action, Action::kGrow) << grown.reason;
+}
+
+TEST(ScalerProportionalTest, ExpandRatioJustAboveOneStillGrowsByOne) {
+  ScalingPolicy p;
+  p.expand_ratio = 1 + 1e-12;
+  Steady s = SteadyPool(1, 95);
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_EQ(d.target_size, 2);
+}
+
+TEST(ScalerDecisionBoundaryTest, ExactlyAtTheShrinkThresholdDoesNotShrink) {
+  // 4 workers at 30%: 3 would carry 40%, but 30% is not below the threshold.
+  Steady s = SteadyPool(4, 30);
+  Decision d = Decide(NoStabilisation(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_TRUE(Contains(d.reason, "within the thresholds")) << d.reason;
+}
+
+// ---- the noise margin of a shrink ----------------------------------------------------
+
+// w1..w4 in service with the same samples: minutes 0-4 at 15%, then 10, 20, 10, 20, 25;
+// w5..w7 leaving, flat at 22.5%. The stabilisation span [5, 10) holds the differences
+// 10, 10, 10, 5 for each worker in service: median 10, one sample's noise
+// 10 / 0.6745 / sqrt(2) = 10.48, the margin of a mean of 4 workers 2 x 10.48 / 2.
+Steady NoisyPool() {
+  Steady s;
+  const std::vector<double> values = {15, 15, 15, 15, 15, 10, 20, 10, 20, 25};
+  for (int i = 1; i <= 7; ++i) {
+    const std::string id = "w" + std::to_string(i);
+    WorkerCpu cpu{id, {}};
+    for (int m = 0; m < 10; ++m) cpu.samples.push_back({Minute(m), i <= 4 ? values[m] : 22.5});
+    s.metrics.workers.push_back(cpu);
+    WorkerStatus w = InService(id);
+    if (i > 4) w.state = WorkerState::kLeaving;
+    s.pool.workers.push_back(w);
+  }
+  return s;
+}
+
+TEST(ScalerNoiseMarginTest, TwoStandardErrorsOfTheSamplesOverTheStabilisationSpan) {
+  Steady s = NoisyPool();
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  ASSERT_TRUE(d.average_cpu);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 22.5);
+  // 4 x (22.5 + 10.5) / 50 = 2.64: 3 workers, not the 2 the average alone allows.
+  EXPECT_TRUE(Contains(d.reason, "(noise margin 10.5% points); shrink to 3 stabilising")) << d.reason;
+  EXPECT_EQ(d.recommended_size, 3);
+}
+
+TEST(ScalerNoiseMarginTest, SamplesFromBeforeTheOwnShrinkAreProjectedForTheNoiseToo) {
+  // Shrunk 8 -> 4 at 7:05: minutes 5 and 6 count twice: 20, 40, 10, 20, 25, differences
+  // 20, 30, 10, 5 (median of all 20): a margin of 21.0, and no shrink.
+  Steady s = NoisyPool();
+  ScalerMemory memory;
+  memory.recent_shrinks = {{Minute(7) + seconds(5), 8}};
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_TRUE(Contains(d.reason, "(noise margin 21.0% points), but 3 workers would carry")) << d.reason;
+  EXPECT_EQ(d.recommended_size, 4);
+}
+
+TEST(ScalerNoiseMarginTest, NeedsThreeDifferencesOfAdjacentSamples) {
+  auto decide = [](std::vector<CpuSample> w1, std::vector<CpuSample> w2) {
+    PoolState pool{{InService("w1"), InService("w2")}};
+    MetricsView metrics;
+    metrics.workers = {WorkerCpu{"w1", std::move(w1)}, WorkerCpu{"w2", std::move(w2)}};
+    return Decide(ScalingPolicy{}, pool, metrics, {}, Check(10)).reason;
+  };
+  // Three differences (10, 10, 0): a margin.
+  EXPECT_TRUE(Contains(decide({{Minute(7), 10}, {Minute(8), 20}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
+                       "noise margin"));
+  // Two (10, 0): none.
+  EXPECT_FALSE(Contains(decide({{Minute(8), 10}, {Minute(9), 20}}, {{Minute(8), 15}, {Minute(9), 15}}), "noise margin"));
+  // Samples two minutes apart are not successive: one difference (0), none.
+  EXPECT_FALSE(Contains(decide({{Minute(5), 10}, {Minute(7), 30}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
+                        "noise margin"));
+}
+
+TEST(ScalerRememberTest, GrowsShrinksAndManualChangesKeepTheShrinksTheProjectionNeeds) {
+  ScalingPolicy p;
+  Decision shrink;
+  shrink.action = Action::kShrink;
+  shrink.current_size = 8;
+  shrink.target_size = 4;
+  shrink.recommended_size = 1;
+  ScalerMemory memory = Remember({}, p, shrink, Check(10));
+  ASSERT_EQ(memory.recent_shrinks.size(), 1u);
+  EXPECT_EQ(memory.recent_shrinks[0], (ScalerMemory::Shrink{Check(10), 8}));
+  EXPECT_FALSE(memory.last_grow_at);
+  // A hold keeps it (for 2 hours, longer than any window); then it is forgotten.
+  Decision hold;
+  hold.recommended_size = 4;
+  EXPECT_EQ(Remember(memory, p, hold, Check(11)).recent_shrinks.size(), 1u);
+  EXPECT_EQ(Remember(memory, p, hold, Check(10) + std::chrono::hours(2)).recent_shrinks.size(), 1u);
+  EXPECT_TRUE(Remember(memory, p, hold, Check(10) + std::chrono::hours(2) + seconds(1)).recent_shrinks.empty());
+  // A grow starts the cool-down and forgets the shrinks; so does a manual change.
+  Decision grow;
+  grow.action = Action::kGrow;
+  grow.current_size = 4;
+  grow.target_size = 6;
+  grow.recommended_size = 6;
+  ScalerMemory grown = Remember(memory, p, grow, Check(12));
+  EXPECT_EQ(grown.last_grow_at, Check(12));
+  EXPECT_TRUE(grown.recent_shrinks.empty());
+  EXPECT_TRUE(RememberManualChange(memory, Check(12)).recent_shrinks.empty());
+}
+
 // ---- Exact boundaries: the value at each limit, one under, one over ------------------
 
 TEST(ScalerDecisionBoundaryTest, PoolSettledExactlyAtTheWindowsStartIsJudged) {
   // The window of the check in minute 10 is [8, 10).
-  auto s = SteadyPool(2, 95);
+  // (A low load: growing may act on the periods since, shrinking not.)
+  auto s = SteadyPool(2, 10);
   ScalerMemory memory;
-  memory.last_action_at = Minute(8);
-  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10)).action, Action::kGrow);
-  memory.last_action_at = Minute(8) + seconds(1);
-  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10)).action, Action::kHold);
+  memory.last_grow_at = Minute(8);
+  EXPECT_EQ(Decide(NoStabilisation(), s.pool, s.metrics, memory, Check(10)).action, Action::kShrink);
+  memory.last_grow_at = Minute(8) + seconds(1);
+  EXPECT_EQ(Decide(NoStabilisation(), s.pool, s.metrics, memory, Check(10)).action, Action::kHold);
 }
 
 TEST(ScalerDecisionBoundaryTest, CheckExactlyOnAMinuteCountsTheMinuteJustEnded) {
@@ -706,22 +1047,22 @@ TEST(ScalerDecisionBoundaryTest, OneBelowTheMaximumGrowsToIt) {
 }
 
 TEST(ScalerDecisionBoundaryTest, WorkerInServiceExactlyAtTheWindowsStartIsJudged) {
-  auto s = SteadyPool(2, 95);
+  auto s = SteadyPool(2, 10);
   s.pool.workers[1] = InService("w2", Minute(8));
-  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10)).action, Action::kGrow);
+  EXPECT_EQ(Decide(NoStabilisation(), s.pool, s.metrics, {}, Check(10)).action, Action::kShrink);
   s.pool.workers[1] = InService("w2", Minute(8) + seconds(1));
-  EXPECT_EQ(Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10)).action, Action::kHold);
+  EXPECT_EQ(Decide(NoStabilisation(), s.pool, s.metrics, {}, Check(10)).action, Action::kHold);
 }
 
 TEST(ScalerDecisionBoundaryTest, CoolDownSaysWhenTheWindowIsClear) {
-  auto s = SteadyPool(2, 95);
+  auto s = SteadyPool(2, 10);
   ScalerMemory memory;
   // Settled at 8:00: the window is clear of it from minute 10 on, 55 s after 9:05.
-  memory.last_action_at = Minute(8);
+  memory.last_grow_at = Minute(8);
   EXPECT_TRUE(Contains(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9)).reason,
                        "settled 65 s ago (judged again from 55 s on)"));
   // Settled at 8:01: from minute 11 on.
-  memory.last_action_at = Minute(8) + seconds(1);
+  memory.last_grow_at = Minute(8) + seconds(1);
   EXPECT_TRUE(Contains(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9)).reason,
                        "settled 64 s ago (judged again from 115 s on)"));
 }
@@ -729,10 +1070,10 @@ TEST(ScalerDecisionBoundaryTest, CoolDownSaysWhenTheWindowIsClear) {
 TEST(ScalerDecisionBoundaryTest, CoolDownOfALaggingSourceCountsFromItsCompleteEnd) {
   // Settled at 8:00; the data is complete until 9:00, so the window is [7, 9) and is
   // clear of the settling one complete minute later, whatever the check's own time.
-  auto s = SteadyPool(2, 95);
+  auto s = SteadyPool(2, 10);
   s.metrics.complete_until = Minute(9);
   ScalerMemory memory;
-  memory.last_action_at = Minute(8);
+  memory.last_grow_at = Minute(8);
   Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
   EXPECT_EQ(d.action, Action::kHold);
   EXPECT_TRUE(Contains(d.reason, "settled 125 s ago (judged again from 1 min on)")) << d.reason;
@@ -747,12 +1088,14 @@ TEST(ScalerDecisionBoundaryTest, WindowOfExactlyOneSampleIsAveraged) {
   ASSERT_TRUE(d.average_cpu) << d.reason;
   EXPECT_DOUBLE_EQ(*d.average_cpu, 72.5);
   EXPECT_EQ(d.action, Action::kGrow);
-  // One second shorter than the sample: no average.
+  // One second shorter than the sample: widened to the sample, and said so.
   p.check_interval = seconds(30);
   p.window = seconds(59);
   d = Decide(p, s.pool, s.metrics, {}, Check(10));
-  EXPECT_EQ(d.action, Action::kHold);
-  EXPECT_TRUE(Contains(d.reason, "shorter than one metrics sample")) << d.reason;
+  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 72.5);
+  EXPECT_TRUE(Contains(d.reason, "(the window widened from 59 s to one 1 min sample)")) << d.reason;
+  EXPECT_FALSE(Contains(Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10)).reason, "widened"));
 }
 
 TEST(ScalerDecisionBoundaryTest, SamplesOfNoLengthGiveNoAverage) {
@@ -862,14 +1205,13 @@ TEST(ScalerDecisionBoundaryTest, RatioAnUlpAboveAWholeResultRoundsToIt) {
   EXPECT_EQ(Decide(p, busy.pool, busy.metrics, {}, Check(10)).target_size, 3);
 }
 
-TEST(ScalerDecisionBoundaryTest, ShrinkCandidateLeavesTheProjectionJustBelowGrow) {
-  // 3 x 40% = 120% of a worker: 2 workers carry 60% (below 70), so 0.5 -> 2 stands;
-  // 4 x 35% = 140%: 2 workers would carry exactly 70% -> 3.
+TEST(ScalerDecisionBoundaryTest, ShrinkCandidateCarriesTheLoadAtMostAtTheMidpoint) {
+  // Midpoint 50%. 4 x 25% = 100% of a worker: 2 workers carry exactly 50% -> 2;
+  // 4 x 25.01%: 2 would carry 50.02% -> 3.
   ScalingPolicy p = NoStabilisation();
-  p.shrink_threshold = 45;
-  auto three = SteadyPool(3, 40);
-  EXPECT_EQ(Decide(p, three.pool, three.metrics, {}, Check(10)).target_size, 2);
-  auto four = SteadyPool(4, 35);
+  auto exact = SteadyPool(4, 25 - 1e-9);  // below the 30% shrink threshold either way
+  EXPECT_EQ(Decide(p, exact.pool, exact.metrics, {}, Check(10)).target_size, 2);
+  auto four = SteadyPool(4, 25.01);
   Decision d = Decide(p, four.pool, four.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kShrink);
   EXPECT_EQ(d.target_size, 3);

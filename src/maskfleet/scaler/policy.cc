@@ -1,5 +1,6 @@
 #include "maskfleet/scaler/policy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -77,6 +78,35 @@ Status Validate(const ScalingPolicy& p) {
                    ") must not be negative");
   }
   return {};
+}
+
+std::vector<PolicyWarning> Warnings(const ScalingPolicy& p, std::chrono::seconds metrics_period) {
+  std::vector<PolicyWarning> out;
+  const double bound = p.grow_threshold * std::min(p.shrink_ratio, 1 / p.expand_ratio);
+  if (p.shrink_threshold >= bound) {
+    out.push_back({"shrink_threshold",
+                   "shrink threshold (" + Number(p.shrink_threshold) +
+                       "%) is not below grow threshold x min(shrink ratio, 1 / expand ratio) = " + Number(bound) +
+                       "%: a load just past one threshold lands past the other after one resize, so the "
+                       "specification's rule would flap; this auto-scaler only shrinks to a size that carries "
+                       "the load at " +
+                       Number((p.grow_threshold + p.shrink_threshold) / 2) +
+                       "% (the thresholds' midpoint), so it holds instead, but it may keep workers your "
+                       "thresholds call idle"});
+  }
+  if (metrics_period.count() > 0 && p.window < metrics_period) {
+    out.push_back({"window_seconds", "averaging window (" + Seconds(p.window) +
+                                         ") is shorter than one metrics sample (" + Seconds(metrics_period) +
+                                         "): each check widens it to one sample, and says so in its reason"});
+  }
+  if (p.window > kMaxWindowChecks * p.check_interval) {
+    out.push_back({"window_seconds", "averaging window (" + Seconds(p.window) + ") is longer than " +
+                                         std::to_string(kMaxWindowChecks) + " check intervals (" +
+                                         Seconds(kMaxWindowChecks * p.check_interval) +
+                                         "): after every resize the auto-scaler waits for a window of new "
+                                         "samples before it can shrink, and a short peak is averaged away"});
+  }
+  return out;
 }
 
 }  // namespace maskfleet::scaler

@@ -12,6 +12,8 @@
 #define MASKFLEET_SCALER_POLICY_H_
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "maskfleet/common/error.h"
 
@@ -61,6 +63,34 @@ struct ScalingPolicy {
 // it is ("shrink threshold (80%) must be below the grow threshold (70%)..."). The
 // first problem found is reported.
 Status Validate(const ScalingPolicy& policy);
+
+// A policy that Validate() accepts but that will not behave as its numbers suggest:
+// the field to look at (the policy page's name, "shrink_threshold"; the JSON field
+// for durations, "window_seconds") and why, for the page to show beside the form.
+struct PolicyWarning {
+  std::string field;
+  std::string message;
+  bool operator==(const PolicyWarning&) const = default;
+};
+
+// A window longer than this many check intervals is warned about: each decision
+// then waits that long for a window of fresh samples.
+inline constexpr int kMaxWindowChecks = 4;
+
+// The warnings for a valid `policy` when the metrics come in samples of
+// `metrics_period`, in the order of the form's fields; empty when none applies:
+//  - shrink_threshold >= grow_threshold x min(shrink_ratio, 1 / expand_ratio): the
+//    specification's rule must oscillate on some constant load (a load just over the
+//    grow threshold reads below the shrink threshold after growing, or one just under
+//    the shrink threshold reads above the grow threshold after shrinking). This
+//    auto-scaler does not (it shrinks only to a size that carries the load at the
+//    thresholds' midpoint), but it then cannot shrink a pool its thresholds call idle.
+//  - window shorter than metrics_period: the window is widened to one sample.
+//  - window longer than kMaxWindowChecks check intervals: every resize waits a whole
+//    window of fresh samples before the next decision can shrink.
+// A check interval shorter than the workers' boot time is not warned about: the
+// auto-scaler holds while workers start (decision.h, rule 2).
+std::vector<PolicyWarning> Warnings(const ScalingPolicy& policy, std::chrono::seconds metrics_period);
 
 }  // namespace maskfleet::scaler
 

@@ -4,10 +4,12 @@
 
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace maskfleet::scaler {
 namespace {
 
+using std::chrono::minutes;
 using std::chrono::seconds;
 
 // The message Validate() gives for `policy`, or "" when it is accepted.
@@ -255,6 +257,92 @@ TEST(ScalerPolicyTest, WindowEqualToTheCheckIntervalIsAllowed) {
             "minutes would never be looked at");
   p.window = seconds(61);
   EXPECT_EQ(Problem(p), "");
+}
+
+// ---- warnings: accepted, but not what the numbers suggest -------------------------------
+
+std::vector<std::string> WarnedFields(const ScalingPolicy& p, seconds period = seconds(60)) {
+  std::vector<std::string> fields;
+  for (const PolicyWarning& w : Warnings(p, period)) fields.push_back(w.field);
+  return fields;
+}
+
+TEST(ScalerPolicyWarningsTest, TheDefaultPolicyHasNone) {
+  EXPECT_TRUE(Warnings(ScalingPolicy{}, seconds(60)).empty());
+}
+
+TEST(ScalerPolicyWarningsTest, ThresholdsThatOneResizeCarriesAcrossEachOther) {
+  // The careless policy: grow 60 / shrink 55 with ratios 2.0 / 0.5: the bound is
+  // 60 x min(0.5, 1 / 2) = 30.
+  ScalingPolicy p;
+  p.grow_threshold = 60;
+  p.shrink_threshold = 55;
+  const std::vector<PolicyWarning> warnings = Warnings(p, seconds(60));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].field, "shrink_threshold");
+  EXPECT_TRUE(warnings[0].message.starts_with(
+      "shrink threshold (55%) is not below grow threshold x min(shrink ratio, 1 / expand ratio) = 30%"))
+      << warnings[0].message;
+  EXPECT_TRUE(warnings[0].message.find("at 57.5% (the thresholds' midpoint)") != std::string::npos)
+      << warnings[0].message;
+  // Exactly at the bound warns, just under it does not: 70 x 0.5 = 35.
+  p = {};
+  p.shrink_threshold = 35;
+  EXPECT_EQ(WarnedFields(p), std::vector<std::string>{"shrink_threshold"});
+  p.shrink_threshold = 34.9;
+  EXPECT_TRUE(WarnedFields(p).empty());
+  // The other ratio binds when it is the smaller: expand 4 -> 70 / 4 = 17.5.
+  p = {};
+  p.expand_ratio = 4;
+  p.shrink_threshold = 17.5;
+  EXPECT_EQ(WarnedFields(p), std::vector<std::string>{"shrink_threshold"});
+  p.shrink_threshold = 17.4;
+  EXPECT_TRUE(WarnedFields(p).empty());
+  // And the shrink ratio when it is: 0.3 -> 21.
+  p = {};
+  p.shrink_ratio = 0.3;
+  p.shrink_threshold = 21;
+  EXPECT_EQ(WarnedFields(p), std::vector<std::string>{"shrink_threshold"});
+  p.shrink_threshold = 20.9;
+  EXPECT_TRUE(WarnedFields(p).empty());
+}
+
+TEST(ScalerPolicyWarningsTest, WindowShorterThanOneSample) {
+  // 5-minute samples (CloudWatch basic monitoring) and the default 2-minute window.
+  const std::vector<PolicyWarning> warnings = Warnings(ScalingPolicy{}, minutes(5));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].field, "window_seconds");
+  EXPECT_EQ(warnings[0].message,
+            "averaging window (120 s) is shorter than one metrics sample (300 s): each check widens it to "
+            "one sample, and says so in its reason");
+  ScalingPolicy p;
+  p.window = minutes(5);
+  p.check_interval = minutes(5);
+  EXPECT_TRUE(WarnedFields(p, minutes(5)).empty());
+  p.window = minutes(5) - seconds(1);
+  EXPECT_EQ(WarnedFields(p, minutes(5)), std::vector<std::string>{"window_seconds"});
+}
+
+TEST(ScalerPolicyWarningsTest, WindowLongerThanFourChecks) {
+  ScalingPolicy p;
+  p.window = minutes(4);  // exactly 4 checks of 60 s
+  EXPECT_TRUE(WarnedFields(p).empty());
+  p.window = minutes(4) + seconds(1);
+  EXPECT_EQ(WarnedFields(p), std::vector<std::string>{"window_seconds"});
+  p.window = minutes(30);
+  const std::vector<PolicyWarning> warnings = Warnings(p, seconds(60));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_TRUE(warnings[0].message.starts_with("averaging window (1800 s) is longer than 4 check intervals (240 s)"))
+      << warnings[0].message;
+}
+
+TEST(ScalerPolicyWarningsTest, SeveralInTheOrderOfTheForm) {
+  ScalingPolicy p;
+  p.grow_threshold = 60;
+  p.shrink_threshold = 55;
+  p.window = minutes(30);
+  EXPECT_EQ(WarnedFields(p, minutes(60)),
+            (std::vector<std::string>{"shrink_threshold", "window_seconds", "window_seconds"}));
 }
 
 }  // namespace

@@ -55,8 +55,10 @@ struct WindowMeans {
 WindowMeans MeansInWindow(const scaler::ScalingPolicy& policy, const scaler::PoolState& pool,
                           const scaler::MetricsView& metrics, TimePoint now) {
   WindowMeans out;
-  const TimePoint end = metrics.period.count() > 0 ? FloorToPeriod(now, metrics.period) : now;
-  const TimePoint begin = end - policy.window;
+  // As Decide() places it: on complete data, at least one sample long.
+  const TimePoint data_end = std::min(now, metrics.complete_until.value_or(now));
+  const TimePoint end = metrics.period.count() > 0 ? FloorToPeriod(data_end, metrics.period) : data_end;
+  const TimePoint begin = end - std::max(policy.window, metrics.period);
   for (const auto& w : pool.workers) {
     if (w.state != WorkerState::kInService) continue;
     double sum = 0;
@@ -154,8 +156,9 @@ class NaiveController : public Controller {
 // all three, so differences come from the rules.
 class HpaController : public Controller {
  public:
-  explicit HpaController(const scaler::ScalingPolicy& policy) : policy_(policy), target_(HpaTarget(policy)) {}
-  std::string_view name() const override { return "hpa"; }
+  HpaController(const scaler::ScalingPolicy& policy, double target, std::string_view name)
+      : policy_(policy), target_(target), name_(name) {}
+  std::string_view name() const override { return name_; }
 
   Decision Check(const scaler::PoolState& pool, const scaler::MetricsView& metrics, TimePoint now) override {
     const int n = pool.Size();
@@ -231,6 +234,7 @@ class HpaController : public Controller {
   };
   scaler::ScalingPolicy policy_;
   double target_;
+  std::string_view name_;
   std::deque<Recommendation> recommendations_;
 };
 
@@ -259,11 +263,14 @@ std::unique_ptr<Controller> MakeNaiveController(const scaler::ScalingPolicy& pol
   return std::make_unique<NaiveController>(policy);
 }
 std::unique_ptr<Controller> MakeHpaController(const scaler::ScalingPolicy& policy) {
-  return std::make_unique<HpaController>(policy);
+  return std::make_unique<HpaController>(policy, HpaTarget(policy), "hpa");
+}
+std::unique_ptr<Controller> MakeHpaHighController(const scaler::ScalingPolicy& policy) {
+  return std::make_unique<HpaController>(policy, policy.grow_threshold, "hpa-high");
 }
 
 const std::vector<std::string>& ControllerNames() {
-  static const std::vector<std::string> kNames = {"ours", "naive", "hpa"};
+  static const std::vector<std::string> kNames = {"ours", "naive", "hpa", "hpa-high"};
   return kNames;
 }
 
@@ -271,8 +278,9 @@ Result<std::unique_ptr<Controller>> MakeController(std::string_view name, const 
   if (name == "ours") return MakeOurController(policy);
   if (name == "naive") return MakeNaiveController(policy);
   if (name == "hpa") return MakeHpaController(policy);
+  if (name == "hpa-high") return MakeHpaHighController(policy);
   return MakeError(ErrorCode::kInvalidArgument,
-                   "unknown controller '" + std::string(name) + "': choose ours, naive or hpa");
+                   "unknown controller '" + std::string(name) + "': choose ours, naive, hpa or hpa-high");
 }
 
 }  // namespace maskfleet::sim

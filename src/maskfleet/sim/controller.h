@@ -11,14 +11,18 @@
 //          ceil(N x shrink ratio) (at least one step, within the bounds). N counts
 //          starting workers; no cool-down, no projection, no stabilisation.
 //   hpa    a Kubernetes Horizontal Pod Autoscaler-style proportional rule (see
-//          controller.cc for what is kept of its algorithm and what is not).
+//          controller.cc for what is kept of its algorithm and what is not), its
+//          target CPU the midpoint of the thresholds (50% for the default 30/70);
+//   hpa-high  the same rule with the grow threshold as its target (70%): fewer
+//          workers, less headroom.
 //
 // (Named Controller rather than Policy: in maskfleet "policy" is the ScalingPolicy,
 // the settings that all three read.)
 //
 // Every controller sees the same inputs: the pool (starting and in-service workers
 // with their launch and in-service times) and the CPU samples of the workers in the
-// pool, and the policy's thresholds, ratios, bounds and window. The simulator carries
+// pool, and the policy's thresholds, ratios, bounds and window (placed, as Decide()
+// places it, on complete data and at least one sample long). The simulator carries
 // out every grow and shrink it answers, at once.
 //
 // Thread safety: a controller keeps state between checks (memory of past decisions);
@@ -43,7 +47,7 @@ class Controller {
  public:
   virtual ~Controller() = default;
 
-  // "ours", "naive", "hpa".
+  // "ours", "naive", "hpa", "hpa-high".
   virtual std::string_view name() const = 0;
 
   // The decision at the check at `now`. The caller carries out a grow or shrink before
@@ -56,16 +60,18 @@ class Controller {
 std::unique_ptr<Controller> MakeOurController(const scaler::ScalingPolicy& policy);
 std::unique_ptr<Controller> MakeNaiveController(const scaler::ScalingPolicy& policy);
 std::unique_ptr<Controller> MakeHpaController(const scaler::ScalingPolicy& policy);
+std::unique_ptr<Controller> MakeHpaHighController(const scaler::ScalingPolicy& policy);
 
-// "ours", "naive", "hpa", in the order tables show them.
+// "ours", "naive", "hpa", "hpa-high", in the order tables show them.
 const std::vector<std::string>& ControllerNames();
 
 // One of ControllerNames(). Errors: kInvalidArgument naming the choices.
 Result<std::unique_ptr<Controller>> MakeController(std::string_view name,
                                                    const scaler::ScalingPolicy& policy);
 
-// The average CPU of the in-service workers over the policy's window ending at the
-// start of the sample period that holds `now` (the window Decide() uses): each
+// The average CPU of the in-service workers over the policy's window (at least one
+// sample period) ending at the start of the sample period that holds `now`, or the
+// metrics' complete_until when earlier (the window Decide() uses): each
 // worker's mean over its samples in the window, then the mean of those. nullopt when
 // no in-service worker has a sample there. `without_data` receives the in-service
 // workers that have none. Shared by the naive and HPA controllers.

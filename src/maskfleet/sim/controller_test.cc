@@ -45,7 +45,7 @@ TEST(MakeControllerTest, KnownNamesAndAClearErrorOtherwise) {
   }
   auto bad = MakeController("pid", {});
   ASSERT_FALSE(bad.has_value());
-  EXPECT_EQ(bad.error().message, "unknown controller 'pid': choose ours, naive or hpa");
+  EXPECT_EQ(bad.error().message, "unknown controller 'pid': choose ours, naive, hpa or hpa-high");
 }
 
 TEST(WindowAverageTest, MeanOfWorkerMeansOverTheWindowOfDecide) {
@@ -71,8 +71,9 @@ TEST(OurControllerTest, IsDecideAndRemember) {
   EXPECT_EQ(d.action, expected.action);
   EXPECT_EQ(d.target_size, 4);
   EXPECT_EQ(d.reason, expected.reason);
-  // It remembered the resize: the next check cools down even with the same samples.
-  const scaler::Decision next = ours->Check(in.pool, in.metrics, Minute(11));
+  // It remembered the resize: a check before a whole period has been measured since
+  // cools down even with the same samples.
+  const scaler::Decision next = ours->Check(in.pool, in.metrics, Minute(10) + std::chrono::seconds(30));
   EXPECT_EQ(next.action, Action::kHold);
   EXPECT_NE(next.reason.find("waiting for new workers' metrics"), std::string::npos) << next.reason;
 }
@@ -123,6 +124,14 @@ TEST(HpaControllerTest, ProportionalScaleUpAtOnce) {
   EXPECT_EQ(d.target_size, 6);
   // Clamped to the maximum.
   EXPECT_EQ(MakeHpaController({})->Check(Pool(4, 100).pool, Pool(4, 100).metrics, Minute(10)).target_size, 8);
+}
+
+TEST(HpaControllerTest, HighTargetIsTheGrowThreshold) {
+  // 4 x 75% against 70%: within the tolerance (1.07); 4 x 80%: ceil(4 x 1.14) = 5.
+  EXPECT_EQ(MakeHpaHighController({})->Check(Pool(4, 75).pool, Pool(4, 75).metrics, Minute(10)).action, Action::kHold);
+  const scaler::Decision d = MakeHpaHighController({})->Check(Pool(4, 80).pool, Pool(4, 80).metrics, Minute(10));
+  EXPECT_EQ(d.target_size, 5);
+  EXPECT_TRUE(d.reason.find("vs target 70.0%") != std::string::npos) << d.reason;
 }
 
 TEST(HpaControllerTest, ToleranceOfTenPercent) {

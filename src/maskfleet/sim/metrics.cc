@@ -14,6 +14,14 @@ EvaluationOptions EvaluationOptionsFor(const Scenario& scenario) {
           .segments = Segments(scenario)};
 }
 
+std::optional<seconds> ElasticityFigures::LongestSettling() const {
+  std::optional<seconds> longest;
+  for (const StepFigures& step : steps) {
+    if (step.judged && (!longest || step.settling_time > *longest)) longest = step.settling_time;
+  }
+  return longest;
+}
+
 int WorkersNeeded(double demand, double worker_capacity, double target_utilisation) {
   const double per_worker = worker_capacity * target_utilisation / 100.0;
   // The slack keeps 14 req/s at 7 per worker at 2 workers despite rounding.
@@ -50,13 +58,35 @@ ElasticityFigures Evaluate(const Trace& trace, const EvaluationOptions& options)
   f.unserved_percent = trace.requests > 0 ? 100.0 * trace.unserved_requests / trace.requests : 0;
   f.worker_minutes = paid_seconds / 60.0;
 
+  int previous_direction = 0;
   for (const CheckRecord& c : trace.checks) {
     if (!c.Resized()) continue;
     ++f.resizes;
     if (c.starting > 0) ++f.resizes_while_booting;
+    bool in_constant_load = false;
     for (const LoadSegment& seg : options.segments) {
-      if (seg.HasConstantLoadPeriod() && c.at >= seg.steady_from && c.at < seg.end) {
-        ++f.resizes_in_constant_load;
+      if (seg.HasConstantLoadPeriod() && c.at >= seg.steady_from && c.at < seg.end) in_constant_load = true;
+    }
+    f.resizes_in_constant_load += in_constant_load ? 1 : 0;
+    const int direction = c.decision.target_size > c.decision.current_size ? 1 : -1;
+    if (previous_direction != 0 && direction != previous_direction) {
+      ++f.direction_changes;
+      f.direction_changes_in_constant_load += in_constant_load ? 1 : 0;
+    }
+    previous_direction = direction;
+  }
+
+  std::uint64_t latencies = 0;
+  for (std::uint64_t count : trace.latency_histogram) latencies += count;
+  if (latencies > 0) {
+    // The smallest bucket bound below which at least 99% of the requests fall.
+    const std::uint64_t wanted = (latencies * 99 + 99) / 100;
+    std::uint64_t seen = 0;
+    for (std::size_t b = 0; b < trace.latency_histogram.size(); ++b) {
+      seen += trace.latency_histogram[b];
+      if (seen >= wanted) {
+        f.p99_latency_seconds = static_cast<double>(b + 1) * kLatencyBucketSeconds;
+        break;
       }
     }
   }

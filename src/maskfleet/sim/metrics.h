@@ -29,6 +29,11 @@
 //   resizes in constant load  of those, the ones in a constant-load period: from the
 //                          settling allowance after a load change to the next change
 //                          (must be 0);
+//   direction changes      resizes in the other direction than the resize before
+//                          (a grow after a shrink or the reverse): flapping; and of
+//                          those, the ones in a constant-load period;
+//   p99 latency            (Poisson arrivals only) the 99th percentile of the served
+//                          requests' latency, wait plus service, to 10 ms;
 //   per load change (each segment after the first):
 //     settling time  from the change (a ramp: its end) to the last change of the
 //                    in-service supply before the next load change; "settled" when
@@ -42,6 +47,7 @@
 #define MASKFLEET_SIM_METRICS_H_
 
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "maskfleet/sim/scenario.h"
@@ -83,10 +89,17 @@ struct ElasticityFigures {
   int resizes = 0;
   int resizes_while_booting = 0;
   int resizes_in_constant_load = 0;
+  int direction_changes = 0;
+  int direction_changes_in_constant_load = 0;
+  // Poisson arrivals only (the trace has a latency histogram with requests in it).
+  std::optional<double> p99_latency_seconds;
   // Worker-minutes paid for (starting and in service): the cost side.
   double worker_minutes = 0;
   // One per constant segment after the first.
   std::vector<StepFigures> steps;
+
+  // The longest settling time of the judged steps (none judged: nullopt).
+  std::optional<std::chrono::seconds> LongestSettling() const;
 };
 
 // Workers needed for `demand` requests/s (d_t above).

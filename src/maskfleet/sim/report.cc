@@ -46,6 +46,9 @@ struct Row {
   std::vector<std::string> cells;
 };
 
+std::string Render(const Scenario& scenario, const std::vector<ControllerFigures>& runs, const std::vector<Row>& rows,
+                   TableFormat format);
+
 }  // namespace
 
 std::string TraceCsv(const Trace& trace) {
@@ -90,11 +93,19 @@ std::string FiguresTable(const Scenario& scenario, const std::vector<ControllerF
   add("over-provisioning accuracy", [&](const ElasticityFigures& f) { return percent(f.over_accuracy); });
   add("over-provisioning timeshare", [&](const ElasticityFigures& f) { return percent(f.over_timeshare); });
   add("requests unserved", [&](const ElasticityFigures& f) { return Fixed(f.unserved_percent, 2) + "%"; });
+  if (std::ranges::any_of(runs, [](const ControllerFigures& r) { return r.figures.p99_latency_seconds.has_value(); })) {
+    add("p99 latency", [&](const ElasticityFigures& f) {
+      return f.p99_latency_seconds ? Fixed(*f.p99_latency_seconds, 2) + " s" : std::string("-");
+    });
+  }
   add("worker-minutes", [&](const ElasticityFigures& f) { return Fixed(f.worker_minutes, 0); });
   add("resizes", [&](const ElasticityFigures& f) { return std::to_string(f.resizes); });
   add("resizes while workers boot", [&](const ElasticityFigures& f) { return std::to_string(f.resizes_while_booting); });
   add("resizes in constant load (must be 0)",
       [&](const ElasticityFigures& f) { return std::to_string(f.resizes_in_constant_load); });
+  add("direction changes", [&](const ElasticityFigures& f) { return std::to_string(f.direction_changes); });
+  add("direction changes in constant load",
+      [&](const ElasticityFigures& f) { return std::to_string(f.direction_changes_in_constant_load); });
   const std::size_t steps = runs.empty() ? 0 : runs.front().figures.steps.size();
   for (std::size_t i = 0; i < steps; ++i) {
     const std::string label = StepLabel(runs.front().figures.steps[i].segment);
@@ -109,6 +120,58 @@ std::string FiguresTable(const Scenario& scenario, const std::vector<ControllerF
     });
   }
 
+  return Render(scenario, runs, rows, format);
+}
+
+std::string SeedsTable(const Scenario& scenario, const std::vector<ControllerSeeds>& runs, TableFormat format) {
+  std::vector<ControllerFigures> heads;
+  for (const auto& run : runs) heads.push_back({run.controller, {}});
+  std::vector<Row> rows;
+  auto add = [&](std::string label, auto cell) {
+    Row row{std::move(label), {}};
+    for (const auto& run : runs) row.cells.push_back(cell(run.seeds));
+    rows.push_back(std::move(row));
+  };
+  auto mean = [](const std::vector<ElasticityFigures>& all, auto field) {
+    double sum = 0;
+    for (const auto& f : all) sum += static_cast<double>(field(f));
+    return all.empty() ? 0.0 : sum / static_cast<double>(all.size());
+  };
+  using Figures = std::vector<ElasticityFigures>;
+  add("resizes", [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.resizes; }), 1); });
+  add("direction changes", [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.direction_changes; }), 1); });
+  add("direction changes in constant load (sum)", [&](const Figures& a) {
+    int sum = 0;
+    for (const auto& f : a) sum += f.direction_changes_in_constant_load;
+    return std::to_string(sum);
+  });
+  add("worker-minutes", [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.worker_minutes; }), 0); });
+  add("under-provisioning accuracy",
+      [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.under_accuracy; }), 1) + "%"; });
+  add("under-provisioning timeshare",
+      [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.under_timeshare; }), 1) + "%"; });
+  add("over-provisioning accuracy",
+      [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.over_accuracy; }), 1) + "%"; });
+  add("over-provisioning timeshare",
+      [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.over_timeshare; }), 1) + "%"; });
+  add("requests unserved",
+      [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.unserved_percent; }), 2) + "%"; });
+  add("p99 latency", [&](const Figures& a) {
+    if (a.empty() || !a.front().p99_latency_seconds) return std::string("-");
+    return Fixed(mean(a, [](auto& f) { return f.p99_latency_seconds.value_or(0); }), 2) + " s";
+  });
+  add("longest settling time", [&](const Figures& a) {
+    if (a.empty() || !a.front().LongestSettling()) return std::string("-");
+    return Fixed(mean(a, [](auto& f) { return f.LongestSettling().value_or(std::chrono::seconds(0)).count(); }) / 60, 1) +
+           " min";
+  });
+  return Render(scenario, heads, rows, format);
+}
+
+namespace {
+
+std::string Render(const Scenario& scenario, const std::vector<ControllerFigures>& runs, const std::vector<Row>& rows,
+                   TableFormat format) {
   std::ostringstream out;
   if (format == TableFormat::kMarkdown) {
     out << "| figure |";
@@ -144,5 +207,7 @@ std::string FiguresTable(const Scenario& scenario, const std::vector<ControllerF
   }
   return out.str();
 }
+
+}  // namespace
 
 }  // namespace maskfleet::sim

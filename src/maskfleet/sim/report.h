@@ -39,6 +39,16 @@ std::string ScenarioSummary(const Scenario& scenario);
 std::string FiguresTable(const Scenario& scenario, const std::vector<ControllerFigures>& runs,
                          TableFormat format);
 
+// The same scenario run with several seeds (noise, arrivals and boots).
+struct ControllerSeeds {
+  std::string controller;
+  std::vector<ElasticityFigures> seeds;
+};
+
+// The figures over all seeds, one column per controller: means, except the direction
+// changes in constant load, summed over the seeds (the flapping target is 0 in all).
+std::string SeedsTable(const Scenario& scenario, const std::vector<ControllerSeeds>& runs, TableFormat format);
+
 }  // namespace maskfleet::sim
 
 #endif  // MASKFLEET_SIM_REPORT_H_

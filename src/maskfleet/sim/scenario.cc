@@ -6,6 +6,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <numbers>
 #include <set>
 #include <sstream>
 
@@ -224,7 +225,10 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
       return r.Fail(&entry, "each [[load]] entry must be a table, not " + Reader::Shown(entry));
     }
     const toml::table& t = entry.as_table();
-    if (auto st = r.RejectUnknown(t, prefix, {"at", "rate", "ramp_to", "over", "for"}); !st) return st;
+    if (auto st = r.RejectUnknown(t, prefix, {"at", "rate", "ramp_to", "over", "for", "wave", "low", "high", "period"});
+        !st) {
+      return st;
+    }
     const toml::value* at_value = Reader::Find(t, "at");
     const toml::value* here = at_value != nullptr ? at_value : FirstValue(t);
     if (at_value == nullptr) return r.Fail(here, prefix + "at is required (when the change starts, e.g. \"10m\")");
@@ -235,16 +239,55 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
     change.at = *at;
     const bool has_rate = Reader::Find(t, "rate") != nullptr;
     const bool has_ramp = Reader::Find(t, "ramp_to") != nullptr;
-    if (has_rate == has_ramp) {
+    const bool has_wave = Reader::Find(t, "wave") != nullptr;
+    if (int{has_rate} + int{has_ramp} + int{has_wave} != 1) {
       return r.Fail(here, prefix.substr(0, prefix.size() - 1) +
-                              " needs exactly one of rate (a step or, with `for`, a spike) and "
-                              "ramp_to (a ramp, with `over`)");
+                              " needs exactly one of rate (a step or, with `for`, a spike), "
+                              "ramp_to (a ramp, with `over`) and wave (with low, high and period)");
     }
-    const std::string rate_key = has_rate ? "rate" : "ramp_to";
-    auto rate = r.Double(t, prefix, rate_key, 0, 0, kMaxRate, "from 0 to " + Number(kMaxRate),
-                         "requests per second");
-    if (!rate) return std::unexpected(rate.error());
-    change.rate = *rate;
+    if (!has_wave) {
+      for (const char* key : {"low", "high", "period"}) {
+        if (Reader::Find(t, key) != nullptr) {
+          return r.Fail(Reader::Find(t, key), prefix + key + " belongs to a wave (wave = \"sine\" or \"sawtooth\")");
+        }
+      }
+    }
+    if (has_wave) {
+      auto wave = r.String(t, "wave", "");
+      if (!wave) return std::unexpected(wave.error());
+      if (*wave != "sine" && *wave != "sawtooth") {
+        return r.Fail(Reader::Find(t, "wave"), prefix + "wave must be \"sine\" or \"sawtooth\", not \"" + *wave + "\"");
+      }
+      change.kind = *wave == "sine" ? LoadKind::kSine : LoadKind::kSawtooth;
+      if (Reader::Find(t, "over") != nullptr) {
+        return r.Fail(Reader::Find(t, "over"), prefix + "over belongs to a ramp (ramp_to), not to a wave: use for");
+      }
+      for (const char* key : {"low", "high", "period"}) {
+        if (Reader::Find(t, key) == nullptr) {
+          return r.Fail(here, prefix + key + " is required with wave (low and high in requests/s, period a duration)");
+        }
+      }
+      auto low = r.Double(t, prefix, "low", 0, 0, kMaxRate, "from 0 to " + Number(kMaxRate), "requests per second");
+      if (!low) return std::unexpected(low.error());
+      auto high = r.Double(t, prefix, "high", 0, *low, kMaxRate, "from low to " + Number(kMaxRate),
+                           "requests per second");
+      if (!high) return std::unexpected(high.error());
+      auto period = r.Duration(t, prefix, "period", seconds(0), seconds(2), kMaxDuration, "one cycle of the wave");
+      if (!period) return std::unexpected(period.error());
+      change.low = *low;
+      change.rate = *high;
+      change.period = *period;
+      const seconds to_end = s.duration > change.at ? s.duration - change.at : seconds(1);
+      auto lasts = r.Duration(t, prefix, "for", to_end, seconds(1), kMaxDuration, "how long the wave lasts");
+      if (!lasts) return std::unexpected(lasts.error());
+      change.span = *lasts;
+    } else {
+      const std::string rate_key = has_rate ? "rate" : "ramp_to";
+      auto rate = r.Double(t, prefix, rate_key, 0, 0, kMaxRate, "from 0 to " + Number(kMaxRate),
+                           "requests per second");
+      if (!rate) return std::unexpected(rate.error());
+      change.rate = *rate;
+    }
     if (has_ramp) {
       change.kind = LoadKind::kRamp;
       if (Reader::Find(t, "for") != nullptr) {
@@ -256,7 +299,7 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
       auto over = r.Duration(t, prefix, "over", seconds(0), seconds(1), kMaxDuration, "how long the ramp takes");
       if (!over) return std::unexpected(over.error());
       change.span = *over;
-    } else {
+    } else if (has_rate) {
       if (Reader::Find(t, "over") != nullptr) {
         return r.Fail(Reader::Find(t, "over"), prefix + "over belongs to a ramp (ramp_to), not to rate");
       }
@@ -271,9 +314,10 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
       return r.Fail(at_value, prefix + "at must be 0 for the first entry (the demand from the start), not " +
                                   Reader::Shown(*at_value));
     }
-    if (index == 1 && change.kind != LoadKind::kStep) {
+    if (index == 1 && change.kind != LoadKind::kStep && change.kind != LoadKind::kSine &&
+        change.kind != LoadKind::kSawtooth) {
       return r.Fail(here, prefix.substr(0, prefix.size() - 1) +
-                              " must be a plain step (rate without for): it sets the demand at the start");
+                              " must be a plain step (rate without for) or a wave: it sets the demand at the start");
     }
     if (change.at <= previous_end && index > 1) {
       return r.Fail(at_value, prefix + "at (" + FormatDuration(change.at) +
@@ -366,7 +410,7 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
   const toml::table& root = root_value.as_table();
   if (auto st = r.RejectUnknown(root, "",
                                 {"name", "description", "duration", "initial_workers", "workers",
-                                 "monitoring", "policy", "evaluation", "load"});
+                                 "monitoring", "arrivals", "policy", "evaluation", "load"});
       !st) {
     return std::unexpected(st.error());
   }
@@ -395,7 +439,11 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
 
   auto workers = r.Table(root, "workers");
   if (!workers) return std::unexpected(workers.error());
-  if (auto st = r.RejectUnknown(**workers, "workers.", {"boot_delay", "capacity"}); !st) return std::unexpected(st.error());
+  if (auto st = r.RejectUnknown(**workers, "workers.",
+                                {"boot_delay", "capacity", "boot_jitter", "boot_failure", "admission_limit"});
+      !st) {
+    return std::unexpected(st.error());
+  }
   auto boot = r.Duration(**workers, "workers.", "boot_delay", s.boot_delay, seconds(0), kMaxDuration,
                          "from launch to in service");
   if (!boot) return std::unexpected(boot.error());
@@ -404,10 +452,24 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
                            "above 0", "requests/s one worker serves at 100% CPU");
   if (!capacity) return std::unexpected(capacity.error());
   s.worker_capacity = *capacity;
+  auto jitter = r.Duration(**workers, "workers.", "boot_jitter", s.boot_jitter, seconds(0), kMaxDuration,
+                           "boot times spread uniformly by up to this either side of boot_delay");
+  if (!jitter) return std::unexpected(jitter.error());
+  s.boot_jitter = *jitter;
+  auto failure = r.Double(**workers, "workers.", "boot_failure", s.boot_failure, 0, 1, "from 0 to 1",
+                          "the share of launches that never come into service");
+  if (!failure) return std::unexpected(failure.error());
+  s.boot_failure = *failure;
+  auto admission = r.Int(**workers, "workers.", "admission_limit", s.admission_limit, 0, 1'000'000,
+                         "requests one worker holds before answering 503; 0: no limit");
+  if (!admission) return std::unexpected(admission.error());
+  s.admission_limit = static_cast<int>(*admission);
 
   auto monitoring = r.Table(root, "monitoring");
   if (!monitoring) return std::unexpected(monitoring.error());
-  if (auto st = r.RejectUnknown(**monitoring, "monitoring.", {"sample_period", "cpu_noise", "seed"}); !st) {
+  if (auto st = r.RejectUnknown(**monitoring, "monitoring.",
+                                {"sample_period", "cpu_noise", "seed", "noise_correlation", "delay"});
+      !st) {
     return std::unexpected(st.error());
   }
   auto period = r.Duration(**monitoring, "monitoring.", "sample_period", s.sample_period, seconds(1),
@@ -422,6 +484,29 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
                     "of the noise");
   if (!seed) return std::unexpected(seed.error());
   s.seed = static_cast<std::uint64_t>(*seed);
+  auto correlation = r.Duration(**monitoring, "monitoring.", "noise_correlation", s.noise_correlation, seconds(0),
+                                kMaxDuration, "the time constant of the noise; 0: independent samples");
+  if (!correlation) return std::unexpected(correlation.error());
+  s.noise_correlation = *correlation;
+  auto delay = r.Duration(**monitoring, "monitoring.", "delay", s.metrics_delay, seconds(0), seconds(3600),
+                          "how long after its period a sample becomes visible");
+  if (!delay) return std::unexpected(delay.error());
+  s.metrics_delay = *delay;
+
+  auto arrivals = r.Table(root, "arrivals");
+  if (!arrivals) return std::unexpected(arrivals.error());
+  if (auto st = r.RejectUnknown(**arrivals, "arrivals.", {"process", "seed"}); !st) return std::unexpected(st.error());
+  auto process = r.String(**arrivals, "process", "fluid");
+  if (!process) return std::unexpected(process.error());
+  if (*process != "fluid" && *process != "poisson") {
+    return r.Fail(Reader::Find(**arrivals, "process"),
+                  "arrivals.process must be \"fluid\" or \"poisson\", not \"" + *process + "\"");
+  }
+  s.arrivals = *process == "poisson" ? ArrivalProcess::kPoisson : ArrivalProcess::kFluid;
+  auto arrival_seed = r.Int(**arrivals, "arrivals.", "seed", 1, 0, std::numeric_limits<std::int64_t>::max(),
+                            "of the arrivals and the boots");
+  if (!arrival_seed) return std::unexpected(arrival_seed.error());
+  s.arrival_seed = static_cast<std::uint64_t>(*arrival_seed);
 
   if (Status st = ReadPolicy(r, root, s.policy); !st) return std::unexpected(st.error());
 
@@ -457,6 +542,18 @@ Result<Scenario> ReadScenarioFile(const std::filesystem::path& path) {
   return ParseScenario(text.str(), path.string());
 }
 
+namespace {
+
+// A wave's rate `since` seconds after it began.
+double WaveAt(const LoadChange& c, double since) {
+  const double period = static_cast<double>(c.period.count());
+  const double phase = std::fmod(since, period) / period;  // 0..1
+  const double shape = c.kind == LoadKind::kSine ? (1 - std::cos(2 * std::numbers::pi * phase)) / 2 : phase;
+  return c.low + (c.rate - c.low) * shape;
+}
+
+}  // namespace
+
 double DemandAt(const Scenario& scenario, double t) {
   double rate = 0;
   for (const LoadChange& c : scenario.load) {
@@ -472,6 +569,10 @@ double DemandAt(const Scenario& scenario, double t) {
         break;
       case LoadKind::kSpike:
         if (t < at + span) rate = c.rate;  // afterwards the rate before it stays
+        break;
+      case LoadKind::kSine:
+      case LoadKind::kSawtooth:
+        if (t < at + span) rate = WaveAt(c, t - at);
         break;
     }
   }
@@ -498,6 +599,11 @@ std::vector<LoadSegment> Segments(const Scenario& scenario) {
       case LoadKind::kSpike:
         marks.push_back({c.at, true});
         marks.push_back({c.at + c.span, true});
+        break;
+      case LoadKind::kSine:
+      case LoadKind::kSawtooth:
+        marks.push_back({c.at, false});
+        if (c.at + c.span < scenario.duration) marks.push_back({c.at + c.span, true});
         break;
     }
   }

@@ -12,11 +12,27 @@
 //   [workers]
 //   boot_delay = "90s"               # launch -> in service; default 90 s
 //   capacity = 10                    # requests/s one worker serves at 100% CPU; default 10
+//   boot_jitter = "60s"              # each boot takes boot_delay +- up to this, uniformly;
+//                                    # default 0
+//   boot_failure = 0.1               # share of launches that never come into service (they
+//                                    # vanish at the end of their boot); default 0
+//   admission_limit = 8              # requests one worker holds (serving + queued) before
+//                                    # it answers 503; default 0: no limit (queue model only)
 //
 //   [monitoring]
 //   sample_period = "60s"            # one CPU sample per worker per period; default 60 s
 //   cpu_noise = 2.0                  # std dev of each sample, in % points; default 0
 //   seed = 1                         # of the noise; default 1 (same seed, same run)
+//   noise_correlation = "10m"        # time constant of the noise (an AR(1) process per
+//                                    # worker); default 0: independent samples
+//   delay = "2m"                     # a period's samples are visible this long after it
+//                                    # ends; default 0
+//
+//   [arrivals]
+//   process = "poisson"              # "fluid" (default): the demand is a smooth flow, CPU
+//                                    # linear in it. "poisson": requests arrive as a Poisson
+//                                    # process and queue at each worker (latency, 503s)
+//   seed = 1                         # of the arrivals and the boots; default 1
 //
 //   [policy]                         # scaler::ScalingPolicy; defaults are the
 //   grow_threshold = 70              # specification's: 70/30, 2.0/0.5, 1..8,
@@ -39,9 +55,16 @@
 //   at = "60m"
 //   rate = 60                        # a spike: a step that lasts `for`, then the rate
 //   for = "3m"                       # goes back to what it was
+//   [[load]]
+//   at = "70m"
+//   wave = "sine"                    # a wave: "sine" (starts at low, peaks half a period
+//   low = 5                          # later) or "sawtooth" (low rising linearly to high,
+//   high = 45                        # then back to low at once), repeating every
+//   period = "30m"                   # `period`, for `for` (default: to the end of the
+//   for = "60m"                      # run); then the rate before it comes back
 //
 // A change must start after the previous one has finished (a ramp's `over`, a
-// spike's `for`) and before `duration`. Unknown keys are errors, so a typo never
+// spike's `for`) and before `duration`. The first entry may be a step or a wave. Unknown keys are errors, so a typo never
 // silently leaves a default in place.
 //
 // Thread safety: plain values and pure functions.
@@ -61,17 +84,30 @@
 
 namespace maskfleet::sim {
 
-enum class LoadKind { kStep, kRamp, kSpike };
+enum class LoadKind { kStep, kRamp, kSpike, kSine, kSawtooth };
+
+// How requests arrive ([arrivals] process).
+enum class ArrivalProcess {
+  // The demand is a smooth flow; each worker's CPU is its share of it (no queue).
+  kFluid,
+  // Requests arrive one by one as a Poisson process of the demand's rate and queue at
+  // the worker the balancer gives them to (simulator.h).
+  kPoisson,
+};
 
 // One [[load]] entry.
 struct LoadChange {
   LoadKind kind = LoadKind::kStep;
   std::chrono::seconds at{0};
-  // kStep, kSpike: the rate (requests/s) from `at`; kRamp: the rate reached at at + span.
+  // kStep, kSpike: the rate (requests/s) from `at`; kRamp: the rate reached at at + span;
+  // waves: the high rate.
   double rate = 0;
-  // kRamp: how long the ramp takes (`over`); kSpike: how long it lasts (`for`); 0 for
-  // a step.
+  // kRamp: how long the ramp takes (`over`); kSpike and waves: how long it lasts
+  // (`for`); 0 for a step.
   std::chrono::seconds span{0};
+  // Waves: the low rate and the length of one cycle.
+  double low = 0;
+  std::chrono::seconds period{0};
 };
 
 struct Scenario {
@@ -82,14 +118,33 @@ struct Scenario {
   int initial_workers = 1;
   // From launch to in service. Default 90 s (an instance's boot and the model's load).
   std::chrono::seconds boot_delay{90};
-  // Requests per second one worker serves at 100% CPU. Default 10.
+  // Boot times are uniform in boot_delay +- boot_jitter (at least 0). Default 0.
+  std::chrono::seconds boot_jitter{0};
+  // The share of launches that fail: the worker starts, never serves, and is gone at
+  // the end of its boot. Default 0.
+  double boot_failure = 0;
+  // Requests per second one worker serves at 100% CPU (its service time is the
+  // inverse). Default 10.
   double worker_capacity = 10;
+  // kPoisson: the requests one worker holds, serving and queued, before it refuses
+  // more with 503. Default 0: no limit.
+  int admission_limit = 0;
   // One CPU sample per worker per period, as the MetricsSource gives them. Default 60 s.
   std::chrono::seconds sample_period{60};
   // Standard deviation of the Gaussian noise added to each sample, in % points.
   // Default 0.
   double cpu_noise = 0;
   std::uint64_t seed = 1;
+  // The noise's time constant: each worker's error follows an AR(1) process whose
+  // correlation from one sample to the next is exp(-sample_period / this). Default 0:
+  // independent samples.
+  std::chrono::seconds noise_correlation{0};
+  // How long after its period ends a sample becomes visible (the metrics' completeness
+  // horizon trails the clock by this). Default 0.
+  std::chrono::seconds metrics_delay{0};
+  ArrivalProcess arrivals = ArrivalProcess::kFluid;
+  // Of the arrivals and the boots (times, failures). Default 1.
+  std::uint64_t arrival_seed = 1;
   scaler::ScalingPolicy policy;
   // The CPU % at which "workers needed" is counted (metrics.h). Default: the policy's
   // grow threshold.
@@ -126,11 +181,11 @@ double DemandAt(const Scenario& scenario, double t);
 struct LoadSegment {
   std::chrono::seconds begin{0};
   std::chrono::seconds end{0};
-  // Whether the rate is the same throughout (everything but a ramp).
+  // Whether the rate is the same throughout (everything but a ramp or a wave).
   bool constant = true;
   // The rate just before `begin` (the end of the previous segment; 0 for the first;
   // after a ramp, the rate before the ramp began) and throughout a constant segment (a
-  // ramp's: the rate it reaches at `end`).
+  // ramp's or a wave's: the rate at `end`).
   double rate_before = 0;
   double rate = 0;
   // Constant segments: where the constant-load period begins (begin + the settling

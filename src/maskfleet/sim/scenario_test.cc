@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
+#include <vector>
 
 namespace maskfleet::sim {
 namespace {
@@ -206,6 +208,110 @@ TEST(ParseScenarioErrorsTest, LoadEntries) {
                        "must finish within the duration (30 min)"));
   EXPECT_TRUE(Contains(ErrorOf(std::string(kMinimal) + "[[load]]\nat = \"5m\"\nrate = 9\nover = \"1m\"\n"),
                        "over belongs to a ramp"));
+}
+
+TEST(ParseScenarioTest, QueueBootAndMonitoringFields) {
+  Result<Scenario> s = ParseScenario(R"(duration = "30m"
+[workers]
+boot_jitter = "30s"
+boot_failure = 0.1
+admission_limit = 8
+[monitoring]
+noise_correlation = "5m"
+delay = "2m"
+[arrivals]
+process = "poisson"
+seed = 9
+[[load]]
+at = 0
+rate = 5
+)",
+                                     "q.toml");
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->boot_jitter, seconds(30));
+  EXPECT_DOUBLE_EQ(s->boot_failure, 0.1);
+  EXPECT_EQ(s->admission_limit, 8);
+  EXPECT_EQ(s->noise_correlation, minutes(5));
+  EXPECT_EQ(s->metrics_delay, minutes(2));
+  EXPECT_EQ(s->arrivals, ArrivalProcess::kPoisson);
+  EXPECT_EQ(s->arrival_seed, 9u);
+  // Left out, they change nothing.
+  Result<Scenario> plain = ParseScenario(kMinimal, "p.toml");
+  EXPECT_EQ(plain->boot_jitter, seconds(0));
+  EXPECT_EQ(plain->boot_failure, 0);
+  EXPECT_EQ(plain->admission_limit, 0);
+  EXPECT_EQ(plain->noise_correlation, seconds(0));
+  EXPECT_EQ(plain->metrics_delay, seconds(0));
+  EXPECT_EQ(plain->arrivals, ArrivalProcess::kFluid);
+}
+
+TEST(ParseScenarioErrorsTest, QueueBootAndMonitoringFields) {
+  const std::string head = "duration = \"30m\"\n";
+  const std::string load = "[[load]]\nat = 0\nrate = 5\n";
+  EXPECT_TRUE(Contains(ErrorOf(head + "[workers]\nboot_failure = 1.5\n" + load),
+                       "bad.toml:3: workers.boot_failure must be a number from 0 to 1"));
+  EXPECT_TRUE(Contains(ErrorOf(head + "[workers]\nadmission_limit = -1\n" + load),
+                       "workers.admission_limit must be a whole number from 0"));
+  EXPECT_TRUE(Contains(ErrorOf(head + "[arrivals]\nprocess = \"bursty\"\n" + load),
+                       "arrivals.process must be \"fluid\" or \"poisson\", not \"bursty\""));
+  EXPECT_TRUE(Contains(ErrorOf(head + "[monitoring]\ndelay = \"2h\"\n" + load), "monitoring.delay must be from"));
+  EXPECT_TRUE(Contains(ErrorOf(head + "[arrivals]\nrate = 3\n" + load), "unknown key 'arrivals.rate'"));
+}
+
+TEST(ParseScenarioTest, Waves) {
+  Result<Scenario> s = ParseScenario(R"(duration = "60m"
+[[load]]
+at = 0
+wave = "sine"
+low = 5
+high = 45
+period = "20m"
+for = "40m"
+[[load]]
+at = "45m"
+wave = "sawtooth"
+low = 0
+high = 10
+period = "2m"
+)",
+                                     "w.toml");
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  ASSERT_EQ(s->load.size(), 2u);
+  EXPECT_EQ(s->load[0].kind, LoadKind::kSine);
+  EXPECT_EQ(s->load[0].span, minutes(40));
+  EXPECT_EQ(s->load[1].kind, LoadKind::kSawtooth);
+  EXPECT_EQ(s->load[1].span, minutes(15));  // to the end of the run
+  // Sine: low at its start, high half a period later, low again a period later.
+  EXPECT_NEAR(DemandAt(*s, 0), 5, 1e-9);
+  EXPECT_NEAR(DemandAt(*s, 600), 45, 1e-9);
+  EXPECT_NEAR(DemandAt(*s, 300), 25, 1e-9);
+  EXPECT_NEAR(DemandAt(*s, 1200), 5, 1e-9);
+  // After it, the rate before it: none.
+  EXPECT_NEAR(DemandAt(*s, 2400), 0, 1e-9);
+  EXPECT_NEAR(DemandAt(*s, 2399), 5 + 40 * (1 - std::cos(2 * 3.141592653589793 * 1199 / 1200)) / 2, 1e-9);
+  // Sawtooth: linear from low to high, back to low at each period.
+  EXPECT_NEAR(DemandAt(*s, 2700), 0, 1e-9);
+  EXPECT_NEAR(DemandAt(*s, 2760), 5, 1e-9);
+  EXPECT_NEAR(DemandAt(*s, 2819), 10 * 119.0 / 120, 1e-9);
+  EXPECT_NEAR(DemandAt(*s, 2820), 0, 1e-9);
+  // Waves are not constant load; the stretch between them is.
+  const std::vector<LoadSegment> segments = Segments(*s);
+  ASSERT_EQ(segments.size(), 3u);
+  EXPECT_FALSE(segments[0].constant);
+  EXPECT_TRUE(segments[1].constant);
+  EXPECT_EQ(segments[1].begin, minutes(40));
+  EXPECT_FALSE(segments[2].constant);
+
+  EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nwave = \"square\"\nlow = 1\nhigh = 2\nperiod = \"1m\"\n"),
+                       "load[1].wave must be \"sine\" or \"sawtooth\", not \"square\""));
+  EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nwave = \"sine\"\nlow = 1\nhigh = 2\n"),
+                       "load[1].period is required with wave"));
+  EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nwave = \"sine\"\nlow = 5\nhigh = 2\nperiod = \"1m\"\n"),
+                       "load[1].high must be a number from low"));
+  EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nrate = 5\nlow = 1\n"),
+                       "load[1].low belongs to a wave"));
+  EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nrate = 5\nwave = \"sine\"\n"),
+                       "needs exactly one of rate"));
 }
 
 TEST(ParseScenarioErrorsTest, NotTomlNamesTheLine) {

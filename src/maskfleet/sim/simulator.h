@@ -5,17 +5,31 @@
 //
 // The model, one simulated second at a time:
 //  - Demand: the scenario's requests/s at that second (its middle, for ramps).
-//  - Workers: launched ones are kStarting for the boot delay, then kInService; only
-//    in-service workers serve. The load balancer spreads the demand evenly, so each
+//  - Workers: launched ones are kStarting for their boot time (boot_delay, spread by
+//    boot_jitter), then kInService; a launch that fails (boot_failure) is gone at the
+//    end of its boot instead. Only in-service workers serve.
+//  - Fluid arrivals (the default): the load balancer spreads the demand evenly, so each
 //    in-service worker's CPU is demand / (in-service workers x capacity), at most 100%;
 //    what exceeds the in-service capacity is not served (under-provisioning).
+//  - Poisson arrivals: the second's requests are a Poisson draw of the demand, at
+//    uniform times within it, handed round-robin to the in-service workers (the
+//    balancer knows nothing of their queues). Each worker serves one request at a time,
+//    first come first served, in 1 / capacity seconds; a request that finds
+//    admission_limit requests at its worker (serving and queued) is refused (503, one
+//    unserved request), as is one that finds no worker in service. A request's latency
+//    is its wait plus its service; its worker's CPU is the share of the second it was
+//    busy. A removed worker finishes what it admitted (the manager drains).
 //  - Samples: at the end of every sample period, each worker that was in service in it
 //    gets one CPU sample, the mean over its in-service seconds of that period plus
-//    Gaussian noise (cpu_noise % points), clipped to [0, 100]: what the MetricsSource
-//    gives the manager. Starting workers have no samples.
+//    noise (cpu_noise % points, Gaussian; with noise_correlation, an AR(1) process per
+//    worker), clipped to [0, 100]: what the MetricsSource gives the manager, visible
+//    `delay` after the period ends. Starting workers have no samples. The balancer's
+//    requests offered and served in each period are visible the same way.
 //  - Checks: every check interval from time 0, after the samples of the period that
 //    just ended, the controller gets the pool (workers with launch and in-service
-//    times) and the samples of the past window and a bit, and its answer is carried
+//    times), the visible samples of the past window and stabilisation span and a bit,
+//    and the metrics' completeness horizon (the check's time minus the delay, when
+//    there is one), and its answer is carried
 //    out at once: a grow launches workers, a shrink removes the newest workers (the
 //    starting ones first) at once, without draining.
 //  - Initial workers have been in service since an hour before time 0; their samples
@@ -26,6 +40,7 @@
 #define MASKFLEET_SIM_SIMULATOR_H_
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,8 +86,17 @@ struct Trace {
   std::vector<CheckRecord> checks;
   std::vector<MinuteRow> minutes;
   double requests = 0;           // offered over the run
-  double unserved_requests = 0;  // beyond the in-service capacity
+  double unserved_requests = 0;  // beyond the in-service capacity (fluid), refused (Poisson)
+  // Poisson arrivals only: how many served requests took [k x 10 ms, (k+1) x 10 ms),
+  // the last bucket holding everything longer. Empty for fluid arrivals (no latency).
+  std::vector<std::uint64_t> latency_histogram;
+  // Launches that failed to come into service.
+  int failed_boots = 0;
 };
+
+// The width of one latency_histogram bucket, and how many there are (up to 2 min).
+inline constexpr double kLatencyBucketSeconds = 0.01;
+inline constexpr std::size_t kLatencyBuckets = 12'000;
 
 // Runs `scenario` with `controller` (which must be fresh: it keeps memory). Pure.
 Trace Simulate(const Scenario& scenario, Controller& controller);

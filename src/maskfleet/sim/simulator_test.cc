@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <set>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -74,6 +77,164 @@ rate = 15
   EXPECT_DOUBLE_EQ(t.requests, 15 * 300);
   EXPECT_DOUBLE_EQ(t.unserved_requests, 5 * 300);
   EXPECT_DOUBLE_EQ(*t.minutes[0].average_cpu, 100);
+}
+
+// ---------------------------------------------------------------------------------
+// The queue model: Poisson arrivals, service time, admission limit.
+
+TEST(SimulatorTest, PoissonArrivalsAverageTheDemandAndQueueBelowCapacity) {
+  // 5 req/s on one worker of 10 req/s: half busy, nothing refused, latency at least
+  // the 100 ms service time and, at 50% load, rarely much more.
+  const Scenario s = Parse(R"(duration = "60m"
+[policy]
+max_workers = 1
+[workers]
+admission_limit = 8
+[arrivals]
+process = "poisson"
+seed = 3
+[[load]]
+at = 0
+rate = 5
+)");
+  const Trace t = SimulateWith(s);
+  EXPECT_NEAR(t.requests / 3600, 5, 0.15);  // 18000 arrivals: sd ~ 134, i.e. 0.04 req/s
+  EXPECT_EQ(t.unserved_requests, 0);
+  ASSERT_EQ(t.latency_histogram.size(), kLatencyBuckets);
+  EXPECT_EQ(t.latency_histogram[0] + t.latency_histogram[1] + t.latency_histogram[2] +
+                t.latency_histogram[3] + t.latency_histogram[4] + t.latency_histogram[5] +
+                t.latency_histogram[6] + t.latency_histogram[7] + t.latency_histogram[8] +
+                t.latency_histogram[9],
+            0u);  // nothing under the 100 ms service time
+  const ElasticityFigures f = Evaluate(t, EvaluationOptionsFor(s));
+  ASSERT_TRUE(f.p99_latency_seconds.has_value());
+  EXPECT_GT(*f.p99_latency_seconds, 0.1);
+  EXPECT_LT(*f.p99_latency_seconds, 0.8);  // M/D/1 at 50%: the p99 wait is a few services
+  for (const MinuteRow& row : t.minutes) EXPECT_NEAR(*row.average_cpu, 50, 15);
+}
+
+TEST(SimulatorTest, AnOverloadedWorkerRefusesBeyondItsAdmissionLimit) {
+  // 15 req/s on one worker of 10 req/s with room for 4: a third refused, the queue
+  // full, the latency 4 services (400 ms) at most.
+  const Scenario s = Parse(R"(duration = "10m"
+[policy]
+max_workers = 1
+[workers]
+admission_limit = 4
+[arrivals]
+process = "poisson"
+[[load]]
+at = 0
+rate = 15
+)");
+  const Trace t = SimulateWith(s);
+  EXPECT_NEAR(t.unserved_requests / t.requests, 1.0 / 3, 0.03);
+  std::uint64_t over = 0;
+  for (std::size_t b = 41; b < kLatencyBuckets; ++b) over += t.latency_histogram[b];
+  EXPECT_EQ(over, 0u);
+  EXPECT_GT(*t.minutes[5].average_cpu, 97);  // a full queue rarely runs dry
+}
+
+TEST(SimulatorTest, WithoutAnAdmissionLimitTheQueueGrowsAndNothingIsRefused) {
+  const Scenario s = Parse(R"(duration = "5m"
+[policy]
+max_workers = 1
+[arrivals]
+process = "poisson"
+[[load]]
+at = 0
+rate = 12
+)");
+  const Trace t = SimulateWith(s);
+  EXPECT_EQ(t.unserved_requests, 0);
+  const ElasticityFigures f = Evaluate(t, EvaluationOptionsFor(s));
+  EXPECT_GT(*f.p99_latency_seconds, 30);  // 2 req/s more than served for 5 minutes
+}
+
+TEST(SimulatorTest, FluidArrivalsHaveNoLatency) {
+  const Scenario s = Parse("duration = \"5m\"\n[[load]]\nat = 0\nrate = 5\n");
+  const Trace t = SimulateWith(s);
+  EXPECT_TRUE(t.latency_histogram.empty());
+  EXPECT_FALSE(Evaluate(t, EvaluationOptionsFor(s)).p99_latency_seconds.has_value());
+}
+
+TEST(SimulatorTest, FailedBootsVanishAndJitteredBootsSpread) {
+  // Every launch fails: the pool never gets its second worker, the scaler keeps trying.
+  const Scenario failing = Parse(R"(duration = "30m"
+[workers]
+boot_failure = 1
+[[load]]
+at = 0
+rate = 9
+)");
+  const Trace t = SimulateWith(failing);
+  EXPECT_GT(t.failed_boots, 1);
+  EXPECT_EQ(*std::ranges::max_element(t.in_service), 1);
+  EXPECT_GT(*std::ranges::max_element(t.starting), 0);
+
+  // Boots of 90 +- 60 s: the first grow's worker serves somewhere in [30, 150] s after
+  // its launch, and not at exactly 90 s for every seed.
+  std::set<std::int64_t> boot_times;
+  for (int seed = 1; seed <= 5; ++seed) {
+    Scenario s = Parse(R"(duration = "10m"
+[workers]
+boot_jitter = "60s"
+[[load]]
+at = 0
+rate = 9
+)");
+    s.arrival_seed = static_cast<std::uint64_t>(seed);
+    const Trace run = SimulateWith(s);
+    const auto launch = std::ranges::find_if(run.starting, [](int n) { return n > 0; }) - run.starting.begin();
+    const auto serving = std::ranges::find_if(run.in_service, [](int n) { return n > 1; }) - run.in_service.begin();
+    EXPECT_GE(serving - launch, 30);
+    EXPECT_LE(serving - launch, 150);
+    boot_times.insert(serving - launch);
+  }
+  EXPECT_GT(boot_times.size(), 1u);
+}
+
+TEST(SimulatorTest, DelayedMetricsArriveLateAndSetTheCompletenessHorizon) {
+  // A 2-minute delay: the same step up is answered 2 minutes later than without.
+  const std::string base = R"(duration = "20m"
+[[load]]
+at = 0
+rate = 5
+[[load]]
+at = "5m"
+rate = 9
+)";
+  const Scenario prompt = Parse(base);
+  const Scenario late = Parse(base + "[monitoring]\ndelay = \"2m\"\n");
+  auto first_grow = [](const Trace& t) {
+    for (const CheckRecord& c : t.checks) {
+      if (c.decision.action == scaler::Action::kGrow) return c.at;
+    }
+    return seconds(-1);
+  };
+  const seconds at_prompt = first_grow(SimulateWith(prompt));
+  const seconds at_late = first_grow(SimulateWith(late));
+  ASSERT_GT(at_prompt, seconds(0));
+  EXPECT_EQ(at_late - at_prompt, minutes(2));
+}
+
+TEST(SimulatorTest, CorrelatedNoiseWandersSlowly) {
+  // The mean squared step between successive samples of one worker: 2 sigma^2 for
+  // independent noise, 2 sigma^2 (1 - rho) with rho = exp(-1/10) for a 10-minute
+  // time constant, about a tenth as much.
+  auto step_variance = [&](const std::string& correlation) {
+    const Scenario s = Parse("duration = \"600m\"\n[monitoring]\ncpu_noise = 10\nnoise_correlation = \"" +
+                             correlation + "\"\n[policy]\nmax_workers = 1\n[[load]]\nat = 0\nrate = 5\n");
+    const Trace t = SimulateWith(s);
+    double sum = 0;
+    for (std::size_t m = 1; m < t.minutes.size(); ++m) {
+      const double d = *t.minutes[m].average_cpu - *t.minutes[m - 1].average_cpu;
+      sum += d * d;
+    }
+    return sum / static_cast<double>(t.minutes.size() - 1);
+  };
+  EXPECT_NEAR(step_variance("0s"), 200, 40);
+  EXPECT_NEAR(step_variance("10m"), 200 * (1 - std::exp(-0.1)), 8);
 }
 
 TEST(SimulatorTest, GrownWorkersServeAfterTheBootDelay) {

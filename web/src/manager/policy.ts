@@ -6,7 +6,7 @@
 
 import type { ScalingPolicy } from './types';
 
-export type PolicyField = Exclude<keyof ScalingPolicy, 'paused'>;
+export type PolicyField = Exclude<keyof ScalingPolicy, 'paused' | 'warnings'>;
 
 /** The form's fields in the order of the page (and of the server's checks). */
 export const POLICY_FIELDS: readonly PolicyField[] = [

@@ -95,6 +95,9 @@ export const scalingPolicyShape = object({
   window_seconds: number,
   shrink_stabilisation_seconds: number,
   paused: boolean,
+}, {
+  /** What the server's check of the saved policy says (scaler::Warnings); the server ignores it in a PUT. */
+  warnings: listOf(object({ field: text, message: text })),
 });
 export type ScalingPolicy = Checked<typeof scalingPolicyShape>;
 

@@ -25,6 +25,7 @@ class PolicyPage {
   private readonly pausedState = byId('paused-state', HTMLElement);
   private readonly pauseButton = byId('pause-button', HTMLButtonElement);
   private readonly pauseStatus = byId('pause-status', HTMLElement);
+  private readonly warnings = byId('policy-warnings', HTMLElement);
   private readonly inputs: Readonly<Record<PolicyField, HTMLInputElement>>;
   /** The policy as the server last answered it. */
   private stored: ScalingPolicy | null = null;
@@ -64,6 +65,17 @@ class PolicyPage {
     this.stored = policy;
     this.fill(policy);
     this.showPaused(policy.paused);
+    this.showWarnings(policy.warnings ?? []);
+  }
+
+  /** The server's warnings on the saved policy, each naming its field. */
+  private showWarnings(warnings: readonly { field: string; message: string }[]): void {
+    replaceChildren(
+      this.warnings,
+      ...(warnings.length === 0
+        ? [h('li', { className: 'muted' }, 'No warnings: the saved policy passes the three rules below.')]
+        : warnings.map((w) => h('li', { className: 'status', attrs: { 'data-kind': 'error', 'data-field': w.field } }, w.message))),
+    );
   }
 
   private fill(policy: ScalingPolicy): void {
@@ -133,6 +145,7 @@ class PolicyPage {
     try {
       const answer = await managerApi.putPolicy({ ...this.stored, paused });
       this.stored = answer;
+      this.showWarnings(answer.warnings ?? []);
       this.showPaused(answer.paused);
       setStatus(this.pauseStatus, answer.paused ? 'Auto-scaling paused.' : 'Auto-scaling resumed.', 'success');
     } catch (error) {
