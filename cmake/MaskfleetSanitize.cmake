@@ -22,12 +22,11 @@ set(MASKFLEET_SANITIZED_TESTS
   common_error_test common_clock_test common_bounded_executor_test
   config_source_test config_shared_config_test
   image_probe_test image_codec_test
-  net_ip_address_test net_url_fetcher_test
+  net_ip_address_test
   auth_password_hash_test auth_credential_cache_test auth_token_test auth_validation_test
   auth_rate_limiter_test
   scaler_policy_test scaler_decision_test
-  sim_scenario_test sim_replay_test sim_metrics_test
-  detect_anchors_test detect_postprocess_test
+  sim_scenario_test
   http_http_util_test
   storage_database_url_test
   objectstore_object_key_test)
