@@ -23,12 +23,9 @@ set(MASKFLEET_SANITIZED_TESTS
   config_source_test config_shared_config_test
   image_probe_test image_codec_test
   net_ip_address_test
-  auth_password_hash_test auth_credential_cache_test auth_token_test auth_validation_test
-  auth_rate_limiter_test
+  auth_token_test auth_validation_test auth_rate_limiter_test
   scaler_policy_test scaler_decision_test
   sim_scenario_test
-  http_http_util_test
-  storage_database_url_test
   objectstore_object_key_test)
 
 if(MASKFLEET_SANITIZE)
