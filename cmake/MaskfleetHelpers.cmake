@@ -50,11 +50,14 @@ function(maskfleet_test)
   if(NOT wanted)
     return()
   endif()
+  get_filename_component(folder ${CMAKE_CURRENT_SOURCE_DIR} NAME)
   if(MASKFLEET_SANITIZE)
     add_dependencies(maskfleet_sanitized_tests ${ARG_NAME})
-    list(APPEND ARG_LABELS sanitize)
+    # One label: gtest_discover_tests passes a list of labels on as separate words,
+    # which set_tests_properties then reads as other properties.
+    set(folder sanitize)
+    set(ARG_LABELS "")
   endif()
-  get_filename_component(folder ${CMAKE_CURRENT_SOURCE_DIR} NAME)
   if(ARG_ONE_PROCESS)
     add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
     set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${folder};${ARG_LABELS}"
