@@ -45,13 +45,13 @@ Result<ConfigSource> ConfigSource::FromFile(const std::filesystem::path& path, E
   ConfigSource source(std::move(env));
   source.path_ = path;
   std::ifstream file(path, std::ios::binary);
-  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string contents((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   if (!file.good() && !file.eof()) {
     return MakeError(ErrorCode::kInvalidArgument, "cannot read config file " + path.string());
   }
-  if (Status valid = CheckTomlText(text, path.string()); !valid) return std::unexpected(valid.error());
+  if (Status valid = CheckTomlText(contents, path.string()); !valid) return std::unexpected(valid.error());
   try {
-    std::istringstream in(text);
+    std::istringstream in(contents);
     const toml::value root = toml::parse(in, path.string());
     for (const auto& [section, table] : root.as_table()) {
       if (!table.is_table()) {
