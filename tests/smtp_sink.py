@@ -2,7 +2,8 @@
 """A throwaway SMTP server for tests: it accepts mail and writes it to a folder.
 
     smtp_sink.py --dir DIR [--auth USER:PASSWORD] [--tls none|starttls|implicit
-                 --cert CERT.pem --key KEY.pem]
+                 --cert CERT.pem --key KEY.pem] [--auth-require-tls]
+                 [--verified ADDRESS ...]
 
 Binds 127.0.0.1 on a free port and prints "PORT <n>" on stdout once it accepts
 connections. Each message received becomes DIR/<n>.eml (the DATA exactly as
@@ -10,6 +11,11 @@ received) and DIR/<n>.json ({"mail_from": ..., "rcpt_tos": [...]}), the .eml
 written first under a temporary name and renamed, so a reader never sees half a
 message. Stops on SIGTERM, SIGINT, or when stdin reaches end of file (so it cannot
 outlive a test that dies).
+
+--auth-require-tls and --verified make it answer as Amazon SES's SMTP interface
+does: login is offered only once STARTTLS has secured the connection, and a message
+whose sender or any recipient is not a verified identity (SES's sandbox) is refused
+after DATA with "554 Message rejected: Email address is not verified. ...".
 """
 
 import argparse
@@ -25,11 +31,17 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class FolderHandler:
-    def __init__(self, folder):
+    def __init__(self, folder, verified):
         self.folder = folder
+        self.verified = verified
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.verified is not None:
+            unverified = [a for a in [envelope.mail_from, *envelope.rcpt_tos] if a not in self.verified]
+            if unverified:
+                return ("554 Message rejected: Email address is not verified. The following "
+                        "identities failed the check in region US-EAST-1: " + ", ".join(unverified))
         self.count += 1
         base = os.path.join(self.folder, str(self.count))
         with open(base + ".json.tmp", "w") as f:
@@ -57,6 +69,10 @@ def main():
     parser.add_argument("--tls", choices=["none", "starttls", "implicit"], default="none")
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--auth-require-tls", action="store_true",
+                        help="offer AUTH only after STARTTLS (as SES does)")
+    parser.add_argument("--verified", action="append",
+                        help="a verified identity; with any, mail from or to others is refused (554)")
     args = parser.parse_args()
 
     context = None
@@ -64,12 +80,12 @@ def main():
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
 
-    handler = FolderHandler(args.dir)
+    handler = FolderHandler(args.dir, set(args.verified) if args.verified else None)
     options = {"hostname": "sink.test"}
     if args.auth:
         user, password = args.auth.split(":", 1)
         options.update(authenticator=make_authenticator(user, password),
-                       auth_required=True, auth_require_tls=False)
+                       auth_required=True, auth_require_tls=args.auth_require_tls)
     if args.tls == "starttls":
         options.update(tls_context=context, require_starttls=True)
 

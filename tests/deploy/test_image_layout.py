@@ -74,23 +74,27 @@ def toml_text(config):
     return "\n".join(out)
 
 
-# Sections of the stack's configuration that the AWS mode adds; the program of this
-# build does not read them yet.
-AWS_MODE_SECTIONS = ("deployment", "aws")
+# Sections of the stack's configuration left out of this check: none, the program reads
+# them all (the [aws] keys in every mode).
+AWS_MODE_SECTIONS = ()
 
 
 def test_installed_worker_accepts_the_stacks_configuration(installed, tmp_path):
-    # The worker refuses an unknown or mistyped [worker] or [database] setting; this is
-    # the file the launch template writes.
+    # The worker refuses an unknown or mistyped setting of any section; this is the file
+    # the launch template writes, [aws] included. It runs in the local mode here (the
+    # environment overrides the file's mode): the AWS mode itself is tested against moto
+    # (tests/awsmode).
     from test_template import config_toml, decode, sample, user_data, TEMPLATE
     resources = decode(TEMPLATE.read_text())["Resources"]
     _, body = config_toml(user_data(resources["WorkerLaunchTemplate"]))
     config = {k: v for k, v in tomllib.loads(sample(body)).items() if k not in AWS_MODE_SECTIONS}
-    assert set(config) == {"worker", "manager", "database"}
+    assert set(config) == {"deployment", "worker", "manager", "database", "aws"}
+    assert config["deployment"]["mode"] == "aws"
     path = tmp_path / "worker.toml"
     path.write_text(toml_text(config))
     # Loopback, a free port and SQLite here; every other setting as the stack writes it.
-    env = {**clean_env(), "MASKFLEET_WORKER_HOST": "127.0.0.1", "MASKFLEET_WORKER_PORT": "0",
+    env = {**clean_env(), "MASKFLEET_DEPLOYMENT_MODE": "local",
+           "MASKFLEET_WORKER_HOST": "127.0.0.1", "MASKFLEET_WORKER_PORT": "0",
            "MASKFLEET_WORKER_DATA_DIR": str(tmp_path / "data"),
            "MASKFLEET_DATABASE_URL": f"sqlite:{tmp_path}/maskfleet.db",
            "MASKFLEET_AUTH_PASSWORD_HASHING": "minimum"}

@@ -311,7 +311,8 @@ def config_toml(cloud_config):
 
 
 def sample(body):
-    return re.sub(r"\$\{([^}]+)\}", lambda m: "8081" if m.group(1) in ("WorkerPort", "MaxWorkers", "Database.Endpoint.Port")
+    return re.sub(r"\$\{([^}]+)\}", lambda m: "8081" if m.group(1) in ("WorkerPort", "Database.Endpoint.Port")
+                  else "8" if m.group(1) == "MaxWorkers"
                   else "true" if m.group(1) == "SecureCookies" else f"sample-{m.group(1)}", body)
 
 

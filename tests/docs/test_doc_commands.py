@@ -26,11 +26,28 @@ NOT_RUN_HERE = {
     "scripts/fuzz.sh probe 3600": "an hour of fuzzing; 'scripts/fuzz.sh --smoke' runs the same target briefly",
     "scripts/faults.sh":
         "the long form of the fault suite takes about an hour; CTest runs its short form (pytest_faults)",
+    "ctest --test-dir build -R pytest_awsmode --output-on-failure":
+        "it is tests/awsmode, the AWS mode end to end (3 minutes), which CTest runs itself (label aws)",
+    "build/venv/bin/python tests/awsmode/print_run.py":
+        "it prints the report of a run of tests/awsmode, which checks that report with the same code",
     "scripts/mutate.sh detect-anchors":
         "it rebuilds and reruns a component's tests once per mutant (minutes) and edits "
         "the sources meanwhile; 'scripts/mutate.sh --check' here checks that every list "
         "applies",
 }
+
+# docs/operations.md's installation of the local manager as a system service: it
+# needs root, creates a system user and changes the machine's services.
+# tests/deploy/test_local_unit.py runs systemd-analyze verify on the unit instead,
+# against a stand-in for the installed program.
+NOT_RUN_HERE.update({command: "installs a system service as root; tests/deploy verifies the unit"
+                     for command in [
+                         "systemd-analyze verify deploy/local/maskfleet-manager.service",
+                         "useradd --system --home-dir /var/lib/maskfleet --shell /usr/sbin/nologin maskfleet",
+                         "install -m 644 deploy/local/maskfleet-manager.service /etc/systemd/system/",
+                         "systemctl daemon-reload",
+                         "systemctl enable --now maskfleet-manager",
+                     ]})
 
 # docs/aws.md's commands that act on a real AWS account or SSH to its instances: this
 # machine has neither. tests/deploy checks what they deploy (cfn-lint and the

@@ -105,3 +105,36 @@ def test_new_manager_after_a_crash_runs_one_worker_and_nothing_old(manager_facto
     r = second.lb_get("/healthz")
     assert r.status_code == 200, r.text
     assert r.headers["X-Maskfleet-Worker"] == worker_name(in_service(pool)[0]), r.headers
+
+
+def test_a_restarted_manager_adopts_the_workers_a_crash_left_serving(manager_factory):
+    """kill -9 of the manager leaves its worker serving; a manager started again on the
+    same data folder (as systemd's Restart= does) adopts it, the same process, and the
+    entry URL answers again once its new HAProxy runs. The outage is printed (pytest -s)."""
+    first = manager_factory()
+    pool = first.wait_settled(1, timeout=90)
+    worker_pid = int(in_service(pool)[0]["details"]["pid"])
+
+    first.kill()
+    killed = time.monotonic()
+    time.sleep(1)  # a parent-death signal would have stopped the worker by now
+    assert pid_alive(worker_pid), "the worker died with its manager"
+
+    started = time.monotonic()
+    second = manager_factory(data_dir=first.data_dir)
+
+    def entry_answers():
+        try:
+            return second.lb_get("/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_for("the entry URL answering again", entry_answers, timeout=60, interval=0.05)
+    answered = time.monotonic()
+    pool = second.wait_settled(1, timeout=30)
+    adopted = in_service(pool)[0]
+    assert int(adopted["details"]["pid"]) == worker_pid
+    assert adopted["details"].get("adopted") == "yes"
+    print(f"\nmanager kill -9 and restart: entry URL back {answered - started:.2f} s after the new manager "
+          f"was started ({answered - killed:.2f} s after the kill, 1 s of which the test waited); "
+          f"worker {worker_pid} adopted")

@@ -8,7 +8,8 @@ import time
 
 import requests
 
-from manager_harness import ADMIN_PASSWORD, USER_PASSWORD, error_of, in_service, pid_alive, worker_name
+from manager_harness import (ADMIN_PASSWORD, USER_PASSWORD, error_of, in_service, pid_alive, worker_name,
+                             worker_url)
 
 
 def test_starts_with_one_worker_in_service_behind_the_load_balancer(manager):
@@ -41,6 +42,15 @@ def test_starts_with_one_worker_in_service_behind_the_load_balancer(manager):
     r = manager.lb_get("/healthz")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "ok" and r.headers["X-Maskfleet-Worker"] == name, (r.headers, r.text)
+    # HAProxy checks readiness; the pool watches liveness (docs/manager.md).
+    assert manager.lb_get("/readyz").status_code == 200
+    # /metrics is the manager's: HAProxy refuses it in JSON, however it is spelled; the
+    # manager reads it from the worker directly.
+    for path in ("/metrics", "/%6Detrics"):
+        r = manager.lb_get(path)
+        assert r.status_code == 404, f"{path} through HAProxy: {r.status_code} {r.text[:300]}"
+        assert error_of(r).get("reason") == "not_found", r.text
+    assert requests.get(worker_url(worker) + "/metrics", timeout=10).status_code == 200
 
     # The manager's own health, without a session.
     r = requests.get(manager.url + "healthz", timeout=10)
@@ -104,6 +114,12 @@ def test_login_rules_and_the_initial_password(manager_factory):
     admin, r = m.login("admin", initial)
     assert r.status_code == 200, r.text
     assert r.json()["must_change_password"] is True and r.json()["csrf_token"], r.text
+    # The manager's own cookie name: a worker's session cookie on the same host (browsers
+    # do not separate ports) neither replaces it nor is accepted in its place.
+    assert r.headers["Set-Cookie"].startswith("maskfleet_manager_session="), r.headers["Set-Cookie"]
+    token = admin.cookies["maskfleet_manager_session"]
+    r = requests.get(m.url + "api/v1/session", cookies={"maskfleet_session": token}, timeout=10)
+    assert r.status_code == 401, f"the worker's cookie name was accepted: {r.status_code} {r.text}"
     for method, path in (("GET", "/api/v1/pool"), ("GET", "/api/v1/metrics"), ("GET", "/api/v1/policy"),
                          ("POST", "/api/v1/pool/grow"), ("PUT", "/api/v1/pool/size")):
         r = admin.request(method, path, json={"size": 2} if method == "PUT" else None)

@@ -1,7 +1,7 @@
 """A real worker process per test module, on 127.0.0.1 with a temporary data folder.
 
-`worker_factory(**settings)` starts one (settings become MASKFLEET_* environment
-variables) and stops it at the end of the module. Each worker gets an
+`worker_factory(data_dir=None, **settings)` starts one (settings become MASKFLEET_*
+environment variables) and stops it at the end of the module. Each worker gets an
 administrator `admin` created with `maskfleet user add`, as a person would.
 
 Every module runs three times: on SQLite, and on the PostgreSQL and MariaDB
@@ -94,8 +94,8 @@ def backend(request):
 def worker_factory(maskfleet_bin, model_dir, tmp_path_factory, backend):
     started = []
 
-    def start(**settings):
-        data_dir = tmp_path_factory.mktemp("worker")
+    def start(data_dir=None, **settings):
+        data_dir = data_dir or tmp_path_factory.mktemp("worker")
         env = {**os.environ, "MASKFLEET_MODEL_DIR": str(model_dir),
                # Argon2id at its minimum cost keeps hundreds of logins fast; the real
                # cost is tested in the C++ unit tests.

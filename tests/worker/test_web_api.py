@@ -3,6 +3,7 @@ import email
 import http.server
 import io
 import re
+import time
 import threading
 
 import pytest
@@ -162,14 +163,20 @@ def test_change_password(worker):
     worker.session("judy", "judy-new-password")
 
 
-def reset_token(worker, address):
-    mails = sorted((worker.data_dir / "outbox").glob("*.eml"))
-    for path in reversed(mails):
-        message = email.message_from_bytes(path.read_bytes())
-        if address in message["To"]:
-            body = message.get_payload(decode=True).decode()
-            return re.search(r"/reset\?token=([A-Za-z0-9_-]+)", body).group(1)
-    raise AssertionError(f"no mail to {address} in {mails}")
+def reset_token(worker, address, timeout=10):
+    """The token of the latest mail to `address`; the worker mails off the request, so
+    the mail may come a moment after the answer."""
+    deadline = time.time() + timeout
+    while True:
+        mails = sorted((worker.data_dir / "outbox").glob("*.eml"))
+        for path in reversed(mails):
+            message = email.message_from_bytes(path.read_bytes())
+            if address in message["To"]:
+                body = message.get_payload(decode=True).decode()
+                return re.search(r"/reset\?token=([A-Za-z0-9_-]+)", body).group(1)
+        if time.time() > deadline:
+            raise AssertionError(f"no mail to {address} in {mails}")
+        time.sleep(0.1)
 
 
 def test_password_reset_through_the_outbox(worker, users):

@@ -14,49 +14,60 @@ std::unexpected<Error> WrongCredentials() {
 }  // namespace
 
 AccountService::AccountService(accounts::UserStore& users, accounts::SessionStore& sessions,
-                               accounts::ResetTokenStore& resets, mail::Mailer& mailer, Clock& clock,
-                               const AccountOptions& options)
+                               accounts::ResetTokenStore& resets, accounts::ThrottleStore& throttles,
+                               mail::Mailer& mailer, Clock& clock, const AccountOptions& options)
     : users_(users),
       sessions_(sessions),
       resets_(resets),
       mailer_(mailer),
       clock_(clock),
       options_(options),
-      credentials_(clock),
-      limiter_(clock) {}
+      passwords_(clock, options.hashing, options.password_checks),
+      throttle_(throttles, clock, options.throttle),
+      mail_thread_({.threads = 1, .max_queued = 100, .name = "reset-mail"}) {}
+
+AccountService::~AccountService() { mail_thread_.Shutdown(); }
 
 Result<std::string> AccountService::Hash(std::string_view password) {
   if (Status valid = auth::ValidatePassword(password, options_.password_rules); !valid) {
     return std::unexpected(valid.error());
   }
-  return auth::HashPassword(password, options_.hashing);
+  return passwords_.Hash(password);
 }
 
 Result<accounts::User> AccountService::CheckCredentials(std::string_view username,
                                                        std::string_view password,
                                                        std::string_view client_address) {
-  const auth::LoginThrottle throttle = limiter_.Check(username, client_address);
-  if (!throttle.allowed()) {
-    return MakeRetryableError(ErrorCode::kResourceExhausted,
-                              "too many failed logins; try again in " +
-                                  std::to_string(throttle.retry_after.count()) + " s",
-                              throttle.retry_after);
+  Result<LoginCheck> check = throttle_.CheckLogin(username, client_address);
+  if (!check) return std::unexpected(check.error());
+  if (!check->allowed()) {
+    return MakeRetryableError(
+        ErrorCode::kResourceExhausted,
+        std::string(check->reason == LoginCheck::Reason::kAccount ? "too many failed logins for this account"
+                                                                  : "too many failed logins from this address") +
+            "; try again in " + std::to_string(std::chrono::ceil<std::chrono::seconds>(check->wait).count()) + " s",
+        check->wait);
   }
+  const auto failed = [&]() -> std::unexpected<Error> {
+    if (Status counted = throttle_.RecordLoginFailure(username, client_address); !counted) {
+      spdlog::warn("could not count a failed login: {}", counted.error().ToString());
+    }
+    return WrongCredentials();
+  };
   Result<accounts::User> user = users_.FindByName(username);
   if (!user) {
     if (user.error().code != ErrorCode::kNotFound) return std::unexpected(user.error());
-    // Hash anyway, so that a missing user costs the same time as a wrong password.
-    (void)auth::HashPassword(password, options_.hashing);
-    limiter_.RecordFailure(username, client_address);
-    return WrongCredentials();
+    // Check anyway, so that a missing user costs the same time as a wrong password.
+    Result<bool> absent = passwords_.VerifyAbsent(username, password);
+    if (!absent) return std::unexpected(absent.error());
+    return failed();
   }
-  Result<bool> ok = credentials_.Verify(username, password, user->password_hash);
+  Result<bool> ok = passwords_.Verify(username, password, user->password_hash);
   if (!ok) return std::unexpected(ok.error());
-  if (!*ok) {
-    limiter_.RecordFailure(username, client_address);
-    return WrongCredentials();
+  if (!*ok) return failed();
+  if (Status known = throttle_.RecordLoginSuccess(username, client_address, *check); !known) {
+    spdlog::warn("could not remember a login's address: {}", known.error().ToString());
   }
-  limiter_.RecordSuccess(username);
   return user;
 }
 
@@ -164,20 +175,38 @@ Result<LoggedIn> AccountService::ChangePassword(const accounts::User& user,
   return out;
 }
 
-Status AccountService::RequestPasswordReset(std::string_view username) {
+Status AccountService::RequestPasswordReset(std::string_view username, std::string_view client_address) {
+  // Only what costs the same for every name runs here; the lookup, the token and the
+  // mail run on the mail thread.
+  if (Status counted = throttle_.CountResetRequest(username, client_address); !counted) return counted;
+  Status queued = mail_thread_.Post([this, name = std::string(username)] { SendResetMail(name); });
+  if (!queued) {
+    return MakeError(ErrorCode::kUnavailable, "too many reset mails are waiting to go out; try again in a minute");
+  }
+  return {};
+}
+
+void AccountService::FlushResetMail() {
+  if (auto done = mail_thread_.Submit([] {}); done) done->wait();
+}
+
+void AccountService::SendResetMail(const std::string& username) {
   Result<accounts::User> user = users_.FindByName(username);
   if (!user) {
-    if (user.error().code == ErrorCode::kNotFound) return {};
-    return std::unexpected(user.error());
+    if (user.error().code != ErrorCode::kNotFound) {
+      spdlog::warn("password reset: cannot look the user up: {}", user.error().ToString());
+    }
+    return;
   }
   if (!user->email) {
     spdlog::info("password reset asked for user={} without email; nothing sent", user->username);
-    return {};
+    return;
   }
   const std::string token = auth::NewToken();
   if (Status s = resets_.Create(auth::TokenHash(token), user->id, clock_.Now() + options_.reset_ttl);
       !s) {
-    return s;
+    spdlog::warn("password reset: cannot store the link of user={}: {}", user->username, s.error().ToString());
+    return;
   }
   mail::Message message;
   message.to = *user->email;
@@ -188,7 +217,9 @@ Status AccountService::RequestPasswordReset(std::string_view username) {
                  options_.public_url + "/reset?token=" + token +
                  "\n\nThe link works once. If you did not ask for it, ignore this mail: your "
                  "password stays as it is.\n";
-  return mailer_.Send(message);
+  if (Status sent = mailer_.Send(message); !sent) {
+    spdlog::warn("password reset: cannot mail user={}: {}", user->username, sent.error().ToString());
+  }
 }
 
 Status AccountService::ConfirmPasswordReset(std::string_view token, std::string_view new_password) {

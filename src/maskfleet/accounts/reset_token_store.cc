@@ -53,6 +53,10 @@ Result<std::int64_t> ResetTokenStore::Consume(std::string_view token_hash, Clock
     if (update.get_affected_rows() == 1) {
       s << "SELECT user_id FROM password_reset_tokens WHERE token_hash = :h", soci::use(hash),
           soci::into(user_id);
+      // One link used voids the others: a link mailed earlier, or read by someone else,
+      // cannot set the password again.
+      s << "UPDATE password_reset_tokens SET used_at = :t WHERE user_id = :u AND used_at IS NULL",
+          soci::use(now), soci::use(user_id);
       return {};
     }
     long long expires = 0;

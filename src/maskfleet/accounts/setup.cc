@@ -13,6 +13,8 @@ auth::PasswordHashOptions HashingByName(const std::string& name) {
 AccountOptions AccountOptionsFrom(const config::SharedConfig& c, bool register_enabled) {
   AccountOptions options;
   options.hashing = HashingByName(c.password_hashing);
+  options.password_checks.concurrency = c.hash_concurrency;
+  options.password_checks.queue = c.hash_queue;
   options.password_rules.min_bytes = static_cast<std::size_t>(c.password_min_length);
   options.session_ttl = std::chrono::hours(24 * c.session_days);
   options.public_url = c.public_url;
@@ -32,6 +34,19 @@ Status EnsureFirstAdmin(const config::SharedConfig& c, UserStore& users, Account
   Result<User> admin = accounts.CreateUser(c.admin_username, c.admin_password, std::nullopt, true);
   if (!admin && admin.error().code != ErrorCode::kAlreadyExists) return std::unexpected(admin.error());
   if (admin) spdlog::info("first administrator '{}' created from the configuration", c.admin_username);
+  return {};
+}
+
+Status ReportNameClashes(UserStore& users) {
+  Result<std::vector<NameClash>> clashes = users.NameClashes();
+  if (!clashes) return std::unexpected(clashes.error());
+  for (const NameClash& c : *clashes) {
+    spdlog::warn(
+        "account '{}' (id {}) differs only in case from the older '{}' (id {}): user names are "
+        "compared regardless of case, so '{}' logs in by its exact spelling only; rename or delete "
+        "one of them (maskfleet user list shows both)",
+        c.username, c.id, c.older_username, c.older_id, c.username);
+  }
   return {};
 }
 

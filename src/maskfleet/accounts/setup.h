@@ -26,6 +26,10 @@ AccountOptions AccountOptionsFrom(const config::SharedConfig& config, bool regis
 Status EnsureFirstAdmin(const config::SharedConfig& config, UserStore& users,
                         AccountService& accounts);
 
+// Logs a warning for each account whose name clashes by case with an older one's
+// (UserStore::NameClashes), saying what that means and what to do. Errors: the store's.
+Status ReportNameClashes(UserStore& users);
+
 }  // namespace maskfleet::accounts
 
 #endif  // MASKFLEET_ACCOUNTS_SETUP_H_

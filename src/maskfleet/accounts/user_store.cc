@@ -55,20 +55,34 @@ Status CheckHash(std::string_view hash) {
   return {};
 }
 
-// Looks a user up by name on `s`; nullopt when there is none.
-std::optional<User> SelectByName(soci::session& s, const std::string& username) {
+std::optional<User> SelectOneBy(soci::session& s, std::string_view column, const std::string& value) {
   UserRow row;
-  soci::statement st =
-      Prepare(s, "SELECT " + std::string(kUserColumns) + " FROM users WHERE username = :u",
-              [&](soci::statement& q) {
-                row.Bind(q);
-                q.exchange(soci::use(username));
-              });
+  soci::statement st = Prepare(
+      s, "SELECT " + std::string(kUserColumns) + " FROM users WHERE " + std::string(column) + " = :v",
+      [&](soci::statement& q) {
+        row.Bind(q);
+        q.exchange(soci::use(value));
+      });
   if (!st.execute(true)) return std::nullopt;
   return row.ToUser();
 }
 
+// Looks a user up by name on `s`: the exact name first (an account of a case clash has
+// no key), then the name key; nullopt when there is none.
+std::optional<User> SelectByName(soci::session& s, const std::string& username) {
+  if (std::optional<User> exact = SelectOneBy(s, "username", username)) return exact;
+  return SelectOneBy(s, "name_key", NameKey(username));
+}
+
 }  // namespace
+
+std::string NameKey(std::string_view username) {
+  std::string key(username);
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return key;
+}
 
 Result<User> UserStore::Create(const NewUser& user) {
   if (user.username.empty() || user.username.size() > kMaxUsernameLength) {
@@ -95,12 +109,14 @@ Result<User> UserStore::Create(const NewUser& user) {
     soci::indicator email_ind = user.email ? soci::i_ok : soci::i_null;
     int is_admin = user.is_admin ? 1 : 0;
     long long created_at = ToEpochSeconds(created.created_at);
+    const std::string name_key = NameKey(user.username);
     auto id = InsertReturningId(
         s, db_.backend(), "users",
-        "INSERT INTO users (username, email, password_hash, is_admin, created_at) "
-        "VALUES (:u, :e, :p, :a, :c)",
+        "INSERT INTO users (username, name_key, email, password_hash, is_admin, created_at) "
+        "VALUES (:u, :k, :e, :p, :a, :c)",
         [&](soci::statement& q) {
           q.exchange(soci::use(user.username));
+          q.exchange(soci::use(name_key));
           q.exchange(soci::use(email, email_ind));
           q.exchange(soci::use(user.password_hash));
           q.exchange(soci::use(is_admin));
@@ -132,6 +148,30 @@ Result<User> UserStore::FindByName(std::string_view username) {
   if (!st) return std::unexpected(st.error());
   if (!found) return MakeError(ErrorCode::kNotFound, "no user '" + name + "'");
   return std::move(*found);
+}
+
+Result<std::vector<NameClash>> UserStore::NameClashes() {
+  std::vector<NameClash> clashes;
+  Status st = db_.Run("find name clashes", [&](soci::session& s) -> Status {
+    long long id = 0;
+    std::string username;
+    soci::statement stmt = Prepare(s, "SELECT id, username FROM users WHERE name_key IS NULL ORDER BY id",
+                                   [&](soci::statement& q) {
+                                     q.exchange(soci::into(id));
+                                     q.exchange(soci::into(username));
+                                   });
+    stmt.execute();
+    while (stmt.fetch()) clashes.push_back({id, username, 0, ""});
+    for (NameClash& clash : clashes) {
+      if (std::optional<User> older = SelectOneBy(s, "name_key", NameKey(clash.username))) {
+        clash.older_id = older->id;
+        clash.older_username = older->username;
+      }
+    }
+    return {};
+  });
+  if (!st) return std::unexpected(st.error());
+  return clashes;
 }
 
 Result<User> UserStore::FindById(std::int64_t id) {
@@ -188,16 +228,16 @@ Result<std::vector<std::string>> UserStore::Delete(std::int64_t id) {
 
 Status UserStore::SetPasswordHash(std::int64_t id, std::string_view password_hash) {
   if (auto st = CheckHash(password_hash); !st) return st;
-  return db_.Run("set password", [&](soci::session& s) -> Status {
+  return db_.RunInTransaction("set password", [&](soci::session& s) -> Status {
     long long key = id;
     std::string hash(password_hash);
-    soci::statement stmt =
-        (s.prepare << "UPDATE users SET password_hash = :h WHERE id = :id", soci::use(hash),
-         soci::use(key));
-    stmt.execute(true);
-    if (stmt.get_affected_rows() == 0) {
-      return MakeError(ErrorCode::kNotFound, "no user with id " + std::to_string(id));
-    }
+    long long exists = 0;
+    s << "SELECT COUNT(*) FROM users WHERE id = :id", soci::use(key), soci::into(exists);
+    if (exists == 0) return MakeError(ErrorCode::kNotFound, "no user with id " + std::to_string(id));
+    s << "UPDATE users SET password_hash = :h WHERE id = :id", soci::use(hash), soci::use(key);
+    long long now = ToEpochSeconds(clock_.Now());
+    s << "UPDATE password_reset_tokens SET used_at = :t WHERE user_id = :u AND used_at IS NULL",
+        soci::use(now), soci::use(key);
     return {};
   });
 }

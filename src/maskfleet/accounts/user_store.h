@@ -1,6 +1,10 @@
 // UserStore: maskfleet's accounts (table users).
 //
-// A user has a unique name (compared byte for byte on every back end), an optional
+// A user has a name, unique regardless of case: "alice", "Alice" and "ALICE" are one
+// account, kept with the case it was created with and found by any spelling (the
+// column name_key holds the name folded to lower case, under a unique index). Accounts
+// that clashed before names were compared so (NameClashes) keep their name and log in
+// by its exact spelling only. A user has an optional
 // e-mail address for password recovery, a password hash produced by the auth component
 // (the store never sees a password), and an administrator flag. Deleting a user deletes
 // their sessions, reset tokens, images and faces in the same transaction (foreign keys
@@ -39,6 +43,19 @@ struct User {
   Clock::TimePoint created_at;
 };
 
+// The key a name is unique by: ASCII letters in lower case, every other byte as it is
+// (user names are ASCII: auth/validation.h).
+std::string NameKey(std::string_view username);
+
+// An account whose name differs only in case from an older one's, from before names
+// were compared regardless of case: it has no name key, and logs in by its exact name.
+struct NameClash {
+  std::int64_t id = 0;
+  std::string username;
+  std::int64_t older_id = 0;    // the account that holds the name's key
+  std::string older_username;
+};
+
 struct NewUser {
   std::string username;
   std::optional<std::string> email;
@@ -52,12 +69,17 @@ class UserStore {
   UserStore(storage::Database& db, Clock& clock) : db_(db), clock_(clock) {}
 
   // Creates a user stamped with the clock's time. Errors: kInvalidArgument (empty or
-  // over-long name, e-mail or hash), kAlreadyExists (the name is taken, also when
-  // another process took it at the same moment), kUnavailable, kInternal.
+  // over-long name, e-mail or hash), kAlreadyExists (the name is taken in any case,
+  // also when another process took it at the same moment), kUnavailable, kInternal.
   Result<User> Create(const NewUser& user);
 
-  // Errors: kNotFound, kUnavailable, kInternal.
+  // The user of exactly that name, else the one whose name matches it regardless of
+  // case. Errors: kNotFound, kUnavailable, kInternal.
   Result<User> FindByName(std::string_view username);
+
+  // The accounts whose names clashed by case when the name keys were introduced (see
+  // above), by id. Errors: kUnavailable, kInternal.
+  Result<std::vector<NameClash>> NameClashes();
   Result<User> FindById(std::int64_t id);
 
   // Every user, by name. Errors: kUnavailable, kInternal.
@@ -68,8 +90,9 @@ class UserStore {
   // kUnavailable, kInternal (nothing is deleted then).
   Result<std::vector<std::string>> Delete(std::int64_t id);
 
-  // Errors: kInvalidArgument (empty or over-long hash), kNotFound, kUnavailable,
-  // kInternal.
+  // Sets the hash and voids every unused password-reset link of the user, in one
+  // transaction. Errors: kInvalidArgument (empty or over-long hash), kNotFound,
+  // kUnavailable, kInternal.
   Status SetPasswordHash(std::int64_t id, std::string_view password_hash);
 
   // Errors: kUnavailable, kInternal.

@@ -71,18 +71,21 @@ class CredentialCache {
 
   std::size_t size() const;
 
- private:
+  // The keyed digest the cache files an entry under: equal for equal (username,
+  // password, stored_hash), unguessable without this cache's random key. Also what
+  // PasswordChecker tells identical checks in flight apart by.
   using Key = std::array<std::uint8_t, 32>;
   struct KeyHash {
     std::size_t operator()(const Key& key) const;
   };
+  Key Digest(std::string_view username, std::string_view password,
+             std::string_view stored_hash) const;
+
+ private:
   struct Entry {
     Key key;
     Clock::TimePoint expires;
   };
-
-  Key Digest(std::string_view username, std::string_view password,
-             std::string_view stored_hash) const;
 
   const Clock& clock_;
   const CredentialCacheOptions options_;

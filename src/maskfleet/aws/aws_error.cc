@@ -1,6 +1,8 @@
 #include "maskfleet/aws/aws_error.h"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
@@ -43,6 +45,7 @@ bool AwsError::IsThrottling() const {
 bool AwsError::IsRetryable() const {
   if (kind == Kind::kConnection) return true;
   if (kind != Kind::kService) return false;
+  if (http_status == 501 || code == "NotImplemented") return false;
   return IsThrottling() || http_status >= 500 ||
          AnyOf(code, {"RequestTimeout", "RequestTimeoutException", "InternalError",
                       "ServiceUnavailable"});
@@ -60,6 +63,12 @@ std::string AwsError::ToString() const {
 
 void ParseErrorAnswer(const HttpResponse& response, AwsError& error) {
   error.request_id = response.Header("x-amzn-requestid");
+  const std::string retry_after = response.Header("retry-after");
+  int seconds = 0;
+  const auto [end, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
+  if (ec == std::errc() && end == retry_after.data() + retry_after.size() && seconds >= 0) {
+    error.retry_after = std::chrono::seconds(seconds);
+  }
   if (error.request_id.empty()) error.request_id = response.Header("x-amz-request-id");
   const std::string_view body = response.body;
   const auto first = body.find_first_not_of(" \t\r\n");
@@ -98,6 +107,9 @@ void ParseErrorAnswer(const HttpResponse& response, AwsError& error) {
 ErrorCode ToErrorCode(const AwsError& error) {
   if (error.kind != AwsError::Kind::kService) return error.local_code;
   const std::string_view code = error.code;
+  if (code == "NotImplemented" || code == "UnsupportedOperation" || error.http_status == 501) {
+    return ErrorCode::kUnimplemented;
+  }
   if (error.IsThrottling() || error.http_status >= 500 || code == "RequestTimeout" ||
       code == "ServiceUnavailable" || code == "InternalError") {
     return ErrorCode::kUnavailable;
@@ -140,10 +152,20 @@ ErrorCode ToErrorCode(const AwsError& error) {
     case 404: return ErrorCode::kNotFound;
     case 409: return ErrorCode::kFailedPrecondition;
     case 413: return ErrorCode::kTooLarge;
+    case 415: return ErrorCode::kUnsupportedMediaType;
     default: return ErrorCode::kInternal;
   }
 }
 
-Error ToError(const AwsError& error) { return Error{ToErrorCode(error), error.ToString()}; }
+std::chrono::milliseconds RetryAfter(const AwsError& error) {
+  if (error.retry_after) return std::min<std::chrono::milliseconds>(*error.retry_after, std::chrono::seconds(60));
+  return error.IsThrottling() ? std::chrono::seconds(2) : std::chrono::seconds(1);
+}
+
+Error ToError(const AwsError& error) {
+  Error converted{ToErrorCode(error), error.ToString()};
+  if (converted.code == ErrorCode::kUnavailable) converted.retry_after = RetryAfter(error);
+  return converted;
+}
 
 }  // namespace maskfleet::aws

@@ -9,6 +9,8 @@
 #ifndef MASKFLEET_AWS_AWS_ERROR_H_
 #define MASKFLEET_AWS_AWS_ERROR_H_
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,10 +40,13 @@ struct AwsError {
   std::string code;
   std::string message;
   std::string request_id;
+  // The answer's Retry-After header (whole seconds), when it had one.
+  std::optional<std::chrono::seconds> retry_after;
   // For kLocal, kConnection and kBadAnswer: the project's code for it.
   ErrorCode local_code = ErrorCode::kInternal;
 
-  // Throttling, a 5xx answer, or a lost connection: worth another attempt.
+  // Throttling, a 5xx answer (but 501 Not Implemented), or a lost connection: worth
+  // another attempt.
   bool IsRetryable() const;
   bool IsThrottling() const;
   // "s3 GetObject: AccessDenied: Access Denied (HTTP 403, request id ABC)".
@@ -52,12 +57,21 @@ struct AwsError {
 // message and request id (leaving what it cannot find empty).
 void ParseErrorAnswer(const HttpResponse& response, AwsError& error);
 
-// The ErrorCode a caller should act on (see common/error.h): throttling and 5xx are
-// kUnavailable; AccessDenied / UnauthorizedOperation kPermissionDenied; bad signatures
-// or unknown keys kUnauthenticated; *NotFound / NoSuch* kNotFound; ...
+// The ErrorCode a caller should act on (see common/error.h): throttling, 5xx and lost
+// connections are kUnavailable; AccessDenied / UnauthorizedOperation kPermissionDenied;
+// bad signatures or unknown keys kUnauthenticated; *NotFound / NoSuch* kNotFound;
+// NotImplemented / UnsupportedOperation / HTTP 501 kUnimplemented; HTTP 415
+// kUnsupportedMediaType; ...
 ErrorCode ToErrorCode(const AwsError& error);
 
-// The one conversion: Error{ToErrorCode(error), error.ToString()}.
+// How long a caller should wait before trying a kUnavailable call again: the service's
+// Retry-After when it sent one (at most 60 s), else 2 s after throttling (the
+// client's own back-off has already waited), else 1 s.
+std::chrono::milliseconds RetryAfter(const AwsError& error);
+
+// The one conversion: Error{ToErrorCode(error), error.ToString()}, with retry_after
+// set (RetryAfter) when the code is kUnavailable, so that the HTTP layer answers 503
+// with Retry-After.
 Error ToError(const AwsError& error);
 
 }  // namespace maskfleet::aws

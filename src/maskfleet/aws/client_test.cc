@@ -280,6 +280,12 @@ TEST(AwsErrorTest, ReadsEveryShapeAndMapsCodes) {
        ErrorCode::kAlreadyExists},
       {403, "", {}, "", "", ErrorCode::kPermissionDenied},  // HEAD answers have no body
       {502, "<html>bad gateway</html>", {}, "", "", ErrorCode::kUnavailable},
+      {501, "<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is "
+            "not implemented</Message></Error>",
+       {}, "NotImplemented", "", ErrorCode::kUnimplemented},
+      {400, "<Response><Errors><Error><Code>UnsupportedOperation</Code></Error></Errors></Response>", {},
+       "UnsupportedOperation", "", ErrorCode::kUnimplemented},
+      {415, "", {}, "", "", ErrorCode::kUnsupportedMediaType},
   };
   for (const auto& c : cases) {
     AwsError error{.kind = AwsError::Kind::kService, .http_status = c.status};
@@ -288,6 +294,39 @@ TEST(AwsErrorTest, ReadsEveryShapeAndMapsCodes) {
     EXPECT_EQ(error.request_id, c.request_id) << c.body;
     EXPECT_EQ(ToErrorCode(error), c.mapped) << c.body;
   }
+}
+
+TEST(AwsErrorTest, UnavailableErrorsSayWhenToRetryOthersDoNot) {
+  auto convert = [](long status, std::string body, Headers headers = {}) {
+    AwsError error{.kind = AwsError::Kind::kService, .service = "s3", .operation = "GetObject", .http_status = status};
+    ParseErrorAnswer(HttpResponse{status, std::move(headers), std::move(body)}, error);
+    return ToError(error);
+  };
+  using std::chrono::milliseconds;
+  // Throttled: 2 s; a 5xx: 1 s; the service's own Retry-After wins, up to 60 s.
+  Error throttled = convert(400, "<ErrorResponse><Error><Code>Throttling</Code></Error><RequestId>T</RequestId></ErrorResponse>");
+  EXPECT_EQ(throttled.code, ErrorCode::kUnavailable);
+  EXPECT_EQ(throttled.retry_after, milliseconds(2000));
+  EXPECT_NE(throttled.message.find("request id T"), std::string::npos) << throttled.message;
+  EXPECT_EQ(convert(503, "<Error><Code>SlowDown</Code></Error>").retry_after, milliseconds(2000));
+  EXPECT_EQ(convert(500, "<Error><Code>InternalError</Code></Error>").retry_after, milliseconds(1000));
+  EXPECT_EQ(convert(503, "", {{"retry-after", "7"}}).retry_after, milliseconds(7000));
+  EXPECT_EQ(convert(503, "", {{"retry-after", "60"}}).retry_after, milliseconds(60000));
+  EXPECT_EQ(convert(503, "", {{"retry-after", "61"}}).retry_after, milliseconds(60000));
+  EXPECT_EQ(convert(503, "", {{"retry-after", "Wed, 21 Oct 2026 07:28:00 GMT"}}).retry_after, milliseconds(1000));
+  // A lost connection too.
+  Error lost = ToError(AwsError{.kind = AwsError::Kind::kConnection, .service = "ec2",
+                                .operation = "DescribeInstances", .local_code = ErrorCode::kUnavailable});
+  EXPECT_EQ(lost.code, ErrorCode::kUnavailable);
+  EXPECT_EQ(lost.retry_after, milliseconds(1000));
+  // Not worth retrying: no hint, and 501 is not retried at all.
+  EXPECT_FALSE(convert(403, "<Error><Code>AccessDenied</Code></Error>").retry_after);
+  EXPECT_FALSE(convert(404, "<Error><Code>NoSuchKey</Code></Error>").retry_after);
+  AwsError not_implemented{.kind = AwsError::Kind::kService, .http_status = 501};
+  EXPECT_FALSE(not_implemented.IsRetryable());
+  EXPECT_FALSE(ToError(not_implemented).retry_after);
+  // Kept through the context an adapter adds.
+  EXPECT_EQ(throttled.WithContext("bucket/key").retry_after, milliseconds(2000));
 }
 
 TEST(AwsEndpointTest, ConfigurationThenServiceVariableThenGlobalThenProfileThenAws) {

@@ -75,9 +75,21 @@ Result<ConfigSource> ConfigSource::FromFile(const std::filesystem::path& path, E
         } else if (value.is_boolean()) {
           source.file_values_[name] = value.as_boolean() ? "true" : "false";
           source.file_types_[name] = 'b';
+        } else if (value.is_array()) {
+          std::vector<std::string> items;
+          for (const toml::value& item : value.as_array()) {
+            if (!item.is_string()) {
+              return MakeError(ErrorCode::kInvalidArgument,
+                               path.string() + ": " + section + "." + key + " must be a list of strings");
+            }
+            items.push_back(item.as_string().str);
+          }
+          source.file_values_[name] = "";
+          source.file_types_[name] = 'l';
+          source.file_lists_[name] = std::move(items);
         } else {
           return MakeError(ErrorCode::kInvalidArgument, path.string() + ": " + section + "." + key +
-                                                            " must be a string, number or boolean");
+                                                            " must be a string, number, boolean or list of strings");
         }
       }
     }
@@ -154,6 +166,30 @@ Result<bool> ConfigSource::Bool(std::string_view section, std::string_view key, 
   if (*raw == "true" || *raw == "1" || *raw == "yes" || *raw == "on") return true;
   if (*raw == "false" || *raw == "0" || *raw == "no" || *raw == "off") return false;
   return Invalid(section, key, from, "must be true or false, not '" + *raw + "'");
+}
+
+Result<std::vector<std::string>> ConfigSource::StringList(std::string_view section, std::string_view key,
+                                                          const std::vector<std::string>& fallback) {
+  std::string from;
+  const std::string* raw = Lookup(section, key, from);
+  if (raw == nullptr) return fallback;
+  const Name name{std::string(section), std::string(key)};
+  if (from != EnvName(section, key)) {
+    if (file_types_[name] != 'l') return Invalid(section, key, from, "must be a list of strings ([\"a\", \"b\"])");
+    return file_lists_[name];
+  }
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= raw->size()) {
+    std::size_t comma = raw->find(',', start);
+    if (comma == std::string::npos) comma = raw->size();
+    std::string item = raw->substr(start, comma - start);
+    const auto first = item.find_first_not_of(" \t");
+    const auto last = item.find_last_not_of(" \t");
+    if (first != std::string::npos) items.push_back(item.substr(first, last - first + 1));
+    start = comma + 1;
+  }
+  return items;
 }
 
 std::vector<std::string> ConfigSource::UnknownKeys() const {

@@ -50,6 +50,11 @@ class ConfigSource {
   Result<double> Double(std::string_view section, std::string_view key, double fallback,
                         double min, double max);
   Result<bool> Bool(std::string_view section, std::string_view key, bool fallback);
+  // A list of strings: a TOML array of strings in the file (["a", "b"]), or the
+  // environment variable's value split at commas (spaces around each item dropped,
+  // empty items left out). Absent: `fallback`.
+  Result<std::vector<std::string>> StringList(std::string_view section, std::string_view key,
+                                              const std::vector<std::string>& fallback);
 
   // "section.key" for every key of the file that no getter asked for, sorted.
   std::vector<std::string> UnknownKeys() const;
@@ -74,7 +79,8 @@ class ConfigSource {
   Environment env_;
   std::filesystem::path path_;
   std::map<Name, std::string> file_values_;  // scalars of the file, as text
-  std::map<Name, char> file_types_;          // 's'tring, 'i'nteger, 'f'loat, 'b'oolean
+  std::map<Name, char> file_types_;          // 's'tring, 'i'nteger, 'f'loat, 'b'oolean, 'l'ist
+  std::map<Name, std::vector<std::string>> file_lists_;  // the file's string arrays
   std::set<Name> asked_;
   std::string env_value_;  // keeps the last environment value alive for Lookup's caller
 };

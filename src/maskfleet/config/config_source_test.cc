@@ -125,5 +125,24 @@ TEST(CheckTomlTextTest, NamesTheLineOfTheFirstBadByte) {
   EXPECT_EQ(status.error().message, "x.toml:3: not valid UTF-8 (a TOML file is UTF-8)");
 }
 
+TEST_F(ConfigSourceTest, StringListsFromTheFileAndTheEnvironment) {
+  Result<ConfigSource> source =
+      ConfigSource::FromFile(Write("[aws]\nsubnets = [\"a\", \"b\"]\nempty = []\n"), Env());
+  ASSERT_TRUE(source.has_value()) << source.error().ToString();
+  EXPECT_EQ(source->StringList("aws", "subnets", {}).value(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(source->StringList("aws", "empty", {"x"}).value().empty());
+  EXPECT_EQ(source->StringList("aws", "absent", {"x"}).value(), std::vector<std::string>{"x"});
+  // A list is not a string.
+  EXPECT_FALSE(source->String("aws", "subnets", "").has_value());
+  env_["MASKFLEET_AWS_SUBNETS"] = "c";
+  EXPECT_EQ(source->StringList("aws", "subnets", {}).value(), std::vector<std::string>{"c"});
+  EXPECT_TRUE(source->UnknownKeys().empty());
+
+  Result<ConfigSource> numbers = ConfigSource::FromFile(Write("[aws]\nsubnets = [1, 2]\n"), Env());
+  ASSERT_FALSE(numbers.has_value());
+  EXPECT_NE(numbers.error().message.find("aws.subnets must be a list of strings"), std::string::npos)
+      << numbers.error().message;
+}
+
 }  // namespace
 }  // namespace maskfleet::config

@@ -29,15 +29,38 @@ Result<SharedConfig> SharedConfig::Read(ConfigSource& source) {
   reader.Take(c.smtp_starttls, source.Bool("mail", "smtp_starttls", c.smtp_starttls));
   reader.Take(c.password_hashing, source.String("auth", "password_hashing", c.password_hashing));
   reader.Take(c.password_min_length, source.Int("auth", "password_min_length", c.password_min_length, 1, 256));
+  reader.Take(c.hash_concurrency, source.Int("auth", "hash_concurrency", c.hash_concurrency, 1, 64));
+  reader.Take(c.hash_queue, source.Int("auth", "hash_queue", c.hash_queue, 0, 1024));
   reader.Take(c.admin_username, source.String("admin", "username", ""));
   reader.Take(c.admin_password, source.String("admin", "password", ""));
+  reader.Take(c.database_password, source.String("database", "password", ""));
+  AwsSettings& a = c.aws;
+  reader.Take(a.region, source.String("aws", "region", a.region));
+  reader.Take(a.launch_template, source.String("aws", "launch_template", a.launch_template));
+  reader.Take(a.image_id, source.String("aws", "image_id", a.image_id));
+  reader.Take(a.instance_type, source.String("aws", "instance_type", a.instance_type));
+  reader.Take(a.subnets, source.StringList("aws", "subnets", a.subnets));
+  reader.Take(a.security_group, source.String("aws", "security_group", a.security_group));
+  reader.Take(a.instance_profile, source.String("aws", "instance_profile", a.instance_profile));
+  reader.Take(a.target_group_arn, source.String("aws", "target_group_arn", a.target_group_arn));
+  reader.Take(a.bucket, source.String("aws", "bucket", a.bucket));
+  reader.Take(a.prefix, source.String("aws", "prefix", a.prefix));
+  reader.Take(a.metric_namespace, source.String("aws", "metric_namespace", a.metric_namespace));
+  reader.Take(a.pool_name, source.String("aws", "pool_name", a.pool_name));
+  reader.Take(a.max_instances, source.Int("aws", "max_instances", a.max_instances, 1, 100));
+  reader.Take(a.database_secret_arn, source.String("aws", "database_secret_arn", a.database_secret_arn));
+  reader.Take(a.instance_id, source.String("aws", "instance_id", a.instance_id));
+  reader.Take(a.deregistration_delay_seconds,
+              source.Int("aws", "deregistration_delay_seconds", a.deregistration_delay_seconds, 0, 3600));
+  reader.Take(a.metrics_delay_seconds,
+              source.Int("aws", "metrics_delay_seconds", a.metrics_delay_seconds, 0, 3600));
 
   if (Status read = reader.status(); !read) return std::unexpected(read.error());
   bool known_mode = false;
   for (const char* mode : kModes) known_mode = known_mode || c.mode == mode;
   if (!known_mode) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "deployment.mode must be local (the one mode this program runs), not '" + c.mode + "'");
+                     "deployment.mode must be local or aws, not '" + c.mode + "'");
   }
   if (c.mail_kind != "outbox" && c.mail_kind != "smtp") {
     return MakeError(ErrorCode::kInvalidArgument, "mail.kind must be outbox or smtp, not '" + c.mail_kind + "'");

@@ -12,14 +12,40 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "maskfleet/common/error.h"
 #include "maskfleet/config/config_source.h"
 
 namespace maskfleet::config {
 
-// The deployment modes this program can run; "local" only for now.
-inline constexpr const char* kModes[] = {"local"};
+// The deployment modes this program can run.
+inline constexpr const char* kModes[] = {"local", "aws"};
+
+// [aws]: where the AWS mode's workers, balancer, metrics, photos and database secret
+// are (docs/aws.md, "The AWS mode"). Read in every mode, so that one file can name
+// both; used only when mode = "aws", whose factory checks that what it needs is set.
+struct AwsSettings {
+  std::string region;               // region; default: AWS_REGION, the profile, the instance's
+  std::string launch_template;      // launch_template: id of what workers are launched from
+  std::string image_id;             // image_id: the workers' image (without a template,
+  std::string instance_type;        // instance_type   with instance_type)
+  std::vector<std::string> subnets; // subnets: workers' subnets, used in turn
+  std::string security_group;       // security_group: the workers' group
+  std::string instance_profile;     // instance_profile: the workers' role (name or ARN)
+  std::string target_group_arn;     // target_group_arn: where workers are registered
+  std::string bucket;               // bucket: the photos' S3 bucket
+  std::string prefix = "images/";   // prefix: key prefix of the photos in it
+  std::string metric_namespace = "maskfleet";  // metric_namespace: of the request-rate metric
+  std::string pool_name = "maskfleet";         // pool_name: the maskfleet:pool tag
+  int max_instances = 8;            // max_instances: hard cap on live workers, 1..100
+  std::string database_secret_arn;  // database_secret_arn: the database password's secret
+  std::string instance_id;          // instance_id: a worker's own; default: instance metadata
+  int deregistration_delay_seconds = 30;  // deregistration_delay_seconds: the target
+                                          // group's; how long a drained worker may serve
+  int metrics_delay_seconds = 180;  // metrics_delay_seconds: how late CloudWatch's data
+                                    // may still change
+};
 
 struct SharedConfig {
   // [deployment]
@@ -35,6 +61,8 @@ struct SharedConfig {
 
   // [database]
   std::string database_url;         // url; default sqlite:<data_dir>/maskfleet.db
+  std::string database_password;    // password: put into url's user info when set (AWS
+                                    // mode; better: MASKFLEET_DATABASE_PASSWORD)
   int database_pool = 4;            // pool_size
 
   // [objects]
@@ -53,10 +81,14 @@ struct SharedConfig {
   // [auth]
   std::string password_hashing = "interactive";  // password_hashing: interactive, moderate, minimum
   int password_min_length = 8;                   // password_min_length
+  int hash_concurrency = 1;                      // hash_concurrency: Argon2id computations at once
+  int hash_queue = 2;                            // hash_queue: computations that may wait (2 s at most)
 
   // [admin]: the first administrator, created at start when there is none.
   std::string admin_username;          // username
   std::string admin_password;          // password (better: MASKFLEET_ADMIN_PASSWORD)
+
+  AwsSettings aws;
 
   // Reads these settings (and no others: the caller checks for unknown keys).
   // Errors: kInvalidArgument naming the setting (an unknown mode among them).

@@ -20,7 +20,7 @@ AccountRoutes::AccountRoutes(accounts::AccountService& accounts, AccountRouteOpt
     : accounts_(accounts), options_(std::move(options)) {}
 
 Result<accounts::SessionWithUser> AccountRoutes::Caller(const Request& req, bool changes_state) const {
-  Result<accounts::SessionWithUser> who = SessionOf(accounts_, req, changes_state);
+  Result<accounts::SessionWithUser> who = SessionOf(accounts_, req, options_.cookie_name, changes_state);
   if (!who || !options_.admit) return who;
   if (Status admitted = options_.admit(who->user); !admitted) return std::unexpected(admitted.error());
   return who;
@@ -28,7 +28,8 @@ Result<accounts::SessionWithUser> AccountRoutes::Caller(const Request& req, bool
 
 void AccountRoutes::SetSessionCookie(Response& res, const std::string& token) const {
   res.set_header("Set-Cookie",
-                 SessionCookie(token, accounts_.options().session_ttl.count(), options_.secure_cookies));
+                 SessionCookie(options_.cookie_name, token, accounts_.options().session_ttl.count(),
+                               options_.secure_cookies));
 }
 
 Json AccountRoutes::SessionJson(const accounts::User& user, const std::string& csrf_token) const {
@@ -43,7 +44,9 @@ void AccountRoutes::Register(httplib::Server& server) const {
   };
   const auto& fail = options_.fail;
 
-  server.Post("/api/v1/session", [this, named, fail](const Request& req, Response& res) {
+  // The two POST routes take small JSON bodies, bounded whatever their framing.
+  constexpr std::size_t kMaxBody = 64 * 1024;
+  server.Post("/api/v1/session", BoundedBody(kMaxBody, [this, named, fail](const Request& req, Response& res) {
     named("/api/v1/session");
     Result<Json> body = ParseJsonObject(req);
     if (!body) return fail(res, body.error());
@@ -62,7 +65,7 @@ void AccountRoutes::Register(httplib::Server& server) const {
     }
     SetSessionCookie(res, in->session_token);
     RespondJson(res, 200, SessionJson(in->user, in->csrf_token));
-  });
+  }, fail));
   server.Get("/api/v1/session", [this, named, fail](const Request& req, Response& res) {
     named("/api/v1/session");
     Result<accounts::SessionWithUser> who = Caller(req, false);
@@ -73,11 +76,11 @@ void AccountRoutes::Register(httplib::Server& server) const {
     named("/api/v1/session");
     Result<accounts::SessionWithUser> who = Caller(req, true);
     if (!who) return fail(res, who.error());
-    if (Status s = accounts_.Logout(*GetCookie(req, kSessionCookie)); !s) return fail(res, s.error());
-    res.set_header("Set-Cookie", SessionCookie("", 0, options_.secure_cookies));
+    if (Status s = accounts_.Logout(*GetCookie(req, options_.cookie_name)); !s) return fail(res, s.error());
+    res.set_header("Set-Cookie", SessionCookie(options_.cookie_name, "", 0, options_.secure_cookies));
     res.status = 204;
   });
-  server.Post("/api/v1/password", [this, named, fail](const Request& req, Response& res) {
+  server.Post("/api/v1/password", BoundedBody(kMaxBody, [this, named, fail](const Request& req, Response& res) {
     named("/api/v1/password");
     Result<accounts::SessionWithUser> who = Caller(req, true);
     if (!who) return fail(res, who.error());
@@ -94,7 +97,7 @@ void AccountRoutes::Register(httplib::Server& server) const {
     }
     SetSessionCookie(res, in->session_token);
     RespondJson(res, 200, SessionJson(in->user, in->csrf_token));
-  });
+  }, fail));
 }
 
 }  // namespace maskfleet::http

@@ -22,10 +22,14 @@
 #include "maskfleet/accounts/account_service.h"
 #include "maskfleet/accounts/session_store.h"
 #include "maskfleet/common/error.h"
+#include "maskfleet/http/http_util.h"
 
 namespace maskfleet::http {
 
 struct AccountRouteOptions {
+  // The session cookie's name: each app has its own (kSessionCookie, the worker's;
+  // kManagerSessionCookie, the manager's). Default kSessionCookie.
+  std::string cookie_name = kSessionCookie;
   // Set the Secure flag on the session cookie.
   bool secure_cookies = false;
   // The client address that login rate limits count by. Default: the peer's address.

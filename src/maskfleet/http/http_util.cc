@@ -1,5 +1,12 @@
 #include "maskfleet/http/http_util.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -8,6 +15,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -62,13 +70,139 @@ void AnswerExceptionsWith(httplib::Server& server,
   });
 }
 
+namespace {
+
+// The numeric address and port of a socket address, as cpp-httplib writes them into
+// a Request; empty for other families.
+std::pair<std::string, int> AddressOf(const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(addr);
+    ::inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
+    return {text, ntohs(in.sin_port)};
+  }
+  if (addr.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(addr);
+    ::inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
+    return {text, ntohs(in6.sin6_port)};
+  }
+  return {};
+}
+
+// The descriptor of the TCP connection from `remote` to `local`, or -1.
+int FindConnection(const std::pair<std::string, int>& local, const std::pair<std::string, int>& remote) {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (!fds) return -1;
+  int found = -1;
+  while (const dirent* entry = ::readdir(fds)) {
+    int fd = -1;
+    const std::string_view name = entry->d_name;
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    sockaddr_storage peer{}, self{};
+    socklen_t peer_len = sizeof peer, self_len = sizeof self;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &self_len) != 0) continue;
+    if (AddressOf(peer) == remote && AddressOf(self) == local) {
+      found = fd;
+      break;
+    }
+  }
+  ::closedir(fds);
+  return found;
+}
+
+}  // namespace
+
+httplib::Server::HandlerWithContentReader BoundedBody(
+    std::size_t max_bytes, httplib::Server::Handler handler,
+    std::function<void(httplib::Response&, const Error&)> fail) {
+  return [max_bytes, handler = std::move(handler), fail = std::move(fail)](
+             const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+    httplib::Request full = req;
+    std::size_t total = 0;
+    // Past the bound the bytes are counted and dropped: memory stays bounded, and the
+    // client, having sent everything, reads the 413.
+    const auto keep = [&](std::string& into, const char* data, std::size_t n) {
+      total += n;
+      if (total <= max_bytes) into.append(data, n);
+    };
+    bool read_whole = false;
+    if (req.is_multipart_form_data()) {
+      std::vector<httplib::MultipartFormData> parts;
+      read_whole = read(
+          [&](const httplib::MultipartFormData& part) {
+            parts.push_back(part);
+            return true;
+          },
+          [&](const char* data, std::size_t n) {
+            keep(parts.back().content, data, n);
+            return true;
+          });
+      for (httplib::MultipartFormData& part : parts) full.files.emplace(part.name, std::move(part));
+    } else {
+      read_whole = read([&](const char* data, std::size_t n) {
+        keep(full.body, data, n);
+        return true;
+      });
+      if (req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded")) {
+        httplib::detail::parse_query_text(full.body, full.params);
+      }
+    }
+    // cpp-httplib itself refuses a Content-Length over its own bound with 413.
+    if (total > max_bytes || res.status == 413) {
+      res.status = -1;
+      return fail(res, Error{ErrorCode::kTooLarge, "the request is too large (at most " +
+                                                       std::to_string(max_bytes) + " bytes)"});
+    }
+    if (!read_whole) {
+      res.status = -1;
+      return fail(res, Error{ErrorCode::kInvalidArgument, "the request body could not be read"});
+    }
+    handler(full, res);
+  };
+}
+
 Result<int> Bind(httplib::Server& server, const std::string& host, int port) {
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     return MakeError(ErrorCode::kUnavailable,
                      "cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not allowed)");
   }
+  RaiseListenBacklog(bound);
   return bound;
+}
+
+void RaiseListenBacklog(int port) {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (!fds) return;
+  while (const dirent* entry = ::readdir(fds)) {
+    int fd = -1;
+    const std::string_view name = entry->d_name;
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    int listening = 0;
+    socklen_t size = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || !listening) continue;
+    sockaddr_storage self{};
+    socklen_t self_len = sizeof self;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &self_len) != 0) continue;
+    // Listening again on a listening socket changes only its backlog.
+    if (AddressOf(self).second == port) (void)::listen(fd, SOMAXCONN);
+  }
+  ::closedir(fds);
+}
+
+
+std::function<bool()> ClientConnected(const httplib::Request& req) {
+  return [local = std::pair<std::string, int>(req.local_addr, req.local_port),
+          remote = std::pair<std::string, int>(req.remote_addr, req.remote_port), fd = -2]() mutable {
+    if (fd == -2) fd = FindConnection(local, remote);
+    if (fd < 0) return true;
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) <= 0) return true;
+    return (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0;
+  };
 }
 
 Error ErrorForStatus(const httplib::Request& req, int status) {
@@ -126,8 +260,8 @@ Result<std::int64_t> IntParam(const httplib::Request& req, const char* name, std
 }
 
 Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, const httplib::Request& req,
-                                           bool changes_state) {
-  const std::optional<std::string> token = GetCookie(req, kSessionCookie);
+                                           std::string_view cookie_name, bool changes_state) {
+  const std::optional<std::string> token = GetCookie(req, cookie_name);
   if (!token) return MakeError(ErrorCode::kUnauthenticated, "not logged in");
   Result<accounts::SessionWithUser> session = accounts.ResolveSession(*token);
   if (!session) return session;
@@ -142,7 +276,9 @@ Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, 
 void RespondJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json");
+  // Replace, not throw: a row stored before names were made valid UTF-8 at the door must
+  // still be shown (as U+FFFD where its bytes are not UTF-8), not break the page for good.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 std::optional<std::string> GetCookie(const httplib::Request& req, std::string_view name) {
@@ -161,8 +297,9 @@ std::optional<std::string> GetCookie(const httplib::Request& req, std::string_vi
   return std::nullopt;
 }
 
-std::string SessionCookie(std::string_view value, long long max_age_seconds, bool secure) {
-  std::string cookie = std::string(kSessionCookie) + "=" + std::string(value) +
+std::string SessionCookie(std::string_view name, std::string_view value, long long max_age_seconds,
+                          bool secure) {
+  std::string cookie = std::string(name) + "=" + std::string(value) +
                        "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
                        std::to_string(max_age_seconds);
   if (secure) cookie += "; Secure";

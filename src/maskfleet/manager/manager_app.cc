@@ -30,6 +30,7 @@ struct ManagerApp::Parts {
   std::unique_ptr<accounts::UserStore> users;
   std::unique_ptr<accounts::SessionStore> sessions;
   std::unique_ptr<accounts::ResetTokenStore> resets;
+  std::unique_ptr<accounts::ThrottleStore> throttles;
   std::unique_ptr<photos::ImageStore> images;
   std::unique_ptr<photos::DataEraser> eraser;
   std::unique_ptr<SettingsStore> settings;
@@ -70,6 +71,7 @@ Result<std::unique_ptr<ManagerApp>> ManagerApp::Create(const ManagerConfig& conf
   p->users = std::make_unique<accounts::UserStore>(database, clock);
   p->sessions = std::make_unique<accounts::SessionStore>(database, clock);
   p->resets = std::make_unique<accounts::ResetTokenStore>(database, clock);
+  p->throttles = std::make_unique<accounts::ThrottleStore>(database);
   p->images = std::make_unique<photos::ImageStore>(database, clock);
   p->eraser = std::make_unique<photos::DataEraser>(*p->images, *p->backends.objects);
   p->settings = std::make_unique<SettingsStore>(database);
@@ -77,10 +79,13 @@ Result<std::unique_ptr<ManagerApp>> ManagerApp::Create(const ManagerConfig& conf
   p->decisions = std::make_unique<DecisionLog>(database);
 
   p->accounts = std::make_unique<accounts::AccountService>(
-      *p->users, *p->sessions, *p->resets, *p->backends.mailer, clock,
+      *p->users, *p->sessions, *p->resets, *p->throttles, *p->backends.mailer, clock,
       accounts::AccountOptionsFrom(shared, /*register_enabled=*/false));
   if (Status s = accounts::EnsureFirstAdmin(shared, *p->users, *p->accounts); !s) {
     return std::unexpected(s.error().WithContext("first administrator"));
+  }
+  if (Status s = accounts::ReportNameClashes(*p->users); !s) {
+    spdlog::warn("could not check user names for case clashes: {}", s.error().ToString());
   }
   p->initial_admin = std::make_unique<InitialAdmin>(*p->users, *p->settings, *p->accounts,
                                                     shared.data_dir / "initial-admin-password");
@@ -99,6 +104,7 @@ Result<Endpoints> ManagerApp::Start() {
   p.balancer_started = true;
   ControllerOptions control;
   control.collect_every = std::chrono::seconds(c.collect_seconds);
+  if (b.drain_timeout) control.drain_timeout = *b.drain_timeout;
   p.controller = std::make_unique<PoolController>(*b.pool, *b.balancer, *b.metrics, *p.clock, control);
   p.controller->Start(1);
   AutoScalerOptions scaling;

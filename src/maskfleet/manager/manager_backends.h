@@ -7,7 +7,9 @@
 #ifndef MASKFLEET_MANAGER_MANAGER_BACKENDS_H_
 #define MASKFLEET_MANAGER_MANAGER_BACKENDS_H_
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "maskfleet/common/error.h"
@@ -65,6 +67,10 @@ struct ManagerBackends {
   std::unique_ptr<pool::WorkerPool> pool;
   std::unique_ptr<metrics::MetricsSource> metrics;
   PoolFacts facts;
+  // How long a worker drained in the balancer may keep serving before it is stopped,
+  // where the balancer cannot count its requests in flight (an ALB: its target group's
+  // deregistration delay). nullopt: the controller's default (ControllerOptions).
+  std::optional<std::chrono::milliseconds> drain_timeout;
 };
 
 }  // namespace maskfleet::manager

@@ -14,6 +14,7 @@ Result<ManagerConfig> ManagerConfig::Load(config::ConfigSource& source) {
   Result<worker::WorkerConfig> workers = worker::WorkerConfig::Read(source);
   if (!workers) return std::unexpected(workers.error());
   c.shared = static_cast<const config::SharedConfig&>(*workers);
+  c.worker_port = workers->port;
 
   config::SettingsReader reader;
   reader.Take(c.host, source.String("manager", "host", c.host));

@@ -31,6 +31,7 @@ struct ManagerConfig {
   int scaler_sample_seconds = 60;       // scaler_sample_seconds: CPU sample length the
                                         // auto-scaler averages (shorter only for tests)
   std::filesystem::path config_file;    // the file read (--config), handed to the workers
+  int worker_port = 8081;               // [worker] port: where the AWS mode's workers listen
 
   // The settings shared with the workers; data_dir here is the manager's too.
   config::SharedConfig shared;

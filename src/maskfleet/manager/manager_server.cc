@@ -55,6 +55,7 @@ bool IsPolling(const httplib::Request& req) {
 // initial password must still be changed, and a change clears that.
 http::AccountRouteOptions AccountRouteOptionsFor(InitialAdmin& initial_admin, bool secure_cookies) {
   http::AccountRouteOptions out;
+  out.cookie_name = http::kManagerSessionCookie;
   out.secure_cookies = secure_cookies;
   out.admit = [](const accounts::User& user) -> Status {
     if (!user.is_admin) return MakeError(ErrorCode::kPermissionDenied, "the manager is for administrators only");

@@ -436,7 +436,8 @@ Status PoolController::StopEverything() {
     Result<std::vector<lb::ServerStatus>> servers = balancer_.ListServers();
     if (!servers) break;
     bool busy = false;
-    for (const lb::ServerStatus& s : *servers) busy = busy || s.active_connections > 0;
+    // A balancer that cannot count them (-1: an ALB) is waited for until the timeout.
+    for (const lb::ServerStatus& s : *servers) busy = busy || s.active_connections != 0;
     if (!busy) break;
     clock_.WaitUntil(std::min(deadline, clock_.Now() + look_every), never);
   }

@@ -358,6 +358,32 @@ TEST_F(PoolControllerTest, ShutdownWaitsForRequestsInFlightOnTheClock) {
   EXPECT_EQ(Servers(), 0u);
 }
 
+// A balancer that cannot count requests in flight (-1: an ALB) is given the whole drain
+// timeout (its deregistration delay) before the workers are stopped: at one tick under
+// it nothing is stopped, at it everything is.
+TEST_F(PoolControllerTest, ShutdownWaitsTheWholeDrainTimeoutWhenTheBalancerCannotCount) {
+  auto controller = Make(1);
+  Ticks(*controller, 2);
+  const std::string id = pool_.List().front().id;
+  ASSERT_TRUE(balancer_.SetActiveConnections(id, -1));
+  std::thread stopper([&] { ASSERT_TRUE(controller->Shutdown()); });
+  auto parked = [&] {
+    for (int i = 0; i < 10'000 && clock_.waiters() == 0; ++i) std::this_thread::sleep_for(1ms);
+    return clock_.waiters() == 1;
+  };
+  ASSERT_TRUE(parked());
+  EXPECT_EQ(balancer_.Find(id)->state, lb::ServerState::kDraining);
+  for (int i = 0; i < 29; ++i) {  // 2.9 s of the 3 s drain timeout
+    clock_.Advance(100ms);
+    ASSERT_TRUE(parked());
+  }
+  EXPECT_EQ(pool_.live(), 1);
+  clock_.Advance(100ms);
+  stopper.join();
+  EXPECT_EQ(pool_.live(), 0);
+  EXPECT_EQ(Servers(), 0u);
+}
+
 TEST_F(PoolControllerTest, ShutdownWithoutStartStopsAdoptedWorkers) {
   ASSERT_TRUE(pool_.Launch("adopted"));
   {

@@ -21,9 +21,20 @@ Json BalancerJson(const std::optional<lb::ServerStatus>& s) {
           {"active_connections", s->active_connections}};
 }
 
+// The balancer's word on a worker, for people: "up (L7OK)", "down (Target.FailedHealthChecks)".
+std::string BalancerHealth(const lb::ServerStatus& s) {
+  std::string text(lb::ServerStateName(s.state));
+  if (!s.check_status.empty()) text += " (" + s.check_status + ")";
+  return text;
+}
+
 Json WorkerJson(const WorkerView& w) {
   Json details = Json::object();
   for (const auto& [key, value] : w.info.details) details[key] = value;
+  // The pool's labelled details in its order, then the balancer's health check.
+  Json labelled = Json::array();
+  for (const auto& [label, value] : w.info.labelled_details) labelled.push_back({label, value});
+  if (w.balancer) labelled.push_back({"load balancer", BalancerHealth(*w.balancer)});
   return {{"id", w.info.id},
           {"address", w.info.address},
           {"port", w.info.port},
@@ -32,6 +43,7 @@ Json WorkerJson(const WorkerView& w) {
           {"state_since", http::IsoTime(w.info.state_since)},
           {"reason", w.info.reason},
           {"details", std::move(details)},
+          {"labelled_details", std::move(labelled)},
           {"balancer", BalancerJson(w.balancer)}};
 }
 

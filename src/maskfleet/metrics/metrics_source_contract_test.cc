@@ -1,8 +1,11 @@
 // What every MetricsSource must answer, run on each implementation: the fake, and the
-// local source (a scripted CPU counter, a real SQLite store). Another implementation
-// joins with one Implementation line at the end: an environment that makes its source
-// and can make it measure given CPU figures for a minute (the local one through two
-// collection passes, a cloud one by putting the data points).
+// local source (a scripted CPU counter, a real SQLite store) in metrics_contract_test;
+// the CloudWatch source on the moto test bed in metrics_cloudwatch_contract_test (this
+// file built with MASKFLEET_METRICS_CONTRACT_CLOUDWATCH: one moto server for the
+// binary). Another implementation joins with one Implementation line at the end: an
+// environment that makes its source and can make it measure given CPU figures for a
+// minute (the local one through two collection passes, a cloud one by putting the data
+// points and reading them once they count as published).
 #include <chrono>
 #include <functional>
 #include <map>
@@ -19,6 +22,12 @@
 #include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/database.h"
 #include "maskfleet/storage/testing/test_database.h"
+#ifdef MASKFLEET_METRICS_CONTRACT_CLOUDWATCH
+#include <ctime>
+
+#include "maskfleet/aws/testing/moto_bed.h"
+#include "maskfleet/metrics/cloudwatch/cloudwatch_metrics_source.h"
+#endif
 
 namespace maskfleet::metrics {
 namespace {
@@ -36,6 +45,10 @@ class Environment {
   // Afterwards the source has measured each worker of `cpu` at its percentage of its
   // allotment over the whole minute that starts at `minute`, and nothing else in it.
   virtual void MeasureCpu(sys_seconds minute, const std::map<std::string, double>& cpu) = 0;
+  // When the measurement of `minute` is over: the end of the minute for a source that
+  // measures itself, later for one whose service publishes data with a delay (the
+  // source reads the minute once it counts as published).
+  virtual Clock::TimePoint MeasuredAt(sys_seconds minute) const { return minute + 60s; }
 };
 
 class FakeEnvironment : public Environment {
@@ -98,6 +111,80 @@ class LocalEnvironment : public Environment {
   std::unique_ptr<MetricStore> store_;
   std::unique_ptr<local::LocalMetricsSource> source_;
 };
+
+#ifdef MASKFLEET_METRICS_CONTRACT_CLOUDWATCH
+// A CloudWatch source reading the moto test bed as the manager user, with its store on
+// SQLite. The contract's workers ("a", "b") and minutes are the same in every test,
+// and the bed is shared by the binary, so each environment works in a region of its
+// own (moto keeps regions apart). EC2's CPUUtilization is put by the bed's admin, as
+// EC2 would publish it.
+class CloudWatchEnvironment : public Environment {
+ public:
+  CloudWatchEnvironment() : bed_(aws::testing::RequireMotoBed()) {
+    static const char* const kRegions[] = {"us-east-2", "us-west-1", "us-west-2", "eu-west-1",
+                                           "eu-west-2", "eu-central-1", "ap-southeast-1", "ap-northeast-1"};
+    static std::size_t environments = 0;
+    region_ = kRegions[environments++ % std::size(kRegions)];
+    auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+    EXPECT_TRUE(scratch) << scratch.error().ToString();
+    if (!scratch) return;
+    scratch_ = std::move(*scratch);
+    storage::DatabaseOptions options;
+    options.url = scratch_->url();
+    options.migrations = schema::Maskfleet();
+    auto db = storage::Database::Open(options, clock_);
+    EXPECT_TRUE(db) << db.error().ToString();
+    if (!db) return;
+    db_ = std::move(*db);
+    store_ = std::make_unique<MetricStore>(*db_);
+    source_ = std::make_unique<cloudwatch::CloudWatchMetricsSource>(*store_, Client("manager"), options_);
+  }
+  MetricsSource& source() override { return *source_; }
+  void MeasureCpu(sys_seconds minute, const std::map<std::string, double>& cpu) override {
+    const std::time_t t = minute.time_since_epoch().count();
+    std::tm utc{};
+    ::gmtime_r(&t, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    std::shared_ptr<aws::Client> admin = Client("admin");
+    std::vector<CollectTarget> targets;
+    for (const auto& [id, percent] : cpu) {
+      auto put = admin->Query(aws::kCloudWatch, "PutMetricData",
+                              {{"Namespace", "AWS/EC2"},
+                               {"MetricData.member.1.MetricName", "CPUUtilization"},
+                               {"MetricData.member.1.Dimensions.member.1.Name", "InstanceId"},
+                               {"MetricData.member.1.Dimensions.member.1.Value", id},
+                               {"MetricData.member.1.Timestamp", stamp},
+                               {"MetricData.member.1.Value", std::to_string(percent)},
+                               {"MetricData.member.1.Unit", "Percent"}},
+                              aws::Idempotency::kIdempotent);
+      ASSERT_TRUE(put) << put.error().ToString();
+      targets.push_back({id, "10.0.0.1", 8081, WorkerPhase::kInService});
+    }
+    Status read = source_->Collect(MeasuredAt(minute), targets);
+    ASSERT_TRUE(read) << read.error().ToString();
+  }
+  Clock::TimePoint MeasuredAt(sys_seconds minute) const override {
+    return minute + 60s + options_.publication_delay;
+  }
+
+ private:
+  std::shared_ptr<aws::Client> Client(const std::string& user) const {
+    aws::ClientOptions options = bed_.OptionsFor(user);
+    options.region = region_;
+    return std::make_shared<aws::Client>(std::move(options));
+  }
+
+  aws::testing::MotoBed& bed_;
+  std::string region_;
+  const cloudwatch::CloudWatchMetricsSourceOptions options_;
+  SimulatedClock clock_;
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<MetricStore> store_;
+  std::unique_ptr<cloudwatch::CloudWatchMetricsSource> source_;
+};
+#endif
 
 struct Implementation {
   std::string name;
@@ -162,8 +249,8 @@ TEST_P(MetricsContractTest, AMeasuredMinuteIsAnsweredByEveryQuery) {
 
 TEST_P(MetricsContractTest, DataIsCompleteAtLeastUpToTheEndOfAMeasuredMinuteAndNeverAfterNow) {
   env_->MeasureCpu(Minute(0), {{"a", 50}});
-  for (const Clock::TimePoint now : {Clock::TimePoint(Minute(1)), Clock::TimePoint(Minute(1) + 1s),
-                                     Clock::TimePoint(Minute(5))}) {
+  const Clock::TimePoint measured = env_->MeasuredAt(Minute(0));
+  for (const Clock::TimePoint now : {measured, measured + 1s, measured + 4min}) {
     const Clock::TimePoint complete = source().CompleteUntil(now);
     EXPECT_LE(complete, now);
     EXPECT_GE(complete, Clock::TimePoint(Minute(1)));
@@ -199,11 +286,18 @@ TEST_P(MetricsContractTest, QueriesCoverAtMost24Hours) {
   EXPECT_EQ(source().WorkersWithData(over).error().code, ErrorCode::kInvalidArgument);
 }
 
+#ifdef MASKFLEET_METRICS_CONTRACT_CLOUDWATCH
+INSTANTIATE_TEST_SUITE_P(
+    metrics, MetricsContractTest,
+    ::testing::Values(Implementation{"cloudwatch", [] { return std::make_unique<CloudWatchEnvironment>(); }}),
+    [](const ::testing::TestParamInfo<Implementation>& param) { return param.param.name; });
+#else
 INSTANTIATE_TEST_SUITE_P(
     metrics, MetricsContractTest,
     ::testing::Values(Implementation{"fake", [] { return std::make_unique<FakeEnvironment>(); }},
                       Implementation{"local", [] { return std::make_unique<LocalEnvironment>(); }}),
     [](const ::testing::TestParamInfo<Implementation>& param) { return param.param.name; });
+#endif
 
 }  // namespace
 }  // namespace maskfleet::metrics

@@ -1,5 +1,6 @@
 #include "maskfleet/modes/backends.h"
 
+#include "maskfleet/modes/aws/aws_mode.h"
 #include "maskfleet/modes/local/local_mode.h"
 
 namespace maskfleet::modes {
@@ -13,12 +14,14 @@ std::unexpected<Error> UnknownMode(const std::string& mode) {
 
 Result<worker::WorkerBackends> MakeWorkerBackends(const worker::WorkerConfig& config, Clock& clock) {
   if (config.mode == "local") return local::MakeWorkerBackends(config, clock);
+  if (config.mode == "aws") return aws::MakeWorkerBackends(config, clock);
   return UnknownMode(config.mode);
 }
 
 Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfig& config,
                                                      const std::filesystem::path& binary, Clock& clock) {
   if (config.shared.mode == "local") return local::MakeManagerBackends(config, binary, clock);
+  if (config.shared.mode == "aws") return aws::MakeManagerBackends(config, binary, clock);
   return UnknownMode(config.shared.mode);
 }
 

@@ -2,7 +2,9 @@
 //
 // A mode is put together in one file: the local mode in modes/local/local_mode.cc (the
 // SQLite-or-server database, the folder object store, the outbox or SMTP mailer, the
-// worker processes, HAProxy and its supervision, the measured metrics). The apps take
+// worker processes, HAProxy and its supervision, the measured metrics), the AWS mode in
+// modes/aws/aws_mode.cc (RDS, S3, EC2 instances behind an ALB target group, CloudWatch,
+// the database password from Secrets Manager). The apps take
 // what a factory makes as interfaces (worker/worker_backends.h,
 // manager/manager_backends.h) and never learn which mode made them.
 //

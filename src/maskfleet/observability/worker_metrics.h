@@ -42,8 +42,8 @@ struct WorkerMetricsOptions {
   // Routes not counted in the per-minute request rate (they are still in
   // maskfleet_http_requests_total): the load balancer's health checks and the
   // manager's own scrapes are not user traffic, as an AWS ALB's request count
-  // would not include them either. Default {"/healthz", "/metrics"}.
-  std::vector<std::string> routes_not_rated = {"/healthz", "/metrics"};
+  // would not include them either. Default {"/healthz", "/readyz", "/metrics"}.
+  std::vector<std::string> routes_not_rated = {"/healthz", "/readyz", "/metrics"};
   RequestRateOptions request_rate;
 };
 

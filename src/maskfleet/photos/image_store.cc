@@ -93,6 +93,7 @@ Status Validate(const NewImage& image) {
     return MakeError(ErrorCode::kInvalidArgument, "image: " + std::move(message));
   };
   if (image.source_name.size() > kMaxSourceNameLength) return bad("file name or URL too long");
+  if (!storage::IsStorableText(image.source_name)) return bad("file name or URL is not UTF-8 text");
   if (image.format.empty() || image.format.size() > kMaxFormatLength) return bad("bad format");
   if (image.width < 0 || image.height < 0) return bad("negative size");
   for (const std::string* key : {&image.original_key, &image.annotated_key, &image.thumbnail_key}) {
@@ -120,9 +121,10 @@ std::string_view ImageCategoryName(ImageCategory category) {
   return "unknown";
 }
 
-Result<std::int64_t> ImageStore::Insert(const NewImage& image) {
+Result<ImageDetail> ImageStore::Insert(const NewImage& image) {
   if (auto st = Validate(image); !st) return std::unexpected(st.error());
   long long id = 0;
+  long long created = 0;
   Status st = db_.RunInTransaction("insert image", [&](soci::session& s) -> Status {
     long long owner = image.owner_id;
     long long exists = 0;
@@ -130,7 +132,7 @@ Result<std::int64_t> ImageStore::Insert(const NewImage& image) {
     if (exists == 0) {
       return MakeError(ErrorCode::kNotFound, "no user with id " + std::to_string(owner));
     }
-    long long created = ToEpochSeconds(clock_.Now());
+    created = ToEpochSeconds(clock_.Now());
     std::string source(SourceName(image.source));
     id = InsertReturningId(
         s, db_.backend(), "images",
@@ -178,7 +180,10 @@ Result<std::int64_t> ImageStore::Insert(const NewImage& image) {
     return {};
   });
   if (!st) return std::unexpected(st.error());
-  return id;
+  return ImageDetail{ImageRecord{id, image.owner_id, FromEpochSeconds(created), image.source,
+                                 image.source_name, image.format, image.width, image.height,
+                                 image.original_key, image.annotated_key, image.thumbnail_key},
+                     image.faces};
 }
 
 Result<ImageDetail> ImageStore::Get(std::int64_t owner_id, std::int64_t image_id) {

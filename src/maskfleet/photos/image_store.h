@@ -52,7 +52,8 @@ struct Face {
 struct NewImage {
   std::int64_t owner_id = 0;
   ImageSource source = ImageSource::kUpload;
-  // The uploaded file's name or the fetched URL, as given (shown back to the owner).
+  // The uploaded file's name or the fetched URL (shown back to the owner). Valid UTF-8:
+  // the caller makes it so (common/utf8.h), because it is sent back as JSON.
   std::string source_name;
   // The format recognised from the bytes ("jpeg", "png" ...).
   std::string format;
@@ -102,10 +103,11 @@ class ImageStore {
   ImageStore(storage::Database& db, Clock& clock) : db_(db), clock_(clock) {}
 
   // Inserts the image, stamped now, and its faces in one transaction: either all rows
-  // are there afterwards or none. Returns the new image id. Errors: kInvalidArgument
+  // are there afterwards or none. Returns the image as stored (what Get would answer
+  // now), so that the caller needs no second read after the commit. Errors: kInvalidArgument
   // (empty or over-long name, format or key; negative size or box), kNotFound (no such
   // owner), kUnavailable, kInternal.
-  Result<std::int64_t> Insert(const NewImage& image);
+  Result<ImageDetail> Insert(const NewImage& image);
 
   // The image with its faces, if `owner_id` owns it. Errors: kNotFound (no such image,
   // or another owner's), kUnavailable, kInternal.

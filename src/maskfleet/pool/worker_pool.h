@@ -50,6 +50,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "maskfleet/common/error.h"
@@ -104,6 +105,10 @@ struct WorkerInfo {
   //          over from an earlier pool)
   //   aws:   "instance_type", "image_id", "availability_zone", ...
   std::map<std::string, std::string> details;
+  // What people are shown about the worker, in this order, each with its label, as
+  // (label, value): the pool page lists them as they are, whatever the pool. Empty
+  // where the pool has nothing beyond `details`. EC2: "type", "zone", "image".
+  std::vector<std::pair<std::string, std::string>> labelled_details;
 };
 
 // A state change made by Refresh().

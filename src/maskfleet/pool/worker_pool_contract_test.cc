@@ -1,5 +1,7 @@
 // What every WorkerPool must do, run on each implementation: the fake, and the local
-// pool with real `maskfleet worker` processes of this build (the model of ../shared).
+// pool with real `maskfleet worker` processes of this build (the model of ../shared)
+// in pool_contract_test; the EC2 pool on the moto test bed in pool_ec2_contract_test
+// (this file built with MASKFLEET_POOL_CONTRACT_EC2: one moto server for the binary).
 // Another implementation joins with one Implementation line at the end: an
 // environment that makes its pool and can kill a worker behind the pool's back.
 //
@@ -19,10 +21,15 @@
 #include <gtest/gtest.h>
 
 #include "maskfleet/pool/fake/fake_worker_pool.h"
+#include "maskfleet/pool/worker_pool.h"
+#ifdef MASKFLEET_POOL_CONTRACT_EC2
+#include "maskfleet/aws/testing/moto_bed.h"
+#include "maskfleet/pool/ec2/ec2_worker_pool.h"
+#else
 #include "maskfleet/pool/local/local_worker_pool.h"
 #include "maskfleet/pool/local/test_support.h"
-#include "maskfleet/pool/worker_pool.h"
 #include "maskfleet/testing/shared_data.h"
+#endif
 
 namespace maskfleet::pool {
 namespace {
@@ -39,6 +46,10 @@ class Environment {
   // Ends the worker behind the pool's back (a crash, kill -9, an instance terminated
   // from the console).
   virtual void Kill(const WorkerInfo& worker) = 0;
+  // Whether Stop() and StopAll() leave workers kStopped when they return; false for a
+  // pool whose workers take longer to go (EC2: kDraining until a later Refresh() sees
+  // the instance gone, as worker_pool.h allows).
+  virtual bool StopsAtOnce() const { return true; }
 };
 
 class FakeEnvironment : public Environment {
@@ -51,6 +62,7 @@ class FakeEnvironment : public Environment {
   fake::FakeWorkerPool pool_{{.max_workers = 2}};
 };
 
+#ifndef MASKFLEET_POOL_CONTRACT_EC2
 class LocalEnvironment : public Environment {
  public:
   LocalEnvironment() {
@@ -87,6 +99,47 @@ class LocalEnvironment : public Environment {
   local::testing::TempDir dir_;
   std::unique_ptr<local::LocalWorkerPool> pool_;
 };
+#else
+// A pool of its own name on the moto test bed, driven as the manager user. moto runs an
+// instance at once and terminates it at once; a worker's health is the environment's
+// (moto's private addresses lead nowhere): every running instance answers. Killing is
+// a TerminateInstances by the bed's admin, as from the console.
+class Ec2Environment : public Environment {
+ public:
+  Ec2Environment() : bed_(aws::testing::RequireMotoBed()) {
+    static int environments = 0;
+    Result<std::string> image = bed_.WorkerImage();
+    EXPECT_TRUE(image) << image.error().ToString();
+    auto pool = ec2::Ec2WorkerPool::Create(
+        std::shared_ptr<aws::Client>(bed_.ClientFor("manager")),
+        {.pool_name = "contract-" + std::to_string(++environments),
+         .image_id = image.value_or(""),
+         .instance_type = "t3.small",
+         .max_workers = 2,
+         .refresh_interval = 0ms,
+         .health_check = [](const std::string&, const std::string&, std::uint16_t) { return true; }});
+    EXPECT_TRUE(pool) << pool.error().ToString();
+    if (pool) pool_ = std::move(*pool);
+  }
+  ~Ec2Environment() override {
+    if (pool_) {
+      EXPECT_TRUE(pool_->StopAll());
+    }
+  }
+  WorkerPool& pool() override { return *pool_; }
+  std::chrono::milliseconds boot_timeout() const override { return 10s; }
+  void Kill(const WorkerInfo& worker) override {
+    auto killed = bed_.ClientFor("admin")->Query(aws::kEc2, "TerminateInstances", {{"InstanceId.1", worker.id}},
+                                                 aws::Idempotency::kIdempotent);
+    ASSERT_TRUE(killed) << killed.error().ToString();
+  }
+  bool StopsAtOnce() const override { return false; }
+
+ private:
+  aws::testing::MotoBed& bed_;
+  std::unique_ptr<ec2::Ec2WorkerPool> pool_;
+};
+#endif
 
 struct Implementation {
   std::string name;
@@ -229,8 +282,24 @@ TEST_P(PoolContractTest, StopAndStopAllEndEveryLiveWorker) {
   Result<WorkerInfo> b = pool().Launch("b");
   ASSERT_TRUE(a && b);
   ASSERT_TRUE(pool().Stop(a->id));
-  EXPECT_EQ(Find(a->id)->state, WorkerState::kStopped);
+  std::vector<WorkerChange> changes;
+  if (env_->StopsAtOnce()) {
+    EXPECT_EQ(Find(a->id)->state, WorkerState::kStopped);
+  } else {
+    EXPECT_EQ(Find(a->id)->state, WorkerState::kDraining);
+    EXPECT_TRUE(RefreshUntil(a->id, WorkerState::kStopped, 10s, changes));
+  }
   ASSERT_TRUE(pool().StopAll());
+  if (!env_->StopsAtOnce()) {
+    EXPECT_EQ(Find(b->id)->state, WorkerState::kDraining);
+    EXPECT_TRUE(RefreshUntil(b->id, WorkerState::kStopped, 10s, changes));
+    // Each stop reported once, from draining (b may also have come into service).
+    std::erase_if(changes, [](const WorkerChange& c) { return c.to != WorkerState::kStopped; });
+    ASSERT_EQ(changes.size(), 2u);
+    EXPECT_EQ(changes[0].id, a->id);
+    EXPECT_EQ(changes[1].id, b->id);
+    for (const WorkerChange& c : changes) EXPECT_EQ(c.from, WorkerState::kDraining);
+  }
   for (const WorkerInfo& w : pool().List()) EXPECT_EQ(w.state, WorkerState::kStopped) << w.id;
   EXPECT_TRUE(pool().StopAll());  // nothing left: still a success
 }
@@ -249,11 +318,18 @@ TEST_P(PoolContractTest, TheRefreshIntervalIsAConstantOfThePool) {
   EXPECT_EQ(pool().RefreshInterval(), interval);
 }
 
+#ifdef MASKFLEET_POOL_CONTRACT_EC2
+INSTANTIATE_TEST_SUITE_P(
+    pool, PoolContractTest,
+    ::testing::Values(Implementation{"ec2", [] { return std::make_unique<Ec2Environment>(); }}),
+    [](const ::testing::TestParamInfo<Implementation>& param) { return param.param.name; });
+#else
 INSTANTIATE_TEST_SUITE_P(
     pool, PoolContractTest,
     ::testing::Values(Implementation{"fake", [] { return std::make_unique<FakeEnvironment>(); }},
                       Implementation{"local", [] { return std::make_unique<LocalEnvironment>(); }}),
     [](const ::testing::TestParamInfo<Implementation>& param) { return param.param.name; });
+#endif
 
 }  // namespace
 }  // namespace maskfleet::pool

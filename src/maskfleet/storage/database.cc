@@ -1,6 +1,10 @@
 #include "maskfleet/storage/database.h"
 
+#include <chrono>
 #include <exception>
+#include <string>
+#include <string_view>
+#include <thread>
 #include <utility>
 
 #include "maskfleet/storage/migrations.h"
@@ -22,6 +26,26 @@ const soci::backend_factory& Factory(Backend backend) {
   return *factory_sqlite3();
 }
 
+// SQLite answers "database is locked" to a journal-mode switch at once, without its
+// busy handler, while another connection makes the same switch (several processes
+// opening a new file together); so the switch is retried here within the busy timeout.
+void SwitchToWal(soci::session& s, std::chrono::milliseconds busy_timeout) {
+  const auto give_up = std::chrono::steady_clock::now() + busy_timeout;
+  for (;;) {
+    try {
+      std::string mode;
+      s << "PRAGMA journal_mode", soci::into(mode);
+      if (mode == "wal") return;
+      s << "PRAGMA journal_mode = WAL";
+      return;
+    } catch (const soci::soci_error& e) {
+      const bool locked = std::string_view(e.what()).find("database is locked") != std::string_view::npos;
+      if (!locked || std::chrono::steady_clock::now() >= give_up) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 // Settings every new connection needs, whichever process or pool slot opens it.
 void Configure(soci::session& s, Backend backend, std::chrono::milliseconds busy_timeout) {
   switch (backend) {
@@ -29,7 +53,7 @@ void Configure(soci::session& s, Backend backend, std::chrono::milliseconds busy
       // busy_timeout first: switching to WAL needs a lock that another opener may hold.
       s << "PRAGMA busy_timeout = " + std::to_string(busy_timeout.count());
       s << "PRAGMA foreign_keys = ON";
-      s << "PRAGMA journal_mode = WAL";
+      SwitchToWal(s, busy_timeout);
       // WAL's recommended setting: durable across application crashes, and an OS crash
       // can lose only the last transactions, never corrupt the file.
       s << "PRAGMA synchronous = NORMAL";
@@ -117,6 +141,13 @@ Status Database::Migrate(Clock& clock) {
 
 Status Database::Run(std::string_view context, const Work& work) {
   return RunImpl(context, /*transaction=*/false, work);
+}
+
+Status Database::CheckWritable() {
+  return RunInTransaction("check that the database takes writes", [](soci::session& s) -> Status {
+    s << "UPDATE schema_migrations SET version = version WHERE version < 0";
+    return {};
+  });
 }
 
 Status Database::RunInTransaction(std::string_view context, const Work& work) {

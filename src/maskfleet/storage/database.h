@@ -85,6 +85,11 @@ class Database {
   // is lost or locked; kInternal for other database errors.
   Status Run(std::string_view context, const Work& work);
 
+  // Whether the database takes writes now: a write statement that changes nothing, in
+  // a transaction. Errors: kUnavailable (unreachable, read-only, full disk, locked),
+  // kInternal.
+  Status CheckWritable();
+
   // Runs `work` inside one transaction, committed when `work` succeeds and rolled back
   // otherwise. On SQLite the transaction takes the write lock at once (BEGIN IMMEDIATE),
   // so that two writers wait for each other instead of failing on a lock upgrade.

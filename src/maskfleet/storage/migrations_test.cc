@@ -1,5 +1,6 @@
 #include "maskfleet/storage/migrations.h"
 
+#include <cstdio>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "maskfleet/accounts/user_store.h"
 #include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/database.h"
 #include "maskfleet/storage/soci_headers.h"
@@ -129,6 +131,7 @@ TEST_P(MigrationsTest, ManyProcessesOpeningAtOnce) {
       char c;
       (void)::read(gate[0], &c, 1);  // returns when the parent closes its end
       auto db = Open();
+      if (!db) std::fprintf(stderr, "child %d: %s\n", i, db.error().ToString().c_str());
       ::_exit(db ? 0 : 1);
     }
     children.push_back(pid);
@@ -170,10 +173,11 @@ TEST_P(MigrationsTest, VersionsAreConsecutive) {
 // components' parts must add up to exactly these, or an existing database would be
 // migrated again or refused.
 TEST_P(MigrationsTest, ComponentsAddUpToTheReleasedMigrations) {
-  ASSERT_EQ(AllMigrations().size(), 3u);
+  ASSERT_EQ(AllMigrations().size(), 4u);
   EXPECT_EQ(AllMigrations()[0].name, "users, sessions, password reset tokens, images, faces");
   EXPECT_EQ(AllMigrations()[1].name, "metric samples, pool size samples");
   EXPECT_EQ(AllMigrations()[2].name, "scaling policy, scaling decisions, manager settings");
+  EXPECT_EQ(AllMigrations()[3].name, "user names unique regardless of case, sign-in throttles");
   // Version 1's statements: the accounts' tables, then the images (which reference users).
   const std::vector<std::string> v1 = AllMigrations()[0].Statements(Backend::kSqlite);
   ASSERT_EQ(v1.size(), 10u);
@@ -198,8 +202,52 @@ TEST_P(MigrationsTest, ADatabaseAtAnEarlierVersionIsMigratedOnward) {
   }
   auto db = Open();
   ASSERT_TRUE(db) << db.error().ToString();
-  EXPECT_EQ((*db)->schema_version(), 3);
-  EXPECT_EQ(Applied(**db).size(), 3u);
+  EXPECT_EQ((*db)->schema_version(), AllMigrations().back().version);
+  EXPECT_EQ(Applied(**db).size(), AllMigrations().size());
+}
+
+// Before version 4, "alice" and "ALICE" could both exist. The migration keeps both: the
+// older gets the name's key, the newer logs in by its exact name only and is reported.
+TEST_P(MigrationsTest, UserNamesThatClashByCaseAreKeptAndReported) {
+  {
+    MigrationRegistry before;
+    for (const Migration& m : AllMigrations()) {
+      if (m.version >= 4) break;
+      for (const MigrationStatements part : m.parts) before.Register(m.version, m.name, part);
+    }
+    DatabaseOptions options;
+    options.url = scratch_->url();
+    options.migrations = before;
+    auto db = Database::Open(options, clock_);
+    ASSERT_TRUE(db) << db.error().ToString();
+    ASSERT_EQ((*db)->schema_version(), 3);
+    ASSERT_TRUE((*db)->Run("old users", [](soci::session& s) -> Status {
+      for (const char* name : {"alice", "bob", "ALICE", "Alice", "carol"}) {
+        s << "INSERT INTO users (username, password_hash, is_admin, created_at) VALUES (:u, 'h', 0, 0)",
+            soci::use(std::string(name));
+      }
+      return {};
+    }));
+  }
+  auto db = Open();
+  ASSERT_TRUE(db) << db.error().ToString();
+  accounts::UserStore users(**db, clock_);
+  auto clashes = users.NameClashes();
+  ASSERT_TRUE(clashes) << clashes.error().ToString();
+  ASSERT_EQ(clashes->size(), 2u);
+  const std::int64_t alice = users.FindByName("alice")->id;
+  EXPECT_EQ((*clashes)[0].username, "ALICE");
+  EXPECT_EQ((*clashes)[1].username, "Alice");
+  for (const accounts::NameClash& clash : *clashes) {
+    EXPECT_EQ(clash.older_id, alice);
+    EXPECT_EQ(clash.older_username, "alice");
+    EXPECT_EQ(users.FindByName(clash.username)->id, clash.id) << "logs in by its exact name";
+  }
+  EXPECT_EQ(users.FindByName("aLiCe")->id, alice);
+  EXPECT_EQ(users.FindByName("BOB")->username, "bob");
+  EXPECT_EQ(users.Create({"Carol", std::nullopt, "h", false}).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(users.Create({"aLICE", std::nullopt, "h", false}).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(users.Create({"dave", std::nullopt, "h", false}));
 }
 
 TEST(storage_MigrationRegistryTest, PartsOfOneVersionJoinInOrder) {

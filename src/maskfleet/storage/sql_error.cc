@@ -11,8 +11,16 @@ namespace {
 // Transient conditions that SOCI 4.0 does not categorise (its SQLite back end has no
 // categories at all; its MySQL back end only knows lost connections). These are the
 // servers' English messages; a server configured for another language downgrades them
-// to kInternal, which is safe (the request fails instead of being retried).
-constexpr std::array<std::string_view, 8> kTransientMarkers = {
+// to kInternal, which is safe (the request fails instead of being retried). A full disk
+// and a database switched to read-only are conditions to try again later too: an
+// operator frees space or switches back, and nothing about the request was wrong.
+constexpr std::array<std::string_view, 14> kTransientMarkers = {
+    "database or disk is full",                // SQLITE_FULL
+    "attempt to write a readonly database",    // SQLITE_READONLY
+    "No space left on device",                 // PostgreSQL (and any ENOSPC)
+    "read-only transaction",                   // PostgreSQL 25006 (a standby, default_transaction_read_only)
+    "--read-only option",                      // MySQL/MariaDB 1290
+    "Disk full",                               // MySQL/MariaDB 1021
     "database is locked",          // SQLITE_BUSY
     "database table is locked",    // SQLITE_LOCKED
     "Lock wait timeout exceeded",  // MySQL 1205

@@ -1,5 +1,7 @@
 #include "maskfleet/storage/store_util.h"
 
+#include "maskfleet/common/utf8.h"
+
 namespace maskfleet::storage {
 
 soci::statement Prepare(soci::session& s, std::string_view sql, const Bind& bind) {
@@ -80,39 +82,7 @@ bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 }  // namespace
 
 bool IsStorableText(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0) return false;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    // The sequence's length and the range of its second byte (RFC 3629, section 4).
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;   // overlong
-      if (c == 0xED) high = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;   // overlong
-      if (c == 0xF4) high = 0x8F;  // above U+10FFFF
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    const auto second = static_cast<unsigned char>(text[i + 1]);
-    if (second < low || second > high) return false;
-    for (std::size_t k = 2; k < length; ++k) {
-      if (!IsContinuation(static_cast<unsigned char>(text[i + k]))) return false;
-    }
-    i += length;
-  }
-  return true;
+  return text.find('\0') == std::string_view::npos && IsValidUtf8(text);
 }
 
 std::string_view TruncateUtf8(std::string_view text, std::size_t max_bytes) {

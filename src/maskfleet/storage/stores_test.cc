@@ -10,6 +10,7 @@
 
 #include "maskfleet/accounts/reset_token_store.h"
 #include "maskfleet/accounts/session_store.h"
+#include "maskfleet/accounts/throttle_store.h"
 #include "maskfleet/accounts/user_store.h"
 #include "maskfleet/photos/image_store.h"
 #include "maskfleet/schema/schema.h"
@@ -116,9 +117,9 @@ class StoresTest : public ::testing::TestWithParam<std::string> {
       image.faces.push_back(Face{10 * i, 20 * i, 30, 40, masked, 0.5 + 0.01 * i});
       ++i;
     }
-    auto id = images_->Insert(image);
-    EXPECT_TRUE(id) << id.error().ToString();
-    return id.value_or(0);
+    auto stored = images_->Insert(image);
+    EXPECT_TRUE(stored) << stored.error().ToString();
+    return stored ? stored->image.id : 0;
   }
 
   static std::vector<std::int64_t> Ids(const ImagePage& page) {
@@ -170,13 +171,45 @@ TEST_P(StoresTest, DuplicateUsernameIsAlreadyExists) {
   EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
 }
 
-TEST_P(StoresTest, UsernamesCompareByteForByte) {
-  MakeUser("alice");
-  auto upper = users_->Create(NewUser{"Alice", std::nullopt, "h", false});
-  EXPECT_TRUE(upper) << upper.error().ToString();
+// "alice" and "ALICE" were two accounts; a name is now one account in any case, and
+// apart from case names still compare byte for byte (a trailing space is another name).
+TEST_P(StoresTest, UsernamesAreOneAccountRegardlessOfCase) {
+  User alice = MakeUser("aLice");
+  for (const char* variant : {"alice", "ALICE", "Alice", "aLice"}) {
+    auto again = users_->Create(NewUser{variant, std::nullopt, "h", false});
+    ASSERT_FALSE(again) << variant;
+    EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists) << variant;
+    auto found = users_->FindByName(variant);
+    ASSERT_TRUE(found) << variant;
+    EXPECT_EQ(found->id, alice.id) << variant;
+    EXPECT_EQ(found->username, "aLice") << "the name keeps the case it was created with";
+  }
   auto spaced = users_->Create(NewUser{"alice ", std::nullopt, "h", false});
   EXPECT_TRUE(spaced) << spaced.error().ToString();
-  EXPECT_EQ(users_->FindByName("Alice")->id, upper->id);
+  EXPECT_EQ(users_->FindByName("alic").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(users_->List()->size(), 2u);
+  EXPECT_TRUE(users_->NameClashes()->empty());
+}
+
+TEST_P(StoresTest, ConcurrentCreatesOfCaseVariantsLetExactlyOneWin) {
+  constexpr int kThreads = 4;
+  const char* names[kThreads] = {"racer", "RACER", "Racer", "rAcEr"};
+  std::latch start(kThreads);
+  std::atomic<int> created{0}, duplicates{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      auto user = users_->Create(NewUser{names[i], std::nullopt, "h", false});
+      if (user) ++created;
+      else if (user.error().code == ErrorCode::kAlreadyExists) ++duplicates;
+      else ++other;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(duplicates, kThreads - 1);
+  EXPECT_EQ(other, 0);
 }
 
 TEST_P(StoresTest, ConcurrentCreatesOfOneNameLetExactlyOneWin) {
@@ -302,6 +335,115 @@ TEST_P(StoresTest, HostileStringsAreStoredVerbatim) {
   EXPECT_EQ(users_->List()->size(), HostileStrings().size());
   // No pattern matching crept in: a wildcard finds only itself.
   EXPECT_EQ(users_->FindByName("%").error().code, ErrorCode::kNotFound);
+}
+
+// ---- try later: a database that takes no writes ----------------------------------------
+
+// A full disk and a read-only database made logins, registrations and uploads answer 500;
+// they are conditions to retry later (503), and the readiness check reports them.
+TEST_P(StoresTest, ReadOnlyOrFullDatabaseIsUnavailable) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "SQLite's own limits stand in for a full disk here";
+  auto one = Open(scratch_->url(), /*pool_size=*/1);  // the pragmas are per connection
+  ASSERT_TRUE(one) << one.error().ToString();
+  UserStore users(**one, clock_);
+  ASSERT_TRUE((*one)->CheckWritable());
+  ASSERT_TRUE((*one)->Run("read only", [](soci::session& s) -> Status {
+    s << "PRAGMA query_only = 1";
+    return {};
+  }));
+  Status writable = (*one)->CheckWritable();
+  ASSERT_FALSE(writable);
+  EXPECT_EQ(writable.error().code, ErrorCode::kUnavailable) << writable.error().ToString();
+  auto refused = users.Create(NewUser{"reader", std::nullopt, "h", false});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable) << refused.error().ToString();
+  ASSERT_TRUE((*one)->Run("writable again", [](soci::session& s) -> Status {
+    s << "PRAGMA query_only = 0";
+    return {};
+  }));
+  EXPECT_TRUE((*one)->CheckWritable());
+
+  // No page left to grow into: SQLite's "database or disk is full".
+  ASSERT_TRUE((*one)->Run("full", [](soci::session& s) -> Status {
+    long long pages = 0;
+    s << "PRAGMA page_count", soci::into(pages);
+    s << "PRAGMA max_page_count = " + std::to_string(pages);
+    return {};
+  }));
+  std::optional<Error> full;
+  for (int i = 0; i < 10000 && !full; ++i) {
+    auto user = users.Create(NewUser{"filler" + std::to_string(i) + std::string(90, 'x'), std::nullopt,
+                                     std::string(200, 'h'), false});
+    if (!user) full = user.error();
+  }
+  ASSERT_TRUE(full.has_value()) << "the database never filled up";
+  EXPECT_EQ(full->code, ErrorCode::kUnavailable) << full->ToString();
+}
+
+// ---- sign-in throttles ------------------------------------------------------------------
+
+TEST_P(StoresTest, ThrottleCountsHitsAndForgetsQuietCounters) {
+  accounts::ThrottleStore throttles(*db_);
+  const accounts::ThrottleKey key{"login_account", std::string(32, 'a')};
+  const Clock::TimePoint t0 = clock_.Now();
+  EXPECT_EQ(throttles.Read({key})->at(0).hits, 0);
+  for (int i = 1; i <= 3; ++i) {
+    auto counter = throttles.Hit(key, t0 + seconds(i), t0);
+    ASSERT_TRUE(counter) << counter.error().ToString();
+    EXPECT_EQ(counter->hits, i);
+    EXPECT_EQ(counter->last_hit, t0 + seconds(i));
+  }
+  ASSERT_TRUE(throttles.SetUntil(key, t0 + minutes(5), t0));
+  auto read = throttles.Read({key, {"login_address", std::string(32, 'a')}});
+  ASSERT_TRUE(read) << read.error().ToString();
+  EXPECT_EQ((*read)[0].hits, 3);
+  EXPECT_EQ((*read)[0].until, t0 + minutes(5));
+  EXPECT_EQ((*read)[1].hits, 0) << "scopes are apart";
+  // Last hit at t0 + 3 s; a hit that forgets what came before t0 + 3 s keeps counting,
+  // one that forgets what came before t0 + 3 s + 1 ms starts again.
+  EXPECT_EQ(throttles.Hit(key, t0 + seconds(4), t0 + seconds(3))->hits, 4);
+  EXPECT_EQ(throttles.Hit(key, t0 + seconds(5), t0 + seconds(4) + std::chrono::milliseconds(1))->hits, 1);
+  EXPECT_EQ(throttles.Read({key})->at(0).until, t0 + minutes(5)) << "the wait is the caller's to set";
+  // SetUntil creates a counter with no hits.
+  const accounts::ThrottleKey known{"login_known", std::string(32, 'b')};
+  ASSERT_TRUE(throttles.SetUntil(known, t0 + hours(1), t0));
+  ASSERT_TRUE(throttles.SetUntil(known, t0 + hours(1), t0)) << "setting the same time again";
+  EXPECT_EQ(throttles.Read({known})->at(0).hits, 0);
+  EXPECT_EQ(throttles.Read({known})->at(0).until, t0 + hours(1));
+  // Stale: last hit and until both before the bound.
+  EXPECT_EQ(throttles.DeleteStale(t0 + minutes(5)).value(), 0);
+  EXPECT_EQ(throttles.DeleteStale(t0 + minutes(5) + std::chrono::milliseconds(1)).value(), 1);
+  EXPECT_EQ(throttles.Read({key})->at(0).hits, 0);
+  EXPECT_EQ(throttles.DeleteStale(t0 + hours(2)).value(), 1);
+  ASSERT_TRUE(throttles.Hit(key, t0, t0));
+  ASSERT_TRUE(throttles.Forget(key));
+  EXPECT_EQ(throttles.Read({key})->at(0).hits, 0);
+  EXPECT_EQ(throttles.Hit({"", "k"}, t0, t0).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(throttles.Hit({"s", std::string(65, 'k')}, t0, t0).error().code, ErrorCode::kInvalidArgument);
+}
+
+// Every worker counts into the same row: hits from many threads at once all count.
+TEST_P(StoresTest, ConcurrentThrottleHitsAllCount) {
+  auto other = Open(scratch_->url());
+  ASSERT_TRUE(other) << other.error().ToString();
+  accounts::ThrottleStore first(*db_), second(**other);
+  const accounts::ThrottleKey key{"login_address", std::string(32, 'c')};
+  constexpr int kThreads = 4, kHits = 10;
+  std::latch start(kThreads);
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      accounts::ThrottleStore& store = i % 2 ? first : second;
+      start.arrive_and_wait();
+      for (int k = 0; k < kHits; ++k) {
+        if (!store.Hit(key, clock_.Now(), clock_.Now() - minutes(15))) ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(first.Read({key})->at(0).hits, kThreads * kHits - failed);
 }
 
 // ---- sessions ---------------------------------------------------------------------------
@@ -432,12 +574,13 @@ TEST_P(StoresTest, InsertAndGetImageWithFaces) {
   image.annotated_key = "a";
   image.thumbnail_key = "t";
   image.faces = {Face{1, 2, 3, 4, true, 0.875}, Face{5, 6, 7, 8, false, 0.5}};
-  auto id = images_->Insert(image);
-  ASSERT_TRUE(id) << id.error().ToString();
+  auto stored = images_->Insert(image);
+  ASSERT_TRUE(stored) << stored.error().ToString();
+  const std::int64_t id = stored->image.id;
 
-  auto detail = images_->Get(alice.id, *id);
+  auto detail = images_->Get(alice.id, id);
   ASSERT_TRUE(detail) << detail.error().ToString();
-  EXPECT_EQ(detail->image.id, *id);
+  EXPECT_EQ(detail->image.id, id);
   EXPECT_EQ(detail->image.owner_id, alice.id);
   EXPECT_EQ(detail->image.created_at, clock_.Now());
   EXPECT_EQ(detail->image.source, ImageSource::kUrl);
@@ -449,6 +592,12 @@ TEST_P(StoresTest, InsertAndGetImageWithFaces) {
   EXPECT_EQ(detail->image.annotated_key, "a");
   EXPECT_EQ(detail->image.thumbnail_key, "t");
   EXPECT_EQ(detail->faces, image.faces);
+  // Insert answers what Get reads back.
+  EXPECT_EQ(stored->image.created_at, detail->image.created_at);
+  EXPECT_EQ(stored->image.source_name, detail->image.source_name);
+  EXPECT_EQ(stored->image.owner_id, detail->image.owner_id);
+  EXPECT_EQ(stored->image.thumbnail_key, detail->image.thumbnail_key);
+  EXPECT_EQ(stored->faces, detail->faces);
 }
 
 TEST_P(StoresTest, AnotherOwnersImageIsNotFound) {

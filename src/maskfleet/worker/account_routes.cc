@@ -12,16 +12,18 @@ using Json = nlohmann::json;
 void RegisterAccountRoutes(httplib::Server& server, const Deps& d) {
   d.account_routes.Register(server);
 
-  server.Post("/api/v1/password-reset", Route("/api/v1/password-reset", [&d](const Request& req, Response& res) {
+  server.Post("/api/v1/password-reset", Bounded(d, Route("/api/v1/password-reset", [&d](const Request& req, Response& res) {
     Result<Json> body = http::ParseJsonObject(req);
     if (!body) return FailV1(res, body.error());
     Result<std::string> username = http::JsonString(*body, "username");
     if (!username) return FailV1(res, username.error());
-    if (Status s = d.accounts.RequestPasswordReset(*username); !s) return FailV1(res, s.error());
+    if (Status s = d.accounts.RequestPasswordReset(*username, ClientAddress(req, d.options.trust_forwarded_for)); !s) {
+      return FailV1(res, s.error());
+    }
     http::RespondJson(res, 202, {{"success", true},
                                  {"message", "If the account exists and has an email address, a reset link is on its way."}});
-  }));
-  server.Post("/api/v1/password-reset/confirm", Route("/api/v1/password-reset/confirm", [&d](const Request& req, Response& res) {
+  })));
+  server.Post("/api/v1/password-reset/confirm", Bounded(d, Route("/api/v1/password-reset/confirm", [&d](const Request& req, Response& res) {
     Result<Json> body = http::ParseJsonObject(req);
     if (!body) return FailV1(res, body.error());
     Result<std::string> token = http::JsonString(*body, "token");
@@ -30,7 +32,7 @@ void RegisterAccountRoutes(httplib::Server& server, const Deps& d) {
     if (!new_password) return FailV1(res, new_password.error());
     if (Status s = d.accounts.ConfirmPasswordReset(*token, *new_password); !s) return FailV1(res, s.error());
     res.status = 204;
-  }));
+  })));
 
   // ---- Users (administrators) ---------------------------------------------------------
   const auto admin = [&d](const Request& req, bool changes_state) -> Result<accounts::SessionWithUser> {
@@ -49,7 +51,7 @@ void RegisterAccountRoutes(httplib::Server& server, const Deps& d) {
     for (const accounts::User& u : *users) list.push_back(http::UserJson(u));
     http::RespondJson(res, 200, {{"users", std::move(list)}});
   }));
-  server.Post("/api/v1/users", Route("/api/v1/users", [&d, admin](const Request& req, Response& res) {
+  server.Post("/api/v1/users", Bounded(d, Route("/api/v1/users", [&d, admin](const Request& req, Response& res) {
     Result<accounts::SessionWithUser> who = admin(req, true);
     if (!who) return FailV1(res, who.error());
     Result<Json> body = http::ParseJsonObject(req);
@@ -69,7 +71,7 @@ void RegisterAccountRoutes(httplib::Server& server, const Deps& d) {
         is_admin != body->end() && is_admin->get<bool>());
     if (!user) return FailV1(res, user.error());
     http::RespondJson(res, 201, http::UserJson(*user));
-  }));
+  })));
   server.Delete(R"(/api/v1/users/(\d+))", Route("/api/v1/users/{id}", [&d, admin](const Request& req, Response& res) {
     Result<accounts::SessionWithUser> who = admin(req, true);
     if (!who) return FailV1(res, who.error());

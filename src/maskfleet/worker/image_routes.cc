@@ -53,27 +53,28 @@ std::optional<photos::ImageCategory> ParseCategory(std::string_view name) {
 }  // namespace
 
 void RegisterImageRoutes(httplib::Server& server, const Deps& d) {
-  server.Post("/api/v1/images", Route("/api/v1/images", [&d](const Request& req, Response& res) {
+  server.Post("/api/v1/images", Bounded(d, Route("/api/v1/images", [&d](const Request& req, Response& res) {
     Result<accounts::SessionWithUser> who = d.account_routes.Caller(req, true);
     if (!who) return FailV1(res, who.error());
     Result<StoredPhoto> stored = MakeError(ErrorCode::kInternal, "unreachable");
     if (req.is_multipart_form_data()) {
       if (!req.has_file("file")) return FailV1(res, {ErrorCode::kInvalidArgument, "file is missing"});
       const httplib::MultipartFormData file = req.get_file_value("file");
-      stored = d.photos.Process(who->user.id, photos::ImageSource::kUpload, file.filename, FileBytes(file));
+      stored = d.photos.Process(who->user.id, photos::ImageSource::kUpload, file.filename, FileBytes(file),
+                                http::ClientConnected(req));
     } else {
       Result<Json> body = http::ParseJsonObject(req);
       if (!body) return FailV1(res, body.error());
       Result<std::string> url = http::JsonString(*body, "url");
       if (!url) return FailV1(res, url.error());
-      stored = d.photos.ProcessUrl(who->user.id, *url);
+      stored = d.photos.ProcessUrl(who->user.id, *url, http::ClientConnected(req));
     }
     if (!stored) return FailV1(res, stored.error());
     if (d.hooks.detected) d.hooks.detected(stored->report.num_masked(), stored->report.num_unmasked());
-    Result<photos::ImageDetail> detail = d.images.Get(who->user.id, stored->id);
-    if (!detail) return FailV1(res, detail.error());
-    http::RespondJson(res, 201, DetailJson(*detail));
-  }));
+    // From the rows as stored: a second read could fail after the commit, and a client
+    // told "failed" would upload the photo again.
+    http::RespondJson(res, 201, DetailJson(stored->stored));
+  })));
   server.Get("/api/v1/images", Route("/api/v1/images", [&d](const Request& req, Response& res) {
     Result<accounts::SessionWithUser> who = d.account_routes.Caller(req, false);
     if (!who) return FailV1(res, who.error());

@@ -1,25 +1,32 @@
 #include "maskfleet/worker/photo_service.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <spdlog/spdlog.h>
 
 #include "maskfleet/auth/token.h"
+#include "maskfleet/common/utf8.h"
 
 namespace maskfleet::worker {
 namespace {
 
-// Releases an admission slot when the analysis ends, however it ends.
-class InFlight {
- public:
-  explicit InFlight(std::atomic<int>& count) : count_(count) {}
-  ~InFlight() { --count_; }
-  InFlight(const InFlight&) = delete;
-  InFlight& operator=(const InFlight&) = delete;
+AdmissionOptions AnalysesFor(const PhotoServiceOptions& o) {
+  AdmissionOptions out;
+  out.name = "detections";
+  out.running = std::clamp(o.max_running, 1, std::max(1, o.max_in_flight));
+  out.waiting = std::max(0, o.max_in_flight - out.running);
+  out.max_wait = o.max_wait;
+  return out;
+}
 
- private:
-  std::atomic<int>& count_;
-};
+AdmissionOptions UrlFetchesFor(const PhotoServiceOptions& o) {
+  AdmissionOptions out;
+  out.name = "URL uploads";
+  out.running = o.max_url_fetches;
+  out.waiting = 0;
+  return out;
+}
 
 // u/<owner>/<random>/: a fresh folder per photo, so that keys never collide and
 // cannot be guessed from the image id.
@@ -44,27 +51,37 @@ PhotoService::PhotoService(const detect::PhotoAnalyzer& analyzer, photos::ImageS
       objects_(objects),
       fetcher_(fetcher),
       options_(options),
-      cpu_budget_(std::move(cpu_budget)) {}
+      cpu_budget_(std::move(cpu_budget)),
+      analyses_(AnalysesFor(options)),
+      url_fetches_(UrlFetchesFor(options)) {}
 
-Result<StoredPhoto> PhotoService::ProcessUrl(std::int64_t owner_id, const std::string& url) {
-  Result<net::FetchedResource> fetched = fetcher_.Fetch(url);
-  if (!fetched) return std::unexpected(fetched.error().WithContext("cannot fetch the URL"));
-  return Process(owner_id, photos::ImageSource::kUrl, url, fetched->body);
+Result<StoredPhoto> PhotoService::ProcessUrl(std::int64_t owner_id, const std::string& url,
+                                             const StillWanted& still_wanted) {
+  Result<net::FetchedResource> fetched = [&]() -> Result<net::FetchedResource> {
+    Result<Admission::Ticket> ticket = url_fetches_.Enter();
+    if (!ticket) return std::unexpected(ticket.error());
+    Result<net::FetchedResource> got = fetcher_.Fetch(url);
+    if (!got) return std::unexpected(got.error().WithContext("cannot fetch the URL"));
+    return got;
+  }();
+  if (!fetched) return std::unexpected(fetched.error());
+  return Process(owner_id, photos::ImageSource::kUrl, url, fetched->body, still_wanted);
 }
 
 Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSource source,
                                           std::string_view source_name,
-                                          std::span<const std::uint8_t> bytes) {
+                                          std::span<const std::uint8_t> bytes,
+                                          const StillWanted& still_wanted) {
   if (static_cast<std::int64_t>(bytes.size()) > options_.max_photo_bytes) {
     return MakeError(ErrorCode::kTooLarge, "the photo is " + std::to_string(bytes.size()) +
                                                " bytes, above the limit of " +
                                                std::to_string(options_.max_photo_bytes));
   }
-  if (++in_flight_ > options_.max_in_flight) {
-    --in_flight_;
+  if (options_.max_in_flight <= 0) {
     return MakeError(ErrorCode::kUnavailable, "the worker is busy; try again in a moment");
   }
-  const InFlight slot(in_flight_);
+  Result<Admission::Ticket> slot = analyses_.Enter(still_wanted);
+  if (!slot) return std::unexpected(slot.error());
 
   if (cpu_budget_) cpu_budget_();
   Result<detect::AnalyzedPhoto> analyzed = analyzer_.Analyze(bytes, /*with_images=*/true);
@@ -74,7 +91,8 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSo
   photos::NewImage row;
   row.owner_id = owner_id;
   row.source = source;
-  row.source_name = std::string(source_name.substr(0, photos::kMaxSourceNameLength));
+  row.source_name = ToValidUtf8(source_name, photos::kMaxSourceNameLength);
+  std::erase(row.source_name, '\0');  // valid UTF-8, but no text column takes it
   row.format = std::string(image::FormatName(report.info.format));
   row.width = report.width;
   row.height = report.height;
@@ -101,16 +119,21 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSo
   for (const auto& o : objects) {
     if (Status put = objects_.Put(o.key, o.bytes, o.type); !put) {
       DeleteObjects(written);
-      return std::unexpected(put.error().WithContext("storing the photo"));
+      // The store's message names the key and the folder: for the log, not the answer.
+      spdlog::warn("storing the photo: {}", put.error().ToString());
+      if (put.error().code == ErrorCode::kInternal) return std::unexpected(put.error().WithContext("storing the photo"));
+      return std::unexpected(Error{put.error().code, "the photo cannot be stored right now; try again later",
+                                   put.error().retry_after});
     }
     written.push_back(o.key);
   }
-  Result<std::int64_t> id = images_.Insert(row);
-  if (!id) {
+  Result<photos::ImageDetail> stored = images_.Insert(row);
+  if (!stored) {
     DeleteObjects(written);
-    return std::unexpected(id.error());
+    return std::unexpected(stored.error());
   }
-  return StoredPhoto{*id, report};
+  const std::int64_t id = stored->image.id;
+  return StoredPhoto{id, report, std::move(*stored)};
 }
 
 Status PhotoService::Delete(std::int64_t owner_id, std::int64_t image_id) {

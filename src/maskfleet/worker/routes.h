@@ -23,6 +23,8 @@
 
 namespace maskfleet::worker::routes {
 
+struct Deps;
+
 // What the pre-routing handler learns about a request, for the handlers and the
 // logger, which run on the same server thread.
 struct RequestContext {
@@ -39,6 +41,12 @@ void FailSpec(httplib::Response& res, const Error& error);
 
 // Names the route for metrics and logs, then runs `handler`.
 httplib::Server::Handler Route(std::string label, httplib::Server::Handler handler);
+
+// What a POST route registers: `handler` with its body bounded by the largest upload
+// whatever its framing (http::BoundedBody), refused in the specification's style when
+// `spec` and in /api/v1's otherwise.
+httplib::Server::HandlerWithContentReader Bounded(const Deps& deps, httplib::Server::Handler handler,
+                                                  bool spec = false);
 
 // The id in the path's first group. Errors: kNotFound when it is no number.
 Result<std::int64_t> PathId(const httplib::Request& req);

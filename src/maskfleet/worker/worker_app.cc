@@ -4,6 +4,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <spdlog/spdlog.h>
@@ -24,6 +26,56 @@
 
 namespace maskfleet::worker {
 
+namespace {
+
+// Readiness: whether this worker can store now. The database must take a write and the
+// object store a small object (put, then deleted). One probe runs at a time and its
+// answer is kept for kReadinessTtl, so the balancer's checks (every 2 s) cost one probe
+// of each store per period.
+class StorageReadiness {
+ public:
+  static constexpr std::chrono::seconds kReadinessTtl{5};
+
+  StorageReadiness(storage::Database& database, objectstore::ObjectStore& objects, Clock& clock)
+      : database_(database), objects_(objects), clock_(clock),
+        probe_key_("readiness/probe-" + std::to_string(::getpid())) {}
+
+  Status Check() {
+    std::lock_guard lock(mu_);
+    const Clock::TimePoint now = clock_.Now();
+    if (checked_ && now - checked_at_ < kReadinessTtl) return last_;
+    last_ = Probe();
+    if (!last_) spdlog::warn("not ready: {}", last_.error().ToString());
+    checked_ = true;
+    checked_at_ = now;
+    return last_;
+  }
+
+ private:
+  Status Probe() {
+    if (Status db = database_.CheckWritable(); !db) {
+      return MakeError(db.error().code, "the database takes no writes now");
+    }
+    static constexpr std::uint8_t kProbe[] = {'o', 'k'};
+    if (Status put = objects_.Put(probe_key_, kProbe, "text/plain"); !put) {
+      return MakeError(put.error().code, "the object store takes no writes now");
+    }
+    (void)objects_.Delete(probe_key_);
+    return {};
+  }
+
+  storage::Database& database_;
+  objectstore::ObjectStore& objects_;
+  Clock& clock_;
+  const std::string probe_key_;
+  std::mutex mu_;
+  bool checked_ = false;            // guarded by mu_
+  Clock::TimePoint checked_at_;     // guarded by mu_
+  Status last_;                     // guarded by mu_
+};
+
+}  // namespace
+
 struct WorkerApp::Parts {
   WorkerConfig config;
   Clock* clock = nullptr;
@@ -31,6 +83,7 @@ struct WorkerApp::Parts {
   std::unique_ptr<accounts::UserStore> users;
   std::unique_ptr<accounts::SessionStore> sessions;
   std::unique_ptr<accounts::ResetTokenStore> resets;
+  std::unique_ptr<accounts::ThrottleStore> throttles;
   std::unique_ptr<photos::ImageStore> images;
   std::unique_ptr<detect::DetectorPool> detectors;
   std::unique_ptr<detect::PhotoAnalyzer> analyzer;
@@ -39,6 +92,7 @@ struct WorkerApp::Parts {
   std::unique_ptr<accounts::AccountService> accounts;
   observability::MetricsRegistry registry;
   std::unique_ptr<observability::WorkerMetrics> metrics;
+  std::unique_ptr<StorageReadiness> readiness;
   std::unique_ptr<WorkerServer> server;
 
   // Housekeeping: expired sessions and reset tokens are deleted every 10 minutes.
@@ -46,6 +100,9 @@ struct WorkerApp::Parts {
   std::condition_variable housekeeping_wake;
   bool stopping = false;  // guarded by housekeeping_mu
   std::thread housekeeping;
+  // Hands the completed minutes' request counts to backends.request_counts, once a
+  // minute (when there is one); waits on housekeeping_wake too.
+  std::thread publisher;
 };
 
 namespace {
@@ -57,6 +114,34 @@ Status Take(std::unique_ptr<T>& slot, Result<std::unique_ptr<T>> made, std::stri
   return {};
 }
 
+// How long after a minute ends its count is handed over: the counter closes a minute
+// at its first request after the boundary, or when asked, so a few seconds suffice.
+constexpr std::chrono::seconds kPublishAfterMinute{5};
+
+// The request counter's completed minutes, as the publisher takes them.
+std::vector<metrics::RequestMinute> CompletedMinutes(const observability::WorkerMetrics& m) {
+  std::vector<metrics::RequestMinute> minutes;
+  for (const observability::MinuteCount& c : m.request_rate().CompletedMinutes()) {
+    minutes.push_back({c.minute_start, c.count});
+  }
+  return minutes;
+}
+
+// HTTP threads enough for every request the bounds admit (detections running and
+// waiting, URL fetches, password checks) plus kSpareHttpThreads, so that a health check
+// or a cheap request always finds a free thread however the expensive ones pile up:
+// the configured number, or more when that is too few.
+constexpr int kSpareHttpThreads = 4;
+
+int HttpThreadsFor(const WorkerConfig& c, const PhotoService& photos) {
+  const int password_checks = c.hash_concurrency + 2 * c.hash_queue;
+  const int needed = photos.capacity() + password_checks + kSpareHttpThreads;
+  if (c.http_threads >= needed) return c.http_threads;
+  spdlog::info("worker.http_threads raised from {} to {}: {} admitted analyses and URL fetches, {} password "
+               "checks and {} spare threads for /healthz",
+               c.http_threads, needed, photos.capacity(), password_checks, kSpareHttpThreads);
+  return needed;
+}
 
 }  // namespace
 
@@ -76,6 +161,7 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
   p->users = std::make_unique<accounts::UserStore>(database, clock);
   p->sessions = std::make_unique<accounts::SessionStore>(database, clock);
   p->resets = std::make_unique<accounts::ResetTokenStore>(database, clock);
+  p->throttles = std::make_unique<accounts::ThrottleStore>(database);
   p->images = std::make_unique<photos::ImageStore>(database, clock);
 
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
@@ -98,13 +184,21 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
   p->fetcher = std::make_unique<net::UrlFetcher>(std::move(*fetcher));
   p->photos = std::make_unique<PhotoService>(
       *p->analyzer, *p->images, *p->backends.objects, *p->fetcher,
-      PhotoServiceOptions{c.max_upload_bytes, c.detection_threads + c.detection_queue}, p->backends.cpu_budget);
+      PhotoServiceOptions{.max_photo_bytes = c.max_upload_bytes,
+                          .max_in_flight = c.detection_threads + c.detection_queue,
+                          .max_running = c.detection_threads,
+                          .max_wait = std::chrono::milliseconds(c.detection_wait_ms),
+                          .max_url_fetches = c.url_fetches},
+      p->backends.cpu_budget);
 
-  p->accounts = std::make_unique<accounts::AccountService>(*p->users, *p->sessions, *p->resets,
+  p->accounts = std::make_unique<accounts::AccountService>(*p->users, *p->sessions, *p->resets, *p->throttles,
                                                            *p->backends.mailer, clock,
                                                            accounts::AccountOptionsFrom(c, c.register_enabled));
   if (Status s = accounts::EnsureFirstAdmin(c, *p->users, *p->accounts); !s) {
     return std::unexpected(s.error().WithContext("first administrator"));
+  }
+  if (Status s = accounts::ReportNameClashes(*p->users); !s) {
+    spdlog::warn("could not check user names for case clashes: {}", s.error().ToString());
   }
   return std::unique_ptr<WorkerApp>(new WorkerApp(std::move(p)));
 }
@@ -116,12 +210,16 @@ Result<int> WorkerApp::Start() {
   hooks.health = [database]() -> Status {
     return database->Run("health check", [](soci::session&) -> Status { return {}; });
   };
+  p.readiness = std::make_unique<StorageReadiness>(*database, *p.backends.objects, *p.clock);
+  hooks.ready = [readiness = p.readiness.get()] { return readiness->Check(); };
   p.metrics = std::make_unique<observability::WorkerMetrics>(p.registry, *p.clock);
   observability::WorkerMetrics* metrics = p.metrics.get();
   PhotoService* photos = p.photos.get();
   p.registry.AddCallbackGauge("maskfleet_detections_in_flight",
                               "Analyses running or waiting for a network now",
                               [photos] { return static_cast<double>(photos->in_flight()); });
+  p.registry.AddCallbackGauge("maskfleet_url_fetches_in_flight", "URL uploads fetching their photo now",
+                              [photos] { return static_cast<double>(photos->url_fetches()); });
   hooks.metrics = [registry = &p.registry] { return registry->Serialize(); };
   hooks.observe = [metrics](const std::string& route, const std::string& method, int status,
                             std::chrono::nanoseconds taken) {
@@ -133,7 +231,7 @@ Result<int> WorkerApp::Start() {
   options.web_dir = p.config.web_dir;
   options.secure_cookies = p.config.secure_cookies;
   options.trust_forwarded_for = p.config.trust_forwarded_for;
-  options.http_threads = p.config.http_threads;
+  options.http_threads = HttpThreadsFor(p.config, *p.photos);
   p.server = std::make_unique<WorkerServer>(*p.accounts, *p.photos, *p.images, *p.backends.objects,
                                             std::move(hooks), std::move(options));
   Result<int> port = p.server->Start(p.config.host, p.config.port);
@@ -148,6 +246,28 @@ Result<int> WorkerApp::Start() {
         }
         if (auto n = p.resets->DeleteExpired(now); !n) {
           spdlog::warn("deleting expired reset tokens failed: {}", n.error().ToString());
+        }
+        // Throttle counters idle for a day: well past every forgetting time.
+        if (auto n = p.throttles->DeleteStale(now - std::chrono::hours(24)); !n) {
+          spdlog::warn("deleting stale sign-in throttles failed: {}", n.error().ToString());
+        }
+        lock.lock();
+      }
+    });
+  }
+  if (port && p.backends.request_counts) {
+    p.publisher = std::thread([&p] {
+      std::unique_lock lock(p.housekeeping_mu);
+      for (;;) {
+        const Clock::TimePoint now = p.clock->Now();
+        const Clock::TimePoint next =
+            std::chrono::floor<std::chrono::minutes>(now) + std::chrono::minutes(1) + kPublishAfterMinute;
+        if (p.housekeeping_wake.wait_for(lock, next - now, [&p] { return p.stopping; })) break;
+        lock.unlock();
+        // The publisher keeps what it could not send and sends it with the next call.
+        if (Status s = p.backends.request_counts->Publish(CompletedMinutes(*p.metrics)); !s) {
+          spdlog::warn("publishing the request counts failed (kept for the next minute): {}",
+                       s.error().ToString());
         }
         lock.lock();
       }
@@ -166,6 +286,7 @@ void WorkerApp::Stop() {
   }
   parts_->housekeeping_wake.notify_all();
   if (parts_->housekeeping.joinable()) parts_->housekeeping.join();
+  if (parts_->publisher.joinable()) parts_->publisher.join();
 }
 
 }  // namespace maskfleet::worker

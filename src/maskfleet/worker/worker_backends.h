@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "maskfleet/mail/mailer.h"
+#include "maskfleet/metrics/request_count_publisher.h"
 #include "maskfleet/objectstore/object_store.h"
 #include "maskfleet/storage/database.h"
 #include "maskfleet/worker/photo_service.h"
@@ -23,6 +24,11 @@ struct WorkerBackends {
   // What an analysis waits for before it uses the CPU (the local mode's in-worker CPU
   // governor, when its pool asked for one); empty: nothing.
   CpuBudget cpu_budget;
+  // Where the worker's requests per minute go (metrics/request_count_publisher.h): the
+  // AWS mode's CloudWatch publisher. WorkerApp hands it every completed minute, once a
+  // minute, off the request path. Null: the counts are only served on GET /metrics,
+  // where the local mode's manager scrapes them.
+  std::unique_ptr<metrics::RequestCountPublisher> request_counts;
 };
 
 }  // namespace maskfleet::worker

@@ -28,6 +28,8 @@ Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
   reader.Take(c.detection_threads, source.Int("worker", "detection_threads", c.detection_threads, 1, 64));
   reader.Take(c.detection_queue, source.Int("worker", "detection_queue", c.detection_queue, 0, 4096));
   reader.Take(c.opencv_threads, source.Int("worker", "opencv_threads", c.opencv_threads, 1, 64));
+  reader.Take(c.detection_wait_ms, source.Int("worker", "detection_wait_ms", c.detection_wait_ms, 0, 600'000));
+  reader.Take(c.url_fetches, source.Int("worker", "url_fetches", c.url_fetches, 1, 256));
   reader.Take(c.register_enabled, source.Bool("worker", "register_enabled", c.register_enabled));
   reader.Take(c.trust_forwarded_for, source.Bool("worker", "trust_forwarded_for", c.trust_forwarded_for));
   reader.Take(c.max_upload_bytes, source.Int("worker", "max_upload_bytes", c.max_upload_bytes, 1024,

@@ -23,10 +23,12 @@ struct WorkerConfig : config::SharedConfig {
   std::string name;                 // name; default "<host>:<port>" as bound
   std::string host = "127.0.0.1";   // host
   int port = 8081;                  // port
-  int http_threads = 24;            // http_threads
+  int http_threads = 32;            // http_threads: raised to the admitted work + 4 spare
   int detection_threads = 2;        // detection_threads: networks in the detector pool
   int detection_queue = 14;         // detection_queue: analyses that may wait for one
   int opencv_threads = 1;           // opencv_threads: OpenCV's own threads per inference
+  int detection_wait_ms = 10000;    // detection_wait_ms: longest wait of a queued analysis
+  int url_fetches = 2;              // url_fetches: URL uploads fetching at once
   bool register_enabled = true;     // register_enabled: POST /api/register
                                     // public_url (shared): default http://host:port
                                     // (set it when port is 0 or behind a load balancer)

@@ -12,6 +12,15 @@
 
 namespace maskfleet::worker {
 
+namespace {
+
+// The largest body: the largest photo and the multipart form around it.
+std::size_t MaxBodyBytes(const PhotoServiceOptions& photos) {
+  return static_cast<std::size_t>(photos.max_photo_bytes) + 64 * 1024;
+}
+
+}  // namespace
+
 namespace routes {
 
 using httplib::Request;
@@ -29,6 +38,10 @@ httplib::Server::Handler Route(std::string label, httplib::Server::Handler handl
     current.route = label;
     handler(req, res);
   };
+}
+
+httplib::Server::HandlerWithContentReader Bounded(const Deps& d, httplib::Server::Handler handler, bool spec) {
+  return http::BoundedBody(MaxBodyBytes(d.photos.options()), std::move(handler), spec ? FailSpec : FailV1);
 }
 
 Result<std::int64_t> PathId(const Request& req) {
@@ -79,9 +92,7 @@ WorkerServer::WorkerServer(accounts::AccountService& accounts, PhotoService& pho
       account_routes_(accounts, AccountRouteOptionsFor(options_)),
       deps_(std::make_unique<routes::Deps>(
           routes::Deps{accounts, account_routes_, photos, images, objects, hooks_, options_, name_})) {
-  // Multipart overhead on top of the largest photo.
-  http::ApplyServerDefaults(http_, options_.http_threads,
-                            static_cast<std::size_t>(photos_.options().max_photo_bytes) + 64 * 1024,
+  http::ApplyServerDefaults(http_, options_.http_threads, MaxBodyBytes(photos_.options()),
                             "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
                             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   RegisterRoutes();

@@ -35,8 +35,12 @@ struct Deps;
 
 // Hooks the server calls; empty ones are skipped.
 struct ServerHooks {
-  // Whether the worker can serve: answers /healthz (true: 200, false: 503).
+  // Liveness: whether the worker process works (the pool and the manager watch it):
+  // answers /healthz (true: 200, false: 503).
   std::function<Status()> health;
+  // Readiness: whether the worker can store (HAProxy sends traffic only to ready
+  // workers): answers /readyz (true: 200, false: 503). Empty: as health.
+  std::function<Status()> ready;
   // The Prometheus text of /metrics.
   std::function<std::string()> metrics;
   // Called after every request: route label ("/api/upload", "page" ...), method,

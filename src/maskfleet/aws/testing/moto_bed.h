@@ -10,10 +10,11 @@
 #define MASKFLEET_AWS_TESTING_MOTO_BED_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
-#include <sys/types.h>
 
 #include "maskfleet/aws/client.h"
+#include "maskfleet/aws/testing/helper_script.h"
 #include "maskfleet/common/error.h"
 
 namespace maskfleet::aws::testing {
@@ -40,6 +41,15 @@ class MotoBed {
   std::unique_ptr<Client> ClientFor(const std::string& user, const std::string& secret_override = "",
                                     int max_attempts = 2,
                                     std::shared_ptr<HttpTransport> transport = nullptr) const;
+  // The options ClientFor(user) builds, to change before making a Client (another
+  // region: moto keeps each region's data apart, which keeps tests that must use the
+  // same names, such as the contract suites, from seeing each other's data).
+  ClientOptions OptionsFor(const std::string& user) const;
+
+  // An AMI registered (as the admin) once per bed, to launch instances from. Cheaper
+  // than DescribeImages, which lists moto's 1,300 stock images in seconds each time.
+  // Errors: the client's.
+  Result<std::string> WorkerImage();
 
   // Starts the bed. Errors: kFailedPrecondition (no moto in the build's venv: the
   // message says how to get it), kUnavailable (moto did not start).
@@ -47,11 +57,12 @@ class MotoBed {
 
  private:
   MotoBed() = default;
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
+  std::unique_ptr<HelperScript> helper_;
   std::string endpoint_;
   std::string region_;
   std::string bucket_;
+  std::mutex image_mu_;
+  std::string image_;  // guarded by image_mu_
   MotoUser admin_, manager_, worker_;
 };
 

@@ -22,6 +22,22 @@ bool IsPlainToken(std::string_view s, std::string_view extra) {
 
 std::string Ms(std::chrono::milliseconds d) { return fmt::format("{}ms", d.count()); }
 
+struct OwnError {
+  int status;
+  std::string_view reason;
+  std::string_view message;
+};
+constexpr OwnError kOwnErrors[] = {
+    {404, "not_found", "no such page"},
+    {502, "unavailable", "the worker gave no valid answer; try again in a moment"},
+    {503, "unavailable", "no worker is available right now; try again in a moment"},
+    {504, "deadline_exceeded", "the worker took too long to answer; try again later"},
+};
+
+std::filesystem::path ErrorMapPath(const HaproxyConfig& config, int status) {
+  return config.state_dir / "errors" / fmt::format("{}.map", status);
+}
+
 }  // namespace
 
 std::filesystem::path ConfigPath(const HaproxyConfig& config) {
@@ -97,6 +113,13 @@ Result<std::string> RenderConfig(const HaproxyConfig& c) {
   // retry-on is conn-failure only).
   out += "    retries 2\n";
   out += "    option redispatch 1\n";
+  // HAProxy's own errors in the API's JSON, in the style the frontend chose (ErrorMaps).
+  for (const OwnError& e : kOwnErrors) {
+    out += fmt::format(
+        "    http-error status {} content-type application/json lf-string "
+        "\"%[var(txn.error_style),map({})]\"\n",
+        e.status, ErrorMapPath(c, e.status).native());
+  }
   out += "\n";
   out += fmt::format("frontend {}\n", kFrontendName);
   out += fmt::format("    bind {}:{}\n", c.frontend_host, c.frontend_port);
@@ -104,6 +127,11 @@ Result<std::string> RenderConfig(const HaproxyConfig& c) {
   // client's own header would come first, so it is dropped before HAProxy adds its own.
   out += "    http-request del-header X-Forwarded-For\n";
   out += "    option forwardfor\n";
+  out += "    http-request set-var(txn.error_style) str(v1)\n";
+  out += "    http-request set-var(txn.error_style) str(spec) if { path /api/register } || { path /api/upload }\n";
+  // /metrics is the manager's, which reads each worker at its own address; from outside
+  // it is a page that does not exist (the worker refuses forwarded requests for it too).
+  out += "    http-request deny deny_status 404 if { path,url_dec -m beg /metrics }\n";
   out += fmt::format("    default_backend {}\n", kBackendName);
   out += "\n";
   out += fmt::format("backend {}\n", kBackendName);
@@ -112,6 +140,16 @@ Result<std::string> RenderConfig(const HaproxyConfig& c) {
   // flight, so one slow detection does not queue others behind it; a worker just added
   // has none and gets the next requests at once.
   out += "    balance leastconn\n";
+  // A client that leaves before its answer takes its request with it: one still in
+  // HAProxy's queue is dropped, and one at a worker has its connection closed, which
+  // the worker notices before it starts a queued analysis (http::ClientConnected).
+  // Without it, work piled up by an overload went on for clients long gone.
+  out += "    option abortonclose\n";
+  // One request per connection to a worker: an idle kept-alive connection would hold
+  // one of the worker's HTTP threads (cpp-httplib serves a connection on one thread
+  // until it closes), which after a burst could leave none for the health check.
+  // Opening a loopback connection costs tens of microseconds.
+  out += "    option http-server-close\n";
   out += fmt::format("    option httpchk GET {}\n", c.health_path);
   out += "    http-check expect status 200\n";
   // fastinter: while a server moves between up and down, check it faster; downinter:
@@ -124,6 +162,19 @@ Result<std::string> RenderConfig(const HaproxyConfig& c) {
   out += fmt::format("    server-template {} 1-{} 0.0.0.0:0 disabled check\n", kSlotPrefix,
                      c.slots);
   return out;
+}
+
+std::vector<GeneratedFile> ErrorMaps(const HaproxyConfig& config) {
+  std::vector<GeneratedFile> files;
+  for (const OwnError& e : kOwnErrors) {
+    // The same shapes as http::RespondError; the texts hold no character JSON escapes.
+    const std::string spec =
+        fmt::format(R"({{"success":false,"error":{{"code":{},"message":"{}"}}}})", e.status, e.message);
+    const std::string v1 = fmt::format(R"({{"success":false,"error":{{"code":{},"reason":"{}","message":"{}"}}}})",
+                                       e.status, e.reason, e.message);
+    files.push_back({ErrorMapPath(config, e.status), "spec " + spec + "\nv1 " + v1 + "\n"});
+  }
+  return files;
 }
 
 Result<std::uint16_t> FreeTcpPort(const std::string& host) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "maskfleet/common/error.h"
 
@@ -41,7 +42,9 @@ struct HaproxyConfig {
   // Health checks: GET `health_path`, 200 expected, every `check_interval`; a server is
   // down after `fall` failed checks in a row and up again after `rise` passed ones.
   // Defaults 2 s, 2 and 1 (a dead worker stops receiving requests within about 4 s);
-  // tests use 200 ms.
+  // tests use 200 ms. `check_timeout` (default 1 s) bounds one check: a worker keeps
+  // HTTP threads to spare for /healthz however busy it is (docs/operations.md), so a
+  // check that takes longer means a worker that cannot serve, not a busy one.
   std::string health_path = "/healthz";
   std::chrono::milliseconds check_interval{2000};
   std::chrono::milliseconds check_timeout{1000};
@@ -93,6 +96,19 @@ Result<std::uint16_t> FreeTcpPort(const std::string& host);
 
 // The text of haproxy.cfg. Errors: those of ValidateConfig.
 Result<std::string> RenderConfig(const HaproxyConfig& config);
+
+// The bodies of the answers HAProxy makes itself: 502 (no valid answer from a worker),
+// 503 (no worker up), 504 (a worker's answer took longer than server_timeout) and 404
+// (the refused /metrics). The API promises JSON on every answer, so each is the JSON a
+// worker gives for that status, in the request's style: the specification's for
+// POST /api/register and /api/upload, /api/v1's (with "reason") for every other path,
+// pages included. One map file per status in `state_dir`/errors ("<style> <json>" a
+// line), which haproxy.cfg reads; HaproxyProcess::Start writes them.
+struct GeneratedFile {
+  std::filesystem::path path;
+  std::string text;
+};
+std::vector<GeneratedFile> ErrorMaps(const HaproxyConfig& config);
 
 }  // namespace maskfleet::lb::haproxy
 

@@ -46,6 +46,36 @@ TEST(LbHaproxyConfigTest, RendersTheKeyLines) {
   EXPECT_EQ(text->find("daemon"), std::string::npos);
 }
 
+TEST(LbHaproxyConfigTest, AbortsTheRequestsOfClientsWhoLeftAndKeepsNoIdleWorkerConnection) {
+  Result<std::string> text = RenderConfig(Sample());
+  ASSERT_TRUE(text) << text.error().ToString();
+  const std::size_t backend = text->find("backend workers\n");
+  ASSERT_NE(backend, std::string::npos);
+  EXPECT_NE(text->find("    option abortonclose\n", backend), std::string::npos) << *text;
+  EXPECT_NE(text->find("    option http-server-close\n", backend), std::string::npos) << *text;
+}
+
+TEST(LbHaproxyConfigTest, OwnErrorsAreJsonMapsInTheStateFolder) {
+  Result<std::string> text = RenderConfig(Sample());
+  ASSERT_TRUE(text) << text.error().ToString();
+  for (int status : {404, 502, 503, 504}) {
+    const std::string line = "    http-error status " + std::to_string(status) +
+                             " content-type application/json lf-string \"%[var(txn.error_style),map("
+                             "/run/mf/haproxy/errors/" + std::to_string(status) + ".map)]\"\n";
+    EXPECT_NE(text->find(line), std::string::npos) << "missing: " << line << "in:\n" << *text;
+  }
+  EXPECT_NE(text->find("    http-request deny deny_status 404 if { path,url_dec -m beg /metrics }\n"),
+            std::string::npos);
+  const std::vector<GeneratedFile> maps = ErrorMaps(Sample());
+  ASSERT_EQ(maps.size(), 4u);
+  EXPECT_EQ(maps[2].path, "/run/mf/haproxy/errors/503.map");
+  EXPECT_EQ(maps[2].text,
+            "spec {\"success\":false,\"error\":{\"code\":503,\"message\":\"no worker is available right now; "
+            "try again in a moment\"}}\n"
+            "v1 {\"success\":false,\"error\":{\"code\":503,\"reason\":\"unavailable\",\"message\":\"no worker is "
+            "available right now; try again in a moment\"}}\n");
+}
+
 TEST(LbHaproxyConfigTest, UsesTheConfiguredFrontendChecksAndSlots) {
   HaproxyConfig config = Sample();
   config.frontend_host = "0.0.0.0";
@@ -91,6 +121,10 @@ TEST(LbHaproxyConfigTest, HaproxyAcceptsTheGeneratedFile) {
   ASSERT_TRUE(text) << text.error().ToString();
   const std::filesystem::path path = dir.path() / "haproxy.cfg";
   std::ofstream(path) << *text;
+  for (const GeneratedFile& map : ErrorMaps(config)) {  // HAProxy reads them with the file
+    std::filesystem::create_directories(map.path.parent_path());
+    std::ofstream(map.path) << map.text;
+  }
   // -c: check only; HAProxy exits 0 on a valid configuration (warnings included).
   const std::string command = "haproxy -c -q -f " + path.native() + " 2>&1";
   EXPECT_EQ(std::system(command.c_str()), 0) << *text;

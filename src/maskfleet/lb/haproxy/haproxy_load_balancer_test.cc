@@ -309,6 +309,72 @@ TEST_F(LbHaproxyLoadBalancerTest, SoftStopLetsTheRequestInFlightFinish) {
   EXPECT_FALSE(process_->Running());
 }
 
+// HAProxy's own 502/503/504 were HTML pages where the API promises JSON.
+TEST_F(LbHaproxyLoadBalancerTest, HaproxysOwnErrorsAreTheApisJson) {
+  auto client = Client();
+  auto v1 = client->Get("/api/v1/images");  // no worker at all: 503
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->status, 503);
+  EXPECT_EQ(v1->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(v1->body,
+            R"({"success":false,"error":{"code":503,"reason":"unavailable","message":"no worker is available right now; try again in a moment"}})");
+  for (const char* path : {"/api/upload", "/api/register"}) {
+    auto spec = client->Post(path, "username=a&password=b", "application/x-www-form-urlencoded");
+    ASSERT_TRUE(spec) << path;
+    EXPECT_EQ(spec->status, 503) << path;
+    EXPECT_EQ(spec->body,
+              R"({"success":false,"error":{"code":503,"message":"no worker is available right now; try again in a moment"}})")
+        << path;
+  }
+  auto page = client->Get("/upload");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 503);
+  EXPECT_NE(page->body.find(R"("reason":"unavailable")"), std::string::npos) << page->body;
+}
+
+// /metrics answered through the load balancer, to anyone.
+TEST_F(LbHaproxyLoadBalancerTest, MetricsAreNotServedThroughTheBalancer) {
+  TestBackend a("a");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  const int before = a.requests();
+  auto client = Client();
+  for (const char* path : {"/metrics", "/%6detrics", "/metrics?x=1", "/metrics/"}) {
+    auto res = client->Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 404) << path;
+    EXPECT_EQ(res->body, R"({"success":false,"error":{"code":404,"reason":"not_found","message":"no such page"}})")
+        << path;
+  }
+  EXPECT_EQ(a.requests(), before);
+  EXPECT_EQ(Spread(2)["a"], 2) << "other paths still pass";
+}
+
+TEST(LbHaproxyOwnErrorsTest, ASlowWorkerIs504InJson) {
+  TempDir dir;
+  HaproxyConfig config = testing::FastConfig(dir.path());
+  config.server_timeout = 300ms;
+  HaproxyProcess process(config, ProcessOptions{.grace = 3s});
+  ASSERT_TRUE(process.Start());
+  HaproxyLoadBalancer balancer(config);
+  TestBackend a("a");
+  ASSERT_TRUE(balancer.AddServer(a.Address()));
+  ASSERT_TRUE(testing::WaitUntilTrue(
+      [&] {
+        Result<std::vector<ServerStatus>> list = balancer.ListServers();
+        return list && !list->empty() && (*list)[0].state == ServerState::kUp;
+      },
+      3s));
+  httplib::Client client("127.0.0.1", config.frontend_port);
+  client.set_read_timeout(5s);
+  auto res = client.Get("/slow");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 504);
+  EXPECT_EQ(res->body,
+            R"({"success":false,"error":{"code":504,"reason":"deadline_exceeded","message":"the worker took too long to answer; try again later"}})");
+  EXPECT_TRUE(process.Stop());
+}
+
 TEST(LbHaproxyLoadBalancerErrorTest, NoHaproxyIsUnavailable) {
   TempDir dir;
   HaproxyLoadBalancer balancer(testing::FastConfig(dir.path()));

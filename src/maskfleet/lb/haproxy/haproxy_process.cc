@@ -104,6 +104,10 @@ Status HaproxyProcess::Start() {
                      fmt::format("'{}' not found in PATH (is the haproxy package installed?)",
                                  options_.binary));
   }
+  std::filesystem::create_directories(config_.state_dir / "errors", ec);
+  for (const GeneratedFile& file : ErrorMaps(config_)) {
+    if (Status written = WriteFile(file.path, file.text); !written) return written;
+  }
   if (Status written = WriteFile(ConfigPath(config_), *text); !written) return written;
   // A socket left by an earlier HAProxy would answer nothing (or, worse, another
   // HAProxy's answers); HAProxy replaces it anyway, but only once it has bound.

@@ -179,6 +179,35 @@ TEST_F(SmtpMailerTest, StarttlsThenLoginWithAVerifiedCertificate) {
   EXPECT_EQ(Received(), 1u);
 }
 
+TEST_F(SmtpMailerTest, SubmitsAsAmazonSesExpectsStarttlsThenLoginFromAVerifiedSender) {
+  // SES's SMTP interface on port 587 (docs/aws.md): STARTTLS first, AUTH offered only
+  // after it, the sender (and in the sandbox every recipient) a verified identity.
+  if (!MakeCertificate()) GTEST_SKIP() << "the openssl command is not available";
+  StartSink({"--tls", "starttls", "--cert", (root_ / "cert.pem").string(), "--key",
+             (root_ / "key.pem").string(), "--auth", "AKIAEXAMPLESMTPUSER:smtp-password", "--auth-require-tls",
+             "--verified", "noreply@maskfleet.test", "--verified", "ann@example.com"});
+  SmtpOptions options = Options();
+  options.require_starttls = true;
+  options.ca_file = (root_ / "cert.pem").string();
+  options.username = "AKIAEXAMPLESMTPUSER";
+  options.password = "smtp-password";
+  Status sent = Mailer(options)->Send(kMessage);
+  ASSERT_TRUE(sent) << sent.error().ToString();
+  EXPECT_EQ(Received(), 1u);
+
+  // In the sandbox, an unverified recipient is refused: reported with SES's reply code.
+  sent = Mailer(options)->Send(Message{"bob@example.com", "Reset your password", "Hello Bob\n"});
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(sent.error().message.find("554"), std::string::npos) << sent.error().message;
+  // So is an unverified sender.
+  options.from_address = "someone@maskfleet.test";
+  sent = Mailer(options)->Send(kMessage);
+  ASSERT_FALSE(sent);
+  EXPECT_NE(sent.error().message.find("554"), std::string::npos) << sent.error().message;
+  EXPECT_EQ(Received(), 1u);
+}
+
 TEST_F(SmtpMailerTest, ImplicitTlsWithSmtps) {
   if (!MakeCertificate()) GTEST_SKIP() << "the openssl command is not available";
   StartSink({"--tls", "implicit", "--cert", (root_ / "cert.pem").string(), "--key",

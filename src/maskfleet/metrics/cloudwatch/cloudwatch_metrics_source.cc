@@ -1,5 +1,6 @@
 #include "maskfleet/metrics/cloudwatch/cloudwatch_metrics_source.h"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 
@@ -21,14 +22,15 @@ std::string Iso8601(std::chrono::sys_seconds t) {
 }
 
 void AddQuery(aws::Parameters& params, std::size_t n, const std::string& id, const std::string& space,
-              const std::string& metric, const std::string& instance, const char* stat) {
+              const std::string& metric, const std::string& instance, const char* stat,
+              std::chrono::seconds period = std::chrono::seconds(60)) {
   const std::string q = "MetricDataQueries.member." + std::to_string(n) + ".";
   params.emplace_back(q + "Id", id);
   params.emplace_back(q + "MetricStat.Metric.Namespace", space);
   params.emplace_back(q + "MetricStat.Metric.MetricName", metric);
   params.emplace_back(q + "MetricStat.Metric.Dimensions.member.1.Name", "InstanceId");
   params.emplace_back(q + "MetricStat.Metric.Dimensions.member.1.Value", instance);
-  params.emplace_back(q + "MetricStat.Period", "60");
+  params.emplace_back(q + "MetricStat.Period", std::to_string(period.count()));
   params.emplace_back(q + "MetricStat.Stat", stat);
   params.emplace_back(q + "ReturnData", "true");
 }
@@ -123,9 +125,79 @@ Status CloudWatchMetricsSource::Collect(Clock::TimePoint now, std::span<const Co
 }
 
 Clock::TimePoint CloudWatchMetricsSource::CompleteUntil(Clock::TimePoint now) {
+  if (options_.resolution < std::chrono::minutes(1)) {
+    const auto at = std::chrono::floor<std::chrono::seconds>(now - options_.publication_delay);
+    const auto step = std::max<std::int64_t>(1, options_.resolution.count());
+    return Clock::TimePoint(std::chrono::seconds(at.time_since_epoch().count() / step * step));
+  }
   const auto ticks = last_read_ticks_.load();
   const Clock::TimePoint read = ticks == 0 ? now : std::min(now, Clock::TimePoint(Clock::TimePoint::duration(ticks)));
   return MinuteOf(read - options_.publication_delay);
+}
+
+Result<std::vector<WorkerCpuPeriods>> CloudWatchMetricsSource::RecentCpu(std::span<const std::string> worker_ids,
+                                                                        Clock::TimePoint begin,
+                                                                        Clock::TimePoint end,
+                                                                        std::chrono::seconds period) {
+  const std::chrono::seconds resolution = options_.resolution;
+  if (resolution >= std::chrono::minutes(1) || period >= std::chrono::minutes(1)) {
+    return MetricsSource::RecentCpu(worker_ids, begin, end, period);
+  }
+  if (resolution.count() <= 0 || period.count() % resolution.count() != 0) {
+    return MakeError(ErrorCode::kUnimplemented, "cloudwatch: CPU periods of " + std::to_string(period.count()) +
+                                                    " s from data every " + std::to_string(resolution.count()) +
+                                                    " s");
+  }
+  // Whole periods only, aligned to multiples of `period` since the epoch.
+  const std::int64_t step = period.count();
+  const std::int64_t from = (std::chrono::ceil<std::chrono::seconds>(begin).time_since_epoch().count() + step - 1) /
+                            step * step;
+  const std::int64_t to = std::chrono::floor<std::chrono::seconds>(end).time_since_epoch().count() / step * step;
+  std::vector<WorkerCpuPeriods> out;
+  for (const std::string& id : worker_ids) out.push_back({id, {}});
+  if (to <= from || worker_ids.empty()) return out;
+  for (std::size_t first = 0; first < worker_ids.size(); first += 2 * kWorkersPerRequest) {
+    const auto batch = worker_ids.subspan(first, std::min(2 * kWorkersPerRequest, worker_ids.size() - first));
+    aws::Parameters params;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      AddQuery(params, i + 1, "c" + std::to_string(i), "AWS/EC2", "CPUUtilization", batch[i], "Average", period);
+    }
+    params.emplace_back("StartTime", Iso8601(std::chrono::sys_seconds(std::chrono::seconds(from))));
+    params.emplace_back("EndTime", Iso8601(std::chrono::sys_seconds(std::chrono::seconds(to))));
+    params.emplace_back("ScanBy", "TimestampAscending");
+    std::string next_token;
+    do {
+      aws::Parameters page = params;
+      if (!next_token.empty()) page.emplace_back("NextToken", next_token);
+      auto answer = client_->Query(aws::kCloudWatch, "GetMetricData", page, aws::Idempotency::kIdempotent);
+      if (!answer) return std::unexpected(aws::ToError(answer.error()));
+      const pugi::xml_node result = answer->root().child("GetMetricDataResult");
+      for (pugi::xml_node series : result.child("MetricDataResults").children("member")) {
+        const std::string id = series.child_value("Id");
+        if (id.size() < 2 || id[0] != 'c') continue;
+        const std::size_t index = std::strtoul(id.c_str() + 1, nullptr, 10);
+        if (index >= batch.size()) continue;
+        auto timestamp = series.child("Timestamps").children("member").begin();
+        auto value = series.child("Values").children("member").begin();
+        for (; timestamp != series.child("Timestamps").children("member").end() &&
+               value != series.child("Values").children("member").end();
+             ++timestamp, ++value) {
+          auto at = aws::ParseIso8601(timestamp->child_value());
+          const double number = value->text().as_double(NAN);
+          if (!at || !std::isfinite(number)) continue;
+          const std::int64_t t = std::chrono::floor<std::chrono::seconds>(*at).time_since_epoch().count();
+          if (t < from || t >= to) continue;
+          out[first + index].periods.push_back({Clock::TimePoint(std::chrono::seconds(t)), number});
+        }
+      }
+      next_token = result.child_value("NextToken");
+    } while (!next_token.empty());
+  }
+  for (WorkerCpuPeriods& w : out) {
+    std::sort(w.periods.begin(), w.periods.end(),
+              [](const CpuPeriod& a, const CpuPeriod& b) { return a.start < b.start; });
+  }
+  return out;
 }
 
 Result<std::vector<WorkerSeries>> CloudWatchMetricsSource::Samples(std::span<const std::string> worker_ids,

@@ -51,7 +51,14 @@ struct CloudWatchMetricsSourceOptions {
   std::chrono::minutes retention{6 * 60};
   // How late CloudWatch's data may still change: EC2's detailed monitoring and
   // PutMetricData values are usually there within a minute or two. Default 3 minutes.
-  std::chrono::minutes publication_delay{3};
+  std::chrono::seconds publication_delay{180};
+  // The period of the CPU data. 60 s (the default): EC2's detailed monitoring, read
+  // minute by minute into the store. Shorter (a divisor of 60 s): the CPU metric is
+  // published at high resolution (a test harness against an emulator does this; EC2's
+  // own CPUUtilization never is), and RecentCpu() answers periods that are multiples
+  // of it straight from CloudWatch, CompleteUntil() counting from `now`, so that an
+  // auto-scaler with a window of seconds can run against it.
+  std::chrono::seconds resolution{60};
 };
 
 class CloudWatchMetricsSource final : public MetricsSource {
@@ -69,8 +76,15 @@ class CloudWatchMetricsSource final : public MetricsSource {
   Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
   Result<std::vector<std::string>> WorkersWithData(MinuteRange range) override;
+  // Periods of 60 s from the store (MetricsSource's); with a `resolution` under 60 s,
+  // multiples of it read from CloudWatch (GetMetricData, CPUUtilization Average).
+  // Errors: kUnimplemented (another period), the client's.
+  Result<std::vector<WorkerCpuPeriods>> RecentCpu(std::span<const std::string> worker_ids,
+                                                  Clock::TimePoint begin, Clock::TimePoint end,
+                                                  std::chrono::seconds period) override;
   // The start of the minute `publication_delay` before the last successful read (before
-  // the first, before `now`): what was read then about earlier minutes is final.
+  // the first, before `now`): what was read then about earlier minutes is final. With
+  // a `resolution` under 60 s: `now` less the delay, rounded down to the resolution.
   Clock::TimePoint CompleteUntil(Clock::TimePoint now) override;
 
   // The samples of `worker_ids` over `range` as CloudWatch answers them now (what a

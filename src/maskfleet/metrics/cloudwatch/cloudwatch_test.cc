@@ -7,6 +7,7 @@
 #include "maskfleet/aws/testing/moto_bed.h"
 #include "maskfleet/metrics/cloudwatch/cloudwatch_metrics_source.h"
 #include "maskfleet/metrics/cloudwatch/cloudwatch_request_count_publisher.h"
+#include "maskfleet/schema/schema.h"
 #include "maskfleet/storage/testing/test_database.h"
 
 namespace maskfleet::metrics::cloudwatch {
@@ -22,6 +23,7 @@ class metrics_CloudWatchTest : public ::testing::Test {
     scratch_ = std::move(*scratch);
     storage::DatabaseOptions options;
     options.url = scratch_->url();
+    options.migrations = schema::Maskfleet();
     auto db = storage::Database::Open(options, RealClock());
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = std::move(*db);
@@ -97,6 +99,44 @@ TEST_F(metrics_CloudWatchTest, WorkerPublishesManagerReadsBothSeries) {
   EXPECT_EQ(average->workers_without_data, std::vector<std::string>{"i-0000000000000bbb2"});
 }
 
+// High-resolution CPU (a test harness puts it every few seconds): periods shorter than a
+// minute come straight from CloudWatch, whole periods only, and the data is complete up
+// to `now` less the delay, at that resolution.
+TEST_F(metrics_CloudWatchTest, ShortPeriodsAtHighResolution) {
+  aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
+  const auto now = std::chrono::floor<std::chrono::seconds>(RealClock().Now());
+  const std::int64_t step = 5;
+  const std::int64_t aligned = now.time_since_epoch().count() / step * step;
+  const std::chrono::sys_seconds p0{std::chrono::seconds(aligned - 20)};  // four periods of 5 s
+  PutCpu(bed, "i-00000000000000hr1", p0, 10.0);
+  PutCpu(bed, "i-00000000000000hr1", p0 + 5s, 20.0);
+  PutCpu(bed, "i-00000000000000hr1", p0 + 12s, 30.0);  // inside the third period
+  PutCpu(bed, "i-00000000000000hr1", p0 + 15s, 40.0);
+  CloudWatchMetricsSourceOptions options;
+  options.resolution = 5s;
+  options.publication_delay = 2s;
+  CloudWatchMetricsSource source(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("manager")), options);
+  const std::vector<std::string> ids{"i-00000000000000hr1", "i-00000000000000hr2"};
+  // [p0 + 1 s, p0 + 19 s): whole periods only, so those starting at p0 + 5 and p0 + 10.
+  auto cpu = source.RecentCpu(ids, p0 + 1s, p0 + 19s, 5s);
+  ASSERT_TRUE(cpu) << cpu.error().ToString();
+  ASSERT_EQ(cpu->size(), 2u);
+  ASSERT_EQ((*cpu)[0].periods.size(), 2u);
+  EXPECT_EQ((*cpu)[0].periods[0].start, p0 + 5s);
+  EXPECT_DOUBLE_EQ((*cpu)[0].periods[0].percent, 20.0);
+  EXPECT_EQ((*cpu)[0].periods[1].start, p0 + 10s);
+  EXPECT_DOUBLE_EQ((*cpu)[0].periods[1].percent, 30.0);
+  EXPECT_TRUE((*cpu)[1].periods.empty());  // no data is no period, never 0
+  // The whole span: all four.
+  EXPECT_EQ(source.RecentCpu(ids, p0, p0 + 20s, 5s).value()[0].periods.size(), 4u);
+  // A period that is not a multiple of the resolution, or a minute from the store.
+  EXPECT_EQ(source.RecentCpu(ids, p0, p0 + 20s, 7s).error().code, ErrorCode::kUnimplemented);
+  EXPECT_TRUE(source.RecentCpu(ids, p0 - 10min, p0, 60s).has_value());
+  EXPECT_EQ(source.CompleteUntil(Clock::TimePoint(p0 + 20s)), p0 + 15s);  // 18 s, rounded down to 5
+  EXPECT_EQ(source.CompleteUntil(Clock::TimePoint(p0 + 22s)), p0 + 20s);
+  EXPECT_EQ(source.CompleteUntil(Clock::TimePoint(p0 + 21s)), p0 + 15s);  // 19 s: one under
+}
+
 TEST_F(metrics_CloudWatchTest, RefusedCallsAreReportedAndNothingIsLost) {
   aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
   const auto now = RealClock().Now();
@@ -123,7 +163,7 @@ TEST_F(metrics_CloudWatchTest, RefusedCallsAreReportedAndNothingIsLost) {
   const std::vector<CollectTarget> workers{{.worker_id = "i-0000000000000ccc3", .phase = WorkerPhase::kInService}};
   auto collected = source.Collect(now, workers);
   ASSERT_FALSE(collected);
-  EXPECT_EQ(collected.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(collected.error().code, ErrorCode::kPermissionDenied) << collected.error().ToString();
   EXPECT_NE(collected.error().message.find("GetMetricData"), std::string::npos) << collected.error().message;
   EXPECT_EQ(source.PoolSizes({MinuteOf(now), MinuteOf(now) + 1min}).value().at(0), (PoolSize{.in_service = 1}));
 }

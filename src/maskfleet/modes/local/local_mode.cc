@@ -19,53 +19,21 @@
 
 #include "maskfleet/lb/haproxy/haproxy_load_balancer.h"
 #include "maskfleet/lb/haproxy/haproxy_process.h"
-#include "maskfleet/mail/outbox/outbox_mailer.h"
-#include "maskfleet/mail/smtp/smtp_mailer.h"
 #include "maskfleet/metrics/local/local_metrics_source.h"
 #include "maskfleet/metrics/metric_store.h"
+#include "maskfleet/modes/shared_parts.h"
 #include "maskfleet/objectstore/local/local_object_store.h"
 #include "maskfleet/pool/governor/cpu_governor.h"
 #include "maskfleet/pool/local/local_worker_pool.h"
-#include "maskfleet/schema/schema.h"
 
 namespace maskfleet::modes::local {
 namespace {
-
-Result<std::unique_ptr<storage::Database>> OpenDatabase(const config::SharedConfig& c, Clock& clock) {
-  storage::DatabaseOptions options;
-  options.url = c.database_url;
-  options.migrations = schema::Maskfleet();
-  options.pool_size = static_cast<std::size_t>(c.database_pool);
-  Result<std::unique_ptr<storage::Database>> database = storage::Database::Open(options, clock);
-  if (!database) return std::unexpected(database.error().WithContext("database"));
-  return database;
-}
 
 Result<std::unique_ptr<objectstore::ObjectStore>> OpenObjects(const config::SharedConfig& c) {
   Result<std::unique_ptr<objectstore::LocalObjectStore>> objects =
       objectstore::LocalObjectStore::Open({.root = c.objects_root});
   if (!objects) return std::unexpected(objects.error().WithContext("object store"));
   return std::unique_ptr<objectstore::ObjectStore>(std::move(*objects));
-}
-
-// The mailer [mail] kind asks for: an outbox folder or SMTP.
-Result<std::unique_ptr<mail::Mailer>> MakeMailer(const config::SharedConfig& c) {
-  if (c.mail_kind == "smtp") {
-    mail::smtp::SmtpOptions smtp;
-    smtp.url = c.smtp_url;
-    smtp.from_address = c.mail_from_address;
-    smtp.from_name = c.mail_from_name;
-    smtp.username = c.smtp_username;
-    smtp.password = c.smtp_password;
-    smtp.require_starttls = c.smtp_starttls;
-    Result<std::unique_ptr<mail::smtp::SmtpMailer>> m = mail::smtp::SmtpMailer::Create(smtp);
-    if (!m) return std::unexpected(m.error().WithContext("mail"));
-    return std::unique_ptr<mail::Mailer>(std::move(*m));
-  }
-  Result<std::unique_ptr<mail::outbox::OutboxMailer>> m =
-      mail::outbox::OutboxMailer::Create({c.outbox_dir, c.mail_from_address, c.mail_from_name});
-  if (!m) return std::unexpected(m.error().WithContext("mail"));
-  return std::unique_ptr<mail::Mailer>(std::move(*m));
 }
 
 pool::local::CpuLimitMode CpuLimitModeByName(const std::string& name) {
@@ -229,6 +197,9 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   std::filesystem::path temporary_dir;
   if (Status s = PlaceHaproxyFiles(shared.data_dir, haproxy, temporary_dir); !s) return std::unexpected(s.error());
   haproxy.frontend_host = config.lb_host;
+  // Readiness, not liveness: a worker that cannot store leaves the rotation, and comes
+  // back when it can (the pool watches /healthz, so it does not replace the worker).
+  haproxy.health_path = "/readyz";
   haproxy.frontend_port = static_cast<std::uint16_t>(lb_port);
   auto balancer = std::make_unique<lb::haproxy::HaproxyLoadBalancer>(haproxy, entry_url);
   lb::haproxy::ProcessOptions process;

@@ -120,26 +120,38 @@ void Ec2WorkerPool::Track(const Instance& instance, bool adopted) {
   tracked.info.details = {{"instance_type", instance.instance_type},
                           {"image_id", instance.image_id},
                           {"availability_zone", instance.availability_zone}};
-  if (adopted) tracked.info.details["adopted"] = "yes";
+  tracked.info.labelled_details = {{"type", instance.instance_type},
+                                   {"zone", instance.availability_zone},
+                                   {"image", instance.image_id}};
+  if (adopted) {
+    tracked.info.details["adopted"] = "yes";
+    tracked.info.labelled_details.emplace_back("adopted", "yes");
+  }
   if (Ended(instance.state)) {  // found by its launch key after it ended
     tracked.info.state = WorkerState::kStopped;
     tracked.info.reason = "instance " + instance.state;
   }
   if (auto key = instance.tags.find(kLaunchKeyTag); key != instance.tags.end()) tracked.launch_key = key->second;
+  tracked.order = next_order_++;
   workers_.emplace(instance.id, std::move(tracked));
 }
 
 int Ec2WorkerPool::LiveCount() const {
   return static_cast<int>(std::count_if(workers_.begin(), workers_.end(),
-                                        [](const auto& w) { return !IsFinal(w.second.info.state); }));
+                                        [](const auto& w) {
+                                          return !IsFinal(w.second.info.state) && !w.second.terminate_sent;
+                                        }));
 }
 
 void Ec2WorkerPool::Publish() {
-  std::vector<WorkerInfo> list;
-  for (const auto& [id, w] : workers_) list.push_back(w.info);
-  std::sort(list.begin(), list.end(), [](const WorkerInfo& a, const WorkerInfo& b) {
-    return a.launched_at != b.launched_at ? a.launched_at < b.launched_at : a.id < b.id;
+  std::vector<const Tracked*> ordered;
+  for (const auto& [id, w] : workers_) ordered.push_back(&w);
+  std::sort(ordered.begin(), ordered.end(), [](const Tracked* a, const Tracked* b) {
+    return a->info.launched_at != b->info.launched_at ? a->info.launched_at < b->info.launched_at
+                                                      : a->order < b->order;
   });
+  std::vector<WorkerInfo> list;
+  for (const Tracked* w : ordered) list.push_back(w->info);
   std::lock_guard lock(snapshot_mu_);
   snapshot_ = std::move(list);
 }
@@ -224,6 +236,7 @@ Result<WorkerInfo> Ec2WorkerPool::Launch(std::string_view idempotency_key) {
         return workers_.at(found->front().id).info;
       }
       error.code = ErrorCode::kUnavailable;  // retry with the same key
+      if (!error.retry_after) error.retry_after = aws::RetryAfter(answer.error());
     }
     return std::unexpected(error);
   }

@@ -15,7 +15,8 @@
 // sent again by the client after a 5xx or a lost answer (only after throttling): the
 // pool looks the key up instead, and answers kUnavailable (retry with the same key)
 // when nothing was launched. At most `max_workers` live
-// instances, whatever is asked.
+// instances, whatever is asked (an instance the pool has had terminated no longer
+// counts, though EC2 may still show it shutting down).
 //
 // States: kStarting until the instance runs and `health_check` passes (the manager
 // reaches the worker's /healthz at its private address), kFailed when it does not
@@ -96,6 +97,9 @@ class Ec2WorkerPool : public WorkerPool {
     std::string launch_key;
     std::optional<Clock::TimePoint> drained_at;
     bool terminate_sent = false;
+    // The order the pool learnt of it: breaks ties between equal launch times (EC2
+    // gives LaunchTime to the second).
+    std::uint64_t order = 0;
   };
   Ec2WorkerPool(std::shared_ptr<aws::Client> client, Ec2PoolOptions options, const Clock& clock);
 
@@ -114,6 +118,7 @@ class Ec2WorkerPool : public WorkerPool {
   std::mutex mu_;
   std::map<std::string, Tracked> workers_;  // guarded by mu_; by instance id
   std::size_t next_subnet_ = 0;             // guarded by mu_
+  std::uint64_t next_order_ = 0;            // guarded by mu_
   mutable std::mutex snapshot_mu_;
   std::vector<WorkerInfo> snapshot_;  // guarded by snapshot_mu_
 };

@@ -9,6 +9,7 @@
 
 #include <set>
 
+#include "maskfleet/aws/fake_transport.h"
 #include "maskfleet/aws/testing/moto_bed.h"
 
 namespace maskfleet::pool::ec2 {
@@ -19,10 +20,9 @@ class pool_Ec2WorkerPoolTest : public ::testing::Test {
   void SetUp() override {
     bed_ = &aws::testing::RequireMotoBed();
     admin_ = bed_->ClientFor("admin");
-    auto images = admin_->Query(aws::kEc2, "DescribeImages", {}, aws::Idempotency::kIdempotent);
-    ASSERT_TRUE(images) << images.error().ToString();
-    image_ = aws::ChildText(images->root().child("imagesSet").child("item"), "imageId");
-    ASSERT_FALSE(image_.empty());
+    Result<std::string> image = bed_->WorkerImage();
+    ASSERT_TRUE(image) << image.error().ToString();
+    image_ = *image;
   }
 
   Ec2PoolOptions Options(const std::string& pool) {
@@ -80,6 +80,13 @@ TEST_F(pool_Ec2WorkerPoolTest, LaunchAsksForTagsImdsV2MonitoringAndUserData) {
   EXPECT_EQ(w->state, WorkerState::kStarting);
   EXPECT_EQ(w->port, 8081);
   EXPECT_FALSE(w->address.empty());
+  // The pool page's details, in order: type, zone, image.
+  ASSERT_EQ(w->labelled_details.size(), 3u);
+  EXPECT_EQ(w->labelled_details[0].first, "type");
+  EXPECT_FALSE(w->labelled_details[0].second.empty());
+  EXPECT_EQ(w->labelled_details[1].first, "zone");
+  EXPECT_TRUE(w->labelled_details[1].second.starts_with("us-east-1")) << w->labelled_details[1].second;
+  EXPECT_EQ(w->labelled_details[2], (std::pair<std::string, std::string>{"image", image_}));
   aws::XmlAnswer keep;
   pugi::xml_node instance = DescribeOne(w->id, keep);
   std::map<std::string, std::string> tags;
@@ -109,6 +116,7 @@ TEST_F(pool_Ec2WorkerPoolTest, LaunchIsIdempotentAcrossARestartAndTheCapHolds) {
   ASSERT_TRUE(restarted);
   EXPECT_EQ(restarted->List().size(), 1u);  // adopted
   EXPECT_EQ(restarted->List()[0].details.at("adopted"), "yes");
+  EXPECT_EQ(restarted->List()[0].labelled_details.back(), (std::pair<std::string, std::string>{"adopted", "yes"}));
   EXPECT_EQ(restarted->Launch("k1").value().id, first->id);
   ASSERT_TRUE(restarted->Launch("k2"));
   auto third = restarted->Launch("k3");
@@ -247,6 +255,40 @@ TEST_F(pool_Ec2WorkerPoolTest, TheWorkerUserMayNotLaunch) {
   ASSERT_FALSE(made);
   EXPECT_EQ(made.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(made.error().message.find("DescribeInstances"), std::string::npos) << made.error().message;
+}
+
+// Recorded answers: EC2 gives LaunchTime to the second, so two launches in one second
+// tie; List() still shows them in launch order (it sorted ties by instance id before).
+TEST(pool_Ec2WorkerPoolRecordedTest, LaunchesInTheSameSecondAreListedInLaunchOrder) {
+  auto transport = std::make_shared<aws::FakeTransport>();
+  const std::string empty = "<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse>";
+  auto launched = [](const std::string& id) {
+    return "<RunInstancesResponse><instancesSet><item><instanceId>" + id +
+           "</instanceId><instanceState><name>pending</name></instanceState>"
+           "<privateIpAddress>10.0.0.1</privateIpAddress>"
+           "<launchTime>2026-12-04T10:00:00.000Z</launchTime></item></instancesSet></RunInstancesResponse>";
+  };
+  transport->Answer(200, empty);  // adoption
+  transport->Answer(200, empty);  // launch key "first" not found
+  transport->Answer(200, launched("i-0fffffffffffffff1"));
+  transport->Answer(200, empty);  // launch key "second" not found
+  transport->Answer(200, launched("i-0000000000000000a"));
+  auto client = std::make_shared<aws::Client>(aws::ClientOptions{
+      .region = "eu-west-1",
+      .credentials = std::make_shared<aws::StaticCredentialsProvider>(
+          aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
+      .transport = transport,
+      .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
+      .endpoints = {{"ec2", "http://127.0.0.1:9"}}});
+  auto pool = Ec2WorkerPool::Create(client, {.pool_name = "p", .image_id = "ami-1", .instance_type = "t3.small"});
+  ASSERT_TRUE(pool) << pool.error().ToString();
+  ASSERT_TRUE((*pool)->Launch("first"));
+  ASSERT_TRUE((*pool)->Launch("second"));
+  const std::vector<WorkerInfo> listed = (*pool)->List();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].launched_at, listed[1].launched_at);
+  EXPECT_EQ(listed[0].id, "i-0fffffffffffffff1");
+  EXPECT_EQ(listed[1].id, "i-0000000000000000a");
 }
 
 }  // namespace

@@ -356,17 +356,17 @@ Result<WorkerInfo> LocalWorkerPool::Launch(std::string_view idempotency_key) {
     args.push_back("--config");
     args.push_back(options_.config_file.string());
   }
-  // SIGTERM as the parent-death signal: the worker's own graceful stop. A process
-  // group of its own: a Ctrl-C in the terminal, or `timeout`, signals the manager's
-  // group, and the manager then stops its children in order (drain first); they must
-  // not get the signal directly and quit under it.
+  // SIGTERM as the parent-death signal when asked for: the worker's own graceful stop.
+  // A process group of its own: a Ctrl-C in the terminal, or `timeout`, signals the
+  // manager's group, and the manager then stops its children in order (drain first);
+  // they must not get the signal directly and quit under it.
   Result<process::Subprocess> spawned = process::Subprocess::Spawn({
       .argv = std::move(args),
       .environment = ChildEnvironment(governed),
       .output = process::Output::kLogFile,
       .log_file = w->log,
       .own_process_group = true,
-      .parent_death_signal = SIGTERM,
+      .parent_death_signal = options_.stop_with_manager ? SIGTERM : 0,
       .cgroup_procs_fds = procs_fds,
   });
   for (int fd : procs_fds) ::close(fd);

@@ -13,12 +13,16 @@
 // thread counts fit the allotment too: HTTP, detection and OpenCV threads are set
 // through the environment (MASKFLEET_WORKER_*; see LocalPoolOptions).
 //
-// No worker outlives a crashed manager: each child asks the kernel for SIGTERM when its
-// parent dies (PR_SET_PDEATHSIG). The kernel sends it when the *thread* that forked the
-// child ends, so Launch() must be called from a thread that lives as long as the
-// manager (its controller thread or the main thread), never from a short-lived task.
-// Children are reaped by pid; nobody else in the process may reap with waitpid(-1) or
-// ignore SIGCHLD.
+// Workers outlive a crashed manager: a manager killed outright (SIGKILL, a crash, the
+// OOM killer) leaves its workers serving, and the next pool on the same state folder
+// adopts them (below), so that a restarted manager (systemd's Restart=,
+// docs/operations.md) takes over a warm pool instead of booting a new one. A manager
+// that stops normally stops its workers itself (StopAll). With `stop_with_manager`, each
+// child instead asks the kernel for SIGTERM when its parent dies (PR_SET_PDEATHSIG),
+// which the kernel sends when the *thread* that forked the child ends: Launch() must
+// then be called from a thread that lives as long as the manager (its controller
+// thread or the main thread), never from a short-lived task. Children are reaped by
+// pid; nobody else in the process may reap with waitpid(-1) or ignore SIGCHLD.
 //
 // Launch keys: a worker remembers the idempotency key it was launched with while List()
 // shows it (an adopted worker too: the key is in its pid file); a Launch() with that
@@ -106,6 +110,9 @@ struct LocalPoolOptions {
   int detection_queue = 3;
   int opencv_threads = 1;
 
+  // Whether a worker is stopped (SIGTERM) when the manager dies without stopping it.
+  // Default false: it keeps serving, and the next pool adopts it.
+  bool stop_with_manager = false;
   // Live workers (not final) at most; Launch() beyond is kResourceExhausted.
   // Default 16.
   int max_workers = 16;

@@ -282,12 +282,61 @@ TEST_F(LocalWorkerPoolTest, AdoptsHealthyWorkersOfAnEarlierPoolAndStopsTheRest) 
   ASSERT_TRUE(WaitForState(*second, healthy_id, WorkerState::kFailed, 10s));
 }
 
-// PR_SET_PDEATHSIG: a manager killed with SIGKILL (no chance to stop anything) takes
-// its workers with it. The "manager" is a forked child of the test that starts a pool.
-TEST_F(LocalWorkerPoolTest, NoWorkerOutlivesACrashedManager) {
+// Starts a pool in a forked "manager" that launches one worker, waits until it
+// serves, and kills itself with SIGKILL (no chance to stop anything). Returns the
+// worker's pid, or -1.
+pid_t CrashAManagerWithOneWorker(const LocalPoolOptions& options) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return -1;
+  const pid_t manager = ::fork();
+  if (manager < 0) return -1;
+  if (manager == 0) {
+    ::close(pipe_fds[0]);
+    Result<std::unique_ptr<LocalWorkerPool>> pool = LocalWorkerPool::Create(options);
+    if (!pool) ::_exit(2);
+    Result<WorkerInfo> w = (*pool)->Launch(NewKey());
+    if (!w || !WaitForState(**pool, w->id, WorkerState::kInService, kBootTimeout)) ::_exit(3);
+    const pid_t worker = std::stoi(w->details.at("pid"));
+    (void)!::write(pipe_fds[1], &worker, sizeof(worker));
+    ::raise(SIGKILL);
+  }
+  ::close(pipe_fds[1]);
+  pid_t worker = -1;
+  const ssize_t n = ::read(pipe_fds[0], &worker, sizeof(worker));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  if (::waitpid(manager, &status, 0) != manager || !WIFSIGNALED(status)) return -1;
+  return n == static_cast<ssize_t>(sizeof(worker)) ? worker : -1;
+}
+
+// The default: a manager killed with SIGKILL leaves its worker serving, and the next
+// pool on the same state folder adopts it, same process, in service at once.
+TEST_F(LocalWorkerPoolTest, AWorkerOutlivesACrashedManagerAndTheNextPoolAdoptsIt) {
+  const LocalPoolOptions options = Options();
+  ASSERT_FALSE(options.stop_with_manager);
+  const pid_t worker = CrashAManagerWithOneWorker(options);
+  ASSERT_GT(worker, 0);
+  std::this_thread::sleep_for(500ms);  // a parent-death signal would have arrived by now
+  const bool alive = !Gone(worker);
+  LocalWorkerPool* next = alive ? MakePool(options) : nullptr;
+  if (!next) ::kill(worker, SIGKILL);
+  ASSERT_TRUE(alive) << "the worker died with its manager";
+  ASSERT_TRUE(next);
+  ASSERT_EQ(next->adoption().adopted.size(), 1u);
+  const std::vector<WorkerInfo> workers = next->List();
+  ASSERT_EQ(workers.size(), 1u);
+  EXPECT_EQ(workers[0].state, WorkerState::kInService);
+  EXPECT_EQ(workers[0].details.at("pid"), std::to_string(worker));
+  EXPECT_EQ(workers[0].details.at("adopted"), "yes");
+}
+
+// PR_SET_PDEATHSIG, when asked for: a manager killed with SIGKILL takes its workers
+// with it. The "manager" is a forked child of the test that starts a pool.
+TEST_F(LocalWorkerPoolTest, NoWorkerOutlivesACrashedManagerWhenStopWithManagerIsSet) {
   int pipe_fds[2];
   ASSERT_EQ(::pipe(pipe_fds), 0);
-  const LocalPoolOptions options = Options();
+  LocalPoolOptions options = Options();
+  options.stop_with_manager = true;
   const pid_t manager = ::fork();
   ASSERT_GE(manager, 0);
   if (manager == 0) {

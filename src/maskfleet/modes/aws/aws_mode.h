@@ -1,0 +1,49 @@
+// The AWS mode: workers are EC2 instances behind an Application Load Balancer. See
+// aws_mode.cc, the one file where it is put together, and docs/aws.md ("The AWS mode").
+#ifndef MASKFLEET_MODES_AWS_AWS_MODE_H_
+#define MASKFLEET_MODES_AWS_AWS_MODE_H_
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "maskfleet/common/clock.h"
+#include "maskfleet/common/error.h"
+#include "maskfleet/manager/manager_backends.h"
+#include "maskfleet/manager/manager_config.h"
+#include "maskfleet/worker/worker_backends.h"
+#include "maskfleet/worker/worker_config.h"
+
+namespace maskfleet::modes::aws {
+
+// As modes::MakeWorkerBackends (backends.h), for the AWS mode.
+Result<worker::WorkerBackends> MakeWorkerBackends(const worker::WorkerConfig& config, Clock& clock);
+
+// As modes::MakeManagerBackends (backends.h), for the AWS mode. `binary` is unused:
+// the workers run on their own instances.
+Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfig& config,
+                                                     const std::filesystem::path& binary, Clock& clock);
+
+// The database password and user name a secret holds: the JSON document RDS and
+// CloudFormation write ({"username": ..., "password": ..., "host": ...}), or the
+// password alone as plain text. Errors: kInvalidArgument (JSON without a "password"
+// string).
+struct DatabaseCredentials {
+  std::string username;  // empty when the secret has none
+  std::string password;
+};
+Result<DatabaseCredentials> ParseDatabaseSecret(std::string_view secret_string);
+
+// `url` with the user info set to `username` (kept from the URL when empty) and
+// `password`, both percent-encoded. A sqlite: URL is returned as it is. Errors:
+// kInvalidArgument (not scheme://host... for a server database).
+Result<std::string> DatabaseUrlWithCredentials(std::string_view url, const DatabaseCredentials& credentials);
+
+// The user data that makes an instance of the maskfleet image a worker: cloud-init
+// writing `config_text` to /etc/maskfleet/worker.toml, which the image's path unit
+// waits for (deploy/aws/systemd).
+std::string WorkerUserData(std::string_view config_text);
+
+}  // namespace maskfleet::modes::aws
+
+#endif  // MASKFLEET_MODES_AWS_AWS_MODE_H_
