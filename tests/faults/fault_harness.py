@@ -242,13 +242,14 @@ def database_rows(db_path):
 
 
 def stored_object_keys(objects_root):
-    """The keys of the objects stored under `objects_root` (temporary files of an
+    """The keys of the photos stored under `objects_root` (temporary files of an
     interrupted write, '.tmp-*', are not objects)."""
     root = pathlib.Path(objects_root)
     if not root.exists():
         return set()
+    # The workers' readiness probe puts and deletes a small object under readiness/.
     return {str(p.relative_to(root)) for p in root.rglob("*")
-            if p.is_file() and not p.name.startswith(".tmp-")}
+            if p.is_file() and not p.name.startswith(".tmp-") and p.relative_to(root).parts[0] != "readiness"}
 
 
 @dataclasses.dataclass

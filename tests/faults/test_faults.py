@@ -29,7 +29,7 @@ AWAITING_FIX = {
     "hashing": "password checks run outside admission, unbounded, and /healthz queues behind them",
     "slow-url": "URL fetches hold an HTTP thread outside every limit",
     "abandoned-work": "workers go on with requests whose clients left; the queue is not bounded in time",
-    "signals": "a full disk or a read-only database answers 500 somewhere, and /healthz stays 200",
+    "signals": "a full disk or a read-only database answers 500 somewhere, and no readiness check fails",
     "manager-spof": "the workers and HAProxy die with the manager; a restarted manager starts afresh",
     "orphans-after-kill": "a worker killed between storing an upload's files and its row leaves the files "
                           "behind, and nothing removes them later",
@@ -247,7 +247,7 @@ def test_disk_full(managers, photo, tmpfs):
                              timeout=30)
     login = Client(manager.lb_url).post("/api/v1/session", json={"username": users[0], "password": USER_PASSWORD})
     worker = in_service(manager.pool())[0]
-    ready = requests.get(worker_url(worker) + "/healthz", timeout=5)
+    ready = requests.get(worker_url(worker) + "/readyz", timeout=5)
     during = [o for o in load.outcomes if o.started >= fault_at + 1]
     filler.unlink()
     freed_at = time.monotonic()
@@ -258,7 +258,7 @@ def test_disk_full(managers, photo, tmpfs):
     Report("disk full", "the data folder's file system full (tmpfs), then freed", summarise(outcomes),
            recovery, consistency.summary(),
            notes=f"during: uploads {summarise(during)}; register {register.status_code}, "
-                 f"login {login.status_code}, worker /healthz {ready.status_code}").write()
+                 f"login {login.status_code}, worker /readyz {ready.status_code}").write()
     finish(managers, manager)
     assert_no_loss(outcomes, consistency)
     assert all(o.status == 503 for o in during if not o.ok), \
@@ -266,7 +266,7 @@ def test_disk_full(managers, photo, tmpfs):
     expected.target("signals", register.status_code == 503 and login.status_code in (200, 503),
                     f"register answered {register.status_code}, login {login.status_code} on a full disk")
     expected.target("signals", ready.status_code == 503,
-                    f"a worker that cannot store answers /healthz {ready.status_code} (readiness)")
+                    f"a worker that cannot store answers /readyz {ready.status_code}")
     expected.done()
 
 
@@ -314,7 +314,7 @@ def test_database_read_only(managers, photo, tmpfs):
             os.kill(pid, signal.SIGKILL)
         time.sleep(seconds(8, 20))
         worker = next(iter(in_service(manager.pool())), None)
-        ready = requests.get(worker_url(worker) + "/healthz", timeout=5).status_code if worker else None
+        ready = requests.get(worker_url(worker) + "/readyz", timeout=5).status_code if worker else None
         during = [o for o in load.outcomes if o.started >= fault_at + 2]
     finally:
         umount(db_dir)
@@ -327,7 +327,7 @@ def test_database_read_only(managers, photo, tmpfs):
                                     db_path=db_dir / "maskfleet.db")
     Report("database read-only", "the database's folder made read-only, workers restarted onto it",
            summarise(outcomes), recovery_seconds(outcomes, fault_at), consistency.summary(),
-           notes=f"during: {summarise(during)}; worker /healthz {ready}").write()
+           notes=f"during: {summarise(during)}; worker /readyz {ready}").write()
     finish(managers, manager)
     assert not consistency.lost and not consistency.rows_without_files and not consistency.duplicates, \
         consistency.summary()
@@ -336,7 +336,7 @@ def test_database_read_only(managers, photo, tmpfs):
     expected.target("signals", all(o.status in (0, 503) for o in during if not o.ok),
                     f"uploads on a read-only database must answer 503: {summarise(during)}")
     expected.target("signals", ready in (None, 503),
-                    f"a worker that cannot store answers /healthz {ready} (readiness)")
+                    f"a worker that cannot store answers /readyz {ready}")
     expected.done()
 
 
