@@ -37,10 +37,27 @@ function(maskfleet_test)
   if(NOT MASKFLEET_BUILD_TESTS)
     return()
   endif()
-  add_executable(${ARG_NAME} ${ARG_SRCS})
+  # In the sanitizer build (MaskfleetSanitize.cmake) a test not on its list is defined
+  # but neither built nor registered.
+  maskfleet_test_wanted(${ARG_NAME} wanted)
+  if(wanted)
+    add_executable(${ARG_NAME} ${ARG_SRCS})
+  else()
+    add_executable(${ARG_NAME} EXCLUDE_FROM_ALL ${ARG_SRCS})
+  endif()
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   maskfleet_apply_warnings(${ARG_NAME})
+  if(NOT wanted)
+    return()
+  endif()
   get_filename_component(folder ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+  if(MASKFLEET_SANITIZE)
+    add_dependencies(maskfleet_sanitized_tests ${ARG_NAME})
+    # One label: gtest_discover_tests passes a list of labels on as separate words,
+    # which set_tests_properties then reads as other properties.
+    set(folder sanitize)
+    set(ARG_LABELS "")
+  endif()
   if(ARG_ONE_PROCESS)
     add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
     set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${folder};${ARG_LABELS}"

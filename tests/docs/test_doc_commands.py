@@ -21,6 +21,11 @@ NOT_RUN_HERE = {
     "scripts/test.sh": "it runs this very suite; CI runs it through .ci/run",
     "build/maskfleet worker --data-dir demo-data --port 8081":
         "it serves until stopped; tests/worker starts workers the same way",
+    "scripts/sanitize.sh": "scripts/test.sh runs it after CTest (a build of its own, build-asan)",
+    "scripts/fuzz.sh --smoke": "scripts/test.sh runs it after the sanitizer build (a clang build of its own)",
+    "scripts/fuzz.sh probe 3600": "an hour of fuzzing; 'scripts/fuzz.sh --smoke' runs the same target briefly",
+    "scripts/faults.sh":
+        "the long form of the fault suite takes about an hour; CTest runs its short form (pytest_faults)",
     "ctest --test-dir build -R pytest_awsmode --output-on-failure":
         "it is tests/awsmode, the AWS mode end to end (3 minutes), which CTest runs itself (label aws)",
     "build/venv/bin/python tests/awsmode/print_run.py":

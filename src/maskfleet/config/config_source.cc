@@ -4,9 +4,13 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <toml.hpp>
+
+#include "maskfleet/config/toml_text.h"
 
 namespace maskfleet::config {
 namespace {
@@ -40,8 +44,15 @@ Result<ConfigSource> ConfigSource::FromFile(const std::filesystem::path& path, E
   }
   ConfigSource source(std::move(env));
   source.path_ = path;
+  std::ifstream file(path, std::ios::binary);
+  const std::string contents((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (!file.good() && !file.eof()) {
+    return MakeError(ErrorCode::kInvalidArgument, "cannot read config file " + path.string());
+  }
+  if (Status valid = CheckTomlText(contents, path.string()); !valid) return std::unexpected(valid.error());
   try {
-    const toml::value root = toml::parse(path.string());
+    std::istringstream in(contents);
+    const toml::value root = toml::parse(in, path.string());
     for (const auto& [section, table] : root.as_table()) {
       if (!table.is_table()) {
         return MakeError(ErrorCode::kInvalidArgument,

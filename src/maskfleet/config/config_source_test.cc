@@ -1,4 +1,5 @@
 #include "maskfleet/config/config_source.h"
+#include "maskfleet/config/toml_text.h"
 
 #include <fstream>
 #include <map>
@@ -86,6 +87,42 @@ TEST_F(ConfigSourceTest, EnvironmentAloneWorksWithoutAFile) {
   EXPECT_DOUBLE_EQ(source.Double("detect", "threshold", 0.5, 0.01, 0.99).value(), 0.7);
   env_["MASKFLEET_DETECT_THRESHOLD"] = "1.5";
   EXPECT_FALSE(source.Double("detect", "threshold", 0.5, 0.01, 0.99).has_value());
+}
+
+// toml11 3.7 read past its buffer on a literal string holding bytes that are not
+// UTF-8 (found by the config fuzz target); such a file is refused before toml11 sees it.
+TEST_F(ConfigSourceTest, LiteralStringThatIsNotUtf8IsRefusedNotReadPastItsEnd) {
+  Result<ConfigSource> source = ConfigSource::FromFile(Write("[worker]\nname = 'x\xff'\n"), Env());
+  ASSERT_FALSE(source.has_value());
+  EXPECT_EQ(source.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(source.error().message.find(":2: not valid UTF-8"), std::string::npos) << source.error().message;
+}
+
+TEST_F(ConfigSourceTest, NonAsciiUtf8IsRead) {
+  Result<ConfigSource> source = ConfigSource::FromFile(Write("[worker]\nname = 'caf\xc3\xa9'\n"), Env());
+  ASSERT_TRUE(source.has_value()) << source.error().message;
+  EXPECT_EQ(source->String("worker", "name", "").value(), "caf\xc3\xa9");
+}
+
+TEST(CheckTomlTextTest, AcceptsUtf8AtEachLengthAndTheLimits) {
+  for (const char* text : {"", "a", "\x7f", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",
+                           "\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf"}) {
+    EXPECT_TRUE(CheckTomlText(text, "t").has_value()) << ::testing::PrintToString(std::string(text));
+  }
+}
+
+TEST(CheckTomlTextTest, RefusesWhatIsNotUtf8) {
+  for (const char* text : {"\x80", "\xc0\x80", "\xc1\xbf", "\xc2", "\xc2\x7f", "\xc2\xc0", "\xe0\x9f\xbf",
+                           "\xed\xa0\x80", "\xe1\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+                           "\xff", "\xf0\x90\x80"}) {
+    EXPECT_FALSE(CheckTomlText(text, "t").has_value()) << ::testing::PrintToString(std::string(text));
+  }
+}
+
+TEST(CheckTomlTextTest, NamesTheLineOfTheFirstBadByte) {
+  Status status = CheckTomlText("a = 1\nb = 2\nc = '\xff'\n", "x.toml");
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().message, "x.toml:3: not valid UTF-8 (a TOML file is UTF-8)");
 }
 
 TEST_F(ConfigSourceTest, StringListsFromTheFileAndTheEnvironment) {

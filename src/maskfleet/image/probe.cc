@@ -83,6 +83,23 @@ Result<ImageInfo> ProbeJpeg(Bytes b) {
   return Dimensions(ImageFormat::kJpeg, width, height);
 }
 
+// A PNG chunk type for a message: its four letters, or, when they are not all ASCII
+// letters (as the format requires), their hex value. The raw bytes would make the
+// message invalid UTF-8, which no JSON answer can carry.
+std::string ChunkName(Bytes type) {
+  const bool letters = std::all_of(type.begin(), type.end(), [](std::uint8_t c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  });
+  if (letters) return std::string(reinterpret_cast<const char*>(type.data()), type.size());
+  std::string hex = "0x";
+  for (std::uint8_t c : type) {
+    constexpr char kDigits[] = "0123456789abcdef";
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 0xF];
+  }
+  return hex;
+}
+
 // Walks every chunk (length, type, data, CRC) and insists on IHDR first, every CRC
 // right, and IEND last.
 Result<ImageInfo> ProbePng(Bytes b) {
@@ -105,9 +122,7 @@ Result<ImageInfo> ProbePng(Bytes b) {
     const std::uint32_t stored_crc = ReadBe32(b, pos + 8 + length);
     const uLong crc = crc32(0L, b.data() + pos + 4, static_cast<uInt>(length + 4));
     if (crc != stored_crc) {
-      return Malformed("PNG", "corrupt (chunk " +
-                                  std::string(reinterpret_cast<const char*>(b.data() + pos + 4), 4) +
-                                  " fails its CRC check)");
+      return Malformed("PNG", "corrupt (chunk " + ChunkName(b.subspan(pos + 4, 4)) + " fails its CRC check)");
     }
     pos += 12 + length;
     if (is_end) break;

@@ -108,6 +108,18 @@ TEST(ProbeTest, JpegWithGarbageSegmentLengthIsCorruptNotACrash) {
 namespace maskfleet::image {
 namespace {
 
+// The message named the chunk with its raw type bytes: a type that is not letters made
+// it invalid UTF-8, and the upload answered 500 when the error became JSON (found by
+// the http_form fuzz target).
+TEST(ProbeTest, PngChunkTypeThatIsNotLettersIsNamedInHex) {
+  test::Bytes png = test::PngHeaderOnly(4, 3);
+  png[33 + 4] = 0x94;  // IEND's type: "\x94END", so its CRC fails too
+  Result<ImageInfo> info = ProbeImage(png);
+  ASSERT_FALSE(info.has_value());
+  EXPECT_EQ(info.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(info.error().message, "PNG file is corrupt (chunk 0x94454e44 fails its CRC check)");
+}
+
 TEST(ProbeTest, PngChunkWithWrongCrcIsCorrupt) {
   test::Bytes png = test::Encode(".png", test::Pattern(64, 48));
   png[png.size() - 20] ^= 0xFF;  // inside the last IDAT chunk's data or CRC

@@ -12,6 +12,8 @@
 
 #include <toml.hpp>
 
+#include "maskfleet/config/toml_text.h"
+
 namespace maskfleet::sim {
 namespace {
 
@@ -399,6 +401,7 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
   Reader r(source);
   Scenario s;
   s.name = std::filesystem::path(source).stem().string();
+  if (Status valid = config::CheckTomlText(text, source); !valid) return std::unexpected(valid.error());
   toml::value root_value;
   try {
     std::istringstream in{std::string(text)};

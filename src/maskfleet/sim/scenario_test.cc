@@ -390,5 +390,17 @@ TEST(SegmentsTest, ConstantStretchesBetweenChangesAfterTheSettlingAllowance) {
   EXPECT_FALSE(segments[4].after_ramp);
 }
 
+// toml11 3.7 read past its buffer on a literal string holding bytes that are not
+// UTF-8 (found by the scenario fuzz target); such text is refused before toml11 sees it.
+TEST(ParseScenarioTest, LiteralStringThatIsNotUtf8IsRefusedNotReadPastItsEnd) {
+  const std::string text = "duration = \"10m\"\ndescription = 'x\xff'\n";
+  // An exactly sized copy, so that AddressSanitizer sees a read past it.
+  const std::string exact(text.begin(), text.end());
+  Result<Scenario> s = ParseScenario(exact, "bad.toml");
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.error().message, "bad.toml:2: not valid UTF-8 (a TOML file is UTF-8)");
+}
+
 }  // namespace
 }  // namespace maskfleet::sim
