@@ -1,6 +1,7 @@
 #include "maskfleet/aws/credentials.h"
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -88,14 +89,14 @@ Result<std::optional<Credentials>> KeysFrom(const std::map<std::string, std::str
   return std::optional<Credentials>(std::move(credentials));
 }
 
-bool IsTrue(const std::optional<std::string>& value) {
+}  // namespace
+
+bool IsTrueSetting(const std::optional<std::string>& value) {
   if (!value) return false;
   std::string lower;
   for (char c : *value) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return lower == "true" || lower == "1";
 }
-
-}  // namespace
 
 Environment ProcessEnvironment() {
   return [](std::string_view name) -> std::optional<std::string> {
@@ -157,6 +158,15 @@ Result<ProfileSettings> LoadProfile(const Environment& env) {
     }
   }
   return profile;
+}
+
+std::string FormatIso8601(std::chrono::sys_seconds t) {
+  const std::time_t seconds = t.time_since_epoch().count();
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text) {
@@ -285,7 +295,7 @@ Result<std::unique_ptr<DefaultCredentialsChain>> DefaultCredentialsChain::Create
   chain->profile_ = std::move(*profile);
   chain->fixed_ = *from_env ? *from_env : chain->profile_.credentials;
   chain->env_region_ = env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or(""));
-  if (!IsTrue(env("AWS_EC2_METADATA_DISABLED"))) {
+  if (!IsTrueSetting(env("AWS_EC2_METADATA_DISABLED"))) {
     InstanceRoleCredentialsProvider::Options options;
     if (auto endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) {
       options.endpoint = *endpoint;

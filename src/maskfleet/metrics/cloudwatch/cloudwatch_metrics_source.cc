@@ -12,15 +12,6 @@ namespace {
 // 500 queries a GetMetricData request, two per worker.
 constexpr std::size_t kWorkersPerRequest = 250;
 
-std::string Iso8601(std::chrono::sys_seconds t) {
-  const std::time_t seconds = t.time_since_epoch().count();
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 void AddQuery(aws::Parameters& params, std::size_t n, const std::string& id, const std::string& space,
               const std::string& metric, const std::string& instance, const char* stat,
               std::chrono::seconds period = std::chrono::seconds(60)) {
@@ -46,8 +37,8 @@ aws::Parameters MetricDataQueries(std::span<const std::string> worker_ids,
     AddQuery(params, ++n, "r" + std::to_string(i), options.request_namespace, options.request_metric,
              worker_ids[i], "Maximum");
   }
-  params.emplace_back("StartTime", Iso8601(range.begin));
-  params.emplace_back("EndTime", Iso8601(range.end));
+  params.emplace_back("StartTime", aws::FormatIso8601(range.begin));
+  params.emplace_back("EndTime", aws::FormatIso8601(range.end));
   params.emplace_back("ScanBy", "TimestampAscending");
   return params;
 }
@@ -162,8 +153,8 @@ Result<std::vector<WorkerCpuPeriods>> CloudWatchMetricsSource::RecentCpu(std::sp
     for (std::size_t i = 0; i < batch.size(); ++i) {
       AddQuery(params, i + 1, "c" + std::to_string(i), "AWS/EC2", "CPUUtilization", batch[i], "Average", period);
     }
-    params.emplace_back("StartTime", Iso8601(std::chrono::sys_seconds(std::chrono::seconds(from))));
-    params.emplace_back("EndTime", Iso8601(std::chrono::sys_seconds(std::chrono::seconds(to))));
+    params.emplace_back("StartTime", aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(from))));
+    params.emplace_back("EndTime", aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(to))));
     params.emplace_back("ScanBy", "TimestampAscending");
     std::string next_token;
     do {

@@ -4,19 +4,11 @@
 
 #include <ctime>
 
+#include "maskfleet/aws/credentials.h"
 #include "maskfleet/metrics/metrics_source.h"
 
 namespace maskfleet::metrics::cloudwatch {
 namespace {
-
-std::string Iso8601(std::chrono::sys_seconds t) {
-  const std::time_t seconds = t.time_since_epoch().count();
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 }  // namespace
 
@@ -51,7 +43,7 @@ Status CloudWatchRequestCountPublisher::Publish(std::span<const RequestMinute> m
       params.emplace_back(d + "MetricName", options_.metric_name);
       params.emplace_back(d + "Dimensions.member.1.Name", "InstanceId");
       params.emplace_back(d + "Dimensions.member.1.Value", options_.instance_id);
-      params.emplace_back(d + "Timestamp", Iso8601(queue_[i].minute));
+      params.emplace_back(d + "Timestamp", aws::FormatIso8601(queue_[i].minute));
       params.emplace_back(d + "Value", std::to_string(queue_[i].count));
       params.emplace_back(d + "Unit", "Count");
     }
