@@ -165,6 +165,8 @@ mode = "aws"
 
 [worker]
 port = 8081
+# The load below makes its user through the testing endpoint, off by default here.
+register_enabled = true
 data_dir = "{tmp_path / 'worker-data'}"
 
 [manager]

@@ -26,6 +26,10 @@ from manager_harness import USER_PASSWORD, Client, in_service, settled, wait_for
 # Defects whose fix the targets below wait for; a case whose target fails for one of
 # them is an expected failure with this reason.
 AWAITING_FIX = {
+    "hashing": "/healthz stays near but not always under 100 ms during the burst (124 ms measured)",
+    "signals": "in the disk-full case the worker that cannot store still answers /readyz 200",
+    "manager-spof": "uploads fail for seconds (4.0 s measured) while a killed manager restarts, "
+                    "since HAProxy dies with it",
     "orphans-after-kill": "a worker killed between storing an upload's files and its row leaves the files "
                           "behind, and nothing removes them later",
 }
