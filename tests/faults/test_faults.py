@@ -26,11 +26,6 @@ from manager_harness import USER_PASSWORD, Client, in_service, settled, wait_for
 # Defects whose fix the targets below wait for; a case whose target fails for one of
 # them is an expected failure with this reason.
 AWAITING_FIX = {
-    "hashing": "password checks run outside admission, unbounded, and /healthz queues behind them",
-    "slow-url": "URL fetches hold an HTTP thread outside every limit",
-    "abandoned-work": "workers go on with requests whose clients left; the queue is not bounded in time",
-    "signals": "a full disk or a read-only database answers 500 somewhere, and no readiness check fails",
-    "manager-spof": "the workers and HAProxy die with the manager; a restarted manager starts afresh",
     "orphans-after-kill": "a worker killed between storing an upload's files and its row leaves the files "
                           "behind, and nothing removes them later",
 }

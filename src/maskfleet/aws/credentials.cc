@@ -1,6 +1,7 @@
 #include "maskfleet/aws/credentials.h"
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -81,21 +82,20 @@ Result<std::optional<Credentials>> KeysFrom(const std::map<std::string, std::str
     return std::optional<Credentials>();
   }
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     credentials.source + ": " + std::string(id_name) + " and " +
-                         std::string(secret_name) + " must both be set");
+    return MakeError(ErrorCode::kUnauthenticated, credentials.source + ": " + std::string(id_name) + " and " +
+                                                      std::string(secret_name) + " must both be set");
   }
   return std::optional<Credentials>(std::move(credentials));
 }
 
-bool IsTrue(const std::optional<std::string>& value) {
+}  // namespace
+
+bool IsTrueSetting(const std::optional<std::string>& value) {
   if (!value) return false;
   std::string lower;
   for (char c : *value) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return lower == "true" || lower == "1";
 }
-
-}  // namespace
 
 Environment ProcessEnvironment() {
   return [](std::string_view name) -> std::optional<std::string> {
@@ -110,8 +110,7 @@ Result<std::optional<Credentials>> CredentialsFromEnvironment(const Environment&
   for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
     if (auto value = env(name)) settings[name] = *value;
   }
-  return KeysFrom(settings, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                  "environment");
+  return KeysFrom(settings, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "environment");
 }
 
 Result<ProfileSettings> LoadProfile(const Environment& env) {
@@ -119,8 +118,7 @@ Result<ProfileSettings> LoadProfile(const Environment& env) {
   ProfileSettings profile{.name = named.value_or("default")};
   bool credentials_found = false;
   bool config_found = false;
-  const std::string credentials_path =
-      HomeFile(env, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+  const std::string credentials_path = HomeFile(env, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
   const std::string config_path = HomeFile(env, "AWS_CONFIG_FILE", ".aws/config");
   auto credentials_file = ReadIni(credentials_path, &credentials_found);
   if (!credentials_file) return std::unexpected(credentials_file.error());
@@ -131,9 +129,9 @@ Result<ProfileSettings> LoadProfile(const Environment& env) {
   const auto in_credentials = credentials_file->find(profile.name);
   const auto in_config = config_file->find(config_section);
   if (named && in_credentials == credentials_file->end() && in_config == config_file->end()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "AWS_PROFILE names profile \"" + profile.name + "\", which neither " +
-                         credentials_path + " nor " + config_path + " holds");
+    return MakeError(ErrorCode::kInvalidArgument, "AWS_PROFILE names profile \"" + profile.name +
+                                                      "\", which neither " + credentials_path + " nor " +
+                                                      config_path + " holds");
   }
   const std::string source = "profile " + profile.name;
   if (in_credentials != credentials_file->end()) {
@@ -159,12 +157,21 @@ Result<ProfileSettings> LoadProfile(const Environment& env) {
   return profile;
 }
 
+std::string FormatIso8601(std::chrono::sys_seconds t) {
+  const std::time_t seconds = t.time_since_epoch().count();
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
 Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   char tail = 0;
   const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &year, &month, &day, &hour, &minute,
-                  &second, &tail) < 6 ||
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &year, &month, &day, &hour, &minute, &second,
+                  &tail) < 6 ||
       (tail != 'Z' && tail != '.' && tail != '+' && tail != 0)) {
     return MakeError(ErrorCode::kInvalidArgument, "not an ISO 8601 UTC time: " + copy);
   }
@@ -177,26 +184,25 @@ Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text
          std::chrono::seconds(second);
 }
 
-InstanceRoleCredentialsProvider::InstanceRoleCredentialsProvider(Options options,
-                                                                 HttpTransport& transport,
+InstanceRoleCredentialsProvider::InstanceRoleCredentialsProvider(Options options, HttpTransport& transport,
                                                                  const Clock& clock)
     : options_(std::move(options)), transport_(transport), clock_(clock) {}
 
 Result<std::string> InstanceRoleCredentialsProvider::Token() {
   const auto now = clock_.Now();
   if (!token_.empty() && now + std::chrono::seconds(60) < token_expires_at_) return token_;
-  HttpRequest request{.method = "PUT",
-                      .url = options_.endpoint + "/latest/api/token",
-                      .headers = {{"X-aws-ec2-metadata-token-ttl-seconds",
-                                   std::to_string(options_.token_ttl.count())},
-                                  {"Content-Type", "text/plain"}},
-                      .timeout = options_.timeout,
-                      .connect_timeout = options_.timeout};
+  HttpRequest request{
+      .method = "PUT",
+      .url = options_.endpoint + "/latest/api/token",
+      .headers = {{"X-aws-ec2-metadata-token-ttl-seconds", std::to_string(options_.token_ttl.count())},
+                  {"Content-Type", "text/plain"}},
+      .timeout = options_.timeout,
+      .connect_timeout = options_.timeout};
   auto response = transport_.Send(request);
   if (!response) return std::unexpected(response.error().WithContext("instance metadata token"));
   if (response->status != 200 || response->body.empty()) {
-    return MakeError(ErrorCode::kUnavailable, "instance metadata token: HTTP status " +
-                                                  std::to_string(response->status));
+    return MakeError(ErrorCode::kUnavailable,
+                     "instance metadata token: HTTP status " + std::to_string(response->status));
   }
   token_ = response->body;
   token_expires_at_ = now + options_.token_ttl;
@@ -222,8 +228,8 @@ Result<std::string> InstanceRoleCredentialsProvider::GetWithToken(std::string_vi
       return MakeError(ErrorCode::kNotFound, "instance metadata " + std::string(path) + ": not found");
     }
     if (response->status != 200) {
-      return MakeError(ErrorCode::kUnavailable, "instance metadata " + std::string(path) +
-                                                    ": HTTP status " + std::to_string(response->status));
+      return MakeError(ErrorCode::kUnavailable, "instance metadata " + std::string(path) + ": HTTP status " +
+                                                    std::to_string(response->status));
     }
     return response->body;
   }
@@ -251,9 +257,8 @@ Result<Credentials> InstanceRoleCredentialsProvider::Get() {
     auto document = GetWithToken("/latest/meta-data/iam/security-credentials/" + role);
     if (!document) return std::unexpected(document.error());
     const auto json = nlohmann::json::parse(*document, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object() || json.value("Code", "") != "Success" ||
-        !json.contains("AccessKeyId") || !json.contains("SecretAccessKey") ||
-        !json.contains("Token") || !json.contains("Expiration")) {
+    if (!json.is_object() || json.value("Code", "") != "Success" || !json.contains("AccessKeyId") ||
+        !json.contains("SecretAccessKey") || !json.contains("Token") || !json.contains("Expiration")) {
       return MakeError(ErrorCode::kUnavailable,
                        "instance metadata: role " + role + " gave no usable credentials");
     }
@@ -275,8 +280,9 @@ Result<Credentials> InstanceRoleCredentialsProvider::Get() {
   return *cached_;
 }
 
-Result<std::unique_ptr<DefaultCredentialsChain>> DefaultCredentialsChain::Create(
-    const Environment& env, HttpTransport& transport, const Clock& clock) {
+Result<std::unique_ptr<DefaultCredentialsChain>> DefaultCredentialsChain::Create(const Environment& env,
+                                                                                 HttpTransport& transport,
+                                                                                 const Clock& clock) {
   std::unique_ptr<DefaultCredentialsChain> chain(new DefaultCredentialsChain());
   auto from_env = CredentialsFromEnvironment(env);
   if (!from_env) return std::unexpected(from_env.error());
@@ -285,14 +291,13 @@ Result<std::unique_ptr<DefaultCredentialsChain>> DefaultCredentialsChain::Create
   chain->profile_ = std::move(*profile);
   chain->fixed_ = *from_env ? *from_env : chain->profile_.credentials;
   chain->env_region_ = env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or(""));
-  if (!IsTrue(env("AWS_EC2_METADATA_DISABLED"))) {
+  if (!IsTrueSetting(env("AWS_EC2_METADATA_DISABLED"))) {
     InstanceRoleCredentialsProvider::Options options;
     if (auto endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) {
       options.endpoint = *endpoint;
       while (options.endpoint.ends_with('/')) options.endpoint.pop_back();
     }
-    chain->instance_role_ =
-        std::make_unique<InstanceRoleCredentialsProvider>(options, transport, clock);
+    chain->instance_role_ = std::make_unique<InstanceRoleCredentialsProvider>(options, transport, clock);
   }
   return chain;
 }

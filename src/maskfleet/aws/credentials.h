@@ -49,6 +49,8 @@ struct Credentials {
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;
 // The process's environment.
 Environment ProcessEnvironment();
+// Whether an AWS boolean setting is on: "true" (any case) or "1".
+bool IsTrueSetting(const std::optional<std::string>& value);
 
 class CredentialsProvider {
  public:
@@ -107,16 +109,16 @@ class InstanceRoleCredentialsProvider : public CredentialsProvider {
   Result<std::string> Metadata(std::string_view path);
 
  private:
-  Result<std::string> Token();  // requires mu_
+  Result<std::string> Token();                              // requires mu_
   Result<std::string> GetWithToken(std::string_view path);  // requires mu_
 
   const Options options_;
   HttpTransport& transport_;
   const Clock& clock_;
   std::mutex mu_;
-  std::optional<Credentials> cached_;                        // guarded by mu_
-  std::string token_;                                        // guarded by mu_
-  std::chrono::system_clock::time_point token_expires_at_;   // guarded by mu_
+  std::optional<Credentials> cached_;                       // guarded by mu_
+  std::string token_;                                       // guarded by mu_
+  std::chrono::system_clock::time_point token_expires_at_;  // guarded by mu_
 };
 
 // The chain above. Environment and profile are read once, at construction; the
@@ -145,6 +147,8 @@ class DefaultCredentialsChain : public CredentialsProvider {
 // "ISO 8601" timestamps of IMDS and AWS answers ("2026-12-04T06:00:00Z", with
 // optional fraction). Errors: kInvalidArgument.
 Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text);
+// The form AWS's Query APIs take: "2026-12-04T06:00:00Z".
+std::string FormatIso8601(std::chrono::sys_seconds t);
 
 }  // namespace maskfleet::aws
 

@@ -10,27 +10,19 @@ std::string WithoutTrailingSlash(std::string url) {
   return url;
 }
 
-bool IsTrue(const std::optional<std::string>& value) {
-  if (!value) return false;
-  std::string lower;
-  for (char c : *value) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return lower == "true" || lower == "1";
-}
-
 }  // namespace
 
 std::string ResolveEndpoint(const Service& service, std::string_view region, const Environment& env,
                             std::string_view configured, std::string_view profile_endpoint) {
   if (!configured.empty()) return WithoutTrailingSlash(std::string(configured));
-  if (!IsTrue(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) {
+  if (!IsTrueSetting(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) {
     if (auto url = env("AWS_ENDPOINT_URL_" + std::string(service.env_suffix))) {
       return WithoutTrailingSlash(*url);
     }
     if (auto url = env("AWS_ENDPOINT_URL")) return WithoutTrailingSlash(*url);
     if (!profile_endpoint.empty()) return WithoutTrailingSlash(std::string(profile_endpoint));
   }
-  return "https://" + std::string(service.endpoint_prefix) + "." + std::string(region) +
-         ".amazonaws.com";
+  return "https://" + std::string(service.endpoint_prefix) + "." + std::string(region) + ".amazonaws.com";
 }
 
 }  // namespace maskfleet::aws

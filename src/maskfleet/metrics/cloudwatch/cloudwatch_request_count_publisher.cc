@@ -4,21 +4,11 @@
 
 #include <ctime>
 
+#include "maskfleet/aws/credentials.h"
 #include "maskfleet/metrics/metrics_source.h"
 
 namespace maskfleet::metrics::cloudwatch {
-namespace {
-
-std::string Iso8601(std::chrono::sys_seconds t) {
-  const std::time_t seconds = t.time_since_epoch().count();
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 CloudWatchRequestCountPublisher::CloudWatchRequestCountPublisher(
     std::shared_ptr<aws::Client> client, CloudWatchRequestCountPublisherOptions options)
@@ -51,7 +41,7 @@ Status CloudWatchRequestCountPublisher::Publish(std::span<const RequestMinute> m
       params.emplace_back(d + "MetricName", options_.metric_name);
       params.emplace_back(d + "Dimensions.member.1.Name", "InstanceId");
       params.emplace_back(d + "Dimensions.member.1.Value", options_.instance_id);
-      params.emplace_back(d + "Timestamp", Iso8601(queue_[i].minute));
+      params.emplace_back(d + "Timestamp", aws::FormatIso8601(queue_[i].minute));
       params.emplace_back(d + "Value", std::to_string(queue_[i].count));
       params.emplace_back(d + "Unit", "Count");
     }
@@ -64,27 +54,27 @@ Status CloudWatchRequestCountPublisher::Publish(std::span<const RequestMinute> m
 }
 
 void CloudWatchRequestCountPublisher::Start(const Clock& clock,
-                                  std::function<std::vector<RequestMinute>()> completed_minutes,
-                                  std::function<void(const Error&)> on_error) {
+                                            std::function<std::vector<RequestMinute>()> completed_minutes,
+                                            std::function<void(const Error&)> on_error) {
   Stop();
   {
     std::lock_guard lock(thread_mu_);
     stopping_ = false;
   }
-  thread_ = std::thread([this, &clock, completed_minutes = std::move(completed_minutes),
-                         on_error = std::move(on_error)] {
-    std::unique_lock lock(thread_mu_);
-    while (!stopping_) {
-      // The next minute boundary plus the delay, on `clock`; waited for in real time.
-      const auto now = clock.Now();
-      const auto next = MinuteOf(now) + std::chrono::minutes(1) + options_.delay_after_minute;
-      wake_.wait_for(lock, next - now, [this] { return stopping_; });
-      if (stopping_) break;
-      lock.unlock();
-      if (Status st = Publish(completed_minutes()); !st && on_error) on_error(st.error());
-      lock.lock();
-    }
-  });
+  thread_ = std::thread(
+      [this, &clock, completed_minutes = std::move(completed_minutes), on_error = std::move(on_error)] {
+        std::unique_lock lock(thread_mu_);
+        while (!stopping_) {
+          // The next minute boundary plus the delay, on `clock`; waited for in real time.
+          const auto now = clock.Now();
+          const auto next = MinuteOf(now) + std::chrono::minutes(1) + options_.delay_after_minute;
+          wake_.wait_for(lock, next - now, [this] { return stopping_; });
+          if (stopping_) break;
+          lock.unlock();
+          if (Status st = Publish(completed_minutes()); !st && on_error) on_error(st.error());
+          lock.lock();
+        }
+      });
 }
 
 void CloudWatchRequestCountPublisher::Stop() {
