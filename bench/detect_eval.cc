@@ -88,7 +88,8 @@ double AveragePrecision(std::vector<Ranked> ranked, int positives) {
     recall.push_back(static_cast<double>(tp) / positives);
     precision.push_back(static_cast<double>(tp) / (tp + fp));
   }
-  for (std::size_t i = precision.size() - 1; i > 0; --i) precision[i - 1] = std::max(precision[i - 1], precision[i]);
+  for (std::size_t i = precision.size() - 1; i > 0; --i)
+    precision[i - 1] = std::max(precision[i - 1], precision[i]);
   double ap = 0;
   for (std::size_t i = 1; i < recall.size(); ++i) ap += (recall[i] - recall[i - 1]) * precision[i];
   return ap;
@@ -143,20 +144,27 @@ int Run(const std::map<std::string, std::string>& args) {
   options.postprocess.confidence_threshold = std::stof(get("threshold", "0.5"));
   options.tiling.grid = std::stoi(get("grid", std::to_string(options.tiling.grid)));
   options.tiling.overlap = std::stof(get("overlap", std::to_string(options.tiling.overlap)));
-  options.tiling.small_face_fraction = std::stof(get("small-face", std::to_string(options.tiling.small_face_fraction)));
-  options.tiling.min_side_without_faces = std::stoi(get("min-side", std::to_string(options.tiling.min_side_without_faces)));
-  options.tiling.tile_confidence = std::stof(get("tile-confidence", std::to_string(options.tiling.tile_confidence)));
+  options.tiling.small_face_fraction = std::stof(
+      get("small-face", std::to_string(options.tiling.small_face_fraction)));
+  options.tiling.min_side_without_faces = std::stoi(
+      get("min-side", std::to_string(options.tiling.min_side_without_faces)));
+  options.tiling.tile_confidence = std::stof(
+      get("tile-confidence", std::to_string(options.tiling.tile_confidence)));
   options.tiling.fusion_iou = std::stof(get("fusion-iou", std::to_string(options.tiling.fusion_iou)));
   options.close_up_sure = std::stof(get("close-up-sure", std::to_string(options.close_up_sure)));
   options.verify_close_ups = get("verify-close-ups", "1") == "1";
-  options.box_correction.shift_down = std::stof(get("shift-down", std::to_string(options.box_correction.shift_down)));
-  options.box_correction.height_scale = std::stof(get("height-scale", std::to_string(options.box_correction.height_scale)));
-  options.box_correction.width_scale = std::stof(get("width-scale", std::to_string(options.box_correction.width_scale)));
+  options.box_correction.shift_down = std::stof(
+      get("shift-down", std::to_string(options.box_correction.shift_down)));
+  options.box_correction.height_scale = std::stof(
+      get("height-scale", std::to_string(options.box_correction.height_scale)));
+  options.box_correction.width_scale = std::stof(
+      get("width-scale", std::to_string(options.box_correction.width_scale)));
   const float min_iou = std::stof(get("iou", "0.5"));
   const std::string set_name = get("set", "dev");
-  const std::filesystem::path dir = set_name == "dev"    ? testing::FaceMaskDir()
-                                    : set_name == "tune" ? testing::SharedDir() / "testdata" / "face-mask-tune"
-                                                         : std::filesystem::path(set_name);
+  const std::filesystem::path dir = set_name == "dev" ? testing::FaceMaskDir()
+                                    : set_name == "tune"
+                                        ? testing::SharedDir() / "testdata" / "face-mask-tune"
+                                        : std::filesystem::path(set_name);
 
   cv::setNumThreads(1);
   Result<detect::ModelData> model = detect::ModelData::Load(testing::ModelDir());
@@ -193,8 +201,9 @@ int Run(const std::map<std::string, std::string>& args) {
       for (const auto& t : truth.faces) {
         for (const auto& f : *faces) {
           if (detect::IntersectionOverUnion(t.box, f.box) >= 0.2f) {
-            std::printf("pair %g %g %g %g %g %g %g %g %d %d\n", t.box.xmin, t.box.ymin, t.box.xmax, t.box.ymax,
-                        f.box.xmin, f.box.ymin, f.box.xmax, f.box.ymax, photo->pixels.cols, photo->pixels.rows);
+            std::printf("pair %g %g %g %g %g %g %g %g %d %d\n", t.box.xmin, t.box.ymin, t.box.xmax,
+                        t.box.ymax, f.box.xmin, f.box.ymin, f.box.xmax, f.box.ymax, photo->pixels.cols,
+                        photo->pixels.rows);
           }
         }
       }
@@ -202,7 +211,8 @@ int Run(const std::map<std::string, std::string>& args) {
     for (int c = 0; c < 2; ++c) RankClass(truth, *faces, c == 0, min_iou, ranked[c], positives[c]);
     int masked = 0;
     for (const auto& f : truth.faces) masked += f.label == MaskLabel::kWithMask ? 1 : 0;
-    const int found_masked = static_cast<int>(std::count_if(faces->begin(), faces->end(), [](auto& f) { return f.masked; }));
+    const int found_masked = static_cast<int>(
+        std::count_if(faces->begin(), faces->end(), [](auto& f) { return f.masked; }));
     category_right += CategoryOf(masked, static_cast<int>(truth.faces.size()) - masked) ==
                               CategoryOf(found_masked, static_cast<int>(faces->size()) - found_masked)
                           ? 1

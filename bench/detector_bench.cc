@@ -29,8 +29,8 @@ using Bytes = std::vector<std::uint8_t>;
 struct Fixture {
   detect::ModelData model;
   std::unique_ptr<detect::DetectorPool> pool;  // two networks: one per benchmark thread
-  Bytes small_jpeg;  // 640x480
-  Bytes large_jpeg;  // 3000x2000
+  Bytes small_jpeg;                            // 640x480
+  Bytes large_jpeg;                            // 3000x2000
 };
 
 Fixture& Shared() {
@@ -45,8 +45,8 @@ Fixture& Shared() {
     f->pool = std::move(*detect::DetectorPool::Create(f->model, 2));
     const Bytes png = testing::ReadBytes(testing::FaceMaskDir() / "images" / "maksssksksss119.png");
     const cv::Mat source = cv::imdecode(png, cv::IMREAD_COLOR);
-    for (auto [size, out] : {std::pair{cv::Size(640, 480), &f->small_jpeg},
-                             std::pair{cv::Size(3000, 2000), &f->large_jpeg}}) {
+    for (auto [size, out] :
+         {std::pair{cv::Size(640, 480), &f->small_jpeg}, std::pair{cv::Size(3000, 2000), &f->large_jpeg}}) {
       cv::Mat resized;
       cv::resize(source, resized, size, 0, 0, cv::INTER_CUBIC);
       cv::imencode(".jpg", resized, *out, {cv::IMWRITE_JPEG_QUALITY, 90});
@@ -173,7 +173,8 @@ void BM_DevInference(benchmark::State& state) {
   std::unique_ptr<detect::Detector> detector = std::move(*detect::Detector::Create(Shared().model));
   cv::Mat locations, scores;
   for (auto _ : state) {
-    for (const cv::Mat& blob : Dev().blobs) benchmark::DoNotOptimize(detector->Infer(blob, locations, scores));
+    for (const cv::Mat& blob : Dev().blobs)
+      benchmark::DoNotOptimize(detector->Infer(blob, locations, scores));
   }
   SetPerPhoto(state, Dev().blobs.size());
   cv::setNumThreads(-1);
@@ -184,8 +185,8 @@ void BM_DevInference(benchmark::State& state) {
 void BM_DevWholePath(benchmark::State& state) {
   cv::setNumThreads(1);
   const auto quality = state.range(0) == 0 ? detect::Quality::kFast : detect::Quality::kThorough;
-  std::unique_ptr<detect::DetectorPool> pool =
-      std::move(*detect::DetectorPool::Create(Shared().model, 1, {.quality = quality}));
+  std::unique_ptr<detect::DetectorPool> pool = std::move(
+      *detect::DetectorPool::Create(Shared().model, 1, {.quality = quality}));
   const detect::PhotoAnalyzer analyzer(*pool, detect::AnalyzerOptions{});
   for (auto _ : state) {
     for (const Bytes& file : Dev().files) {
@@ -209,9 +210,14 @@ BENCHMARK(BM_Annotate)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EncodeJpeg)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Thumbnail)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WholePath)
-    ->Args({0, 2})->Args({1, 2})->Threads(1)
-    ->Args({0, 1})->Args({1, 1})->Threads(2)
-    ->UseRealTime()->Unit(benchmark::kMillisecond);
+    ->Args({0, 2})
+    ->Args({1, 2})
+    ->Threads(1)
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Threads(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace maskfleet

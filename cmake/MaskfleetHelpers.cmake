@@ -2,7 +2,8 @@
 # declarative lines (after Abseil's absl_cc_library / absl_cc_test).
 #
 #   maskfleet_library(NAME detect SRCS a.cc b.cc DEPS maskfleet_image opencv_dnn)
-#     -> static library maskfleet_detect, headers included as "maskfleet/detect/x.h"
+#     -> static library maskfleet_detect, headers included as "maskfleet/detect/x.h",
+#        seeing only its own and its DEPS' headers
 #   maskfleet_test(NAME anchors_test SRCS anchors_test.cc DEPS maskfleet_detect)
 #     -> GoogleTest binary registered with CTest under the label of its folder
 
@@ -18,11 +19,37 @@ function(maskfleet_apply_warnings target)
   endif()
 endfunction()
 
+# A library sees its own headers and those of its DEPS (and theirs), nothing else: its
+# public headers (HDRS; by default every header in the folders of its SRCS) are linked
+# into build/include/<target>/maskfleet/..., and that folder is its include path. An
+# include that runs against the declared arrows therefore fails to build. (All of src/
+# on every include path, as before, let any file include anything.)
 function(maskfleet_library)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;HDRS;DEPS" ${ARGN})
   set(target maskfleet_${ARG_NAME})
   add_library(${target} STATIC ${ARG_SRCS})
-  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  if(NOT ARG_HDRS)
+    set(folders "")
+    foreach(src IN LISTS ARG_SRCS)
+      get_filename_component(folder ${src} DIRECTORY)
+      list(APPEND folders "${CMAKE_CURRENT_SOURCE_DIR}/${folder}")
+    endforeach()
+    list(REMOVE_DUPLICATES folders)
+    foreach(folder IN LISTS folders)
+      file(GLOB headers CONFIGURE_DEPENDS "${folder}/*.h")
+      list(APPEND ARG_HDRS ${headers})
+    endforeach()
+  endif()
+  set(stage ${CMAKE_BINARY_DIR}/include/${target})
+  file(REMOVE_RECURSE ${stage})
+  foreach(header IN LISTS ARG_HDRS)
+    get_filename_component(header ${header} ABSOLUTE)
+    file(RELATIVE_PATH relative ${PROJECT_SOURCE_DIR}/src ${header})
+    get_filename_component(relative_folder ${relative} DIRECTORY)
+    file(MAKE_DIRECTORY ${stage}/${relative_folder})
+    file(CREATE_LINK ${header} ${stage}/${relative} SYMBOLIC)
+  endforeach()
+  target_include_directories(${target} PUBLIC ${stage})
   target_link_libraries(${target} PUBLIC ${ARG_DEPS})
   maskfleet_apply_warnings(${target})
 endfunction()
@@ -46,6 +73,8 @@ function(maskfleet_test)
     add_executable(${ARG_NAME} EXCLUDE_FROM_ALL ${ARG_SRCS})
   endif()
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  # A test sees its own folder's test helpers besides its DEPS' headers.
+  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src)
   maskfleet_apply_warnings(${ARG_NAME})
   if(NOT wanted)
     return()

@@ -28,8 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
   // No environment: only the file speaks.
-  maskfleet::Result<ConfigSource> source =
-      ConfigSource::FromFile(path, [](const char*) -> const char* { return nullptr; });
+  maskfleet::Result<ConfigSource> source = ConfigSource::FromFile(
+      path, [](const char*) -> const char* { return nullptr; });
   close(fd);
   if (!source) {
     FUZZ_CHECK(source.error().code == ErrorCode::kInvalidArgument);

@@ -92,7 +92,8 @@ FuzzServer& Server() {
     s->Post("/api/upload", [](const httplib::Request& req, httplib::Response& res) {
       const std::optional<std::string> username = maskfleet::http::FormField(req, "username");
       const std::optional<std::string> password = maskfleet::http::FormField(req, "password");
-      if (!username || !password) return Fail(res, {ErrorCode::kInvalidArgument, "username and password are required"});
+      if (!username || !password)
+        return Fail(res, {ErrorCode::kInvalidArgument, "username and password are required"});
       ProbeFilePart(req, res);
     });
     s->Post("/api/v1/images", [](const httplib::Request& req, httplib::Response& res) {
@@ -111,7 +112,8 @@ FuzzServer& Server() {
       if (!page_size) return Fail(res, page_size.error());
       FUZZ_CHECK(*page_size >= 1 && *page_size <= 100);
       const bool has_cookie = maskfleet::http::GetCookie(req, maskfleet::http::kSessionCookie).has_value();
-      maskfleet::http::RespondJson(res, 200, {{"page", *page}, {"page_size", *page_size}, {"cookie", has_cookie}});
+      maskfleet::http::RespondJson(res, 200,
+                                   {{"page", *page}, {"page_size", *page_size}, {"cookie", has_cookie}});
     });
     return s;
   }();

@@ -32,18 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   FUZZ_CHECK(info->width > 0 && info->height > 0);
   switch (info->format) {
-    case ImageFormat::kJpeg:
-      FUZZ_CHECK(size >= 2 && data[0] == 0xFF && data[1] == 0xD8);
-      break;
-    case ImageFormat::kPng:
-      FUZZ_CHECK(StartsWith(bytes, "\x89PNG\r\n\x1a\n"));
-      break;
-    case ImageFormat::kWebp:
-      FUZZ_CHECK(StartsWith(bytes, "RIFF") && StartsWith(bytes, "WEBP", 8));
-      break;
-    case ImageFormat::kBmp:
-      FUZZ_CHECK(StartsWith(bytes, "BM"));
-      break;
+    case ImageFormat::kJpeg: FUZZ_CHECK(size >= 2 && data[0] == 0xFF && data[1] == 0xD8); break;
+    case ImageFormat::kPng: FUZZ_CHECK(StartsWith(bytes, "\x89PNG\r\n\x1a\n")); break;
+    case ImageFormat::kWebp: FUZZ_CHECK(StartsWith(bytes, "RIFF") && StartsWith(bytes, "WEBP", 8)); break;
+    case ImageFormat::kBmp: FUZZ_CHECK(StartsWith(bytes, "BM")); break;
   }
   return 0;
 }

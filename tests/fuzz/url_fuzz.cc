@@ -60,7 +60,8 @@ const maskfleet::net::UrlFetcher& Fetcher() {
       // 192.0.2.1: documentation, never connected to.
       return std::vector<IpAddress>{IpAddress::V4(192, 0, 2, 1)};
     };
-    maskfleet::Result<maskfleet::net::UrlFetcher> made = maskfleet::net::UrlFetcher::Create(std::move(options));
+    maskfleet::Result<maskfleet::net::UrlFetcher> made = maskfleet::net::UrlFetcher::Create(
+        std::move(options));
     FUZZ_CHECK(made.has_value());
     return new maskfleet::net::UrlFetcher(std::move(*made));
   }();
@@ -80,15 +81,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 3) {
-    case 0:
-      CheckLiteral(text);
-      break;
-    case 1:
-      CheckNetwork(text);
-      break;
-    default:
-      CheckUrl(text);
-      break;
+    case 0: CheckLiteral(text); break;
+    case 1: CheckNetwork(text); break;
+    default: CheckUrl(text); break;
   }
   return 0;
 }

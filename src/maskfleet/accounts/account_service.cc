@@ -35,17 +35,18 @@ Result<std::string> AccountService::Hash(std::string_view password) {
   return passwords_.Hash(password);
 }
 
-Result<accounts::User> AccountService::CheckCredentials(std::string_view username,
-                                                       std::string_view password,
-                                                       std::string_view client_address) {
+Result<accounts::User> AccountService::CheckCredentials(std::string_view username, std::string_view password,
+                                                        std::string_view client_address) {
   Result<LoginCheck> check = throttle_.CheckLogin(username, client_address);
   if (!check) return std::unexpected(check.error());
   if (!check->allowed()) {
     return MakeRetryableError(
         ErrorCode::kResourceExhausted,
-        std::string(check->reason == LoginCheck::Reason::kAccount ? "too many failed logins for this account"
-                                                                  : "too many failed logins from this address") +
-            "; try again in " + std::to_string(std::chrono::ceil<std::chrono::seconds>(check->wait).count()) + " s",
+        std::string(check->reason == LoginCheck::Reason::kAccount
+                        ? "too many failed logins for this account"
+                        : "too many failed logins from this address") +
+            "; try again in " + std::to_string(std::chrono::ceil<std::chrono::seconds>(check->wait).count()) +
+            " s",
         check->wait);
   }
   const auto failed = [&]() -> std::unexpected<Error> {
@@ -77,7 +78,7 @@ Result<LoggedIn> AccountService::Login(std::string_view username, std::string_vi
   if (!user) return std::unexpected(user.error());
   LoggedIn out{*user, auth::NewToken(), auth::NewToken()};
   Result<accounts::Session> session = sessions_.Create(auth::TokenHash(out.session_token), user->id,
-                                                      out.csrf_token, options_.session_ttl);
+                                                       out.csrf_token, options_.session_ttl);
   if (!session) return std::unexpected(session.error());
   spdlog::info("login user={}", user->username);
   return out;
@@ -108,17 +109,15 @@ Status AccountService::Logout(std::string_view session_token) {
   return sessions_.Delete(auth::TokenHash(session_token));
 }
 
-Result<accounts::User> AccountService::Register(std::string_view username,
-                                               std::string_view password) {
+Result<accounts::User> AccountService::Register(std::string_view username, std::string_view password) {
   if (!options_.register_enabled) {
     return MakeError(ErrorCode::kPermissionDenied, "registration is switched off on this server");
   }
   return CreateUser(username, password, std::nullopt, false);
 }
 
-Result<accounts::User> AccountService::CreateUser(std::string_view username,
-                                                 std::string_view password,
-                                                 std::optional<std::string> email, bool is_admin) {
+Result<accounts::User> AccountService::CreateUser(std::string_view username, std::string_view password,
+                                                  std::optional<std::string> email, bool is_admin) {
   if (Status valid = auth::ValidateUsername(username); !valid) return std::unexpected(valid.error());
   if (email && !email->empty()) {
     if (Status valid = auth::ValidateEmail(*email); !valid) return std::unexpected(valid.error());
@@ -127,8 +126,8 @@ Result<accounts::User> AccountService::CreateUser(std::string_view username,
   }
   Result<std::string> hash = Hash(password);
   if (!hash) return std::unexpected(hash.error());
-  Result<accounts::User> user =
-      users_.Create({std::string(username), std::move(email), std::move(*hash), is_admin});
+  Result<accounts::User> user = users_.Create(
+      {std::string(username), std::move(email), std::move(*hash), is_admin});
   if (user) spdlog::info("user created user={} admin={}", user->username, is_admin);
   return user;
 }
@@ -154,8 +153,7 @@ Result<std::vector<std::string>> AccountService::DeleteUser(std::int64_t acting_
 
 Result<std::vector<accounts::User>> AccountService::ListUsers() { return users_.List(); }
 
-Result<LoggedIn> AccountService::ChangePassword(const accounts::User& user,
-                                                std::string_view current_password,
+Result<LoggedIn> AccountService::ChangePassword(const accounts::User& user, std::string_view current_password,
                                                 std::string_view new_password) {
   Result<bool> ok = auth::VerifyPassword(current_password, user.password_hash);
   if (!ok) return std::unexpected(ok.error());
@@ -169,7 +167,7 @@ Result<LoggedIn> AccountService::ChangePassword(const accounts::User& user,
   LoggedIn out{user, auth::NewToken(), auth::NewToken()};
   out.user.password_hash = *hash;
   Result<accounts::Session> session = sessions_.Create(auth::TokenHash(out.session_token), user.id,
-                                                      out.csrf_token, options_.session_ttl);
+                                                       out.csrf_token, options_.session_ttl);
   if (!session) return std::unexpected(session.error());
   spdlog::info("password changed user={}", user.username);
   return out;
@@ -181,7 +179,8 @@ Status AccountService::RequestPasswordReset(std::string_view username, std::stri
   if (Status counted = throttle_.CountResetRequest(username, client_address); !counted) return counted;
   Status queued = mail_thread_.Post([this, name = std::string(username)] { SendResetMail(name); });
   if (!queued) {
-    return MakeError(ErrorCode::kUnavailable, "too many reset mails are waiting to go out; try again in a minute");
+    return MakeError(ErrorCode::kUnavailable,
+                     "too many reset mails are waiting to go out; try again in a minute");
   }
   return {};
 }
@@ -203,20 +202,20 @@ void AccountService::SendResetMail(const std::string& username) {
     return;
   }
   const std::string token = auth::NewToken();
-  if (Status s = resets_.Create(auth::TokenHash(token), user->id, clock_.Now() + options_.reset_ttl);
-      !s) {
-    spdlog::warn("password reset: cannot store the link of user={}: {}", user->username, s.error().ToString());
+  if (Status s = resets_.Create(auth::TokenHash(token), user->id, clock_.Now() + options_.reset_ttl); !s) {
+    spdlog::warn("password reset: cannot store the link of user={}: {}", user->username,
+                 s.error().ToString());
     return;
   }
   mail::Message message;
   message.to = *user->email;
   message.subject = "Reset your maskfleet password";
   message.text_body = "Someone (hopefully you) asked to reset the password of the maskfleet account '" +
-                 user->username + "'.\n\nTo choose a new password, open this link within " +
-                 std::to_string(options_.reset_ttl.count() / 60) + " minutes:\n\n" +
-                 options_.public_url + "/reset?token=" + token +
-                 "\n\nThe link works once. If you did not ask for it, ignore this mail: your "
-                 "password stays as it is.\n";
+                      user->username + "'.\n\nTo choose a new password, open this link within " +
+                      std::to_string(options_.reset_ttl.count() / 60) + " minutes:\n\n" +
+                      options_.public_url + "/reset?token=" + token +
+                      "\n\nThe link works once. If you did not ask for it, ignore this mail: your "
+                      "password stays as it is.\n";
   if (Status sent = mailer_.Send(message); !sent) {
     spdlog::warn("password reset: cannot mail user={}: {}", user->username, sent.error().ToString());
   }
@@ -227,12 +226,14 @@ namespace {
 // One answer for an unknown, used or expired link (the reason is the store's, for the log).
 Error ResetLinkError(const Error& error) {
   if (error.code != ErrorCode::kNotFound) return error;
-  return Error{ErrorCode::kInvalidArgument, "this reset link is unknown, already used or expired; ask for a new one"};
+  return Error{ErrorCode::kInvalidArgument,
+               "this reset link is unknown, already used or expired; ask for a new one"};
 }
 
 }  // namespace
 
-Result<accounts::User> AccountService::ChangeEmail(const accounts::User& user, std::string_view current_password,
+Result<accounts::User> AccountService::ChangeEmail(const accounts::User& user,
+                                                   std::string_view current_password,
                                                    std::string_view email) {
   Result<bool> right = auth::VerifyPassword(current_password, user.password_hash);
   if (!right) return std::unexpected(right.error());

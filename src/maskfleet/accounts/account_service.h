@@ -62,8 +62,8 @@ class AccountService {
  public:
   // The references must outlive the service.
   AccountService(accounts::UserStore& users, accounts::SessionStore& sessions,
-                 accounts::ResetTokenStore& resets, accounts::ThrottleStore& throttles,
-                 mail::Mailer& mailer, Clock& clock, const AccountOptions& options);
+                 accounts::ResetTokenStore& resets, accounts::ThrottleStore& throttles, mail::Mailer& mailer,
+                 Clock& clock, const AccountOptions& options);
   // Sends the reset mails still queued, then returns.
   ~AccountService();
 
@@ -73,7 +73,7 @@ class AccountService {
   // when the database is, or, with retry_after, when too many password checks are
   // running or waiting already.
   Result<accounts::User> CheckCredentials(std::string_view username, std::string_view password,
-                                         std::string_view client_address);
+                                          std::string_view client_address);
   // CheckCredentials, then a new session.
   Result<LoggedIn> Login(std::string_view username, std::string_view password,
                          std::string_view client_address);
@@ -86,7 +86,7 @@ class AccountService {
   Result<accounts::User> Register(std::string_view username, std::string_view password);
   // By an administrator (the caller checks that). Errors as Register, and a bad email.
   Result<accounts::User> CreateUser(std::string_view username, std::string_view password,
-                                   std::optional<std::string> email, bool is_admin);
+                                    std::optional<std::string> email, bool is_admin);
   // Errors: kFailedPrecondition for the last administrator or `acting_user_id` itself.
   // Returns the object keys of the user's photos, for the caller to delete.
   Result<std::vector<std::string>> DeleteUser(std::int64_t acting_user_id, std::int64_t user_id);

@@ -49,7 +49,8 @@ class AccountServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     scratch_ = std::move(*storage::testing::ScratchDatabase::Create("sqlite", ""));
-    db_ = std::move(*storage::Database::Open({.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_));
+    db_ = std::move(
+        *storage::Database::Open({.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_));
     users_ = std::make_unique<accounts::UserStore>(*db_, clock_);
     sessions_ = std::make_unique<accounts::SessionStore>(*db_, clock_);
     resets_ = std::make_unique<accounts::ResetTokenStore>(*db_, clock_);
@@ -60,13 +61,15 @@ class AccountServiceTest : public ::testing::Test {
     options.reset_ttl = std::chrono::minutes(30);
     options.public_url = "https://masks.example";
     options_ = options;
-    accounts_ = std::make_unique<AccountService>(*users_, *sessions_, *resets_, *throttles_, mailer_, clock_, options);
+    accounts_ = std::make_unique<AccountService>(*users_, *sessions_, *resets_, *throttles_, mailer_, clock_,
+                                                 options);
     ASSERT_TRUE(accounts_->CreateUser("pat", "pat-password", "pat@example.com", false).has_value());
   }
 
   // Another process on the same database (a second worker).
   std::unique_ptr<AccountService> Sibling(mail::Mailer& mailer) {
-    return std::make_unique<AccountService>(*users_, *sessions_, *resets_, *throttles_, mailer, clock_, options_);
+    return std::make_unique<AccountService>(*users_, *sessions_, *resets_, *throttles_, mailer, clock_,
+                                            options_);
   }
 
   Result<accounts::User> Wrong(const char* address, const char* user = "pat") {
@@ -79,7 +82,8 @@ class AccountServiceTest : public ::testing::Test {
     EXPECT_FALSE(sent.empty());
     std::smatch m;
     const std::string body = sent.back().text_body;
-    EXPECT_TRUE(std::regex_search(body, m, std::regex("https://masks\\.example/reset\\?token=([A-Za-z0-9_-]+)")));
+    EXPECT_TRUE(
+        std::regex_search(body, m, std::regex("https://masks\\.example/reset\\?token=([A-Za-z0-9_-]+)")));
     return m[1];
   }
 
@@ -169,7 +173,8 @@ TEST_F(AccountServiceTest, AnAddressWaitsAfterFiftyFailuresOnAnyAccounts) {
   for (int i = 0; i < 50; ++i) {
     const std::string account = "guess" + std::to_string(i);
     ASSERT_EQ(accounts_->CheckCredentials(account, "wrong-password", "203.0.113.9").error().code,
-              ErrorCode::kUnauthenticated) << i;
+              ErrorCode::kUnauthenticated)
+        << i;
   }
   Result<accounts::User> limited = accounts_->CheckCredentials("someone", "x-password", "203.0.113.9");
   ASSERT_FALSE(limited.has_value());
@@ -233,21 +238,24 @@ TEST_F(AccountServiceTest, ChangingThePasswordVoidsEveryResetLink) {
 
 // 60 requests sent 60 mails in 1.7 s.
 TEST_F(AccountServiceTest, ResetRequestsWaitPerNameAndPerAddress) {
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(accounts_->RequestPasswordReset("pat", "10.0.0.1").has_value()) << i;
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(accounts_->RequestPasswordReset("pat", "10.0.0.1").has_value()) << i;
   Status limited = accounts_->RequestPasswordReset("pat", "10.0.0.2");
   ASSERT_FALSE(limited.has_value());
   EXPECT_EQ(limited.error().code, ErrorCode::kResourceExhausted);
   EXPECT_EQ(*limited.error().retry_after, std::chrono::minutes(1));
   // The same for a name that does not exist: the answer tells nothing.
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(accounts_->RequestPasswordReset("nobody", "10.0.0.3").has_value());
-  EXPECT_EQ(accounts_->RequestPasswordReset("NOBODY", "10.0.0.4").error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(accounts_->RequestPasswordReset("NOBODY", "10.0.0.4").error().code,
+            ErrorCode::kResourceExhausted);
   accounts_->FlushResetMail();
   EXPECT_EQ(mailer_.sent().size(), 3u);
   // Per address: the 10th request, whatever the names, starts a wait.
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(accounts_->RequestPasswordReset("name" + std::to_string(i), "10.0.0.9").has_value()) << i;
   }
-  EXPECT_EQ(accounts_->RequestPasswordReset("another", "10.0.0.9").error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(accounts_->RequestPasswordReset("another", "10.0.0.9").error().code,
+            ErrorCode::kResourceExhausted);
   clock_.Advance(std::chrono::minutes(1));
   EXPECT_TRUE(accounts_->RequestPasswordReset("another", "10.0.0.9").has_value());
 }

@@ -7,10 +7,9 @@
 
 namespace maskfleet::accounts {
 
-using storage::Prepare;
 using storage::DeleteWithValue;
+using storage::Prepare;
 using storage::ToEpochSeconds;
-
 
 Status ResetTokenStore::Create(std::string_view token_hash, std::int64_t user_id,
                                Clock::TimePoint expires_at) {
@@ -41,14 +40,14 @@ Result<std::int64_t> ResetTokenStore::Consume(std::string_view token_hash, Clock
     long long now = ToEpochSeconds(at);
     // The conditional UPDATE is the atomic step: of two concurrent consumers only one
     // changes the row (the other waits for its lock, then finds used_at set).
-    soci::statement update = Prepare(
-        s, "UPDATE password_reset_tokens SET used_at = :t"
-           " WHERE token_hash = :h AND used_at IS NULL AND expires_at > :t2",
-        [&](soci::statement& q) {
-          q.exchange(soci::use(now));
-          q.exchange(soci::use(hash));
-          q.exchange(soci::use(now));
-        });
+    soci::statement update = Prepare(s,
+                                     "UPDATE password_reset_tokens SET used_at = :t"
+                                     " WHERE token_hash = :h AND used_at IS NULL AND expires_at > :t2",
+                                     [&](soci::statement& q) {
+                                       q.exchange(soci::use(now));
+                                       q.exchange(soci::use(hash));
+                                       q.exchange(soci::use(now));
+                                     });
     update.execute(true);
     if (update.get_affected_rows() == 1) {
       s << "SELECT user_id FROM password_reset_tokens WHERE token_hash = :h", soci::use(hash),

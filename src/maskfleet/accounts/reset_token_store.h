@@ -27,9 +27,8 @@ class ResetTokenStore {
   Status Create(std::string_view token_hash, std::int64_t user_id, Clock::TimePoint expires_at);
 
   // Marks the token used at `at`, with every other unused token of its user, and returns
-  // its user, if it exists, is unused and has not expired at `at`. Errors: kNotFound (unknown, already used or expired: the
-  // message says which, the caller shows one answer for all three), kUnavailable,
-  // kInternal.
+  // its user, if it exists, is unused and has not expired at `at`. Errors: kNotFound (unknown, already used
+  // or expired: the message says which, the caller shows one answer for all three), kUnavailable, kInternal.
   Result<std::int64_t> Consume(std::string_view token_hash, Clock::TimePoint at);
 
   // The token's user, if it exists, is unused and has not expired at `at`, without

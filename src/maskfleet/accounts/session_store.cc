@@ -7,10 +7,10 @@
 
 namespace maskfleet::accounts {
 
-using storage::Prepare;
 using storage::DeleteWithValue;
-using storage::ToEpochSeconds;
 using storage::FromEpochSeconds;
+using storage::Prepare;
+using storage::ToEpochSeconds;
 
 namespace {
 
@@ -49,8 +49,8 @@ Result<Session> SessionStore::Create(std::string_view token_hash, std::int64_t u
     long long expires = ToEpochSeconds(session.expires_at);
     s << "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen) "
          "VALUES (:h, :u, :c, :t, :e, :s)",
-        soci::use(session.token_hash), soci::use(uid), soci::use(session.csrf_token),
-        soci::use(created), soci::use(expires), soci::use(created);
+        soci::use(session.token_hash), soci::use(uid), soci::use(session.csrf_token), soci::use(created),
+        soci::use(expires), soci::use(created);
     return {};
   });
   if (!st) return std::unexpected(st.error());
@@ -66,34 +66,29 @@ Result<SessionWithUser> SessionStore::FindValid(std::string_view token_hash, Clo
     std::string csrf, username, email, password_hash;
     soci::indicator email_ind = soci::i_null;
     int is_admin = 0;
-    soci::statement stmt = Prepare(
-        s,
-        "SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, s.last_seen,"
-        " u.username, u.email, u.password_hash, u.is_admin, u.created_at"
-        " FROM sessions s JOIN users u ON u.id = s.user_id"
-        " WHERE s.token_hash = :h AND s.expires_at > :now",
-        [&](soci::statement& q) {
-          q.exchange(soci::into(user_id));
-          q.exchange(soci::into(csrf));
-          q.exchange(soci::into(created));
-          q.exchange(soci::into(expires));
-          q.exchange(soci::into(seen));
-          q.exchange(soci::into(username));
-          q.exchange(soci::into(email, email_ind));
-          q.exchange(soci::into(password_hash));
-          q.exchange(soci::into(is_admin));
-          q.exchange(soci::into(user_created));
-          q.exchange(soci::use(hash));
-          q.exchange(soci::use(now));
-        });
+    soci::statement stmt = Prepare(s,
+                                   "SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, s.last_seen,"
+                                   " u.username, u.email, u.password_hash, u.is_admin, u.created_at"
+                                   " FROM sessions s JOIN users u ON u.id = s.user_id"
+                                   " WHERE s.token_hash = :h AND s.expires_at > :now",
+                                   [&](soci::statement& q) {
+                                     q.exchange(soci::into(user_id));
+                                     q.exchange(soci::into(csrf));
+                                     q.exchange(soci::into(created));
+                                     q.exchange(soci::into(expires));
+                                     q.exchange(soci::into(seen));
+                                     q.exchange(soci::into(username));
+                                     q.exchange(soci::into(email, email_ind));
+                                     q.exchange(soci::into(password_hash));
+                                     q.exchange(soci::into(is_admin));
+                                     q.exchange(soci::into(user_created));
+                                     q.exchange(soci::use(hash));
+                                     q.exchange(soci::use(now));
+                                   });
     if (!stmt.execute(true)) return {};
     SessionWithUser out;
-    out.session = Session{hash,
-                          user_id,
-                          csrf,
-                          FromEpochSeconds(created),
-                          FromEpochSeconds(expires),
-                          FromEpochSeconds(seen)};
+    out.session = Session{
+        hash, user_id, csrf, FromEpochSeconds(created), FromEpochSeconds(expires), FromEpochSeconds(seen)};
     out.user.id = user_id;
     out.user.username = username;
     if (email_ind == soci::i_ok) out.user.email = email;
@@ -116,14 +111,14 @@ Status SessionStore::Touch(std::string_view token_hash, Clock::TimePoint at,
     // COALESCE keeps one statement for both cases: a NULL new expiry keeps the old one.
     long long expires = new_expires_at ? ToEpochSeconds(*new_expires_at) : 0;
     soci::indicator expires_ind = new_expires_at ? soci::i_ok : soci::i_null;
-    soci::statement stmt = Prepare(
-        s, "UPDATE sessions SET last_seen = :s, expires_at = COALESCE(:e, expires_at)"
-           " WHERE token_hash = :h",
-        [&](soci::statement& q) {
-          q.exchange(soci::use(seen));
-          q.exchange(soci::use(expires, expires_ind));
-          q.exchange(soci::use(hash));
-        });
+    soci::statement stmt = Prepare(s,
+                                   "UPDATE sessions SET last_seen = :s, expires_at = COALESCE(:e, expires_at)"
+                                   " WHERE token_hash = :h",
+                                   [&](soci::statement& q) {
+                                     q.exchange(soci::use(seen));
+                                     q.exchange(soci::use(expires, expires_ind));
+                                     q.exchange(soci::use(hash));
+                                   });
     stmt.execute(true);
     if (stmt.get_affected_rows() == 0) return MakeError(ErrorCode::kNotFound, "no such session");
     return {};
@@ -139,8 +134,7 @@ Status SessionStore::Delete(std::string_view token_hash) {
 }
 
 Result<std::int64_t> SessionStore::DeleteAllOfUser(std::int64_t user_id) {
-  return DeleteWithValue(db_, "delete sessions of user", "DELETE FROM sessions WHERE user_id = :v",
-                         user_id);
+  return DeleteWithValue(db_, "delete sessions of user", "DELETE FROM sessions WHERE user_id = :v", user_id);
 }
 
 Result<std::int64_t> SessionStore::DeleteExpired(Clock::TimePoint at) {

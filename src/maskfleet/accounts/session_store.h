@@ -47,8 +47,8 @@ class SessionStore {
   // (times in whole seconds). Errors: kInvalidArgument (empty or over-long hash or CSRF
   // token, ttl not positive), kNotFound (no such user), kUnavailable, kInternal (also
   // for a token hash already in use, which a random token never produces).
-  Result<Session> Create(std::string_view token_hash, std::int64_t user_id,
-                         std::string_view csrf_token, Clock::TimePoint::duration ttl);
+  Result<Session> Create(std::string_view token_hash, std::int64_t user_id, std::string_view csrf_token,
+                         Clock::TimePoint::duration ttl);
 
   // The session with this token hash and its user, if it has not expired at `at`
   // (a session whose expires_at <= at has). Errors: kNotFound (unknown or expired),

@@ -23,8 +23,7 @@ AccountOptions AccountOptionsFrom(const config::SharedConfig& config, bool regis
 
 // Creates the administrator of [admin] when the database has no administrator yet.
 // Errors: kInvalidArgument (a name without a password), the stores'.
-Status EnsureFirstAdmin(const config::SharedConfig& config, UserStore& users,
-                        AccountService& accounts);
+Status EnsureFirstAdmin(const config::SharedConfig& config, UserStore& users, AccountService& accounts);
 
 // Logs a warning for each account whose name clashes by case with an older one's
 // (UserStore::NameClashes), saying what that means and what to do. Errors: the store's.

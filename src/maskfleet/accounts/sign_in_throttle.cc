@@ -26,13 +26,14 @@ SignInThrottle::SignInThrottle(ThrottleStore& store, const Clock& clock, SignInT
     : store_(store), clock_(clock), options_(std::move(options)) {}
 
 Result<LoginCheck> SignInThrottle::CheckLogin(std::string_view account, std::string_view address) {
-  Result<std::vector<ThrottleCounter>> counters =
-      store_.Read({LoginAccount(account), LoginAddress(address), LoginKnown(account, address)});
+  Result<std::vector<ThrottleCounter>> counters = store_.Read(
+      {LoginAccount(account), LoginAddress(address), LoginKnown(account, address)});
   if (!counters) return std::unexpected(counters.error());
   const Clock::TimePoint now = clock_.Now();
   LoginCheck check;
   check.known_until = (*counters)[2].until;
-  const milliseconds account_wait = check.known_until > now ? milliseconds::zero() : Remaining((*counters)[0].until, now);
+  const milliseconds account_wait = check.known_until > now ? milliseconds::zero()
+                                                            : Remaining((*counters)[0].until, now);
   const milliseconds address_wait = Remaining((*counters)[1].until, now);
   check.wait = std::max(account_wait, address_wait);
   if (check.wait > milliseconds::zero()) {
@@ -70,11 +71,13 @@ Status SignInThrottle::CountResetRequest(std::string_view account, std::string_v
   Result<std::vector<ThrottleCounter>> counters = store_.Read({by_account, by_address});
   if (!counters) return std::unexpected(counters.error());
   const Clock::TimePoint now = clock_.Now();
-  const milliseconds wait = std::max(Remaining((*counters)[0].until, now), Remaining((*counters)[1].until, now));
+  const milliseconds wait = std::max(Remaining((*counters)[0].until, now),
+                                     Remaining((*counters)[1].until, now));
   if (wait > milliseconds::zero()) {
     return MakeRetryableError(ErrorCode::kResourceExhausted,
                               "too many password reset requests; try again in " +
-                                  std::to_string(std::chrono::ceil<std::chrono::seconds>(wait).count()) + " s",
+                                  std::to_string(std::chrono::ceil<std::chrono::seconds>(wait).count()) +
+                                  " s",
                               wait);
   }
   Status counted = Fail(by_account, options_.reset_account, options_.reset_forget_after);

@@ -14,7 +14,8 @@ long long Ms(Clock::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 Clock::TimePoint FromMs(long long ms) {
-  return Clock::TimePoint(std::chrono::duration_cast<Clock::TimePoint::duration>(std::chrono::milliseconds(ms)));
+  return Clock::TimePoint(
+      std::chrono::duration_cast<Clock::TimePoint::duration>(std::chrono::milliseconds(ms)));
 }
 
 Status CheckKey(const ThrottleKey& key) {
@@ -64,8 +65,9 @@ Result<ThrottleCounter> ThrottleStore::Hit(const ThrottleKey& key, Clock::TimePo
     // end. hits is assigned before last_hit_at, so MySQL (which assigns left to right)
     // compares the old time too.
     soci::statement update = Prepare(
-        s, "UPDATE auth_throttle SET hits = CASE WHEN last_hit_at < :f THEN 1 ELSE hits + 1 END,"
-           " last_hit_at = :n WHERE scope = :s AND key_hash = :k",
+        s,
+        "UPDATE auth_throttle SET hits = CASE WHEN last_hit_at < :f THEN 1 ELSE hits + 1 END,"
+        " last_hit_at = :n WHERE scope = :s AND key_hash = :k",
         [&](soci::statement& q) {
           q.exchange(soci::use(forget_ms));
           q.exchange(soci::use(now_ms));
@@ -139,11 +141,11 @@ Result<std::int64_t> ThrottleStore::DeleteStale(Clock::TimePoint before) {
   long long before_ms = Ms(before);
   long long deleted = 0;
   Status st = db_.Run("delete stale throttles", [&](soci::session& s) -> Status {
-    soci::statement stmt = Prepare(
-        s, "DELETE FROM auth_throttle WHERE last_hit_at < :b AND until_at < :b2", [&](soci::statement& q) {
-          q.exchange(soci::use(before_ms));
-          q.exchange(soci::use(before_ms));
-        });
+    soci::statement stmt = Prepare(s, "DELETE FROM auth_throttle WHERE last_hit_at < :b AND until_at < :b2",
+                                   [&](soci::statement& q) {
+                                     q.exchange(soci::use(before_ms));
+                                     q.exchange(soci::use(before_ms));
+                                   });
     stmt.execute(true);
     deleted = stmt.get_affected_rows();
     return {};

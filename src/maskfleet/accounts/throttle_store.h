@@ -32,9 +32,9 @@ struct ThrottleKey {
 };
 
 struct ThrottleCounter {
-  std::int64_t hits = 0;           // 0: no such counter
-  Clock::TimePoint until;          // the epoch when never set
-  Clock::TimePoint last_hit;       // the epoch when never hit
+  std::int64_t hits = 0;      // 0: no such counter
+  Clock::TimePoint until;     // the epoch when never set
+  Clock::TimePoint last_hit;  // the epoch when never hit
 };
 
 class ThrottleStore {

@@ -6,16 +6,15 @@
 
 namespace maskfleet::accounts {
 
-using storage::Prepare;
+using storage::FromEpochSeconds;
 using storage::InsertReturningId;
+using storage::Prepare;
 using storage::SelectImageKeys;
 using storage::ToEpochSeconds;
-using storage::FromEpochSeconds;
 
 namespace {
 
-constexpr std::string_view kUserColumns =
-    "id, username, email, password_hash, is_admin, created_at";
+constexpr std::string_view kUserColumns = "id, username, email, password_hash, is_admin, created_at";
 
 // The target of a one-row SELECT of kUserColumns.
 struct UserRow {
@@ -179,12 +178,11 @@ Result<User> UserStore::FindById(std::int64_t id) {
   Status st = db_.Run("find user", [&](soci::session& s) -> Status {
     UserRow row;
     long long key = id;
-    soci::statement stmt =
-        Prepare(s, "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = :id",
-                [&](soci::statement& q) {
-                  row.Bind(q);
-                  q.exchange(soci::use(key));
-                });
+    soci::statement stmt = Prepare(s, "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = :id",
+                                   [&](soci::statement& q) {
+                                     row.Bind(q);
+                                     q.exchange(soci::use(key));
+                                   });
     if (stmt.execute(true)) found = row.ToUser();
     return {};
   });
@@ -197,9 +195,9 @@ Result<std::vector<User>> UserStore::List() {
   std::vector<User> users;
   Status st = db_.Run("list users", [&](soci::session& s) -> Status {
     UserRow row;
-    soci::statement stmt =
-        Prepare(s, "SELECT " + std::string(kUserColumns) + " FROM users ORDER BY username, id",
-                [&](soci::statement& q) { row.Bind(q); });
+    soci::statement stmt = Prepare(
+        s, "SELECT " + std::string(kUserColumns) + " FROM users ORDER BY username, id",
+        [&](soci::statement& q) { row.Bind(q); });
     stmt.execute();
     while (stmt.fetch()) users.push_back(row.ToUser());
     return {};
@@ -212,8 +210,9 @@ Result<std::vector<std::string>> UserStore::Delete(std::int64_t id) {
   std::vector<std::string> keys;
   Status st = db_.RunInTransaction("delete user", [&](soci::session& s) -> Status {
     long long key = id;
-    keys = SelectImageKeys(s, "SELECT original_key, annotated_key, thumbnail_key FROM images "
-                              "WHERE owner_id = :id",
+    keys = SelectImageKeys(s,
+                           "SELECT original_key, annotated_key, thumbnail_key FROM images "
+                           "WHERE owner_id = :id",
                            &key);
     soci::statement stmt = (s.prepare << "DELETE FROM users WHERE id = :id", soci::use(key));
     stmt.execute(true);
@@ -250,8 +249,8 @@ Status UserStore::SetEmail(std::int64_t id, const std::optional<std::string>& em
     long long key = id;
     std::string address = email.value_or("");
     soci::indicator ind = email ? soci::i_ok : soci::i_null;
-    soci::statement stmt =
-        (s.prepare << "UPDATE users SET email = :e WHERE id = :id", soci::use(address, ind), soci::use(key));
+    soci::statement stmt = (s.prepare << "UPDATE users SET email = :e WHERE id = :id",
+                            soci::use(address, ind), soci::use(key));
     stmt.execute(true);
     if (stmt.get_affected_rows() == 0) {
       return MakeError(ErrorCode::kNotFound, "no user with id " + std::to_string(id));

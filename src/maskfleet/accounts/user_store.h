@@ -52,7 +52,7 @@ std::string NameKey(std::string_view username);
 struct NameClash {
   std::int64_t id = 0;
   std::string username;
-  std::int64_t older_id = 0;    // the account that holds the name's key
+  std::int64_t older_id = 0;  // the account that holds the name's key
   std::string older_username;
 };
 

@@ -17,8 +17,7 @@ void UpdateField(crypto_generichash_state& state, std::string_view field) {
   std::uint8_t size_bytes[8];
   for (int i = 0; i < 8; ++i) size_bytes[i] = static_cast<std::uint8_t>(size >> (8 * i));
   crypto_generichash_update(&state, size_bytes, sizeof size_bytes);
-  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(field.data()),
-                            field.size());
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(field.data()), field.size());
 }
 
 }  // namespace

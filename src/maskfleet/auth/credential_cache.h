@@ -55,16 +55,14 @@ class CredentialCache {
 
   // True if this exact (username, password, stored_hash) verified successfully
   // less than `ttl` ago. An expired entry found here is removed.
-  bool Contains(std::string_view username, std::string_view password,
-                std::string_view stored_hash);
+  bool Contains(std::string_view username, std::string_view password, std::string_view stored_hash);
 
   // Records a successful verification. Call only after VerifyPassword returned true.
   void Insert(std::string_view username, std::string_view password, std::string_view stored_hash);
 
   // Contains(), else VerifyPassword() and, on success, Insert().
   // Returns what VerifyPassword would: true, false, or its error.
-  Result<bool> Verify(std::string_view username, std::string_view password,
-                      std::string_view stored_hash);
+  Result<bool> Verify(std::string_view username, std::string_view password, std::string_view stored_hash);
 
   // Forgets every entry (e.g. after a mass password reset).
   void Clear();
@@ -78,8 +76,7 @@ class CredentialCache {
   struct KeyHash {
     std::size_t operator()(const Key& key) const;
   };
-  Key Digest(std::string_view username, std::string_view password,
-             std::string_view stored_hash) const;
+  Key Digest(std::string_view username, std::string_view password, std::string_view stored_hash) const;
 
  private:
   struct Entry {

@@ -69,8 +69,8 @@ TEST(LoginDelayTest, AccountNamesFoldOnlyAsciiLetters) {
 
 TEST(LoginDelayTest, Ipv6Slash64EndsAtTheEighthByte) {
   EXPECT_EQ(AddressKey("2001:db8:1:2:ffff:ffff:ffff:ffff"), AddressKey("2001:db8:1:2::"));  // bytes 8..15
-  EXPECT_NE(AddressKey("2001:db8:1:2::"), AddressKey("2001:db8:1:3::"));    // byte 7 differs
-  EXPECT_NE(AddressKey("2001:db8:1:2::"), AddressKey("2001:db8:1:102::"));  // byte 6 differs
+  EXPECT_NE(AddressKey("2001:db8:1:2::"), AddressKey("2001:db8:1:3::"));                    // byte 7 differs
+  EXPECT_NE(AddressKey("2001:db8:1:2::"), AddressKey("2001:db8:1:102::"));                  // byte 6 differs
 }
 
 TEST(LoginDelayTest, MappedIpv4KeepsAllFourBytes) {

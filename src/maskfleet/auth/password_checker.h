@@ -107,7 +107,7 @@ class PasswordChecker {
 
   std::mutex mu_;
   std::unordered_map<CredentialCache::Key, Flight, CredentialCache::KeyHash> flights_;  // guarded by mu_
-  int followers_ = 0;                                                                  // guarded by mu_
+  int followers_ = 0;                                                                   // guarded by mu_
   std::atomic<std::uint64_t> followers_refused_{0};
 };
 

@@ -82,7 +82,8 @@ TEST(PasswordCheckerTest, IdenticalChecksInFlightAreComputedOnceAndShareTheAnswe
   checks.push_back(std::async(std::launch::async, [&] { return checker.Verify("eve", "guess", "stored"); }));
   computation.AwaitStarted(1);
   for (int i = 0; i < 3; ++i) {
-    checks.push_back(std::async(std::launch::async, [&] { return checker.Verify("eve", "guess", "stored"); }));
+    checks.push_back(
+        std::async(std::launch::async, [&] { return checker.Verify("eve", "guess", "stored"); }));
   }
   std::this_thread::sleep_for(milliseconds(50));  // let the three join the flight
   computation.Open();
@@ -113,12 +114,14 @@ TEST(PasswordCheckerTest, DistinctChecksBeyondConcurrencyAndQueueAreRefusedAtOnc
   PasswordChecker checker(clock, PasswordHashOptions::Minimum(), Bounds(2, 1), computation.Function());
   std::vector<std::future<Result<bool>>> checks;
   for (int i = 0; i < 2; ++i) {
-    checks.push_back(std::async(std::launch::async, [&, i] { return checker.Verify("u" + std::to_string(i), "p", "s"); }));
+    checks.push_back(
+        std::async(std::launch::async, [&, i] { return checker.Verify("u" + std::to_string(i), "p", "s"); }));
   }
   computation.AwaitStarted(2);
   checks.push_back(std::async(std::launch::async, [&] { return checker.Verify("u2", "p", "s"); }));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (checker.waiting() != 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(milliseconds(1));
+  while (checker.waiting() != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(1));
   ASSERT_EQ(checker.waiting(), 1);
   EXPECT_EQ(checker.running(), 2);
   const auto start = std::chrono::steady_clock::now();

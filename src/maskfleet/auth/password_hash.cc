@@ -13,8 +13,7 @@ static_assert(PasswordHashOptions::Minimum().ops_limit == crypto_pwhash_argon2id
 static_assert(PasswordHashOptions::Minimum().mem_limit == crypto_pwhash_argon2id_MEMLIMIT_MIN);
 
 bool IsArgon2String(std::string_view s) {
-  return s.size() < crypto_pwhash_STRBYTES &&
-         (s.starts_with("$argon2id$") || s.starts_with("$argon2i$"));
+  return s.size() < crypto_pwhash_STRBYTES && (s.starts_with("$argon2id$") || s.starts_with("$argon2i$"));
 }
 
 }  // namespace
@@ -31,12 +30,11 @@ Result<std::string> HashPassword(std::string_view password, const PasswordHashOp
                          std::to_string(options.mem_limit) + ")");
   }
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), options.ops_limit,
-                            options.mem_limit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), options.ops_limit, options.mem_limit,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     // With valid costs the only documented failure is running out of memory.
-    return MakeError(ErrorCode::kUnavailable,
-                     "hashing a password: out of memory (Argon2id needs " +
-                         std::to_string(options.mem_limit / 1024) + " KiB)");
+    return MakeError(ErrorCode::kUnavailable, "hashing a password: out of memory (Argon2id needs " +
+                                                  std::to_string(options.mem_limit / 1024) + " KiB)");
   }
   return std::string(out);
 }
@@ -60,8 +58,7 @@ bool NeedsRehash(std::string_view stored_hash, const PasswordHashOptions& option
   }
   std::string terminated(stored_hash);
   // 0: same parameters; 1: different; -1: not a valid string for this algorithm.
-  return crypto_pwhash_str_needs_rehash(terminated.c_str(), options.ops_limit,
-                                        options.mem_limit) != 0;
+  return crypto_pwhash_str_needs_rehash(terminated.c_str(), options.ops_limit, options.mem_limit) != 0;
 }
 
 }  // namespace maskfleet::auth

@@ -36,8 +36,7 @@ struct PasswordHashOptions {
 // Hashes `password` with a fresh random salt.
 // Errors: kInvalidArgument if the options are outside libsodium's bounds;
 // kUnavailable if the memory for the hash could not be allocated (retry later).
-Result<std::string> HashPassword(std::string_view password,
-                                 const PasswordHashOptions& options = {});
+Result<std::string> HashPassword(std::string_view password, const PasswordHashOptions& options = {});
 
 // True if `password` matches `stored_hash`, false if it does not.
 // Errors: kInternal if `stored_hash` is not an Argon2 string at all (a corrupt

@@ -16,8 +16,7 @@ bool IsAtext(char c) {
   return kSpecials.find(c) != std::string_view::npos;
 }
 
-constexpr std::string_view kUsernameRule =
-    "username must be 1 to 100 characters: letters, digits, . _ - @";
+constexpr std::string_view kUsernameRule = "username must be 1 to 100 characters: letters, digits, . _ - @";
 
 }  // namespace
 
@@ -27,15 +26,13 @@ Status ValidateUsername(std::string_view username) {
   }
   if (username.size() > kMaxUsernameChars) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(kUsernameRule) + " (it has " + std::to_string(username.size()) +
-                         ")");
+                     std::string(kUsernameRule) + " (it has " + std::to_string(username.size()) + ")");
   }
   for (std::size_t i = 0; i < username.size(); ++i) {
     const char c = username[i];
     if (!IsAsciiAlnum(c) && c != '.' && c != '_' && c != '-' && c != '@') {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       std::string(kUsernameRule) + " (character " + std::to_string(i + 1) +
-                           " is not one of them)");
+      return MakeError(ErrorCode::kInvalidArgument, std::string(kUsernameRule) + " (character " +
+                                                        std::to_string(i + 1) + " is not one of them)");
     }
   }
   return {};

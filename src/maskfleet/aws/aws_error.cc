@@ -33,12 +33,10 @@ pugi::xml_node Find(pugi::xml_node node, const char* name) {
 }  // namespace
 
 bool AwsError::IsThrottling() const {
-  return AnyOf(code, {"Throttling", "ThrottlingException", "ThrottledException",
-                      "RequestThrottledException", "TooManyRequestsException",
-                      "ProvisionedThroughputExceededException", "RequestLimitExceeded",
-                      "BandwidthLimitExceeded",
-                      "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-                      "EC2ThrottledException"}) ||
+  return AnyOf(code, {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+                      "TooManyRequestsException", "ProvisionedThroughputExceededException",
+                      "RequestLimitExceeded", "BandwidthLimitExceeded", "RequestThrottled", "SlowDown",
+                      "PriorRequestNotComplete", "EC2ThrottledException"}) ||
          (kind == Kind::kService && http_status == 429);
 }
 
@@ -47,8 +45,7 @@ bool AwsError::IsRetryable() const {
   if (kind != Kind::kService) return false;
   if (http_status == 501 || code == "NotImplemented") return false;
   return IsThrottling() || http_status >= 500 ||
-         AnyOf(code, {"RequestTimeout", "RequestTimeoutException", "InternalError",
-                      "ServiceUnavailable"});
+         AnyOf(code, {"RequestTimeout", "RequestTimeoutException", "InternalError", "ServiceUnavailable"});
 }
 
 std::string AwsError::ToString() const {
@@ -65,7 +62,8 @@ void ParseErrorAnswer(const HttpResponse& response, AwsError& error) {
   error.request_id = response.Header("x-amzn-requestid");
   const std::string retry_after = response.Header("retry-after");
   int seconds = 0;
-  const auto [end, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
+  const auto [end, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(),
+                                         seconds);
   if (ec == std::errc() && end == retry_after.data() + retry_after.size() && seconds >= 0) {
     error.retry_after = std::chrono::seconds(seconds);
   }
@@ -114,21 +112,21 @@ ErrorCode ToErrorCode(const AwsError& error) {
       code == "ServiceUnavailable" || code == "InternalError") {
     return ErrorCode::kUnavailable;
   }
-  if (AnyOf(code, {"SignatureDoesNotMatch", "InvalidClientTokenId", "AuthFailure",
-                   "InvalidAccessKeyId", "IncompleteSignature", "UnrecognizedClientException",
-                   "ExpiredToken", "ExpiredTokenException", "InvalidSignatureException",
-                   "MissingAuthenticationToken", "RequestExpired", "InvalidToken"})) {
+  if (AnyOf(code,
+            {"SignatureDoesNotMatch", "InvalidClientTokenId", "AuthFailure", "InvalidAccessKeyId",
+             "IncompleteSignature", "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException",
+             "InvalidSignatureException", "MissingAuthenticationToken", "RequestExpired", "InvalidToken"})) {
     return ErrorCode::kUnauthenticated;
   }
-  if (AnyOf(code, {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-                   "UnauthorizedAccess", "OptInRequired", "AllAccessDisabled"})) {
+  if (AnyOf(code, {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
+                   "OptInRequired", "AllAccessDisabled"})) {
     return ErrorCode::kPermissionDenied;
   }
   if (Contains(code, "NotFound") || code.starts_with("NoSuch")) {
     return ErrorCode::kNotFound;
   }
-  if (Contains(code, "AlreadyExists") || code.starts_with("Duplicate") ||
-      code == "BucketAlreadyOwnedByYou" || code == "IdempotentParameterMismatch") {
+  if (Contains(code, "AlreadyExists") || code.starts_with("Duplicate") || code == "BucketAlreadyOwnedByYou" ||
+      code == "IdempotentParameterMismatch") {
     return ErrorCode::kAlreadyExists;
   }
   if ((Contains(code, "LimitExceeded") && !error.IsThrottling()) || code.starts_with("TooMany") ||
@@ -158,7 +156,8 @@ ErrorCode ToErrorCode(const AwsError& error) {
 }
 
 std::chrono::milliseconds RetryAfter(const AwsError& error) {
-  if (error.retry_after) return std::min<std::chrono::milliseconds>(*error.retry_after, std::chrono::seconds(60));
+  if (error.retry_after)
+    return std::min<std::chrono::milliseconds>(*error.retry_after, std::chrono::seconds(60));
   return error.IsThrottling() ? std::chrono::seconds(2) : std::chrono::seconds(1);
 }
 

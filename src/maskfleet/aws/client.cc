@@ -23,10 +23,9 @@ std::string Client::Endpoint(const Service& service) const {
                          options_.profile_endpoint);
 }
 
-AwsResult<HttpResponse> Client::Send(const Service& service, std::string_view operation,
-                                     HttpRequest request, Idempotency idempotency) {
-  JitteredExponentialBackoff backoff(options_.retry.base_delay, options_.retry.max_delay,
-                                     *options_.random);
+AwsResult<HttpResponse> Client::Send(const Service& service, std::string_view operation, HttpRequest request,
+                                     Idempotency idempotency) {
+  JitteredExponentialBackoff backoff(options_.retry.base_delay, options_.retry.max_delay, *options_.random);
   request.timeout = options_.timeout;
   AwsError error{.service = std::string(service.signing_name), .operation = std::string(operation)};
   for (int attempt = 1;; ++attempt) {
@@ -70,8 +69,8 @@ AwsResult<HttpResponse> Client::Send(const Service& service, std::string_view op
   }
 }
 
-AwsResult<XmlAnswer> Client::Query(const Service& service, std::string_view action,
-                                   const Parameters& params, Idempotency idempotency) {
+AwsResult<XmlAnswer> Client::Query(const Service& service, std::string_view action, const Parameters& params,
+                                   Idempotency idempotency) {
   Parameters all;
   all.reserve(params.size() + 2);
   all.emplace_back("Action", std::string(action));
@@ -90,8 +89,7 @@ AwsResult<XmlAnswer> Client::Query(const Service& service, std::string_view acti
                                     .service = std::string(service.signing_name),
                                     .operation = std::string(action),
                                     .http_status = response->status,
-                                    .message = std::string("unreadable XML answer: ") +
-                                               parsed.description(),
+                                    .message = std::string("unreadable XML answer: ") + parsed.description(),
                                     .local_code = ErrorCode::kInternal});
   }
   answer.request_id = ChildText(answer.root().child("ResponseMetadata"), "RequestId");

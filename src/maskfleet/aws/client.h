@@ -85,8 +85,8 @@ class Client {
   Result<Credentials> CurrentCredentials() const { return options_.credentials->Get(); }
 
   // A Query-protocol call: Action=`action`, Version=service.api_version, `params`.
-  AwsResult<XmlAnswer> Query(const Service& service, std::string_view action,
-                             const Parameters& params, Idempotency idempotency);
+  AwsResult<XmlAnswer> Query(const Service& service, std::string_view action, const Parameters& params,
+                             Idempotency idempotency);
 
   struct RestRequest {
     // Origin to send to instead of Endpoint(service) ("https://bucket.s3.eu-west-1.
@@ -101,8 +101,8 @@ class Client {
   };
   // A REST call. S3's payload hash header (x-amz-content-sha256) is added. A success
   // is any 2xx (and 3xx, which S3 does not send unasked).
-  AwsResult<HttpResponse> Rest(const Service& service, std::string_view operation,
-                               const RestRequest& request, Idempotency idempotency);
+  AwsResult<HttpResponse> Rest(const Service& service, std::string_view operation, const RestRequest& request,
+                               Idempotency idempotency);
 
   // A JSON-protocol call: X-Amz-Target `target_prefix`.`operation`.
   AwsResult<nlohmann::json> Json(const Service& service, std::string_view target_prefix,
@@ -110,8 +110,8 @@ class Client {
                                  Idempotency idempotency);
 
  private:
-  AwsResult<HttpResponse> Send(const Service& service, std::string_view operation,
-                               HttpRequest request, Idempotency idempotency);
+  AwsResult<HttpResponse> Send(const Service& service, std::string_view operation, HttpRequest request,
+                               Idempotency idempotency);
 
   ClientOptions options_;
 };

@@ -63,15 +63,17 @@ class AwsClientTest : public ::testing::Test {
             Credentials{.access_key_id = "AKID", .secret_access_key = "SECRET", .session_token = "TOKEN"}),
         .transport = transport_,
         .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
-        .endpoints = {{"ec2", "http://127.0.0.1:1/"}, {"s3", "http://127.0.0.1:2"},
+        .endpoints = {{"ec2", "http://127.0.0.1:1/"},
+                      {"s3", "http://127.0.0.1:2"},
                       {"elasticloadbalancing", "http://127.0.0.1:3"},
                       {"secretsmanager", "http://127.0.0.1:4"}},
         .retry = {.max_attempts = 4, .base_delay = 100ms, .max_delay = 1000ms},
         .random = std::make_shared<ScriptedRandom>(std::vector<std::uint64_t>{~std::uint64_t{0} - 1}),
-        .sleep = [this](std::chrono::milliseconds d) {
-          clock_.Advance(d);
-          sleeps_.push_back(d);
-        }};
+        .sleep =
+            [this](std::chrono::milliseconds d) {
+              clock_.Advance(d);
+              sleeps_.push_back(d);
+            }};
     return options;
   }
 
@@ -134,8 +136,8 @@ TEST_F(AwsClientTest, RestSortsQueryAndHashesPayload) {
 
 TEST_F(AwsClientTest, JsonNamesTheTargetAndReadsTheAnswer) {
   transport_->Answer(200, R"({"ARN":"arn:aws:secretsmanager:eu-west-1:1:secret:db","SecretString":"pw"})");
-  auto answer = client_->Json(kSecretsManager, "secretsmanager", "GetSecretValue",
-                              {{"SecretId", "db"}}, Idempotency::kIdempotent);
+  auto answer = client_->Json(kSecretsManager, "secretsmanager", "GetSecretValue", {{"SecretId", "db"}},
+                              Idempotency::kIdempotent);
   ASSERT_TRUE(answer) << answer.error().ToString();
   EXPECT_EQ((*answer)["SecretString"], "pw");
   const auto sent = transport_->requests().at(0);
@@ -164,8 +166,9 @@ TEST_F(AwsClientTest, ThrottlingIsRetriedWithGrowingBackoffThenSucceeds) {
 
 TEST_F(AwsClientTest, ServerErrorsRetriedUpToTheLimitThenReported) {
   for (int i = 0; i < 4; ++i) {
-    transport_->Answer(500, "<Error><Code>InternalError</Code><Message>We encountered an internal "
-                            "error.</Message><RequestId>RID</RequestId></Error>");
+    transport_->Answer(500,
+                       "<Error><Code>InternalError</Code><Message>We encountered an internal "
+                       "error.</Message><RequestId>RID</RequestId></Error>");
   }
   auto result = client_->Rest(kS3, "GetObject", {.path = "/b/k"}, Idempotency::kIdempotent);
   ASSERT_FALSE(result);
@@ -182,8 +185,9 @@ TEST_F(AwsClientTest, ServerErrorsRetriedUpToTheLimitThenReported) {
 }
 
 TEST_F(AwsClientTest, NonIdempotentCallIsNotRepeatedAfterAServerError) {
-  transport_->Answer(503, "<Response><Errors><Error><Code>Unavailable</Code><Message>x</Message>"
-                          "</Error></Errors><RequestID>E</RequestID></Response>");
+  transport_->Answer(503,
+                     "<Response><Errors><Error><Code>Unavailable</Code><Message>x</Message>"
+                     "</Error></Errors><RequestID>E</RequestID></Response>");
   transport_->Answer(200, "<RunInstancesResponse/>");
   auto result = client_->Query(kEc2, "RunInstances", {}, Idempotency::kNotIdempotent);
   ASSERT_FALSE(result);
@@ -253,38 +257,90 @@ TEST(AwsErrorTest, ReadsEveryShapeAndMapsCodes) {
     ErrorCode mapped;
   };
   const std::vector<Case> cases = {
-      {401, "<Response><Errors><Error><Code>AuthFailure</Code><Message>AWS was not able to validate "
-            "the provided access credentials</Message></Error></Errors><RequestID>R</RequestID></Response>",
-       {}, "AuthFailure", "R", ErrorCode::kUnauthenticated},
-      {403, "<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message><RequestId>S</RequestId></Error>",
-       {}, "SignatureDoesNotMatch", "S", ErrorCode::kUnauthenticated},
-      {404, "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>",
-       {{"x-amz-request-id", "H"}}, "NoSuchKey", "H", ErrorCode::kNotFound},
-      {400, "<Response><Errors><Error><Code>InvalidInstanceID.NotFound</Code><Message>m</Message>"
-            "</Error></Errors></Response>",
-       {}, "InvalidInstanceID.NotFound", "", ErrorCode::kNotFound},
-      {400, "<Response><Errors><Error><Code>InvalidInstanceID.Malformed</Code></Error></Errors></Response>",
-       {}, "InvalidInstanceID.Malformed", "", ErrorCode::kInvalidArgument},
-      {400, R"({"__type":"com.amazonaws.secretsmanager#ResourceNotFoundException","message":"gone"})",
-       {{"x-amzn-requestid", "J"}}, "ResourceNotFoundException", "J", ErrorCode::kNotFound},
-      {400, R"({"__type":"AccessDeniedException","Message":"no"})", {}, "AccessDeniedException", "",
+      {401,
+       "<Response><Errors><Error><Code>AuthFailure</Code><Message>AWS was not able to validate "
+       "the provided access credentials</Message></Error></Errors><RequestID>R</RequestID></Response>",
+       {},
+       "AuthFailure",
+       "R",
+       ErrorCode::kUnauthenticated},
+      {403,
+       "<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message><RequestId>S</RequestId></Error>",
+       {},
+       "SignatureDoesNotMatch",
+       "S",
+       ErrorCode::kUnauthenticated},
+      {404,
+       "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>",
+       {{"x-amz-request-id", "H"}},
+       "NoSuchKey",
+       "H",
+       ErrorCode::kNotFound},
+      {400,
+       "<Response><Errors><Error><Code>InvalidInstanceID.NotFound</Code><Message>m</Message>"
+       "</Error></Errors></Response>",
+       {},
+       "InvalidInstanceID.NotFound",
+       "",
+       ErrorCode::kNotFound},
+      {400,
+       "<Response><Errors><Error><Code>InvalidInstanceID.Malformed</Code></Error></Errors></Response>",
+       {},
+       "InvalidInstanceID.Malformed",
+       "",
+       ErrorCode::kInvalidArgument},
+      {400,
+       R"({"__type":"com.amazonaws.secretsmanager#ResourceNotFoundException","message":"gone"})",
+       {{"x-amzn-requestid", "J"}},
+       "ResourceNotFoundException",
+       "J",
+       ErrorCode::kNotFound},
+      {400,
+       R"({"__type":"AccessDeniedException","Message":"no"})",
+       {},
+       "AccessDeniedException",
+       "",
        ErrorCode::kPermissionDenied},
       {503, "<Error><Code>SlowDown</Code></Error>", {}, "SlowDown", "", ErrorCode::kUnavailable},
-      {400, "<Response><Errors><Error><Code>RequestLimitExceeded</Code></Error></Errors></Response>", {},
-       "RequestLimitExceeded", "", ErrorCode::kUnavailable},
-      {400, "<Response><Errors><Error><Code>InstanceLimitExceeded</Code></Error></Errors></Response>", {},
-       "InstanceLimitExceeded", "", ErrorCode::kResourceExhausted},
-      {400, "<ErrorResponse><Error><Code>ValidationError</Code></Error></ErrorResponse>", {},
-       "ValidationError", "", ErrorCode::kInvalidArgument},
-      {409, "<Error><Code>BucketAlreadyOwnedByYou</Code></Error>", {}, "BucketAlreadyOwnedByYou", "",
+      {400,
+       "<Response><Errors><Error><Code>RequestLimitExceeded</Code></Error></Errors></Response>",
+       {},
+       "RequestLimitExceeded",
+       "",
+       ErrorCode::kUnavailable},
+      {400,
+       "<Response><Errors><Error><Code>InstanceLimitExceeded</Code></Error></Errors></Response>",
+       {},
+       "InstanceLimitExceeded",
+       "",
+       ErrorCode::kResourceExhausted},
+      {400,
+       "<ErrorResponse><Error><Code>ValidationError</Code></Error></ErrorResponse>",
+       {},
+       "ValidationError",
+       "",
+       ErrorCode::kInvalidArgument},
+      {409,
+       "<Error><Code>BucketAlreadyOwnedByYou</Code></Error>",
+       {},
+       "BucketAlreadyOwnedByYou",
+       "",
        ErrorCode::kAlreadyExists},
       {403, "", {}, "", "", ErrorCode::kPermissionDenied},  // HEAD answers have no body
       {502, "<html>bad gateway</html>", {}, "", "", ErrorCode::kUnavailable},
-      {501, "<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is "
-            "not implemented</Message></Error>",
-       {}, "NotImplemented", "", ErrorCode::kUnimplemented},
-      {400, "<Response><Errors><Error><Code>UnsupportedOperation</Code></Error></Errors></Response>", {},
-       "UnsupportedOperation", "", ErrorCode::kUnimplemented},
+      {501,
+       "<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is "
+       "not implemented</Message></Error>",
+       {},
+       "NotImplemented",
+       "",
+       ErrorCode::kUnimplemented},
+      {400,
+       "<Response><Errors><Error><Code>UnsupportedOperation</Code></Error></Errors></Response>",
+       {},
+       "UnsupportedOperation",
+       "",
+       ErrorCode::kUnimplemented},
       {415, "", {}, "", "", ErrorCode::kUnsupportedMediaType},
   };
   for (const auto& c : cases) {
@@ -298,13 +354,15 @@ TEST(AwsErrorTest, ReadsEveryShapeAndMapsCodes) {
 
 TEST(AwsErrorTest, UnavailableErrorsSayWhenToRetryOthersDoNot) {
   auto convert = [](long status, std::string body, Headers headers = {}) {
-    AwsError error{.kind = AwsError::Kind::kService, .service = "s3", .operation = "GetObject", .http_status = status};
+    AwsError error{
+        .kind = AwsError::Kind::kService, .service = "s3", .operation = "GetObject", .http_status = status};
     ParseErrorAnswer(HttpResponse{status, std::move(headers), std::move(body)}, error);
     return ToError(error);
   };
   using std::chrono::milliseconds;
   // Throttled: 2 s; a 5xx: 1 s; the service's own Retry-After wins, up to 60 s.
-  Error throttled = convert(400, "<ErrorResponse><Error><Code>Throttling</Code></Error><RequestId>T</RequestId></ErrorResponse>");
+  Error throttled = convert(
+      400, "<ErrorResponse><Error><Code>Throttling</Code></Error><RequestId>T</RequestId></ErrorResponse>");
   EXPECT_EQ(throttled.code, ErrorCode::kUnavailable);
   EXPECT_EQ(throttled.retry_after, milliseconds(2000));
   EXPECT_NE(throttled.message.find("request id T"), std::string::npos) << throttled.message;
@@ -313,10 +371,13 @@ TEST(AwsErrorTest, UnavailableErrorsSayWhenToRetryOthersDoNot) {
   EXPECT_EQ(convert(503, "", {{"retry-after", "7"}}).retry_after, milliseconds(7000));
   EXPECT_EQ(convert(503, "", {{"retry-after", "60"}}).retry_after, milliseconds(60000));
   EXPECT_EQ(convert(503, "", {{"retry-after", "61"}}).retry_after, milliseconds(60000));
-  EXPECT_EQ(convert(503, "", {{"retry-after", "Wed, 21 Oct 2026 07:28:00 GMT"}}).retry_after, milliseconds(1000));
+  EXPECT_EQ(convert(503, "", {{"retry-after", "Wed, 21 Oct 2026 07:28:00 GMT"}}).retry_after,
+            milliseconds(1000));
   // A lost connection too.
-  Error lost = ToError(AwsError{.kind = AwsError::Kind::kConnection, .service = "ec2",
-                                .operation = "DescribeInstances", .local_code = ErrorCode::kUnavailable});
+  Error lost = ToError(AwsError{.kind = AwsError::Kind::kConnection,
+                                .service = "ec2",
+                                .operation = "DescribeInstances",
+                                .local_code = ErrorCode::kUnavailable});
   EXPECT_EQ(lost.code, ErrorCode::kUnavailable);
   EXPECT_EQ(lost.retry_after, milliseconds(1000));
   // Not worth retrying: no hint, and 501 is not retried at all.

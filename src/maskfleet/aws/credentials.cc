@@ -82,9 +82,8 @@ Result<std::optional<Credentials>> KeysFrom(const std::map<std::string, std::str
     return std::optional<Credentials>();
   }
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     credentials.source + ": " + std::string(id_name) + " and " +
-                         std::string(secret_name) + " must both be set");
+    return MakeError(ErrorCode::kUnauthenticated, credentials.source + ": " + std::string(id_name) + " and " +
+                                                      std::string(secret_name) + " must both be set");
   }
   return std::optional<Credentials>(std::move(credentials));
 }
@@ -111,8 +110,7 @@ Result<std::optional<Credentials>> CredentialsFromEnvironment(const Environment&
   for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
     if (auto value = env(name)) settings[name] = *value;
   }
-  return KeysFrom(settings, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                  "environment");
+  return KeysFrom(settings, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "environment");
 }
 
 Result<ProfileSettings> LoadProfile(const Environment& env) {
@@ -120,8 +118,7 @@ Result<ProfileSettings> LoadProfile(const Environment& env) {
   ProfileSettings profile{.name = named.value_or("default")};
   bool credentials_found = false;
   bool config_found = false;
-  const std::string credentials_path =
-      HomeFile(env, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+  const std::string credentials_path = HomeFile(env, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
   const std::string config_path = HomeFile(env, "AWS_CONFIG_FILE", ".aws/config");
   auto credentials_file = ReadIni(credentials_path, &credentials_found);
   if (!credentials_file) return std::unexpected(credentials_file.error());
@@ -132,9 +129,9 @@ Result<ProfileSettings> LoadProfile(const Environment& env) {
   const auto in_credentials = credentials_file->find(profile.name);
   const auto in_config = config_file->find(config_section);
   if (named && in_credentials == credentials_file->end() && in_config == config_file->end()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "AWS_PROFILE names profile \"" + profile.name + "\", which neither " +
-                         credentials_path + " nor " + config_path + " holds");
+    return MakeError(ErrorCode::kInvalidArgument, "AWS_PROFILE names profile \"" + profile.name +
+                                                      "\", which neither " + credentials_path + " nor " +
+                                                      config_path + " holds");
   }
   const std::string source = "profile " + profile.name;
   if (in_credentials != credentials_file->end()) {
@@ -173,8 +170,8 @@ Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   char tail = 0;
   const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &year, &month, &day, &hour, &minute,
-                  &second, &tail) < 6 ||
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &year, &month, &day, &hour, &minute, &second,
+                  &tail) < 6 ||
       (tail != 'Z' && tail != '.' && tail != '+' && tail != 0)) {
     return MakeError(ErrorCode::kInvalidArgument, "not an ISO 8601 UTC time: " + copy);
   }
@@ -187,26 +184,25 @@ Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text
          std::chrono::seconds(second);
 }
 
-InstanceRoleCredentialsProvider::InstanceRoleCredentialsProvider(Options options,
-                                                                 HttpTransport& transport,
+InstanceRoleCredentialsProvider::InstanceRoleCredentialsProvider(Options options, HttpTransport& transport,
                                                                  const Clock& clock)
     : options_(std::move(options)), transport_(transport), clock_(clock) {}
 
 Result<std::string> InstanceRoleCredentialsProvider::Token() {
   const auto now = clock_.Now();
   if (!token_.empty() && now + std::chrono::seconds(60) < token_expires_at_) return token_;
-  HttpRequest request{.method = "PUT",
-                      .url = options_.endpoint + "/latest/api/token",
-                      .headers = {{"X-aws-ec2-metadata-token-ttl-seconds",
-                                   std::to_string(options_.token_ttl.count())},
-                                  {"Content-Type", "text/plain"}},
-                      .timeout = options_.timeout,
-                      .connect_timeout = options_.timeout};
+  HttpRequest request{
+      .method = "PUT",
+      .url = options_.endpoint + "/latest/api/token",
+      .headers = {{"X-aws-ec2-metadata-token-ttl-seconds", std::to_string(options_.token_ttl.count())},
+                  {"Content-Type", "text/plain"}},
+      .timeout = options_.timeout,
+      .connect_timeout = options_.timeout};
   auto response = transport_.Send(request);
   if (!response) return std::unexpected(response.error().WithContext("instance metadata token"));
   if (response->status != 200 || response->body.empty()) {
-    return MakeError(ErrorCode::kUnavailable, "instance metadata token: HTTP status " +
-                                                  std::to_string(response->status));
+    return MakeError(ErrorCode::kUnavailable,
+                     "instance metadata token: HTTP status " + std::to_string(response->status));
   }
   token_ = response->body;
   token_expires_at_ = now + options_.token_ttl;
@@ -232,8 +228,8 @@ Result<std::string> InstanceRoleCredentialsProvider::GetWithToken(std::string_vi
       return MakeError(ErrorCode::kNotFound, "instance metadata " + std::string(path) + ": not found");
     }
     if (response->status != 200) {
-      return MakeError(ErrorCode::kUnavailable, "instance metadata " + std::string(path) +
-                                                    ": HTTP status " + std::to_string(response->status));
+      return MakeError(ErrorCode::kUnavailable, "instance metadata " + std::string(path) + ": HTTP status " +
+                                                    std::to_string(response->status));
     }
     return response->body;
   }
@@ -261,9 +257,8 @@ Result<Credentials> InstanceRoleCredentialsProvider::Get() {
     auto document = GetWithToken("/latest/meta-data/iam/security-credentials/" + role);
     if (!document) return std::unexpected(document.error());
     const auto json = nlohmann::json::parse(*document, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object() || json.value("Code", "") != "Success" ||
-        !json.contains("AccessKeyId") || !json.contains("SecretAccessKey") ||
-        !json.contains("Token") || !json.contains("Expiration")) {
+    if (!json.is_object() || json.value("Code", "") != "Success" || !json.contains("AccessKeyId") ||
+        !json.contains("SecretAccessKey") || !json.contains("Token") || !json.contains("Expiration")) {
       return MakeError(ErrorCode::kUnavailable,
                        "instance metadata: role " + role + " gave no usable credentials");
     }
@@ -285,8 +280,9 @@ Result<Credentials> InstanceRoleCredentialsProvider::Get() {
   return *cached_;
 }
 
-Result<std::unique_ptr<DefaultCredentialsChain>> DefaultCredentialsChain::Create(
-    const Environment& env, HttpTransport& transport, const Clock& clock) {
+Result<std::unique_ptr<DefaultCredentialsChain>> DefaultCredentialsChain::Create(const Environment& env,
+                                                                                 HttpTransport& transport,
+                                                                                 const Clock& clock) {
   std::unique_ptr<DefaultCredentialsChain> chain(new DefaultCredentialsChain());
   auto from_env = CredentialsFromEnvironment(env);
   if (!from_env) return std::unexpected(from_env.error());
@@ -301,8 +297,7 @@ Result<std::unique_ptr<DefaultCredentialsChain>> DefaultCredentialsChain::Create
       options.endpoint = *endpoint;
       while (options.endpoint.ends_with('/')) options.endpoint.pop_back();
     }
-    chain->instance_role_ =
-        std::make_unique<InstanceRoleCredentialsProvider>(options, transport, clock);
+    chain->instance_role_ = std::make_unique<InstanceRoleCredentialsProvider>(options, transport, clock);
   }
   return chain;
 }

@@ -109,16 +109,16 @@ class InstanceRoleCredentialsProvider : public CredentialsProvider {
   Result<std::string> Metadata(std::string_view path);
 
  private:
-  Result<std::string> Token();  // requires mu_
+  Result<std::string> Token();                              // requires mu_
   Result<std::string> GetWithToken(std::string_view path);  // requires mu_
 
   const Options options_;
   HttpTransport& transport_;
   const Clock& clock_;
   std::mutex mu_;
-  std::optional<Credentials> cached_;                        // guarded by mu_
-  std::string token_;                                        // guarded by mu_
-  std::chrono::system_clock::time_point token_expires_at_;   // guarded by mu_
+  std::optional<Credentials> cached_;                       // guarded by mu_
+  std::string token_;                                       // guarded by mu_
+  std::chrono::system_clock::time_point token_expires_at_;  // guarded by mu_
 };
 
 // The chain above. Environment and profile are read once, at construction; the

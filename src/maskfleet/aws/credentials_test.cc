@@ -63,11 +63,13 @@ class FakeImds {
         res.set_content("maskfleet-worker\n", "text/plain");
       } else if (path == "iam/security-credentials/maskfleet-worker") {
         const int n = ++documents_;
-        res.set_content(
-            R"({"Code":"Success","LastUpdated":"2026-12-04T05:00:00Z","Type":"AWS-HMAC",)"
-            R"("AccessKeyId":"ASIA)" + std::to_string(n) + R"(","SecretAccessKey":"secret",)"
-            R"("Token":"session-token","Expiration":")" + Iso8601(clock_.Now() + lifetime) + R"("})",
-            "application/json");
+        res.set_content(R"({"Code":"Success","LastUpdated":"2026-12-04T05:00:00Z","Type":"AWS-HMAC",)"
+                        R"("AccessKeyId":"ASIA)" +
+                            std::to_string(n) +
+                            R"(","SecretAccessKey":"secret",)"
+                            R"("Token":"session-token","Expiration":")" +
+                            Iso8601(clock_.Now() + lifetime) + R"("})",
+                        "application/json");
       } else if (path == "placement/region") {
         res.set_content("eu-north-1", "text/plain");
       } else {
@@ -156,8 +158,8 @@ TEST(AwsCredentialsTest, InstanceRoleNeedsTokenAndRefreshesBeforeExpiry) {
   SimulatedClock clock;
   FakeImds imds(clock);
   CurlTransport transport;
-  InstanceRoleCredentialsProvider provider({.endpoint = imds.endpoint(), .refresh_before = 300s},
-                                           transport, clock);
+  InstanceRoleCredentialsProvider provider({.endpoint = imds.endpoint(), .refresh_before = 300s}, transport,
+                                           clock);
   auto first = provider.Get();
   ASSERT_TRUE(first) << first.error().ToString();
   EXPECT_EQ(first->access_key_id, "ASIA1");
@@ -186,7 +188,7 @@ TEST(AwsCredentialsTest, InstanceRoleKeepsUnexpiredKeysWhileTheServiceIsDown) {
   InstanceRoleCredentialsProvider provider({.endpoint = endpoint, .refresh_before = 300s, .timeout = 500ms},
                                            transport, clock);
   ASSERT_TRUE(provider.Get());
-  imds.reset();  // the metadata service stops answering
+  imds.reset();                 // the metadata service stops answering
   clock.Advance(3600s - 200s);  // inside the refresh margin, not yet expired
   EXPECT_EQ(provider.Get().value().access_key_id, "ASIA1");
   clock.Advance(200s);  // expired now

@@ -20,10 +20,10 @@ class AwsMotoTest : public ::testing::Test {
 
   // Creates the bed's bucket once (as admin); ignores "already yours".
   void MakeBucket() {
-    auto made = admin_->Rest(kS3, "CreateBucket",
-                             {.method = "PUT", .path = "/" + bed_->bucket(),
-                              .headers = {{"Content-Type", "application/xml"}}},
-                             Idempotency::kIdempotent);
+    auto made = admin_->Rest(
+        kS3, "CreateBucket",
+        {.method = "PUT", .path = "/" + bed_->bucket(), .headers = {{"Content-Type", "application/xml"}}},
+        Idempotency::kIdempotent);
     if (!made) {
       ASSERT_EQ(made.error().code, "BucketAlreadyOwnedByYou") << made.error().ToString();
     }
@@ -58,8 +58,10 @@ TEST_F(AwsMotoTest, RestXmlSignsS3PutGetListAndDelete) {
   MakeBucket();
   const std::string path = "/" + bed_->bucket() + "/images/1/a%20b.jpg";
   auto put = worker_->Rest(kS3, "PutObject",
-                           {.method = "PUT", .path = path,
-                            .headers = {{"Content-Type", "image/jpeg"}}, .body = std::string("\xff\xd8\x00x", 4)},
+                           {.method = "PUT",
+                            .path = path,
+                            .headers = {{"Content-Type", "image/jpeg"}},
+                            .body = std::string("\xff\xd8\x00x", 4)},
                            Idempotency::kIdempotent);
   ASSERT_TRUE(put) << put.error().ToString();
   auto got = worker_->Rest(kS3, "GetObject", {.path = path}, Idempotency::kIdempotent);
@@ -67,12 +69,14 @@ TEST_F(AwsMotoTest, RestXmlSignsS3PutGetListAndDelete) {
   EXPECT_EQ(got->body, std::string("\xff\xd8\x00x", 4));
   EXPECT_EQ(got->Header("content-type"), "image/jpeg");
   // A query string with a '/' to encode and parameters that must be sorted.
-  auto listed = manager_->Rest(kS3, "ListObjectsV2",
-                               {.path = "/" + bed_->bucket(), .query = {{"prefix", "images/1/"}, {"list-type", "2"}}},
-                               Idempotency::kIdempotent);
+  auto listed = manager_->Rest(
+      kS3, "ListObjectsV2",
+      {.path = "/" + bed_->bucket(), .query = {{"prefix", "images/1/"}, {"list-type", "2"}}},
+      Idempotency::kIdempotent);
   ASSERT_TRUE(listed) << listed.error().ToString();
   EXPECT_NE(listed->body.find("<Key>images/1/a b.jpg</Key>"), std::string::npos) << listed->body;
-  auto deleted = manager_->Rest(kS3, "DeleteObject", {.method = "DELETE", .path = path}, Idempotency::kIdempotent);
+  auto deleted = manager_->Rest(kS3, "DeleteObject", {.method = "DELETE", .path = path},
+                                Idempotency::kIdempotent);
   ASSERT_TRUE(deleted) << deleted.error().ToString();
   auto gone = worker_->Rest(kS3, "GetObject", {.path = path}, Idempotency::kIdempotent);
   ASSERT_FALSE(gone);
@@ -104,7 +108,8 @@ TEST_F(AwsMotoTest, WrongSecretIsUnauthenticatedInEveryProtocol) {
   auto query = impostor->Query(kEc2, "DescribeInstances", {}, Idempotency::kIdempotent);
   ASSERT_FALSE(query);
   EXPECT_EQ(ToErrorCode(query.error()), ErrorCode::kUnauthenticated) << query.error().ToString();
-  auto rest = impostor->Rest(kS3, "ListObjectsV2", {.path = "/" + bed_->bucket(), .query = {{"list-type", "2"}}},
+  auto rest = impostor->Rest(kS3, "ListObjectsV2",
+                             {.path = "/" + bed_->bucket(), .query = {{"list-type", "2"}}},
                              Idempotency::kIdempotent);
   ASSERT_FALSE(rest);
   EXPECT_EQ(ToErrorCode(rest.error()), ErrorCode::kUnauthenticated) << rest.error().ToString();
@@ -132,8 +137,10 @@ TEST_F(AwsMotoTest, ActionOutsideThePolicyIsPermissionDeniedAndNamed) {
   // The manager may not put objects (only list and delete them).
   MakeBucket();
   auto put = manager_->Rest(kS3, "PutObject",
-                            {.method = "PUT", .path = "/" + bed_->bucket() + "/x",
-                             .headers = {{"Content-Type", "text/plain"}}, .body = "x"},
+                            {.method = "PUT",
+                             .path = "/" + bed_->bucket() + "/x",
+                             .headers = {{"Content-Type", "text/plain"}},
+                             .body = "x"},
                             Idempotency::kIdempotent);
   ASSERT_FALSE(put);
   EXPECT_EQ(ToErrorCode(put.error()), ErrorCode::kPermissionDenied) << put.error().ToString();

@@ -22,8 +22,7 @@ std::string ResolveEndpoint(const Service& service, std::string_view region, con
     if (auto url = env("AWS_ENDPOINT_URL")) return WithoutTrailingSlash(*url);
     if (!profile_endpoint.empty()) return WithoutTrailingSlash(std::string(profile_endpoint));
   }
-  return "https://" + std::string(service.endpoint_prefix) + "." + std::string(region) +
-         ".amazonaws.com";
+  return "https://" + std::string(service.endpoint_prefix) + "." + std::string(region) + ".amazonaws.com";
 }
 
 }  // namespace maskfleet::aws

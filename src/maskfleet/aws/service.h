@@ -31,8 +31,8 @@ struct Service {
 };
 
 inline constexpr Service kEc2{"ec2", "ec2", "EC2", "2016-11-15"};
-inline constexpr Service kElbv2{"elasticloadbalancing", "elasticloadbalancing",
-                                "ELASTIC_LOAD_BALANCING_V2", "2015-12-01"};
+inline constexpr Service kElbv2{"elasticloadbalancing", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2",
+                                "2015-12-01"};
 inline constexpr Service kCloudWatch{"monitoring", "monitoring", "CLOUDWATCH", "2010-08-01"};
 inline constexpr Service kS3{"s3", "s3", "S3", ""};
 inline constexpr Service kSecretsManager{"secretsmanager", "secretsmanager", "SECRETS_MANAGER", ""};

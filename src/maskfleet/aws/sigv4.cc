@@ -7,8 +7,8 @@ namespace maskfleet::aws {
 namespace {
 
 bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+         c == '.' || c == '~';
 }
 
 void AppendPercent(std::string& out, unsigned char c) {
@@ -97,8 +97,8 @@ std::string AmzDate(std::chrono::system_clock::time_point t) { return FormatUtc(
 
 std::string AmzDateStamp(std::chrono::system_clock::time_point t) { return FormatUtc(t, "%Y%m%d"); }
 
-Digest256 SigningKey(std::string_view secret_access_key, std::string_view date_stamp,
-                     std::string_view region, std::string_view service) {
+Digest256 SigningKey(std::string_view secret_access_key, std::string_view date_stamp, std::string_view region,
+                     std::string_view service) {
   const std::string initial = "AWS4" + std::string(secret_access_key);
   Digest256 key = HmacSha256(AsBytes(initial), date_stamp);
   key = HmacSha256(key, region);
@@ -109,8 +109,7 @@ Digest256 SigningKey(std::string_view secret_access_key, std::string_view date_s
 namespace {
 
 std::string Scope(const PresignRequest& request) {
-  return AmzDateStamp(request.signed_at) + "/" + request.region + "/" + request.service +
-         "/aws4_request";
+  return AmzDateStamp(request.signed_at) + "/" + request.region + "/" + request.service + "/aws4_request";
 }
 
 std::string HostOf(std::string_view origin) {
@@ -137,8 +136,8 @@ Parameters PresignQuery(const PresignRequest& request, const Credentials& creden
 
 std::string PresignCanonicalRequest(const PresignRequest& request, const Credentials& credentials) {
   return request.method + "\n" + UriEncode(request.path, /*keep_slash=*/true) + "\n" +
-         CanonicalQueryString(PresignQuery(request, credentials)) + "\nhost:" +
-         HostOf(request.origin) + "\n\nhost\nUNSIGNED-PAYLOAD";
+         CanonicalQueryString(PresignQuery(request, credentials)) + "\nhost:" + HostOf(request.origin) +
+         "\n\nhost\nUNSIGNED-PAYLOAD";
 }
 
 std::string PresignUrl(const PresignRequest& request, const Credentials& credentials) {

@@ -46,8 +46,8 @@ std::string AmzDate(std::chrono::system_clock::time_point t);
 std::string AmzDateStamp(std::chrono::system_clock::time_point t);
 
 // The signing key: HMAC chain over date stamp, region, service and "aws4_request".
-Digest256 SigningKey(std::string_view secret_access_key, std::string_view date_stamp,
-                     std::string_view region, std::string_view service);
+Digest256 SigningKey(std::string_view secret_access_key, std::string_view date_stamp, std::string_view region,
+                     std::string_view service);
 
 struct PresignRequest {
   std::string method = "GET";

@@ -45,8 +45,8 @@ Result<std::vector<std::uint8_t>> ReadImageFile(const std::string& path, std::in
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   if (size > max_bytes) {
-    return MakeError(ErrorCode::kTooLarge, "file is " + std::to_string(size) +
-                                                " bytes, above the limit of " + std::to_string(max_bytes));
+    return MakeError(ErrorCode::kTooLarge, "file is " + std::to_string(size) + " bytes, above the limit of " +
+                                               std::to_string(max_bytes));
   }
   in.seekg(0);
   std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
@@ -70,8 +70,7 @@ Status WriteFile(const std::filesystem::path& path, const std::vector<std::uint8
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) {
-    return MakeError(ErrorCode::kInternal,
-                     "cannot write " + path.string() + ": " + std::strerror(errno));
+    return MakeError(ErrorCode::kInternal, "cannot write " + path.string() + ": " + std::strerror(errno));
   }
   return {};
 }
@@ -94,8 +93,8 @@ int RunDetect(const DetectArgs& args) {
   detect::DetectorOptions detector_options;
   detector_options.postprocess.confidence_threshold = args.threshold;
   detector_options.quality = *detect::ParseQuality(args.quality);  // checked by CLI11
-  Result<std::unique_ptr<detect::DetectorPool>> pool =
-      detect::DetectorPool::Create(*model, 1, detector_options);
+  Result<std::unique_ptr<detect::DetectorPool>> pool = detect::DetectorPool::Create(*model, 1,
+                                                                                    detector_options);
   if (!pool) {
     std::fprintf(stderr, "maskfleet detect: %s\n", pool.error().message.c_str());
     return kExitCannotRun;
@@ -158,8 +157,9 @@ void AddDetectCommand(CLI::App& app, int& exit_code) {
                   "may be small (finds more small faces, about 2.5x the CPU)")
       ->check(CLI::IsMember({"fast", "thorough"}))
       ->capture_default_str();
-  cmd->add_option("--model-dir", args->model_dir,
-                  "Folder with the model files (default: $MASKFLEET_MODEL_DIR, else models/ beside the build)");
+  cmd->add_option(
+      "--model-dir", args->model_dir,
+      "Folder with the model files (default: $MASKFLEET_MODEL_DIR, else models/ beside the build)");
   cmd->add_option("--max-file-bytes", args->max_file_bytes, "Largest image file accepted")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

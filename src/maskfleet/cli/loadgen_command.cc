@@ -124,7 +124,8 @@ int RunLoadgen(const LoadgenArgs& args, const std::vector<std::string>& extras) 
   Result<loadgen::HttpTarget> target = loadgen::ParseHttpUrl(url);
   if (!target) return UsageError(target.error().message);
   const std::optional<double> rate = ParseNumber(args.positional[3]);
-  if (!rate || *rate < 0) return UsageError("RATE must be a number of uploads per second, got '" + args.positional[3] + "'");
+  if (!rate || *rate < 0)
+    return UsageError("RATE must be a number of uploads per second, got '" + args.positional[3] + "'");
   const std::optional<std::uint64_t> count = ParseCount(args.positional[5]);
   if (!count) return UsageError("COUNT must be a whole number >= 0, got '" + args.positional[5] + "'");
 
@@ -135,13 +136,15 @@ int RunLoadgen(const LoadgenArgs& args, const std::vector<std::string>& extras) 
   options.user_agent = "maskfleet-loadgen/" + std::string(kVersion);
 
   const std::optional<double> max_in_flight = ParseNumber(args.max_in_flight);
-  if (!max_in_flight || *max_in_flight < 1 || *max_in_flight > 10000 || std::floor(*max_in_flight) != *max_in_flight) {
+  if (!max_in_flight || *max_in_flight < 1 || *max_in_flight > 10000 ||
+      std::floor(*max_in_flight) != *max_in_flight) {
     return UsageError("--max-in-flight must be a whole number in 1..10000, got '" + args.max_in_flight + "'");
   }
   options.max_in_flight = static_cast<int>(*max_in_flight);
   if (!args.duration.empty()) {
     const std::optional<double> duration = ParseNumber(args.duration);
-    if (!duration || *duration <= 0) return UsageError("--duration must be seconds > 0, got '" + args.duration + "'");
+    if (!duration || *duration <= 0)
+      return UsageError("--duration must be seconds > 0, got '" + args.duration + "'");
     options.duration_s = *duration;
   }
   const std::optional<double> timeout = ParseNumber(args.timeout);
@@ -164,12 +167,13 @@ int RunLoadgen(const LoadgenArgs& args, const std::vector<std::string>& extras) 
     Result<loadgen::LoadProfile> profile = loadgen::ReadProfileFile(args.profile_file);
     if (!profile) return UsageError(profile.error().message);
     char text[128];
-    std::snprintf(text, sizeof text, "profile %zu step%s over %g s", profile->size(), profile->size() == 1 ? "" : "s",
-                  loadgen::ProfileDuration(*profile));
+    std::snprintf(text, sizeof text, "profile %zu step%s over %g s", profile->size(),
+                  profile->size() == 1 ? "" : "s", loadgen::ProfileDuration(*profile));
     mode = text;
     options.schedule.emplace(std::move(*profile), *count);
   } else {
-    if (*rate <= 0) return UsageError("RATE must be > 0 uploads per second, got '" + args.positional[3] + "'");
+    if (*rate <= 0)
+      return UsageError("RATE must be > 0 uploads per second, got '" + args.positional[3] + "'");
     options.schedule = loadgen::OpenLoopSchedule::Constant(*rate, *count);
     mode = "open loop at " + FormatRate(*rate) + "/s";
   }
@@ -232,8 +236,7 @@ int RunLoadgen(const LoadgenArgs& args, const std::vector<std::string>& extras) 
 void AddLoadgenCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<LoadgenArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "loadgen",
-      "Upload a folder's photos to /api/upload at a rate (the specification's load generator)");
+      "loadgen", "Upload a folder's photos to /api/upload at a rate (the specification's load generator)");
   cmd->footer(
       "Arguments: URL USER PASS RATE FOLDER COUNT, as the specification's gen.py takes them.\n"
       "URL is http:// only, e.g. http://127.0.0.1:8081/api/upload. RATE is uploads per second (a\n"

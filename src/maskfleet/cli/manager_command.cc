@@ -70,7 +70,8 @@ int RunManager(const ManagerArgs& args) {
     std::fprintf(stderr, "maskfleet manager: %s\n", backends.error().message.c_str());
     return kExitCannotRun;
   }
-  Result<std::unique_ptr<manager::ManagerApp>> app = manager::ManagerApp::Create(*config, std::move(*backends));
+  Result<std::unique_ptr<manager::ManagerApp>> app = manager::ManagerApp::Create(*config,
+                                                                                 std::move(*backends));
   if (!app) {
     std::fprintf(stderr, "maskfleet manager: %s\n", app.error().message.c_str());
     return kExitCannotRun;

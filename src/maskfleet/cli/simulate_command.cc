@@ -60,8 +60,10 @@ Status WriteFile(const std::filesystem::path& path, const std::string& text) {
 }
 
 int RunSimulate(const SimulateArgs& args, const std::vector<std::string>& extras) {
-  if (!extras.empty()) return CannotRun("unexpected argument '" + extras.front() + "' (see maskfleet simulate --help)");
-  if (args.scenarios.empty()) return CannotRun("expected at least one SCENARIO.toml (see maskfleet simulate --help)");
+  if (!extras.empty())
+    return CannotRun("unexpected argument '" + extras.front() + "' (see maskfleet simulate --help)");
+  if (args.scenarios.empty())
+    return CannotRun("expected at least one SCENARIO.toml (see maskfleet simulate --help)");
   if (args.out.empty()) return CannotRun("--out DIR is required: where the CSV and SVG files go");
   if (args.seeds < 0 || args.seeds > 1000) return CannotRun("--seeds must be from 1 to 1000");
   if (args.seeds > 0 && !args.replay.empty()) return CannotRun("--seeds and --replay do not go together");
@@ -123,7 +125,8 @@ int RunSimulate(const SimulateArgs& args, const std::vector<std::string>& extras
           reseeded.seed = static_cast<std::uint64_t>(seed);
           reseeded.arrival_seed = static_cast<std::uint64_t>(seed);
           std::unique_ptr<sim::Controller> fresh = *sim::MakeController(name, scenario.policy);
-          all.seeds.push_back(sim::Evaluate(sim::Simulate(reseeded, *fresh), sim::EvaluationOptionsFor(scenario)));
+          all.seeds.push_back(
+              sim::Evaluate(sim::Simulate(reseeded, *fresh), sim::EvaluationOptionsFor(scenario)));
         }
         seeded.push_back(std::move(all));
       }
@@ -139,10 +142,12 @@ int RunSimulate(const SimulateArgs& args, const std::vector<std::string>& extras
     if (!first) std::cout << '\n';
     first = false;
     const auto table = [&](sim::TableFormat format) {
-      return args.seeds > 0 ? sim::SeedsTable(scenario, seeded, format) : sim::FiguresTable(scenario, runs, format);
+      return args.seeds > 0 ? sim::SeedsTable(scenario, seeded, format)
+                            : sim::FiguresTable(scenario, runs, format);
     };
     if (args.markdown) {
-      std::cout << "#### " << scenario.name << "\n\n" << sim::ScenarioSummary(scenario) << "\n\n"
+      std::cout << "#### " << scenario.name << "\n\n"
+                << sim::ScenarioSummary(scenario) << "\n\n"
                 << table(sim::TableFormat::kMarkdown);
     } else {
       std::cout << table(sim::TableFormat::kText);
@@ -161,14 +166,16 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
   cmd->footer(
       "Each SCENARIO.toml (format: docs/results.md, section Simulator) is run with the chosen\n"
       "controller: ours (the manager's auto-scaler), naive (thresholds and ratios alone) or hpa (a\n"
-      "Kubernetes HPA-style proportional rule, target 50%; hpa-high: target 70%); all runs them side by side. Writes\n"
+      "Kubernetes HPA-style proportional rule, target 50%; hpa-high: target 70%); all runs them side by "
+      "side. Writes\n"
       "DIR/<scenario>-<controller>.csv (one row per minute) and .svg (load and pool size over\n"
       "time), and prints the elasticity figures. --replay LIVE.csv adds a run recorded on a real\n"
       "manager (scripts/live-run.sh) of the one SCENARIO given, as the column 'live', and\n"
       "DIR/<scenario>-live.svg; with it every chart also shows the CPU each check saw.\n"
       "Exit status: 0 done, 2 could not run.");
   cmd->add_option("scenarios", args->scenarios, "SCENARIO.toml files")->type_name("SCENARIO.toml...");
-  cmd->add_option("--out", args->out, "Folder for the CSV and SVG files (created if missing)")->type_name("DIR");
+  cmd->add_option("--out", args->out, "Folder for the CSV and SVG files (created if missing)")
+      ->type_name("DIR");
   cmd->add_option("--controller", args->controller, "ours (default), naive, hpa or all")->type_name("NAME");
   cmd->add_flag("--markdown", args->markdown, "Print the tables as Markdown");
   cmd->add_option("--seeds", args->seeds,

@@ -61,8 +61,7 @@ Result<std::string> ReadNewPassword() {
   return first;
 }
 
-Result<std::unique_ptr<storage::Database>> OpenDatabase(const UserArgs& args,
-                                                        worker::WorkerConfig& config) {
+Result<std::unique_ptr<storage::Database>> OpenDatabase(const UserArgs& args, worker::WorkerConfig& config) {
   Result<worker::WorkerConfig> loaded = LoadWorkerConfig(args.config_file);
   if (!loaded) return std::unexpected(loaded.error());
   config = *loaded;
@@ -129,7 +128,8 @@ void AddUserCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<UserArgs>();
   CLI::App* user = app.add_subcommand("user", "Manage accounts from the command line");
   user->require_subcommand(1);
-  CLI::App* add = user->add_subcommand("add", "Create an account; the password is read from the terminal or stdin");
+  CLI::App* add = user->add_subcommand("add",
+                                       "Create an account; the password is read from the terminal or stdin");
   add->add_option("name", args->username, "User name (1 to 100 of letters, digits . _ - @)")->required();
   add->add_flag("--admin", args->admin, "Make the account an administrator");
   add->add_option("--email", args->email, "Email address for password recovery");

@@ -37,7 +37,8 @@ int RunWorker(const WorkerArgs& args) {
   if (!args.data_dir.empty()) config->data_dir = args.data_dir;
   if (!args.name.empty()) config->name = args.name;
 
-  if (Status logging = observability::SetUpLogging({.worker_name = config->name.empty() ? "worker" : config->name});
+  if (Status logging = observability::SetUpLogging(
+          {.worker_name = config->name.empty() ? "worker" : config->name});
       !logging) {
     std::fprintf(stderr, "maskfleet worker: %s\n", logging.error().message.c_str());
     return kExitCannotRun;
@@ -77,7 +78,8 @@ int RunWorker(const WorkerArgs& args) {
 
 void AddWorkerCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<WorkerArgs>();
-  CLI::App* cmd = app.add_subcommand("worker", "Run a worker: the user app (accounts, uploads, history, API)");
+  CLI::App* cmd = app.add_subcommand("worker",
+                                     "Run a worker: the user app (accounts, uploads, history, API)");
   cmd->add_option("--config", args->config_file, "TOML configuration file");
   cmd->add_option("--host", args->host, "Address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", args->port, "Port to listen on; 0 picks a free one (default 8081)")

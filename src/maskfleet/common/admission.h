@@ -2,12 +2,11 @@
 // in time as well as in number.
 //
 // At most `running` callers hold a Ticket at a time; at most `waiting` more wait for
-// one, each for at most `max_wait`, and a newcomer does not overtake them. A caller beyond that is refused at once, and so is
-// one whose wait runs out: either way with kUnavailable and a retry hint, which the HTTP
-// layer answers as 503 with Retry-After. A waiter may also give up because the work is
-// no longer wanted (its client has left): `still_wanted` is asked every `poll` while it
-// waits and once more when a slot frees up, so that a slot never goes to work nobody
-// will read.
+// one, each for at most `max_wait`, and a newcomer does not overtake them. A caller beyond that is refused at
+// once, and so is one whose wait runs out: either way with kUnavailable and a retry hint, which the HTTP
+// layer answers as 503 with Retry-After. A waiter may also give up because the work is no longer wanted (its
+// client has left): `still_wanted` is asked every `poll` while it waits and once more when a slot frees up,
+// so that a slot never goes to work nobody will read.
 //
 // Why a bound in time as well as in number: a request that waited longer than its
 // client (or the load balancer in front) waits for an answer is wasted work, and a

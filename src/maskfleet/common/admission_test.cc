@@ -99,7 +99,8 @@ TEST(AdmissionTest, AWaiterWhoseWorkIsNoLongerWantedLeavesTheQueueWithoutASlot) 
   Result<Admission::Ticket> held = admission.Enter();
   ASSERT_TRUE(held);
   std::atomic<bool> wanted{true};
-  auto waiter = std::async(std::launch::async, [&] { return admission.Enter([&] { return wanted.load(); }); });
+  auto waiter = std::async(std::launch::async,
+                           [&] { return admission.Enter([&] { return wanted.load(); }); });
   AwaitWaiters(admission, 1);
   wanted = false;
   Result<Admission::Ticket> abandoned = waiter.get();
@@ -114,7 +115,8 @@ TEST(AdmissionTest, AFreedSlotGoesToTheNextWaiterWhenTheFirstIsNoLongerWanted) {
   std::optional<Admission::Ticket> held;
   held.emplace(*admission.Enter());
   std::atomic<bool> first_wanted{true};
-  auto first = std::async(std::launch::async, [&] { return admission.Enter([&] { return first_wanted.load(); }); });
+  auto first = std::async(std::launch::async,
+                          [&] { return admission.Enter([&] { return first_wanted.load(); }); });
   AwaitWaiters(admission, 1);
   auto second = std::async(std::launch::async, [&] { return admission.Enter(); });
   AwaitWaiters(admission, 2);

@@ -43,8 +43,7 @@ void BoundedExecutor::Shutdown() {
   for (const std::thread::id& id : thread_ids_) {
     if (id == std::this_thread::get_id()) {
       // Joining ourselves would hang for ever: a bug in the caller.
-      std::fprintf(stderr, "BoundedExecutor %s: Shutdown() called from its own task\n",
-                   name_.c_str());
+      std::fprintf(stderr, "BoundedExecutor %s: Shutdown() called from its own task\n", name_.c_str());
       std::abort();
     }
   }

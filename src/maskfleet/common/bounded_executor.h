@@ -113,8 +113,8 @@ class BoundedExecutor {
   int running_ = 0;                  // guarded by mu_
   bool stopping_ = false;            // guarded by mu_
 
-  std::mutex join_mu_;  // serialises the joins of concurrent Shutdown() calls
-  std::vector<std::thread> threads_;  // filled by the constructor; joined under join_mu_
+  std::mutex join_mu_;                       // serialises the joins of concurrent Shutdown() calls
+  std::vector<std::thread> threads_;         // filled by the constructor; joined under join_mu_
   std::vector<std::thread::id> thread_ids_;  // written by the constructor only
 
   // Mirrors of running_ and queue_.size(), written under mu_, read without it.

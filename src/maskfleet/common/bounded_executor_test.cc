@@ -81,8 +81,7 @@ TEST(common_BoundedExecutorTest, SaturationRefusesAtExactlyThreadsPlusQueue) {
   EXPECT_EQ(executor.tasks_rejected(), 2u);
 
   gate.set_value();
-  ASSERT_TRUE(WaitFor([&] { return executor.tasks_completed() == kThreads + kQueued; },
-                      seconds(10)));
+  ASSERT_TRUE(WaitFor([&] { return executor.tasks_completed() == kThreads + kQueued; }, seconds(10)));
   EXPECT_EQ(ran.load(), kThreads + kQueued);
   ASSERT_TRUE(WaitFor([&] { return executor.busy_threads() == 0; }, seconds(10)));
   EXPECT_EQ(executor.queue_depth(), 0);
@@ -111,10 +110,12 @@ TEST(common_BoundedExecutorTest, ShutdownRunsQueuedTasksAndRefusesNewOnes) {
     std::shared_future<void> opened = gate.get_future().share();
     std::atomic<int> ran{0};
     for (int i = 0; i < 6; ++i) {
-      ASSERT_TRUE(executor.Post([&ran, opened] {
-                            opened.wait();
-                            ++ran;
-                          }).has_value());
+      ASSERT_TRUE(executor
+                      .Post([&ran, opened] {
+                        opened.wait();
+                        ++ran;
+                      })
+                      .has_value());
     }
     std::thread stopper([&] { executor.Shutdown(); });
     // Shutdown() refuses new work as soon as it begins, while it waits for the queue.
@@ -136,10 +137,12 @@ TEST(common_BoundedExecutorTest, DestructorDrainsAcceptedTasks) {
   {
     BoundedExecutor executor({.threads = 2, .max_queued = 50});
     for (int i = 0; i < 40; ++i) {
-      ASSERT_TRUE(executor.Post([&ran] {
-                            std::this_thread::sleep_for(std::chrono::microseconds(200));
-                            ++ran;
-                          }).has_value());
+      ASSERT_TRUE(executor
+                      .Post([&ran] {
+                        std::this_thread::sleep_for(std::chrono::microseconds(200));
+                        ++ran;
+                      })
+                      .has_value());
     }
   }
   EXPECT_EQ(ran.load(), 40);

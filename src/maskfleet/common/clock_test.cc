@@ -39,8 +39,8 @@ TEST(ClockTest, SimulatedWaitEndsExactlyWhenTheClockReachesTheDeadline) {
   SimulatedClock clock;
   Wakeup wakeup;
   const Clock::TimePoint deadline = clock.Now() + 10s;
-  std::future<bool> waited =
-      std::async(std::launch::async, [&] { return clock.WaitUntil(deadline, wakeup); });
+  std::future<bool> waited = std::async(std::launch::async,
+                                        [&] { return clock.WaitUntil(deadline, wakeup); });
   ASSERT_TRUE(WaitersReach(clock, 1));
   clock.Advance(10s - 1ns);  // one under: still waiting
   EXPECT_EQ(waited.wait_for(50ms), std::future_status::timeout);
@@ -54,8 +54,7 @@ TEST(ClockTest, SimulatedWaitEndsExactlyWhenTheClockReachesTheDeadline) {
 TEST(ClockTest, SimulatedWaitEndsWhenSetPastTheDeadline) {
   SimulatedClock clock;
   Wakeup wakeup;
-  std::future<bool> waited =
-      std::async(std::launch::async, [&] { return clock.WaitFor(1h, wakeup); });
+  std::future<bool> waited = std::async(std::launch::async, [&] { return clock.WaitFor(1h, wakeup); });
   ASSERT_TRUE(WaitersReach(clock, 1));
   clock.Set(clock.Now() + 2h);
   ASSERT_EQ(waited.wait_for(5s), std::future_status::ready);
@@ -66,8 +65,7 @@ TEST(ClockTest, NotifyEndsASimulatedWaitWithoutMovingTheClock) {
   SimulatedClock clock;
   const Clock::TimePoint start = clock.Now();
   Wakeup wakeup;
-  std::future<bool> waited =
-      std::async(std::launch::async, [&] { return clock.WaitFor(1h, wakeup); });
+  std::future<bool> waited = std::async(std::launch::async, [&] { return clock.WaitFor(1h, wakeup); });
   ASSERT_TRUE(WaitersReach(clock, 1));
   wakeup.Notify();
   ASSERT_EQ(waited.wait_for(5s), std::future_status::ready);
@@ -79,8 +77,8 @@ TEST(ClockTest, ANotificationBeforeTheWaitIsKeptAndTakenOnce) {
   SimulatedClock clock;
   Wakeup wakeup;
   wakeup.Notify();
-  EXPECT_TRUE(clock.WaitFor(1h, wakeup));   // returns at once, taking it
-  EXPECT_FALSE(clock.WaitFor(0s, wakeup));  // nothing pending; the deadline is now
+  EXPECT_TRUE(clock.WaitFor(1h, wakeup));                   // returns at once, taking it
+  EXPECT_FALSE(clock.WaitFor(0s, wakeup));                  // nothing pending; the deadline is now
   EXPECT_FALSE(clock.WaitUntil(clock.Now() - 1s, wakeup));  // a passed deadline
 }
 

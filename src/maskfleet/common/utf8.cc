@@ -6,7 +6,7 @@ namespace maskfleet {
 
 std::string ToValidUtf8(std::string_view text, std::size_t max_bytes) {
   std::string out = utf8::is_valid(text.begin(), text.end()) ? std::string(text)
-                                                              : utf8::replace_invalid(text);
+                                                             : utf8::replace_invalid(text);
   if (out.size() <= max_bytes) return out;
   // Back up over continuation bytes (10xxxxxx) to the start of the character that
   // does not fit whole.

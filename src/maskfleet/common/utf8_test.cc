@@ -17,12 +17,15 @@ TEST(Utf8Test, ValidTextWithinTheLimitIsUnchanged) {
 }
 
 TEST(Utf8Test, InvalidSequencesBecomeTheReplacementCharacter) {
-  EXPECT_EQ(ToValidUtf8("a\xFF" "b", 100), "a" + kReplacement + "b");
-  EXPECT_EQ(ToValidUtf8("\x80", 100), kReplacement);                    // stray continuation
+  EXPECT_EQ(ToValidUtf8("a\xFF"
+                        "b",
+                        100),
+            "a" + kReplacement + "b");
+  EXPECT_EQ(ToValidUtf8("\x80", 100), kReplacement);                     // stray continuation
   EXPECT_EQ(ToValidUtf8("\xC0\xAF", 100).find('/'), std::string::npos);  // overlong '/'
-  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xED\xA0\x80", 100)));           // a surrogate
-  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xF4\x90\x80\x80", 100)));       // above U+10FFFF
-  EXPECT_EQ(ToValidUtf8("ab\xE2\x82", 100), "ab" + kReplacement);       // cut short at the end
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xED\xA0\x80", 100)));            // a surrogate
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xF4\x90\x80\x80", 100)));        // above U+10FFFF
+  EXPECT_EQ(ToValidUtf8("ab\xE2\x82", 100), "ab" + kReplacement);        // cut short at the end
   EXPECT_FALSE(IsValidUtf8("a\xFF"));
   EXPECT_TRUE(IsValidUtf8("\xE2\x82\xAC"));
 }
@@ -42,7 +45,7 @@ TEST(Utf8Test, CutsOnACharacterBoundary) {
 TEST(Utf8Test, ALongNonAsciiNameIsCutValid) {
   std::string name;
   for (int i = 0; i < 1000; ++i) name += "\xC3\xA9";  // "é" x 1000 = 2000 bytes
-  name = "x" + name + name;                             // 4001 bytes: odd, so 2048 splits one
+  name = "x" + name + name;                           // 4001 bytes: odd, so 2048 splits one
   const std::string cut = ToValidUtf8(name, 2048);
   EXPECT_EQ(cut.size(), 2047u);
   EXPECT_TRUE(IsValidUtf8(cut));

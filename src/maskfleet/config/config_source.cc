@@ -23,10 +23,10 @@ std::string EnvName(std::string_view section, std::string_view key) {
   return name;
 }
 
-std::unexpected<Error> Invalid(std::string_view section, std::string_view key,
-                               std::string_view from, const std::string& what) {
-  return MakeError(ErrorCode::kInvalidArgument, std::string(section) + "." + std::string(key) +
-                                                    " (" + std::string(from) + ") " + what);
+std::unexpected<Error> Invalid(std::string_view section, std::string_view key, std::string_view from,
+                               const std::string& what) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   std::string(section) + "." + std::string(key) + " (" + std::string(from) + ") " + what);
 }
 
 }  // namespace
@@ -88,8 +88,9 @@ Result<ConfigSource> ConfigSource::FromFile(const std::filesystem::path& path, E
           source.file_types_[name] = 'l';
           source.file_lists_[name] = std::move(items);
         } else {
-          return MakeError(ErrorCode::kInvalidArgument, path.string() + ": " + section + "." + key +
-                                                            " must be a string, number, boolean or list of strings");
+          return MakeError(ErrorCode::kInvalidArgument,
+                           path.string() + ": " + section + "." + key +
+                               " must be a string, number, boolean or list of strings");
         }
       }
     }
@@ -100,8 +101,7 @@ Result<ConfigSource> ConfigSource::FromFile(const std::filesystem::path& path, E
   return source;
 }
 
-const std::string* ConfigSource::Lookup(std::string_view section, std::string_view key,
-                                        std::string& from) {
+const std::string* ConfigSource::Lookup(std::string_view section, std::string_view key, std::string& from) {
   const Name name{std::string(section), std::string(key)};
   asked_.insert(name);
   const std::string env_name = EnvName(section, key);
@@ -128,8 +128,8 @@ Result<std::string> ConfigSource::String(std::string_view section, std::string_v
   return *raw;
 }
 
-Result<std::int64_t> ConfigSource::Int(std::string_view section, std::string_view key,
-                                       std::int64_t fallback, std::int64_t min, std::int64_t max) {
+Result<std::int64_t> ConfigSource::Int(std::string_view section, std::string_view key, std::int64_t fallback,
+                                       std::int64_t min, std::int64_t max) {
   std::string from;
   const std::string* raw = Lookup(section, key, from);
   if (raw == nullptr) return fallback;
@@ -175,7 +175,8 @@ Result<std::vector<std::string>> ConfigSource::StringList(std::string_view secti
   if (raw == nullptr) return fallback;
   const Name name{std::string(section), std::string(key)};
   if (from != EnvName(section, key)) {
-    if (file_types_[name] != 'l') return Invalid(section, key, from, "must be a list of strings ([\"a\", \"b\"])");
+    if (file_types_[name] != 'l')
+      return Invalid(section, key, from, "must be a list of strings ([\"a\", \"b\"])");
     return file_lists_[name];
   }
   std::vector<std::string> items;

@@ -43,12 +43,11 @@ class ConfigSource {
   // The process environment (std::getenv).
   static Environment DefaultEnvironment();
 
-  Result<std::string> String(std::string_view section, std::string_view key,
-                             std::string_view fallback);
+  Result<std::string> String(std::string_view section, std::string_view key, std::string_view fallback);
   Result<std::int64_t> Int(std::string_view section, std::string_view key, std::int64_t fallback,
                            std::int64_t min, std::int64_t max);
-  Result<double> Double(std::string_view section, std::string_view key, double fallback,
-                        double min, double max);
+  Result<double> Double(std::string_view section, std::string_view key, double fallback, double min,
+                        double max);
   Result<bool> Bool(std::string_view section, std::string_view key, bool fallback);
   // A list of strings: a TOML array of strings in the file (["a", "b"]), or the
   // environment variable's value split at commas (spaces around each item dropped,
@@ -78,8 +77,8 @@ class ConfigSource {
 
   Environment env_;
   std::filesystem::path path_;
-  std::map<Name, std::string> file_values_;  // scalars of the file, as text
-  std::map<Name, char> file_types_;          // 's'tring, 'i'nteger, 'f'loat, 'b'oolean, 'l'ist
+  std::map<Name, std::string> file_values_;              // scalars of the file, as text
+  std::map<Name, char> file_types_;                      // 's'tring, 'i'nteger, 'f'loat, 'b'oolean, 'l'ist
   std::map<Name, std::vector<std::string>> file_lists_;  // the file's string arrays
   std::set<Name> asked_;
   std::string env_value_;  // keeps the last environment value alive for Lookup's caller

@@ -37,8 +37,8 @@ class ConfigSourceTest : public ::testing::Test {
 };
 
 TEST_F(ConfigSourceTest, DefaultsFileAndEnvironmentInThatOrder) {
-  Result<ConfigSource> source =
-      ConfigSource::FromFile(Write("[worker]\nport = 9000\nname = \"w1\"\n"), Env());
+  Result<ConfigSource> source = ConfigSource::FromFile(Write("[worker]\nport = 9000\nname = \"w1\"\n"),
+                                                       Env());
   ASSERT_TRUE(source.has_value()) << source.error().ToString();
   env_["MASKFLEET_WORKER_NAME"] = "from-env";
   EXPECT_EQ(source->Int("worker", "port", 8081, 1, 65535).value(), 9000);
@@ -48,8 +48,7 @@ TEST_F(ConfigSourceTest, DefaultsFileAndEnvironmentInThatOrder) {
 }
 
 TEST_F(ConfigSourceTest, OutOfRangeAndWrongTypeNameTheSettingAndItsSource) {
-  Result<ConfigSource> source =
-      ConfigSource::FromFile(Write("[worker]\nport = 70000\nname = 5\n"), Env());
+  Result<ConfigSource> source = ConfigSource::FromFile(Write("[worker]\nport = 70000\nname = 5\n"), Env());
   ASSERT_TRUE(source.has_value());
   Result<std::int64_t> port = source->Int("worker", "port", 8081, 1, 65535);
   ASSERT_FALSE(port.has_value());
@@ -112,9 +111,9 @@ TEST(CheckTomlTextTest, AcceptsUtf8AtEachLengthAndTheLimits) {
 }
 
 TEST(CheckTomlTextTest, RefusesWhatIsNotUtf8) {
-  for (const char* text : {"\x80", "\xc0\x80", "\xc1\xbf", "\xc2", "\xc2\x7f", "\xc2\xc0", "\xe0\x9f\xbf",
-                           "\xed\xa0\x80", "\xe1\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
-                           "\xff", "\xf0\x90\x80"}) {
+  for (const char* text :
+       {"\x80", "\xc0\x80", "\xc1\xbf", "\xc2", "\xc2\x7f", "\xc2\xc0", "\xe0\x9f\xbf", "\xed\xa0\x80",
+        "\xe1\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xf0\x90\x80"}) {
     EXPECT_FALSE(CheckTomlText(text, "t").has_value()) << ::testing::PrintToString(std::string(text));
   }
 }
@@ -126,8 +125,8 @@ TEST(CheckTomlTextTest, NamesTheLineOfTheFirstBadByte) {
 }
 
 TEST_F(ConfigSourceTest, StringListsFromTheFileAndTheEnvironment) {
-  Result<ConfigSource> source =
-      ConfigSource::FromFile(Write("[aws]\nsubnets = [\"a\", \"b\"]\nempty = []\n"), Env());
+  Result<ConfigSource> source = ConfigSource::FromFile(Write("[aws]\nsubnets = [\"a\", \"b\"]\nempty = []\n"),
+                                                       Env());
   ASSERT_TRUE(source.has_value()) << source.error().ToString();
   EXPECT_EQ(source->StringList("aws", "subnets", {}).value(), (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(source->StringList("aws", "empty", {"x"}).value().empty());

@@ -28,7 +28,8 @@ Result<SharedConfig> SharedConfig::Read(ConfigSource& source) {
   reader.Take(c.smtp_password, source.String("mail", "smtp_password", ""));
   reader.Take(c.smtp_starttls, source.Bool("mail", "smtp_starttls", c.smtp_starttls));
   reader.Take(c.password_hashing, source.String("auth", "password_hashing", c.password_hashing));
-  reader.Take(c.password_min_length, source.Int("auth", "password_min_length", c.password_min_length, 1, 256));
+  reader.Take(c.password_min_length,
+              source.Int("auth", "password_min_length", c.password_min_length, 1, 256));
   reader.Take(c.hash_concurrency, source.Int("auth", "hash_concurrency", c.hash_concurrency, 1, 64));
   reader.Take(c.hash_queue, source.Int("auth", "hash_queue", c.hash_queue, 0, 1024));
   reader.Take(c.admin_username, source.String("admin", "username", ""));
@@ -63,7 +64,8 @@ Result<SharedConfig> SharedConfig::Read(ConfigSource& source) {
                      "deployment.mode must be local or aws, not '" + c.mode + "'");
   }
   if (c.mail_kind != "outbox" && c.mail_kind != "smtp") {
-    return MakeError(ErrorCode::kInvalidArgument, "mail.kind must be outbox or smtp, not '" + c.mail_kind + "'");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "mail.kind must be outbox or smtp, not '" + c.mail_kind + "'");
   }
   if (c.mail_kind == "smtp" && c.smtp_url.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "mail.kind is smtp but mail.smtp_url is not set");

@@ -26,57 +26,57 @@ inline constexpr const char* kModes[] = {"local", "aws"};
 // are (docs/aws.md, "The AWS mode"). Read in every mode, so that one file can name
 // both; used only when mode = "aws", whose factory checks that what it needs is set.
 struct AwsSettings {
-  std::string region;               // region; default: AWS_REGION, the profile, the instance's
-  std::string launch_template;      // launch_template: id of what workers are launched from
-  std::string image_id;             // image_id: the workers' image (without a template,
-  std::string instance_type;        // instance_type   with instance_type)
-  std::vector<std::string> subnets; // subnets: workers' subnets, used in turn
-  std::string security_group;       // security_group: the workers' group
-  std::string instance_profile;     // instance_profile: the workers' role (name or ARN)
-  std::string target_group_arn;     // target_group_arn: where workers are registered
-  std::string bucket;               // bucket: the photos' S3 bucket
-  std::string prefix = "images/";   // prefix: key prefix of the photos in it
+  std::string region;                          // region; default: AWS_REGION, the profile, the instance's
+  std::string launch_template;                 // launch_template: id of what workers are launched from
+  std::string image_id;                        // image_id: the workers' image (without a template,
+  std::string instance_type;                   // instance_type   with instance_type)
+  std::vector<std::string> subnets;            // subnets: workers' subnets, used in turn
+  std::string security_group;                  // security_group: the workers' group
+  std::string instance_profile;                // instance_profile: the workers' role (name or ARN)
+  std::string target_group_arn;                // target_group_arn: where workers are registered
+  std::string bucket;                          // bucket: the photos' S3 bucket
+  std::string prefix = "images/";              // prefix: key prefix of the photos in it
   std::string metric_namespace = "maskfleet";  // metric_namespace: of the request-rate metric
   std::string pool_name = "maskfleet";         // pool_name: the maskfleet:pool tag
-  int max_instances = 8;            // max_instances: hard cap on live workers, 1..100
-  std::string database_secret_arn;  // database_secret_arn: the database password's secret
-  std::string instance_id;          // instance_id: a worker's own; default: instance metadata
-  int deregistration_delay_seconds = 30;  // deregistration_delay_seconds: the target
-                                          // group's; how long a drained worker may serve
-  int metrics_delay_seconds = 180;  // metrics_delay_seconds: how late CloudWatch's data
-                                    // may still change
+  int max_instances = 8;                       // max_instances: hard cap on live workers, 1..100
+  std::string database_secret_arn;             // database_secret_arn: the database password's secret
+  std::string instance_id;                     // instance_id: a worker's own; default: instance metadata
+  int deregistration_delay_seconds = 30;       // deregistration_delay_seconds: the target
+                                               // group's; how long a drained worker may serve
+  int metrics_delay_seconds = 180;             // metrics_delay_seconds: how late CloudWatch's data
+                                               // may still change
 };
 
 struct SharedConfig {
   // [deployment]
-  std::string mode = "local";          // mode: where workers, balancer, metrics, objects live
+  std::string mode = "local";  // mode: where workers, balancer, metrics, objects live
 
   // [worker]
   std::filesystem::path data_dir = "data";  // data_dir
-  std::filesystem::path web_dir;    // web_dir; default "web" beside the binary
-  bool secure_cookies = false;      // secure_cookies
-  std::string public_url;           // public_url: base of mailed links (the worker fills
-                                    // in its own default, worker_config.h)
-  int session_days = 7;             // session_days
+  std::filesystem::path web_dir;            // web_dir; default "web" beside the binary
+  bool secure_cookies = false;              // secure_cookies
+  std::string public_url;                   // public_url: base of mailed links (the worker fills
+                                            // in its own default, worker_config.h)
+  int session_days = 7;                     // session_days
 
   // [database]
-  std::string database_url;         // url; default sqlite:<data_dir>/maskfleet.db
-  std::string database_password;    // password: put into url's user info when set (AWS
-                                    // mode; better: MASKFLEET_DATABASE_PASSWORD)
-  int database_pool = 4;            // pool_size
+  std::string database_url;       // url; default sqlite:<data_dir>/maskfleet.db
+  std::string database_password;  // password: put into url's user info when set (AWS
+                                  // mode; better: MASKFLEET_DATABASE_PASSWORD)
+  int database_pool = 4;          // pool_size
 
   // [objects]
   std::filesystem::path objects_root;  // root; default <data_dir>/objects
 
   // [mail]
-  std::string mail_kind = "outbox";    // kind: outbox or smtp
-  std::filesystem::path outbox_dir;    // outbox_dir; default <data_dir>/outbox
+  std::string mail_kind = "outbox";                       // kind: outbox or smtp
+  std::filesystem::path outbox_dir;                       // outbox_dir; default <data_dir>/outbox
   std::string mail_from_address = "maskfleet@localhost";  // from_address
   std::string mail_from_name = "maskfleet";               // from_name
-  std::string smtp_url;                // smtp_url: smtp://host:587 or smtps://host:465
-  std::string smtp_username;           // smtp_username
-  std::string smtp_password;           // smtp_password (better: MASKFLEET_MAIL_SMTP_PASSWORD)
-  bool smtp_starttls = true;           // smtp_starttls
+  std::string smtp_url;                                   // smtp_url: smtp://host:587 or smtps://host:465
+  std::string smtp_username;                              // smtp_username
+  std::string smtp_password;  // smtp_password (better: MASKFLEET_MAIL_SMTP_PASSWORD)
+  bool smtp_starttls = true;  // smtp_starttls
 
   // [auth]
   std::string password_hashing = "interactive";  // password_hashing: interactive, moderate, minimum
@@ -85,8 +85,8 @@ struct SharedConfig {
   int hash_queue = 2;                            // hash_queue: computations that may wait (2 s at most)
 
   // [admin]: the first administrator, created at start when there is none.
-  std::string admin_username;          // username
-  std::string admin_password;          // password (better: MASKFLEET_ADMIN_PASSWORD)
+  std::string admin_username;  // username
+  std::string admin_password;  // password (better: MASKFLEET_ADMIN_PASSWORD)
 
   AwsSettings aws;
 

@@ -34,8 +34,8 @@ constexpr double kThoroughMaskAccuracyFloor = 0.90;
 TEST(AccuracyTest, ThoroughFindsMoreOnTheDevSetAndKeepsPrecision) {
   Result<ModelData> model = ModelData::Load(testing::ModelDir());
   ASSERT_TRUE(model.has_value()) << model.error().ToString();
-  Result<std::unique_ptr<Detector>> detector =
-      Detector::Create(*model, DetectorOptions{.quality = Quality::kThorough});
+  Result<std::unique_ptr<Detector>> detector = Detector::Create(
+      *model, DetectorOptions{.quality = Quality::kThorough});
   ASSERT_TRUE(detector.has_value());
   testing::Tally all;
   for (const testing::Annotation& truth : testing::LoadFaceMaskSet()) {
@@ -77,9 +77,10 @@ TEST(AccuracyTest, DevSetMeetsTheMeasuredFloors) {
   }
   std::printf("faces %d, matched %d, recall %.3f, precision %.3f (%d detections)\n", all.annotated,
               all.matched, all.recall(), all.precision(), all.detections);
-  std::printf("mask accuracy %.3f (%d of %d with/without-mask faces); incorrectly worn called masked: %d of %d\n",
-              all.mask_accuracy(), all.label_correct, all.labelled_matched,
-              all.incorrect_called_masked, all.incorrect_matched);
+  std::printf(
+      "mask accuracy %.3f (%d of %d with/without-mask faces); incorrectly worn called masked: %d of %d\n",
+      all.mask_accuracy(), all.label_correct, all.labelled_matched, all.incorrect_called_masked,
+      all.incorrect_matched);
   std::printf("faces >= %.0f px: %d, recall %.3f\n", kLargeFace, large.annotated, large.recall());
 
   EXPECT_EQ(all.annotated, 389);

@@ -15,7 +15,7 @@
 namespace maskfleet::detect {
 
 struct FeatureMapAnchors {
-  int size;                  // the map is size x size cells
+  int size;                     // the map is size x size cells
   std::array<float, 2> scales;  // anchor sizes, as a fraction of the image side
 };
 

@@ -29,8 +29,7 @@ TEST(AnchorsTest, FirstAnchorIsSmallestScaleOnTopLeftCell) {
   // Centre 0.5/33; scale 0.04, ratio 1: half side 0.02.
   ExpectBox(anchors[0], 0.5f / 33 - 0.02f, 0.5f / 33 - 0.02f, 0.5f / 33 + 0.02f, 0.5f / 33 + 0.02f);
   // Second scale 0.056 at the same centre.
-  ExpectBox(anchors[1], 0.5f / 33 - 0.028f, 0.5f / 33 - 0.028f, 0.5f / 33 + 0.028f,
-            0.5f / 33 + 0.028f);
+  ExpectBox(anchors[1], 0.5f / 33 - 0.028f, 0.5f / 33 - 0.028f, 0.5f / 33 + 0.028f, 0.5f / 33 + 0.028f);
   // First scale with ratio 0.62: width 0.04 * 0.787401, height 0.04 / 0.787401.
   ExpectBox(anchors[2], -0.000596500f, -0.010248510f, 0.030899531f, 0.040551541f);
   // Next cell to the right: centre x 1.5/33.

@@ -7,9 +7,7 @@
 
 namespace maskfleet::detect {
 
-int LineWidthFor(cv::Size picture) {
-  return std::max(2, std::max(picture.width, picture.height) / 375);
-}
+int LineWidthFor(cv::Size picture) { return std::max(2, std::max(picture.width, picture.height) / 375); }
 
 void Annotate(cv::Mat& bgr, std::span<const Face> faces) {
   const int width = LineWidthFor(bgr.size());

@@ -52,15 +52,13 @@ Detector::Detector(cv::dnn::Net net, const DetectorOptions& options)
   output_names_ = {"loc_branch_concat", "cls_branch_concat"};
 }
 
-Result<std::unique_ptr<Detector>> Detector::Create(const ModelData& model,
-                                                   const DetectorOptions& options) {
+Result<std::unique_ptr<Detector>> Detector::Create(const ModelData& model, const DetectorOptions& options) {
   cv::dnn::Net net;
   try {
-    net = cv::dnn::readNetFromCaffe(model.prototxt.data(), model.prototxt.size(),
-                                    model.caffemodel.data(), model.caffemodel.size());
+    net = cv::dnn::readNetFromCaffe(model.prototxt.data(), model.prototxt.size(), model.caffemodel.data(),
+                                    model.caffemodel.size());
   } catch (const cv::Exception& e) {
-    return MakeError(ErrorCode::kInternal,
-                     "cannot load the model from " + model.dir.string() + ": " + e.msg);
+    return MakeError(ErrorCode::kInternal, "cannot load the model from " + model.dir.string() + ": " + e.msg);
   }
   if (net.empty()) {
     return MakeError(ErrorCode::kInternal, "cannot load the model from " + model.dir.string());
@@ -72,10 +70,8 @@ Result<std::unique_ptr<Detector>> Detector::Create(const ModelData& model,
 
 std::string_view QualityName(Quality quality) {
   switch (quality) {
-    case Quality::kFast:
-      return "fast";
-    case Quality::kThorough:
-      return "thorough";
+    case Quality::kFast: return "fast";
+    case Quality::kThorough: return "thorough";
   }
   return "fast";
 }
@@ -109,7 +105,8 @@ std::vector<std::pair<int, int>> Segments(int length, int grid, float overlap) {
       length, static_cast<int>(std::ceil(length / (grid - (grid - 1) * static_cast<double>(overlap)))));
   std::vector<std::pair<int, int>> out;
   for (int i = 0; i < grid; ++i) {
-    out.emplace_back(static_cast<int>(std::lround(static_cast<double>(length - side) * i / (grid - 1))), side);
+    out.emplace_back(static_cast<int>(std::lround(static_cast<double>(length - side) * i / (grid - 1))),
+                     side);
   }
   return out;
 }
@@ -119,8 +116,7 @@ std::vector<std::pair<int, int>> Segments(int length, int grid, float overlap) {
 bool CutByTileEdge(const Box& box, const cv::Rect& tile, cv::Size picture) {
   const float margin_x = 0.01f * tile.width + 1;
   const float margin_y = 0.01f * tile.height + 1;
-  return (tile.x > 0 && box.xmin < margin_x) ||
-         (tile.y > 0 && box.ymin < margin_y) ||
+  return (tile.x > 0 && box.xmin < margin_x) || (tile.y > 0 && box.ymin < margin_y) ||
          (tile.x + tile.width < picture.width && box.xmax > tile.width - margin_x) ||
          (tile.y + tile.height < picture.height && box.ymax > tile.height - margin_y);
 }
@@ -183,8 +179,8 @@ Box CorrectBox(const Box& box, const BoxCorrection& correction, cv::Size picture
   const float half_h = box.height() * correction.height_scale / 2;
   const auto w = static_cast<float>(picture.width);
   const auto h = static_cast<float>(picture.height);
-  return {std::clamp(cx - half_w, 0.0f, w), std::clamp(cy - half_h, 0.0f, h), std::clamp(cx + half_w, 0.0f, w),
-          std::clamp(cy + half_h, 0.0f, h)};
+  return {std::clamp(cx - half_w, 0.0f, w), std::clamp(cy - half_h, 0.0f, h),
+          std::clamp(cx + half_w, 0.0f, w), std::clamp(cy + half_h, 0.0f, h)};
 }
 
 cv::Mat Detector::Prepare(const cv::Mat& bgr) {
@@ -217,15 +213,15 @@ Status Detector::Infer(const cv::Mat& blob, cv::Mat& locations, cv::Mat& scores)
   return {};
 }
 
-std::vector<Face> Detector::Postprocess(const cv::Mat& locations, const cv::Mat& scores,
-                                        cv::Size picture, int index) const {
+std::vector<Face> Detector::Postprocess(const cv::Mat& locations, const cv::Mat& scores, cv::Size picture,
+                                        int index) const {
   const std::size_t anchors = Anchors().size();
   const std::span<const float> loc(locations.ptr<float>() + index * anchors * 4, anchors * 4);
   const std::span<const float> cls(scores.ptr<float>() + index * anchors * 2, anchors * 2);
   std::vector<Face> faces;
   for (const Detection& d : detect::Postprocess(loc, cls, Anchors(), options_.postprocess)) {
-    const Box px{d.box.xmin * picture.width, d.box.ymin * picture.height,
-                 d.box.xmax * picture.width, d.box.ymax * picture.height};
+    const Box px{d.box.xmin * picture.width, d.box.ymin * picture.height, d.box.xmax * picture.width,
+                 d.box.ymax * picture.height};
     faces.push_back({px, d.masked, d.confidence});
   }
   return faces;
@@ -248,16 +244,16 @@ Result<std::vector<Face>> Detector::DetectAsTheModelDraws(const cv::Mat& bgr) {
   std::vector<Face> faces = Postprocess(locations, scores, bgr.size());
   last_passes_ = 1;
 
-  const bool check_close_ups =
-      options_.verify_close_ups &&
-      std::any_of(faces.begin(), faces.end(), [&](const Face& f) { return NeedsCloseUpCheck(f, bgr.size()); });
+  const bool check_close_ups = options_.verify_close_ups &&
+                               std::any_of(faces.begin(), faces.end(),
+                                           [&](const Face& f) { return NeedsCloseUpCheck(f, bgr.size()); });
   const bool tile = options_.quality == Quality::kThorough && MayHaveSmallFaces(faces, bgr.size());
   if (!check_close_ups && !tile) return faces;
 
   // One more forward call for the tiles and the close-up check together.
   std::vector<cv::Mat> pictures;
-  const std::vector<cv::Rect> tiles =
-      tile ? Tiles(bgr.size(), options_.tiling.grid, options_.tiling.overlap) : std::vector<cv::Rect>{};
+  const std::vector<cv::Rect> tiles = tile ? Tiles(bgr.size(), options_.tiling.grid, options_.tiling.overlap)
+                                           : std::vector<cv::Rect>{};
   for (const cv::Rect& r : tiles) pictures.push_back(bgr(r));
   // For the close-up check, the picture in the middle of a grey frame twice its size:
   // the network sees it at half the scale, in the same aspect ratio.
@@ -273,8 +269,8 @@ Result<std::vector<Face>> Detector::DetectAsTheModelDraws(const cv::Mat& bgr) {
 
   if (check_close_ups) {
     const int framed_index = static_cast<int>(pictures.size()) - 1;
-    const std::vector<Face> again =
-        Postprocess(locations, scores, pictures[framed_index].size(), framed_index);
+    const std::vector<Face> again = Postprocess(locations, scores, pictures[framed_index].size(),
+                                                framed_index);
     std::erase_if(faces, [&](const Face& f) {
       if (!NeedsCloseUpCheck(f, bgr.size())) return false;
       const Box shifted{f.box.xmin + dx, f.box.ymin + dy, f.box.xmax + dx, f.box.ymax + dy};
@@ -290,7 +286,8 @@ Result<std::vector<Face>> Detector::DetectAsTheModelDraws(const cv::Mat& bgr) {
       if (!(f.confidence > options_.tiling.tile_confidence) || CutByTileEdge(f.box, r, bgr.size())) continue;
       const auto x = static_cast<float>(r.x);
       const auto y = static_cast<float>(r.y);
-      faces.push_back({{f.box.xmin + x, f.box.ymin + y, f.box.xmax + x, f.box.ymax + y}, f.masked, f.confidence});
+      faces.push_back(
+          {{f.box.xmin + x, f.box.ymin + y, f.box.xmax + x, f.box.ymax + y}, f.masked, f.confidence});
     }
   }
   return FuseFaces(std::move(faces), options_.tiling.fusion_iou);
@@ -307,13 +304,13 @@ bool Detector::NeedsCloseUpCheck(const Face& face, cv::Size picture) const {
 
 bool Detector::MayHaveSmallFaces(const std::vector<Face>& faces, cv::Size picture) const {
   if (faces.empty()) return std::max(picture.width, picture.height) >= options_.tiling.min_side_without_faces;
-  const float small = options_.tiling.small_face_fraction * static_cast<float>(std::min(picture.width, picture.height));
+  const float small = options_.tiling.small_face_fraction *
+                      static_cast<float>(std::min(picture.width, picture.height));
   return std::any_of(faces.begin(), faces.end(),
                      [&](const Face& f) { return std::min(f.box.width(), f.box.height()) < small; });
 }
 
-DetectorPool::DetectorPool(std::vector<std::unique_ptr<Detector>> detectors)
-    : all_(std::move(detectors)) {
+DetectorPool::DetectorPool(std::vector<std::unique_ptr<Detector>> detectors) : all_(std::move(detectors)) {
   for (auto& d : all_) idle_.push_back(d.get());
 }
 

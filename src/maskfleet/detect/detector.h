@@ -132,8 +132,8 @@ class Detector {
   Status Infer(const cv::Mat& blob, cv::Mat& locations, cv::Mat& scores);
   // Stage 3: decoding and NMS of picture `index` of the batch, then scaling to the
   // picture's pixels.
-  std::vector<Face> Postprocess(const cv::Mat& locations, const cv::Mat& scores,
-                                cv::Size picture, int index = 0) const;
+  std::vector<Face> Postprocess(const cv::Mat& locations, const cv::Mat& scores, cv::Size picture,
+                                int index = 0) const;
 
   // Passes run by the last Detect (1 for a plain fast detection).
   int last_passes() const { return last_passes_; }

@@ -47,8 +47,8 @@ TEST_F(DetectorTest, PhotosWithoutFacesGiveNoFaces) {
 // masked face (confidence 0.86).
 TEST_F(DetectorTest, CoffeeCupIsACloseUpThatFailsVerification) {
   const cv::Mat cup = Decode(testing::NoFaceDir() / "coffee.png");
-  Result<std::unique_ptr<Detector>> unverified =
-      Detector::Create(*model_, DetectorOptions{.verify_close_ups = false});
+  Result<std::unique_ptr<Detector>> unverified = Detector::Create(*model_,
+                                                                  DetectorOptions{.verify_close_ups = false});
   ASSERT_TRUE(unverified.has_value());
   EXPECT_EQ((*unverified)->Detect(cup)->size(), 1u);
   Result<std::unique_ptr<Detector>> verified = Detector::Create(*model_);
@@ -59,12 +59,12 @@ TEST_F(DetectorTest, CoffeeCupIsACloseUpThatFailsVerification) {
 // it is skipped and the cup stays; a hair above, it runs and the cup goes.
 TEST_F(DetectorTest, CloseUpCheckRunsOnlyUnderTheSureConfidence) {
   const cv::Mat cup = Decode(testing::NoFaceDir() / "coffee.png");
-  Result<std::unique_ptr<Detector>> unverified =
-      Detector::Create(*model_, DetectorOptions{.verify_close_ups = false});
+  Result<std::unique_ptr<Detector>> unverified = Detector::Create(*model_,
+                                                                  DetectorOptions{.verify_close_ups = false});
   const float cup_confidence = (*unverified)->Detect(cup)->at(0).confidence;
 
-  Result<std::unique_ptr<Detector>> at =
-      Detector::Create(*model_, DetectorOptions{.close_up_sure = cup_confidence});
+  Result<std::unique_ptr<Detector>> at = Detector::Create(*model_,
+                                                          DetectorOptions{.close_up_sure = cup_confidence});
   EXPECT_EQ((*at)->Detect(cup)->size(), 1u);
   EXPECT_EQ((*at)->last_passes(), 1);
   Result<std::unique_ptr<Detector>> above = Detector::Create(
@@ -76,8 +76,8 @@ TEST_F(DetectorTest, CloseUpCheckRunsOnlyUnderTheSureConfidence) {
 TEST_F(DetectorTest, CloseUpOfARealFaceSurvivesVerification) {
   // maksssksksss162: one masked face filling much of the picture.
   Result<std::unique_ptr<Detector>> detector = Detector::Create(*model_);
-  Result<std::vector<Face>> faces =
-      (*detector)->Detect(Decode(testing::FaceMaskDir() / "images" / "maksssksksss162.png"));
+  Result<std::vector<Face>> faces = (*detector)->Detect(
+      Decode(testing::FaceMaskDir() / "images" / "maksssksksss162.png"));
   ASSERT_TRUE(faces.has_value());
   ASSERT_EQ(faces->size(), 1u);
   EXPECT_TRUE(faces->front().masked);
@@ -161,8 +161,8 @@ TEST(TilesTest, GridOfOneIsThePicture) {
 TEST(TilesTest, TwoByTwoOverlapByAQuarterAndCoverThePicture) {
   // side = ceil(400 / 1.75) = 229, ceil(300 / 1.75) = 172; the second tile ends at the edge.
   const std::vector<cv::Rect> tiles = Tiles({400, 300}, 2, 0.25f);
-  EXPECT_EQ(tiles, (std::vector<cv::Rect>{{0, 0, 229, 172}, {171, 0, 229, 172}, {0, 128, 229, 172},
-                                          {171, 128, 229, 172}}));
+  EXPECT_EQ(tiles, (std::vector<cv::Rect>{
+                       {0, 0, 229, 172}, {171, 0, 229, 172}, {0, 128, 229, 172}, {171, 128, 229, 172}}));
   // Overlap 229 - 171 = 58 px, a quarter of 229 give or take a pixel.
   EXPECT_NEAR(tiles[0].br().x - tiles[1].x, 0.25 * 229, 1.0);
 }
@@ -181,8 +181,8 @@ Face MakeFace(float x, float y, float side, bool masked, float confidence) {
 
 TEST(FuseFacesTest, OverlapAboveTheBoundFusesByConfidence) {
   // IoU of [0,10] and [2,12] squares: 64 / 136 = 0.47.
-  const std::vector<Face> fused =
-      FuseFaces({MakeFace(0, 0, 10, true, 0.6f), MakeFace(2, 2, 10, false, 0.9f)}, 0.4f);
+  const std::vector<Face> fused = FuseFaces({MakeFace(0, 0, 10, true, 0.6f), MakeFace(2, 2, 10, false, 0.9f)},
+                                            0.4f);
   ASSERT_EQ(fused.size(), 1u);
   EXPECT_FLOAT_EQ(fused[0].confidence, 0.9f);
   EXPECT_FALSE(fused[0].masked);  // 0.9 against 0.6
@@ -194,14 +194,17 @@ TEST(FuseFacesTest, OverlapAtOrUnderTheBoundKeepsBoth) {
   const float iou = IntersectionOverUnion(MakeFace(0, 0, 10, true, 1).box, MakeFace(2, 2, 10, true, 1).box);
   // Confidence 1 opens the cluster, so its box is the face's own, exactly.
   EXPECT_EQ(FuseFaces({MakeFace(0, 0, 10, true, 0.5f), MakeFace(2, 2, 10, true, 1.0f)}, iou).size(), 2u);
-  EXPECT_EQ(FuseFaces({MakeFace(0, 0, 10, true, 0.5f), MakeFace(2, 2, 10, true, 1.0f)},
-                      std::nextafter(iou, 0.0f)).size(), 1u);
+  EXPECT_EQ(
+      FuseFaces({MakeFace(0, 0, 10, true, 0.5f), MakeFace(2, 2, 10, true, 1.0f)}, std::nextafter(iou, 0.0f))
+          .size(),
+      1u);
 }
 
 TEST(FuseFacesTest, StrongestFirstAndMaskVoteWeighted) {
-  const std::vector<Face> fused = FuseFaces({MakeFace(100, 100, 10, true, 0.55f), MakeFace(0, 0, 10, true, 0.7f),
-                                             MakeFace(1, 0, 10, false, 0.6f), MakeFace(0, 1, 10, false, 0.2f)},
-                                            0.4f);
+  const std::vector<Face> fused = FuseFaces(
+      {MakeFace(100, 100, 10, true, 0.55f), MakeFace(0, 0, 10, true, 0.7f), MakeFace(1, 0, 10, false, 0.6f),
+       MakeFace(0, 1, 10, false, 0.2f)},
+      0.4f);
   ASSERT_EQ(fused.size(), 2u);
   EXPECT_FLOAT_EQ(fused[0].confidence, 0.7f);
   EXPECT_FALSE(fused[0].masked);  // 0.7 masked against 0.6 + 0.2 unmasked
@@ -210,15 +213,15 @@ TEST(FuseFacesTest, StrongestFirstAndMaskVoteWeighted) {
 
 TEST_F(DetectorTest, ThoroughFindsMoreFacesInACrowdAndNoneOnNoFacePhotos) {
   Result<std::unique_ptr<Detector>> fast = Detector::Create(*model_);
-  Result<std::unique_ptr<Detector>> thorough =
-      Detector::Create(*model_, DetectorOptions{.quality = Quality::kThorough});
+  Result<std::unique_ptr<Detector>> thorough = Detector::Create(
+      *model_, DetectorOptions{.quality = Quality::kThorough});
   ASSERT_TRUE(fast.has_value() && thorough.has_value());
   // maksssksksss240: 61 annotated faces, most of them small.
   const cv::Mat crowd = Decode(testing::FaceMaskDir() / "images" / "maksssksksss240.png");
   const std::size_t found_fast = (*fast)->Detect(crowd)->size();
   EXPECT_EQ((*fast)->last_passes(), 1);
   const std::size_t found_thorough = (*thorough)->Detect(crowd)->size();
-  EXPECT_EQ((*thorough)->last_passes(), 5);  // the picture, then its 4 tiles in one call
+  EXPECT_EQ((*thorough)->last_passes(), 5);   // the picture, then its 4 tiles in one call
   EXPECT_GE(found_thorough, found_fast + 8);  // measured: 24 and 36
   for (const auto& file : testing::ListFiles(testing::NoFaceDir(), {".png", ".jpg"})) {
     EXPECT_TRUE((*thorough)->Detect(Decode(file))->empty()) << file;
@@ -226,10 +229,10 @@ TEST_F(DetectorTest, ThoroughFindsMoreFacesInACrowdAndNoneOnNoFacePhotos) {
 }
 
 TEST_F(DetectorTest, ThoroughDoesNotTileAPhotoOfOneLargeFace) {
-  Result<std::unique_ptr<Detector>> thorough =
-      Detector::Create(*model_, DetectorOptions{.quality = Quality::kThorough});
-  Result<std::vector<Face>> faces =
-      (*thorough)->Detect(Decode(testing::FaceMaskDir() / "images" / "maksssksksss162.png"));
+  Result<std::unique_ptr<Detector>> thorough = Detector::Create(
+      *model_, DetectorOptions{.quality = Quality::kThorough});
+  Result<std::vector<Face>> faces = (*thorough)->Detect(
+      Decode(testing::FaceMaskDir() / "images" / "maksssksksss162.png"));
   ASSERT_TRUE(faces.has_value());
   EXPECT_EQ(faces->size(), 1u);
   EXPECT_LE((*thorough)->last_passes(), 2);  // the picture, and the close-up check at most

@@ -41,13 +41,13 @@ struct PhotoOutputs {
 std::vector<Face> FacesOf(const Detector& detector, const std::vector<float>& network, cv::Size picture) {
   const std::size_t anchors = network.size() / 6;
   const cv::Mat locations(1, static_cast<int>(anchors * 4), CV_32F, const_cast<float*>(network.data()));
-  const cv::Mat scores(1, static_cast<int>(anchors * 2), CV_32F, const_cast<float*>(network.data() + anchors * 4));
+  const cv::Mat scores(1, static_cast<int>(anchors * 2), CV_32F,
+                       const_cast<float*>(network.data() + anchors * 4));
   return detector.Postprocess(locations, scores, picture);
 }
 
 std::vector<std::filesystem::path> Photos() {
-  std::vector<std::filesystem::path> photos =
-      testing::ListFiles(testing::FaceMaskDir() / "images", {".png"});
+  std::vector<std::filesystem::path> photos = testing::ListFiles(testing::FaceMaskDir() / "images", {".png"});
   for (const auto& p : testing::ListFiles(testing::NoFaceDir(), {".png", ".jpg"})) photos.push_back(p);
   return photos;
 }
@@ -163,17 +163,18 @@ int Compare(const std::string& file, double tolerance) {
     }
     if (!same) {
       ++different_faces;
-      std::printf("%s: faces differ (%zu there, %zu here)\n", names[i].filename().c_str(),
-                  their_faces.size(), my_faces.size());
+      std::printf("%s: faces differ (%zu there, %zu here)\n", names[i].filename().c_str(), their_faces.size(),
+                  my_faces.size());
     }
   }
   if (!in) {
     std::fprintf(stderr, "%s: truncated\n", file.c_str());
     return 2;
   }
-  std::printf("OpenCV %s against %s: %zu photos, largest difference of a score %.3g, of a box's "
-              "corner %.3g of the picture (tolerance %.3g), %d photos with other faces\n",
-              CV_VERSION, file.c_str(), all->size(), worst_score, worst_box, tolerance, different_faces);
+  std::printf(
+      "OpenCV %s against %s: %zu photos, largest difference of a score %.3g, of a box's "
+      "corner %.3g of the picture (tolerance %.3g), %d photos with other faces\n",
+      CV_VERSION, file.c_str(), all->size(), worst_score, worst_box, tolerance, different_faces);
   return worst_score <= tolerance && worst_box <= tolerance && different_faces == 0 ? 0 : 1;
 }
 

@@ -13,8 +13,7 @@ int PhotoReport::num_masked() const {
   return static_cast<int>(std::count_if(faces.begin(), faces.end(), [](const Face& f) { return f.masked; }));
 }
 
-Result<AnalyzedPhoto> PhotoAnalyzer::Analyze(std::span<const std::uint8_t> bytes,
-                                             bool with_images) const {
+Result<AnalyzedPhoto> PhotoAnalyzer::Analyze(std::span<const std::uint8_t> bytes, bool with_images) const {
   Result<image::DecodedPhoto> photo = image::DecodePhoto(bytes, options_.decode);
   if (!photo) return std::unexpected(photo.error());
   Result<std::vector<Face>> faces = detectors_.Detect(photo->pixels);
@@ -26,10 +25,10 @@ Result<AnalyzedPhoto> PhotoAnalyzer::Analyze(std::span<const std::uint8_t> bytes
   out.report.height = photo->height;
   const float to_full = static_cast<float>(1.0 / photo->scale);
   for (const Face& f : *faces) {
-    out.report.faces.push_back({{f.box.xmin * to_full, f.box.ymin * to_full, f.box.xmax * to_full,
-                                 f.box.ymax * to_full},
-                                f.masked,
-                                f.confidence});
+    out.report.faces.push_back(
+        {{f.box.xmin * to_full, f.box.ymin * to_full, f.box.xmax * to_full, f.box.ymax * to_full},
+         f.masked,
+         f.confidence});
   }
   if (!with_images) return out;
 

@@ -127,10 +127,10 @@ TEST_F(PhotoAnalyzerTest, BadInputIsAClearErrorNeverACrash) {
 
   const std::vector<BadInput> cases = {
       {"empty", {}, ErrorCode::kInvalidArgument, "empty"},
-      {"truncated jpeg", Bytes(jpeg.begin(), jpeg.begin() + jpeg.size() / 2),
-       ErrorCode::kInvalidArgument, "truncated"},
-      {"truncated png", Bytes(png.begin(), png.begin() + png.size() / 2),
-       ErrorCode::kInvalidArgument, "truncated"},
+      {"truncated jpeg", Bytes(jpeg.begin(), jpeg.begin() + jpeg.size() / 2), ErrorCode::kInvalidArgument,
+       "truncated"},
+      {"truncated png", Bytes(png.begin(), png.begin() + png.size() / 2), ErrorCode::kInvalidArgument,
+       "truncated"},
       {"corrupt png", corrupt_png, ErrorCode::kInvalidArgument, "corrupt"},
       {"text", Bytes(text.begin(), text.end()), ErrorCode::kUnsupportedMediaType, "not an image"},
       {"30000x30000 png header", image::test::PngHeaderOnly(30000, 30000), ErrorCode::kTooLarge,
@@ -141,8 +141,7 @@ TEST_F(PhotoAnalyzerTest, BadInputIsAClearErrorNeverACrash) {
     Result<AnalyzedPhoto> result = analyzer_.Analyze(c.bytes, true);
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(result.error().code, c.code) << result.error().ToString();
-    EXPECT_NE(result.error().message.find(c.message_part), std::string::npos)
-        << result.error().message;
+    EXPECT_NE(result.error().message.find(c.message_part), std::string::npos) << result.error().message;
     EXPECT_EQ(result.error().message.find('\n'), std::string::npos) << "one line";
   }
 }

@@ -94,9 +94,8 @@ TEST(NonMaxSuppressionTest, ScoreAtTheDefaultThresholdIsDroppedJustAboveKept) {
 
 TEST(PostprocessTest, PicksClassKeepsStrongestAndClips) {
   // Three anchors; the first two overlap heavily, the third reaches past the edge.
-  const std::vector<Box> anchors = {{0.1f, 0.1f, 0.3f, 0.3f},
-                                    {0.11f, 0.1f, 0.31f, 0.3f},
-                                    {0.8f, 0.8f, 1.2f, 1.2f}};
+  const std::vector<Box> anchors = {
+      {0.1f, 0.1f, 0.3f, 0.3f}, {0.11f, 0.1f, 0.31f, 0.3f}, {0.8f, 0.8f, 1.2f, 1.2f}};
   const std::vector<float> locations(12, 0.0f);
   const std::vector<float> scores = {
       0.2f, 0.95f,  // anchor 0: no mask, 0.95

@@ -23,8 +23,7 @@
 
 namespace maskfleet::http {
 
-void RespondError(httplib::Response& res, const Error& error, ErrorStyle style,
-                  std::string_view request_id) {
+void RespondError(httplib::Response& res, const Error& error, ErrorStyle style, std::string_view request_id) {
   const int status = HttpStatus(error.code);
   if (error.retry_after && error.retry_after->count() > 0) {
     // Whole seconds, rounded up: a client that waits that long is not refused again.
@@ -57,17 +56,17 @@ void ApplyServerDefaults(httplib::Server& server, int threads, std::size_t max_b
 
 void AnswerExceptionsWith(httplib::Server& server,
                           std::function<void(httplib::Response&, const Error&)> fail) {
-  server.set_exception_handler([fail = std::move(fail)](const httplib::Request&, httplib::Response& res,
-                                                        std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    fail(res, Error{ErrorCode::kInternal, what});
-  });
+  server.set_exception_handler(
+      [fail = std::move(fail)](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        fail(res, Error{ErrorCode::kInternal, what});
+      });
 }
 
 namespace {
@@ -153,8 +152,8 @@ httplib::Server::HandlerWithContentReader BoundedBody(
     // cpp-httplib itself refuses a Content-Length over its own bound with 413.
     if (total > max_bytes || res.status == 413) {
       res.status = -1;
-      return fail(res, Error{ErrorCode::kTooLarge, "the request is too large (at most " +
-                                                       std::to_string(max_bytes) + " bytes)"});
+      return fail(res, Error{ErrorCode::kTooLarge,
+                             "the request is too large (at most " + std::to_string(max_bytes) + " bytes)"});
     }
     if (!read_whole) {
       res.status = -1;
@@ -192,7 +191,6 @@ void RaiseListenBacklog(int port) {
   }
   ::closedir(fds);
 }
-
 
 std::function<bool()> ClientConnected(const httplib::Request& req) {
   return [local = std::pair<std::string, int>(req.local_addr, req.local_port),
@@ -260,7 +258,7 @@ Result<std::int64_t> IntParam(const httplib::Request& req, const char* name, std
 }
 
 Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, const httplib::Request& req,
-                                           std::string_view cookie_name, bool changes_state) {
+                                            std::string_view cookie_name, bool changes_state) {
   const std::optional<std::string> token = GetCookie(req, cookie_name);
   if (!token) return MakeError(ErrorCode::kUnauthenticated, "not logged in");
   Result<accounts::SessionWithUser> session = accounts.ResolveSession(*token);
@@ -300,8 +298,7 @@ std::optional<std::string> GetCookie(const httplib::Request& req, std::string_vi
 std::string SessionCookie(std::string_view name, std::string_view value, long long max_age_seconds,
                           bool secure) {
   std::string cookie = std::string(name) + "=" + std::string(value) +
-                       "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
-                       std::to_string(max_age_seconds);
+                       "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age_seconds);
   if (secure) cookie += "; Secure";
   return cookie;
 }
@@ -321,7 +318,8 @@ Result<std::string> JsonString(const nlohmann::json& object, const char* field, 
     if (optional) return std::string();
     return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " is missing");
   }
-  if (!it->is_string()) return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " must be a string");
+  if (!it->is_string())
+    return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " must be a string");
   return it->get<std::string>();
 }
 

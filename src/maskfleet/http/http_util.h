@@ -42,8 +42,7 @@ enum class ErrorStyle {
 // up) when the error carries a retry hint: the one place an Error becomes an HTTP
 // answer. Internal errors are logged with the request id and answered without their
 // details.
-void RespondError(httplib::Response& res, const Error& error, ErrorStyle style,
-                  std::string_view request_id);
+void RespondError(httplib::Response& res, const Error& error, ErrorStyle style, std::string_view request_id);
 
 // `body` as the answer, not cached. Strings that are not valid UTF-8 are sent with
 // U+FFFD in place of their bad bytes (never an exception).
@@ -63,8 +62,7 @@ Result<nlohmann::json> ParseJsonObject(const httplib::Request& req);
 
 // A string field of a JSON object. Errors: kInvalidArgument naming the field when it
 // is missing (unless `optional`) or not a string.
-Result<std::string> JsonString(const nlohmann::json& object, const char* field,
-                               bool optional = false);
+Result<std::string> JsonString(const nlohmann::json& object, const char* field, bool optional = false);
 
 // A form field, from a urlencoded body, a multipart part or the query string.
 std::optional<std::string> FormField(const httplib::Request& req, const std::string& name);
@@ -99,7 +97,7 @@ void AnswerExceptionsWith(httplib::Server& server,
 // kUnauthenticated (no cookie, an unknown or expired session), kPermissionDenied (the
 // CSRF token).
 Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, const httplib::Request& req,
-                                           std::string_view cookie_name, bool changes_state);
+                                            std::string_view cookie_name, bool changes_state);
 
 // Binds `host`:`port` (0: any free port); the caller then serves with
 // listen_after_bind(). Returns the port. Errors: kUnavailable when the address cannot

@@ -30,8 +30,8 @@ TEST(http_RespondErrorTest, RetryAfterIsTheHintInWholeSecondsRoundedUp) {
     const char* header;
   } cases[] = {{1, "1"}, {999, "1"}, {1000, "1"}, {1001, "2"}, {90'000, "90"}};
   for (const auto& c : cases) {
-    httplib::Response res =
-        Answer(Error{ErrorCode::kResourceExhausted, "slow down", std::chrono::milliseconds(c.milliseconds)});
+    httplib::Response res = Answer(
+        Error{ErrorCode::kResourceExhausted, "slow down", std::chrono::milliseconds(c.milliseconds)});
     EXPECT_EQ(res.status, 429);
     EXPECT_EQ(res.get_header_value("Retry-After"), c.header) << c.milliseconds << " ms";
   }
@@ -39,7 +39,8 @@ TEST(http_RespondErrorTest, RetryAfterIsTheHintInWholeSecondsRoundedUp) {
 
 TEST(http_RespondErrorTest, NoHintOrAZeroHintSetsNoRetryAfter) {
   EXPECT_FALSE(Answer(Error{ErrorCode::kUnavailable, "busy"}).has_header("Retry-After"));
-  EXPECT_FALSE(Answer(Error{ErrorCode::kUnavailable, "busy", std::chrono::milliseconds(0)}).has_header("Retry-After"));
+  EXPECT_FALSE(
+      Answer(Error{ErrorCode::kUnavailable, "busy", std::chrono::milliseconds(0)}).has_header("Retry-After"));
 }
 
 TEST(http_RespondErrorTest, MediaTypeIs415AndNamedUnsupported) {

@@ -35,17 +35,16 @@ Result<DecodedPhoto> DecodePhoto(std::span<const std::uint8_t> bytes, const Deco
   if (!info) return std::unexpected(info.error());
   const std::int64_t pixels = std::int64_t{info->width} * info->height;
   if (pixels > options.max_pixels) {
-    return MakeError(ErrorCode::kTooLarge,
-                     "image is " + std::to_string(info->width) + "x" + std::to_string(info->height) +
-                         " pixels, above the limit of " + std::to_string(options.max_pixels));
+    return MakeError(ErrorCode::kTooLarge, "image is " + std::to_string(info->width) + "x" +
+                                               std::to_string(info->height) + " pixels, above the limit of " +
+                                               std::to_string(options.max_pixels));
   }
 
   const int factor = info->format == ImageFormat::kJpeg ? JpegReduction(*info, options.max_side) : 1;
   cv::Mat decoded;
   try {
     // imdecode only reads; the const_cast satisfies its non-const Mat header.
-    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
-                      const_cast<std::uint8_t*>(bytes.data()));
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data()));
     decoded = cv::imdecode(raw, ReducedReadFlag(factor));
   } catch (const cv::Exception& e) {
     return MakeError(ErrorCode::kInvalidArgument,

@@ -22,8 +22,7 @@ TEST(DecodePhotoTest, SmallPhotoKeepsItsSize) {
 
 TEST(DecodePhotoTest, GreyAndAlphaBecomeThreeChannels) {
   for (int channels : {1, 4}) {
-    Result<DecodedPhoto> photo =
-        DecodePhoto(test::Encode(".png", test::Pattern(40, 30, channels)), {});
+    Result<DecodedPhoto> photo = DecodePhoto(test::Encode(".png", test::Pattern(40, 30, channels)), {});
     ASSERT_TRUE(photo.has_value()) << photo.error().ToString();
     EXPECT_EQ(photo->pixels.type(), CV_8UC3);
   }
@@ -42,8 +41,8 @@ TEST(DecodePhotoTest, LargeJpegIsDecodedReducedAndBounded) {
 }
 
 TEST(DecodePhotoTest, PngAboveTheBoundIsScaledToIt) {
-  Result<DecodedPhoto> photo =
-      DecodePhoto(test::Encode(".png", test::Pattern(1200, 600)), {.max_side = 1000});
+  Result<DecodedPhoto> photo = DecodePhoto(test::Encode(".png", test::Pattern(1200, 600)),
+                                           {.max_side = 1000});
   ASSERT_TRUE(photo.has_value());
   EXPECT_EQ(photo->pixels.size(), cv::Size(1000, 500));
   EXPECT_EQ(photo->width, 1200);

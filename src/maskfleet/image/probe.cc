@@ -17,27 +17,22 @@ std::uint32_t ReadBe32(Bytes b, std::size_t at) {
   return (std::uint32_t{b[at]} << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 std::uint32_t ReadLe16(Bytes b, std::size_t at) { return b[at] | (b[at + 1] << 8); }
-std::uint32_t ReadLe24(Bytes b, std::size_t at) {
-  return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16);
-}
-std::uint32_t ReadLe32(Bytes b, std::size_t at) {
-  return ReadLe24(b, at) | (std::uint32_t{b[at + 3]} << 24);
-}
+std::uint32_t ReadLe24(Bytes b, std::size_t at) { return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16); }
+std::uint32_t ReadLe32(Bytes b, std::size_t at) { return ReadLe24(b, at) | (std::uint32_t{b[at + 3]} << 24); }
 
 bool StartsWith(Bytes b, std::string_view magic, std::size_t at = 0) {
   return b.size() >= at + magic.size() && std::memcmp(b.data() + at, magic.data(), magic.size()) == 0;
 }
 
 std::unexpected<Error> Malformed(std::string_view format, std::string_view what) {
-  return MakeError(ErrorCode::kInvalidArgument,
-                   std::string(format) + " file is " + std::string(what));
+  return MakeError(ErrorCode::kInvalidArgument, std::string(format) + " file is " + std::string(what));
 }
 
 Result<ImageInfo> Dimensions(ImageFormat format, std::int64_t width, std::int64_t height) {
   if (width <= 0 || height <= 0 || width > INT32_MAX || height > INT32_MAX) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(FormatName(format)) + " header gives impossible dimensions " +
-                         std::to_string(width) + "x" + std::to_string(height));
+    return MakeError(ErrorCode::kInvalidArgument, std::string(FormatName(format)) +
+                                                      " header gives impossible dimensions " +
+                                                      std::to_string(width) + "x" + std::to_string(height));
   }
   return ImageInfo{format, static_cast<int>(width), static_cast<int>(height)};
 }

@@ -126,8 +126,7 @@ TEST(ProbeTest, PngChunkWithWrongCrcIsCorrupt) {
   Result<ImageInfo> info = ProbeImage(png);
   ASSERT_FALSE(info.has_value());
   EXPECT_EQ(info.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(info.error().message.find("fails its CRC check"), std::string::npos)
-      << info.error().message;
+  EXPECT_NE(info.error().message.find("fails its CRC check"), std::string::npos) << info.error().message;
 }
 
 }  // namespace
@@ -149,8 +148,7 @@ class GuardedCopy {
   explicit GuardedCopy(std::span<const std::uint8_t> bytes) : size_(bytes.size()) {
     const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
     mapped_size_ = (size_ + page - 1) / page * page + page;
-    void* mapped = mmap(nullptr, mapped_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                        -1, 0);
+    void* mapped = mmap(nullptr, mapped_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mapped == MAP_FAILED) std::abort();
     mapping_ = static_cast<std::uint8_t*>(mapped);
     std::uint8_t* guard = mapping_ + mapped_size_ - page;
@@ -227,8 +225,8 @@ Bytes Png(std::uint32_t width, std::uint32_t height) {
 
 TEST(ProbePngTest, CutAtEveryByteOfEveryChunk) {
   // 8 signature | 25 IHDR (length, type, 13 data, CRC) | 20 tEXt (8 data) | 12 IEND = 65.
-  const Bytes png = Cat({PngSignature(), PngChunk("IHDR", Ihdr(3, 2)),
-                         PngChunk("tEXt", Text("Title:ab")), PngChunk("IEND", {})});
+  const Bytes png = Cat({PngSignature(), PngChunk("IHDR", Ihdr(3, 2)), PngChunk("tEXt", Text("Title:ab")),
+                         PngChunk("IEND", {})});
   ASSERT_EQ(png.size(), 65u);
   ExpectSize(ProbeExactly(png), ImageFormat::kPng, 3, 2);
   // Where the cut falls -> what the probe says (each range up to, not including, `end`).
@@ -237,9 +235,9 @@ TEST(ProbePngTest, CutAtEveryByteOfEveryChunk) {
     const char* message;
   } ranges[] = {
       {8, "not an image in a supported format (JPEG, PNG, WebP or BMP)"},  // in the signature
-      {29, "PNG file is truncated or corrupt (no IHDR chunk)"},  // IHDR's length, type, data
-      {33, "PNG file is truncated (a chunk is cut short)"},      // IHDR's CRC
-      {45, "PNG file is truncated (no IEND chunk)"},  // tEXt's length, type (less than 12 bytes)
+      {29, "PNG file is truncated or corrupt (no IHDR chunk)"},            // IHDR's length, type, data
+      {33, "PNG file is truncated (a chunk is cut short)"},                // IHDR's CRC
+      {45, "PNG file is truncated (no IEND chunk)"},         // tEXt's length, type (less than 12 bytes)
       {53, "PNG file is truncated (a chunk is cut short)"},  // tEXt's last data bytes and CRC
       {65, "PNG file is truncated (no IEND chunk)"},         // all of IEND
   };
@@ -277,8 +275,7 @@ TEST(ProbePngTest, CrcCoversTypeAndDataExactly) {
     bad[at] ^= 0x01;
     const Result<ImageInfo> info = ProbeExactly(bad);
     ASSERT_FALSE(info.has_value());
-    EXPECT_NE(info.error().message.find("fails its CRC check"), std::string::npos)
-        << info.error().message;
+    EXPECT_NE(info.error().message.find("fails its CRC check"), std::string::npos) << info.error().message;
   }
 }
 
@@ -348,11 +345,10 @@ TEST(ProbeJpegTest, FrameHeaderSegmentLengthsZeroToEight) {
   for (const auto& c : cases) {
     SCOPED_TRACE("frame length " + std::to_string(c.length));
     const std::size_t data_size = c.length < 2 ? 0 : c.length - 2;
-    const Bytes frame = Cat({{0xFF, 0xC0}, Be16(c.length),
-                             Bytes(frame_data.begin(), frame_data.begin() + data_size)});
+    const Bytes frame = Cat(
+        {{0xFF, 0xC0}, Be16(c.length), Bytes(frame_data.begin(), frame_data.begin() + data_size)});
     if (c.message == nullptr) {
-      ExpectSize(ProbeExactly(Cat({kSoi, frame, Scan(), kEntropyData, kEoi})), ImageFormat::kJpeg,
-                 5, 3);
+      ExpectSize(ProbeExactly(Cat({kSoi, frame, Scan(), kEntropyData, kEoi})), ImageFormat::kJpeg, 5, 3);
     } else {
       // The file ends where the segment does: a probe reading on would crash.
       ExpectRefused(ProbeExactly(Cat({kSoi, frame})), c.message);
@@ -383,8 +379,7 @@ TEST(ProbeJpegTest, CutAtEveryByte) {
   for (std::size_t keep = 1; keep < jpeg.size(); ++keep) {
     SCOPED_TRACE("cut to " + std::to_string(keep) + " bytes");
     if (keep < 3) {
-      ExpectRefused(ProbeFirst(jpeg, keep),
-                    "not an image in a supported format (JPEG, PNG, WebP or BMP)",
+      ExpectRefused(ProbeFirst(jpeg, keep), "not an image in a supported format (JPEG, PNG, WebP or BMP)",
                     ErrorCode::kUnsupportedMediaType);
     } else if (keep < 25) {
       ExpectRefused(ProbeFirst(jpeg, keep), "JPEG file is truncated (ends inside its header)");
@@ -401,8 +396,8 @@ TEST(ProbeJpegTest, FrameHeaderOneByteShortOfItsLength) {
 }
 
 TEST(ProbeJpegTest, CutInsideAMarkerOrItsLength) {
-  for (const Bytes& cut : {Bytes{0xFF, 0xD8, 0xFF}, Bytes{0xFF, 0xD8, 0xFF, 0xE0},
-                           Bytes{0xFF, 0xD8, 0xFF, 0xE0, 0x00}}) {
+  for (const Bytes& cut :
+       {Bytes{0xFF, 0xD8, 0xFF}, Bytes{0xFF, 0xD8, 0xFF, 0xE0}, Bytes{0xFF, 0xD8, 0xFF, 0xE0, 0x00}}) {
     SCOPED_TRACE(cut.size());
     ExpectRefused(ProbeExactly(cut), "JPEG file is truncated (ends inside its header)");
   }
@@ -454,8 +449,8 @@ TEST(ProbeJpegTest, SegmentWhoseLastByteIsFFIsNotFollowedByAMarker) {
   // An APP0 segment ending in FF, then a frame header without its FF: C0 is no
   // marker. The probe once read it as one (the byte before C0 was FF) and gave 5x3.
   const Bytes frame = Frame(0xC0, 5, 3);
-  const Bytes jpeg = Cat({kSoi, Segment(0xE0, {0x41, 0xFF}), Bytes(frame.begin() + 1, frame.end()),
-                          Scan(), kEntropyData, kEoi});
+  const Bytes jpeg = Cat(
+      {kSoi, Segment(0xE0, {0x41, 0xFF}), Bytes(frame.begin() + 1, frame.end()), Scan(), kEntropyData, kEoi});
   ExpectRefused(ProbeExactly(jpeg), "JPEG file is corrupt (expected a marker)");
 }
 
@@ -495,9 +490,9 @@ TEST(ProbeWebpTest, EachVariantAtItsMinimumSize) {
 }
 
 TEST(ProbeWebpTest, EachVariantOneByteShortOfItsHeader) {
-  for (const auto& [type, header] : {std::pair{"VP8X", Vp8xHeader(640, 480)},
-                                     std::pair{"VP8 ", Vp8Header(640, 480)},
-                                     std::pair{"VP8L", Vp8lHeader(640, 480)}}) {
+  for (const auto& [type, header] :
+       {std::pair{"VP8X", Vp8xHeader(640, 480)}, std::pair{"VP8 ", Vp8Header(640, 480)},
+        std::pair{"VP8L", Vp8lHeader(640, 480)}}) {
     SCOPED_TRACE(type);
     const Bytes short_header(header.begin(), header.end() - 1);
     ExpectRefused(ProbeExactly(Webp(type, short_header)), "WebP file is truncated (no image header)");
@@ -505,9 +500,9 @@ TEST(ProbeWebpTest, EachVariantOneByteShortOfItsHeader) {
 }
 
 TEST(ProbeWebpTest, FirstChunkDeclaringLessThanItsHeaderIsCorrupt) {
-  for (const auto& [type, header] : {std::pair{"VP8X", Vp8xHeader(640, 480)},
-                                     std::pair{"VP8 ", Vp8Header(640, 480)},
-                                     std::pair{"VP8L", Vp8lHeader(640, 480)}}) {
+  for (const auto& [type, header] :
+       {std::pair{"VP8X", Vp8xHeader(640, 480)}, std::pair{"VP8 ", Vp8Header(640, 480)},
+        std::pair{"VP8L", Vp8lHeader(640, 480)}}) {
     SCOPED_TRACE(type);
     Bytes webp = Cat({Webp(type, header), Bytes(8, 0)});  // data enough, declared size short
     webp[16] = static_cast<std::uint8_t>(header.size() - 1);
@@ -518,7 +513,7 @@ TEST(ProbeWebpTest, FirstChunkDeclaringLessThanItsHeaderIsCorrupt) {
 TEST(ProbeWebpTest, RiffSizeAtOneUnderAndOneOverTheFile) {
   Bytes webp = Webp("VP8L", Vp8lHeader(3, 2));
   ExpectSize(ProbeExactly(webp), ImageFormat::kWebp, 3, 2);  // RIFF size = file size - 8
-  webp[4] -= 1;  // the file has a byte more than the RIFF needs
+  webp[4] -= 1;                                              // the file has a byte more than the RIFF needs
   ExpectSize(ProbeExactly(webp), ImageFormat::kWebp, 3, 2);
   webp[4] += 2;  // one byte more than the file has
   ExpectRefused(ProbeExactly(webp), "WebP file is truncated (shorter than its RIFF size)");
@@ -534,8 +529,8 @@ TEST(ProbeWebpTest, ShorterThanAChunkHeader) {
 
 TEST(ProbeWebpTest, Vp8SizeIgnoresTheScalingBits) {
   // 14 bits of size, 2 of upscaling hint.
-  ExpectSize(ProbeExactly(Webp("VP8 ", Vp8Header(0xC000 | 0x3FFF, 0x4000 | 1))), ImageFormat::kWebp,
-             0x3FFF, 1);
+  ExpectSize(ProbeExactly(Webp("VP8 ", Vp8Header(0xC000 | 0x3FFF, 0x4000 | 1))), ImageFormat::kWebp, 0x3FFF,
+             1);
 }
 
 TEST(ProbeWebpTest, Vp8StartCodeIsChecked) {
@@ -570,9 +565,8 @@ TEST(ProbeWebpTest, OnePixelLosslessFromOpenCv) {
 // its size (4), width (4), height (4, negative for rows stored top-down) ...
 
 Bytes Bmp(std::int32_t width, std::int32_t height, std::uint32_t pixel_offset, std::size_t size) {
-  Bytes bmp = Cat({Text("BM"), Le32(static_cast<std::uint32_t>(size)), Le32(0), Le32(pixel_offset),
-                   Le32(40), Le32(static_cast<std::uint32_t>(width)),
-                   Le32(static_cast<std::uint32_t>(height))});
+  Bytes bmp = Cat({Text("BM"), Le32(static_cast<std::uint32_t>(size)), Le32(0), Le32(pixel_offset), Le32(40),
+                   Le32(static_cast<std::uint32_t>(width)), Le32(static_cast<std::uint32_t>(height))});
   bmp.resize(size, 0);
   return bmp;
 }
@@ -609,8 +603,8 @@ TEST(ProbeMagicTest, EachSignatureOneByteShort) {
                {"B", Text("B")}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    ExpectRefused(ProbeExactly(c.bytes),
-                  "not an image in a supported format (JPEG, PNG, WebP or BMP)", ErrorCode::kUnsupportedMediaType);
+    ExpectRefused(ProbeExactly(c.bytes), "not an image in a supported format (JPEG, PNG, WebP or BMP)",
+                  ErrorCode::kUnsupportedMediaType);
   }
   ExpectRefused(ProbeExactly(Text("BM")), "BMP file is truncated (no image header)");
 }

@@ -55,12 +55,12 @@ inline Bytes PngHeaderOnly(std::uint32_t width, std::uint32_t height) {
 // `jpeg` with an EXIF APP1 segment saying "rotate 90 degrees clockwise to show"
 // (orientation 6) right after the start-of-image marker.
 inline Bytes WithExifOrientation6(const Bytes& jpeg) {
-  const Bytes app1 = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
-                      'M', 'M', 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,   // TIFF header
-                      0x00, 0x01,                                     // one IFD entry
-                      0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,  // Orientation, SHORT, 1
-                      0x00, 0x06, 0x00, 0x00,                         // value 6
-                      0x00, 0x00, 0x00, 0x00};                        // no next IFD
+  const Bytes app1 = {0xFF, 0xE1, 0x00, 0x22, 'E',  'x',  'i',  'f',  0,
+                      0,    'M',  'M',  0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,  // TIFF header
+                      0x00, 0x01,                                            // one IFD entry
+                      0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,        // Orientation, SHORT, 1
+                      0x00, 0x06, 0x00, 0x00,                                // value 6
+                      0x00, 0x00, 0x00, 0x00};                               // no next IFD
   // Sized up front: g++ 12 at -O3 warns falsely about insert() into a short vector.
   Bytes out(jpeg.size() + app1.size());
   std::copy(jpeg.begin(), jpeg.begin() + 2, out.begin());

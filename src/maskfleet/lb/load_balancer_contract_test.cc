@@ -70,9 +70,7 @@ class LbContractTest : public ::testing::TestWithParam<Implementation> {
 };
 
 // Port 9 (discard) on loopback: nothing listens there in a test machine.
-ServerAddress Address(std::string id) {
-  return {.id = std::move(id), .address = "127.0.0.1", .port = 9};
-}
+ServerAddress Address(std::string id) { return {.id = std::move(id), .address = "127.0.0.1", .port = 9}; }
 
 TEST_P(LbContractTest, AddedServersAreListedInIdOrder) {
   ASSERT_TRUE(lb().AddServer(Address("worker-2")));
@@ -148,9 +146,9 @@ class Elbv2Environment : public Environment {
     aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
     Result<std::string> group = elbv2::testing::MakeTargetGroup(bed);
     EXPECT_TRUE(group) << group.error().ToString();
-    auto balancer = elbv2::Elbv2LoadBalancer::Open(std::shared_ptr<aws::Client>(bed.ClientFor("manager")),
-                                                   {.target_group_arn = group.value_or(""),
-                                                    .entry_url = "http://maskfleet.elb.test"});
+    auto balancer = elbv2::Elbv2LoadBalancer::Open(
+        std::shared_ptr<aws::Client>(bed.ClientFor("manager")),
+        {.target_group_arn = group.value_or(""), .entry_url = "http://maskfleet.elb.test"});
     EXPECT_TRUE(balancer) << balancer.error().ToString();
     if (balancer) balancer_ = std::move(*balancer);
   }
@@ -167,9 +165,8 @@ INSTANTIATE_TEST_SUITE_P(
 #else
 INSTANTIATE_TEST_SUITE_P(
     Lb, LbContractTest,
-    ::testing::Values(
-        Implementation{"fake", [] { return std::make_unique<FakeEnvironment>(); }},
-        Implementation{"haproxy", [] { return std::make_unique<HaproxyEnvironment>(); }}),
+    ::testing::Values(Implementation{"fake", [] { return std::make_unique<FakeEnvironment>(); }},
+                      Implementation{"haproxy", [] { return std::make_unique<HaproxyEnvironment>(); }}),
     [](const ::testing::TestParamInfo<Implementation>& param) { return param.param.name; });
 #endif
 

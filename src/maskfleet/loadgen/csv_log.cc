@@ -28,12 +28,8 @@ std::string CsvRow(const RequestRecord& r) {
       std::snprintf(numbers, sizeof numbers, "%.3f,%d", r.latency_ms, r.http_status);
       row += numbers;
       break;
-    case Outcome::kTransportError:
-      row += "," + CsvField(r.error);
-      break;
-    case Outcome::kDropped:
-      row += ",dropped";
-      break;
+    case Outcome::kTransportError: row += "," + CsvField(r.error); break;
+    case Outcome::kDropped: row += ",dropped"; break;
   }
   row += "," + CsvField(r.worker) + ",";
   if (r.num_faces) row += std::to_string(*r.num_faces);

@@ -53,7 +53,7 @@ class CsvLog {
   CsvLog(std::FILE* file, std::filesystem::path path) : file_(file), path_(std::move(path)) {}
 
   std::mutex mutex_;
-  std::FILE* file_;  // guarded by mutex_; null once closed
+  std::FILE* file_;            // guarded by mutex_; null once closed
   bool write_failed_ = false;  // guarded by mutex_
   std::filesystem::path path_;
 };

@@ -10,13 +10,26 @@ namespace maskfleet::loadgen {
 namespace {
 
 TEST(CsvLogTest, RowsForEachOutcome) {
-  EXPECT_EQ(CsvRow({.seq = 0, .start_s = 0.2, .outcome = Outcome::kAnswered, .latency_ms = 123.4564,
-                    .http_status = 200, .worker = "127.0.0.1:8081", .num_faces = 3, .file = "a.jpg"}),
+  EXPECT_EQ(CsvRow({.seq = 0,
+                    .start_s = 0.2,
+                    .outcome = Outcome::kAnswered,
+                    .latency_ms = 123.4564,
+                    .http_status = 200,
+                    .worker = "127.0.0.1:8081",
+                    .num_faces = 3,
+                    .file = "a.jpg"}),
             "0,0.200000,123.456,200,127.0.0.1:8081,3,a.jpg");
-  EXPECT_EQ(CsvRow({.seq = 1, .start_s = 1.5, .outcome = Outcome::kAnswered, .latency_ms = 2, .http_status = 401,
+  EXPECT_EQ(CsvRow({.seq = 1,
+                    .start_s = 1.5,
+                    .outcome = Outcome::kAnswered,
+                    .latency_ms = 2,
+                    .http_status = 401,
                     .file = "b.png"}),
             "1,1.500000,2.000,401,,,b.png");
-  EXPECT_EQ(CsvRow({.seq = 7, .start_s = 1.4, .outcome = Outcome::kTransportError, .error = "connection",
+  EXPECT_EQ(CsvRow({.seq = 7,
+                    .start_s = 1.4,
+                    .outcome = Outcome::kTransportError,
+                    .error = "connection",
                     .file = "b.png"}),
             "7,1.400000,,connection,,,b.png");
   EXPECT_EQ(CsvRow({.seq = 9, .start_s = 1.8, .outcome = Outcome::kDropped, .file = "c.jpg"}),

@@ -32,7 +32,8 @@ Result<std::vector<Photo>> LoadPhotoFolder(const std::filesystem::path& folder, 
   }
   std::vector<std::filesystem::path> files;
   for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->is_regular_file(ec) && !it->path().filename().string().starts_with(".")) files.push_back(it->path());
+    if (it->is_regular_file(ec) && !it->path().filename().string().starts_with("."))
+      files.push_back(it->path());
   }
   if (ec) return MakeError(ErrorCode::kNotFound, "cannot read " + folder.string() + ": " + ec.message());
   std::sort(files.begin(), files.end(),
@@ -48,12 +49,14 @@ Result<std::vector<Photo>> LoadPhotoFolder(const std::filesystem::path& folder, 
     }
     char head[12] = {};
     in.read(head, sizeof head);
-    const std::string_view sniffed = SniffImageType(std::string_view(head, static_cast<std::size_t>(in.gcount())));
+    const std::string_view sniffed = SniffImageType(
+        std::string_view(head, static_cast<std::size_t>(in.gcount())));
     const std::string name = path.filename().string();
     if (sniffed.empty() && !HasImageExtension(name)) continue;
     if (size > static_cast<std::uintmax_t>(max_file_bytes)) {
       return MakeError(ErrorCode::kTooLarge, path.string() + " is " + std::to_string(size) +
-                                                 " bytes, above the limit of " + std::to_string(max_file_bytes));
+                                                 " bytes, above the limit of " +
+                                                 std::to_string(max_file_bytes));
     }
     in.clear();
     in.seekg(0);

@@ -46,14 +46,15 @@ Result<LoadProfile> ParseProfile(std::string_view text) {
     if (fields.empty()) continue;
     const std::string where = "line " + std::to_string(line_number) + ": ";
     if (fields.size() != 2) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       where + "expected 'duration_seconds rate', got " + std::to_string(fields.size()) +
-                           " field" + (fields.size() == 1 ? "" : "s"));
+      return MakeError(ErrorCode::kInvalidArgument, where + "expected 'duration_seconds rate', got " +
+                                                        std::to_string(fields.size()) + " field" +
+                                                        (fields.size() == 1 ? "" : "s"));
     }
     const std::optional<double> duration = ParseDouble(fields[0]);
     if (!duration || *duration <= 0) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       where + "duration must be a number of seconds > 0, got '" + std::string(fields[0]) + "'");
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          where + "duration must be a number of seconds > 0, got '" + std::string(fields[0]) + "'");
     }
     const std::optional<double> rate = ParseDouble(fields[1]);
     if (!rate || *rate < 0) {

@@ -211,7 +211,8 @@ Result<RunSummary> Runner::Run() {
       }
       ++in_flight_;
       queue_.push_back({seq});
-      if (static_cast<std::size_t>(idle_) < queue_.size() && static_cast<int>(threads_.size()) < max_in_flight) {
+      if (static_cast<std::size_t>(idle_) < queue_.size() &&
+          static_cast<int>(threads_.size()) < max_in_flight) {
         try {
           ++running_threads_;
           threads_.emplace_back([this] { RunWithClient(&Runner::SenderBody); });

@@ -111,17 +111,17 @@ class Runner {
   RunStats stats_;
 
   std::mutex mutex_;
-  std::condition_variable state_cv_;  // Stop(), a request finished, a thread ended
-  std::condition_variable work_cv_;   // a job was queued, or no_more_work_
-  bool stopping_ = false;             // guarded by mutex_: Stop() was called
-  bool no_more_work_ = false;         // guarded by mutex_: no request starts any more
-  bool aborting_ = false;             // guarded by mutex_: drain time is over
-  std::uint64_t next_seq_ = 0;        // guarded by mutex_ (closed loop)
-  int in_flight_ = 0;                 // guarded by mutex_: requests being sent or queued
-  int idle_ = 0;                      // guarded by mutex_: open-loop threads waiting for a job
-  int running_threads_ = 0;           // guarded by mutex_
-  std::deque<Job> queue_;             // guarded by mutex_
-  std::vector<std::thread> threads_;  // guarded by mutex_
+  std::condition_variable state_cv_;       // Stop(), a request finished, a thread ended
+  std::condition_variable work_cv_;        // a job was queued, or no_more_work_
+  bool stopping_ = false;                  // guarded by mutex_: Stop() was called
+  bool no_more_work_ = false;              // guarded by mutex_: no request starts any more
+  bool aborting_ = false;                  // guarded by mutex_: drain time is over
+  std::uint64_t next_seq_ = 0;             // guarded by mutex_ (closed loop)
+  int in_flight_ = 0;                      // guarded by mutex_: requests being sent or queued
+  int idle_ = 0;                           // guarded by mutex_: open-loop threads waiting for a job
+  int running_threads_ = 0;                // guarded by mutex_
+  std::deque<Job> queue_;                  // guarded by mutex_
+  std::vector<std::thread> threads_;       // guarded by mutex_
   std::vector<httplib::Client*> clients_;  // guarded by mutex_: the threads' live clients
 
   // Bodies for RunWithClient: the open loop's threads take jobs from queue_; the

@@ -37,9 +37,10 @@ class FakeUploadServer {
       --in_flight_;
       response.status = status_;
       response.set_header("X-Maskfleet-Worker", "fake:1");
-      response.set_content(status_ == 200 ? R"({"success": true, "payload": {"num_faces": 2, "num_masked": 1,)"
-                                            R"( "num_unmasked": 1}})"
-                                          : R"({"success": false, "error": {"code": 401, "message": "no"}})",
+      response.set_content(status_ == 200
+                               ? R"({"success": true, "payload": {"num_faces": 2, "num_masked": 1,)"
+                                 R"( "num_unmasked": 1}})"
+                               : R"({"success": false, "error": {"code": 401, "message": "no"}})",
                            "application/json");
     });
     // Listening from here on: connections wait in the backlog until listen_after_bind.

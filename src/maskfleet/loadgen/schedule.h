@@ -45,8 +45,8 @@ class OpenLoopSchedule {
   LoadProfile profile_;
   std::uint64_t max_count_;
   std::uint64_t issued_ = 0;
-  std::size_t step_ = 0;      // index into profile_ of the current step
-  double step_start_s_ = 0;   // offset at which profile_[step_] begins
+  std::size_t step_ = 0;        // index into profile_ of the current step
+  double step_start_s_ = 0;     // offset at which profile_[step_] begins
   double integral_before_ = 0;  // requests "owed" by the steps before step_
 };
 

@@ -18,7 +18,8 @@ TEST(ScheduleTest, ConstantRateStartsAtOnceAndSpacesEvenly) {
 }
 
 TEST(ScheduleTest, FractionalRate) {
-  EXPECT_THAT(TakeOffsets(OpenLoopSchedule::Constant(0.5, 3), 100), Pointwise(Near(), std::vector<double>{0, 2, 4}));
+  EXPECT_THAT(TakeOffsets(OpenLoopSchedule::Constant(0.5, 3), 100),
+              Pointwise(Near(), std::vector<double>{0, 2, 4}));
 }
 
 TEST(ScheduleTest, CountZeroMeansNoCap) {
@@ -33,8 +34,8 @@ TEST(ScheduleTest, ProfileStepsCarryTheFractionOwed) {
   // half a request more at 1/s, so it starts at 1.45.
   OpenLoopSchedule schedule({{.duration_s = 0.95, .rate = 10}, {.duration_s = 3, .rate = 1}}, 0);
   EXPECT_THAT(TakeOffsets(schedule, 100),
-              Pointwise(Near(), std::vector<double>{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.45, 2.45,
-                                                    3.45}));
+              Pointwise(Near(), std::vector<double>{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.45,
+                                                    2.45, 3.45}));
 }
 
 TEST(ScheduleTest, ProfileEndsAfterItsLastStep) {

@@ -30,9 +30,7 @@ void RunStats::Add(const RequestRecord& record) {
   std::lock_guard lock(mutex_);
   ++counts_.scheduled;
   switch (record.outcome) {
-    case Outcome::kDropped:
-      ++counts_.dropped;
-      return;
+    case Outcome::kDropped: ++counts_.dropped; return;
     case Outcome::kTransportError:
       ++counts_.sent;
       ++counts_.failed;
@@ -84,7 +82,8 @@ unsigned long long U(std::uint64_t n) { return static_cast<unsigned long long>(n
 std::string FormatSummaryText(const RunDescription& description, const RunSummary& s) {
   std::string text = "maskfleet loadgen: " + description.url + ", " + description.mode + "\n";
   text += Format("sent        %llu", U(s.sent));
-  if (s.dropped > 0) text += Format(" (of %llu scheduled; %llu dropped: client saturated)", U(s.scheduled), U(s.dropped));
+  if (s.dropped > 0)
+    text += Format(" (of %llu scheduled; %llu dropped: client saturated)", U(s.scheduled), U(s.dropped));
   text += "\n";
   text += Format("succeeded   %llu\n", U(s.succeeded));
   text += Format("failed      %llu\n", U(s.failed));

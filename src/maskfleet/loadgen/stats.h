@@ -31,33 +31,33 @@ enum class Outcome {
 };
 
 struct RequestRecord {
-  std::uint64_t seq = 0;        // 0-based order of scheduling
-  double start_s = 0;           // offset from the start of the run
+  std::uint64_t seq = 0;  // 0-based order of scheduling
+  double start_s = 0;     // offset from the start of the run
   Outcome outcome = Outcome::kAnswered;
-  double latency_ms = 0;        // kAnswered only: request sent to answer read
-  int http_status = 0;          // kAnswered only
-  std::string error;            // kTransportError: a short name ("connection", "read", "timeout")
-  std::string worker;           // the answer's X-Maskfleet-Worker header, if any
-  std::optional<int> num_faces; // from a successful answer's payload
-  std::string file;             // the photo's file name
+  double latency_ms = 0;         // kAnswered only: request sent to answer read
+  int http_status = 0;           // kAnswered only
+  std::string error;             // kTransportError: a short name ("connection", "read", "timeout")
+  std::string worker;            // the answer's X-Maskfleet-Worker header, if any
+  std::optional<int> num_faces;  // from a successful answer's payload
+  std::string file;              // the photo's file name
 };
 
 struct LatencySummary {
-  std::uint64_t count = 0;  // answered requests measured
+  std::uint64_t count = 0;                                // answered requests measured
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;  // 0 when count is 0
 };
 
 struct RunSummary {
   std::uint64_t scheduled = 0;  // sent + dropped
   std::uint64_t sent = 0;
-  std::uint64_t dropped = 0;    // "client saturated"
-  std::uint64_t succeeded = 0;  // HTTP 2xx
-  std::uint64_t failed = 0;     // sent but not succeeded
-  std::map<int, std::uint64_t> failed_by_status;          // non-2xx answers
-  std::map<std::string, std::uint64_t> failed_by_error;   // transport errors by name
-  double elapsed_s = 0;         // run start to the last answer (or the stop)
-  double sent_per_s = 0;        // sent / elapsed_s
-  double succeeded_per_s = 0;   // succeeded / elapsed_s
+  std::uint64_t dropped = 0;                             // "client saturated"
+  std::uint64_t succeeded = 0;                           // HTTP 2xx
+  std::uint64_t failed = 0;                              // sent but not succeeded
+  std::map<int, std::uint64_t> failed_by_status;         // non-2xx answers
+  std::map<std::string, std::uint64_t> failed_by_error;  // transport errors by name
+  double elapsed_s = 0;                                  // run start to the last answer (or the stop)
+  double sent_per_s = 0;                                 // sent / elapsed_s
+  double succeeded_per_s = 0;                            // succeeded / elapsed_s
   LatencySummary latency;
   std::map<std::string, std::uint64_t> answers_by_worker;  // answered requests per worker name
 };
@@ -77,7 +77,7 @@ class RunStats {
 
  private:
   mutable std::mutex mutex_;
-  RunSummary counts_;                // guarded by mutex_ (latency and rates unused)
+  RunSummary counts_;                 // guarded by mutex_ (latency and rates unused)
   std::vector<double> latencies_ms_;  // guarded by mutex_
 };
 

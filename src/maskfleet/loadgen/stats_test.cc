@@ -67,7 +67,8 @@ TEST(RunStatsTest, CountsByOutcomeStatusAndError) {
   EXPECT_EQ(json["latency_ms"]["p50"], 20.0);
 
   const std::string text = FormatSummaryText({.url = "http://x/api/upload", .mode = "m"}, s);
-  EXPECT_NE(text.find("sent        4 (of 5 scheduled; 1 dropped: client saturated)"), std::string::npos) << text;
+  EXPECT_NE(text.find("sent        4 (of 5 scheduled; 1 dropped: client saturated)"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("HTTP 401    1"), std::string::npos) << text;
   EXPECT_NE(text.find("error connection: 1"), std::string::npos) << text;
   EXPECT_NE(text.find("p50 20.0  p90 30.0  p99 30.0  max 30.0"), std::string::npos) << text;
@@ -78,7 +79,8 @@ TEST(RunStatsTest, ManyThreadsAddAtOnce) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 1000; ++i) stats.Add({.outcome = Outcome::kAnswered, .latency_ms = 1, .http_status = 200});
+      for (int i = 0; i < 1000; ++i)
+        stats.Add({.outcome = Outcome::kAnswered, .latency_ms = 1, .http_status = 200});
     });
   }
   for (std::thread& thread : threads) thread.join();

@@ -19,7 +19,8 @@ Result<HttpTarget> ParseHttpUrl(std::string_view url) {
                      "https URLs are not supported; use the service's plain http:// address");
   }
   if (!url.starts_with(kScheme)) {
-    return MakeError(ErrorCode::kInvalidArgument, "the URL must start with http://, got '" + std::string(url) + "'");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the URL must start with http://, got '" + std::string(url) + "'");
   }
   std::string_view rest = url.substr(kScheme.size());
   const std::size_t slash = rest.find_first_of("/?#");
@@ -34,11 +35,13 @@ Result<HttpTarget> ParseHttpUrl(std::string_view url) {
   std::string_view port_text;
   if (authority.starts_with("[")) {
     const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) return MakeError(ErrorCode::kInvalidArgument, "unclosed '[' in the URL's host");
+    if (close == std::string_view::npos)
+      return MakeError(ErrorCode::kInvalidArgument, "unclosed '[' in the URL's host");
     target.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return MakeError(ErrorCode::kInvalidArgument, "unexpected text after the URL's host");
+      if (after[0] != ':')
+        return MakeError(ErrorCode::kInvalidArgument, "unexpected text after the URL's host");
       port_text = after.substr(1);
     }
   } else if (const std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
@@ -63,7 +66,8 @@ namespace {
 
 // One non-blocking connect with a deadline; errno-style error or 0.
 int ConnectOnce(const addrinfo& address, std::chrono::milliseconds timeout) {
-  const int fd = ::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, address.ai_protocol);
+  const int fd = ::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                          address.ai_protocol);
   if (fd < 0) return errno;
   int error = 0;
   if (::connect(fd, address.ai_addr, address.ai_addrlen) != 0) {
@@ -103,8 +107,8 @@ Status CheckReachable(const HttpTarget& target, std::chrono::milliseconds timeou
   }
   ::freeaddrinfo(addresses);
   if (error != 0) {
-    return MakeError(ErrorCode::kUnavailable, "cannot connect to " + target.host + ":" + port + ": " +
-                                                  std::strerror(error));
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot connect to " + target.host + ":" + port + ": " + std::strerror(error));
   }
   return {};
 }

@@ -29,8 +29,9 @@ TEST(TargetTest, ParsesHostPortAndPath) {
 }
 
 TEST(TargetTest, RefusesWhatItCannotUse) {
-  for (const char* url : {"https://example.com/api/upload", "example.com/api/upload", "http://:80/", "http://host:0/",
-                          "http://host:99999/", "http://host:x/", "http://user:pw@host/", "http://[::1/"}) {
+  for (const char* url :
+       {"https://example.com/api/upload", "example.com/api/upload", "http://:80/", "http://host:0/",
+        "http://host:99999/", "http://host:x/", "http://user:pw@host/", "http://[::1/"}) {
     Result<HttpTarget> t = ParseHttpUrl(url);
     ASSERT_FALSE(t) << url;
     EXPECT_EQ(t.error().code, ErrorCode::kInvalidArgument) << url;

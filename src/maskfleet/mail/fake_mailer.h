@@ -18,8 +18,8 @@ namespace maskfleet::mail {
 class FakeMailer : public Mailer {
  public:
   Status Send(const Message& message) override {
-    Result<std::string> text =
-        BuildMessage(message, Envelope{"fake@maskfleet.test", "", RealClock().Now(), ""});
+    Result<std::string> text = BuildMessage(message,
+                                            Envelope{"fake@maskfleet.test", "", RealClock().Now(), ""});
     if (!text) return std::unexpected(text.error());
     std::lock_guard lock(mu_);
     if (failures_left_ > 0) {

@@ -161,9 +161,7 @@ class MailerContractTest : public ::testing::TestWithParam<Implementation> {
   std::unique_ptr<Environment> env_;
 };
 
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 const Message kReset{"ann@example.com", "Reset your password",
                      "Hello Ann,\n.a line starting with a dot\nhttps://maskfleet.test/r?t=abc\n"};
@@ -176,8 +174,9 @@ TEST_P(MailerContractTest, AMessageArrivesWholeWithItsHeadersAndBody) {
   const std::string& text = delivered[0];
   EXPECT_TRUE(Has(text, "To: <ann@example.com>\r\n")) << text;
   EXPECT_TRUE(Has(text, "Subject: Reset your password\r\n")) << text;
-  EXPECT_TRUE(Has(text, "\r\n\r\nHello Ann,\r\n.a line starting with a dot\r\n"
-                        "https://maskfleet.test/r?t=abc\r\n"))
+  EXPECT_TRUE(Has(text,
+                  "\r\n\r\nHello Ann,\r\n.a line starting with a dot\r\n"
+                  "https://maskfleet.test/r?t=abc\r\n"))
       << text;
 }
 
@@ -212,8 +211,7 @@ TEST_P(MailerContractTest, MessagesFromSeveralThreadsAllArrive) {
   ASSERT_EQ(delivered.size(), 6u);
   for (int t = 0; t < 3; ++t) {
     for (int i = 0; i < 2; ++i) {
-      const std::string subject =
-          "Subject: Message " + std::to_string(t) + "-" + std::to_string(i) + "\r\n";
+      const std::string subject = "Subject: Message " + std::to_string(t) + "-" + std::to_string(i) + "\r\n";
       EXPECT_EQ(std::count_if(delivered.begin(), delivered.end(),
                               [&](const std::string& text) { return Has(text, subject); }),
                 1)
@@ -232,10 +230,9 @@ TEST_P(MailerContractTest, WhenDeliveryIsImpossibleSendIsUnavailable) {
 
 INSTANTIATE_TEST_SUITE_P(
     mail, MailerContractTest,
-    ::testing::Values(
-        Implementation{"fake", [] { return std::make_unique<FakeEnvironment>(); }},
-        Implementation{"outbox", [] { return std::make_unique<OutboxEnvironment>(); }},
-        Implementation{"smtp", [] { return std::make_unique<SmtpEnvironment>(); }}),
+    ::testing::Values(Implementation{"fake", [] { return std::make_unique<FakeEnvironment>(); }},
+                      Implementation{"outbox", [] { return std::make_unique<OutboxEnvironment>(); }},
+                      Implementation{"smtp", [] { return std::make_unique<SmtpEnvironment>(); }}),
     [](const ::testing::TestParamInfo<Implementation>& param) { return param.param.name; });
 
 }  // namespace

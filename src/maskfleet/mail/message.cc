@@ -68,8 +68,7 @@ bool IsAscii(std::string_view text) {
 // Base64 for RFC 2047 encoded-words. Hand-written (a dozen lines) to keep the mail
 // library free of a crypto dependency for it.
 std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   for (std::size_t i = 0; i < bytes.size(); i += 3) {
     std::uint32_t group = static_cast<unsigned char>(bytes[i]) << 16;
@@ -111,14 +110,12 @@ Status CheckHeaderText(std::string_view text, std::string_view field) {
       return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " contains a line break");
     }
     if (u < 0x20 || u == 0x7f) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       std::string(field) + " contains a control character");
+      return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " contains a control character");
     }
   }
   if (text.size() > kMaxHeaderValue) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(field) + " is longer than " + std::to_string(kMaxHeaderValue) +
-                         " bytes");
+                     std::string(field) + " is longer than " + std::to_string(kMaxHeaderValue) + " bytes");
   }
   if (!IsUtf8(text)) {
     return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " is not valid UTF-8");
@@ -219,14 +216,12 @@ std::string FormatDate(Clock::TimePoint time) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
-                                                       "Thu", "Fri", "Sat"};
-  static constexpr std::array<const char*, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   char text[64];
-  std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[utc.tm_wday],
-                utc.tm_mday, kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min,
-                utc.tm_sec);
+  std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[utc.tm_wday], utc.tm_mday,
+                kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
   return text;
 }
 
@@ -252,8 +247,10 @@ std::string RandomHex128() {
 }
 
 Result<std::string> BuildMessage(const Message& message, const Envelope& envelope) {
-  if (Status ok = ValidateMailAddress(envelope.from_address, "sender address"); !ok) return std::unexpected(ok.error());
-  if (Status ok = ValidateMailAddress(message.to, "recipient address"); !ok) return std::unexpected(ok.error());
+  if (Status ok = ValidateMailAddress(envelope.from_address, "sender address"); !ok)
+    return std::unexpected(ok.error());
+  if (Status ok = ValidateMailAddress(message.to, "recipient address"); !ok)
+    return std::unexpected(ok.error());
   if (Status ok = CheckHeaderText(message.subject, "subject"); !ok) return std::unexpected(ok.error());
   if (Status ok = CheckHeaderText(envelope.from_name, "sender name"); !ok) return std::unexpected(ok.error());
   if (!IsUtf8(message.text_body)) {

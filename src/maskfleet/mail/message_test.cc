@@ -9,7 +9,9 @@ namespace {
 
 const Clock::TimePoint kDate{std::chrono::seconds(1'795'811'135)};  // Fri, 27 Nov 2026 20:25:35 UTC
 
-Envelope TestEnvelope() { return Envelope{"noreply@maskfleet.test", "maskfleet", kDate, "id1@maskfleet.test"}; }
+Envelope TestEnvelope() {
+  return Envelope{"noreply@maskfleet.test", "maskfleet", kDate, "id1@maskfleet.test"};
+}
 
 TEST(BuildMessageTest, WritesHeadersAndBodyWithCrlf) {
   Result<std::string> text = BuildMessage(
@@ -31,8 +33,8 @@ TEST(BuildMessageTest, WritesHeadersAndBodyWithCrlf) {
 }
 
 TEST(BuildMessageTest, RefusesHeaderInjection) {
-  const std::string_view subjects[] = {"Hi\r\nBcc: victim@example.com", "Hi\nBcc: x@y.z", "Hi\rX",
-                                       "a\tb", std::string_view("a\0b", 3)};
+  const std::string_view subjects[] = {"Hi\r\nBcc: victim@example.com", "Hi\nBcc: x@y.z", "Hi\rX", "a\tb",
+                                       std::string_view("a\0b", 3)};
   for (std::string_view subject : subjects) {
     Result<std::string> text = BuildMessage(Message{"ann@example.com", std::string(subject), "b"},
                                             TestEnvelope());
@@ -40,9 +42,9 @@ TEST(BuildMessageTest, RefusesHeaderInjection) {
     EXPECT_EQ(text.error().code, ErrorCode::kInvalidArgument);
     EXPECT_TRUE(text.error().message.starts_with("subject contains")) << text.error().message;
   }
-  for (std::string_view to : {"ann@example.com\r\nBcc: x@y.z", "ann@example.com>, <eve@evil.test",
-                              "Ann <ann@example.com>", "ann", "ann@@example.com", "ann @example.com",
-                              "ann@exa mple.com", "", "ann@example.com\n"}) {
+  for (std::string_view to :
+       {"ann@example.com\r\nBcc: x@y.z", "ann@example.com>, <eve@evil.test", "Ann <ann@example.com>", "ann",
+        "ann@@example.com", "ann @example.com", "ann@exa mple.com", "", "ann@example.com\n"}) {
     Result<std::string> text = BuildMessage(Message{std::string(to), "s", "b"}, TestEnvelope());
     ASSERT_FALSE(text) << to;
     EXPECT_EQ(text.error().code, ErrorCode::kInvalidArgument);
@@ -57,13 +59,12 @@ TEST(BuildMessageTest, RefusesHeaderInjection) {
 TEST(BuildMessageTest, EncodesNonAsciiSubjectAndNameAsEncodedWords) {
   Envelope envelope = TestEnvelope();
   envelope.from_name = "Zoë";
-  Result<std::string> text =
-      BuildMessage(Message{"ann@example.com", "Réinitialiser le mot de passe", "b"}, envelope);
+  Result<std::string> text = BuildMessage(Message{"ann@example.com", "Réinitialiser le mot de passe", "b"},
+                                          envelope);
   ASSERT_TRUE(text);
   EXPECT_NE(text->find("From: =?UTF-8?B?Wm/Dqw==?= <noreply@maskfleet.test>\r\n"), std::string::npos)
       << *text;
-  EXPECT_NE(text->find("Subject: =?UTF-8?B?UsOpaW5pdGlhbGlzZXIgbGUgbW90IGRlIHBhc3Nl?=\r\n"),
-            std::string::npos)
+  EXPECT_NE(text->find("Subject: =?UTF-8?B?UsOpaW5pdGlhbGlzZXIgbGUgbW90IGRlIHBhc3Nl?=\r\n"), std::string::npos)
       << *text;
 }
 
@@ -86,8 +87,8 @@ TEST(BuildMessageTest, LongNonAsciiSubjectIsFoldedIntoShortEncodedWords) {
 }
 
 TEST(BuildMessageTest, NonAsciiBodyIsQuotedPrintable) {
-  Result<std::string> text =
-      BuildMessage(Message{"ann@example.com", "s", "Grüße, a=b \nline2"}, TestEnvelope());
+  Result<std::string> text = BuildMessage(Message{"ann@example.com", "s", "Grüße, a=b \nline2"},
+                                          TestEnvelope());
   ASSERT_TRUE(text);
   EXPECT_NE(text->find("Content-Transfer-Encoding: quoted-printable\r\n"), std::string::npos);
   EXPECT_NE(text->find("\r\n\r\nGr=C3=BC=C3=9Fe, a=3Db=20\r\nline2\r\n"), std::string::npos) << *text;

@@ -22,8 +22,8 @@ scaler::WorkerState ScalerState(pool::WorkerState state) {
 }  // namespace
 
 AutoScaler::AutoScaler(PoolController& controller, metrics::MetricsSource& metrics,
-                       manager::PolicyStore& policies, manager::DecisionLog& decisions,
-                       const Clock& clock, AutoScalerOptions options)
+                       manager::PolicyStore& policies, manager::DecisionLog& decisions, const Clock& clock,
+                       AutoScalerOptions options)
     : controller_(controller),
       metrics_(metrics),
       policies_(policies),
@@ -104,12 +104,11 @@ Result<scaler::Decision> AutoScaler::Check(const scaler::ScalingPolicy& policy) 
   view.period = options_.sample_period;
   const Clock::TimePoint complete = std::min(now, metrics_.CompleteUntil(now));
   view.complete_until = complete;
-  Result<std::vector<metrics::WorkerCpuPeriods>> cpu =
-      metrics_.RecentCpu(in_service,
-                         complete - std::max({policy.window, options_.sample_period, policy.shrink_stabilisation}) -
-                             options_.sample_period,
-                         complete,
-                         options_.sample_period);
+  Result<std::vector<metrics::WorkerCpuPeriods>> cpu = metrics_.RecentCpu(
+      in_service,
+      complete - std::max({policy.window, options_.sample_period, policy.shrink_stabilisation}) -
+          options_.sample_period,
+      complete, options_.sample_period);
   if (cpu) {
     for (const metrics::WorkerCpuPeriods& w : *cpu) {
       scaler::WorkerCpu worker{w.worker_id, {}};
@@ -135,8 +134,12 @@ Result<scaler::Decision> AutoScaler::Check(const scaler::ScalingPolicy& policy) 
   }
   memory_ = scaler::Remember(memory_, policy, decision, now);
 
-  manager::DecisionRecord record{now, decision.average_cpu, decision.current_size, size_after,
-                                 std::string(scaler::ActionName(decision.action)), decision.reason};
+  manager::DecisionRecord record{now,
+                                 decision.average_cpu,
+                                 decision.current_size,
+                                 size_after,
+                                 std::string(scaler::ActionName(decision.action)),
+                                 decision.reason};
   if (Status s = decisions_.Append(record); !s) {
     return std::unexpected(s.error().WithContext("recording the decision"));
   }

@@ -52,9 +52,8 @@ struct AutoScalerOptions {
 class AutoScaler {
  public:
   // The references must outlive the auto-scaler.
-  AutoScaler(PoolController& controller, metrics::MetricsSource& metrics,
-             manager::PolicyStore& policies, manager::DecisionLog& decisions, const Clock& clock,
-             AutoScalerOptions options);
+  AutoScaler(PoolController& controller, metrics::MetricsSource& metrics, manager::PolicyStore& policies,
+             manager::DecisionLog& decisions, const Clock& clock, AutoScalerOptions options);
   ~AutoScaler();
   AutoScaler(const AutoScaler&) = delete;
   AutoScaler& operator=(const AutoScaler&) = delete;

@@ -27,7 +27,8 @@ class AutoScalerTest : public ::testing::Test {
         storage::testing::ScratchDatabase::Create("sqlite", "");
     ASSERT_TRUE(scratch) << scratch.error().message;
     scratch_ = std::move(*scratch);
-    Result<std::unique_ptr<storage::Database>> db = storage::Database::Open({.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_);
+    Result<std::unique_ptr<storage::Database>> db = storage::Database::Open(
+        {.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_);
     ASSERT_TRUE(db) << db.error().message;
     db_ = std::move(*db);
     policies_ = std::make_unique<manager::PolicyStore>(*db_, clock_);

@@ -26,8 +26,8 @@ void RegisterDataRoutes(httplib::Server& server, const Deps& d) {
     if (!erased) return Fail(res, erased.error());
     spdlog::warn("delete all data: {} images and {} objects deleted", erased->images_deleted,
                  erased->objects_deleted);
-    http::RespondJson(res, 200,
-                      {{"images_deleted", erased->images_deleted}, {"objects_deleted", erased->objects_deleted}});
+    http::RespondJson(
+        res, 200, {{"images_deleted", erased->images_deleted}, {"objects_deleted", erased->objects_deleted}});
   });
   server.Post("/api/v1/manager/stop", [&d](const Request& req, Response& res) {
     if (!Admin(d, req, res, true)) return;

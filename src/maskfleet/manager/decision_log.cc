@@ -9,12 +9,12 @@
 
 namespace maskfleet::manager {
 
-using storage::Prepare;
 using storage::DeleteWithValue;
-using storage::IsStorableText;
-using storage::TruncateUtf8;
-using storage::ToEpochSeconds;
 using storage::FromEpochSeconds;
+using storage::IsStorableText;
+using storage::Prepare;
+using storage::ToEpochSeconds;
+using storage::TruncateUtf8;
 
 namespace {
 
@@ -67,8 +67,8 @@ Status DecisionLog::Append(const DecisionRecord& record) {
 
 Result<std::vector<DecisionRecord>> DecisionLog::Recent(int limit) {
   if (limit < 1 || limit > kMaxDecisionsListed) {
-    return MakeError(ErrorCode::kInvalidArgument, "decision count must be 1 to " +
-                                                      std::to_string(kMaxDecisionsListed));
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "decision count must be 1 to " + std::to_string(kMaxDecisionsListed));
   }
   std::vector<DecisionRecord> out;
   Status st = db_.Run("list scaling decisions", [&](soci::session& s) -> Status {
@@ -78,19 +78,18 @@ Result<std::vector<DecisionRecord>> DecisionLog::Recent(int limit) {
     int size_before = 0, size_after = 0;
     std::string action, reason;
     int n = limit;
-    soci::statement q = Prepare(
-        s,
-        "SELECT decided_at, average_cpu, size_before, size_after, action, reason"
-        " FROM scaling_decisions ORDER BY decided_at DESC, id DESC LIMIT :n",
-        [&](soci::statement& b) {
-          b.exchange(soci::into(decided_at));
-          b.exchange(soci::into(average_cpu, average_ind));
-          b.exchange(soci::into(size_before));
-          b.exchange(soci::into(size_after));
-          b.exchange(soci::into(action));
-          b.exchange(soci::into(reason));
-          b.exchange(soci::use(n));
-        });
+    soci::statement q = Prepare(s,
+                                "SELECT decided_at, average_cpu, size_before, size_after, action, reason"
+                                " FROM scaling_decisions ORDER BY decided_at DESC, id DESC LIMIT :n",
+                                [&](soci::statement& b) {
+                                  b.exchange(soci::into(decided_at));
+                                  b.exchange(soci::into(average_cpu, average_ind));
+                                  b.exchange(soci::into(size_before));
+                                  b.exchange(soci::into(size_after));
+                                  b.exchange(soci::into(action));
+                                  b.exchange(soci::into(reason));
+                                  b.exchange(soci::use(n));
+                                });
     q.execute();
     while (q.fetch()) {
       DecisionRecord record;
@@ -110,8 +109,7 @@ Result<std::vector<DecisionRecord>> DecisionLog::Recent(int limit) {
 
 Result<std::int64_t> DecisionLog::DeleteOlderThan(Clock::TimePoint cutoff) {
   return DeleteWithValue(db_, "delete old scaling decisions",
-                         "DELETE FROM scaling_decisions WHERE decided_at < :v",
-                         ToEpochSeconds(cutoff));
+                         "DELETE FROM scaling_decisions WHERE decided_at < :v", ToEpochSeconds(cutoff));
 }
 
 }  // namespace maskfleet::manager

@@ -50,10 +50,14 @@ TEST_P(DecisionLogTest, EmptyLogListsNothing) {
 }
 
 TEST_P(DecisionLogTest, EveryFieldRoundTrips) {
-  const DecisionRecord grow{kStart + seconds(60), 85.25, 2, 4, "grow",
+  const DecisionRecord grow{kStart + seconds(60),
+                            85.25,
+                            2,
+                            4,
+                            "grow",
                             "average CPU 85.2% over 2 min is above the grow threshold 70%: grow 2 -> 4"};
-  const DecisionRecord hold{kStart + seconds(120), std::nullopt, 4, 4, "hold",
-                            "no CPU figure for 2 of 4 workers: hold 4"};
+  const DecisionRecord hold{
+      kStart + seconds(120), std::nullopt, 4, 4, "hold", "no CPU figure for 2 of 4 workers: hold 4"};
   const DecisionRecord shrink{kStart + seconds(180), 0.0, 4, 1, "shrink", ""};
   ASSERT_TRUE(log_->Append(grow));
   ASSERT_TRUE(log_->Append(hold));
@@ -140,7 +144,8 @@ TEST_P(DecisionLogTest, InvalidRecordsAreRefusedAndNothingIsStored) {
 }
 
 TEST_P(DecisionLogTest, DeleteOlderThanKeepsTheCutoffSecondAndLater) {
-  for (int second : {0, 59, 60, 61, 120}) ASSERT_TRUE(log_->Append(Record(second, "hold", std::to_string(second))));
+  for (int second : {0, 59, 60, 61, 120})
+    ASSERT_TRUE(log_->Append(Record(second, "hold", std::to_string(second))));
   auto deleted = log_->DeleteOlderThan(kStart + seconds(60));
   ASSERT_TRUE(deleted) << deleted.error().ToString();
   EXPECT_EQ(*deleted, 2);
@@ -148,8 +153,7 @@ TEST_P(DecisionLogTest, DeleteOlderThanKeepsTheCutoffSecondAndLater) {
   EXPECT_EQ(log_->DeleteOlderThan(kStart).value(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(manager, DecisionLogTest,
-                         ::testing::ValuesIn(storage::testing::TestBackendNames()),
+INSTANTIATE_TEST_SUITE_P(manager, DecisionLogTest, ::testing::ValuesIn(storage::testing::TestBackendNames()),
                          storage::testing::BackendTestName);
 
 }  // namespace

@@ -20,8 +20,7 @@ Status WriteOwnerOnly(const std::filesystem::path& path, const std::string& text
   std::filesystem::remove(path, ec);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot write " + path.string() + ": " + std::strerror(errno));
+    return MakeError(ErrorCode::kUnavailable, "cannot write " + path.string() + ": " + std::strerror(errno));
   }
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   const bool closed = ::close(fd) == 0;

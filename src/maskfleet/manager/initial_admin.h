@@ -30,8 +30,8 @@ inline constexpr char kInitialAdminName[] = "admin";
 class InitialAdmin {
  public:
   // The references must outlive this object.
-  InitialAdmin(accounts::UserStore& users, SettingsStore& settings,
-               accounts::AccountService& accounts, std::filesystem::path password_file);
+  InitialAdmin(accounts::UserStore& users, SettingsStore& settings, accounts::AccountService& accounts,
+               std::filesystem::path password_file);
 
   // Creates the initial administrator when there is no administrator at all, and
   // returns its password (the caller prints it once); nullopt when an administrator

@@ -60,7 +60,8 @@ const std::filesystem::path& ManagerApp::initial_password_file() const {
   return parts_->initial_admin->password_file();
 }
 
-Result<std::unique_ptr<ManagerApp>> ManagerApp::Create(const ManagerConfig& config, ManagerBackends backends) {
+Result<std::unique_ptr<ManagerApp>> ManagerApp::Create(const ManagerConfig& config,
+                                                       ManagerBackends backends) {
   auto p = std::make_unique<Parts>();
   p->config = config;
   p->backends = std::move(backends);
@@ -109,8 +110,8 @@ Result<Endpoints> ManagerApp::Start() {
   p.controller->Start(1);
   AutoScalerOptions scaling;
   scaling.sample_period = std::chrono::seconds(c.scaler_sample_seconds);
-  p.auto_scaler = std::make_unique<AutoScaler>(*p.controller, *b.metrics, *p.policies, *p.decisions,
-                                               *p.clock, scaling);
+  p.auto_scaler = std::make_unique<AutoScaler>(*p.controller, *b.metrics, *p.policies, *p.decisions, *p.clock,
+                                               scaling);
   p.auto_scaler->Start();
 
   ManagerServerOptions options;
@@ -119,8 +120,8 @@ Result<Endpoints> ManagerApp::Start() {
   options.metrics_period = scaling.sample_period;
   options.request_stop = [this] { RequestStop(); };
   p.server = std::make_unique<ManagerServer>(
-      ManagerServices{*p.accounts, *p.initial_admin, *p.controller, *b.metrics, *p.policies,
-                      *p.decisions, *p.eraser, *p.clock},
+      ManagerServices{*p.accounts, *p.initial_admin, *p.controller, *b.metrics, *p.policies, *p.decisions,
+                      *p.eraser, *p.clock},
       b.facts, std::move(options));
   Result<int> port = p.server->Start(c.host, c.port);
   if (!port) {

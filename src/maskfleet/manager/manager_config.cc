@@ -27,7 +27,7 @@ Result<ManagerConfig> ManagerConfig::Load(config::ConfigSource& source) {
   reader.Take(c.haproxy, source.String("manager", "haproxy", c.haproxy));
   reader.Take(c.collect_seconds, source.Int("manager", "collect_seconds", c.collect_seconds, 1, 60));
   reader.Take(c.scaler_sample_seconds,
-       source.Int("manager", "scaler_sample_seconds", c.scaler_sample_seconds, 1, 3600));
+              source.Int("manager", "scaler_sample_seconds", c.scaler_sample_seconds, 1, 3600));
   if (Status read = reader.status(); !read) return std::unexpected(read.error());
   if (c.cpu_limit != "auto" && c.cpu_limit != "cgroup" && c.cpu_limit != "governor" &&
       c.cpu_limit != "none") {

@@ -19,19 +19,19 @@ namespace maskfleet::manager {
 
 struct ManagerConfig {
   // [manager]
-  std::string host = "127.0.0.1";       // host: where the UI and API listen
-  int port = 5000;                      // port (0: any free port)
-  std::string lb_host = "127.0.0.1";    // lb_host: HAProxy's entry address
-  int lb_port = 8080;                   // lb_port (0: any free port)
-  std::string lb_public_url;            // lb_public_url: the entry URL shown; default http://lb_host:lb_port/
-  double worker_cpu = 0.25;             // worker_cpu: CPUs per worker ("instance size")
-  std::string cpu_limit = "auto";       // cpu_limit: auto, cgroup, governor or none
-  std::string haproxy = "haproxy";      // haproxy: the program
-  int collect_seconds = 10;             // collect_seconds: how often workers are measured
-  int scaler_sample_seconds = 60;       // scaler_sample_seconds: CPU sample length the
-                                        // auto-scaler averages (shorter only for tests)
-  std::filesystem::path config_file;    // the file read (--config), handed to the workers
-  int worker_port = 8081;               // [worker] port: where the AWS mode's workers listen
+  std::string host = "127.0.0.1";     // host: where the UI and API listen
+  int port = 5000;                    // port (0: any free port)
+  std::string lb_host = "127.0.0.1";  // lb_host: HAProxy's entry address
+  int lb_port = 8080;                 // lb_port (0: any free port)
+  std::string lb_public_url;          // lb_public_url: the entry URL shown; default http://lb_host:lb_port/
+  double worker_cpu = 0.25;           // worker_cpu: CPUs per worker ("instance size")
+  std::string cpu_limit = "auto";     // cpu_limit: auto, cgroup, governor or none
+  std::string haproxy = "haproxy";    // haproxy: the program
+  int collect_seconds = 10;           // collect_seconds: how often workers are measured
+  int scaler_sample_seconds = 60;     // scaler_sample_seconds: CPU sample length the
+                                      // auto-scaler averages (shorter only for tests)
+  std::filesystem::path config_file;  // the file read (--config), handed to the workers
+  int worker_port = 8081;             // [worker] port: where the AWS mode's workers listen
 
   // The settings shared with the workers; data_dir here is the manager's too.
   config::SharedConfig shared;

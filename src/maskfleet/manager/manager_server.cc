@@ -31,10 +31,12 @@ bool Admin(const Deps& d, const Request& req, Response& res, bool changes_state)
   if (d.services.initial_admin.MustChange(who->user.id)) {
     http::RespondJson(res, 403,
                       {{"success", false},
-                       {"error", {{"code", 403},
-                                  {"reason", "failed_precondition"},
-                                  {"message", "change the generated initial password first "
-                                              "(POST /api/v1/password, or the account page)"}}}});
+                       {"error",
+                        {{"code", 403},
+                         {"reason", "failed_precondition"},
+                         {"message",
+                          "change the generated initial password first "
+                          "(POST /api/v1/password, or the account page)"}}}});
     return false;
   }
   return true;
@@ -46,9 +48,9 @@ namespace {
 
 // Polling routes the pages call every few seconds: not worth an access-log line each.
 bool IsPolling(const httplib::Request& req) {
-  return req.method == "GET" && (req.path == "/api/v1/pool" || req.path == "/api/v1/metrics" ||
-                                 req.path == "/api/v1/decisions" || req.path == "/api/v1/session" ||
-                                 req.path == "/healthz");
+  return req.method == "GET" &&
+         (req.path == "/api/v1/pool" || req.path == "/api/v1/metrics" || req.path == "/api/v1/decisions" ||
+          req.path == "/api/v1/session" || req.path == "/healthz");
 }
 
 // The manager's sessions: administrators only; its JSON says whether the generated
@@ -58,7 +60,8 @@ http::AccountRouteOptions AccountRouteOptionsFor(InitialAdmin& initial_admin, bo
   out.cookie_name = http::kManagerSessionCookie;
   out.secure_cookies = secure_cookies;
   out.admit = [](const accounts::User& user) -> Status {
-    if (!user.is_admin) return MakeError(ErrorCode::kPermissionDenied, "the manager is for administrators only");
+    if (!user.is_admin)
+      return MakeError(ErrorCode::kPermissionDenied, "the manager is for administrators only");
     return {};
   };
   out.describe = [&initial_admin](const accounts::User& user, nlohmann::json& json) {
@@ -110,13 +113,12 @@ void ManagerServer::RegisterRoutes() {
   });
   http_.set_logger([](const Request& req, const Response& res) {
     if (IsPolling(req) && res.status < 400) return;
-    observability::LogAccess(*spdlog::default_logger(),
-                             {.method = req.method,
-                              .target = req.target,
-                              .status = res.status,
-                              .bytes = res.body.size(),
-                              .request_id = current_request_id,
-                              .client_address = req.remote_addr});
+    observability::LogAccess(*spdlog::default_logger(), {.method = req.method,
+                                                         .target = req.target,
+                                                         .status = res.status,
+                                                         .bytes = res.body.size(),
+                                                         .request_id = current_request_id,
+                                                         .client_address = req.remote_addr});
   });
   http::AnswerExceptionsWith(http_, routes::Fail);
   http_.set_error_handler([](const Request& req, Response& res) {
@@ -126,7 +128,9 @@ void ManagerServer::RegisterRoutes() {
     res.status = status;
   });
 
-  http_.Get("/healthz", [](const Request&, Response& res) { http::RespondJson(res, 200, {{"status", "ok"}}); });
+  http_.Get("/healthz", [](const Request&, Response& res) {
+    http::RespondJson(res, 200, {{"status", "ok"}});
+  });
   account_routes_.Register(http_);
   routes::RegisterPoolRoutes(http_, *deps_);
   routes::RegisterMetricsRoutes(http_, *deps_);

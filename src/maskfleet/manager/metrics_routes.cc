@@ -42,7 +42,8 @@ void RegisterMetricsRoutes(httplib::Server& server, const Deps& d) {
     if (!sizes) return Fail(res, sizes.error());
 
     Json minute_starts = Json::array();
-    for (std::size_t i = 0; i < range.size(); ++i) minute_starts.push_back(range.minute(i).time_since_epoch().count());
+    for (std::size_t i = 0; i < range.size(); ++i)
+      minute_starts.push_back(range.minute(i).time_since_epoch().count());
     Json in_service = Json::array();
     Json starting = Json::array();
     for (const std::optional<metrics::PoolSize>& size : *sizes) {
@@ -55,10 +56,11 @@ void RegisterMetricsRoutes(httplib::Server& server, const Deps& d) {
                          {"cpu_percent", OptionalSeries(w.cpu_percent)},
                          {"requests_per_minute", OptionalSeries(w.requests_per_minute)}});
     }
-    http::RespondJson(res, 200,
-                      {{"minutes", std::move(minute_starts)},
-                       {"pool_size", {{"in_service", std::move(in_service)}, {"starting", std::move(starting)}}},
-                       {"workers", std::move(workers)}});
+    http::RespondJson(
+        res, 200,
+        {{"minutes", std::move(minute_starts)},
+         {"pool_size", {{"in_service", std::move(in_service)}, {"starting", std::move(starting)}}},
+         {"workers", std::move(workers)}});
   });
 }
 

@@ -17,10 +17,17 @@ namespace {
 
 // The columns that Save() writes, in the order it binds them; each placeholder is the
 // column's name.
-constexpr std::array<std::string_view, 11> kColumns = {
-    "grow_threshold", "shrink_threshold", "expand_ratio", "shrink_ratio",
-    "min_workers", "max_workers", "check_interval_seconds", "window_seconds",
-    "shrink_stabilisation_seconds", "paused", "updated_at"};
+constexpr std::array<std::string_view, 11> kColumns = {"grow_threshold",
+                                                       "shrink_threshold",
+                                                       "expand_ratio",
+                                                       "shrink_ratio",
+                                                       "min_workers",
+                                                       "max_workers",
+                                                       "check_interval_seconds",
+                                                       "window_seconds",
+                                                       "shrink_stabilisation_seconds",
+                                                       "paused",
+                                                       "updated_at"};
 
 std::string UpsertSql(Backend backend) {
   std::string names = "id";
@@ -40,10 +47,9 @@ std::string UpsertSql(Backend backend) {
 
 Status CheckDuration(std::chrono::seconds value, std::string_view what) {
   if (value > kMaxPolicyDuration) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(what) + " (" + std::to_string(value.count()) +
-                         " s) must be at most " + std::to_string(kMaxPolicyDuration.count()) +
-                         " s");
+    return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " (" + std::to_string(value.count()) +
+                                                      " s) must be at most " +
+                                                      std::to_string(kMaxPolicyDuration.count()) + " s");
   }
   return {};
 }

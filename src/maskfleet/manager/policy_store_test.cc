@@ -124,8 +124,7 @@ TEST_P(PolicyStoreTest, DurationsUpToTheColumnsLimit) {
   EXPECT_EQ(store_->Load().value(), longest);
 }
 
-INSTANTIATE_TEST_SUITE_P(manager, PolicyStoreTest,
-                         ::testing::ValuesIn(storage::testing::TestBackendNames()),
+INSTANTIATE_TEST_SUITE_P(manager, PolicyStoreTest, ::testing::ValuesIn(storage::testing::TestBackendNames()),
                          storage::testing::BackendTestName);
 
 }  // namespace

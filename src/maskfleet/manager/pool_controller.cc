@@ -12,9 +12,7 @@ namespace {
 using pool::WorkerInfo;
 using pool::WorkerState;
 
-bool IsLive(WorkerState state) {
-  return state == WorkerState::kStarting || state == WorkerState::kInService;
-}
+bool IsLive(WorkerState state) { return state == WorkerState::kStarting || state == WorkerState::kInService; }
 
 // "mf-" and 16 random hex digits: launch keys of two controllers (two runs of the
 // manager) never meet, as a cloud keeps a key for days.
@@ -29,8 +27,7 @@ std::string RandomKeyPrefix() {
 }  // namespace
 
 PoolController::PoolController(pool::WorkerPool& pool, lb::LoadBalancer& balancer,
-                               metrics::MetricsSource& metrics, const Clock& clock,
-                               ControllerOptions options)
+                               metrics::MetricsSource& metrics, const Clock& clock, ControllerOptions options)
     : pool_(pool),
       balancer_(balancer),
       metrics_(metrics),
@@ -94,9 +91,9 @@ Result<int> PoolController::Shrink() {
   {
     std::lock_guard lock(mu_);
     if (desired_ <= options_.min_size) {
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "the pool is at its minimum of " + std::to_string(options_.min_size) +
-                           (options_.min_size == 1 ? " worker" : " workers"));
+      return MakeError(ErrorCode::kFailedPrecondition, "the pool is at its minimum of " +
+                                                           std::to_string(options_.min_size) +
+                                                           (options_.min_size == 1 ? " worker" : " workers"));
     }
     target = desired_ - 1;
   }
@@ -321,16 +318,18 @@ void PoolController::FinishDrains() {
       continue;
     }
     if (timed_out && !idle) {
-      spdlog::warn("worker {} still had {} requests in flight after the drain timeout; stopping it",
-                   id, active);
+      spdlog::warn("worker {} still had {} requests in flight after the drain timeout; stopping it", id,
+                   active);
     }
-    if (Status removed = balancer_.RemoveServer(id); !removed && removed.error().code != ErrorCode::kNotFound) {
+    if (Status removed = balancer_.RemoveServer(id);
+        !removed && removed.error().code != ErrorCode::kNotFound) {
       spdlog::warn("cannot take worker {} out of the balancer (will retry): {}", id, removed.error().message);
       ++it;
       continue;
     }
     in_balancer_.erase(id);
-    if (Status drained = pool_.Drain(id); !drained && drained.error().code != ErrorCode::kFailedPrecondition) {
+    if (Status drained = pool_.Drain(id);
+        !drained && drained.error().code != ErrorCode::kFailedPrecondition) {
       spdlog::warn("cannot drain worker {}: {}", id, drained.error().message);
     }
     it = lb_draining_.erase(it);
@@ -349,8 +348,8 @@ void PoolController::Resize(const std::vector<WorkerInfo>& workers) {
 
   if (live < desired && clock_.Now() >= next_launch_at_) {
     for (; live < desired; ++live) {
-      const std::string key =
-          retry_launch_key_.value_or(launch_key_prefix_ + "-" + std::to_string(++launches_));
+      const std::string key = retry_launch_key_.value_or(launch_key_prefix_ + "-" +
+                                                         std::to_string(++launches_));
       Result<WorkerInfo> launched = pool_.Launch(key);
       if (!launched) {
         spdlog::error("cannot launch a worker (retrying in {} s): {}",
@@ -428,8 +427,8 @@ Status PoolController::StopEverything() {
     }
   }
   // Looks every 100 ms, or at the balancer's own pace when that is slower.
-  const Clock::Duration look_every =
-      std::max<Clock::Duration>(std::chrono::milliseconds(100), balancer_.ListInterval());
+  const Clock::Duration look_every = std::max<Clock::Duration>(std::chrono::milliseconds(100),
+                                                               balancer_.ListInterval());
   const Clock::TimePoint deadline = clock_.Now() + options_.drain_timeout;
   Wakeup never;  // nothing cuts this wait short: it is bounded by drain_timeout
   while (!in_balancer_.empty() && clock_.Now() < deadline) {

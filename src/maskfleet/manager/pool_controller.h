@@ -79,7 +79,7 @@ struct ControllerOptions {
 
 // A worker as the UI shows it: the pool's view and the balancer's.
 struct WorkerView {
-  pool::WorkerInfo info;                 // state kDraining while drained in the balancer
+  pool::WorkerInfo info;                     // state kDraining while drained in the balancer
   std::optional<lb::ServerStatus> balancer;  // nullopt when not in the balancer
 };
 
@@ -96,8 +96,8 @@ struct PoolView {
 class PoolController {
  public:
   // The references must outlive the controller.
-  PoolController(pool::WorkerPool& pool, lb::LoadBalancer& balancer,
-                 metrics::MetricsSource& metrics, const Clock& clock, ControllerOptions options);
+  PoolController(pool::WorkerPool& pool, lb::LoadBalancer& balancer, metrics::MetricsSource& metrics,
+                 const Clock& clock, ControllerOptions options);
   // Shuts down if still running (see Shutdown).
   ~PoolController();
   PoolController(const PoolController&) = delete;
@@ -173,8 +173,8 @@ class PoolController {
   const ControllerOptions options_;
 
   // Written by the control thread only (no lock needed there).
-  std::set<std::string> in_balancer_;                       // ids added
-  std::map<std::string, Clock::TimePoint> lb_draining_;     // id -> drained at
+  std::set<std::string> in_balancer_;                    // ids added
+  std::map<std::string, Clock::TimePoint> lb_draining_;  // id -> drained at
   std::vector<lb::ServerStatus> balancer_view_;
   Clock::TimePoint next_launch_at_{};
   std::optional<Clock::TimePoint> last_refresh_;
@@ -189,16 +189,16 @@ class PoolController {
   Wakeup metrics_wakeup_;  // the end: the metrics loop's wait ends
 
   mutable std::mutex mu_;
-  std::condition_variable finished_cv_;  // finished_ became true
-  int desired_ = 1;                 // guarded by mu_
+  std::condition_variable finished_cv_;                 // finished_ became true
+  int desired_ = 1;                                     // guarded by mu_
   std::optional<Clock::TimePoint> last_manual_change_;  // guarded by mu_
-  bool started_ = false;            // guarded by mu_
-  bool shutting_down_ = false;      // guarded by mu_
-  bool balancer_restarted_ = false; // guarded by mu_
-  bool finished_ = false;           // guarded by mu_
-  bool stop_claimed_ = false;       // a caller runs the stop itself (no thread); guarded by mu_
+  bool started_ = false;                                // guarded by mu_
+  bool shutting_down_ = false;                          // guarded by mu_
+  bool balancer_restarted_ = false;                     // guarded by mu_
+  bool finished_ = false;                               // guarded by mu_
+  bool stop_claimed_ = false;              // a caller runs the stop itself (no thread); guarded by mu_
   std::optional<Status> shutdown_result_;  // guarded by mu_
-  PoolView view_;                   // guarded by mu_
+  PoolView view_;                          // guarded by mu_
 
   std::mutex join_mu_;  // the first Shutdown() caller joins the threads
   std::thread control_thread_;

@@ -301,7 +301,7 @@ TEST_F(PoolControllerTest, RefreshesThePoolOnlyAtItsOwnPace) {
   EXPECT_EQ(pool.calls("Refresh"), 1);
   EXPECT_EQ(pool.live(), 1);
   EXPECT_EQ(CountInState(pool, WorkerState::kStarting), 1);  // not refreshed since launch
-  Ticks(*controller, 1);  // 5 s: at the interval
+  Ticks(*controller, 1);                                     // 5 s: at the interval
   EXPECT_EQ(pool.calls("Refresh"), 2);
   EXPECT_EQ(CountInState(pool, WorkerState::kInService), 1);
   EXPECT_EQ(ServersUp(), 1);
@@ -386,9 +386,7 @@ TEST_F(PoolControllerTest, ShutdownWaitsTheWholeDrainTimeoutWhenTheBalancerCanno
 
 TEST_F(PoolControllerTest, ShutdownWithoutStartStopsAdoptedWorkers) {
   ASSERT_TRUE(pool_.Launch("adopted"));
-  {
-    PoolController controller(pool_, balancer_, metrics_, clock_, TestOptions());
-  }
+  { PoolController controller(pool_, balancer_, metrics_, clock_, TestOptions()); }
   EXPECT_EQ(pool_.live(), 0);
 }
 
@@ -416,7 +414,7 @@ TEST_F(PoolControllerTest, StartedLoopsWaitOnTheClockAndWakeForChanges) {
   EXPECT_EQ(pool_.live(), 2);
   EXPECT_EQ(clock_.Now(), before);
   EXPECT_TRUE(metrics_.collect_calls().empty());  // collect_every has not passed
-  ASSERT_TRUE(controller.Shutdown());  // wakes both loops; no clock movement needed
+  ASSERT_TRUE(controller.Shutdown());             // wakes both loops; no clock movement needed
   EXPECT_EQ(pool_.live(), 0);
 }
 

@@ -64,11 +64,13 @@ void RegisterPoolRoutes(httplib::Server& server, const Deps& d) {
     http::RespondJson(
         res, 200,
         {{"desired_size", view.desired_size},
-         {"counts", {{"starting", view.starting}, {"in_service", view.in_service}, {"draining", view.draining}}},
+         {"counts",
+          {{"starting", view.starting}, {"in_service", view.in_service}, {"draining", view.draining}}},
          {"load_balancer", {{"kind", d.facts.balancer_kind}, {"entry_url", d.facts.entry_url}}},
-         {"cpu_limit", {{"mechanism", d.facts.cpu_limit},
-                        {"allotment_cpus", d.facts.allotment_cpus},
-                        {"note", d.facts.cpu_limit_note}}},
+         {"cpu_limit",
+          {{"mechanism", d.facts.cpu_limit},
+           {"allotment_cpus", d.facts.allotment_cpus},
+           {"note", d.facts.cpu_limit_note}}},
          {"bounds", {{"min", controller.min_size()}, {"max", controller.max_size()}}},
          {"workers", std::move(workers)}});
   });

@@ -31,29 +31,35 @@ std::vector<std::string> ManagerState(storage::Backend backend) {
       "  paused SMALLINT NOT NULL,"
       "  updated_at BIGINT NOT NULL,"
       "  CONSTRAINT scaling_policy_one_row CHECK (id = 1)"
-      ")" + tail,
+      ")" +
+          tail,
 
       "CREATE TABLE scaling_decisions ("
-      "  " + id + ","
-      "  decided_at BIGINT NOT NULL,"
-      // NULL: the check had no CPU figure (missing or stale metrics, paused).
-      "  average_cpu DOUBLE PRECISION,"
-      "  size_before INTEGER NOT NULL,"
-      "  size_after INTEGER NOT NULL,"
-      "  action VARCHAR(8) NOT NULL,"
-      "  reason VARCHAR(1000) NOT NULL,"
-      "  CONSTRAINT scaling_decisions_action_check CHECK (action IN ('grow', 'shrink', 'hold'))"
-      ")" + tail,
+      "  " +
+          id +
+          ","
+          "  decided_at BIGINT NOT NULL,"
+          // NULL: the check had no CPU figure (missing or stale metrics, paused).
+          "  average_cpu DOUBLE PRECISION,"
+          "  size_before INTEGER NOT NULL,"
+          "  size_after INTEGER NOT NULL,"
+          "  action VARCHAR(8) NOT NULL,"
+          "  reason VARCHAR(1000) NOT NULL,"
+          "  CONSTRAINT scaling_decisions_action_check CHECK (action IN ('grow', 'shrink', 'hold'))"
+          ")" +
+          tail,
       // The log's page (newest first, ties by id) and its retention (decided_at <).
       "CREATE INDEX scaling_decisions_decided_at ON scaling_decisions (decided_at, id)",
 
       "CREATE TABLE manager_settings ("
-      "  name " + d.ExactText(100) + " NOT NULL PRIMARY KEY,"
-      "  value TEXT NOT NULL"
-      ")" + tail,
+      "  name " +
+          d.ExactText(100) +
+          " NOT NULL PRIMARY KEY,"
+          "  value TEXT NOT NULL"
+          ")" +
+          tail,
   };
 }
-
 
 }  // namespace
 

@@ -4,16 +4,16 @@
 namespace maskfleet::manager {
 
 using storage::Backend;
-using storage::Prepare;
 using storage::IsStorableText;
+using storage::Prepare;
 
 namespace {
 
 Status CheckName(std::string_view name) {
   if (name.empty() || name.size() > kMaxSettingNameLength || !IsStorableText(name)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "setting name must be 1 to " + std::to_string(kMaxSettingNameLength) +
-                         " bytes of UTF-8 without NUL");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "setting name must be 1 to " + std::to_string(kMaxSettingNameLength) + " bytes of UTF-8 without NUL");
   }
   return {};
 }
@@ -32,11 +32,11 @@ Result<std::optional<std::string>> SettingsStore::Get(std::string_view name) {
   Status st = db_.Run("read manager setting", [&](soci::session& s) -> Status {
     std::string key(name);
     std::string value;
-    soci::statement q =
-        Prepare(s, "SELECT value FROM manager_settings WHERE name = :n", [&](soci::statement& b) {
-          b.exchange(soci::into(value));
-          b.exchange(soci::use(key));
-        });
+    soci::statement q = Prepare(s, "SELECT value FROM manager_settings WHERE name = :n",
+                                [&](soci::statement& b) {
+                                  b.exchange(soci::into(value));
+                                  b.exchange(soci::use(key));
+                                });
     if (q.execute(true)) found = std::move(value);
     return {};
   });

@@ -31,9 +31,7 @@ class SettingsStoreTest : public storage::testing::ScratchDatabaseTest {
   std::unique_ptr<SettingsStore> settings_;
 };
 
-TEST_P(SettingsStoreTest, MissingNameIsNullopt) {
-  EXPECT_EQ(Get("initial_password_admin"), std::nullopt);
-}
+TEST_P(SettingsStoreTest, MissingNameIsNullopt) { EXPECT_EQ(Get("initial_password_admin"), std::nullopt); }
 
 TEST_P(SettingsStoreTest, SetOverwriteErase) {
   ASSERT_TRUE(settings_->Set("initial_password_admin", "1"));
@@ -66,8 +64,13 @@ TEST_P(SettingsStoreTest, NamesCompareByteForByte) {
 
 TEST_P(SettingsStoreTest, AwkwardAndLongestValuesComeBackVerbatim) {
   const std::vector<std::string> values = {
-      "Robert'); DROP TABLE manager_settings;--", "\\' OR 1=1 -- ", "a\"b`c",
-      ":name ? $1 @p %_", "名前 😀 Zoë", "line\nbreak\ttab", "trailing space   ",
+      "Robert'); DROP TABLE manager_settings;--",
+      "\\' OR 1=1 -- ",
+      "a\"b`c",
+      ":name ? $1 @p %_",
+      "名前 😀 Zoë",
+      "line\nbreak\ttab",
+      "trailing space   ",
       std::string(kMaxSettingValueLength, 'v'),
   };
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -81,9 +84,12 @@ TEST_P(SettingsStoreTest, AwkwardAndLongestValuesComeBackVerbatim) {
 }
 
 TEST_P(SettingsStoreTest, BadNamesAndValuesAreInvalidArgument) {
-  const std::vector<std::string> not_utf8 = {
-      "\xff", "\xC0\xAF" /* overlong */, "\xED\xA0\x80" /* surrogate */,
-      "\xF4\x90\x80\x80" /* above U+10FFFF */, "cut \xE2\x82", std::string("nul\0", 4)};
+  const std::vector<std::string> not_utf8 = {"\xff",
+                                             "\xC0\xAF" /* overlong */,
+                                             "\xED\xA0\x80" /* surrogate */,
+                                             "\xF4\x90\x80\x80" /* above U+10FFFF */,
+                                             "cut \xE2\x82",
+                                             std::string("nul\0", 4)};
   std::vector<std::string> bad_names = not_utf8;
   bad_names.push_back("");
   bad_names.push_back(std::string(kMaxSettingNameLength + 1, 'n'));

@@ -15,22 +15,21 @@ bool Aligned(std::chrono::sys_seconds t) { return EpochSeconds(t) % 60 == 0; }
 
 Status CheckRange(const MinuteRange& range) {
   if (range.size() > kMaxQueryMinutes) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "metric query over " + std::to_string(range.size()) + " minutes; at most " +
-                         std::to_string(kMaxQueryMinutes));
+    return MakeError(ErrorCode::kInvalidArgument, "metric query over " + std::to_string(range.size()) +
+                                                      " minutes; at most " +
+                                                      std::to_string(kMaxQueryMinutes));
   }
   return {};
 }
 
 Status CheckSample(const MetricSample& sample) {
   if (sample.worker_id.empty() || sample.worker_id.size() > kMaxWorkerIdLength) {
-    return MakeError(ErrorCode::kInvalidArgument, "worker id is empty or longer than " +
-                                                      std::to_string(kMaxWorkerIdLength) + " bytes");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "worker id is empty or longer than " + std::to_string(kMaxWorkerIdLength) + " bytes");
   }
   if (!Aligned(sample.minute)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "minute " + std::to_string(EpochSeconds(sample.minute)) +
-                         " is not the start of a minute");
+    return MakeError(ErrorCode::kInvalidArgument, "minute " + std::to_string(EpochSeconds(sample.minute)) +
+                                                      " is not the start of a minute");
   }
   if (!std::isfinite(sample.value)) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -58,8 +57,9 @@ std::string UpsertPoolSizeSql(storage::Backend backend) {
       "INSERT INTO pool_size_samples (minute, workers_in_service, workers_starting)"
       " VALUES (:t, :i, :s)";
   if (backend == storage::Backend::kMysql) {
-    return insert + " ON DUPLICATE KEY UPDATE workers_in_service = VALUES(workers_in_service),"
-                    " workers_starting = VALUES(workers_starting)";
+    return insert +
+           " ON DUPLICATE KEY UPDATE workers_in_service = VALUES(workers_in_service),"
+           " workers_starting = VALUES(workers_starting)";
   }
   return insert +
          " ON CONFLICT (minute) DO UPDATE SET workers_in_service = excluded.workers_in_service,"
@@ -67,19 +67,18 @@ std::string UpsertPoolSizeSql(storage::Backend backend) {
 }
 
 // Reads one worker's metric over `range` into `out` (sized range.size()).
-void ReadSeries(soci::session& s, const std::string& worker_id, Metric metric,
-                const MinuteRange& range, std::vector<std::optional<double>>& out) {
+void ReadSeries(soci::session& s, const std::string& worker_id, Metric metric, const MinuteRange& range,
+                std::vector<std::optional<double>>& out) {
   std::string id = worker_id;
   std::string name(MetricName(metric));
   long long begin = EpochSeconds(range.begin);
   long long end = EpochSeconds(range.end);
   long long minute = 0;
   double value = 0;
-  soci::statement st =
-      (s.prepare << "SELECT minute, value FROM metric_samples"
-                    " WHERE worker_id = :w AND metric = :m AND minute >= :b AND minute < :e",
-       soci::into(minute), soci::into(value), soci::use(id), soci::use(name), soci::use(begin),
-       soci::use(end));
+  soci::statement st = (s.prepare << "SELECT minute, value FROM metric_samples"
+                                     " WHERE worker_id = :w AND metric = :m AND minute >= :b AND minute < :e",
+                        soci::into(minute), soci::into(value), soci::use(id), soci::use(name),
+                        soci::use(begin), soci::use(end));
   st.execute();
   while (st.fetch()) {
     const long long slot = SlotOf(range, minute);
@@ -128,8 +127,8 @@ Status MetricStore::UpsertPoolSize(std::chrono::sys_seconds minute, PoolSize siz
   });
 }
 
-Result<std::vector<std::optional<double>>> MetricStore::Series(const std::string& worker_id,
-                                                               Metric metric, MinuteRange range) {
+Result<std::vector<std::optional<double>>> MetricStore::Series(const std::string& worker_id, Metric metric,
+                                                               MinuteRange range) {
   if (auto st = CheckRange(range); !st) return std::unexpected(st.error());
   std::vector<std::optional<double>> out(range.size());
   Status st = db_.Run("read metric series", [&](soci::session& s) -> Status {
@@ -184,10 +183,10 @@ Result<std::vector<std::optional<PoolSize>>> MetricStore::PoolSizes(MinuteRange 
     long long end = EpochSeconds(range.end);
     long long minute = 0;
     int in_service = 0, starting = 0;
-    soci::statement q = (s.prepare << "SELECT minute, workers_in_service, workers_starting FROM pool_size_samples"
-                                      " WHERE minute >= :b AND minute < :e",
-                         soci::into(minute), soci::into(in_service), soci::into(starting),
-                         soci::use(begin), soci::use(end));
+    soci::statement q =
+        (s.prepare << "SELECT minute, workers_in_service, workers_starting FROM pool_size_samples"
+                      " WHERE minute >= :b AND minute < :e",
+         soci::into(minute), soci::into(in_service), soci::into(starting), soci::use(begin), soci::use(end));
     q.execute();
     while (q.fetch()) {
       const long long slot = SlotOf(range, minute);
@@ -224,8 +223,8 @@ Result<std::optional<std::chrono::sys_seconds>> MetricStore::LatestMinute(const 
     std::string name(MetricName(metric));
     long long minute = 0;
     soci::indicator ind = soci::i_null;
-    s << "SELECT MAX(minute) FROM metric_samples WHERE worker_id = :w AND metric = :m",
-        soci::use(id), soci::use(name), soci::into(minute, ind);
+    s << "SELECT MAX(minute) FROM metric_samples WHERE worker_id = :w AND metric = :m", soci::use(id),
+        soci::use(name), soci::into(minute, ind);
     if (ind == soci::i_ok) latest = std::chrono::sys_seconds(std::chrono::seconds(minute));
     return {};
   });
@@ -237,12 +236,10 @@ Result<std::int64_t> MetricStore::DeleteBefore(std::chrono::sys_seconds cutoff) 
   long long deleted = 0;
   Status st = db_.RunInTransaction("delete old metrics", [&](soci::session& s) -> Status {
     long long t = EpochSeconds(cutoff);
-    soci::statement samples =
-        (s.prepare << "DELETE FROM metric_samples WHERE minute < :t", soci::use(t));
+    soci::statement samples = (s.prepare << "DELETE FROM metric_samples WHERE minute < :t", soci::use(t));
     samples.execute(true);
     deleted += samples.get_affected_rows();
-    soci::statement sizes =
-        (s.prepare << "DELETE FROM pool_size_samples WHERE minute < :t", soci::use(t));
+    soci::statement sizes = (s.prepare << "DELETE FROM pool_size_samples WHERE minute < :t", soci::use(t));
     sizes.execute(true);
     deleted += sizes.get_affected_rows();
     return {};

@@ -66,8 +66,7 @@ class MetricStore {
                                                     MinuteRange range);
 
   // Both series of each worker, in the order asked. Errors: as Series().
-  Result<std::vector<WorkerSeries>> Samples(std::span<const std::string> worker_ids,
-                                            MinuteRange range);
+  Result<std::vector<WorkerSeries>> Samples(std::span<const std::string> worker_ids, MinuteRange range);
 
   // The pool's average CPU over `range`, as MetricsSource::AverageCpu() defines it:
   // each worker's mean over its minutes with data, then the mean of those.
@@ -83,8 +82,7 @@ class MetricStore {
 
   // The latest minute holding `metric` for `worker_id`, if any (a collector resumes
   // after it). Errors: kUnavailable, kInternal.
-  Result<std::optional<std::chrono::sys_seconds>> LatestMinute(const std::string& worker_id,
-                                                               Metric metric);
+  Result<std::optional<std::chrono::sys_seconds>> LatestMinute(const std::string& worker_id, Metric metric);
 
   // Retention: deletes every sample and pool size of minutes before `cutoff`; returns
   // how many rows went. Errors: kUnavailable, kInternal.

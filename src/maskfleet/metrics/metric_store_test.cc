@@ -131,8 +131,7 @@ TEST_P(MetricStoreTest, RangeLongerThanADayIsInvalid) {
 }
 
 TEST_P(MetricStoreTest, WorkerIdsCompareByteForByte) {
-  const std::vector<std::string> ids = {"w1", "W1", "w1 ", "i-0abc'; DROP TABLE metric_samples;--",
-                                        "名前 😀"};
+  const std::vector<std::string> ids = {"w1", "W1", "w1 ", "i-0abc'; DROP TABLE metric_samples;--", "名前 😀"};
   for (std::size_t i = 0; i < ids.size(); ++i) Put(ids[i], Metric::kCpuPercent, 0, 1.0 + i);
   auto samples = store_->Samples(ids, Range(0, 1));
   ASSERT_TRUE(samples) << samples.error().ToString();
@@ -167,7 +166,7 @@ TEST_P(MetricStoreTest, AverageCpuWeighsEveryWorkerTheSame) {
   Put("w1", Metric::kCpuPercent, 2, 60);
   Put("w2", Metric::kCpuPercent, 2, 80);
   Put("w3", Metric::kCpuPercent, 2, 100);
-  Put("w1", Metric::kCpuPercent, 0, 1000);  // outside the window
+  Put("w1", Metric::kCpuPercent, 0, 1000);      // outside the window
   Put("w4", Metric::kRequestsPerMinute, 2, 5);  // requests are not CPU
   const std::vector<std::string> in_service = {"w1", "w2", "w4"};
   auto pool = store_->AverageCpu(in_service, Range(1, 3));
@@ -196,7 +195,7 @@ TEST_P(MetricStoreTest, PoolSizesPerMinuteWithTheLatestObservation) {
   auto sizes = store_->PoolSizes(Range(0, 4));
   ASSERT_TRUE(sizes) << sizes.error().ToString();
   EXPECT_EQ(*sizes, (std::vector<std::optional<PoolSize>>{std::nullopt, PoolSize{1, 2}, std::nullopt,
-                                                           PoolSize{3, 0}}));
+                                                          PoolSize{3, 0}}));
   EXPECT_EQ(store_->UpsertPoolSize(Minute(1) + seconds(30), {1, 0}).error().code,
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(store_->UpsertPoolSize(Minute(1), {-1, 0}).error().code, ErrorCode::kInvalidArgument);
@@ -262,8 +261,7 @@ TEST_P(MetricStoreTest, HistorySurvivesReopening) {
   EXPECT_EQ((*sizes)[0], (PoolSize{2, 1}));
 }
 
-INSTANTIATE_TEST_SUITE_P(metrics, MetricStoreTest,
-                         ::testing::ValuesIn(storage::testing::TestBackendNames()),
+INSTANTIATE_TEST_SUITE_P(metrics, MetricStoreTest, ::testing::ValuesIn(storage::testing::TestBackendNames()),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace

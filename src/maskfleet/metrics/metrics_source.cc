@@ -8,17 +8,13 @@ namespace maskfleet::metrics {
 
 std::string_view MetricName(Metric metric) {
   switch (metric) {
-    case Metric::kCpuPercent:
-      return "cpu_percent";
-    case Metric::kRequestsPerMinute:
-      return "requests_per_minute";
+    case Metric::kCpuPercent: return "cpu_percent";
+    case Metric::kRequestsPerMinute: return "requests_per_minute";
   }
   return "unknown";
 }
 
-std::chrono::sys_seconds MinuteOf(Clock::TimePoint t) {
-  return std::chrono::floor<std::chrono::minutes>(t);
-}
+std::chrono::sys_seconds MinuteOf(Clock::TimePoint t) { return std::chrono::floor<std::chrono::minutes>(t); }
 
 std::size_t MinuteRange::size() const {
   if (end <= begin) return 0;
@@ -68,9 +64,8 @@ Result<std::vector<WorkerCpuPeriods>> MetricsSource::RecentCpu(std::span<const s
                                                                Clock::TimePoint begin, Clock::TimePoint end,
                                                                std::chrono::seconds period) {
   if (period != std::chrono::minutes(1)) {
-    return MakeError(ErrorCode::kUnimplemented,
-                     "this metrics source measures CPU per minute only, not per " +
-                         std::to_string(period.count()) + " s");
+    return MakeError(ErrorCode::kUnimplemented, "this metrics source measures CPU per minute only, not per " +
+                                                    std::to_string(period.count()) + " s");
   }
   // Complete minutes only: the running one is provisional.
   const MinuteRange range{MinuteOf(begin + std::chrono::seconds(59)), MinuteOf(end)};

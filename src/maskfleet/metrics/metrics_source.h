@@ -176,8 +176,7 @@ class MetricsSource {
 
   // The average CPU of `worker_ids` over `range` (the auto-scaler passes the workers
   // in service and LastCompleteMinutes(now, 2)). Errors: as Samples().
-  virtual Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids,
-                                     MinuteRange range) = 0;
+  virtual Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) = 0;
 
   // The pool size per minute of `range`, nullopt for minutes the manager did not
   // observe. Errors: as Samples().

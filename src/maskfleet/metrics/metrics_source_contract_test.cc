@@ -121,7 +121,7 @@ class LocalEnvironment : public Environment {
 class CloudWatchEnvironment : public Environment {
  public:
   CloudWatchEnvironment() : bed_(aws::testing::RequireMotoBed()) {
-    static const char* const kRegions[] = {"us-east-2", "us-west-1", "us-west-2", "eu-west-1",
+    static const char* const kRegions[] = {"us-east-2", "us-west-1",    "us-west-2",      "eu-west-1",
                                            "eu-west-2", "eu-central-1", "ap-southeast-1", "ap-northeast-1"};
     static std::size_t environments = 0;
     region_ = kRegions[environments++ % std::size(kRegions)];
@@ -226,8 +226,8 @@ TEST_P(MetricsContractTest, AMeasuredMinuteIsAnsweredByEveryQuery) {
   ASSERT_TRUE(both->average_percent);
   EXPECT_NEAR(*both->average_percent, 60, 1e-6);
   EXPECT_EQ(both->workers_with_data, 2);
-  Result<PoolCpu> with_ghost =
-      source().AverageCpu(std::vector<std::string>{"a", "ghost"}, {Minute(0), Minute(1)});
+  Result<PoolCpu> with_ghost = source().AverageCpu(std::vector<std::string>{"a", "ghost"},
+                                                   {Minute(0), Minute(1)});
   ASSERT_TRUE(with_ghost);
   EXPECT_NEAR(with_ghost->average_percent.value_or(-1), 40, 1e-6);
   EXPECT_EQ(with_ghost->workers_without_data, std::vector<std::string>{"ghost"});

@@ -71,9 +71,9 @@ std::vector<MinuteUtilisation> MinuteAggregator::TakeChanged() {
   return out;
 }
 
-std::vector<std::pair<Clock::TimePoint, double>> CpuPerPeriod(
-    const std::vector<CpuCounterReading>& readings, Clock::TimePoint begin, Clock::TimePoint end,
-    std::chrono::seconds period) {
+std::vector<std::pair<Clock::TimePoint, double>> CpuPerPeriod(const std::vector<CpuCounterReading>& readings,
+                                                              Clock::TimePoint begin, Clock::TimePoint end,
+                                                              std::chrono::seconds period) {
   using Duration = Clock::TimePoint::duration;
   std::vector<std::pair<Clock::TimePoint, double>> out;
   if (period <= std::chrono::seconds(0) || end <= begin) return out;
@@ -97,8 +97,8 @@ std::vector<std::pair<Clock::TimePoint, double>> CpuPerPeriod(
     const CpuCounterReading& b = readings[i];
     if (b.at <= a.at || b.cpu_used < a.cpu_used || b.allotment_cpus <= 0) continue;
     const double seconds = std::chrono::duration<double>(b.at - a.at).count();
-    const double percent =
-        std::chrono::duration<double>(b.cpu_used - a.cpu_used).count() / seconds / b.allotment_cpus * 100.0;
+    const double percent = std::chrono::duration<double>(b.cpu_used - a.cpu_used).count() / seconds /
+                           b.allotment_cpus * 100.0;
     const Clock::TimePoint from = std::max(a.at, first);
     const Clock::TimePoint to = std::min(b.at, last_end);
     for (Clock::TimePoint t = from; t < to;) {

@@ -109,9 +109,9 @@ class MinuteAggregator {
 // periods it overlaps; a period's figure is the time-weighted mean of what covers it,
 // and a period less than half covered is left out (no data). A counter that goes
 // back (a restart) or an allotment <= 0 breaks the series there. Pure.
-std::vector<std::pair<Clock::TimePoint, double>> CpuPerPeriod(
-    const std::vector<CpuCounterReading>& readings, Clock::TimePoint begin, Clock::TimePoint end,
-    std::chrono::seconds period);
+std::vector<std::pair<Clock::TimePoint, double>> CpuPerPeriod(const std::vector<CpuCounterReading>& readings,
+                                                              Clock::TimePoint begin, Clock::TimePoint end,
+                                                              std::chrono::seconds period);
 
 }  // namespace maskfleet::metrics
 

@@ -18,8 +18,8 @@ Clock::TimePoint At(double s) {
 }
 std::chrono::sys_seconds Minute(int i) { return std::chrono::sys_seconds(seconds(kBase + 60 * i)); }
 CpuCounterReading Reading(double at, double cpu_seconds, double allotment = 0.5) {
-  return {At(at), std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::duration<double>(cpu_seconds)),
+  return {At(at),
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(cpu_seconds)),
           allotment};
 }
 
@@ -180,8 +180,9 @@ TEST(metrics_MinuteAggregatorTest, SubSecondReadingsAddUp) {
 std::vector<CpuCounterReading> Readings(double from, double to, double step, double busy_share) {
   std::vector<CpuCounterReading> out;
   for (double t = from; t <= to + 1e-9; t += step) {
-    out.push_back({At(t), std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::duration<double>((t - from) * 0.25 * busy_share)),
+    out.push_back({At(t),
+                   std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::duration<double>((t - from) * 0.25 * busy_share)),
                    0.25});
   }
   return out;
@@ -208,8 +209,9 @@ TEST(metrics_CpuPerPeriodTest, ALoadChangeShowsInThePeriodsAfterIt) {
   std::vector<CpuCounterReading> r = Readings(0, 30, 5, 0.2);
   const auto base = r.back().cpu_used;
   for (double t = 35; t <= 60; t += 5) {
-    r.push_back({At(t), base + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::duration<double>((t - 30) * 0.25 * 0.9)),
+    r.push_back({At(t),
+                 base + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::duration<double>((t - 30) * 0.25 * 0.9)),
                  0.25});
   }
   const auto periods = CpuPerPeriod(r, At(0), At(60), seconds(30));

@@ -15,14 +15,17 @@ std::vector<std::string> MetricSamples(storage::Backend backend) {
   const std::string tail(d.table_tail);
   return {
       "CREATE TABLE metric_samples ("
-      "  worker_id " + d.ExactText(64) + " NOT NULL,"
-      "  metric VARCHAR(32) NOT NULL,"
-      "  minute BIGINT NOT NULL,"
-      "  value DOUBLE PRECISION NOT NULL,"
-      "  PRIMARY KEY (worker_id, metric, minute),"
-      "  CONSTRAINT metric_samples_metric_check"
-      "    CHECK (metric IN ('cpu_percent', 'requests_per_minute'))"
-      ")" + tail,
+      "  worker_id " +
+          d.ExactText(64) +
+          " NOT NULL,"
+          "  metric VARCHAR(32) NOT NULL,"
+          "  minute BIGINT NOT NULL,"
+          "  value DOUBLE PRECISION NOT NULL,"
+          "  PRIMARY KEY (worker_id, metric, minute),"
+          "  CONSTRAINT metric_samples_metric_check"
+          "    CHECK (metric IN ('cpu_percent', 'requests_per_minute'))"
+          ")" +
+          tail,
       // Retention deletes by minute alone.
       "CREATE INDEX metric_samples_minute ON metric_samples (minute)",
 
@@ -31,10 +34,10 @@ std::vector<std::string> MetricSamples(storage::Backend backend) {
       // Not "starting": a reserved word in MySQL.
       "  workers_in_service INTEGER NOT NULL,"
       "  workers_starting INTEGER NOT NULL"
-      ")" + tail,
+      ")" +
+          tail,
   };
 }
-
 
 }  // namespace
 

@@ -7,7 +7,8 @@ namespace maskfleet::modes {
 namespace {
 
 std::unexpected<Error> UnknownMode(const std::string& mode) {
-  return MakeError(ErrorCode::kInvalidArgument, "deployment.mode '" + mode + "' is not one this program runs");
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "deployment.mode '" + mode + "' is not one this program runs");
 }
 
 }  // namespace

@@ -29,8 +29,8 @@ Result<std::unique_ptr<mail::Mailer>> MakeMailer(const config::SharedConfig& c) 
     if (!m) return std::unexpected(m.error().WithContext("mail"));
     return std::unique_ptr<mail::Mailer>(std::move(*m));
   }
-  Result<std::unique_ptr<mail::outbox::OutboxMailer>> m =
-      mail::outbox::OutboxMailer::Create({c.outbox_dir, c.mail_from_address, c.mail_from_name});
+  Result<std::unique_ptr<mail::outbox::OutboxMailer>> m = mail::outbox::OutboxMailer::Create(
+      {c.outbox_dir, c.mail_from_address, c.mail_from_name});
   if (!m) return std::unexpected(m.error().WithContext("mail"));
   return std::unique_ptr<mail::Mailer>(std::move(*m));
 }

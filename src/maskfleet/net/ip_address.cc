@@ -17,8 +17,7 @@ struct Range {
   AddressClass address_class;
 };
 
-bool PrefixMatches(std::span<const std::uint8_t> address, std::span<const std::uint8_t> prefix,
-                   int length) {
+bool PrefixMatches(std::span<const std::uint8_t> address, std::span<const std::uint8_t> prefix, int length) {
   const int full_bytes = length / 8;
   if (std::memcmp(address.data(), prefix.data(), full_bytes) != 0) return false;
   const int rest = length % 8;
@@ -52,10 +51,10 @@ constexpr Range kV6Ranges[] = {
     {{}, 128, AddressClass::kUnspecified},
     {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, AddressClass::kLoopback},
     {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48, AddressClass::kPrivate},  // local-use NAT64
-    {{}, 8, AddressClass::kReserved},  // IPv4-compatible, IPv4-translated (SIIT), ...
+    {{}, 8, AddressClass::kReserved},             // IPv4-compatible, IPv4-translated (SIIT), ...
     {{0x01, 0x00}, 64, AddressClass::kReserved},  // discard-only
     {{0x20, 0x01, 0x0d, 0xb8}, 32, AddressClass::kDocumentation},
-    {{0x3f, 0xff, 0x00}, 20, AddressClass::kDocumentation},  // RFC 9637
+    {{0x3f, 0xff, 0x00}, 20, AddressClass::kDocumentation},   // RFC 9637
     {{0x20, 0x01, 0x00, 0x00}, 23, AddressClass::kReserved},  // Teredo, ORCHID, ...
     {{0xfc}, 7, AddressClass::kUniqueLocal},
     {{0xfe, 0x80}, 10, AddressClass::kLinkLocal},
@@ -154,8 +153,7 @@ AddressClass ClassifyAddress(const IpAddress& address) {
   const std::span<const std::uint8_t> bytes(address.bytes);
   if (address.family == IpAddress::Family::kV4) return ClassifyV4(bytes.first(4));
   // IPv6 forms that carry an IPv4 address are as good or bad as that address.
-  if (std::memcmp(bytes.data(), kMappedPrefix, 12) == 0 ||
-      std::memcmp(bytes.data(), kNat64Prefix, 12) == 0) {
+  if (std::memcmp(bytes.data(), kMappedPrefix, 12) == 0 || std::memcmp(bytes.data(), kNat64Prefix, 12) == 0) {
     return ClassifyV4(bytes.subspan(12, 4));
   }
   if (bytes[0] == 0x20 && bytes[1] == 0x02) return ClassifyV4(bytes.subspan(2, 4));  // 6to4
@@ -175,8 +173,8 @@ std::optional<IpNetwork> IpNetwork::Parse(std::string_view text) {
   if (slash != std::string_view::npos) {
     const std::string_view digits = text.substr(slash + 1);
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
-        length < 0 || length > max_length) {
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || length < 0 ||
+        length > max_length) {
       return std::nullopt;
     }
   }

@@ -52,18 +52,18 @@ struct IpAddress {
 
 enum class AddressClass {
   kPublic,
-  kUnspecified,     // 0.0.0.0, ::
-  kLoopback,        // 127.0.0.0/8, ::1
-  kPrivate,         // 10/8, 172.16/12, 192.168/16, fec0::/10 (deprecated site-local)
-  kCarrierGradeNat, // 100.64.0.0/10
-  kLinkLocal,       // 169.254.0.0/16 (cloud metadata lives here), fe80::/10
-  kUniqueLocal,     // fc00::/7
-  kMulticast,       // 224.0.0.0/4, ff00::/8
-  kBroadcast,       // 255.255.255.255
-  kDocumentation,   // 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20
-  kReserved,        // "this network" 0/8, 192.0.0/24, 198.18/15 benchmarking, 240/4;
-                    // ::/8 (IPv4-compatible, IPv4-translated), discard 100::/64,
-                    // 2001::/23 (Teredo ...), and all IPv6 outside 2000::/3
+  kUnspecified,      // 0.0.0.0, ::
+  kLoopback,         // 127.0.0.0/8, ::1
+  kPrivate,          // 10/8, 172.16/12, 192.168/16, fec0::/10 (deprecated site-local)
+  kCarrierGradeNat,  // 100.64.0.0/10
+  kLinkLocal,        // 169.254.0.0/16 (cloud metadata lives here), fe80::/10
+  kUniqueLocal,      // fc00::/7
+  kMulticast,        // 224.0.0.0/4, ff00::/8
+  kBroadcast,        // 255.255.255.255
+  kDocumentation,    // 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20
+  kReserved,         // "this network" 0/8, 192.0.0/24, 198.18/15 benchmarking, 240/4;
+                     // ::/8 (IPv4-compatible, IPv4-translated), discard 100::/64,
+                     // 2001::/23 (Teredo ...), and all IPv6 outside 2000::/3
 };
 
 // Lower-case words for messages: "loopback", "carrier-grade NAT", ...

@@ -61,7 +61,7 @@ TEST(ClassifyAddressTest, Ipv6) {
       {"::", AddressClass::kUnspecified},
       {"::1", AddressClass::kLoopback},
       {"::2", AddressClass::kReserved},
-      {"::127.0.0.1", AddressClass::kReserved},  // IPv4-compatible, deprecated
+      {"::127.0.0.1", AddressClass::kReserved},         // IPv4-compatible, deprecated
       {"::ffff:0:127.0.0.1", AddressClass::kReserved},  // IPv4-translated (SIIT)
       {"4000::1", AddressClass::kReserved},             // outside 2000::/3
       {"3fff:0fff::1", AddressClass::kDocumentation},
@@ -101,8 +101,8 @@ TEST(ClassifyAddressTest, Ipv6EmbeddingIpv4IsJudgedByTheIpv4Address) {
       {"64:ff9b::127.0.0.1", AddressClass::kLoopback},
       {"64:ff9b::169.254.169.254", AddressClass::kLinkLocal},
       {"64:ff9b::8.8.8.8", AddressClass::kPublic},
-      {"2002:7f00:1::1", AddressClass::kLoopback},     // 6to4 of 127.0.0.1
-      {"2002:a9fe:a9fe::1", AddressClass::kLinkLocal}, // 6to4 of 169.254.169.254
+      {"2002:7f00:1::1", AddressClass::kLoopback},      // 6to4 of 127.0.0.1
+      {"2002:a9fe:a9fe::1", AddressClass::kLinkLocal},  // 6to4 of 169.254.169.254
       {"2002:0808:0808::1", AddressClass::kPublic},
   };
   for (const auto& [text, expected] : cases) {
@@ -129,34 +129,65 @@ TEST(ClassifyAddressTest, Ipv4RangeEdges) {
   constexpr auto D = AddressClass::kDocumentation;
   const ClassCase cases[] = {
       // 0.0.0.0/32, then "this network" 0/8
-      {"0.0.0.1", R}, {"0.255.255.255", R}, {"1.0.0.0", P},
+      {"0.0.0.1", R},
+      {"0.255.255.255", R},
+      {"1.0.0.0", P},
       // 10/8
-      {"9.255.255.255", P}, {"10.0.0.0", AddressClass::kPrivate}, {"11.0.0.0", P},
+      {"9.255.255.255", P},
+      {"10.0.0.0", AddressClass::kPrivate},
+      {"11.0.0.0", P},
       // 100.64/10
-      {"100.64.0.0", AddressClass::kCarrierGradeNat}, {"100.127.255.255", AddressClass::kCarrierGradeNat},
+      {"100.64.0.0", AddressClass::kCarrierGradeNat},
+      {"100.127.255.255", AddressClass::kCarrierGradeNat},
       // 127/8
-      {"126.255.255.255", P}, {"127.0.0.0", AddressClass::kLoopback}, {"128.0.0.0", P},
+      {"126.255.255.255", P},
+      {"127.0.0.0", AddressClass::kLoopback},
+      {"128.0.0.0", P},
       // 169.254/16
-      {"169.253.255.255", P}, {"169.254.0.0", AddressClass::kLinkLocal},
-      {"169.254.255.255", AddressClass::kLinkLocal}, {"169.255.0.0", P},
+      {"169.253.255.255", P},
+      {"169.254.0.0", AddressClass::kLinkLocal},
+      {"169.254.255.255", AddressClass::kLinkLocal},
+      {"169.255.0.0", P},
       // 172.16/12
-      {"172.16.0.0", AddressClass::kPrivate}, {"172.31.255.255", AddressClass::kPrivate},
+      {"172.16.0.0", AddressClass::kPrivate},
+      {"172.31.255.255", AddressClass::kPrivate},
       // 192.0.0/24, 192.0.2/24
-      {"191.255.255.255", P}, {"192.0.0.0", R}, {"192.0.0.255", R}, {"192.0.1.0", P},
-      {"192.0.1.255", P}, {"192.0.2.0", D}, {"192.0.2.255", D}, {"192.0.3.0", P},
+      {"191.255.255.255", P},
+      {"192.0.0.0", R},
+      {"192.0.0.255", R},
+      {"192.0.1.0", P},
+      {"192.0.1.255", P},
+      {"192.0.2.0", D},
+      {"192.0.2.255", D},
+      {"192.0.3.0", P},
       // 192.88.99/24
-      {"192.88.98.255", P}, {"192.88.99.0", R}, {"192.88.99.255", R}, {"192.88.100.0", P},
+      {"192.88.98.255", P},
+      {"192.88.99.0", R},
+      {"192.88.99.255", R},
+      {"192.88.100.0", P},
       // 192.168/16
-      {"192.168.0.0", AddressClass::kPrivate}, {"192.168.255.255", AddressClass::kPrivate},
+      {"192.168.0.0", AddressClass::kPrivate},
+      {"192.168.255.255", AddressClass::kPrivate},
       {"192.169.0.0", P},
       // 198.18/15
-      {"198.17.255.255", P}, {"198.18.0.0", R}, {"198.20.0.0", P},
+      {"198.17.255.255", P},
+      {"198.18.0.0", R},
+      {"198.20.0.0", P},
       // 198.51.100/24, 203.0.113/24
-      {"198.51.99.255", P}, {"198.51.100.0", D}, {"198.51.100.255", D}, {"198.51.101.0", P},
-      {"203.0.112.255", P}, {"203.0.113.0", D}, {"203.0.113.255", D}, {"203.0.114.0", P},
+      {"198.51.99.255", P},
+      {"198.51.100.0", D},
+      {"198.51.100.255", D},
+      {"198.51.101.0", P},
+      {"203.0.112.255", P},
+      {"203.0.113.0", D},
+      {"203.0.113.255", D},
+      {"203.0.114.0", P},
       // 224/4, 240/4, 255.255.255.255/32
-      {"224.0.0.0", AddressClass::kMulticast}, {"239.255.255.255", AddressClass::kMulticast},
-      {"240.0.0.0", R}, {"255.255.255.254", R}, {"255.255.255.255", AddressClass::kBroadcast},
+      {"224.0.0.0", AddressClass::kMulticast},
+      {"239.255.255.255", AddressClass::kMulticast},
+      {"240.0.0.0", R},
+      {"255.255.255.254", R},
+      {"255.255.255.255", AddressClass::kBroadcast},
   };
   ExpectClasses(cases);
 }
@@ -167,32 +198,47 @@ TEST(ClassifyAddressTest, Ipv6RangeEdges) {
   constexpr auto D = AddressClass::kDocumentation;
   const ClassCase cases[] = {
       // Global unicast is 2000::/3 only.
-      {"1fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", R}, {"2000::", P},
-      {"3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", P}, {"4000::", R},
+      {"1fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", R},
+      {"2000::", P},
+      {"3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", P},
+      {"4000::", R},
       // local-use NAT64 64:ff9b:1::/48
-      {"64:ff9b:0:1::", R}, {"64:ff9b:1::", AddressClass::kPrivate},
-      {"64:ff9b:1:ffff:ffff:ffff:ffff:ffff", AddressClass::kPrivate}, {"64:ff9b:2::", R},
+      {"64:ff9b:0:1::", R},
+      {"64:ff9b:1::", AddressClass::kPrivate},
+      {"64:ff9b:1:ffff:ffff:ffff:ffff:ffff", AddressClass::kPrivate},
+      {"64:ff9b:2::", R},
       // 2001:db8::/32
-      {"2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", P}, {"2001:db8::", D},
-      {"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", D}, {"2001:db9::", P},
+      {"2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", P},
+      {"2001:db8::", D},
+      {"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", D},
+      {"2001:db9::", P},
       // 3fff::/20
-      {"3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", P}, {"3fff::", D},
+      {"3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", P},
+      {"3fff::", D},
       {"3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff", D},
       // 2001::/23
-      {"2000:ffff:ffff:ffff:ffff:ffff:ffff:ffff", P}, {"2001::", R},
-      {"2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", R}, {"2001:200::", P},
+      {"2000:ffff:ffff:ffff:ffff:ffff:ffff:ffff", P},
+      {"2001::", R},
+      {"2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", R},
+      {"2001:200::", P},
       // fc00::/7, fe80::/10, fec0::/10, ff00::/8
-      {"fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", R}, {"fc00::", AddressClass::kUniqueLocal},
-      {"fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", AddressClass::kUniqueLocal}, {"fe00::", R},
-      {"fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", R}, {"fe80::", AddressClass::kLinkLocal},
+      {"fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", R},
+      {"fc00::", AddressClass::kUniqueLocal},
+      {"fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", AddressClass::kUniqueLocal},
+      {"fe00::", R},
+      {"fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", R},
+      {"fe80::", AddressClass::kLinkLocal},
       {"febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", AddressClass::kLinkLocal},
       {"fec0::", AddressClass::kPrivate},
       {"feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", AddressClass::kPrivate},
       {"ff00::", AddressClass::kMulticast},
       {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", AddressClass::kMulticast},
       // ::/128, ::1/128
-      {"::", AddressClass::kUnspecified}, {"::1", AddressClass::kLoopback}, {"::2", R},
-      {"::1:0", R}, {"1::1", R},
+      {"::", AddressClass::kUnspecified},
+      {"::1", AddressClass::kLoopback},
+      {"::2", R},
+      {"::1:0", R},
+      {"1::1", R},
   };
   ExpectClasses(cases);
 }
@@ -203,15 +249,25 @@ TEST(ClassifyAddressTest, EmbeddedIpv4PrefixEdges) {
   constexpr auto L = AddressClass::kLoopback;
   const ClassCase cases[] = {
       // IPv4-mapped ::ffff:0:0/96: every one of the 96 bits counts.
-      {"::ffff:127.0.0.1", L}, {"::fffe:127.0.0.1", R}, {"::feff:127.0.0.1", R},
-      {"::1:ffff:127.0.0.1", R}, {"8000::ffff:127.0.0.1", R},
+      {"::ffff:127.0.0.1", L},
+      {"::fffe:127.0.0.1", R},
+      {"::feff:127.0.0.1", R},
+      {"::1:ffff:127.0.0.1", R},
+      {"8000::ffff:127.0.0.1", R},
       // NAT64 64:ff9b::/96
-      {"64:ff9b::127.0.0.1", L}, {"64:ff9b::1:127.0.0.1", R}, {"64:ff9b:100::7f00:1", R},
-      {"64:ff9a::127.0.0.1", R}, {"65:ff9b::127.0.0.1", R},
+      {"64:ff9b::127.0.0.1", L},
+      {"64:ff9b::1:127.0.0.1", R},
+      {"64:ff9b:100::7f00:1", R},
+      {"64:ff9a::127.0.0.1", R},
+      {"65:ff9b::127.0.0.1", R},
       // 6to4 2002::/16: the IPv4 address is bytes 2 to 5.
-      {"2002:7f00:1::", L}, {"2002:7f00:1:ffff::", L},
-      {"2002:0808:0808::", P}, {"2002:a00:1::", AddressClass::kPrivate},
-      {"2001:ffff:7f00:1::", P}, {"2003:7f00:1::", P}, {"2102:7f00:1::", P},
+      {"2002:7f00:1::", L},
+      {"2002:7f00:1:ffff::", L},
+      {"2002:0808:0808::", P},
+      {"2002:a00:1::", AddressClass::kPrivate},
+      {"2001:ffff:7f00:1::", P},
+      {"2003:7f00:1::", P},
+      {"2102:7f00:1::", P},
   };
   ExpectClasses(cases);
 }
@@ -252,8 +308,8 @@ TEST(IpNetworkTest, ContainsAtEachBitOfAPartialByte) {
 TEST(IpAddressTest, ParseAcceptsOnlyPlainLiterals) {
   EXPECT_TRUE(IpAddress::Parse("127.0.0.1"));
   EXPECT_TRUE(IpAddress::Parse("::1"));
-  for (std::string_view bad : {"", "localhost", "[::1]", "0x7f.1", "2130706433", "127.1",
-                               "fe80::1%eth0", "1.2.3.4.5", "::1 "}) {
+  for (std::string_view bad :
+       {"", "localhost", "[::1]", "0x7f.1", "2130706433", "127.1", "fe80::1%eth0", "1.2.3.4.5", "::1 "}) {
     EXPECT_FALSE(IpAddress::Parse(bad)) << bad;
   }
 }

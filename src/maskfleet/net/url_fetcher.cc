@@ -82,7 +82,7 @@ struct TransferState {
   bool too_large = false;
   bool not_success = false;  // a non-2xx answer: its body is not wanted
   bool status_checked = false;
-  bool socket_refused = false;   // curl tried to connect to an unchecked address
+  bool socket_refused = false;  // curl tried to connect to an unchecked address
   std::string refused_address;  // which one
 };
 
@@ -113,8 +113,7 @@ curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* addr
   auto* state = static_cast<TransferState*>(user);
   std::optional<IpAddress> ip = IpAddress::FromSockaddr(&address->addr);
   if (purpose != CURLSOCKTYPE_IPCXN || !ip ||
-      std::find(state->permitted->begin(), state->permitted->end(), *ip) ==
-          state->permitted->end()) {
+      std::find(state->permitted->begin(), state->permitted->end(), *ip) == state->permitted->end()) {
     try {
       state->refused_address = ip ? ip->ToString() : "a non-IP address";
     } catch (const std::bad_alloc&) {
@@ -132,15 +131,12 @@ Error CurlError(CURLcode code, const char* detail, const std::string& url) {
   switch (code) {
     // Schemes were checked before curl saw the URL; CURLE_UNSUPPORTED_PROTOCOL here
     // means the server answered in something else (HTTP/0.9, SSH ...): the default.
-    case CURLE_URL_MALFORMAT:
-      return Error{ErrorCode::kInvalidArgument, std::move(message)};
-    case CURLE_OPERATION_TIMEDOUT:
-      return Error{ErrorCode::kDeadlineExceeded, std::move(message)};
+    case CURLE_URL_MALFORMAT: return Error{ErrorCode::kInvalidArgument, std::move(message)};
+    case CURLE_OPERATION_TIMEDOUT: return Error{ErrorCode::kDeadlineExceeded, std::move(message)};
     case CURLE_OUT_OF_MEMORY:
     case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_UNKNOWN_OPTION:
-    case CURLE_NOT_BUILT_IN:
-      return Error{ErrorCode::kInternal, std::move(message)};
+    case CURLE_NOT_BUILT_IN: return Error{ErrorCode::kInternal, std::move(message)};
     default:
       // Connection refused or cut, TLS handshake or certificate failure, a broken
       // answer: the far side's problem, which may pass.
@@ -194,8 +190,8 @@ struct UrlFetcher::Target {
 };
 
 Result<UrlFetcher> UrlFetcher::Create(FetchOptions options) {
-  if (options.max_bytes == 0 || options.timeout.count() <= 0 ||
-      options.connect_timeout.count() <= 0 || options.max_redirects < 0) {
+  if (options.max_bytes == 0 || options.timeout.count() <= 0 || options.connect_timeout.count() <= 0 ||
+      options.max_redirects < 0) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "URL fetch limits must be positive (max_bytes, timeout, connect_timeout) "
                      "and max_redirects not negative");
@@ -213,8 +209,7 @@ Result<UrlFetcher> UrlFetcher::Create(FetchOptions options) {
   return UrlFetcher(std::move(options), std::move(allowed));
 }
 
-Status UrlFetcher::CheckAddresses(const std::string& host,
-                                  const std::vector<IpAddress>& addresses) const {
+Status UrlFetcher::CheckAddresses(const std::string& host, const std::vector<IpAddress>& addresses) const {
   if (addresses.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "host \"" + host + "\" has no address");
   }
@@ -245,9 +240,8 @@ Result<UrlFetcher::Target> UrlFetcher::CheckUrl(std::string_view url) const {
   // NON_SUPPORT_SCHEME: parse "ftp:" too, so that the refusal can name the scheme.
   if (CURLUcode rc = curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME);
       rc != CURLUE_OK) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "not an absolute http or https URL: " + Quoted(url) + " (" +
-                         curl_url_strerror(rc) + ")");
+    return MakeError(ErrorCode::kInvalidArgument, "not an absolute http or https URL: " + Quoted(url) + " (" +
+                                                      curl_url_strerror(rc) + ")");
   }
   const std::string scheme = Lower(UrlPart(parsed.get(), CURLUPART_SCHEME).value_or(""));
   if (scheme != "http" && scheme != "https") {
@@ -260,8 +254,7 @@ Result<UrlFetcher::Target> UrlFetcher::CheckUrl(std::string_view url) const {
                      "URLs with a user name or password cannot be fetched: " + Quoted(url));
   }
   if (UrlPart(parsed.get(), CURLUPART_ZONEID)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "URLs with an IPv6 zone cannot be fetched: " + Quoted(url));
+    return MakeError(ErrorCode::kInvalidArgument, "URLs with an IPv6 zone cannot be fetched: " + Quoted(url));
   }
   std::optional<std::string> host = UrlPart(parsed.get(), CURLUPART_HOST);
   std::optional<std::string> port = UrlPart(parsed.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
@@ -302,12 +295,11 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
       if (redirects == 0) return std::unexpected(target.error());
       return std::unexpected(target.error().WithContext("redirected from " + Quoted(previous)));
     }
-    const auto remaining =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                                 SteadyClock::now());
     if (remaining.count() <= 0) {
-      return MakeError(ErrorCode::kDeadlineExceeded,
-                       "fetching " + Quoted(url) + ": no answer within " +
-                           std::to_string(options_.timeout.count()) + " ms");
+      return MakeError(ErrorCode::kDeadlineExceeded, "fetching " + Quoted(url) + ": no answer within " +
+                                                         std::to_string(options_.timeout.count()) + " ms");
     }
 
     std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
@@ -325,8 +317,7 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
       for (std::size_t i = 0; i < target->addresses.size(); ++i) {
         const IpAddress& address = target->addresses[i];
         if (i > 0) pin += ",";
-        pin += address.family == IpAddress::Family::kV6 ? "[" + address.ToString() + "]"
-                                                        : address.ToString();
+        pin += address.family == IpAddress::Family::kV6 ? "[" + address.ToString() + "]" : address.ToString();
       }
       pins.reset(curl_slist_append(nullptr, pin.c_str()));
     }
@@ -356,14 +347,14 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 
     if (state.socket_refused) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "fetching " + Quoted(current) + ": connection to unchecked address " +
-                           state.refused_address + " refused");
+      return MakeError(ErrorCode::kInvalidArgument, "fetching " + Quoted(current) +
+                                                        ": connection to unchecked address " +
+                                                        state.refused_address + " refused");
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return MakeError(ErrorCode::kDeadlineExceeded,
-                       "fetching " + Quoted(current) + ": no complete answer within " +
-                           std::to_string(options_.timeout.count()) + " ms");
+      return MakeError(ErrorCode::kDeadlineExceeded, "fetching " + Quoted(current) +
+                                                         ": no complete answer within " +
+                                                         std::to_string(options_.timeout.count()) + " ms");
     }
     if (code >= 300 && code < 400) {
       if (code != 301 && code != 302 && code != 303 && code != 307 && code != 308) {
@@ -372,14 +363,14 @@ Result<FetchedResource> UrlFetcher::Fetch(std::string_view url) const {
       char* location = nullptr;
       curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
       if (location == nullptr) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "fetching " + Quoted(current) + ": redirect " + std::to_string(code) +
-                             " without a usable Location");
+        return MakeError(ErrorCode::kInvalidArgument, "fetching " + Quoted(current) + ": redirect " +
+                                                          std::to_string(code) +
+                                                          " without a usable Location");
       }
       if (redirects >= options_.max_redirects) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "fetching " + Quoted(url) + ": more than " +
-                             std::to_string(options_.max_redirects) + " redirects");
+        return MakeError(ErrorCode::kInvalidArgument, "fetching " + Quoted(url) + ": more than " +
+                                                          std::to_string(options_.max_redirects) +
+                                                          " redirects");
       }
       previous = std::move(current);
       current = location;

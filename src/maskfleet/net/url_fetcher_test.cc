@@ -36,11 +36,10 @@ class TestServer {
     });
     // Announces a huge Content-Length, then trickles: refused before the body.
     server_.Get("/announced-huge", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content_provider(1'000'000'000, "image/png",
-                               [this](size_t, size_t, httplib::DataSink& sink) {
-                                 std::this_thread::sleep_for(milliseconds(50));
-                                 return !stopping_ && sink.write("xxxx", 4);
-                               });
+      res.set_content_provider(1'000'000'000, "image/png", [this](size_t, size_t, httplib::DataSink& sink) {
+        std::this_thread::sleep_for(milliseconds(50));
+        return !stopping_ && sink.write("xxxx", 4);
+      });
     });
     // No Content-Length at all, then more bytes than the limit.
     server_.Get("/chunked-big", [](const httplib::Request&, httplib::Response& res) {
@@ -125,8 +124,7 @@ class UrlFetcherTest : public ::testing::Test {
                           std::string_view message_part = "") {
     ASSERT_FALSE(result) << "fetched " << result->body.size() << " bytes";
     EXPECT_EQ(result.error().code, code) << result.error().ToString();
-    EXPECT_NE(result.error().message.find(message_part), std::string::npos)
-        << result.error().ToString();
+    EXPECT_NE(result.error().message.find(message_part), std::string::npos) << result.error().ToString();
   }
 
   TestServer server_;
@@ -159,8 +157,7 @@ TEST_F(UrlFetcherTest, AnnouncedContentLengthOverTheLimitIsRefusedBeforeTheBody)
 
 TEST_F(UrlFetcherTest, BodyWithoutContentLengthIsBoundedWhileReceiving) {
   ExpectError(Fetcher(Options(true)).Fetch(server_.Url("/chunked-big")), ErrorCode::kTooLarge);
-  ExpectError(Fetcher(Options(true)).Fetch(server_.Url("/close-delimited-big")),
-              ErrorCode::kTooLarge);
+  ExpectError(Fetcher(Options(true)).Fetch(server_.Url("/close-delimited-big")), ErrorCode::kTooLarge);
 }
 
 TEST_F(UrlFetcherTest, SlowServerHitsTheDeadline) {
@@ -178,8 +175,8 @@ TEST_F(UrlFetcherTest, FollowsRedirectsUpToTheLimit) {
   EXPECT_EQ(got->body.size(), 1000u);
   EXPECT_EQ(got->final_url, server_.Url("/image"));
 
-  ExpectError(Fetcher(Options(true)).Fetch(server_.Url("/redirect/5")),
-              ErrorCode::kInvalidArgument, "more than 5 redirects");
+  ExpectError(Fetcher(Options(true)).Fetch(server_.Url("/redirect/5")), ErrorCode::kInvalidArgument,
+              "more than 5 redirects");
 
   FetchOptions none = Options(true);
   none.max_redirects = 0;
@@ -204,13 +201,12 @@ TEST_F(UrlFetcherTest, RedirectToARefusedAddressIsRefused) {
               ErrorCode::kInvalidArgument, "169.254.169.254, a link-local address");
   ExpectError(fetcher.Fetch(server_.Url("/to?url=http://169.254.169.254/latest/meta-data/")),
               ErrorCode::kInvalidArgument, "redirected from \"" + server_.Url("/to?url="));
-  ExpectError(fetcher.Fetch(server_.Url("/to?url=http://10.0.0.1/x")),
-              ErrorCode::kInvalidArgument, "private");
-  ExpectError(fetcher.Fetch(server_.Url("/to?url=http://[::1]/x")), ErrorCode::kInvalidArgument,
-              "loopback");
-  ExpectError(fetcher.Fetch(server_.Url("/to?url=http://127.0.0.2:" +
-                                        std::to_string(server_.port()) + "/image")),
-              ErrorCode::kInvalidArgument, "loopback");
+  ExpectError(fetcher.Fetch(server_.Url("/to?url=http://10.0.0.1/x")), ErrorCode::kInvalidArgument,
+              "private");
+  ExpectError(fetcher.Fetch(server_.Url("/to?url=http://[::1]/x")), ErrorCode::kInvalidArgument, "loopback");
+  ExpectError(
+      fetcher.Fetch(server_.Url("/to?url=http://127.0.0.2:" + std::to_string(server_.port()) + "/image")),
+      ErrorCode::kInvalidArgument, "loopback");
 }
 
 TEST_F(UrlFetcherTest, HttpErrorsMapToCodes) {
@@ -255,10 +251,9 @@ TEST_F(UrlFetcherTest, ResolverErrorsPassThrough) {
   options.resolver = [](const std::string&) -> Result<std::vector<IpAddress>> {
     return MakeError(ErrorCode::kUnavailable, "resolver down");
   };
-  ExpectError(Fetcher(options).Fetch("http://example.test/"), ErrorCode::kUnavailable,
-              "resolver down");
-  ExpectError(Fetcher(Options(false)).Fetch("http://no-such-host.invalid/"),
-              ErrorCode::kInvalidArgument, "no-such-host.invalid");
+  ExpectError(Fetcher(options).Fetch("http://example.test/"), ErrorCode::kUnavailable, "resolver down");
+  ExpectError(Fetcher(Options(false)).Fetch("http://no-such-host.invalid/"), ErrorCode::kInvalidArgument,
+              "no-such-host.invalid");
 }
 
 TEST_F(UrlFetcherTest, BadUrlsAreRefusedBeforeResolving) {
@@ -391,8 +386,7 @@ TEST(UrlFetcherRawTest, ContentLengthThatUnderstatesTheBodyCannotExceedTheBound)
 }
 
 TEST(UrlFetcherRawTest, Http10BodyWithoutLengthIsBoundedWhileReceiving) {
-  RawHttpServer server("HTTP/1.0 200 OK\r\nContent-Type: image/png\r\n\r\n" +
-                       std::string(kLimit + 1, 'L'));
+  RawHttpServer server("HTTP/1.0 200 OK\r\nContent-Type: image/png\r\n\r\n" + std::string(kLimit + 1, 'L'));
   FetchOptions options;
   options.allow_private = true;
   options.max_bytes = kLimit;
@@ -439,8 +433,8 @@ TEST(UrlFetcherPrivateAddressTest, RefusedWithoutAnyConnectionAttempt) {
       {"https://127.0.0.1:" + port + "/photo.jpg", "loopback"},
       {"http://localhost:" + port + "/", "loopback"},
       {"http://LOCALHOST:" + port + "/", "loopback"},
-      {"http://2130706433:" + port + "/", "loopback"},   // 127.0.0.1 as one number
-      {"http://0x7f.0.0.1:" + port + "/", "loopback"},   // and in hex
+      {"http://2130706433:" + port + "/", "loopback"},  // 127.0.0.1 as one number
+      {"http://0x7f.0.0.1:" + port + "/", "loopback"},  // and in hex
       {"http://127.1:" + port + "/", "loopback"},
       {"http://[::ffff:127.0.0.1]:" + port + "/", "loopback"},
       {"http://0.0.0.0:" + port + "/", "unspecified"},
@@ -467,11 +461,9 @@ TEST(UrlFetcherPrivateAddressTest, RefusedWithoutAnyConnectionAttempt) {
 
   Listener v6(AF_INET6);
   if (!v6.ok()) GTEST_SKIP() << "no IPv6 loopback here";
-  Result<FetchedResource> got =
-      fetcher->Fetch("http://[::1]:" + std::to_string(v6.port()) + "/photo.jpg");
+  Result<FetchedResource> got = fetcher->Fetch("http://[::1]:" + std::to_string(v6.port()) + "/photo.jpg");
   ASSERT_FALSE(got);
-  EXPECT_NE(got.error().message.find("::1, a loopback address"), std::string::npos)
-      << got.error().ToString();
+  EXPECT_NE(got.error().message.find("::1, a loopback address"), std::string::npos) << got.error().ToString();
   EXPECT_FALSE(v6.SomeoneConnected());
 }
 

@@ -6,8 +6,8 @@ namespace maskfleet::objectstore {
 namespace {
 
 bool AllowedChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '-';
 }
 
 // What to show of a rejected key: its start, with anything odd made visible.
@@ -19,8 +19,7 @@ std::string Shown(std::string_view key) {
 }
 
 Status Invalid(std::string_view key, std::string_view why) {
-  return MakeError(ErrorCode::kInvalidArgument,
-                   "object key " + Shown(key) + ": " + std::string(why));
+  return MakeError(ErrorCode::kInvalidArgument, "object key " + Shown(key) + ": " + std::string(why));
 }
 
 // Checks one segment; `partial` allows an empty segment (a prefix ending in '/' or "").

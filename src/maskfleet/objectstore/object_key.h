@@ -35,8 +35,7 @@ Status ValidateObjectPrefix(std::string_view prefix);
 // A valid segment made from arbitrary text (an uploaded file's name): characters outside
 // [A-Za-z0-9._-] become '_', leading dots become '_', the result is cut to `max_length`
 // (at least 1, at most kMaxObjectKeySegmentLength) and is never empty ("_").
-std::string SanitizeKeySegment(std::string_view text,
-                               std::size_t max_length = kMaxObjectKeySegmentLength);
+std::string SanitizeKeySegment(std::string_view text, std::size_t max_length = kMaxObjectKeySegmentLength);
 
 }  // namespace maskfleet::objectstore
 

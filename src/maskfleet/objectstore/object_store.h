@@ -96,8 +96,7 @@ class ObjectStore {
   // 1..kMaxKeysPerPage, a token this store did not make for this prefix),
   // kUnavailable (retry the same call), kInternal. Cost: local, a walk of the folders
   // under the prefix per page; S3, one ListObjectsV2 request.
-  virtual Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token,
-                                   int page_size) = 0;
+  virtual Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token, int page_size) = 0;
 
   // Every key that starts with `prefix`, sorted: ListPage page after page, for callers
   // that know the set is small (tests, tools). Errors: as ListPage (the first page's

@@ -30,27 +30,24 @@ std::vector<std::uint8_t> Bytes(std::string_view text) {
 // to skip what only matters across a power cut, for tests that put many objects.
 struct StoreFactory {
   std::string name;
-  std::function<Result<std::unique_ptr<ObjectStore>>(const std::filesystem::path& scratch,
-                                                     bool durable)>
-      make;
+  std::function<Result<std::unique_ptr<ObjectStore>>(const std::filesystem::path& scratch, bool durable)> make;
 };
 
-const StoreFactory kLocal{"local", [](const std::filesystem::path& scratch, bool durable)
-                                       -> Result<std::unique_ptr<ObjectStore>> {
-                            auto store = LocalObjectStore::Open({scratch / "root", durable});
-                            if (!store) return std::unexpected(store.error());
-                            return std::unique_ptr<ObjectStore>(std::move(*store));
-                          }};
-const StoreFactory kFake{"fake", [](const std::filesystem::path&, bool)
-                                     -> Result<std::unique_ptr<ObjectStore>> {
+const StoreFactory kLocal{
+    "local", [](const std::filesystem::path& scratch, bool durable) -> Result<std::unique_ptr<ObjectStore>> {
+      auto store = LocalObjectStore::Open({scratch / "root", durable});
+      if (!store) return std::unexpected(store.error());
+      return std::unique_ptr<ObjectStore>(std::move(*store));
+    }};
+const StoreFactory kFake{"fake",
+                         [](const std::filesystem::path&, bool) -> Result<std::unique_ptr<ObjectStore>> {
                            return std::make_unique<FakeObjectStore>();
                          }};
 
 class ObjectStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "maskfleet-objects-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "maskfleet-objects-XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
     folder_ = pattern;
     auto store = GetParam().make(folder_, /*durable=*/true);
@@ -112,8 +109,8 @@ TEST_P(ObjectStoreContractTest, MissingIsNotFound) {
 }
 
 TEST_P(ObjectStoreContractTest, ListByPrefixSorted) {
-  for (const char* key : {"images/42/b.jpg", "images/4/a.jpg", "images/42/a.jpg", "images/5/a.jpg",
-                          "other/x"}) {
+  for (const char* key :
+       {"images/42/b.jpg", "images/4/a.jpg", "images/42/a.jpg", "images/5/a.jpg", "other/x"}) {
     ASSERT_TRUE(store_->Put(key, Bytes(key), "image/jpeg")) << key;
   }
   EXPECT_EQ(store_->List("images/42/").value(),
@@ -130,8 +127,7 @@ TEST_P(ObjectStoreContractTest, ListByPrefixSorted) {
 
 TEST_P(ObjectStoreContractTest, InvalidKeysTouchNothing) {
   for (const char* key : {"../escape", "/abs", "a//b", ".hidden", "a/../b", ""}) {
-    EXPECT_EQ(store_->Put(key, Bytes("x"), "text/plain").error().code, ErrorCode::kInvalidArgument)
-        << key;
+    EXPECT_EQ(store_->Put(key, Bytes("x"), "text/plain").error().code, ErrorCode::kInvalidArgument) << key;
     EXPECT_EQ(store_->Get(key).error().code, ErrorCode::kInvalidArgument) << key;
     EXPECT_EQ(store_->Delete(key).error().code, ErrorCode::kInvalidArgument) << key;
   }
@@ -265,7 +261,7 @@ TEST_P(ObjectStoreContractTest, DeleteManyTakesAtMostOnePageOfKeys) {
   keys[0] = "d/0000";
   EXPECT_EQ(store_->DeleteMany(keys).error().code, ErrorCode::kInvalidArgument);
   EXPECT_TRUE(store_->Get("d/0000"));  // nothing deleted
-  keys.pop_back();                      // exactly the limit
+  keys.pop_back();                     // exactly the limit
   Result<std::vector<KeyFailure>> failures = store_->DeleteMany(keys);
   ASSERT_TRUE(failures) << failures.error().ToString();
   EXPECT_TRUE(failures->empty());
@@ -278,10 +274,9 @@ TEST_P(ObjectStoreContractTest, SignedReadUrlChecksItsArgumentsAndSaysWhetherItC
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(store_->SignedReadUrl("images/1/a.jpg", std::chrono::seconds(0)).error().code,
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(store_->SignedReadUrl("images/1/a.jpg", kMaxSignedUrlLifetime + std::chrono::seconds(1))
-                .error()
-                .code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      store_->SignedReadUrl("images/1/a.jpg", kMaxSignedUrlLifetime + std::chrono::seconds(1)).error().code,
+      ErrorCode::kInvalidArgument);
   for (std::chrono::seconds lifetime : {std::chrono::seconds(1), kMaxSignedUrlLifetime}) {
     Result<std::optional<SignedUrl>> url = store_->SignedReadUrl("images/1/a.jpg", lifetime);
     ASSERT_TRUE(url) << url.error().ToString();
@@ -323,13 +318,12 @@ TEST_P(ObjectStoreContractTest, ConcurrentReadersSeeWholeObjects) {
 std::string FactoryName(const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; }
 
 #ifndef MASKFLEET_OBJECTSTORE_CONTRACT_S3
-INSTANTIATE_TEST_SUITE_P(objectstore, ObjectStoreContractTest, ::testing::Values(kLocal, kFake),
-                         FactoryName);
+INSTANTIATE_TEST_SUITE_P(objectstore, ObjectStoreContractTest, ::testing::Values(kLocal, kFake), FactoryName);
 // The fake again, signing URLs, so that the signing branch of the contract runs too.
 INSTANTIATE_TEST_SUITE_P(objectstore_signing, ObjectStoreContractTest,
                          ::testing::Values(StoreFactory{
-                             "fake", [](const std::filesystem::path&, bool)
-                                         -> Result<std::unique_ptr<ObjectStore>> {
+                             "fake",
+                             [](const std::filesystem::path&, bool) -> Result<std::unique_ptr<ObjectStore>> {
                                auto store = std::make_unique<FakeObjectStore>();
                                store->EnableSignedUrls("http://objects.invalid/");
                                return std::unique_ptr<ObjectStore>(std::move(store));
@@ -338,17 +332,18 @@ INSTANTIATE_TEST_SUITE_P(objectstore_signing, ObjectStoreContractTest,
 #else
 // S3 on the moto test bed (objectstore_s3_contract_test, one moto server for the
 // binary): every store is a fresh key prefix in the bed's bucket, used as the worker.
-const StoreFactory kS3{"s3", [](const std::filesystem::path&, bool) -> Result<std::unique_ptr<ObjectStore>> {
-                         aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
-                         static const Status bucket = MakeTestBucket(bed, bed.bucket());
-                         if (!bucket) return std::unexpected(bucket.error());
-                         static std::atomic<int> stores{0};
-                         auto store = S3ObjectStore::Open(
-                             std::shared_ptr<aws::Client>(bed.ClientFor("worker", "", 4)),
-                             {.bucket = bed.bucket(), .key_prefix = "contract-" + std::to_string(++stores) + "/"});
-                         if (!store) return std::unexpected(store.error());
-                         return std::unique_ptr<ObjectStore>(std::move(*store));
-                       }};
+const StoreFactory kS3{
+    "s3", [](const std::filesystem::path&, bool) -> Result<std::unique_ptr<ObjectStore>> {
+      aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
+      static const Status bucket = MakeTestBucket(bed, bed.bucket());
+      if (!bucket) return std::unexpected(bucket.error());
+      static std::atomic<int> stores{0};
+      auto store = S3ObjectStore::Open(
+          std::shared_ptr<aws::Client>(bed.ClientFor("worker", "", 4)),
+          {.bucket = bed.bucket(), .key_prefix = "contract-" + std::to_string(++stores) + "/"});
+      if (!store) return std::unexpected(store.error());
+      return std::unique_ptr<ObjectStore>(std::move(*store));
+    }};
 INSTANTIATE_TEST_SUITE_P(objectstore, ObjectStoreContractTest, ::testing::Values(kS3), FactoryName);
 #endif
 

@@ -34,8 +34,7 @@ void AppendEscapedControl(std::string& out, unsigned char c) {
 // a message handed to spdlog directly cannot break the one-line-per-event rule.
 class OneLineMessage final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&,
-              spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
     const std::string_view payload(msg.payload.data(), msg.payload.size());
     std::string escaped;
     for (char ch : payload) {
@@ -48,9 +47,7 @@ class OneLineMessage final : public spdlog::custom_flag_formatter {
     }
     dest.append(escaped.data(), escaped.data() + escaped.size());
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<OneLineMessage>();
-  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<OneLineMessage>(); }
 };
 
 std::string EscapeForPattern(std::string_view text) {
@@ -77,16 +74,15 @@ Result<spdlog::level::level_enum> ParseLevel(std::string_view name) {
   for (const auto& [level_name, level] : kLevels) {
     if (level_name == name) return level;
   }
-  return MakeError(ErrorCode::kInvalidArgument,
-                   "log level \"" + std::string(name) +
-                       "\" is not one of trace, debug, info, warn, error, critical, off");
+  return MakeError(
+      ErrorCode::kInvalidArgument,
+      "log level \"" + std::string(name) + "\" is not one of trace, debug, info, warn, error, critical, off");
 }
 
 std::string SanitiseKey(std::string_view key) {
   std::string out(key);
   for (char& c : out) {
-    const bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) c = '_';
   }
   if (out.empty()) out = "_";
@@ -142,8 +138,8 @@ Result<std::shared_ptr<spdlog::logger>> MakeLogger(const LogOptions& options) {
   }
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   formatter->add_flag<OneLineMessage>('*').set_pattern(
-      "time=%Y-%m-%dT%H:%M:%S.%eZ level=%l worker=" +
-      EscapeForPattern(QuoteLogValue(options.worker_name)) + " %*");
+      "time=%Y-%m-%dT%H:%M:%S.%eZ level=%l worker=" + EscapeForPattern(QuoteLogValue(options.worker_name)) +
+      " %*");
   auto logger = std::make_shared<spdlog::logger>(options.logger_name, std::move(sink));
   logger->set_formatter(std::move(formatter));
   logger->set_level(*level);

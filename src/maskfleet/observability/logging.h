@@ -80,11 +80,11 @@ void LogEvent(spdlog::logger& logger, spdlog::level::level_enum level, std::stri
               std::string_view message, std::initializer_list<LogField> fields = {});
 
 struct AccessLogEntry {
-  std::string_view method;          // "GET"
-  std::string_view target;          // the request target; the query string is cut off
-  int status = 0;                   // the HTTP status sent
+  std::string_view method;  // "GET"
+  std::string_view target;  // the request target; the query string is cut off
+  int status = 0;           // the HTTP status sent
   std::chrono::nanoseconds duration{0};
-  std::uint64_t bytes = 0;          // bytes of the response body
+  std::uint64_t bytes = 0;  // bytes of the response body
   std::string_view request_id;
   std::string_view client_address;  // the peer (or the load balancer's forwarded) address
 };

@@ -84,17 +84,25 @@ TEST(observability_LoggingTest, FileLoggerWritesOneStructuredLinePerEvent) {
 
   LogEvent(**logger, spdlog::level::info, "rid-1", "two\nlines", {{"n", "3"}});
   LogEvent(**logger, spdlog::level::debug, "rid-2", "below the level");
-  LogAccess(**logger, {.method = "POST", .target = "/api/upload?password=hunter2", .status = 413,
-                       .duration = std::chrono::milliseconds(2), .bytes = 90,
-                       .request_id = "rid-3", .client_address = "10.0.0.9"});
+  LogAccess(**logger, {.method = "POST",
+                       .target = "/api/upload?password=hunter2",
+                       .status = 413,
+                       .duration = std::chrono::milliseconds(2),
+                       .bytes = 90,
+                       .request_id = "rid-3",
+                       .client_address = "10.0.0.9"});
   (*logger)->warn("raw\nmessage 100%");  // straight to spdlog, still one line
 
   const std::vector<std::string> lines = ReadLines(file);
   ASSERT_EQ(lines.size(), 3u);
-  const std::string prefix =
-      R"(time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z )";
-  EXPECT_THAT(lines[0], MatchesRegex(prefix + R"(level=info worker=w-1 request_id=rid-1 msg="two\\nlines" n=3)"));
-  EXPECT_THAT(lines[1], MatchesRegex(prefix + R"(level=info worker=w-1 request_id=rid-3 msg=access method=POST path=/api/upload status=413 duration_ms=2\.000 bytes=90 client=10\.0\.0\.9)"));
+  const std::string prefix = R"(time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z )";
+  EXPECT_THAT(lines[0],
+              MatchesRegex(prefix + R"(level=info worker=w-1 request_id=rid-1 msg="two\\nlines" n=3)"));
+  EXPECT_THAT(
+      lines[1],
+      MatchesRegex(
+          prefix +
+          R"(level=info worker=w-1 request_id=rid-3 msg=access method=POST path=/api/upload status=413 duration_ms=2\.000 bytes=90 client=10\.0\.0\.9)"));
   EXPECT_THAT(lines[2], MatchesRegex(prefix + R"(level=warning worker=w-1 raw\\nmessage 100%)"));
   for (const std::string& line : lines) EXPECT_THAT(line, Not(HasSubstr("hunter2")));
 }

@@ -18,8 +18,7 @@ namespace {
 }
 
 template <typename T>
-prometheus::Family<T>& Register(prometheus::detail::Builder<T> builder,
-                                prometheus::Registry& registry,
+prometheus::Family<T>& Register(prometheus::detail::Builder<T> builder, prometheus::Registry& registry,
                                 const std::string& name, const std::string& help) {
   if (!prometheus::CheckMetricName(name)) DieOnBadRegistration(name, "not a valid metric name");
   try {
@@ -58,8 +57,8 @@ class CallbackMetric final : public prometheus::Collectable {
 }  // namespace
 
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                   0.5,   1,    2.5,   5,    10,  30};
   return kBuckets;
 }
 
@@ -90,23 +89,23 @@ prometheus::Family<prometheus::Gauge>& MetricsRegistry::GaugeFamily(const std::s
   return Register(prometheus::BuildGauge(), *registry_, name, help);
 }
 
-prometheus::Family<prometheus::Histogram>& MetricsRegistry::HistogramFamily(
-    const std::string& name, const std::string& help) {
+prometheus::Family<prometheus::Histogram>& MetricsRegistry::HistogramFamily(const std::string& name,
+                                                                            const std::string& help) {
   return Register(prometheus::BuildHistogram(), *registry_, name, help);
 }
 
 void MetricsRegistry::AddCallbackGauge(const std::string& name, const std::string& help,
                                        std::function<double()> read) {
   if (!prometheus::CheckMetricName(name)) DieOnBadRegistration(name, "not a valid metric name");
-  AddCollectable(std::make_shared<CallbackMetric>(name, help, prometheus::MetricType::Gauge,
-                                                  std::move(read)));
+  AddCollectable(
+      std::make_shared<CallbackMetric>(name, help, prometheus::MetricType::Gauge, std::move(read)));
 }
 
 void MetricsRegistry::AddCallbackCounter(const std::string& name, const std::string& help,
                                          std::function<double()> read) {
   if (!prometheus::CheckMetricName(name)) DieOnBadRegistration(name, "not a valid metric name");
-  AddCollectable(std::make_shared<CallbackMetric>(name, help, prometheus::MetricType::Counter,
-                                                  std::move(read)));
+  AddCollectable(
+      std::make_shared<CallbackMetric>(name, help, prometheus::MetricType::Counter, std::move(read)));
 }
 
 void MetricsRegistry::AddCollectable(std::shared_ptr<const prometheus::Collectable> collectable) {
@@ -133,10 +132,9 @@ std::vector<prometheus::MetricFamily> MetricsRegistry::Collect() const {
                        return a.label < b.label;
                      });
   }
-  std::stable_sort(families.begin(), families.end(),
-                   [](const prometheus::MetricFamily& a, const prometheus::MetricFamily& b) {
-                     return a.name < b.name;
-                   });
+  std::stable_sort(
+      families.begin(), families.end(),
+      [](const prometheus::MetricFamily& a, const prometheus::MetricFamily& b) { return a.name < b.name; });
   return families;
 }
 

@@ -64,23 +64,19 @@ class MetricsRegistry {
   // references stay valid as long as the registry. A series, once added, is
   // exposed until the registry goes: keep label values to a small, fixed set
   // (route patterns, not raw paths).
-  prometheus::Family<prometheus::Counter>& CounterFamily(const std::string& name,
-                                                         const std::string& help);
-  prometheus::Family<prometheus::Gauge>& GaugeFamily(const std::string& name,
-                                                     const std::string& help);
+  prometheus::Family<prometheus::Counter>& CounterFamily(const std::string& name, const std::string& help);
+  prometheus::Family<prometheus::Gauge>& GaugeFamily(const std::string& name, const std::string& help);
   prometheus::Family<prometheus::Histogram>& HistogramFamily(const std::string& name,
                                                              const std::string& help);
 
   // A gauge without labels whose value is `read()` at each Serialize(), on the
   // scraping thread (for example an executor's queue depth). `read` must be safe
   // to call from any thread, and whatever it refers to must outlive the registry.
-  void AddCallbackGauge(const std::string& name, const std::string& help,
-                        std::function<double()> read);
+  void AddCallbackGauge(const std::string& name, const std::string& help, std::function<double()> read);
 
   // The same for a counter (a value that only grows, such as a total kept by
   // another object); `name` should end in _total.
-  void AddCallbackCounter(const std::string& name, const std::string& help,
-                          std::function<double()> read);
+  void AddCallbackCounter(const std::string& name, const std::string& help, std::function<double()> read);
 
   // Adds families produced by `collectable` at each Serialize(); the registry
   // shares its ownership.

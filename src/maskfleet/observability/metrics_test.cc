@@ -39,10 +39,10 @@ TEST(observability_MetricsTest, HistogramHasLatencyBucketsFrom5msTo30s) {
   MetricsRegistry registry;
   auto& latency = registry.HistogramFamily("test_seconds", "Latency.");
   auto& histogram = latency.Add({}, LatencyBuckets());
-  histogram.Observe(0.003);   // first bucket
-  histogram.Observe(0.005);   // bounds are inclusive: still the first
+  histogram.Observe(0.003);  // first bucket
+  histogram.Observe(0.005);  // bounds are inclusive: still the first
   histogram.Observe(0.7);
-  histogram.Observe(45);      // only +Inf
+  histogram.Observe(45);  // only +Inf
   EXPECT_EQ(registry.Serialize(),
             "# HELP test_seconds Latency.\n"
             "# TYPE test_seconds histogram\n"
@@ -65,9 +65,7 @@ TEST(observability_MetricsTest, HistogramHasLatencyBucketsFrom5msTo30s) {
 
 TEST(observability_MetricsTest, LabelValuesAndHelpAreEscaped) {
   MetricsRegistry registry;
-  registry.CounterFamily("test_total", "Back\\slash and\nnewline.")
-      .Add({{"v", "a\\b\"c\nd"}})
-      .Increment();
+  registry.CounterFamily("test_total", "Back\\slash and\nnewline.").Add({{"v", "a\\b\"c\nd"}}).Increment();
   EXPECT_EQ(registry.Serialize(),
             "# HELP test_total Back\\\\slash and\\nnewline.\n"
             "# TYPE test_total counter\n"

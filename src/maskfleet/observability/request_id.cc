@@ -7,15 +7,14 @@ namespace maskfleet::observability {
 namespace {
 
 bool IsIdChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '-';
 }
 
 }  // namespace
 
 bool IsAcceptableRequestId(std::string_view id) {
-  return !id.empty() && id.size() <= kMaxRequestIdLength &&
-         std::all_of(id.begin(), id.end(), IsIdChar);
+  return !id.empty() && id.size() <= kMaxRequestIdLength && std::all_of(id.begin(), id.end(), IsIdChar);
 }
 
 std::string FormatRequestId(std::uint64_t bits) {

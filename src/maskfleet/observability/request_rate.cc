@@ -15,8 +15,7 @@ std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
 }
 
 std::int64_t MinuteOfTime(Clock::TimePoint t) {
-  const std::int64_t seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  const std::int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
   return FloorDiv(seconds, 60);
 }
 
@@ -96,10 +95,9 @@ std::optional<MinuteCount> RequestRateCounter::LastCompletedMinute() const {
 std::vector<prometheus::MetricFamily> RequestRateCounter::Collect() const {
   const std::vector<MinuteCount> minutes = CompletedMinutes();
 
-  prometheus::MetricFamily last{
-      .name = "maskfleet_requests_per_minute",
-      .help = "Requests served in the last complete wall-clock minute.",
-      .type = prometheus::MetricType::Gauge};
+  prometheus::MetricFamily last{.name = "maskfleet_requests_per_minute",
+                                .help = "Requests served in the last complete wall-clock minute.",
+                                .type = prometheus::MetricType::Gauge};
   if (!minutes.empty()) {
     prometheus::ClientMetric metric;
     metric.gauge.value = static_cast<double>(minutes.back().count);
@@ -108,13 +106,13 @@ std::vector<prometheus::MetricFamily> RequestRateCounter::Collect() const {
 
   prometheus::MetricFamily per_minute{
       .name = "maskfleet_requests_minute_total",
-      .help = "Requests served in the wall-clock minute starting at `minute` (Unix seconds), "
-              "for the last complete minutes.",
+      .help =
+          "Requests served in the wall-clock minute starting at `minute` (Unix seconds), "
+          "for the last complete minutes.",
       .type = prometheus::MetricType::Counter};
   for (const MinuteCount& m : minutes) {
     prometheus::ClientMetric metric;
-    metric.label.push_back(
-        {"minute", std::to_string(m.minute_start.time_since_epoch().count())});
+    metric.label.push_back({"minute", std::to_string(m.minute_start.time_since_epoch().count())});
     metric.counter.value = static_cast<double>(m.count);
     per_minute.metric.push_back(std::move(metric));
   }

@@ -89,7 +89,7 @@ class RequestRateCounter final : public prometheus::Collectable {
 
   mutable std::atomic<std::uint64_t> open_;  // the open minute and its count, see above
 
-  mutable std::mutex mu_;  // serialises the closing of minutes
+  mutable std::mutex mu_;                   // serialises the closing of minutes
   mutable std::deque<MinuteCount> closed_;  // guarded by mu_; ascending, only minutes seen
 };
 

@@ -20,9 +20,7 @@ using std::chrono::sys_seconds;
 // 2023-11-14T22:13:00Z, the start of a minute.
 constexpr std::int64_t kMinute0 = 1'699'999'980;
 
-Clock::TimePoint At(std::int64_t epoch_seconds) {
-  return Clock::TimePoint(seconds(epoch_seconds));
-}
+Clock::TimePoint At(std::int64_t epoch_seconds) { return Clock::TimePoint(seconds(epoch_seconds)); }
 
 MinuteCount Minute(std::int64_t epoch_seconds, std::uint64_t count) {
   return {sys_seconds(seconds(epoch_seconds)), count};
@@ -63,10 +61,10 @@ TEST(observability_RequestRateTest, EmptyMinutesShowZero) {
   counter.Record();
   counter.Record();
   clock.Advance(minutes(2));  // minute 4 empty too
-  EXPECT_EQ(counter.CompletedMinutes(),
-            (std::vector<MinuteCount>{Minute(kMinute0, 1), Minute(kMinute0 + 60, 0),
-                                      Minute(kMinute0 + 120, 0), Minute(kMinute0 + 180, 2),
-                                      Minute(kMinute0 + 240, 0)}));
+  EXPECT_EQ(
+      counter.CompletedMinutes(),
+      (std::vector<MinuteCount>{Minute(kMinute0, 1), Minute(kMinute0 + 60, 0), Minute(kMinute0 + 120, 0),
+                                Minute(kMinute0 + 180, 2), Minute(kMinute0 + 240, 0)}));
 }
 
 TEST(observability_RequestRateTest, NothingBeforeTheCounterStarted) {
@@ -87,7 +85,8 @@ TEST(observability_RequestRateTest, RingKeepsOnlyTheRetainedMinutes) {
   ASSERT_EQ(minutes_seen.size(), 30u);
   for (int k = 0; k < 30; ++k) {
     const int m = 10 + k;
-    EXPECT_EQ(minutes_seen[static_cast<std::size_t>(k)], Minute(kMinute0 + 60 * m, static_cast<std::uint64_t>(m + 1)));
+    EXPECT_EQ(minutes_seen[static_cast<std::size_t>(k)],
+              Minute(kMinute0 + 60 * m, static_cast<std::uint64_t>(m + 1)));
   }
   // A long idle spell leaves zeros, not stale counts.
   clock.Advance(minutes(100));

@@ -6,19 +6,16 @@
 
 namespace maskfleet::observability {
 
-WorkerMetrics::WorkerMetrics(MetricsRegistry& registry, const Clock& clock,
-                             WorkerMetricsOptions options)
-    : requests_(registry.CounterFamily(
-          "maskfleet_http_requests_total",
-          "HTTP requests answered, by route pattern, method and status.")),
-      duration_(registry.HistogramFamily(
-          "maskfleet_http_request_duration_seconds",
-          "Time from a request's arrival to its answer, by route pattern.")),
+WorkerMetrics::WorkerMetrics(MetricsRegistry& registry, const Clock& clock, WorkerMetricsOptions options)
+    : requests_(registry.CounterFamily("maskfleet_http_requests_total",
+                                       "HTTP requests answered, by route pattern, method and status.")),
+      duration_(registry.HistogramFamily("maskfleet_http_request_duration_seconds",
+                                         "Time from a request's arrival to its answer, by route pattern.")),
       detections_(registry.CounterFamily("maskfleet_detections_total", "Photos analysed.").Add({})),
-      masked_faces_(registry.CounterFamily("maskfleet_faces_total", "Faces found, by mask.")
-                        .Add({{"masked", "true"}})),
-      unmasked_faces_(registry.CounterFamily("maskfleet_faces_total", "Faces found, by mask.")
-                          .Add({{"masked", "false"}})),
+      masked_faces_(
+          registry.CounterFamily("maskfleet_faces_total", "Faces found, by mask.").Add({{"masked", "true"}})),
+      unmasked_faces_(
+          registry.CounterFamily("maskfleet_faces_total", "Faces found, by mask.").Add({{"masked", "false"}})),
       request_rate_(std::make_shared<RequestRateCounter>(clock, options.request_rate)),
       routes_not_rated_(std::move(options.routes_not_rated)) {
   registry.AddCollectable(request_rate_);
@@ -60,8 +57,7 @@ void WorkerMetrics::RecordDetection(int masked_faces, int unmasked_faces) {
   if (unmasked_faces > 0) unmasked_faces_.Increment(unmasked_faces);
 }
 
-void ExposeExecutor(MetricsRegistry& registry, const BoundedExecutor& executor,
-                    const std::string& prefix) {
+void ExposeExecutor(MetricsRegistry& registry, const BoundedExecutor& executor, const std::string& prefix) {
   const BoundedExecutor* e = &executor;
   registry.AddCallbackGauge(prefix + "_busy_threads", "Threads running a task now.",
                             [e] { return static_cast<double>(e->busy_threads()); });

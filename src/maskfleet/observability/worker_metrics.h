@@ -48,9 +48,9 @@ struct WorkerMetricsOptions {
 };
 
 struct RequestSample {
-  std::string_view route;   // the matched route pattern, see above
-  std::string_view method;  // "GET", "POST" ...
-  int status = 0;           // the HTTP status sent
+  std::string_view route;                // the matched route pattern, see above
+  std::string_view method;               // "GET", "POST" ...
+  int status = 0;                        // the HTTP status sent
   std::chrono::nanoseconds duration{0};  // from the request's arrival to the answer
 };
 
@@ -84,9 +84,7 @@ class WorkerMetrics {
   };
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-      return std::hash<std::string_view>{}(key);
-    }
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
   };
   std::shared_mutex series_mu_;
   // Key: route, method and status joined by NUL bytes (which none of them holds).
@@ -98,8 +96,7 @@ class WorkerMetrics {
 //   <prefix>_busy_threads, <prefix>_queue_depth, <prefix>_threads,
 //   <prefix>_queue_capacity (gauges), <prefix>_rejected_total (counter).
 // `executor` must outlive `registry` (its counters are read at each scrape).
-void ExposeExecutor(MetricsRegistry& registry, const BoundedExecutor& executor,
-                    const std::string& prefix);
+void ExposeExecutor(MetricsRegistry& registry, const BoundedExecutor& executor, const std::string& prefix);
 
 }  // namespace maskfleet::observability
 

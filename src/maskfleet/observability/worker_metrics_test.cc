@@ -13,17 +13,16 @@
 namespace maskfleet::observability {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
+using ::testing::HasSubstr;
 
 TEST(observability_WorkerMetricsTest, RequestsAndDetectionsAppearUnderTheDocumentedNames) {
   SimulatedClock clock(Clock::TimePoint(std::chrono::seconds(1'699'999'980)));
   MetricsRegistry registry;
   WorkerMetrics metrics(registry, clock);
   auto request = [&](std::string_view route, std::string_view method, int status, int ms) {
-    metrics.RecordRequest(
-        {.route = route, .method = method, .status = status, .duration = milliseconds(ms)});
+    metrics.RecordRequest({.route = route, .method = method, .status = status, .duration = milliseconds(ms)});
   };
   request("/api/upload", "POST", 200, 120);
   request("/api/upload", "POST", 200, 80);
@@ -35,10 +34,8 @@ TEST(observability_WorkerMetricsTest, RequestsAndDetectionsAppearUnderTheDocumen
 
   const std::string text = registry.Serialize();
   const std::string requests = "maskfleet_http_requests_total";
-  EXPECT_THAT(text,
-              HasSubstr(requests + "{method=\"POST\",route=\"/api/upload\",status=\"200\"} 2\n"));
-  EXPECT_THAT(text,
-              HasSubstr(requests + "{method=\"POST\",route=\"/api/upload\",status=\"415\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr(requests + "{method=\"POST\",route=\"/api/upload\",status=\"200\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr(requests + "{method=\"POST\",route=\"/api/upload\",status=\"415\"} 1\n"));
   EXPECT_THAT(text, HasSubstr(requests + "{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE maskfleet_http_request_duration_seconds histogram\n"));
   const std::string duration = "maskfleet_http_request_duration_seconds";
@@ -81,8 +78,8 @@ TEST(observability_WorkerMetricsTest, ConcurrentRequestsOnManyRoutesAreAllCounte
       EXPECT_THAT(text, HasSubstr("maskfleet_http_requests_total{method=\"GET\",route=\"" + route +
                                   "\",status=\"" + std::to_string(status) + "\"} 4000\n"));
     }
-    EXPECT_THAT(text, HasSubstr("maskfleet_http_request_duration_seconds_count{route=\"" + route +
-                                "\"} 8000\n"));
+    EXPECT_THAT(text,
+                HasSubstr("maskfleet_http_request_duration_seconds_count{route=\"" + route + "\"} 8000\n"));
   }
   EXPECT_EQ(metrics.request_rate().LastCompletedMinute()->count, 24000u);
 }

@@ -25,8 +25,8 @@ void DataEraser::DeleteObjects(const std::vector<std::string>& keys, ErasedData&
 
 Result<ErasedData> DataEraser::EraseAll() {
   if (options_.batch_images < 1 || options_.batch_images * 3 > objectstore::kMaxKeysPerPage) {
-    return MakeError(ErrorCode::kInvalidArgument, "a batch holds 1 to " +
-                                                      std::to_string(objectstore::kMaxKeysPerPage / 3) + " images");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a batch holds 1 to " + std::to_string(objectstore::kMaxKeysPerPage / 3) + " images");
   }
   ErasedData erased;
   while (true) {
@@ -43,8 +43,8 @@ Result<ErasedData> DataEraser::EraseAll() {
   }
   std::string token;
   do {
-    Result<objectstore::KeyPage> page =
-        objects_.ListPage(kPhotoObjectPrefix, token, objectstore::kMaxKeysPerPage);
+    Result<objectstore::KeyPage> page = objects_.ListPage(kPhotoObjectPrefix, token,
+                                                          objectstore::kMaxKeysPerPage);
     if (!page) return std::unexpected(page.error().WithContext("listing the objects left"));
     DeleteObjects(page->keys, erased);
     token = std::move(page->next_page_token);

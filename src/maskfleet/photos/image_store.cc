@@ -7,11 +7,11 @@
 
 namespace maskfleet::photos {
 
-using storage::Prepare;
+using storage::FromEpochSeconds;
 using storage::InsertReturningId;
+using storage::Prepare;
 using storage::SelectImageKeys;
 using storage::ToEpochSeconds;
-using storage::FromEpochSeconds;
 
 namespace {
 
@@ -19,9 +19,7 @@ constexpr std::string_view kImageColumns =
     "i.id, i.owner_id, i.created_at, i.source, i.source_name, i.format, i.width, i.height,"
     " i.original_key, i.annotated_key, i.thumbnail_key";
 
-std::string_view SourceName(ImageSource source) {
-  return source == ImageSource::kUrl ? "url" : "upload";
-}
+std::string_view SourceName(ImageSource source) { return source == ImageSource::kUrl ? "url" : "upload"; }
 
 // The target of a SELECT of kImageColumns.
 struct ImageRow {
@@ -77,14 +75,10 @@ constexpr std::string_view kCountsByImage =
 std::string_view CategoryCondition(std::optional<ImageCategory> category) {
   if (!category) return "1 = 1";
   switch (*category) {
-    case ImageCategory::kNoFaces:
-      return "c.face_count = 0";
-    case ImageCategory::kAllMasked:
-      return "c.face_count > 0 AND c.masked_count = c.face_count";
-    case ImageCategory::kNoneMasked:
-      return "c.face_count > 0 AND c.masked_count = 0";
-    case ImageCategory::kSomeMasked:
-      return "c.masked_count > 0 AND c.masked_count < c.face_count";
+    case ImageCategory::kNoFaces: return "c.face_count = 0";
+    case ImageCategory::kAllMasked: return "c.face_count > 0 AND c.masked_count = c.face_count";
+    case ImageCategory::kNoneMasked: return "c.face_count > 0 AND c.masked_count = 0";
+    case ImageCategory::kSomeMasked: return "c.masked_count > 0 AND c.masked_count < c.face_count";
   }
   return "1 = 0";
 }
@@ -110,14 +104,10 @@ Status Validate(const NewImage& image) {
 
 std::string_view ImageCategoryName(ImageCategory category) {
   switch (category) {
-    case ImageCategory::kNoFaces:
-      return "no_faces";
-    case ImageCategory::kAllMasked:
-      return "all_masked";
-    case ImageCategory::kNoneMasked:
-      return "none_masked";
-    case ImageCategory::kSomeMasked:
-      return "some_masked";
+    case ImageCategory::kNoFaces: return "no_faces";
+    case ImageCategory::kAllMasked: return "all_masked";
+    case ImageCategory::kNoneMasked: return "none_masked";
+    case ImageCategory::kSomeMasked: return "some_masked";
   }
   return "unknown";
 }
@@ -156,8 +146,9 @@ Result<ImageDetail> ImageStore::Insert(const NewImage& image) {
     int ordinal = 0, x = 0, y = 0, w = 0, h = 0, masked = 0;
     double confidence = 0.0;
     soci::statement insert_face = Prepare(
-        s, "INSERT INTO faces (image_id, ordinal, x, y, w, h, masked, confidence)"
-           " VALUES (:i, :n, :x, :y, :w, :h, :m, :c)",
+        s,
+        "INSERT INTO faces (image_id, ordinal, x, y, w, h, masked, confidence)"
+        " VALUES (:i, :n, :x, :y, :w, :h, :m, :c)",
         [&](soci::statement& q) {
           q.exchange(soci::use(id));
           q.exchange(soci::use(ordinal));
@@ -241,8 +232,7 @@ Result<ImagePage> ImageStore::List(std::int64_t owner_id, std::optional<ImageCat
                                    std::int64_t page, std::int64_t page_size) {
   if (page < 1) return MakeError(ErrorCode::kInvalidArgument, "page must be 1 or more");
   if (page_size < 1 || page_size > kMaxPageSize) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "page size must be 1 to " + std::to_string(kMaxPageSize));
+    return MakeError(ErrorCode::kInvalidArgument, "page size must be 1 to " + std::to_string(kMaxPageSize));
   }
   if (page > (std::int64_t{1} << 40) / page_size) {
     return MakeError(ErrorCode::kInvalidArgument, "page out of range");
@@ -253,26 +243,25 @@ Result<ImagePage> ImageStore::List(std::int64_t owner_id, std::optional<ImageCat
     const std::string counts(kCountsByImage);
     const std::string condition(CategoryCondition(category));
     long long total = 0;
-    s << "SELECT COUNT(*) FROM (" + counts + ") c WHERE " + condition, soci::use(owner),
-        soci::into(total);
+    s << "SELECT COUNT(*) FROM (" + counts + ") c WHERE " + condition, soci::use(owner), soci::into(total);
     result.total = total;
     long long limit = page_size;
     long long offset = (page - 1) * page_size;
     ImageRow row;
     long long faces = 0, masked = 0;
-    soci::statement select = Prepare(
-        s,
-        "SELECT " + std::string(kImageColumns) + ", c.face_count, c.masked_count FROM images i JOIN (" +
-            counts + ") c ON c.image_id = i.id WHERE " + condition +
-            " ORDER BY i.created_at DESC, i.id DESC LIMIT :limit OFFSET :offset",
-        [&](soci::statement& q) {
-          row.Bind(q);
-          q.exchange(soci::into(faces));
-          q.exchange(soci::into(masked));
-          q.exchange(soci::use(owner));
-          q.exchange(soci::use(limit));
-          q.exchange(soci::use(offset));
-        });
+    soci::statement select = Prepare(s,
+                                     "SELECT " + std::string(kImageColumns) +
+                                         ", c.face_count, c.masked_count FROM images i JOIN (" + counts +
+                                         ") c ON c.image_id = i.id WHERE " + condition +
+                                         " ORDER BY i.created_at DESC, i.id DESC LIMIT :limit OFFSET :offset",
+                                     [&](soci::statement& q) {
+                                       row.Bind(q);
+                                       q.exchange(soci::into(faces));
+                                       q.exchange(soci::into(masked));
+                                       q.exchange(soci::use(owner));
+                                       q.exchange(soci::use(limit));
+                                       q.exchange(soci::use(offset));
+                                     });
     select.execute();
     while (select.fetch()) result.items.push_back(ImageSummary{row.ToRecord(), faces, masked});
     return {};
@@ -310,8 +299,7 @@ Result<std::vector<std::string>> ImageStore::Delete(std::int64_t owner_id, std::
 Result<std::vector<std::string>> ImageStore::DeleteAll() {
   std::vector<std::string> keys;
   Status st = db_.RunInTransaction("delete all images", [&](soci::session& s) -> Status {
-    keys = SelectImageKeys(s, "SELECT original_key, annotated_key, thumbnail_key FROM images",
-                           nullptr);
+    keys = SelectImageKeys(s, "SELECT original_key, annotated_key, thumbnail_key FROM images", nullptr);
     s << "DELETE FROM images";
     return {};
   });
@@ -326,8 +314,8 @@ Result<std::vector<std::string>> ImageStore::DeleteBatch(int limit) {
     std::vector<long long> ids;
     long long id = 0;
     int bound_limit = limit;
-    soci::statement select =
-        (s.prepare << "SELECT id FROM images ORDER BY id LIMIT :n", soci::into(id), soci::use(bound_limit));
+    soci::statement select = (s.prepare << "SELECT id FROM images ORDER BY id LIMIT :n", soci::into(id),
+                              soci::use(bound_limit));
     select.execute();
     while (select.fetch()) ids.push_back(id);
     if (ids.empty()) return {};

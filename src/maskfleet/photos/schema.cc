@@ -16,20 +16,23 @@ std::vector<std::string> ImageTables(storage::Backend backend) {
   const std::string id(d.id_column);
   return {
       "CREATE TABLE images ("
-      "  " + id + ","
-      "  owner_id BIGINT NOT NULL,"
-      "  created_at BIGINT NOT NULL,"
-      "  source VARCHAR(8) NOT NULL,"
-      "  source_name VARCHAR(2048) NOT NULL,"
-      "  format VARCHAR(16) NOT NULL,"
-      "  width INTEGER NOT NULL,"
-      "  height INTEGER NOT NULL,"
-      "  original_key VARCHAR(512) NOT NULL,"
-      "  annotated_key VARCHAR(512) NOT NULL,"
-      "  thumbnail_key VARCHAR(512) NOT NULL,"
-      "  CONSTRAINT images_source_check CHECK (source IN ('upload', 'url')),"
-      "  CONSTRAINT images_owner_fk FOREIGN KEY (owner_id) REFERENCES users (id) ON DELETE CASCADE"
-      ")" + tail,
+      "  " +
+          id +
+          ","
+          "  owner_id BIGINT NOT NULL,"
+          "  created_at BIGINT NOT NULL,"
+          "  source VARCHAR(8) NOT NULL,"
+          "  source_name VARCHAR(2048) NOT NULL,"
+          "  format VARCHAR(16) NOT NULL,"
+          "  width INTEGER NOT NULL,"
+          "  height INTEGER NOT NULL,"
+          "  original_key VARCHAR(512) NOT NULL,"
+          "  annotated_key VARCHAR(512) NOT NULL,"
+          "  thumbnail_key VARCHAR(512) NOT NULL,"
+          "  CONSTRAINT images_source_check CHECK (source IN ('upload', 'url')),"
+          "  CONSTRAINT images_owner_fk FOREIGN KEY (owner_id) REFERENCES users (id) ON DELETE CASCADE"
+          ")" +
+          tail,
       // The lists: one owner's images, newest first.
       "CREATE INDEX images_owner_created ON images (owner_id, created_at, id)",
 
@@ -44,10 +47,10 @@ std::vector<std::string> ImageTables(storage::Backend backend) {
       "  confidence DOUBLE PRECISION NOT NULL,"
       "  PRIMARY KEY (image_id, ordinal),"
       "  CONSTRAINT faces_image_fk FOREIGN KEY (image_id) REFERENCES images (id) ON DELETE CASCADE"
-      ")" + tail,
+      ")" +
+          tail,
   };
 }
-
 
 }  // namespace
 

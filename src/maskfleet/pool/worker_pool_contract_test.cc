@@ -85,8 +85,8 @@ class LocalEnvironment : public Environment {
       EXPECT_TRUE(pool_->StopAll());
     }
     pool_.reset();
-    EXPECT_TRUE(local::testing::WaitUntilTrue(
-        [] { return local::testing::ChildrenOf(::getpid()).empty(); }, 5s));
+    EXPECT_TRUE(
+        local::testing::WaitUntilTrue([] { return local::testing::ChildrenOf(::getpid()).empty(); }, 5s));
   }
   WorkerPool& pool() override { return *pool_; }
   // Booting loads the model on a quarter of a core, beside other builds.
@@ -129,8 +129,8 @@ class Ec2Environment : public Environment {
   WorkerPool& pool() override { return *pool_; }
   std::chrono::milliseconds boot_timeout() const override { return 10s; }
   void Kill(const WorkerInfo& worker) override {
-    auto killed = bed_.ClientFor("admin")->Query(aws::kEc2, "TerminateInstances", {{"InstanceId.1", worker.id}},
-                                                 aws::Idempotency::kIdempotent);
+    auto killed = bed_.ClientFor("admin")->Query(
+        aws::kEc2, "TerminateInstances", {{"InstanceId.1", worker.id}}, aws::Idempotency::kIdempotent);
     ASSERT_TRUE(killed) << killed.error().ToString();
   }
   bool StopsAtOnce() const override { return false; }
@@ -208,8 +208,8 @@ TEST_P(PoolContractTest, LaunchIsIdempotentByKey) {
 
 TEST_P(PoolContractTest, LaunchRefusesBadKeysAndAddsNothing) {
   const std::string longest(kMaxIdempotencyKeyLength, 'k');
-  for (const std::string& key : {std::string(), longest + "k", std::string("a b"),
-                                 std::string("a/b"), std::string("\xc3\xa9")}) {
+  for (const std::string& key :
+       {std::string(), longest + "k", std::string("a b"), std::string("a/b"), std::string("\xc3\xa9")}) {
     Result<WorkerInfo> launched = pool().Launch(key);
     ASSERT_FALSE(launched) << "key \"" << key << "\" was accepted";
     EXPECT_EQ(launched.error().code, ErrorCode::kInvalidArgument) << key;

@@ -103,8 +103,7 @@ TEST_F(process_SubprocessTest, AppendsToOrTruncatesTheLogFile) {
       {.argv = {Sh(), "-c", "exit 0"}, .output = Output::kLogFile, .log_file = fresh});
   ASSERT_TRUE(child);
   ASSERT_TRUE(child->Wait(10s));
-  EXPECT_EQ(fs::status(fresh).permissions() & fs::perms::all,
-            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(fresh).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(process_SubprocessTest, GetsTheGivenEnvironmentOrTheParentsOwn) {
@@ -125,9 +124,9 @@ TEST_F(process_SubprocessTest, GetsTheGivenEnvironmentOrTheParentsOwn) {
 
 TEST_F(process_SubprocessTest, RunsInAProcessGroupOfItsOwnWhenAsked) {
   for (bool own : {true, false}) {
-    Result<Subprocess> child = Subprocess::Spawn(
-        {.argv = {Sh(), "-c", "echo ready; exec sleep 30"}, .output = Output::kPipe,
-         .own_process_group = own});
+    Result<Subprocess> child = Subprocess::Spawn({.argv = {Sh(), "-c", "echo ready; exec sleep 30"},
+                                                  .output = Output::kPipe,
+                                                  .own_process_group = own});
     ASSERT_TRUE(child);
     ASSERT_EQ(ReadLine(child->output_fd()), "ready\n");
     EXPECT_EQ(::getpgid(child->pid()) == child->pid(), own);
@@ -198,8 +197,8 @@ TEST_F(process_SubprocessTest, LeaksNoDescriptorOfTheParent) {
   const int leaky = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC
   ASSERT_GE(leaky, 3);
   const std::string fd = std::to_string(leaky);
-  Result<Subprocess> child =
-      ShellPiped("if [ -e /proc/$$/fd/" + fd + " ]; then echo leaked; else echo closed; fi");
+  Result<Subprocess> child = ShellPiped("if [ -e /proc/$$/fd/" + fd +
+                                        " ]; then echo leaked; else echo closed; fi");
   ::close(leaky);
   ASSERT_TRUE(child);
   EXPECT_EQ(ReadAll(child->output_fd()), "closed\n");
@@ -221,9 +220,8 @@ TEST_F(process_SubprocessTest, JoinsTheGivenProcsFilesBeforeExec) {
   EXPECT_TRUE(exit->clean());
   // One it cannot write: it exits 126 without running the program.
   const int read_only = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  Result<Subprocess> refused = Subprocess::Spawn({.argv = {Sh(), "-c", "exit 0"},
-                                                  .output = Output::kPipe,
-                                                  .cgroup_procs_fds = {read_only}});
+  Result<Subprocess> refused = Subprocess::Spawn(
+      {.argv = {Sh(), "-c", "exit 0"}, .output = Output::kPipe, .cgroup_procs_fds = {read_only}});
   ::close(read_only);
   ASSERT_TRUE(refused);
   EXPECT_NE(ReadAll(refused->output_fd()).find("cannot join its cgroup"), std::string::npos);
@@ -244,8 +242,8 @@ TEST_F(process_SubprocessTest, AProgramThatCannotRunExits127SayingSo) {
 
 TEST_F(process_SubprocessTest, RefusesWhatCannotBeStarted) {
   EXPECT_EQ(Subprocess::Spawn({}).error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(Subprocess::Spawn({.argv = {Sh()}, .output = Output::kLogFile,
-                               .log_file = dir_ / "missing" / "child.log"})
+  EXPECT_EQ(Subprocess::Spawn(
+                {.argv = {Sh()}, .output = Output::kLogFile, .log_file = dir_ / "missing" / "child.log"})
                 .error()
                 .code,
             ErrorCode::kUnavailable);

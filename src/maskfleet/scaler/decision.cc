@@ -187,21 +187,23 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
       std::optional<TimePoint> first;
       if (const WorkerCpu* cpu = FindCpu(metrics, w.id); cpu != nullptr) {
         for (const auto& s : cpu->samples) {
-          if (s.start >= judged_begin && s.start < window_end && (!first || s.start < *first)) first = s.start;
+          if (s.start >= judged_begin && s.start < window_end && (!first || s.start < *first))
+            first = s.start;
         }
       }
       judged_begin = std::max(judged_begin, first.value_or(window_end));
     }
   }
-  const std::string cooling_down =
-      fresh_only ? "waiting for new workers' metrics: the " + Span(window) +
-                       " window still holds time from before the pool settled " + Span(now - *settled_at) +
-                       " ago (judged again from " +
-                       Span((period_usable ? CeilToPeriod(*settled_at + window, metrics.period)
-                                           : *settled_at + window) -
-                            data_end) +
-                       " on)"
-                 : "";
+  const std::string cooling_down = fresh_only
+                                       ? "waiting for new workers' metrics: the " + Span(window) +
+                                             " window still holds time from before the pool settled " +
+                                             Span(now - *settled_at) + " ago (judged again from " +
+                                             Span((period_usable
+                                                       ? CeilToPeriod(*settled_at + window, metrics.period)
+                                                       : *settled_at + window) -
+                                                  data_end) +
+                                             " on)"
+                                       : "";
   if (fresh_only && (!period_usable || window_end - judged_begin < metrics.period)) {
     return Hold(n, cooling_down);
   }
@@ -209,14 +211,14 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   // 3. Bounds, whatever the metrics say (after the cool-down: a person who pressed grow
   // past the maximum is not overruled at the very next check).
   if (!fresh_only && n < policy.min_workers) {
-    return Resize(n, policy.min_workers,
-                  "pool of " + std::to_string(n) + " is below the minimum of " +
-                      std::to_string(policy.min_workers));
+    return Resize(
+        n, policy.min_workers,
+        "pool of " + std::to_string(n) + " is below the minimum of " + std::to_string(policy.min_workers));
   }
   if (!fresh_only && n > policy.max_workers) {
-    return Resize(n, policy.max_workers,
-                  "pool of " + std::to_string(n) + " is above the maximum of " +
-                      std::to_string(policy.max_workers));
+    return Resize(
+        n, policy.max_workers,
+        "pool of " + std::to_string(n) + " is above the maximum of " + std::to_string(policy.max_workers));
   }
   if (!period_usable) {
     return Hold(n, "the metrics have no sample period: no average can be taken");
@@ -285,8 +287,8 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     }
     if (served > 0 && offered > served) {
       load = average * offered / served;
-      measured += ", with " + Percent(100 * (offered - served) / offered) + " of the requests unserved (load " +
-                  Percent(load) + ")";
+      measured += ", with " + Percent(100 * (offered - served) / offered) +
+                  " of the requests unserved (load " + Percent(load) + ")";
     }
   }
   const double midpoint = (policy.grow_threshold + policy.shrink_threshold) / 2;
@@ -302,12 +304,12 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   if (load > policy.grow_threshold) {
     const std::string why = measured + " is above the grow threshold " + Threshold(policy.grow_threshold);
     if (n >= policy.max_workers) {
-      return with_average(Hold(n, why + ", but the pool is at its maximum of " +
-                                      std::to_string(policy.max_workers)),
-                          n);
+      return with_average(
+          Hold(n, why + ", but the pool is at its maximum of " + std::to_string(policy.max_workers)), n);
     }
     const int proportional = static_cast<int>(std::ceil(n * load / midpoint - kRoundingSlack));
-    const int by_ratio = std::max(n + 1, static_cast<int>(std::ceil(n * policy.expand_ratio - kRoundingSlack)));
+    const int by_ratio = std::max(n + 1,
+                                  static_cast<int>(std::ceil(n * policy.expand_ratio - kRoundingSlack)));
     const int target = std::clamp(proportional, n + 1, std::min(by_ratio, policy.max_workers));
     std::string sized = ", sized to carry it at " + Threshold(midpoint) + " (the thresholds' midpoint)";
     if (proportional > by_ratio) sized += ", at most x" + Number(policy.expand_ratio) + " per step";
@@ -320,25 +322,25 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   if (average < policy.shrink_threshold) {
     std::string why = measured + " is below the shrink threshold " + Threshold(policy.shrink_threshold);
     if (n <= policy.min_workers) {
-      return with_average(Hold(n, why + ", but the pool is at its minimum of " +
-                                      std::to_string(policy.min_workers)),
-                          n);
+      return with_average(
+          Hold(n, why + ", but the pool is at its minimum of " + std::to_string(policy.min_workers)), n);
     }
     // Noise can make a load look lighter than it is: the projection keeps a margin of
     // two standard errors of the pool's average.
-    const double margin =
-        2 *
-        NoiseOfOneSample(pool, metrics, window_end - std::max(window, policy.shrink_stabilisation), window_end,
-                         [&](const CpuSample& s) { return s.percent * size_at(s.start) / n; }) /
-        std::sqrt(static_cast<double>(n));
+    const double margin = 2 *
+                          NoiseOfOneSample(
+                              pool, metrics, window_end - std::max(window, policy.shrink_stabilisation),
+                              window_end,
+                              [&](const CpuSample& s) { return s.percent * size_at(s.start) / n; }) /
+                          std::sqrt(static_cast<double>(n));
     if (margin > 0) why += " (noise margin " + Percent(margin) + " points)";
-    const int fewest = std::max(policy.min_workers,
-                                static_cast<int>(std::ceil(n * (average + margin) / midpoint - kRoundingSlack)));
+    const int fewest = std::max(
+        policy.min_workers, static_cast<int>(std::ceil(n * (average + margin) / midpoint - kRoundingSlack)));
     if (fewest >= n) {
-      return with_average(
-          Hold(n, why + ", but " + Workers(n - 1) + " would carry " + Percent((average + margin) * n / (n - 1)) +
-                      " each, above the thresholds' midpoint " + Threshold(midpoint)),
-          n);
+      return with_average(Hold(n, why + ", but " + Workers(n - 1) + " would carry " +
+                                      Percent((average + margin) * n / (n - 1)) +
+                                      " each, above the thresholds' midpoint " + Threshold(midpoint)),
+                          n);
     }
 
     // Stabilisation over this check's recommendation and the remembered ones.
@@ -350,16 +352,14 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     const TimePoint since = memory.recommending_since.value_or(now);
     if (now - since < policy.shrink_stabilisation) {
       return with_average(
-          Hold(n, why + "; shrink to " + std::to_string(fewest) +
-                      " stabilising (recommendations seen for " + Span(now - since) + " of " +
-                      Span(policy.shrink_stabilisation) + ")"),
+          Hold(n, why + "; shrink to " + std::to_string(fewest) + " stabilising (recommendations seen for " +
+                      Span(now - since) + " of " + Span(policy.shrink_stabilisation) + ")"),
           fewest);
     }
     if (largest >= n) {
-      return with_average(
-          Hold(n, why + "; but a check in the past " + Span(policy.shrink_stabilisation) +
-                      " recommended keeping " + Workers(largest)),
-          fewest);
+      return with_average(Hold(n, why + "; but a check in the past " + Span(policy.shrink_stabilisation) +
+                                      " recommended keeping " + Workers(largest)),
+                          fewest);
     }
     if (largest > fewest) {
       why += "; the largest size recommended in the past " + Span(policy.shrink_stabilisation) + " is " +
@@ -372,17 +372,17 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   }
 
   // 8.
-  return with_average(Hold(n, measured + " is within the thresholds (" +
-                                  Threshold(policy.shrink_threshold) + " to " +
-                                  Threshold(policy.grow_threshold) + ")"),
+  return with_average(Hold(n, measured + " is within the thresholds (" + Threshold(policy.shrink_threshold) +
+                                  " to " + Threshold(policy.grow_threshold) + ")"),
                       n);
 }
 
-ScalerMemory Remember(const ScalerMemory& memory, const ScalingPolicy& policy,
-                      const Decision& decision, TimePoint now) {
+ScalerMemory Remember(const ScalerMemory& memory, const ScalingPolicy& policy, const Decision& decision,
+                      TimePoint now) {
   ScalerMemory next = memory;
   // Shrinks older than this describe no sample a window can hold.
-  std::erase_if(next.recent_shrinks, [&](const ScalerMemory::Shrink& s) { return s.at < now - kShrinkMemory; });
+  std::erase_if(next.recent_shrinks,
+                [&](const ScalerMemory::Shrink& s) { return s.at < now - kShrinkMemory; });
   if (decision.action == Action::kGrow) {
     next.last_action_at = now;
     next.last_grow_at = now;

@@ -205,8 +205,8 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
 // The memory after `decision` was taken at `now` (and, for grow/shrink, carried out
 // or at least attempted: a failed launch still starts the cool-down, so a broken
 // cloud is not hammered every check). Pure.
-ScalerMemory Remember(const ScalerMemory& memory, const ScalingPolicy& policy,
-                      const Decision& decision, Clock::TimePoint now);
+ScalerMemory Remember(const ScalerMemory& memory, const ScalingPolicy& policy, const Decision& decision,
+                      Clock::TimePoint now);
 
 // The memory after a person pressed grow or shrink at `at`. Pure.
 ScalerMemory RememberManualChange(const ScalerMemory& memory, Clock::TimePoint at);

@@ -135,9 +135,10 @@ TEST(ScalerDecisionTest, AveragesEachWorkersMeanOverTheWindowOnly) {
   // Window at a check in minute 10: minutes 8 and 9.
   PoolState pool{{InService("a"), InService("b")}};
   MetricsView metrics;
-  metrics.workers.push_back({"a", {{Minute(7), 0}, {Minute(8), 80}, {Minute(9), 100},
-                                   {Minute(10), 0}}});  // 7 too old, 10 still running
-  metrics.workers.push_back({"b", {{Minute(9), 60}}});   // minute 8 not measured
+  metrics.workers.push_back(
+      {"a",
+       {{Minute(7), 0}, {Minute(8), 80}, {Minute(9), 100}, {Minute(10), 0}}});  // 7 too old, 10 still running
+  metrics.workers.push_back({"b", {{Minute(9), 60}}});                          // minute 8 not measured
   Decision d = Decide(ScalingPolicy{}, pool, metrics, {}, Check(10));
   // a: (80 + 100) / 2 = 90; b: 60; pool: (90 + 60) / 2 = 75 (each worker weighs the same).
   ASSERT_TRUE(d.average_cpu);
@@ -186,8 +187,8 @@ TEST(ScalerDecisionTest, GrowRoundsUpAndMovesByAtLeastOne) {
   // 1 x 1.2 = 1.2 -> 2; 3 x 1.5 = 4.5 -> 5 (up: toward capacity); 3 x 1.1 = 3.3 -> 4;
   // 4 x 1.25 = 5 exactly -> 5; 5 x 2 = 10 -> clamped to 8; 3 x 3 = 9, but the load
   // (3 x 95 / 50 = 5.7) calls for 6.
-  for (Case c : {Case{1, 1.2, 2}, Case{3, 1.5, 5}, Case{3, 1.1, 4}, Case{4, 1.25, 5},
-                 Case{5, 2.0, 8}, Case{3, 3.0, 6}}) {
+  for (Case c : {Case{1, 1.2, 2}, Case{3, 1.5, 5}, Case{3, 1.1, 4}, Case{4, 1.25, 5}, Case{5, 2.0, 8},
+                 Case{3, 3.0, 6}}) {
     p.expand_ratio = c.ratio;
     auto s = SteadyPool(c.n, 95);
     Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
@@ -206,8 +207,7 @@ TEST(ScalerDecisionTest, AtTheMaximumHoldsSayingSo) {
   ScalingPolicy p;
   p.max_workers = 3;
   auto three = SteadyPool(3, 99);
-  EXPECT_TRUE(Contains(Decide(p, three.pool, three.metrics, {}, Check(10)).reason,
-                       "at its maximum of 3"));
+  EXPECT_TRUE(Contains(Decide(p, three.pool, three.metrics, {}, Check(10)).reason, "at its maximum of 3"));
 }
 
 // ---- shrinking: ratio, rounding, bounds --------------------------------------------
@@ -217,8 +217,9 @@ TEST(ScalerDecisionTest, ShrinksByTheShrinkRatio) {
   Decision d = Decide(NoStabilisation(), s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kShrink);
   EXPECT_EQ(d.target_size, 2);
-  EXPECT_EQ(d.reason,
-            "average CPU 10.0% over 2 min is below the shrink threshold 30%; at most x0.5 per step: shrink 4 -> 2");
+  EXPECT_EQ(
+      d.reason,
+      "average CPU 10.0% over 2 min is below the shrink threshold 30%; at most x0.5 per step: shrink 4 -> 2");
 }
 
 TEST(ScalerDecisionTest, ShrinkRoundsUpAndMovesByAtLeastOne) {
@@ -230,8 +231,7 @@ TEST(ScalerDecisionTest, ShrinkRoundsUpAndMovesByAtLeastOne) {
   };
   // 3 x 0.5 = 1.5 -> 2 (up: toward capacity); 2 x 0.5 -> 1; 5 x 0.9 = 4.5 -> 5 -> moved
   // by one to 4; 8 x 0.25 -> 2; 3 x 0.1 = 0.3 -> 1.
-  for (Case c : {Case{3, 0.5, 2}, Case{2, 0.5, 1}, Case{5, 0.9, 4}, Case{8, 0.25, 2},
-                 Case{3, 0.1, 1}}) {
+  for (Case c : {Case{3, 0.5, 2}, Case{2, 0.5, 1}, Case{5, 0.9, 4}, Case{8, 0.25, 2}, Case{3, 0.1, 1}}) {
     p.shrink_ratio = c.ratio;
     auto s = SteadyPool(c.n, 1);
     Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
@@ -305,9 +305,10 @@ TEST(ScalerDecisionTest, WaitsUntilTheWindowHoldsOnlySamplesAfterNewWorkersCameI
   // yet: hold, also though the load is high.
   Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(7));
   EXPECT_EQ(d.action, Action::kHold);
-  EXPECT_TRUE(Contains(d.reason, "waiting for new workers' metrics: the 2 min window still holds "
-                                 "time from before the pool settled 35 s ago (judged again from "
-                                 "115 s on)"))
+  EXPECT_TRUE(Contains(d.reason,
+                       "waiting for new workers' metrics: the 2 min window still holds "
+                       "time from before the pool settled 35 s ago (judged again from "
+                       "115 s on)"))
       << d.reason;
   EXPECT_FALSE(d.recommended_size);
   // Minute 8: minute 7 is the first in which all four served: growing may act on it.
@@ -325,9 +326,9 @@ TEST(ScalerDecisionTest, WaitsUntilTheWindowHoldsOnlySamplesAfterNewWorkersCameI
 TEST(ScalerDecisionTest, TheOwnShrinkStartsNoCoolDown) {
   // Just shrunk 4 -> 2 at minute 9: minute 8 (4 workers at 5%) counts as 10% on two.
   auto s = SteadyPool(2, 5);
-  ScalerMemory memory = Remember({}, NoStabilisation(), Decide(NoStabilisation(), SteadyPool(4, 5).pool,
-                                                               SteadyPool(4, 5).metrics, {}, Check(9)),
-                                 Check(9));
+  ScalerMemory memory = Remember(
+      {}, NoStabilisation(),
+      Decide(NoStabilisation(), SteadyPool(4, 5).pool, SteadyPool(4, 5).metrics, {}, Check(9)), Check(9));
   ASSERT_EQ(memory.recent_shrinks.size(), 1u);
   EXPECT_EQ(memory.recent_shrinks[0].from, 4);
   Decision d = Decide(NoStabilisation(), s.pool, s.metrics, memory, Check(10));
@@ -375,8 +376,9 @@ TEST(ScalerDecisionTest, HoldsWhenEvenOneFewerWorkerWouldReachTheGrowThreshold) 
   Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kHold);
   EXPECT_EQ(d.recommended_size, 2);
-  EXPECT_TRUE(Contains(d.reason, "but 1 worker would carry 80.0% each, above the thresholds' "
-                                 "midpoint 57.5%"))
+  EXPECT_TRUE(Contains(d.reason,
+                       "but 1 worker would carry 80.0% each, above the thresholds' "
+                       "midpoint 57.5%"))
       << d.reason;
   // Exactly at the midpoint is allowed: 2 x 28.75% -> 57.5% on one; just above is not.
   auto edge = SteadyPool(2, 28.75);
@@ -415,8 +417,7 @@ TEST(ScalerDecisionTest, ShrinkActsOnTheLargestRecommendationOfTheSpan) {
   Decision d = Decide(p, s.pool, s.metrics, memory, Check(10));
   EXPECT_EQ(d.action, Action::kShrink);
   EXPECT_EQ(d.target_size, 3);
-  EXPECT_TRUE(Contains(d.reason, "the largest size recommended in the past 5 min is 3"))
-      << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "the largest size recommended in the past 5 min is 3")) << d.reason;
   // One check in the span that wanted to keep all four cancels the shrink.
   memory.recommendations.push_back({Check(8), 4});
   d = Decide(p, s.pool, s.metrics, memory, Check(10));
@@ -479,7 +480,8 @@ TEST(ScalerDecisionTest, WindowShorterThanASampleIsWidenedToOne) {
   auto s = SteadyPool(2, 95);
   Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kGrow);
-  EXPECT_TRUE(Contains(d.reason, "over 1 min (the window widened from 10 s to one 1 min sample)")) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "over 1 min (the window widened from 10 s to one 1 min sample)"))
+      << d.reason;
   // With samples as short as the window, it works.
   s.metrics.period = seconds(10);
   for (auto& w : s.metrics.workers) w.samples = {{Check(10) - seconds(15), 95}};
@@ -573,8 +575,8 @@ class MiniPool {
     PoolState pool;
     for (const auto& w : workers_) {
       const bool up = w.in_service_at <= now;
-      pool.workers.push_back({w.id, up ? WorkerState::kInService : WorkerState::kStarting,
-                              w.launched_at, up ? w.in_service_at : w.launched_at});
+      pool.workers.push_back({w.id, up ? WorkerState::kInService : WorkerState::kStarting, w.launched_at,
+                              up ? w.in_service_at : w.launched_at});
     }
     MetricsView metrics;
     for (const auto& [id, samples] : samples_) metrics.workers.push_back({id, samples});
@@ -594,9 +596,7 @@ class MiniPool {
     TimePoint in_service_at;
   };
 
-  void Launch(TimePoint at) {
-    workers_.push_back({"w" + std::to_string(next_id_++), at, at + boot_});
-  }
+  void Launch(TimePoint at) { workers_.push_back({"w" + std::to_string(next_id_++), at, at + boot_}); }
 
   void Record(int m) {
     std::vector<const Worker*> up;
@@ -703,7 +703,8 @@ TEST(ScalerProportionalTest, GrowsToCarryTheLoadAtTheMidpointBoundedByTheExpandR
   };
   // midpoint 50%: 2 x 75 / 50 = 3; 2 x 71 / 50 = 2.84 -> 3; 4 x 71 / 50 = 5.68 -> 6;
   // 3 x 90 / 50 = 5.4 -> 6 (x2 allows 6); 1 x 100 / 50 = 2; 2 x 100 / 50 = 4 = x2.
-  for (Case c : {Case{2, 75, 3}, Case{2, 71, 3}, Case{4, 71, 6}, Case{3, 90, 6}, Case{1, 100, 2}, Case{2, 100, 4}}) {
+  for (Case c :
+       {Case{2, 75, 3}, Case{2, 71, 3}, Case{4, 71, 6}, Case{3, 90, 6}, Case{1, 100, 2}, Case{2, 100, 4}}) {
     Steady s = SteadyPool(c.n, c.percent);
     Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
     EXPECT_EQ(d.action, Action::kGrow) << c.n << " at " << c.percent;
@@ -715,7 +716,8 @@ TEST(ScalerProportionalTest, GrowsToCarryTheLoadAtTheMidpointBoundedByTheExpandR
   Steady s = SteadyPool(4, 95);
   Decision d = Decide(slow, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.target_size, 6);
-  EXPECT_TRUE(Contains(d.reason, "sized to carry it at 50% (the thresholds' midpoint), at most x1.5 per step"))
+  EXPECT_TRUE(
+      Contains(d.reason, "sized to carry it at 50% (the thresholds' midpoint), at most x1.5 per step"))
       << d.reason;
 }
 
@@ -842,7 +844,8 @@ TEST(ScalerCoarseMetricsTest, FiveMinuteSamplesWidenTheWindowAndStillGrow) {
   for (int k = -6; k < 0; ++k) metrics.workers[0].samples.push_back({boundary + k * minutes(5), 90});
   Decision d = Decide(ScalingPolicy{}, pool, metrics, {}, boundary + seconds(5));
   EXPECT_EQ(d.action, Action::kGrow) << d.reason;
-  EXPECT_TRUE(Contains(d.reason, "over 5 min (the window widened from 2 min to one 5 min sample)")) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "over 5 min (the window widened from 2 min to one 5 min sample)"))
+      << d.reason;
   // Two minutes late (complete until 2 min before): the sample before is judged.
   metrics.complete_until = boundary + seconds(5) - minutes(2);
   metrics.workers[0].samples.back().percent = 10;  // the sample still to come, not read
@@ -979,13 +982,16 @@ TEST(ScalerNoiseMarginTest, NeedsThreeDifferencesOfAdjacentSamples) {
     return Decide(ScalingPolicy{}, pool, metrics, {}, Check(10)).reason;
   };
   // Three differences (10, 10, 0): a margin.
-  EXPECT_TRUE(Contains(decide({{Minute(7), 10}, {Minute(8), 20}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
-                       "noise margin"));
+  EXPECT_TRUE(Contains(
+      decide({{Minute(7), 10}, {Minute(8), 20}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
+      "noise margin"));
   // Two (10, 0): none.
-  EXPECT_FALSE(Contains(decide({{Minute(8), 10}, {Minute(9), 20}}, {{Minute(8), 15}, {Minute(9), 15}}), "noise margin"));
-  // Samples two minutes apart are not successive: one difference (0), none.
-  EXPECT_FALSE(Contains(decide({{Minute(5), 10}, {Minute(7), 30}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
+  EXPECT_FALSE(Contains(decide({{Minute(8), 10}, {Minute(9), 20}}, {{Minute(8), 15}, {Minute(9), 15}}),
                         "noise margin"));
+  // Samples two minutes apart are not successive: one difference (0), none.
+  EXPECT_FALSE(Contains(
+      decide({{Minute(5), 10}, {Minute(7), 30}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
+      "noise margin"));
 }
 
 TEST(ScalerRememberTest, GrowsShrinksAndManualChangesKeepTheShrinksTheProjectionNeeds) {
@@ -1004,7 +1010,8 @@ TEST(ScalerRememberTest, GrowsShrinksAndManualChangesKeepTheShrinksTheProjection
   hold.recommended_size = 4;
   EXPECT_EQ(Remember(memory, p, hold, Check(11)).recent_shrinks.size(), 1u);
   EXPECT_EQ(Remember(memory, p, hold, Check(10) + std::chrono::hours(2)).recent_shrinks.size(), 1u);
-  EXPECT_TRUE(Remember(memory, p, hold, Check(10) + std::chrono::hours(2) + seconds(1)).recent_shrinks.empty());
+  EXPECT_TRUE(
+      Remember(memory, p, hold, Check(10) + std::chrono::hours(2) + seconds(1)).recent_shrinks.empty());
   // A grow starts the cool-down and forgets the shrinks; so does a manual change.
   Decision grow;
   grow.action = Action::kGrow;
@@ -1155,7 +1162,7 @@ TEST(ScalerDecisionBoundaryTest, PoolExactlyAtEitherBoundIsJudgedByItsLoad) {
 }
 
 TEST(ScalerDecisionBoundaryTest, RecommendationExactlyAtTheSpansStartCounts) {
-  ScalingPolicy p;  // stabilisation 5 min
+  ScalingPolicy p;             // stabilisation 5 min
   auto s = SteadyPool(4, 10);  // recommends 2
   ScalerMemory memory;
   memory.recommending_since = Check(5);

@@ -20,7 +20,9 @@ std::string Seconds(std::chrono::seconds s) { return std::to_string(s.count()) +
 }  // namespace
 
 Status Validate(const ScalingPolicy& p) {
-  auto invalid = [](std::string message) { return MakeError(ErrorCode::kInvalidArgument, std::move(message)); };
+  auto invalid = [](std::string message) {
+    return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+  };
   // NaN fails every comparison below the way we want only if tested explicitly.
   for (double v : {p.grow_threshold, p.shrink_threshold, p.expand_ratio, p.shrink_ratio}) {
     if (!std::isfinite(v)) return invalid("every threshold and ratio must be a number");
@@ -41,8 +43,8 @@ Status Validate(const ScalingPolicy& p) {
   }
   if (p.expand_ratio <= 1 || p.expand_ratio > kMaxExpandRatio) {
     return invalid("expand ratio (" + Number(p.expand_ratio) +
-                   ") must be above 1 (1 would never grow) and at most " +
-                   Number(kMaxExpandRatio) + " (2.0 doubles the pool)");
+                   ") must be above 1 (1 would never grow) and at most " + Number(kMaxExpandRatio) +
+                   " (2.0 doubles the pool)");
   }
   if (p.shrink_ratio <= 0 || p.shrink_ratio >= 1) {
     return invalid("shrink ratio (" + Number(p.shrink_ratio) +
@@ -50,13 +52,11 @@ Status Validate(const ScalingPolicy& p) {
   }
   if (p.min_workers < kMinWorkersAllowed || p.min_workers > kMaxWorkersAllowed) {
     return invalid("minimum workers (" + std::to_string(p.min_workers) + ") must be between " +
-                   std::to_string(kMinWorkersAllowed) + " and " +
-                   std::to_string(kMaxWorkersAllowed));
+                   std::to_string(kMinWorkersAllowed) + " and " + std::to_string(kMaxWorkersAllowed));
   }
   if (p.max_workers < kMinWorkersAllowed || p.max_workers > kMaxWorkersAllowed) {
     return invalid("maximum workers (" + std::to_string(p.max_workers) + ") must be between " +
-                   std::to_string(kMinWorkersAllowed) + " and " +
-                   std::to_string(kMaxWorkersAllowed));
+                   std::to_string(kMinWorkersAllowed) + " and " + std::to_string(kMaxWorkersAllowed));
   }
   if (p.min_workers > p.max_workers) {
     return invalid("minimum workers (" + std::to_string(p.min_workers) +
@@ -69,13 +69,11 @@ Status Validate(const ScalingPolicy& p) {
     return invalid("averaging window (" + Seconds(p.window) + ") must be positive");
   }
   if (p.window < p.check_interval) {
-    return invalid("averaging window (" + Seconds(p.window) +
-                   ") must be at least the check interval (" + Seconds(p.check_interval) +
-                   "), or some minutes would never be looked at");
+    return invalid("averaging window (" + Seconds(p.window) + ") must be at least the check interval (" +
+                   Seconds(p.check_interval) + "), or some minutes would never be looked at");
   }
   if (p.shrink_stabilisation.count() < 0) {
-    return invalid("shrink stabilisation (" + Seconds(p.shrink_stabilisation) +
-                   ") must not be negative");
+    return invalid("shrink stabilisation (" + Seconds(p.shrink_stabilisation) + ") must not be negative");
   }
   return {};
 }
@@ -84,15 +82,16 @@ std::vector<PolicyWarning> Warnings(const ScalingPolicy& p, std::chrono::seconds
   std::vector<PolicyWarning> out;
   const double bound = p.grow_threshold * std::min(p.shrink_ratio, 1 / p.expand_ratio);
   if (p.shrink_threshold >= bound) {
-    out.push_back({"shrink_threshold",
-                   "shrink threshold (" + Number(p.shrink_threshold) +
-                       "%) is not below grow threshold x min(shrink ratio, 1 / expand ratio) = " + Number(bound) +
-                       "%: a load just past one threshold lands past the other after one resize, so the "
-                       "specification's rule would flap; this auto-scaler only shrinks to a size that carries "
-                       "the load at " +
-                       Number((p.grow_threshold + p.shrink_threshold) / 2) +
-                       "% (the thresholds' midpoint), so it holds instead, but it may keep workers your "
-                       "thresholds call idle"});
+    out.push_back(
+        {"shrink_threshold",
+         "shrink threshold (" + Number(p.shrink_threshold) +
+             "%) is not below grow threshold x min(shrink ratio, 1 / expand ratio) = " + Number(bound) +
+             "%: a load just past one threshold lands past the other after one resize, so the "
+             "specification's rule would flap; this auto-scaler only shrinks to a size that carries "
+             "the load at " +
+             Number((p.grow_threshold + p.shrink_threshold) / 2) +
+             "% (the thresholds' midpoint), so it holds instead, but it may keep workers your "
+             "thresholds call idle"});
   }
   if (metrics_period.count() > 0 && p.window < metrics_period) {
     out.push_back({"window_seconds", "averaging window (" + Seconds(p.window) +

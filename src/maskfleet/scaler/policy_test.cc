@@ -332,7 +332,8 @@ TEST(ScalerPolicyWarningsTest, WindowLongerThanFourChecks) {
   p.window = minutes(30);
   const std::vector<PolicyWarning> warnings = Warnings(p, seconds(60));
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_TRUE(warnings[0].message.starts_with("averaging window (1800 s) is longer than 4 check intervals (240 s)"))
+  EXPECT_TRUE(
+      warnings[0].message.starts_with("averaging window (1800 s) is longer than 4 check intervals (240 s)"))
       << warnings[0].message;
 }
 

@@ -69,7 +69,8 @@ std::string SlopePoints(const std::vector<T>& series, double per_worker, const S
                       std::abs((static_cast<double>(series[i + 1]) - series[i]) -
                                (static_cast<double>(series[i]) - series[i - 1])) > 1e-9;
     if (!keep) continue;
-    out << Num(s.x(static_cast<double>(i))) << ',' << Num(s.y(static_cast<double>(series[i]) / per_worker)) << ' ';
+    out << Num(s.x(static_cast<double>(i))) << ',' << Num(s.y(static_cast<double>(series[i]) / per_worker))
+        << ' ';
   }
   out << Num(s.x(static_cast<double>(n))) << ',' << Num(s.y(static_cast<double>(series.back()) / per_worker));
   return out.str();
@@ -91,12 +92,16 @@ std::string StepPoints(const std::vector<int>& series, const Scale& s) {
 
 // The CPU panel: the average CPU of each check held until the next check, the
 // thresholds, and a triangle at each resize.
-void CpuPanel(std::ostringstream& svg, const Trace& trace, const Scenario& scenario, const Scale& s, double top) {
-  const auto y = [&](double percent) { return top + kCpuHeight * (1 - std::clamp(percent, 0.0, 100.0) / 100); };
+void CpuPanel(std::ostringstream& svg, const Trace& trace, const Scenario& scenario, const Scale& s,
+              double top) {
+  const auto y = [&](double percent) {
+    return top + kCpuHeight * (1 - std::clamp(percent, 0.0, 100.0) / 100);
+  };
   for (int p = 0; p <= 100; p += 25) {
     svg << "<line x1=\"" << kLeft << "\" x2=\"" << kWidth - kRight << "\" y1=\"" << Num(y(p)) << "\" y2=\""
         << Num(y(p)) << "\" stroke=\"#e4e4e4\"/>\n";
-    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << Num(y(p) + 4) << "\" text-anchor=\"end\">" << p << "</text>\n";
+    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << Num(y(p) + 4) << "\" text-anchor=\"end\">" << p
+        << "</text>\n";
   }
   const struct {
     double percent;
@@ -109,10 +114,11 @@ void CpuPanel(std::ostringstream& svg, const Trace& trace, const Scenario& scena
         << "\" y2=\"" << Num(y(th.percent)) << "\" stroke=\"" << th.colour
         << "\" stroke-width=\"1\" stroke-dasharray=\"5 4\"/>\n";
     svg << "<text x=\"" << kWidth - kRight - 4 << "\" y=\"" << Num(y(th.percent) - 4)
-        << "\" text-anchor=\"end\" fill=\"" << th.colour << "\">" << th.label << ' ' << Label(th.percent) << "%</text>\n";
+        << "\" text-anchor=\"end\" fill=\"" << th.colour << "\">" << th.label << ' ' << Label(th.percent)
+        << "%</text>\n";
   }
-  svg << "<rect x=\"" << kLeft << "\" y=\"" << top << "\" width=\"" << kPlotWidth << "\" height=\"" << kCpuHeight
-      << "\" fill=\"none\" stroke=\"#333\"/>\n";
+  svg << "<rect x=\"" << kLeft << "\" y=\"" << top << "\" width=\"" << kPlotWidth << "\" height=\""
+      << kCpuHeight << "\" fill=\"none\" stroke=\"#333\"/>\n";
   svg << "<text transform=\"translate(16," << top + kCpuHeight / 2
       << ") rotate(-90)\" text-anchor=\"middle\" fill=\"#7b3fa0\">CPU (%)</text>\n";
 
@@ -120,7 +126,8 @@ void CpuPanel(std::ostringstream& svg, const Trace& trace, const Scenario& scena
   std::ostringstream run;
   const auto flush = [&] {
     if (!run.str().empty()) {
-      svg << "<polyline fill=\"none\" stroke=\"#7b3fa0\" stroke-width=\"1.5\" points=\"" << run.str() << "\"/>\n";
+      svg << "<polyline fill=\"none\" stroke=\"#7b3fa0\" stroke-width=\"1.5\" points=\"" << run.str()
+          << "\"/>\n";
     }
     run.str("");
   };
@@ -144,10 +151,10 @@ void CpuPanel(std::ostringstream& svg, const Trace& trace, const Scenario& scena
     const double v = y(c.decision.average_cpu.value_or(50));
     const bool grow = c.decision.target_size > c.decision.current_size;
     const double d = grow ? -1 : 1;  // the apex points the way the pool went
-    svg << "<polygon fill=\"" << (grow ? "#c0392b" : "#2e8b57") << "\" points=\"" << Num(x) << ',' << Num(v + 7 * d)
-        << ' ' << Num(x - 5) << ',' << Num(v - 2 * d) << ' ' << Num(x + 5) << ',' << Num(v - 2 * d) << "\"><title>"
-        << (grow ? "grow " : "shrink ") << c.decision.current_size << " -&gt; " << c.decision.target_size
-        << "</title></polygon>\n";
+    svg << "<polygon fill=\"" << (grow ? "#c0392b" : "#2e8b57") << "\" points=\"" << Num(x) << ','
+        << Num(v + 7 * d) << ' ' << Num(x - 5) << ',' << Num(v - 2 * d) << ' ' << Num(x + 5) << ','
+        << Num(v - 2 * d) << "\"><title>" << (grow ? "grow " : "shrink ") << c.decision.current_size
+        << " -&gt; " << c.decision.target_size << "</title></polygon>\n";
   }
 
   // Legend, in the gap above the panel.
@@ -156,7 +163,8 @@ void CpuPanel(std::ostringstream& svg, const Trace& trace, const Scenario& scena
       << "\" stroke=\"#7b3fa0\" stroke-width=\"2\"/>\n";
   svg << "<text x=\"" << kLeft + 27 << "\" y=\"" << Num(ly + 4)
       << "\">average CPU seen by each check (window of the policy)</text>\n";
-  svg << "<text x=\"" << kLeft + 430 << "\" y=\"" << Num(ly + 4) << "\"><tspan fill=\"#c0392b\">&#9650; grow</tspan>"
+  svg << "<text x=\"" << kLeft + 430 << "\" y=\"" << Num(ly + 4)
+      << "\"><tspan fill=\"#c0392b\">&#9650; grow</tspan>"
       << "  <tspan fill=\"#2e8b57\">&#9660; shrink</tspan></text>\n";
 }
 
@@ -195,8 +203,8 @@ std::string TraceSvg(const Trace& trace, const Scenario& scenario, const ChartOp
   const int every = top > 10 ? 2 : 1;
   for (int w = 0; w <= top; w += every) {
     const double y = s.y(w);
-    svg << "<line x1=\"" << kLeft << "\" x2=\"" << kWidth - kRight << "\" y1=\"" << Num(y) << "\" y2=\"" << Num(y)
-        << "\" stroke=\"#e4e4e4\"/>\n";
+    svg << "<line x1=\"" << kLeft << "\" x2=\"" << kWidth - kRight << "\" y1=\"" << Num(y) << "\" y2=\""
+        << Num(y) << "\" stroke=\"#e4e4e4\"/>\n";
     svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << Num(y + 4) << "\" text-anchor=\"end\">"
         << Label(std::round(w * per_worker * 100) / 100) << "</text>\n";
     svg << "<text x=\"" << kWidth - kRight + 6 << "\" y=\"" << Num(y + 4) << "\">" << w << "</text>\n";
@@ -212,11 +220,11 @@ std::string TraceSvg(const Trace& trace, const Scenario& scenario, const ChartOp
     const double x = s.x(m * 60);
     svg << "<line x1=\"" << Num(x) << "\" x2=\"" << Num(x) << "\" y1=\"" << axis << "\" y2=\"" << axis + 5
         << "\" stroke=\"#333\"/>\n";
-    svg << "<text x=\"" << Num(x) << "\" y=\"" << axis + 18 << "\" text-anchor=\"middle\">"
-        << Label(m) << "</text>\n";
+    svg << "<text x=\"" << Num(x) << "\" y=\"" << axis + 18 << "\" text-anchor=\"middle\">" << Label(m)
+        << "</text>\n";
   }
-  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kPlotWidth << "\" height=\"" << kPlotHeight
-      << "\" fill=\"none\" stroke=\"#333\"/>\n";
+  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kPlotWidth << "\" height=\""
+      << kPlotHeight << "\" fill=\"none\" stroke=\"#333\"/>\n";
   svg << "<text x=\"" << kLeft + kPlotWidth / 2 << "\" y=\"" << height - 8
       << "\" text-anchor=\"middle\">time (minutes)</text>\n";
   svg << "<text transform=\"translate(16," << kTop + kPlotHeight / 2
@@ -227,10 +235,11 @@ std::string TraceSvg(const Trace& trace, const Scenario& scenario, const ChartOp
   if (n > 0) {
     svg << "<polyline fill=\"none\" stroke=\"#999\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\" points=\""
         << StepPoints(needed, s) << "\"/>\n";
-    svg << "<polyline fill=\"none\" stroke=\"#f0a050\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\" points=\""
+    svg << "<polyline fill=\"none\" stroke=\"#f0a050\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\" "
+           "points=\""
         << StepPoints(pool, s) << "\"/>\n";
-    svg << "<polyline fill=\"none\" stroke=\"#c15c00\" stroke-width=\"2\" points=\"" << StepPoints(trace.in_service, s)
-        << "\"/>\n";
+    svg << "<polyline fill=\"none\" stroke=\"#c15c00\" stroke-width=\"2\" points=\""
+        << StepPoints(trace.in_service, s) << "\"/>\n";
     svg << "<polyline fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"1.5\" points=\""
         << SlopePoints(trace.demand, per_worker, s) << "\"/>\n";
   }
@@ -250,8 +259,9 @@ std::string TraceSvg(const Trace& trace, const Scenario& scenario, const ChartOp
                            {needed_label.c_str(), "#999", "2 3"}};
   double x = kLeft;
   for (const Entry& e : entries) {
-    svg << "<line x1=\"" << Num(x) << "\" x2=\"" << Num(x + 22) << "\" y1=\"42\" y2=\"42\" stroke=\"" << e.colour
-        << "\" stroke-width=\"2\"" << (*e.dash ? std::string(" stroke-dasharray=\"") + e.dash + "\"" : "") << "/>\n";
+    svg << "<line x1=\"" << Num(x) << "\" x2=\"" << Num(x + 22) << "\" y1=\"42\" y2=\"42\" stroke=\""
+        << e.colour << "\" stroke-width=\"2\""
+        << (*e.dash ? std::string(" stroke-dasharray=\"") + e.dash + "\"" : "") << "/>\n";
     svg << "<text x=\"" << Num(x + 27) << "\" y=\"46\">" << Escape(e.label) << "</text>\n";
     x += 27 + 7.0 * static_cast<double>(std::string(e.label).size()) + 18;
   }

@@ -9,9 +9,9 @@
 namespace maskfleet::sim {
 namespace {
 
-using scaler::WorkerState;
 using scaler::Action;
 using scaler::Decision;
+using scaler::WorkerState;
 using std::chrono::duration_cast;
 using std::chrono::seconds;
 using TimePoint = Clock::TimePoint;
@@ -111,13 +111,15 @@ class NaiveController : public Controller {
     if (!average) return Make(n, n, std::nullopt, "no CPU data in the window");
     const std::string measured = "average CPU " + Percent(*average);
     if (*average > policy_.grow_threshold) {
-      if (n >= policy_.max_workers) return Make(n, n, average, measured + " above the grow threshold, at the maximum");
+      if (n >= policy_.max_workers)
+        return Make(n, n, average, measured + " above the grow threshold, at the maximum");
       int target = static_cast<int>(std::ceil(n * policy_.expand_ratio - kRoundingSlack));
       target = std::clamp(std::max(target, n + 1), n + 1, policy_.max_workers);
       return Make(n, target, average, measured + " is above the grow threshold");
     }
     if (*average < policy_.shrink_threshold) {
-      if (n <= policy_.min_workers) return Make(n, n, average, measured + " below the shrink threshold, at the minimum");
+      if (n <= policy_.min_workers)
+        return Make(n, n, average, measured + " below the shrink threshold, at the minimum");
       int target = static_cast<int>(std::ceil(n * policy_.shrink_ratio - kRoundingSlack));
       target = std::clamp(std::min(target, n - 1), policy_.min_workers, n - 1);
       return Make(n, target, average, measured + " is below the shrink threshold");
@@ -202,7 +204,8 @@ class HpaController : public Controller {
       } else {
         recommended = static_cast<int>(std::ceil(new_ratio * filled - kRoundingSlack));
         if ((new_ratio < 1.0 && recommended > n) || (new_ratio > 1.0 && recommended < n)) recommended = n;
-        why = measured + ", proportional size " + std::to_string(recommended) + " counting starting workers at 0%";
+        why = measured + ", proportional size " + std::to_string(recommended) +
+              " counting starting workers at 0%";
       }
     }
     recommended = std::clamp(recommended, policy_.min_workers, policy_.max_workers);
@@ -274,7 +277,8 @@ const std::vector<std::string>& ControllerNames() {
   return kNames;
 }
 
-Result<std::unique_ptr<Controller>> MakeController(std::string_view name, const scaler::ScalingPolicy& policy) {
+Result<std::unique_ptr<Controller>> MakeController(std::string_view name,
+                                                   const scaler::ScalingPolicy& policy) {
   if (name == "ours") return MakeOurController(policy);
   if (name == "naive") return MakeNaiveController(policy);
   if (name == "hpa") return MakeHpaController(policy);

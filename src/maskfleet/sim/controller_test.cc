@@ -7,8 +7,8 @@
 namespace maskfleet::sim {
 namespace {
 
-using scaler::WorkerState;
 using scaler::Action;
+using scaler::WorkerState;
 using std::chrono::minutes;
 using std::chrono::seconds;
 using TimePoint = Clock::TimePoint;
@@ -99,8 +99,14 @@ TEST(NaiveControllerTest, ShrinksWithoutStabilisationOrProjection) {
   // 4 x 45% on 1 worker would be 180%: ours would not shrink that far, naive does.
   const Input busy = Pool(4, 45);
   EXPECT_EQ(MakeNaiveController(aggressive)->Check(busy.pool, busy.metrics, Minute(10)).target_size, 1);
-  EXPECT_EQ(scaler::Decide([&] { auto p = aggressive; p.shrink_stabilisation = seconds(0); return p; }(),
-                           busy.pool, busy.metrics, {}, Minute(10)).target_size,
+  EXPECT_EQ(scaler::Decide(
+                [&] {
+                  auto p = aggressive;
+                  p.shrink_stabilisation = seconds(0);
+                  return p;
+                }(),
+                busy.pool, busy.metrics, {}, Minute(10))
+                .target_size,
             3);
 }
 
@@ -112,9 +118,7 @@ TEST(NaiveControllerTest, HoldsWithinThresholdsAndAtTheBounds) {
   EXPECT_EQ(naive->Check(Pool(0, 0).pool, Pool(0, 0).metrics, Minute(10)).action, Action::kHold);
 }
 
-TEST(HpaControllerTest, TargetIsTheMidpointOfTheThresholds) {
-  EXPECT_EQ(HpaTarget({}), 50);
-}
+TEST(HpaControllerTest, TargetIsTheMidpointOfTheThresholds) { EXPECT_EQ(HpaTarget({}), 50); }
 
 TEST(HpaControllerTest, ProportionalScaleUpAtOnce) {
   auto hpa = MakeHpaController({});
@@ -128,15 +132,19 @@ TEST(HpaControllerTest, ProportionalScaleUpAtOnce) {
 
 TEST(HpaControllerTest, HighTargetIsTheGrowThreshold) {
   // 4 x 75% against 70%: within the tolerance (1.07); 4 x 80%: ceil(4 x 1.14) = 5.
-  EXPECT_EQ(MakeHpaHighController({})->Check(Pool(4, 75).pool, Pool(4, 75).metrics, Minute(10)).action, Action::kHold);
-  const scaler::Decision d = MakeHpaHighController({})->Check(Pool(4, 80).pool, Pool(4, 80).metrics, Minute(10));
+  EXPECT_EQ(MakeHpaHighController({})->Check(Pool(4, 75).pool, Pool(4, 75).metrics, Minute(10)).action,
+            Action::kHold);
+  const scaler::Decision d = MakeHpaHighController({})->Check(Pool(4, 80).pool, Pool(4, 80).metrics,
+                                                              Minute(10));
   EXPECT_EQ(d.target_size, 5);
   EXPECT_TRUE(d.reason.find("vs target 70.0%") != std::string::npos) << d.reason;
 }
 
 TEST(HpaControllerTest, ToleranceOfTenPercent) {
-  EXPECT_EQ(MakeHpaController({})->Check(Pool(3, 54).pool, Pool(3, 54).metrics, Minute(10)).action, Action::kHold);
-  EXPECT_EQ(MakeHpaController({})->Check(Pool(3, 46).pool, Pool(3, 46).metrics, Minute(10)).action, Action::kHold);
+  EXPECT_EQ(MakeHpaController({})->Check(Pool(3, 54).pool, Pool(3, 54).metrics, Minute(10)).action,
+            Action::kHold);
+  EXPECT_EQ(MakeHpaController({})->Check(Pool(3, 46).pool, Pool(3, 46).metrics, Minute(10)).action,
+            Action::kHold);
   EXPECT_EQ(MakeHpaController({})->Check(Pool(3, 56).pool, Pool(3, 56).metrics, Minute(10)).target_size, 4);
 }
 

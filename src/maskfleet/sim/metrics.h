@@ -56,8 +56,8 @@
 namespace maskfleet::sim {
 
 struct EvaluationOptions {
-  double worker_capacity = 10;      // requests/s per worker at 100% CPU
-  double target_utilisation = 70;   // u, % CPU
+  double worker_capacity = 10;     // requests/s per worker at 100% CPU
+  double target_utilisation = 70;  // u, % CPU
   std::chrono::seconds settling{20 * 60};
   std::vector<LoadSegment> segments;
 };
@@ -81,11 +81,11 @@ struct StepFigures {
 };
 
 struct ElasticityFigures {
-  double under_accuracy = 0;     // theta_U, %
-  double under_timeshare = 0;    // tau_U, %
-  double over_accuracy = 0;      // theta_O, %
-  double over_timeshare = 0;     // tau_O, %
-  double unserved_percent = 0;   // requests beyond the in-service capacity, % of offered
+  double under_accuracy = 0;    // theta_U, %
+  double under_timeshare = 0;   // tau_U, %
+  double over_accuracy = 0;     // theta_O, %
+  double over_timeshare = 0;    // tau_O, %
+  double unserved_percent = 0;  // requests beyond the in-service capacity, % of offered
   int resizes = 0;
   int resizes_while_booting = 0;
   int resizes_in_constant_load = 0;

@@ -23,7 +23,10 @@ Trace Made(double demand, std::initializer_list<std::pair<int, int>> supply) {
 
 // Capacity 10 req/s, 70%: one worker is "needed" per 7 req/s.
 EvaluationOptions Options(std::vector<LoadSegment> segments = {}) {
-  return {.worker_capacity = 10, .target_utilisation = 70, .settling = seconds(20), .segments = std::move(segments)};
+  return {.worker_capacity = 10,
+          .target_utilisation = 70,
+          .settling = seconds(20),
+          .segments = std::move(segments)};
 }
 
 CheckRecord Resize(int at, int from, int to, int starting = 0) {
@@ -37,9 +40,9 @@ CheckRecord Resize(int at, int from, int to, int starting = 0) {
 }
 
 TEST(WorkersNeededTest, FewestWorkersAtTheTargetUtilisation) {
-  EXPECT_EQ(WorkersNeeded(14, 10, 70), 2);   // exactly 2 x 7
+  EXPECT_EQ(WorkersNeeded(14, 10, 70), 2);  // exactly 2 x 7
   EXPECT_EQ(WorkersNeeded(14.1, 10, 70), 3);
-  EXPECT_EQ(WorkersNeeded(0, 10, 70), 1);    // the service keeps one worker
+  EXPECT_EQ(WorkersNeeded(0, 10, 70), 1);  // the service keeps one worker
   EXPECT_EQ(WorkersNeeded(25, 10, 50), 5);
 }
 
@@ -85,8 +88,8 @@ TEST(EvaluateTest, UnservedShareAndWorkerMinutes) {
 
 TEST(EvaluateTest, ResizesCountedInConstantLoadAndWhileBooting) {
   // One constant segment [0, 100) whose constant-load period starts at 20 s.
-  LoadSegment seg{.begin = seconds(0), .end = seconds(100), .constant = true, .rate = 14,
-                  .steady_from = seconds(20)};
+  LoadSegment seg{
+      .begin = seconds(0), .end = seconds(100), .constant = true, .rate = 14, .steady_from = seconds(20)};
   Trace t = Made(14, {{100, 2}});
   t.checks = {Resize(10, 1, 2), Resize(15, 2, 4, 1), Resize(30, 4, 2), Resize(99, 2, 3)};
   CheckRecord hold;
@@ -103,9 +106,18 @@ TEST(EvaluateTest, SettlingTimeAndOvershootOfAStepUp) {
   // A step up at 10 s from 7 to 28 req/s (1 -> 4 workers needed): the supply goes
   // 1 -> 2 at 20 s -> 6 at 30 s -> 4 at 45 s and stays: settled 35 s after the step,
   // overshoot 2.
-  std::vector<LoadSegment> segments = {
-      {.begin = seconds(0), .end = seconds(10), .constant = true, .rate_before = 0, .rate = 7, .steady_from = seconds(30)},
-      {.begin = seconds(10), .end = seconds(100), .constant = true, .rate_before = 7, .rate = 28, .steady_from = seconds(60)}};
+  std::vector<LoadSegment> segments = {{.begin = seconds(0),
+                                        .end = seconds(10),
+                                        .constant = true,
+                                        .rate_before = 0,
+                                        .rate = 7,
+                                        .steady_from = seconds(30)},
+                                       {.begin = seconds(10),
+                                        .end = seconds(100),
+                                        .constant = true,
+                                        .rate_before = 7,
+                                        .rate = 28,
+                                        .steady_from = seconds(60)}};
   Trace t = Made(28, {{20, 1}, {10, 2}, {15, 6}, {55, 4}});
   EvaluationOptions options = Options(segments);
   options.settling = seconds(50);
@@ -121,9 +133,18 @@ TEST(EvaluateTest, SettlingTimeAndOvershootOfAStepUp) {
 }
 
 TEST(EvaluateTest, OvershootOfAStepDownIsHowFarBelowTheEnd) {
-  std::vector<LoadSegment> segments = {
-      {.begin = seconds(0), .end = seconds(10), .constant = true, .rate_before = 0, .rate = 28, .steady_from = seconds(30)},
-      {.begin = seconds(10), .end = seconds(100), .constant = true, .rate_before = 28, .rate = 10, .steady_from = seconds(30)}};
+  std::vector<LoadSegment> segments = {{.begin = seconds(0),
+                                        .end = seconds(10),
+                                        .constant = true,
+                                        .rate_before = 0,
+                                        .rate = 28,
+                                        .steady_from = seconds(30)},
+                                       {.begin = seconds(10),
+                                        .end = seconds(100),
+                                        .constant = true,
+                                        .rate_before = 28,
+                                        .rate = 10,
+                                        .steady_from = seconds(30)}};
   // 4 -> 1 at 20 s (too far) -> 2 at 40 s.
   const ElasticityFigures f = Evaluate(Made(10, {{20, 4}, {20, 1}, {60, 2}}), Options(segments));
   ASSERT_EQ(f.steps.size(), 1u);
@@ -135,7 +156,12 @@ TEST(EvaluateTest, OvershootOfAStepDownIsHowFarBelowTheEnd) {
 TEST(EvaluateTest, NoChangeMeansSettledAtOnce) {
   std::vector<LoadSegment> segments = {
       {.begin = seconds(0), .end = seconds(10), .constant = true, .rate = 7, .steady_from = seconds(20)},
-      {.begin = seconds(10), .end = seconds(100), .constant = true, .rate_before = 7, .rate = 6, .steady_from = seconds(30)}};
+      {.begin = seconds(10),
+       .end = seconds(100),
+       .constant = true,
+       .rate_before = 7,
+       .rate = 6,
+       .steady_from = seconds(30)}};
   const ElasticityFigures f = Evaluate(Made(7, {{100, 1}}), Options(segments));
   ASSERT_EQ(f.steps.size(), 1u);
   EXPECT_EQ(f.steps[0].settling_time, seconds(0));
@@ -147,8 +173,18 @@ TEST(EvaluateTest, ASegmentShorterThanTheAllowanceIsNotJudged) {
   // A 30 s spike with 50 s allowed to settle: nobody can tell.
   std::vector<LoadSegment> segments = {
       {.begin = seconds(0), .end = seconds(10), .constant = true, .rate = 7, .steady_from = seconds(50)},
-      {.begin = seconds(10), .end = seconds(40), .constant = true, .rate_before = 7, .rate = 28, .steady_from = seconds(60)},
-      {.begin = seconds(40), .end = seconds(100), .constant = true, .rate_before = 28, .rate = 7, .steady_from = seconds(90)}};
+      {.begin = seconds(10),
+       .end = seconds(40),
+       .constant = true,
+       .rate_before = 7,
+       .rate = 28,
+       .steady_from = seconds(60)},
+      {.begin = seconds(40),
+       .end = seconds(100),
+       .constant = true,
+       .rate_before = 28,
+       .rate = 7,
+       .steady_from = seconds(90)}};
   const ElasticityFigures f = Evaluate(Made(7, {{100, 1}}), Options(segments));
   ASSERT_EQ(f.steps.size(), 2u);
   EXPECT_FALSE(f.steps[0].judged);
@@ -160,8 +196,18 @@ TEST(EvaluateTest, ASegmentShorterThanTheAllowanceIsNotJudged) {
 TEST(EvaluateTest, RampsHaveNoStepFigures) {
   std::vector<LoadSegment> segments = {
       {.begin = seconds(0), .end = seconds(10), .constant = true, .rate = 7, .steady_from = seconds(20)},
-      {.begin = seconds(10), .end = seconds(50), .constant = false, .rate_before = 7, .rate = 28, .steady_from = seconds(50)},
-      {.begin = seconds(50), .end = seconds(100), .constant = true, .rate_before = 28, .rate = 28, .steady_from = seconds(70)}};
+      {.begin = seconds(10),
+       .end = seconds(50),
+       .constant = false,
+       .rate_before = 7,
+       .rate = 28,
+       .steady_from = seconds(50)},
+      {.begin = seconds(50),
+       .end = seconds(100),
+       .constant = true,
+       .rate_before = 28,
+       .rate = 28,
+       .steady_from = seconds(70)}};
   const ElasticityFigures f = Evaluate(Made(7, {{100, 1}}), Options(segments));
   ASSERT_EQ(f.steps.size(), 1u);
   EXPECT_EQ(f.steps[0].segment.begin, seconds(50));

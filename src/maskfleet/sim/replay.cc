@@ -62,7 +62,8 @@ class Row {
     return v;
   }
 
-  std::unexpected<Error> Bad(const std::string& column, const std::string& accepted, std::string_view found) const {
+  std::unexpected<Error> Bad(const std::string& column, const std::string& accepted,
+                             std::string_view found) const {
     return MakeError(ErrorCode::kInvalidArgument,
                      place_ + ": " + column + " must be " + accepted + ", not '" + std::string(found) + "'");
   }
@@ -96,16 +97,17 @@ Result<Trace> ParseReplay(std::string_view text, const std::string& source) {
     start = end + 1;
   }
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  if (lines.empty()) return MakeError(ErrorCode::kInvalidArgument, source + ": empty, expected a header line");
+  if (lines.empty())
+    return MakeError(ErrorCode::kInvalidArgument, source + ": empty, expected a header line");
 
   std::map<std::string, std::size_t> columns;
   const std::vector<std::string_view> header = SplitCsvLine(lines[0]);
   for (std::size_t i = 0; i < header.size(); ++i) columns.emplace(std::string(header[i]), i);
   for (const char* required : {"t", "offered_rate", "in_service", "starting"}) {
     if (!columns.contains(required)) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       source + ":1: no column '" + required + "' (the header must name t, offered_rate, "
-                       "in_service and starting)");
+      return MakeError(ErrorCode::kInvalidArgument, source + ":1: no column '" + required +
+                                                        "' (the header must name t, offered_rate, "
+                                                        "in_service and starting)");
     }
   }
   const bool has_requests = columns.contains("sent") && columns.contains("failed");
@@ -120,8 +122,8 @@ Result<Trace> ParseReplay(std::string_view text, const std::string& source) {
     const int expected = static_cast<int>(trace.demand.size());
     if (*t != expected) {
       return MakeError(ErrorCode::kInvalidArgument,
-                       row.place() + ": t must go up by one second from 0, expected " + std::to_string(expected) +
-                           ", not " + std::to_string(*t));
+                       row.place() + ": t must go up by one second from 0, expected " +
+                           std::to_string(expected) + ", not " + std::to_string(*t));
     }
     Result<double> offered = row.Number("offered_rate");
     if (!offered) return std::unexpected(offered.error());
@@ -181,16 +183,16 @@ Result<Trace> ReadReplayFile(const std::filesystem::path& path) {
 Status CheckReplayMatches(const Trace& trace, const Scenario& scenario, const std::string& source) {
   const std::size_t seconds = static_cast<std::size_t>(scenario.duration.count());
   if (trace.demand.size() != seconds) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     source + " holds " + std::to_string(trace.demand.size()) + " seconds, scenario " +
-                         scenario.name + " lasts " + std::to_string(seconds));
+    return MakeError(ErrorCode::kInvalidArgument, source + " holds " + std::to_string(trace.demand.size()) +
+                                                      " seconds, scenario " + scenario.name + " lasts " +
+                                                      std::to_string(seconds));
   }
   for (std::size_t t = 0; t < seconds; ++t) {
     const double expected = DemandAt(scenario, static_cast<double>(t) + 0.5);
     if (std::abs(trace.demand[t] - expected) > 1e-6) {
       std::ostringstream message;
-      message << source << ": the offered rate at t = " << t << " is " << trace.demand[t] << " req/s, scenario "
-              << scenario.name << " has " << expected;
+      message << source << ": the offered rate at t = " << t << " is " << trace.demand[t]
+              << " req/s, scenario " << scenario.name << " has " << expected;
       return MakeError(ErrorCode::kInvalidArgument, message.str());
     }
   }

@@ -107,8 +107,9 @@ TEST(ReplayTest, RefusesWhatItCannotRead) {
             "live.csv:2: in_service must be a whole number of at least 0, not 'x'");
   EXPECT_EQ(ParseError("t,offered_rate,in_service,starting\n0,-1,1,0\n"),
             "live.csv:2: offered_rate must be a number of at least 0, not '-1'");
-  EXPECT_EQ(ParseError("t,offered_rate,in_service,starting,action,size_before,size_after\n0,1,1,0,jump,1,2\n"),
-            "live.csv:2: action must be grow, shrink, hold or empty, not 'jump'");
+  EXPECT_EQ(
+      ParseError("t,offered_rate,in_service,starting,action,size_before,size_after\n0,1,1,0,jump,1,2\n"),
+      "live.csv:2: action must be grow, shrink, hold or empty, not 'jump'");
   EXPECT_EQ(ParseError("t,offered_rate,in_service,starting,action,size_before\n0,1,1,0,grow,1\n"),
             "live.csv:2: size_after must be a whole number of at least 0, not ''");
 }
@@ -127,7 +128,8 @@ TEST(ReplayTest, MatchesOnlyItsScenario) {
   t.demand[2] = 5;
   Status other_load = CheckReplayMatches(t, s, "live.csv");
   ASSERT_FALSE(other_load.has_value());
-  EXPECT_EQ(other_load.error().message, "live.csv: the offered rate at t = 2 is 5 req/s, scenario live has 4");
+  EXPECT_EQ(other_load.error().message,
+            "live.csv: the offered rate at t = 2 is 5 req/s, scenario live has 4");
 
   Trace shorter = Parse("t,offered_rate,in_service,starting\n0,4,1,0\n");
   Status length = CheckReplayMatches(shorter, s, "live.csv");

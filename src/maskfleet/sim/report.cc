@@ -36,7 +36,8 @@ std::string Minutes(std::chrono::seconds s) {
 
 std::string StepLabel(const LoadSegment& seg) {
   if (seg.after_ramp) {
-    return "at " + Minutes(seg.begin) + " (end of ramp " + Rate(seg.rate_before) + " -> " + Rate(seg.rate) + " req/s)";
+    return "at " + Minutes(seg.begin) + " (end of ramp " + Rate(seg.rate_before) + " -> " + Rate(seg.rate) +
+           " req/s)";
   }
   return "at " + Minutes(seg.begin) + " (" + Rate(seg.rate_before) + " -> " + Rate(seg.rate) + " req/s)";
 }
@@ -46,8 +47,8 @@ struct Row {
   std::vector<std::string> cells;
 };
 
-std::string Render(const Scenario& scenario, const std::vector<ControllerFigures>& runs, const std::vector<Row>& rows,
-                   TableFormat format);
+std::string Render(const Scenario& scenario, const std::vector<ControllerFigures>& runs,
+                   const std::vector<Row>& rows, TableFormat format);
 
 }  // namespace
 
@@ -93,14 +94,16 @@ std::string FiguresTable(const Scenario& scenario, const std::vector<ControllerF
   add("over-provisioning accuracy", [&](const ElasticityFigures& f) { return percent(f.over_accuracy); });
   add("over-provisioning timeshare", [&](const ElasticityFigures& f) { return percent(f.over_timeshare); });
   add("requests unserved", [&](const ElasticityFigures& f) { return Fixed(f.unserved_percent, 2) + "%"; });
-  if (std::ranges::any_of(runs, [](const ControllerFigures& r) { return r.figures.p99_latency_seconds.has_value(); })) {
+  if (std::ranges::any_of(
+          runs, [](const ControllerFigures& r) { return r.figures.p99_latency_seconds.has_value(); })) {
     add("p99 latency", [&](const ElasticityFigures& f) {
       return f.p99_latency_seconds ? Fixed(*f.p99_latency_seconds, 2) + " s" : std::string("-");
     });
   }
   add("worker-minutes", [&](const ElasticityFigures& f) { return Fixed(f.worker_minutes, 0); });
   add("resizes", [&](const ElasticityFigures& f) { return std::to_string(f.resizes); });
-  add("resizes while workers boot", [&](const ElasticityFigures& f) { return std::to_string(f.resizes_while_booting); });
+  add("resizes while workers boot",
+      [&](const ElasticityFigures& f) { return std::to_string(f.resizes_while_booting); });
   add("resizes in constant load (must be 0)",
       [&](const ElasticityFigures& f) { return std::to_string(f.resizes_in_constant_load); });
   add("direction changes", [&](const ElasticityFigures& f) { return std::to_string(f.direction_changes); });
@@ -123,7 +126,8 @@ std::string FiguresTable(const Scenario& scenario, const std::vector<ControllerF
   return Render(scenario, runs, rows, format);
 }
 
-std::string SeedsTable(const Scenario& scenario, const std::vector<ControllerSeeds>& runs, TableFormat format) {
+std::string SeedsTable(const Scenario& scenario, const std::vector<ControllerSeeds>& runs,
+                       TableFormat format) {
   std::vector<ControllerFigures> heads;
   for (const auto& run : runs) heads.push_back({run.controller, {}});
   std::vector<Row> rows;
@@ -139,13 +143,15 @@ std::string SeedsTable(const Scenario& scenario, const std::vector<ControllerSee
   };
   using Figures = std::vector<ElasticityFigures>;
   add("resizes", [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.resizes; }), 1); });
-  add("direction changes", [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.direction_changes; }), 1); });
+  add("direction changes",
+      [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.direction_changes; }), 1); });
   add("direction changes in constant load (sum)", [&](const Figures& a) {
     int sum = 0;
     for (const auto& f : a) sum += f.direction_changes_in_constant_load;
     return std::to_string(sum);
   });
-  add("worker-minutes", [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.worker_minutes; }), 0); });
+  add("worker-minutes",
+      [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.worker_minutes; }), 0); });
   add("under-provisioning accuracy",
       [&](const Figures& a) { return Fixed(mean(a, [](auto& f) { return f.under_accuracy; }), 1) + "%"; });
   add("under-provisioning timeshare",
@@ -162,7 +168,10 @@ std::string SeedsTable(const Scenario& scenario, const std::vector<ControllerSee
   });
   add("longest settling time", [&](const Figures& a) {
     if (a.empty() || !a.front().LongestSettling()) return std::string("-");
-    return Fixed(mean(a, [](auto& f) { return f.LongestSettling().value_or(std::chrono::seconds(0)).count(); }) / 60, 1) +
+    return Fixed(mean(a,
+                      [](auto& f) { return f.LongestSettling().value_or(std::chrono::seconds(0)).count(); }) /
+                     60,
+                 1) +
            " min";
   });
   return Render(scenario, heads, rows, format);
@@ -170,8 +179,8 @@ std::string SeedsTable(const Scenario& scenario, const std::vector<ControllerSee
 
 namespace {
 
-std::string Render(const Scenario& scenario, const std::vector<ControllerFigures>& runs, const std::vector<Row>& rows,
-                   TableFormat format) {
+std::string Render(const Scenario& scenario, const std::vector<ControllerFigures>& runs,
+                   const std::vector<Row>& rows, TableFormat format) {
   std::ostringstream out;
   if (format == TableFormat::kMarkdown) {
     out << "| figure |";
@@ -195,8 +204,12 @@ std::string Render(const Scenario& scenario, const std::vector<ControllerFigures
     for (const Row& row : rows) w = std::max(w, row.cells[c].size());
     widths.push_back(w);
   }
-  auto pad_left = [](const std::string& s, std::size_t w) { return std::string(w - std::min(w, s.size()), ' ') + s; };
-  auto pad_right = [](const std::string& s, std::size_t w) { return s + std::string(w - std::min(w, s.size()), ' '); };
+  auto pad_left = [](const std::string& s, std::size_t w) {
+    return std::string(w - std::min(w, s.size()), ' ') + s;
+  };
+  auto pad_right = [](const std::string& s, std::size_t w) {
+    return s + std::string(w - std::min(w, s.size()), ' ');
+  };
   out << pad_right("figure", label_width);
   for (std::size_t c = 0; c < runs.size(); ++c) out << "  " << pad_left(runs[c].controller, widths[c]);
   out << '\n';

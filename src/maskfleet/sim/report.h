@@ -47,7 +47,8 @@ struct ControllerSeeds {
 
 // The figures over all seeds, one column per controller: means, except the direction
 // changes in constant load, summed over the seeds (the flapping target is 0 in all).
-std::string SeedsTable(const Scenario& scenario, const std::vector<ControllerSeeds>& runs, TableFormat format);
+std::string SeedsTable(const Scenario& scenario, const std::vector<ControllerSeeds>& runs,
+                       TableFormat format);
 
 }  // namespace maskfleet::sim
 

@@ -120,8 +120,8 @@ class Reader {
     const std::string accepted = "a duration such as \"90s\", \"10m\" or \"1h30m\"";
     if (!d) return Fail(&v, field + " must be " + accepted + " (" + what + "), not " + Shown(v));
     if (*d < min || *d > max) {
-      return Fail(&v, field + " must be from " + FormatDuration(min) + " to " + FormatDuration(max) +
-                          " (" + what + "), not " + Shown(v));
+      return Fail(&v, field + " must be from " + FormatDuration(min) + " to " + FormatDuration(max) + " (" +
+                          what + "), not " + Shown(v));
     }
     return *d;
   }
@@ -165,10 +165,10 @@ Status ReadPolicy(const Reader& r, const toml::table& root, scaler::ScalingPolic
   if (!table) return std::unexpected(table.error());
   const toml::table& t = **table;
   const std::string p = "policy.";
-  if (auto s = r.RejectUnknown(t, p,
-                               {"grow_threshold", "shrink_threshold", "expand_ratio", "shrink_ratio",
-                                "min_workers", "max_workers", "check_interval", "window",
-                                "shrink_stabilisation", "paused"});
+  if (auto s = r.RejectUnknown(
+          t, p,
+          {"grow_threshold", "shrink_threshold", "expand_ratio", "shrink_ratio", "min_workers", "max_workers",
+           "check_interval", "window", "shrink_stabilisation", "paused"});
       !s) {
     return s;
   }
@@ -185,16 +185,16 @@ Status ReadPolicy(const Reader& r, const toml::table& root, scaler::ScalingPolic
   if (auto s = num("shrink_threshold", policy.shrink_threshold, "% CPU"); !s) return s;
   if (auto s = num("expand_ratio", policy.expand_ratio, "2.0 doubles the pool"); !s) return s;
   if (auto s = num("shrink_ratio", policy.shrink_ratio, "0.5 halves the pool"); !s) return s;
-  for (auto [key, field] : {std::pair{"min_workers", &policy.min_workers},
-                            std::pair{"max_workers", &policy.max_workers}}) {
+  for (auto [key, field] :
+       {std::pair{"min_workers", &policy.min_workers}, std::pair{"max_workers", &policy.max_workers}}) {
     auto v = r.Int(t, p, key, *field, scaler::kMinWorkersAllowed, scaler::kMaxWorkersAllowed,
                    "the specification's bounds");
     if (!v) return std::unexpected(v.error());
     *field = static_cast<int>(*v);
   }
-  for (auto [key, field] : {std::pair{"check_interval", &policy.check_interval},
-                            std::pair{"window", &policy.window},
-                            std::pair{"shrink_stabilisation", &policy.shrink_stabilisation}}) {
+  for (auto [key, field] :
+       {std::pair{"check_interval", &policy.check_interval}, std::pair{"window", &policy.window},
+        std::pair{"shrink_stabilisation", &policy.shrink_stabilisation}}) {
     auto v = r.Duration(t, p, key, *field, seconds(0), kMaxDuration, "a span of time");
     if (!v) return std::unexpected(v.error());
     *field = *v;
@@ -212,8 +212,9 @@ Status ReadPolicy(const Reader& r, const toml::table& root, scaler::ScalingPolic
 Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
   const toml::value* load = Reader::Find(root, "load");
   if (load == nullptr) {
-    return r.Fail(nullptr, "no [[load]] entries: the demand needs at least one, e.g.\n"
-                           "  [[load]]\n  at = \"0m\"\n  rate = 5");
+    return r.Fail(nullptr,
+                  "no [[load]] entries: the demand needs at least one, e.g.\n"
+                  "  [[load]]\n  at = \"0m\"\n  rate = 5");
   }
   if (!load->is_array() || load->as_array().empty()) {
     return r.Fail(load, "load must be [[load]] entries (an array of tables), not " + Reader::Shown(*load));
@@ -227,13 +228,15 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
       return r.Fail(&entry, "each [[load]] entry must be a table, not " + Reader::Shown(entry));
     }
     const toml::table& t = entry.as_table();
-    if (auto st = r.RejectUnknown(t, prefix, {"at", "rate", "ramp_to", "over", "for", "wave", "low", "high", "period"});
+    if (auto st = r.RejectUnknown(t, prefix,
+                                  {"at", "rate", "ramp_to", "over", "for", "wave", "low", "high", "period"});
         !st) {
       return st;
     }
     const toml::value* at_value = Reader::Find(t, "at");
     const toml::value* here = at_value != nullptr ? at_value : FirstValue(t);
-    if (at_value == nullptr) return r.Fail(here, prefix + "at is required (when the change starts, e.g. \"10m\")");
+    if (at_value == nullptr)
+      return r.Fail(here, prefix + "at is required (when the change starts, e.g. \"10m\")");
     auto at = r.DurationOf(*at_value, prefix + "at", seconds(0), kMaxDuration, "when the change starts");
     if (!at) return std::unexpected(at.error());
 
@@ -250,7 +253,8 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
     if (!has_wave) {
       for (const char* key : {"low", "high", "period"}) {
         if (Reader::Find(t, key) != nullptr) {
-          return r.Fail(Reader::Find(t, key), prefix + key + " belongs to a wave (wave = \"sine\" or \"sawtooth\")");
+          return r.Fail(Reader::Find(t, key),
+                        prefix + key + " belongs to a wave (wave = \"sine\" or \"sawtooth\")");
         }
       }
     }
@@ -258,23 +262,28 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
       auto wave = r.String(t, "wave", "");
       if (!wave) return std::unexpected(wave.error());
       if (*wave != "sine" && *wave != "sawtooth") {
-        return r.Fail(Reader::Find(t, "wave"), prefix + "wave must be \"sine\" or \"sawtooth\", not \"" + *wave + "\"");
+        return r.Fail(Reader::Find(t, "wave"),
+                      prefix + "wave must be \"sine\" or \"sawtooth\", not \"" + *wave + "\"");
       }
       change.kind = *wave == "sine" ? LoadKind::kSine : LoadKind::kSawtooth;
       if (Reader::Find(t, "over") != nullptr) {
-        return r.Fail(Reader::Find(t, "over"), prefix + "over belongs to a ramp (ramp_to), not to a wave: use for");
+        return r.Fail(Reader::Find(t, "over"),
+                      prefix + "over belongs to a ramp (ramp_to), not to a wave: use for");
       }
       for (const char* key : {"low", "high", "period"}) {
         if (Reader::Find(t, key) == nullptr) {
-          return r.Fail(here, prefix + key + " is required with wave (low and high in requests/s, period a duration)");
+          return r.Fail(
+              here, prefix + key + " is required with wave (low and high in requests/s, period a duration)");
         }
       }
-      auto low = r.Double(t, prefix, "low", 0, 0, kMaxRate, "from 0 to " + Number(kMaxRate), "requests per second");
+      auto low = r.Double(t, prefix, "low", 0, 0, kMaxRate, "from 0 to " + Number(kMaxRate),
+                          "requests per second");
       if (!low) return std::unexpected(low.error());
       auto high = r.Double(t, prefix, "high", 0, *low, kMaxRate, "from low to " + Number(kMaxRate),
                            "requests per second");
       if (!high) return std::unexpected(high.error());
-      auto period = r.Duration(t, prefix, "period", seconds(0), seconds(2), kMaxDuration, "one cycle of the wave");
+      auto period = r.Duration(t, prefix, "period", seconds(0), seconds(2), kMaxDuration,
+                               "one cycle of the wave");
       if (!period) return std::unexpected(period.error());
       change.low = *low;
       change.rate = *high;
@@ -293,12 +302,14 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
     if (has_ramp) {
       change.kind = LoadKind::kRamp;
       if (Reader::Find(t, "for") != nullptr) {
-        return r.Fail(Reader::Find(t, "for"), prefix + "for belongs to a spike (rate), not to a ramp: use over");
+        return r.Fail(Reader::Find(t, "for"),
+                      prefix + "for belongs to a spike (rate), not to a ramp: use over");
       }
       if (Reader::Find(t, "over") == nullptr) {
         return r.Fail(here, prefix + "over is required with ramp_to (how long the ramp takes, e.g. \"10m\")");
       }
-      auto over = r.Duration(t, prefix, "over", seconds(0), seconds(1), kMaxDuration, "how long the ramp takes");
+      auto over = r.Duration(t, prefix, "over", seconds(0), seconds(1), kMaxDuration,
+                             "how long the ramp takes");
       if (!over) return std::unexpected(over.error());
       change.span = *over;
     } else if (has_rate) {
@@ -307,7 +318,8 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
       }
       change.kind = Reader::Find(t, "for") != nullptr ? LoadKind::kSpike : LoadKind::kStep;
       if (change.kind == LoadKind::kSpike) {
-        auto lasts = r.Duration(t, prefix, "for", seconds(0), seconds(1), kMaxDuration, "how long the spike lasts");
+        auto lasts = r.Duration(t, prefix, "for", seconds(0), seconds(1), kMaxDuration,
+                                "how long the spike lasts");
         if (!lasts) return std::unexpected(lasts.error());
         change.span = *lasts;
       }
@@ -318,8 +330,9 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
     }
     if (index == 1 && change.kind != LoadKind::kStep && change.kind != LoadKind::kSine &&
         change.kind != LoadKind::kSawtooth) {
-      return r.Fail(here, prefix.substr(0, prefix.size() - 1) +
-                              " must be a plain step (rate without for) or a wave: it sets the demand at the start");
+      return r.Fail(
+          here, prefix.substr(0, prefix.size() - 1) +
+                    " must be a plain step (rate without for) or a wave: it sets the demand at the start");
     }
     if (change.at <= previous_end && index > 1) {
       return r.Fail(at_value, prefix + "at (" + FormatDuration(change.at) +
@@ -342,8 +355,9 @@ Status ReadLoad(const Reader& r, const toml::table& root, Scenario& s) {
 Result<seconds> ParseDuration(std::string_view text) {
   auto invalid = [&] {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "'" + std::string(text) + "' is not a duration: write e.g. \"90s\", \"10m\", \"1h30m\" "
-                     "or a whole number of seconds");
+                     "'" + std::string(text) +
+                         "' is not a duration: write e.g. \"90s\", \"10m\", \"1h30m\" "
+                         "or a whole number of seconds");
   };
   if (text.empty()) return invalid();
   std::int64_t total = 0;
@@ -420,9 +434,10 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
   auto name = r.String(root, "name", s.name);
   if (!name) return std::unexpected(name.error());
   if (name->empty() || name->find_first_of("/\\ \t\n") != std::string::npos) {
-    return r.Fail(Reader::Find(root, "name"),
-                  "name must be a non-empty word without spaces or slashes (it names the output files), not \"" +
-                      *name + "\"");
+    return r.Fail(
+        Reader::Find(root, "name"),
+        "name must be a non-empty word without spaces or slashes (it names the output files), not \"" +
+            *name + "\"");
   }
   s.name = *name;
   auto description = r.String(root, "description", "");
@@ -432,7 +447,8 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
   if (Reader::Find(root, "duration") == nullptr) {
     return r.Fail(nullptr, "duration is required (how long the run lasts, e.g. duration = \"90m\")");
   }
-  auto duration = r.Duration(root, "", "duration", seconds(0), seconds(60), kMaxDuration, "how long the run lasts");
+  auto duration = r.Duration(root, "", "duration", seconds(0), seconds(60), kMaxDuration,
+                             "how long the run lasts");
   if (!duration) return std::unexpected(duration.error());
   s.duration = *duration;
   auto initial = r.Int(root, "", "initial_workers", s.initial_workers, 0, kMaxInitialWorkers,
@@ -451,8 +467,8 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
                          "from launch to in service");
   if (!boot) return std::unexpected(boot.error());
   s.boot_delay = *boot;
-  auto capacity = r.Double(**workers, "workers.", "capacity", s.worker_capacity, 1e-6, kMaxRate,
-                           "above 0", "requests/s one worker serves at 100% CPU");
+  auto capacity = r.Double(**workers, "workers.", "capacity", s.worker_capacity, 1e-6, kMaxRate, "above 0",
+                           "requests/s one worker serves at 100% CPU");
   if (!capacity) return std::unexpected(capacity.error());
   s.worker_capacity = *capacity;
   auto jitter = r.Duration(**workers, "workers.", "boot_jitter", s.boot_jitter, seconds(0), kMaxDuration,
@@ -487,8 +503,9 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
                     "of the noise");
   if (!seed) return std::unexpected(seed.error());
   s.seed = static_cast<std::uint64_t>(*seed);
-  auto correlation = r.Duration(**monitoring, "monitoring.", "noise_correlation", s.noise_correlation, seconds(0),
-                                kMaxDuration, "the time constant of the noise; 0: independent samples");
+  auto correlation = r.Duration(**monitoring, "monitoring.", "noise_correlation", s.noise_correlation,
+                                seconds(0), kMaxDuration,
+                                "the time constant of the noise; 0: independent samples");
   if (!correlation) return std::unexpected(correlation.error());
   s.noise_correlation = *correlation;
   auto delay = r.Duration(**monitoring, "monitoring.", "delay", s.metrics_delay, seconds(0), seconds(3600),
@@ -498,7 +515,8 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
 
   auto arrivals = r.Table(root, "arrivals");
   if (!arrivals) return std::unexpected(arrivals.error());
-  if (auto st = r.RejectUnknown(**arrivals, "arrivals.", {"process", "seed"}); !st) return std::unexpected(st.error());
+  if (auto st = r.RejectUnknown(**arrivals, "arrivals.", {"process", "seed"}); !st)
+    return std::unexpected(st.error());
   auto process = r.String(**arrivals, "process", "fluid");
   if (!process) return std::unexpected(process.error());
   if (*process != "fluid" && *process != "poisson") {
@@ -564,12 +582,8 @@ double DemandAt(const Scenario& scenario, double t) {
     if (t < at) break;
     const double span = static_cast<double>(c.span.count());
     switch (c.kind) {
-      case LoadKind::kStep:
-        rate = c.rate;
-        break;
-      case LoadKind::kRamp:
-        rate = t >= at + span ? c.rate : rate + (c.rate - rate) * (t - at) / span;
-        break;
+      case LoadKind::kStep: rate = c.rate; break;
+      case LoadKind::kRamp: rate = t >= at + span ? c.rate : rate + (c.rate - rate) * (t - at) / span; break;
       case LoadKind::kSpike:
         if (t < at + span) rate = c.rate;  // afterwards the rate before it stays
         break;
@@ -592,9 +606,7 @@ std::vector<LoadSegment> Segments(const Scenario& scenario) {
   std::vector<Mark> marks;
   for (const LoadChange& c : scenario.load) {
     switch (c.kind) {
-      case LoadKind::kStep:
-        marks.push_back({c.at, true});
-        break;
+      case LoadKind::kStep: marks.push_back({c.at, true}); break;
       case LoadKind::kRamp:
         marks.push_back({c.at, false});
         marks.push_back({c.at + c.span, true, true});
@@ -620,7 +632,7 @@ std::vector<LoadSegment> Segments(const Scenario& scenario) {
     seg.constant = marks[i].constant;
     const double b = static_cast<double>(seg.begin.count());
     // After a ramp, the level before the ramp: the change the pool answers is the whole ramp.
-    seg.rate_before = segments.empty()         ? 0
+    seg.rate_before = segments.empty()      ? 0
                       : marks[i].after_ramp ? segments.back().rate_before
                                             : segments.back().rate;
     seg.rate = seg.constant ? DemandAt(scenario, b) : DemandAt(scenario, static_cast<double>(end.count()));

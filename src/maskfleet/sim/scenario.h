@@ -64,8 +64,8 @@
 //   for = "60m"                      # run); then the rate before it comes back
 //
 // A change must start after the previous one has finished (a ramp's `over`, a
-// spike's `for`) and before `duration`. The first entry may be a step or a wave. Unknown keys are errors, so a typo never
-// silently leaves a default in place.
+// spike's `for`) and before `duration`. The first entry may be a step or a wave. Unknown keys are errors, so
+// a typo never silently leaves a default in place.
 //
 // Thread safety: plain values and pure functions.
 #ifndef MASKFLEET_SIM_SCENARIO_H_

@@ -124,7 +124,7 @@ at = "1h"
 rate = 60
 for = "3m"
 )",
-                                    "x.toml");
+                                     "x.toml");
   ASSERT_TRUE(s.has_value()) << s.error().message;
   EXPECT_EQ(s->name, "full");
   EXPECT_EQ(s->description, "all of it");
@@ -185,10 +185,15 @@ TEST(ParseScenarioErrorsTest, DurationRequiredAndWellFormed) {
 }
 
 TEST(ParseScenarioErrorsTest, PolicyThatCannotConvergeIsRefusedWithValidatesMessage) {
-  const std::string m = ErrorOf(std::string(kMinimal) + "[policy]\ngrow_threshold = 60\nshrink_threshold = 65\n");
-  EXPECT_TRUE(Contains(m, "bad.toml:6: [policy]: shrink threshold (65%) must be below the grow threshold (60%)")) << m;
-  EXPECT_TRUE(Contains(ErrorOf(std::string(kMinimal) + "[policy]\nmax_workers = 9\n"), "policy.max_workers must be a whole number from 1 to 8"));
-  EXPECT_TRUE(Contains(ErrorOf(std::string(kMinimal) + "[policy]\nexpand_ratio = \"2\"\n"), "policy.expand_ratio must be a number"));
+  const std::string m = ErrorOf(std::string(kMinimal) +
+                                "[policy]\ngrow_threshold = 60\nshrink_threshold = 65\n");
+  EXPECT_TRUE(
+      Contains(m, "bad.toml:6: [policy]: shrink threshold (65%) must be below the grow threshold (60%)"))
+      << m;
+  EXPECT_TRUE(Contains(ErrorOf(std::string(kMinimal) + "[policy]\nmax_workers = 9\n"),
+                       "policy.max_workers must be a whole number from 1 to 8"));
+  EXPECT_TRUE(Contains(ErrorOf(std::string(kMinimal) + "[policy]\nexpand_ratio = \"2\"\n"),
+                       "policy.expand_ratio must be a number"));
 }
 
 TEST(ParseScenarioErrorsTest, LoadEntries) {
@@ -197,12 +202,15 @@ TEST(ParseScenarioErrorsTest, LoadEntries) {
                        "bad.toml:3: load[1].at must be 0 for the first entry"));
   const std::string both = ErrorOf(std::string(kMinimal) + "[[load]]\nat = \"5m\"\nrate = 1\nramp_to = 3\n");
   EXPECT_TRUE(Contains(both, "bad.toml:6: load[2] needs exactly one of rate")) << both;
-  EXPECT_TRUE(Contains(ErrorOf(std::string(kMinimal) + "[[load]]\nat = \"5m\"\nramp_to = 3\n"), "load[2].over is required"));
+  EXPECT_TRUE(Contains(ErrorOf(std::string(kMinimal) + "[[load]]\nat = \"5m\"\nramp_to = 3\n"),
+                       "load[2].over is required"));
   EXPECT_TRUE(Contains(ErrorOf(std::string(kMinimal) + "[[load]]\nat = \"5m\"\nrate = -3\n"),
                        "load[2].rate must be a number from 0"));
-  const std::string overlap = ErrorOf(std::string(kMinimal) +
-                                      "[[load]]\nat = \"5m\"\nramp_to = 3\nover = \"10m\"\n[[load]]\nat = \"10m\"\nrate = 1\n");
-  EXPECT_TRUE(Contains(overlap, "bad.toml:10: load[3].at (10 min) must come after the previous change has finished (15 min)"))
+  const std::string overlap = ErrorOf(
+      std::string(kMinimal) +
+      "[[load]]\nat = \"5m\"\nramp_to = 3\nover = \"10m\"\n[[load]]\nat = \"10m\"\nrate = 1\n");
+  EXPECT_TRUE(Contains(
+      overlap, "bad.toml:10: load[3].at (10 min) must come after the previous change has finished (15 min)"))
       << overlap;
   EXPECT_TRUE(Contains(ErrorOf(std::string(kMinimal) + "[[load]]\nat = \"25m\"\nrate = 9\nfor = \"10m\"\n"),
                        "must finish within the duration (30 min)"));
@@ -254,7 +262,8 @@ TEST(ParseScenarioErrorsTest, QueueBootAndMonitoringFields) {
                        "workers.admission_limit must be a whole number from 0"));
   EXPECT_TRUE(Contains(ErrorOf(head + "[arrivals]\nprocess = \"bursty\"\n" + load),
                        "arrivals.process must be \"fluid\" or \"poisson\", not \"bursty\""));
-  EXPECT_TRUE(Contains(ErrorOf(head + "[monitoring]\ndelay = \"2h\"\n" + load), "monitoring.delay must be from"));
+  EXPECT_TRUE(
+      Contains(ErrorOf(head + "[monitoring]\ndelay = \"2h\"\n" + load), "monitoring.delay must be from"));
   EXPECT_TRUE(Contains(ErrorOf(head + "[arrivals]\nrate = 3\n" + load), "unknown key 'arrivals.rate'"));
 }
 
@@ -302,12 +311,15 @@ period = "2m"
   EXPECT_EQ(segments[1].begin, minutes(40));
   EXPECT_FALSE(segments[2].constant);
 
-  EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nwave = \"square\"\nlow = 1\nhigh = 2\nperiod = \"1m\"\n"),
-                       "load[1].wave must be \"sine\" or \"sawtooth\", not \"square\""));
+  EXPECT_TRUE(Contains(
+      ErrorOf(
+          "duration = \"30m\"\n[[load]]\nat = 0\nwave = \"square\"\nlow = 1\nhigh = 2\nperiod = \"1m\"\n"),
+      "load[1].wave must be \"sine\" or \"sawtooth\", not \"square\""));
   EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nwave = \"sine\"\nlow = 1\nhigh = 2\n"),
                        "load[1].period is required with wave"));
-  EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nwave = \"sine\"\nlow = 5\nhigh = 2\nperiod = \"1m\"\n"),
-                       "load[1].high must be a number from low"));
+  EXPECT_TRUE(Contains(
+      ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nwave = \"sine\"\nlow = 5\nhigh = 2\nperiod = \"1m\"\n"),
+      "load[1].high must be a number from low"));
   EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nrate = 5\nlow = 1\n"),
                        "load[1].low belongs to a wave"));
   EXPECT_TRUE(Contains(ErrorOf("duration = \"30m\"\n[[load]]\nat = 0\nrate = 5\nwave = \"sine\"\n"),
@@ -368,7 +380,8 @@ TEST(DemandAtTest, StepsRampsAndSpikes) {
 TEST(SegmentsTest, ConstantStretchesBetweenChangesAfterTheSettlingAllowance) {
   const std::vector<LoadSegment> segments = Segments(Profile());
   ASSERT_EQ(segments.size(), 6u);
-  auto check = [](const LoadSegment& seg, int begin_min, int end_min, bool constant, double before, double rate) {
+  auto check = [](const LoadSegment& seg, int begin_min, int end_min, bool constant, double before,
+                  double rate) {
     EXPECT_EQ(seg.begin, minutes(begin_min));
     EXPECT_EQ(seg.end, minutes(end_min));
     EXPECT_EQ(seg.constant, constant);
@@ -377,7 +390,7 @@ TEST(SegmentsTest, ConstantStretchesBetweenChangesAfterTheSettlingAllowance) {
   };
   check(segments[0], 0, 10, true, 0, 10);
   check(segments[1], 10, 20, false, 10, 30);  // the ramp
-  check(segments[2], 20, 30, true, 10, 30);  // after the ramp from 10
+  check(segments[2], 20, 30, true, 10, 30);   // after the ramp from 10
   check(segments[3], 30, 32, true, 30, 50);   // the spike
   check(segments[4], 32, 40, true, 50, 30);
   check(segments[5], 40, 60, true, 30, 4);

@@ -128,7 +128,8 @@ Trace Simulate(const Scenario& scenario, Controller& controller) {
                             3 * period + delay;
   // The correlation of one worker's noise from one sample to the next.
   const double rho = scenario.noise_correlation.count() > 0
-                         ? std::exp(-static_cast<double>(period) / static_cast<double>(scenario.noise_correlation.count()))
+                         ? std::exp(-static_cast<double>(period) /
+                                    static_cast<double>(scenario.noise_correlation.count()))
                          : 0.0;
 
   SimulatedClock clock(t0);
@@ -137,7 +138,8 @@ Trace Simulate(const Scenario& scenario, Controller& controller) {
   std::vector<SimWorker> workers;
   int next_number = 1;
   for (int i = 0; i < scenario.initial_workers; ++i) {
-    workers.push_back({.number = next_number++, .launched_at = -3600 - boot, .in_service_at = -3600, .in_service = true});
+    workers.push_back(
+        {.number = next_number++, .launched_at = -3600 - boot, .in_service_at = -3600, .in_service = true});
   }
   std::vector<PeriodRequests> requests;
   double period_offered = 0;
@@ -203,7 +205,8 @@ Trace Simulate(const Scenario& scenario, Controller& controller) {
         }
         if (!cpu.samples.empty()) view.workers.push_back(std::move(cpu));
       }
-      std::erase_if(requests, [&](const PeriodRequests& r) { return r.sample.start < clock.Now() - seconds(keep); });
+      std::erase_if(requests,
+                    [&](const PeriodRequests& r) { return r.sample.start < clock.Now() - seconds(keep); });
       for (const auto& r : requests) {
         if (r.visible_at <= t) view.requests.push_back(r.sample);
       }
@@ -218,7 +221,8 @@ Trace Simulate(const Scenario& scenario, Controller& controller) {
         bool fails = false;
         // No draw when nothing varies, so that runs without spread or failures replay as before.
         if (scenario.boot_jitter.count() > 0) {
-          const double spread = (2 * random.Uniform() - 1) * static_cast<double>(scenario.boot_jitter.count());
+          const double spread = (2 * random.Uniform() - 1) *
+                                static_cast<double>(scenario.boot_jitter.count());
           boots = std::max<std::int64_t>(0, boot + std::llround(spread));
         }
         if (scenario.boot_failure > 0) fails = random.Uniform() < scenario.boot_failure;

@@ -80,9 +80,9 @@ struct Trace {
   std::string scenario;
   std::string controller;
   // One entry per simulated second.
-  std::vector<double> demand;    // requests/s
-  std::vector<int> in_service;   // workers serving during the second
-  std::vector<int> starting;     // workers booting during the second
+  std::vector<double> demand;   // requests/s
+  std::vector<int> in_service;  // workers serving during the second
+  std::vector<int> starting;    // workers booting during the second
   std::vector<CheckRecord> checks;
   std::vector<MinuteRow> minutes;
   double requests = 0;           // offered over the run

@@ -185,8 +185,10 @@ rate = 9
 )");
     s.arrival_seed = static_cast<std::uint64_t>(seed);
     const Trace run = SimulateWith(s);
-    const auto launch = std::ranges::find_if(run.starting, [](int n) { return n > 0; }) - run.starting.begin();
-    const auto serving = std::ranges::find_if(run.in_service, [](int n) { return n > 1; }) - run.in_service.begin();
+    const auto launch = std::ranges::find_if(run.starting, [](int n) { return n > 0; }) -
+                        run.starting.begin();
+    const auto serving = std::ranges::find_if(run.in_service, [](int n) { return n > 1; }) -
+                         run.in_service.begin();
     EXPECT_GE(serving - launch, 30);
     EXPECT_LE(serving - launch, 150);
     boot_times.insert(serving - launch);
@@ -351,8 +353,8 @@ rate = 9
 TEST(ShippedScenariosTest, ThereAreAllOfThem) {
   std::vector<std::string> names;
   for (const auto& file : ShippedScenarios()) names.push_back(file.stem().string());
-  for (const char* expected : {"constant", "step-up", "step-down", "ramp", "spike", "noisy-plateau",
-                               "unreliable-example"}) {
+  for (const char* expected :
+       {"constant", "step-up", "step-down", "ramp", "spike", "noisy-plateau", "unreliable-example"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   }
 }
@@ -375,7 +377,8 @@ TEST(ShippedScenariosTest, OursConvergesInEveryOne) {
     EXPECT_EQ(f.resizes_while_booting, 0);
     for (std::size_t i = 1; i < t.checks.size(); ++i) {
       if (t.checks[i].Resized()) {
-        EXPECT_EQ(t.checks[i].starting, 0) << "resized at " << t.checks[i].at.count() << " s with workers starting";
+        EXPECT_EQ(t.checks[i].starting, 0)
+            << "resized at " << t.checks[i].at.count() << " s with workers starting";
       }
     }
     // Zero resizes in every constant-load period after settling, and every step settled.
@@ -387,9 +390,8 @@ TEST(ShippedScenariosTest, OursConvergesInEveryOne) {
     }
     // Something is checked: every scenario has at least one constant-load period.
     const auto segments = Segments(*s);
-    EXPECT_TRUE(std::any_of(segments.begin(), segments.end(), [](const LoadSegment& seg) {
-      return seg.HasConstantLoadPeriod();
-    }));
+    EXPECT_TRUE(std::any_of(segments.begin(), segments.end(),
+                            [](const LoadSegment& seg) { return seg.HasConstantLoadPeriod(); }));
   }
 }
 
@@ -397,7 +399,8 @@ TEST(ShippedScenariosTest, KnownLimitsStayInBoundsAndNeverActWhileBooting) {
   // scenarios/limits/: where ours is known to resize under constant load (documented
   // in docs/results.md); the rest of its promises still hold.
   int count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(MASKFLEET_SCENARIO_DIR) / "limits")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(MASKFLEET_SCENARIO_DIR) / "limits")) {
     if (entry.path().extension() != ".toml") continue;
     ++count;
     SCOPED_TRACE(entry.path().filename().string());
@@ -414,7 +417,8 @@ TEST(ShippedScenariosTest, KnownLimitsStayInBoundsAndNeverActWhileBooting) {
 }
 
 TEST(ShippedScenariosTest, TheUnreliableExampleOscillatesWithTheNaiveLoopButNotWithOurs) {
-  Result<Scenario> s = ReadScenarioFile(std::filesystem::path(MASKFLEET_SCENARIO_DIR) / "unreliable-example.toml");
+  Result<Scenario> s = ReadScenarioFile(std::filesystem::path(MASKFLEET_SCENARIO_DIR) /
+                                        "unreliable-example.toml");
   ASSERT_TRUE(s.has_value()) << s.error().message;
   const ElasticityFigures naive = Evaluate(SimulateWith(*s, "naive"), EvaluationOptionsFor(*s));
   const ElasticityFigures ours = Evaluate(SimulateWith(*s, "ours"), EvaluationOptionsFor(*s));

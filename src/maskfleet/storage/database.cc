@@ -16,12 +16,9 @@ namespace {
 
 const soci::backend_factory& Factory(Backend backend) {
   switch (backend) {
-    case Backend::kSqlite:
-      return *factory_sqlite3();
-    case Backend::kPostgresql:
-      return *factory_postgresql();
-    case Backend::kMysql:
-      return *factory_mysql();
+    case Backend::kSqlite: return *factory_sqlite3();
+    case Backend::kPostgresql: return *factory_postgresql();
+    case Backend::kMysql: return *factory_mysql();
   }
   return *factory_sqlite3();
 }
@@ -130,8 +127,7 @@ Status Database::Connect() {
 
 Status Database::Migrate(Clock& clock) {
   return Run("migrate database " + url_.redacted, [&](soci::session& s) -> Status {
-    MigrationLock lock{url_.backend, url_.database, options_.migration_lock_timeout,
-                       options_.busy_timeout};
+    MigrationLock lock{url_.backend, url_.database, options_.migration_lock_timeout, options_.busy_timeout};
     auto version = ApplyMigrations(s, lock, options_.migrations.migrations(), clock);
     if (!version) return std::unexpected(version.error());
     schema_version_ = *version;
@@ -158,8 +154,7 @@ Status Database::RunImpl(std::string_view context, bool transaction, const Work&
   std::size_t pos = 0;
   try {
     if (!pool_->try_lease(pos, static_cast<int>(options_.acquire_timeout.count()))) {
-      return MakeError(ErrorCode::kUnavailable,
-                       std::string(context) + ": no free database connection");
+      return MakeError(ErrorCode::kUnavailable, std::string(context) + ": no free database connection");
     }
   } catch (const std::exception& e) {
     return std::unexpected(SqlError(e, context));

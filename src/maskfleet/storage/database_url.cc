@@ -51,8 +51,7 @@ Result<DatabaseUrl> ParseSqlite(std::string_view rest, std::string_view url) {
   if (rest.starts_with("///")) {
     rest.remove_prefix(2);
   } else if (rest.starts_with("//")) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "database URL: use sqlite:PATH or sqlite:///ABSOLUTE/PATH");
+    return MakeError(ErrorCode::kInvalidArgument, "database URL: use sqlite:PATH or sqlite:///ABSOLUTE/PATH");
   }
   if (rest.empty()) return MakeError(ErrorCode::kInvalidArgument, "database URL: no SQLite file name");
   if (rest.find('"') != std::string_view::npos || rest.find('\0') != std::string_view::npos) {
@@ -104,8 +103,10 @@ Result<DatabaseUrl> ParseServer(Backend backend, std::string_view scheme, std::s
     if (close == std::string_view::npos) return invalid("unclosed '[' in host");
     host = hostport.substr(1, close - 1);
     std::string_view after = hostport.substr(close + 1);
-    if (after.starts_with(':')) port_text = after.substr(1);
-    else if (!after.empty()) return invalid("bad host");
+    if (after.starts_with(':'))
+      port_text = after.substr(1);
+    else if (!after.empty())
+      return invalid("bad host");
   } else if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
     host = hostport.substr(0, colon);
     port_text = hostport.substr(colon + 1);
@@ -174,12 +175,9 @@ Result<DatabaseUrl> ParseServer(Backend backend, std::string_view scheme, std::s
 
 std::string_view BackendName(Backend backend) {
   switch (backend) {
-    case Backend::kSqlite:
-      return "sqlite";
-    case Backend::kPostgresql:
-      return "postgresql";
-    case Backend::kMysql:
-      return "mysql";
+    case Backend::kSqlite: return "sqlite";
+    case Backend::kPostgresql: return "postgresql";
+    case Backend::kMysql: return "mysql";
   }
   return "unknown";
 }

@@ -7,8 +7,8 @@
 //
 // User, password and database are percent-decoded. Query parameters are passed to the
 // back end's client library (libpq keywords for PostgreSQL; SOCI's MySQL keywords such as
-// sslca, connect_timeout); their names must be [a-z_]+. connect_timeout defaults to 10 s. ParseDatabaseUrl only parses: it
-// neither connects nor touches the file. Pure functions, safe across threads.
+// sslca, connect_timeout); their names must be [a-z_]+. connect_timeout defaults to 10 s. ParseDatabaseUrl
+// only parses: it neither connects nor touches the file. Pure functions, safe across threads.
 #ifndef MASKFLEET_STORAGE_DATABASE_URL_H_
 #define MASKFLEET_STORAGE_DATABASE_URL_H_
 

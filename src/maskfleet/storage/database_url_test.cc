@@ -42,7 +42,8 @@ TEST(storage_DatabaseUrlTest, MysqlWithoutPortOrPassword) {
   auto url = ParseDatabaseUrl("mysql://bob@127.0.0.1/maskfleet");
   ASSERT_TRUE(url) << url.error().ToString();
   EXPECT_EQ(url->backend, Backend::kMysql);
-  EXPECT_EQ(url->connect_string, "db='maskfleet' host='127.0.0.1' user='bob' charset=utf8mb4 connect_timeout=10");
+  EXPECT_EQ(url->connect_string,
+            "db='maskfleet' host='127.0.0.1' user='bob' charset=utf8mb4 connect_timeout=10");
   EXPECT_EQ(url->redacted, "mysql://bob@127.0.0.1/maskfleet");
 }
 
@@ -65,10 +66,10 @@ TEST(storage_DatabaseUrlTest, BackslashInPasswordIsEscaped) {
 }
 
 TEST(storage_DatabaseUrlTest, ErrorsNeverContainThePassword) {
-  for (const char* bad : {"postgresql://u:topsecret@h:99999/db", "postgresql://u:topsecret@h",
-                          "mysql://u:topsecret@/db", "postgresql://u:topsecret@h/db?x%=1",
-                          "postgresql://u:topsecret@h/db?Bad=1", "u:topsecret@h/db",
-                          "postgresql://u:topsecret%zz@h/db"}) {
+  for (const char* bad :
+       {"postgresql://u:topsecret@h:99999/db", "postgresql://u:topsecret@h", "mysql://u:topsecret@/db",
+        "postgresql://u:topsecret@h/db?x%=1", "postgresql://u:topsecret@h/db?Bad=1", "u:topsecret@h/db",
+        "postgresql://u:topsecret%zz@h/db"}) {
     auto url = ParseDatabaseUrl(bad);
     ASSERT_FALSE(url) << bad;
     EXPECT_EQ(url.error().code, ErrorCode::kInvalidArgument) << bad;

@@ -82,22 +82,21 @@ std::set<int> AppliedVersions(soci::session& s) {
 
 // Applies what `applied` lacks. `per_migration_transaction`: wrap each one in its own
 // transaction (PostgreSQL: DDL is transactional; MySQL commits DDL anyway).
-Result<int> ApplyMissing(soci::session& s, Backend backend, const std::vector<Migration>& all,
-                         Clock& clock, bool per_migration_transaction) {
+Result<int> ApplyMissing(soci::session& s, Backend backend, const std::vector<Migration>& all, Clock& clock,
+                         bool per_migration_transaction) {
   std::set<int> applied = AppliedVersions(s);
   const int known = all.empty() ? 0 : all.back().version;
   if (!applied.empty() && *applied.rbegin() > known) {
-    return MakeError(ErrorCode::kInternal,
-                     "the database has schema version " + std::to_string(*applied.rbegin()) +
-                         ", newer than this program's " + std::to_string(known));
+    return MakeError(ErrorCode::kInternal, "the database has schema version " +
+                                               std::to_string(*applied.rbegin()) +
+                                               ", newer than this program's " + std::to_string(known));
   }
   for (const Migration& m : all) {
     if (applied.contains(m.version)) continue;
     if (per_migration_transaction) s.begin();
     try {
       for (const std::string& sql : m.Statements(backend)) s << sql;
-      long long now = std::chrono::duration_cast<std::chrono::seconds>(
-                          clock.Now().time_since_epoch()).count();
+      long long now = std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
       int version = m.version;
       std::string name = m.name;
       s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
@@ -123,8 +122,7 @@ Result<int> ApplyMigrations(soci::session& s, const MigrationLock& lock,
                             const std::vector<Migration>& migrations, Clock& clock) {
   switch (lock.backend) {
     case Backend::kSqlite: {
-      const long long wait_ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(lock.timeout).count();
+      const long long wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(lock.timeout).count();
       s << "PRAGMA busy_timeout = " + std::to_string(wait_ms);
       Result<int> result = 0;
       try {
@@ -177,9 +175,9 @@ Result<int> ApplyMigrations(soci::session& s, const MigrationLock& lock,
       int got = 0;
       s << "SELECT GET_LOCK(:n, :t)", soci::use(name), soci::use(seconds), soci::into(got, ind);
       if (ind != soci::i_ok || got != 1) {
-        return MakeError(ErrorCode::kUnavailable,
-                         "another process holds the migration lock for longer than " +
-                             std::to_string(seconds) + " s");
+        return MakeError(
+            ErrorCode::kUnavailable,
+            "another process holds the migration lock for longer than " + std::to_string(seconds) + " s");
       }
       Result<int> result = 0;
       try {

@@ -190,9 +190,8 @@ TEST_P(MigrationsTest, ADatabaseAtAnEarlierVersionIsMigratedOnward) {
   {
     // What a release that knew version 1 only left behind.
     MigrationRegistry first;
-    first.Register(1, AllMigrations()[0].name, [](Backend backend) {
-      return AllMigrations()[0].Statements(backend);
-    });
+    first.Register(1, AllMigrations()[0].name,
+                   [](Backend backend) { return AllMigrations()[0].Statements(backend); });
     DatabaseOptions options;
     options.url = scratch_->url();
     options.migrations = first;
@@ -283,8 +282,7 @@ TEST(storage_MigrationRegistryTest, AGapIsRefusedBeforeAnythingIsOpened) {
   EXPECT_EQ(db.error().code, ErrorCode::kInternal);
 }
 
-INSTANTIATE_TEST_SUITE_P(storage, MigrationsTest,
-                         ::testing::ValuesIn(testing::TestBackendNames()),
+INSTANTIATE_TEST_SUITE_P(storage, MigrationsTest, ::testing::ValuesIn(testing::TestBackendNames()),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace

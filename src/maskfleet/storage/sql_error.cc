@@ -15,18 +15,18 @@ namespace {
 // and a database switched to read-only are conditions to try again later too: an
 // operator frees space or switches back, and nothing about the request was wrong.
 constexpr std::array<std::string_view, 14> kTransientMarkers = {
-    "database or disk is full",                // SQLITE_FULL
-    "attempt to write a readonly database",    // SQLITE_READONLY
-    "No space left on device",                 // PostgreSQL (and any ENOSPC)
-    "read-only transaction",                   // PostgreSQL 25006 (a standby, default_transaction_read_only)
-    "--read-only option",                      // MySQL/MariaDB 1290
-    "Disk full",                               // MySQL/MariaDB 1021
-    "database is locked",          // SQLITE_BUSY
-    "database table is locked",    // SQLITE_LOCKED
-    "Lock wait timeout exceeded",  // MySQL 1205
-    "Deadlock found",              // MySQL 1213
-    "deadlock detected",           // PostgreSQL 40P01
-    "could not serialize access",  // PostgreSQL 40001
+    "database or disk is full",              // SQLITE_FULL
+    "attempt to write a readonly database",  // SQLITE_READONLY
+    "No space left on device",               // PostgreSQL (and any ENOSPC)
+    "read-only transaction",                 // PostgreSQL 25006 (a standby, default_transaction_read_only)
+    "--read-only option",                    // MySQL/MariaDB 1290
+    "Disk full",                             // MySQL/MariaDB 1021
+    "database is locked",                    // SQLITE_BUSY
+    "database table is locked",              // SQLITE_LOCKED
+    "Lock wait timeout exceeded",            // MySQL 1205
+    "Deadlock found",                        // MySQL 1213
+    "deadlock detected",                     // PostgreSQL 40P01
+    "could not serialize access",            // PostgreSQL 40001
     "server closed the connection",
     "Lost connection",
 };

@@ -13,8 +13,8 @@ soci::statement Prepare(soci::session& s, std::string_view sql, const Bind& bind
   return st;
 }
 
-long long InsertReturningId(soci::session& s, Backend backend, std::string_view table,
-                            std::string_view sql, const Bind& bind) {
+long long InsertReturningId(soci::session& s, Backend backend, std::string_view table, std::string_view sql,
+                            const Bind& bind) {
   long long id = 0;
   if (backend == Backend::kPostgresql) {
     soci::statement st = Prepare(s, std::string(sql) + " RETURNING id", [&](soci::statement& q) {
@@ -32,8 +32,7 @@ long long InsertReturningId(soci::session& s, Backend backend, std::string_view 
   return id;
 }
 
-std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql,
-                                         const long long* id) {
+std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql, const long long* id) {
   std::vector<std::string> keys;
   std::string original, annotated, thumbnail;
   long long bound = id ? *id : 0;

@@ -25,13 +25,12 @@ soci::statement Prepare(soci::session& s, std::string_view sql, const Bind& bind
 // Executes `sql` (an INSERT without RETURNING into `table`, whose key is an auto-numbered
 // column id) and returns the new row's id: RETURNING on PostgreSQL, the connection's last
 // insert id on SQLite and MySQL.
-long long InsertReturningId(soci::session& s, Backend backend, std::string_view table,
-                            std::string_view sql, const Bind& bind);
+long long InsertReturningId(soci::session& s, Backend backend, std::string_view table, std::string_view sql,
+                            const Bind& bind);
 
 // Runs `sql`, which selects (original_key, annotated_key, thumbnail_key) rows with at
 // most one bound id, and returns the keys, three per row.
-std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql,
-                                         const long long* id);
+std::vector<std::string> SelectImageKeys(soci::session& s, std::string_view sql, const long long* id);
 
 // Runs a DELETE with one integer parameter named :v and returns the rows it removed.
 // `context` prefixes any error (see Database::Run).

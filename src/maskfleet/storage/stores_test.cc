@@ -25,19 +25,19 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 // The stores of accounts/ and photos/, tested here on every back end.
-using accounts::User;
 using accounts::NewUser;
-using accounts::UserStore;
-using accounts::SessionStore;
 using accounts::ResetTokenStore;
-using photos::ImageStore;
-using photos::ImageSource;
-using photos::ImageCategory;
+using accounts::SessionStore;
+using accounts::User;
+using accounts::UserStore;
 using photos::Face;
-using photos::NewImage;
+using photos::ImageCategory;
 using photos::ImagePage;
-using photos::kMaxSourceNameLength;
+using photos::ImageSource;
+using photos::ImageStore;
 using photos::kMaxPageSize;
+using photos::kMaxSourceNameLength;
+using photos::NewImage;
 
 // Strings that break naive SQL, quoting or encodings; each must come back byte for byte.
 const std::vector<std::string>& HostileStrings() {
@@ -201,9 +201,12 @@ TEST_P(StoresTest, ConcurrentCreatesOfCaseVariantsLetExactlyOneWin) {
     threads.emplace_back([&, i] {
       start.arrive_and_wait();
       auto user = users_->Create(NewUser{names[i], std::nullopt, "h", false});
-      if (user) ++created;
-      else if (user.error().code == ErrorCode::kAlreadyExists) ++duplicates;
-      else ++other;
+      if (user)
+        ++created;
+      else if (user.error().code == ErrorCode::kAlreadyExists)
+        ++duplicates;
+      else
+        ++other;
     });
   }
   for (auto& t : threads) t.join();
@@ -221,9 +224,12 @@ TEST_P(StoresTest, ConcurrentCreatesOfOneNameLetExactlyOneWin) {
     threads.emplace_back([&] {
       start.arrive_and_wait();
       auto user = users_->Create(NewUser{"racer", std::nullopt, "h", false});
-      if (user) ++created;
-      else if (user.error().code == ErrorCode::kAlreadyExists) ++duplicates;
-      else ++other;
+      if (user)
+        ++created;
+      else if (user.error().code == ErrorCode::kAlreadyExists)
+        ++duplicates;
+      else
+        ++other;
     });
   }
   for (auto& t : threads) t.join();
@@ -233,13 +239,11 @@ TEST_P(StoresTest, ConcurrentCreatesOfOneNameLetExactlyOneWin) {
 }
 
 TEST_P(StoresTest, InvalidUserFieldsAreInvalidArgument) {
-  EXPECT_EQ(users_->Create(NewUser{"", std::nullopt, "h", false}).error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(users_->Create(NewUser{"", std::nullopt, "h", false}).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(users_->Create(NewUser{std::string(101, 'a'), std::nullopt, "h", false}).error().code,
             ErrorCode::kInvalidArgument);
   EXPECT_TRUE(users_->Create(NewUser{std::string(100, 'a'), std::nullopt, "h", false}));
-  EXPECT_EQ(users_->Create(NewUser{"x", std::nullopt, "", false}).error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(users_->Create(NewUser{"x", std::nullopt, "", false}).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(users_->Create(NewUser{"y", std::string(255, 'e'), "h", false}).error().code,
             ErrorCode::kInvalidArgument);
 }
@@ -485,8 +489,7 @@ TEST_P(StoresTest, ExpiredSessionIsNotFound) {
   User alice = MakeUser("alice");
   ASSERT_TRUE(sessions_->Create("hash1", alice.id, "csrf", hours(1)));
   EXPECT_TRUE(sessions_->FindValid("hash1", clock_.Now() + hours(1) - seconds(1)));
-  EXPECT_EQ(sessions_->FindValid("hash1", clock_.Now() + hours(1)).error().code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(sessions_->FindValid("hash1", clock_.Now() + hours(1)).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(sessions_->FindValid("unknown", clock_.Now()).error().code, ErrorCode::kNotFound);
 }
 
@@ -548,9 +551,12 @@ TEST_P(StoresTest, ConcurrentConsumesLetExactlyOneWin) {
     threads.emplace_back([&] {
       start.arrive_and_wait();
       auto r = tokens_->Consume("tok", clock_.Now());
-      if (r) ++won;
-      else if (r.error().code == ErrorCode::kNotFound) ++lost;
-      else ++other;
+      if (r)
+        ++won;
+      else if (r.error().code == ErrorCode::kNotFound)
+        ++lost;
+      else
+        ++other;
     });
   }
   for (auto& t : threads) t.join();
@@ -701,8 +707,7 @@ TEST_P(StoresTest, PagingNewestFirstWithTotal) {
 
   EXPECT_EQ(images_->List(alice.id, ImageCategory::kNoFaces, 0, 10).error().code,
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(images_->List(alice.id, ImageCategory::kNoFaces, 1, 0).error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(images_->List(alice.id, ImageCategory::kNoFaces, 1, 0).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(images_->List(alice.id, ImageCategory::kNoFaces, 1, kMaxPageSize + 1).error().code,
             ErrorCode::kInvalidArgument);
 }
@@ -717,8 +722,8 @@ TEST_P(StoresTest, FailedFacesInsertLeavesNoHalfImage) {
     });
   };
   ASSERT_TRUE(rename("faces", "faces_away"));
-  NewImage image{alice.id, ImageSource::kUpload, "a.jpg", "jpeg", 1, 1, "o", "a", "t",
-                 {Face{1, 1, 1, 1, true, 0.9}}};
+  NewImage image{alice.id, ImageSource::kUpload,         "a.jpg", "jpeg", 1, 1, "o", "a",
+                 "t",      {Face{1, 1, 1, 1, true, 0.9}}};
   auto id = images_->Insert(image);
   ASSERT_TRUE(rename("faces_away", "faces"));
   ASSERT_FALSE(id);

@@ -13,9 +13,7 @@ inline long long ToEpochSeconds(Clock::TimePoint t) {
   return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-inline Clock::TimePoint FromEpochSeconds(long long s) {
-  return Clock::TimePoint(std::chrono::seconds(s));
-}
+inline Clock::TimePoint FromEpochSeconds(long long s) { return Clock::TimePoint(std::chrono::seconds(s)); }
 
 }  // namespace maskfleet::storage
 

@@ -25,7 +25,8 @@ Tally Score(const Annotation& truth, std::span<const detect::Face> detections, f
       if (iou >= min_iou) pairs.emplace_back(iou, t, d);
     }
   }
-  std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
+  std::sort(pairs.begin(), pairs.end(),
+            [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
   std::vector<bool> truth_used(truth.faces.size());
   std::vector<bool> detection_used(detections.size());
   Tally tally;

@@ -11,11 +11,11 @@
 namespace maskfleet::testing {
 
 struct Tally {
-  int annotated = 0;        // annotated faces
-  int matched = 0;          // of those, found by a detection with IoU >= the bound
-  int detections = 0;       // all detections
-  int labelled_matched = 0; // matched faces labelled with_mask or without_mask
-  int label_correct = 0;    // of those, masked/unmasked as annotated
+  int annotated = 0;                // annotated faces
+  int matched = 0;                  // of those, found by a detection with IoU >= the bound
+  int detections = 0;               // all detections
+  int labelled_matched = 0;         // matched faces labelled with_mask or without_mask
+  int label_correct = 0;            // of those, masked/unmasked as annotated
   int incorrect_matched = 0;        // matched mask_weared_incorrect faces
   int incorrect_called_masked = 0;  // of those, the detector said "masked"
 
@@ -29,8 +29,7 @@ struct Tally {
 
 // Greedy one-to-one matching, best IoU first. mask_weared_incorrect faces count for
 // recall but not for mask accuracy (neither answer is plainly right for them).
-Tally Score(const Annotation& truth, std::span<const detect::Face> detections,
-            float min_iou = 0.4f);
+Tally Score(const Annotation& truth, std::span<const detect::Face> detections, float min_iou = 0.4f);
 
 }  // namespace maskfleet::testing
 

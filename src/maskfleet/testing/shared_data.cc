@@ -66,10 +66,9 @@ Annotation LoadAnnotation(const std::filesystem::path& xml, const std::filesyste
     // A few boxes reach one pixel past the edge; clip them (SOURCES.md).
     const auto clip = [](float v, int limit) { return std::clamp(v, 0.0f, static_cast<float>(limit)); };
     AnnotatedFace face;
-    face.box = {clip(b.child("xmin").text().as_float(), a.width),
-                clip(b.child("ymin").text().as_float(), a.height),
-                clip(b.child("xmax").text().as_float(), a.width),
-                clip(b.child("ymax").text().as_float(), a.height)};
+    face.box = {
+        clip(b.child("xmin").text().as_float(), a.width), clip(b.child("ymin").text().as_float(), a.height),
+        clip(b.child("xmax").text().as_float(), a.width), clip(b.child("ymax").text().as_float(), a.height)};
     if (name == "with_mask") {
       face.label = MaskLabel::kWithMask;
     } else if (name == "without_mask") {

@@ -16,9 +16,9 @@
 namespace maskfleet::testing {
 
 std::filesystem::path SharedDir();
-std::filesystem::path ModelDir();       // models/aizoo-face-mask
-std::filesystem::path FaceMaskDir();    // testdata/face-mask (images/, annotations/)
-std::filesystem::path NoFaceDir();      // testdata/no-face
+std::filesystem::path ModelDir();     // models/aizoo-face-mask
+std::filesystem::path FaceMaskDir();  // testdata/face-mask (images/, annotations/)
+std::filesystem::path NoFaceDir();    // testdata/no-face
 
 // Files of `dir` with one of the given extensions (".png"), sorted by name.
 std::vector<std::filesystem::path> ListFiles(const std::filesystem::path& dir,

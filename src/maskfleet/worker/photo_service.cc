@@ -69,8 +69,7 @@ Result<StoredPhoto> PhotoService::ProcessUrl(std::int64_t owner_id, const std::s
 }
 
 Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSource source,
-                                          std::string_view source_name,
-                                          std::span<const std::uint8_t> bytes,
+                                          std::string_view source_name, std::span<const std::uint8_t> bytes,
                                           const StillWanted& still_wanted) {
   if (static_cast<std::int64_t>(bytes.size()) > options_.max_photo_bytes) {
     return MakeError(ErrorCode::kTooLarge, "the photo is " + std::to_string(bytes.size()) +
@@ -121,7 +120,8 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSo
       DeleteObjects(written);
       // The store's message names the key and the folder: for the log, not the answer.
       spdlog::warn("storing the photo: {}", put.error().ToString());
-      if (put.error().code == ErrorCode::kInternal) return std::unexpected(put.error().WithContext("storing the photo"));
+      if (put.error().code == ErrorCode::kInternal)
+        return std::unexpected(put.error().WithContext("storing the photo"));
       return std::unexpected(Error{put.error().code, "the photo cannot be stored right now; try again later",
                                    put.error().retry_after});
     }

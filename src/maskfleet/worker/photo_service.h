@@ -77,9 +77,8 @@ class PhotoService {
   // Errors: kTooLarge, kInvalidArgument, kUnsupportedMediaType for the photo (image::DecodePhoto's);
   // kUnavailable when saturated or a store is; kInternal.
   // `still_wanted` is asked while the analysis waits for its turn (see above).
-  Result<StoredPhoto> Process(std::int64_t owner_id, photos::ImageSource source,
-                              std::string_view source_name, std::span<const std::uint8_t> bytes,
-                              const StillWanted& still_wanted = {});
+  Result<StoredPhoto> Process(std::int64_t owner_id, photos::ImageSource source, std::string_view source_name,
+                              std::span<const std::uint8_t> bytes, const StillWanted& still_wanted = {});
 
   // Fetches `url` and processes what came back, named by the URL. Errors: kUnavailable
   // with a retry hint when `max_url_fetches` fetches run already; the fetch's

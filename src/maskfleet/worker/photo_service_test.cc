@@ -40,8 +40,8 @@ class PhotoServiceTest : public ::testing::Test {
         storage::testing::ScratchDatabase::Create("sqlite", "");
     ASSERT_TRUE(scratch.has_value()) << scratch.error().ToString();
     scratch_ = std::move(*scratch);
-    Result<std::unique_ptr<storage::Database>> db =
-        storage::Database::Open({.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_);
+    Result<std::unique_ptr<storage::Database>> db = storage::Database::Open(
+        {.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_);
     ASSERT_TRUE(db.has_value()) << db.error().ToString();
     db_ = std::move(*db);
     images_ = std::make_unique<photos::ImageStore>(*db_, clock_);
@@ -78,8 +78,8 @@ detect::PhotoAnalyzer* PhotoServiceTest::analyzer_ = nullptr;
 
 TEST_F(PhotoServiceTest, StoresThreePicturesAndTheRows) {
   PhotoService service = Service();
-  Result<StoredPhoto> stored =
-      service.Process(owner_, photos::ImageSource::kUpload, "mixed.png", Photo("maksssksksss119.png"));
+  Result<StoredPhoto> stored = service.Process(owner_, photos::ImageSource::kUpload, "mixed.png",
+                                               Photo("maksssksksss119.png"));
   ASSERT_TRUE(stored.has_value()) << stored.error().ToString();
   EXPECT_EQ(objects_.size(), 3u);
   Result<photos::ImageDetail> detail = images_->Get(owner_, stored->id);
@@ -95,8 +95,8 @@ TEST_F(PhotoServiceTest, StoresThreePicturesAndTheRows) {
 TEST_F(PhotoServiceTest, FailedObjectWriteLeavesNothingBehind) {
   PhotoService service = Service();
   objects_.FailNth(FakeObjectStore::Op::kPut, 2);  // the annotated picture
-  Result<StoredPhoto> stored =
-      service.Process(owner_, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png"));
+  Result<StoredPhoto> stored = service.Process(owner_, photos::ImageSource::kUpload, "a.png",
+                                               Photo("maksssksksss650.png"));
   ASSERT_FALSE(stored.has_value());
   EXPECT_EQ(stored.error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(objects_.size(), 0u);
@@ -106,8 +106,8 @@ TEST_F(PhotoServiceTest, FailedObjectWriteLeavesNothingBehind) {
 TEST_F(PhotoServiceTest, FailedRowInsertRemovesTheObjects) {
   PhotoService service = Service();
   // No such user: the foreign key refuses the row after the objects are written.
-  Result<StoredPhoto> stored =
-      service.Process(987654, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png"));
+  Result<StoredPhoto> stored = service.Process(987654, photos::ImageSource::kUpload, "a.png",
+                                               Photo("maksssksksss650.png"));
   ASSERT_FALSE(stored.has_value());
   EXPECT_EQ(objects_.calls(FakeObjectStore::Op::kPut), 3);
   EXPECT_EQ(objects_.size(), 0u);
@@ -116,8 +116,8 @@ TEST_F(PhotoServiceTest, FailedRowInsertRemovesTheObjects) {
 
 TEST_F(PhotoServiceTest, BadAndOversizedPhotosAreRefusedBeforeAnyWrite) {
   PhotoService service = Service({.max_photo_bytes = 1000});
-  Result<StoredPhoto> big =
-      service.Process(owner_, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png"));
+  Result<StoredPhoto> big = service.Process(owner_, photos::ImageSource::kUpload, "a.png",
+                                            Photo("maksssksksss650.png"));
   ASSERT_FALSE(big.has_value());
   EXPECT_EQ(big.error().code, ErrorCode::kTooLarge);
   const std::vector<std::uint8_t> text = {'h', 'e', 'l', 'l', 'o'};
@@ -129,8 +129,8 @@ TEST_F(PhotoServiceTest, BadAndOversizedPhotosAreRefusedBeforeAnyWrite) {
 
 TEST_F(PhotoServiceTest, SaturatedServiceRefusesAtOnce) {
   PhotoService service = Service({.max_in_flight = 0});
-  Result<StoredPhoto> stored =
-      service.Process(owner_, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png"));
+  Result<StoredPhoto> stored = service.Process(owner_, photos::ImageSource::kUpload, "a.png",
+                                               Photo("maksssksksss650.png"));
   ASSERT_FALSE(stored.has_value());
   EXPECT_EQ(stored.error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(service.in_flight(), 0);
@@ -138,8 +138,8 @@ TEST_F(PhotoServiceTest, SaturatedServiceRefusesAtOnce) {
 
 TEST_F(PhotoServiceTest, DeleteIsForTheOwnerOnlyAndRemovesObjects) {
   PhotoService service = Service();
-  Result<StoredPhoto> stored =
-      service.Process(owner_, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png"));
+  Result<StoredPhoto> stored = service.Process(owner_, photos::ImageSource::kUpload, "a.png",
+                                               Photo("maksssksksss650.png"));
   ASSERT_TRUE(stored.has_value());
   Status wrong = service.Delete(stranger_, stored->id);
   ASSERT_FALSE(wrong.has_value());
@@ -187,8 +187,8 @@ TEST_F(PhotoServiceTest, FileNameIsStoredAsValidUtf8CutOnACharacterBoundary) {
 
   std::string long_name = "x";
   while (long_name.size() <= photos::kMaxSourceNameLength) long_name += "\xC3\xA9";  // "é"
-  Result<StoredPhoto> cut =
-      service.Process(owner_, photos::ImageSource::kUpload, long_name, Photo("maksssksksss650.png"));
+  Result<StoredPhoto> cut = service.Process(owner_, photos::ImageSource::kUpload, long_name,
+                                            Photo("maksssksksss650.png"));
   ASSERT_TRUE(cut.has_value()) << cut.error().ToString();
   const std::string stored = images_->Get(owner_, cut->id)->image.source_name;
   EXPECT_EQ(stored.size(), photos::kMaxSourceNameLength - 1);  // the last "é" did not fit whole
@@ -199,8 +199,8 @@ TEST_F(PhotoServiceTest, FileNameIsStoredAsValidUtf8CutOnACharacterBoundary) {
 // The answer comes from what the commit stored, not from a second read.
 TEST_F(PhotoServiceTest, StoredPhotoCarriesTheRowsAsStored) {
   PhotoService service = Service();
-  Result<StoredPhoto> stored =
-      service.Process(owner_, photos::ImageSource::kUpload, "mixed.png", Photo("maksssksksss119.png"));
+  Result<StoredPhoto> stored = service.Process(owner_, photos::ImageSource::kUpload, "mixed.png",
+                                               Photo("maksssksksss119.png"));
   ASSERT_TRUE(stored.has_value()) << stored.error().ToString();
   Result<photos::ImageDetail> read = images_->Get(owner_, stored->id);
   ASSERT_TRUE(read.has_value());
@@ -273,8 +273,8 @@ TEST_F(PhotoServiceTest, AQueuedAnalysisWhoseClientLeftIsDroppedBeforeItRuns) {
 
 TEST_F(PhotoServiceTest, AQueuedAnalysisWaitsAtMostMaxWait) {
   HeldBudget budget;
-  PhotoService service = Service({.max_in_flight = 2, .max_running = 1, .max_wait = std::chrono::milliseconds(50)},
-                                 budget.Budget());
+  PhotoService service = Service(
+      {.max_in_flight = 2, .max_running = 1, .max_wait = std::chrono::milliseconds(50)}, budget.Budget());
   const std::vector<std::uint8_t> photo = Photo("maksssksksss650.png");
   auto first = std::async(std::launch::async, [&] {
     return service.Process(owner_, photos::ImageSource::kUpload, "first.png", photo);
@@ -288,14 +288,16 @@ TEST_F(PhotoServiceTest, AQueuedAnalysisWaitsAtMostMaxWait) {
   EXPECT_TRUE(late.error().retry_after.has_value());
   // One over the queue is refused without waiting at all.
   Result<StoredPhoto> third = std::async(std::launch::async, [&] {
-    auto waiting = std::async(std::launch::async, [&] {
-      return service.Process(owner_, photos::ImageSource::kUpload, "waiting.png", photo);
-    });
-    EXPECT_TRUE(Eventually([&] { return service.in_flight() == 2; }));
-    Result<StoredPhoto> over = service.Process(owner_, photos::ImageSource::kUpload, "over.png", photo);
-    (void)waiting.get();
-    return over;
-  }).get();
+                                auto waiting = std::async(std::launch::async, [&] {
+                                  return service.Process(owner_, photos::ImageSource::kUpload, "waiting.png",
+                                                         photo);
+                                });
+                                EXPECT_TRUE(Eventually([&] { return service.in_flight() == 2; }));
+                                Result<StoredPhoto> over = service.Process(
+                                    owner_, photos::ImageSource::kUpload, "over.png", photo);
+                                (void)waiting.get();
+                                return over;
+                              }).get();
   ASSERT_FALSE(third.has_value());
   EXPECT_NE(third.error().message.find("busy"), std::string::npos) << third.error().message;
   budget.Open();
@@ -333,7 +335,8 @@ TEST_F(PhotoServiceTest, UrlFetchesBeyondTheirBoundAreRefusedAtOnceAndNeverTakeA
   EXPECT_TRUE(refused.error().retry_after.has_value());
   // Meanwhile a photo sent directly is analysed: the fetch holds no detection slot.
   EXPECT_EQ(service.in_flight(), 0);
-  EXPECT_TRUE(service.Process(owner_, photos::ImageSource::kUpload, "direct.png", Photo("maksssksksss650.png")));
+  EXPECT_TRUE(
+      service.Process(owner_, photos::ImageSource::kUpload, "direct.png", Photo("maksssksksss650.png")));
   Result<StoredPhoto> timed_out = fetching.get();  // its deadline ends it
   ASSERT_FALSE(timed_out.has_value());
   EXPECT_EQ(timed_out.error().message.rfind("cannot fetch the URL", 0), 0u) << timed_out.error().message;

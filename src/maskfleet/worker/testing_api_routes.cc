@@ -9,38 +9,54 @@ using httplib::Request;
 using httplib::Response;
 
 void RegisterTestingApiRoutes(httplib::Server& server, const Deps& d) {
-  server.Post("/api/register", Bounded(d, Route("/api/register", [&d](const Request& req, Response& res) {
-    const std::optional<std::string> username = http::FormField(req, "username");
-    const std::optional<std::string> password = http::FormField(req, "password");
-    if (!username) return FailSpec(res, {ErrorCode::kInvalidArgument, "username is missing"});
-    if (!password) return FailSpec(res, {ErrorCode::kInvalidArgument, "password is missing"});
-    Result<accounts::User> user = d.accounts.Register(*username, *password);
-    if (!user) return FailSpec(res, user.error());
-    http::RespondJson(res, 200, {{"success", true}});
-  }), true));
+  server.Post("/api/register",
+              Bounded(d,
+                      Route("/api/register",
+                            [&d](const Request& req, Response& res) {
+                              const std::optional<std::string> username = http::FormField(req, "username");
+                              const std::optional<std::string> password = http::FormField(req, "password");
+                              if (!username)
+                                return FailSpec(res, {ErrorCode::kInvalidArgument, "username is missing"});
+                              if (!password)
+                                return FailSpec(res, {ErrorCode::kInvalidArgument, "password is missing"});
+                              Result<accounts::User> user = d.accounts.Register(*username, *password);
+                              if (!user) return FailSpec(res, user.error());
+                              http::RespondJson(res, 200, {{"success", true}});
+                            }),
+                      true));
 
-  server.Post("/api/upload", Bounded(d, Route("/api/upload", [&d](const Request& req, Response& res) {
-    const std::optional<std::string> username = http::FormField(req, "username");
-    const std::optional<std::string> password = http::FormField(req, "password");
-    if (!username) return FailSpec(res, {ErrorCode::kInvalidArgument, "username is missing"});
-    if (!password) return FailSpec(res, {ErrorCode::kInvalidArgument, "password is missing"});
-    if (!req.has_file("file")) {
-      return FailSpec(res, {ErrorCode::kInvalidArgument, "file is missing (multipart part 'file')"});
-    }
-    Result<accounts::User> user = d.accounts.CheckCredentials(
-        *username, *password, ClientAddress(req, d.options.trust_forwarded_for));
-    if (!user) return FailSpec(res, user.error());
-    const httplib::MultipartFormData file = req.get_file_value("file");
-    Result<StoredPhoto> stored = d.photos.Process(user->id, photos::ImageSource::kUpload, file.filename, FileBytes(file),
-                                                  http::ClientConnected(req));
-    if (!stored) return FailSpec(res, stored.error());
-    if (d.hooks.detected) d.hooks.detected(stored->report.num_masked(), stored->report.num_unmasked());
-    http::RespondJson(res, 200,
-                      {{"success", true},
-                       {"payload", {{"num_faces", stored->report.faces.size()},
-                                    {"num_masked", stored->report.num_masked()},
-                                    {"num_unmasked", stored->report.num_unmasked()}}}});
-  }), true));
+  server.Post("/api/upload",
+              Bounded(d,
+                      Route("/api/upload",
+                            [&d](const Request& req, Response& res) {
+                              const std::optional<std::string> username = http::FormField(req, "username");
+                              const std::optional<std::string> password = http::FormField(req, "password");
+                              if (!username)
+                                return FailSpec(res, {ErrorCode::kInvalidArgument, "username is missing"});
+                              if (!password)
+                                return FailSpec(res, {ErrorCode::kInvalidArgument, "password is missing"});
+                              if (!req.has_file("file")) {
+                                return FailSpec(res, {ErrorCode::kInvalidArgument,
+                                                      "file is missing (multipart part 'file')"});
+                              }
+                              Result<accounts::User> user = d.accounts.CheckCredentials(
+                                  *username, *password, ClientAddress(req, d.options.trust_forwarded_for));
+                              if (!user) return FailSpec(res, user.error());
+                              const httplib::MultipartFormData file = req.get_file_value("file");
+                              Result<StoredPhoto> stored = d.photos.Process(
+                                  user->id, photos::ImageSource::kUpload, file.filename, FileBytes(file),
+                                  http::ClientConnected(req));
+                              if (!stored) return FailSpec(res, stored.error());
+                              if (d.hooks.detected)
+                                d.hooks.detected(stored->report.num_masked(), stored->report.num_unmasked());
+                              http::RespondJson(res, 200,
+                                                {{"success", true},
+                                                 {"payload",
+                                                  {{"num_faces", stored->report.faces.size()},
+                                                   {"num_masked", stored->report.num_masked()},
+                                                   {"num_unmasked", stored->report.num_unmasked()}}}});
+                            }),
+                      true));
 }
 
 }  // namespace maskfleet::worker::routes

@@ -37,7 +37,9 @@ class StorageReadiness {
   static constexpr std::chrono::seconds kReadinessTtl{5};
 
   StorageReadiness(storage::Database& database, objectstore::ObjectStore& objects, Clock& clock)
-      : database_(database), objects_(objects), clock_(clock),
+      : database_(database),
+        objects_(objects),
+        clock_(clock),
         probe_key_("readiness/probe-" + std::to_string(::getpid())) {}
 
   Status Check() {
@@ -69,9 +71,9 @@ class StorageReadiness {
   Clock& clock_;
   const std::string probe_key_;
   std::mutex mu_;
-  bool checked_ = false;            // guarded by mu_
-  Clock::TimePoint checked_at_;     // guarded by mu_
-  Status last_;                     // guarded by mu_
+  bool checked_ = false;         // guarded by mu_
+  Clock::TimePoint checked_at_;  // guarded by mu_
+  Status last_;                  // guarded by mu_
 };
 
 }  // namespace
@@ -137,9 +139,10 @@ int HttpThreadsFor(const WorkerConfig& c, const PhotoService& photos) {
   const int password_checks = c.hash_concurrency + 2 * c.hash_queue;
   const int needed = photos.capacity() + password_checks + kSpareHttpThreads;
   if (c.http_threads >= needed) return c.http_threads;
-  spdlog::info("worker.http_threads raised from {} to {}: {} admitted analyses and URL fetches, {} password "
-               "checks and {} spare threads for /healthz",
-               c.http_threads, needed, photos.capacity(), password_checks, kSpareHttpThreads);
+  spdlog::info(
+      "worker.http_threads raised from {} to {}: {} admitted analyses and URL fetches, {} password "
+      "checks and {} spare threads for /healthz",
+      c.http_threads, needed, photos.capacity(), password_checks, kSpareHttpThreads);
   return needed;
 }
 
@@ -171,7 +174,8 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
   Result<detect::Quality> quality = detect::ParseQuality(c.detection_quality);
   if (!quality) return std::unexpected(quality.error());
   if (Status s = Take(p->detectors,
-                      detect::DetectorPool::Create(*model, c.detection_threads, {.quality = *quality}), "model");
+                      detect::DetectorPool::Create(*model, c.detection_threads, {.quality = *quality}),
+                      "model");
       !s) {
     return std::unexpected(s.error());
   }
@@ -194,9 +198,9 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
                           .max_url_fetches = c.url_fetches},
       p->backends.cpu_budget);
 
-  p->accounts = std::make_unique<accounts::AccountService>(*p->users, *p->sessions, *p->resets, *p->throttles,
-                                                           *p->backends.mailer, clock,
-                                                           accounts::AccountOptionsFrom(c, c.register_enabled));
+  p->accounts = std::make_unique<accounts::AccountService>(
+      *p->users, *p->sessions, *p->resets, *p->throttles, *p->backends.mailer, clock,
+      accounts::AccountOptionsFrom(c, c.register_enabled));
   if (Status s = accounts::EnsureFirstAdmin(c, *p->users, *p->accounts); !s) {
     return std::unexpected(s.error().WithContext("first administrator"));
   }
@@ -263,8 +267,8 @@ Result<int> WorkerApp::Start() {
       std::unique_lock lock(p.housekeeping_mu);
       for (;;) {
         const Clock::TimePoint now = p.clock->Now();
-        const Clock::TimePoint next =
-            std::chrono::floor<std::chrono::minutes>(now) + std::chrono::minutes(1) + kPublishAfterMinute;
+        const Clock::TimePoint next = std::chrono::floor<std::chrono::minutes>(now) +
+                                      std::chrono::minutes(1) + kPublishAfterMinute;
         if (p.housekeeping_wake.wait_for(lock, next - now, [&p] { return p.stopping; })) break;
         lock.unlock();
         // The publisher keeps what it could not send and sends it with the next call.

@@ -28,7 +28,8 @@ Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
   reader.Take(c.detection_threads, source.Int("worker", "detection_threads", c.detection_threads, 1, 64));
   reader.Take(c.detection_queue, source.Int("worker", "detection_queue", c.detection_queue, 0, 4096));
   reader.Take(c.opencv_threads, source.Int("worker", "opencv_threads", c.opencv_threads, 1, 64));
-  reader.Take(c.detection_wait_ms, source.Int("worker", "detection_wait_ms", c.detection_wait_ms, 0, 600'000));
+  reader.Take(c.detection_wait_ms,
+              source.Int("worker", "detection_wait_ms", c.detection_wait_ms, 0, 600'000));
   reader.Take(c.url_fetches, source.Int("worker", "url_fetches", c.url_fetches, 1, 256));
   // POST /api/register is the specification's testing endpoint: open by default on one
   // machine (the load generator and the tests make their users with it), closed by
@@ -37,16 +38,17 @@ Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
   reader.Take(c.detection_quality, source.String("worker", "detection_quality", c.detection_quality));
   reader.Take(c.register_enabled, source.Bool("worker", "register_enabled", c.register_enabled));
   reader.Take(c.trust_forwarded_for, source.Bool("worker", "trust_forwarded_for", c.trust_forwarded_for));
-  reader.Take(c.max_upload_bytes, source.Int("worker", "max_upload_bytes", c.max_upload_bytes, 1024,
-                 std::int64_t{1} << 30));
+  reader.Take(c.max_upload_bytes,
+              source.Int("worker", "max_upload_bytes", c.max_upload_bytes, 1024, std::int64_t{1} << 30));
   reader.Take(c.max_pixels, source.Int("worker", "max_pixels", c.max_pixels, 10'000, 1'000'000'000));
   reader.Take(c.allow_private_urls, source.Bool("worker", "allow_private_urls", c.allow_private_urls));
   reader.Take(c.model_dir, source.String("model", "dir", ""));
 
   if (Status read = reader.status(); !read) return std::unexpected(read.error());
   if (c.detection_quality != "fast" && c.detection_quality != "thorough") {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "[worker] detection_quality must be fast or thorough, not \"" + c.detection_quality + "\"");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "[worker] detection_quality must be fast or thorough, not \"" + c.detection_quality + "\"");
   }
   return c;
 }

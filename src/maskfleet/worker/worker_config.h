@@ -20,27 +20,27 @@ namespace maskfleet::worker {
 // administrator, the mode: config/shared_config.h) and the worker's own.
 struct WorkerConfig : config::SharedConfig {
   // [worker]
-  std::string name;                 // name; default "<host>:<port>" as bound
-  std::string host = "127.0.0.1";   // host
-  int port = 8081;                  // port
-  int http_threads = 32;            // http_threads: raised to the admitted work + 4 spare
-  int detection_threads = 2;        // detection_threads: networks in the detector pool
-  int detection_queue = 14;         // detection_queue: analyses that may wait for one
-  int opencv_threads = 1;           // opencv_threads: OpenCV's own threads per inference
-  int detection_wait_ms = 10000;    // detection_wait_ms: longest wait of a queued analysis
-  int url_fetches = 2;              // url_fetches: URL uploads fetching at once
+  std::string name;                        // name; default "<host>:<port>" as bound
+  std::string host = "127.0.0.1";          // host
+  int port = 8081;                         // port
+  int http_threads = 32;                   // http_threads: raised to the admitted work + 4 spare
+  int detection_threads = 2;               // detection_threads: networks in the detector pool
+  int detection_queue = 14;                // detection_queue: analyses that may wait for one
+  int opencv_threads = 1;                  // opencv_threads: OpenCV's own threads per inference
+  int detection_wait_ms = 10000;           // detection_wait_ms: longest wait of a queued analysis
+  int url_fetches = 2;                     // url_fetches: URL uploads fetching at once
   std::string detection_quality = "fast";  // detection_quality: "fast" or "thorough"
                                            // (detect::Quality, docs/model.md)
-  bool register_enabled = true;     // register_enabled: POST /api/register; default true in the local mode only
-                                    // public_url (shared): default http://host:port
-                                    // (set it when port is 0 or behind a load balancer)
-  bool trust_forwarded_for = false; // trust_forwarded_for
+  bool register_enabled = true;  // register_enabled: POST /api/register; default true in the local mode only
+                                 // public_url (shared): default http://host:port
+                                 // (set it when port is 0 or behind a load balancer)
+  bool trust_forwarded_for = false;                  // trust_forwarded_for
   std::int64_t max_upload_bytes = 10 * 1024 * 1024;  // max_upload_bytes
   std::int64_t max_pixels = 50'000'000;              // max_pixels
-  bool allow_private_urls = false;  // allow_private_urls: URL uploads from private addresses
+  bool allow_private_urls = false;                   // allow_private_urls: URL uploads from private addresses
 
   // [model]
-  std::filesystem::path model_dir;     // dir; default: see detect/model_location.h
+  std::filesystem::path model_dir;  // dir; default: see detect/model_location.h
 
   // Reads every setting and fills in the derived defaults. Errors: kInvalidArgument
   // naming the setting; unknown keys of the file are errors too.

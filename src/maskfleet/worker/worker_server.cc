@@ -28,7 +28,9 @@ using httplib::Response;
 
 thread_local RequestContext current;
 
-void FailV1(Response& res, const Error& e) { http::RespondError(res, e, http::ErrorStyle::kApiV1, current.id); }
+void FailV1(Response& res, const Error& e) {
+  http::RespondError(res, e, http::ErrorStyle::kApiV1, current.id);
+}
 void FailSpec(Response& res, const Error& e) {
   http::RespondError(res, e, http::ErrorStyle::kSpecification, current.id);
 }
@@ -40,7 +42,8 @@ httplib::Server::Handler Route(std::string label, httplib::Server::Handler handl
   };
 }
 
-httplib::Server::HandlerWithContentReader Bounded(const Deps& d, httplib::Server::Handler handler, bool spec) {
+httplib::Server::HandlerWithContentReader Bounded(const Deps& d, httplib::Server::Handler handler,
+                                                  bool spec) {
   return http::BoundedBody(MaxBodyBytes(d.photos.options()), std::move(handler), spec ? FailSpec : FailV1);
 }
 
@@ -125,17 +128,16 @@ void WorkerServer::RegisterRoutes() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http_.set_logger([this](const Request& req, const Response& res) {
-    const auto taken = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::steady_clock::now() - current.start);
+    const auto taken = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                            current.start);
     if (hooks_.observe) hooks_.observe(current.route, req.method, res.status, taken);
-    observability::LogAccess(*spdlog::default_logger(),
-                             {.method = req.method,
-                              .target = req.target,
-                              .status = res.status,
-                              .duration = taken,
-                              .bytes = res.body.size(),
-                              .request_id = current.id,
-                              .client_address = req.remote_addr});
+    observability::LogAccess(*spdlog::default_logger(), {.method = req.method,
+                                                         .target = req.target,
+                                                         .status = res.status,
+                                                         .duration = taken,
+                                                         .bytes = res.body.size(),
+                                                         .request_id = current.id,
+                                                         .client_address = req.remote_addr});
   });
   http::AnswerExceptionsWith(http_, routes::FailV1);
   http_.set_error_handler([](const Request& req, Response& res) {

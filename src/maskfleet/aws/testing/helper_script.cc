@@ -25,9 +25,10 @@ HelperScript::~HelperScript() {
   }
 }
 
-Result<std::unique_ptr<HelperScript>> HelperScript::Start(const std::string& python, const std::string& script,
-                                                           const std::vector<std::string>& args,
-                                                           std::chrono::seconds timeout) {
+Result<std::unique_ptr<HelperScript>> HelperScript::Start(const std::string& python,
+                                                          const std::string& script,
+                                                          const std::vector<std::string>& args,
+                                                          std::chrono::seconds timeout) {
   for (const std::string& file : {python, script}) {
     if (!std::filesystem::exists(file)) return MakeError(ErrorCode::kFailedPrecondition, "no " + file);
   }
@@ -63,8 +64,8 @@ Result<std::unique_ptr<HelperScript>> HelperScript::Start(const std::string& pyt
   std::string line;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (line.find('\n') == std::string::npos) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                            std::chrono::steady_clock::now());
     pollfd pfd{from_child[0], POLLIN, 0};
     if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) break;
     char buffer[4096];

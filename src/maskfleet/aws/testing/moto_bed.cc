@@ -19,15 +19,15 @@ const MotoUser& MotoBed::user(const std::string& name) const {
 
 ClientOptions MotoBed::OptionsFor(const std::string& name) const {
   const MotoUser& keys = user(name);
-  ClientOptions options{
-      .region = region_,
-      .credentials = std::make_shared<StaticCredentialsProvider>(Credentials{
-          .access_key_id = keys.access_key_id, .secret_access_key = keys.secret_access_key,
-          .source = "moto user " + name}),
-      .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
-      .retry = {.max_attempts = 2,
-                .base_delay = std::chrono::milliseconds(1),
-                .max_delay = std::chrono::milliseconds(1)}};
+  ClientOptions options{.region = region_,
+                        .credentials = std::make_shared<StaticCredentialsProvider>(
+                            Credentials{.access_key_id = keys.access_key_id,
+                                        .secret_access_key = keys.secret_access_key,
+                                        .source = "moto user " + name}),
+                        .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
+                        .retry = {.max_attempts = 2,
+                                  .base_delay = std::chrono::milliseconds(1),
+                                  .max_delay = std::chrono::milliseconds(1)}};
   for (const Service* service : {&kEc2, &kElbv2, &kCloudWatch, &kS3, &kSecretsManager}) {
     options.endpoints.emplace(std::string(service->signing_name), endpoint_);
   }
@@ -39,9 +39,10 @@ std::unique_ptr<Client> MotoBed::ClientFor(const std::string& name, const std::s
   ClientOptions options = OptionsFor(name);
   if (!secret_override.empty()) {
     const MotoUser& keys = user(name);
-    options.credentials = std::make_shared<StaticCredentialsProvider>(Credentials{
-        .access_key_id = keys.access_key_id, .secret_access_key = secret_override,
-        .source = "moto user " + name});
+    options.credentials = std::make_shared<StaticCredentialsProvider>(
+        Credentials{.access_key_id = keys.access_key_id,
+                    .secret_access_key = secret_override,
+                    .source = "moto user " + name});
   }
   options.transport = std::move(transport);
   options.retry.max_attempts = max_attempts;
@@ -51,9 +52,9 @@ std::unique_ptr<Client> MotoBed::ClientFor(const std::string& name, const std::s
 Result<std::string> MotoBed::WorkerImage() {
   std::lock_guard lock(image_mu_);
   if (!image_.empty()) return image_;
-  auto answer = ClientFor("admin")->Query(kEc2, "RegisterImage",
-                                          {{"Name", "maskfleet-worker-test"}, {"RootDeviceName", "/dev/xvda"}},
-                                          Idempotency::kNotIdempotent);
+  auto answer = ClientFor("admin")->Query(
+      kEc2, "RegisterImage", {{"Name", "maskfleet-worker-test"}, {"RootDeviceName", "/dev/xvda"}},
+      Idempotency::kNotIdempotent);
   if (!answer) return std::unexpected(ToError(answer.error()));
   image_ = ChildText(answer->root(), "imageId");
   if (image_.empty()) return MakeError(ErrorCode::kInternal, "RegisterImage named no image");
@@ -74,7 +75,8 @@ Result<std::unique_ptr<MotoBed>> MotoBed::Start() {
   std::unique_ptr<MotoBed> bed(new MotoBed());
   const nlohmann::json& json = (*helper)->announced();
   if (!json.contains("endpoint")) {
-    return MakeError(ErrorCode::kUnavailable, script.string() + " gave no endpoint (its errors are on stderr)");
+    return MakeError(ErrorCode::kUnavailable,
+                     script.string() + " gave no endpoint (its errors are on stderr)");
   }
   bed->helper_ = std::move(*helper);
   bed->endpoint_ = json["endpoint"];

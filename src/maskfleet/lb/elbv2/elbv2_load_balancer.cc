@@ -14,14 +14,15 @@ ServerState StateOf(std::string_view target_state) {
 }  // namespace
 
 Result<std::unique_ptr<Elbv2LoadBalancer>> Elbv2LoadBalancer::Open(std::shared_ptr<aws::Client> client,
-                                                                    Elbv2LoadBalancerOptions options) {
+                                                                   Elbv2LoadBalancerOptions options) {
   if (options.target_group_arn.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "elbv2: no target group ARN");
   }
   if (options.entry_url.empty()) return MakeError(ErrorCode::kInvalidArgument, "elbv2: no entry URL");
   if (!options.entry_url.ends_with('/')) options.entry_url += '/';
   auto groups = client->Query(aws::kElbv2, "DescribeTargetGroups",
-                              {{"TargetGroupArns.member.1", options.target_group_arn}}, Idempotency::kIdempotent);
+                              {{"TargetGroupArns.member.1", options.target_group_arn}},
+                              Idempotency::kIdempotent);
   if (!groups) return std::unexpected(aws::ToError(groups.error()));
   return std::unique_ptr<Elbv2LoadBalancer>(new Elbv2LoadBalancer(std::move(client), std::move(options)));
 }
@@ -92,9 +93,9 @@ Result<std::vector<ServerStatus>> Elbv2LoadBalancer::ListServers() {
                                    .child("TargetHealthDescriptions")
                                    .children("member")) {
     const pugi::xml_node target_health = member.child("TargetHealth");
-    seen[member.child("Target").child_value("Id")] =
-        Seen{target_health.child_value("State"), target_health.child_value("Reason"),
-             target_health.child_value("Description")};
+    seen[member.child("Target").child_value("Id")] = Seen{target_health.child_value("State"),
+                                                          target_health.child_value("Reason"),
+                                                          target_health.child_value("Description")};
   }
   std::vector<ServerStatus> servers;
   for (const auto& [id, added] : servers_) {  // ordered by id

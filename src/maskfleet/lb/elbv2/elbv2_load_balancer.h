@@ -46,7 +46,7 @@ class Elbv2LoadBalancer : public LoadBalancer {
   // kInvalidArgument (no ARN or entry URL), kNotFound (no such target group), the
   // client's (kPermissionDenied naming the action ...).
   static Result<std::unique_ptr<Elbv2LoadBalancer>> Open(std::shared_ptr<aws::Client> client,
-                                                          Elbv2LoadBalancerOptions options);
+                                                         Elbv2LoadBalancerOptions options);
 
   Status AddServer(const ServerAddress& server) override;
   Status DrainServer(std::string_view id) override;

@@ -13,22 +13,24 @@ namespace {
 
 TEST(lb_Elbv2RecordedTest, TargetStatesAndReasonsFromDescribeTargetHealth) {
   auto transport = std::make_shared<aws::FakeTransport>();
-  auto client = std::make_shared<aws::Client>(aws::ClientOptions{
-      .region = "eu-west-1",
-      .credentials = std::make_shared<aws::StaticCredentialsProvider>(
-          aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
-      .transport = transport,
-      .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
-      .endpoints = {{"elasticloadbalancing", "http://127.0.0.1:9"}}});
+  auto client = std::make_shared<aws::Client>(
+      aws::ClientOptions{.region = "eu-west-1",
+                         .credentials = std::make_shared<aws::StaticCredentialsProvider>(
+                             aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
+                         .transport = transport,
+                         .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
+                         .endpoints = {{"elasticloadbalancing", "http://127.0.0.1:9"}}});
   transport->Answer(200, "<DescribeTargetGroupsResponse/>");
-  auto balancer = Elbv2LoadBalancer::Open(client, {.target_group_arn = "arn:tg", .entry_url = "http://alb.test"});
+  auto balancer = Elbv2LoadBalancer::Open(client,
+                                          {.target_group_arn = "arn:tg", .entry_url = "http://alb.test"});
   ASSERT_TRUE(balancer) << balancer.error().ToString();
   EXPECT_EQ((*balancer)->EntryUrl(), "http://alb.test/");
   for (const char* id : {"i-1", "i-2", "i-3", "i-4"}) {
     transport->Answer(200, "<RegisterTargetsResponse/>");
     ASSERT_TRUE((*balancer)->AddServer({.id = id, .address = "10.0.0.1", .port = 8081}));
   }
-  transport->Answer(200, R"(<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">
+  transport->Answer(
+      200, R"(<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">
   <DescribeTargetHealthResult><TargetHealthDescriptions>
     <member><Target><Id>i-1</Id><Port>8081</Port></Target><TargetHealth><State>healthy</State></TargetHealth></member>
     <member><Target><Id>i-2</Id><Port>8081</Port></Target><TargetHealth><State>initial</State>
@@ -72,11 +74,13 @@ TEST(lb_Elbv2MotoTest, OnlyTheManagerMayRegisterAndTheGroupMustExist) {
                                            {.target_group_arn = *group, .entry_url = "http://alb.test/"});
   ASSERT_FALSE(as_worker);
   EXPECT_EQ(as_worker.error().code, ErrorCode::kPermissionDenied);
-  EXPECT_NE(as_worker.error().message.find("DescribeTargetGroups"), std::string::npos) << as_worker.error().message;
+  EXPECT_NE(as_worker.error().message.find("DescribeTargetGroups"), std::string::npos)
+      << as_worker.error().message;
 
   auto missing = Elbv2LoadBalancer::Open(
       std::shared_ptr<aws::Client>(bed.ClientFor("manager")),
-      {.target_group_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/none/0123456789abcdef",
+      {.target_group_arn =
+           "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/none/0123456789abcdef",
        .entry_url = "http://alb.test/"});
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound) << missing.error().ToString();

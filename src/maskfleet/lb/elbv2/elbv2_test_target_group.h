@@ -14,7 +14,8 @@ namespace maskfleet::lb::elbv2::testing {
 inline Result<std::string> MakeTargetGroup(aws::testing::MotoBed& bed) {
   static std::atomic<int> groups{0};
   auto admin = bed.ClientFor("admin");
-  auto vpcs = admin->Query(aws::kEc2, "DescribeVpcs", {{"Filter.1.Name", "isDefault"}, {"Filter.1.Value.1", "true"}},
+  auto vpcs = admin->Query(aws::kEc2, "DescribeVpcs",
+                           {{"Filter.1.Name", "isDefault"}, {"Filter.1.Value.1", "true"}},
                            aws::Idempotency::kIdempotent);
   if (!vpcs) return std::unexpected(aws::ToError(vpcs.error()));
   const std::string vpc = aws::ChildText(vpcs->root().child("vpcSet").child("item"), "vpcId");

@@ -32,16 +32,19 @@ Status FakeLoadBalancer::AddServer(const ServerAddress& server) {
   if (std::optional<Error> failure = NextFailure()) return std::unexpected(*failure);
   if (Status valid = ValidateServerAddress(server); !valid) return valid;
   if (servers_.contains(server.id)) {
-    return MakeError(ErrorCode::kAlreadyExists,
-                     "load balancer: server '" + server.id + "' is already added");
+    return MakeError(ErrorCode::kAlreadyExists, "load balancer: server '" + server.id + "' is already added");
   }
   if (servers_.size() >= options_.capacity) {
     return MakeError(ErrorCode::kResourceExhausted,
                      "load balancer: full; server '" + server.id + "' not added");
   }
-  ServerStatus status{.id = server.id, .address = server.address, .port = server.port,
-                      .state = ServerState::kDown, .healthy = false,
-                      .check_status = "INI", .check_detail = "no check has run yet",
+  ServerStatus status{.id = server.id,
+                      .address = server.address,
+                      .port = server.port,
+                      .state = ServerState::kDown,
+                      .healthy = false,
+                      .check_status = "INI",
+                      .check_detail = "no check has run yet",
                       .active_connections = 0};
   if (options_.healthy_on_add) ApplyHealth(status, true);
   servers_.emplace(server.id, std::move(status));

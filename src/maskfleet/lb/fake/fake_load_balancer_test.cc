@@ -5,9 +5,7 @@
 namespace maskfleet::lb {
 namespace {
 
-ServerAddress Address(std::string id) {
-  return {.id = std::move(id), .address = "127.0.0.1", .port = 9001};
-}
+ServerAddress Address(std::string id) { return {.id = std::move(id), .address = "127.0.0.1", .port = 9001}; }
 
 TEST(LbFakeLoadBalancerTest, HealthFollowsTheTestAndDrainingSticks) {
   FakeLoadBalancer lb({.healthy_on_add = false});

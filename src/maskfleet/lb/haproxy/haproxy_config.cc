@@ -40,15 +40,9 @@ std::filesystem::path ErrorMapPath(const HaproxyConfig& config, int status) {
 
 }  // namespace
 
-std::filesystem::path ConfigPath(const HaproxyConfig& config) {
-  return config.state_dir / "haproxy.cfg";
-}
-std::filesystem::path SocketPath(const HaproxyConfig& config) {
-  return config.state_dir / "admin.sock";
-}
-std::filesystem::path LogPath(const HaproxyConfig& config) {
-  return config.state_dir / "haproxy.log";
-}
+std::filesystem::path ConfigPath(const HaproxyConfig& config) { return config.state_dir / "haproxy.cfg"; }
+std::filesystem::path SocketPath(const HaproxyConfig& config) { return config.state_dir / "admin.sock"; }
+std::filesystem::path LogPath(const HaproxyConfig& config) { return config.state_dir / "haproxy.log"; }
 
 std::string SlotName(int index) { return fmt::format("{}{}", kSlotPrefix, index); }
 
@@ -62,8 +56,7 @@ Status ValidateConfig(const HaproxyConfig& config) {
                std::to_string(kMaxSocketPathLength) + " bytes for " + SocketPath(config).native() + ")");
   }
   if (!IsPlainToken(config.state_dir.native(), "/._-+")) {
-    return bad("state_dir has characters HAProxy's configuration cannot hold: " +
-               config.state_dir.native());
+    return bad("state_dir has characters HAProxy's configuration cannot hold: " + config.state_dir.native());
   }
   if (!IsPlainToken(config.frontend_host, ".:-")) {
     return bad("frontend_host is not an address or a host name: '" + config.frontend_host + "'");
@@ -128,7 +121,9 @@ Result<std::string> RenderConfig(const HaproxyConfig& c) {
   out += "    http-request del-header X-Forwarded-For\n";
   out += "    option forwardfor\n";
   out += "    http-request set-var(txn.error_style) str(v1)\n";
-  out += "    http-request set-var(txn.error_style) str(spec) if { path /api/register } || { path /api/upload }\n";
+  out +=
+      "    http-request set-var(txn.error_style) str(spec) if { path /api/register } || { path /api/upload "
+      "}\n";
   // /metrics is the manager's, which reads each worker at its own address; from outside
   // it is a page that does not exist (the worker refuses forwarded requests for it too).
   out += "    http-request deny deny_status 404 if { path,url_dec -m beg /metrics }\n";
@@ -155,12 +150,10 @@ Result<std::string> RenderConfig(const HaproxyConfig& c) {
   // fastinter: while a server moves between up and down, check it faster; downinter:
   // a down server is checked as often, so a worker that recovers is back quickly.
   out += fmt::format("    default-server inter {} fastinter {} downinter {} fall {} rise {}\n",
-                     Ms(c.check_interval), Ms(std::max(c.check_interval / 2,
-                                                       std::chrono::milliseconds(100))),
+                     Ms(c.check_interval), Ms(std::max(c.check_interval / 2, std::chrono::milliseconds(100))),
                      Ms(c.check_interval), c.fall, c.rise);
   // Empty slots: in maintenance (`disabled`), no address, no checks until filled.
-  out += fmt::format("    server-template {} 1-{} 0.0.0.0:0 disabled check\n", kSlotPrefix,
-                     c.slots);
+  out += fmt::format("    server-template {} 1-{} 0.0.0.0:0 disabled check\n", kSlotPrefix, c.slots);
   return out;
 }
 
@@ -168,10 +161,11 @@ std::vector<GeneratedFile> ErrorMaps(const HaproxyConfig& config) {
   std::vector<GeneratedFile> files;
   for (const OwnError& e : kOwnErrors) {
     // The same shapes as http::RespondError; the texts hold no character JSON escapes.
-    const std::string spec =
-        fmt::format(R"({{"success":false,"error":{{"code":{},"message":"{}"}}}})", e.status, e.message);
-    const std::string v1 = fmt::format(R"({{"success":false,"error":{{"code":{},"reason":"{}","message":"{}"}}}})",
-                                       e.status, e.reason, e.message);
+    const std::string spec = fmt::format(R"({{"success":false,"error":{{"code":{},"message":"{}"}}}})",
+                                         e.status, e.message);
+    const std::string v1 = fmt::format(
+        R"({{"success":false,"error":{{"code":{},"reason":"{}","message":"{}"}}}})", e.status, e.reason,
+        e.message);
     files.push_back({ErrorMapPath(config, e.status), "spec " + spec + "\nv1 " + v1 + "\n"});
   }
   return files;

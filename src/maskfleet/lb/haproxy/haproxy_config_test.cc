@@ -61,7 +61,8 @@ TEST(LbHaproxyConfigTest, OwnErrorsAreJsonMapsInTheStateFolder) {
   for (int status : {404, 502, 503, 504}) {
     const std::string line = "    http-error status " + std::to_string(status) +
                              " content-type application/json lf-string \"%[var(txn.error_style),map("
-                             "/run/mf/haproxy/errors/" + std::to_string(status) + ".map)]\"\n";
+                             "/run/mf/haproxy/errors/" +
+                             std::to_string(status) + ".map)]\"\n";
     EXPECT_NE(text->find(line), std::string::npos) << "missing: " << line << "in:\n" << *text;
   }
   EXPECT_NE(text->find("    http-request deny deny_status 404 if { path,url_dec -m beg /metrics }\n"),
@@ -69,11 +70,12 @@ TEST(LbHaproxyConfigTest, OwnErrorsAreJsonMapsInTheStateFolder) {
   const std::vector<GeneratedFile> maps = ErrorMaps(Sample());
   ASSERT_EQ(maps.size(), 4u);
   EXPECT_EQ(maps[2].path, "/run/mf/haproxy/errors/503.map");
-  EXPECT_EQ(maps[2].text,
-            "spec {\"success\":false,\"error\":{\"code\":503,\"message\":\"no worker is available right now; "
-            "try again in a moment\"}}\n"
-            "v1 {\"success\":false,\"error\":{\"code\":503,\"reason\":\"unavailable\",\"message\":\"no worker is "
-            "available right now; try again in a moment\"}}\n");
+  EXPECT_EQ(
+      maps[2].text,
+      "spec {\"success\":false,\"error\":{\"code\":503,\"message\":\"no worker is available right now; "
+      "try again in a moment\"}}\n"
+      "v1 {\"success\":false,\"error\":{\"code\":503,\"reason\":\"unavailable\",\"message\":\"no worker is "
+      "available right now; try again in a moment\"}}\n");
 }
 
 TEST(LbHaproxyConfigTest, UsesTheConfiguredFrontendChecksAndSlots) {
@@ -89,8 +91,7 @@ TEST(LbHaproxyConfigTest, UsesTheConfiguredFrontendChecksAndSlots) {
   ASSERT_TRUE(text) << text.error().ToString();
   EXPECT_NE(text->find("    bind 0.0.0.0:18080\n"), std::string::npos);
   EXPECT_NE(text->find("server-template w 1-8 0.0.0.0:0 disabled check\n"), std::string::npos);
-  EXPECT_NE(text->find("inter 1000ms fastinter 500ms downinter 1000ms fall 3 rise 2\n"),
-            std::string::npos);
+  EXPECT_NE(text->find("inter 1000ms fastinter 500ms downinter 1000ms fall 3 rise 2\n"), std::string::npos);
   EXPECT_NE(text->find("option httpchk GET /health/ready\n"), std::string::npos);
 }
 

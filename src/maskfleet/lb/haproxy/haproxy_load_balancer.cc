@@ -84,8 +84,7 @@ Status HaproxyLoadBalancer::DrainServer(std::string_view id) {
   auto it = slot_by_id_.find(id);
   if (it == slot_by_id_.end()) return std::unexpected(NoSuchServer(id));
   if (Status s = api_.SetServerState(kBackendName, SlotName(it->second), AdminState::kDrain); !s) {
-    return std::unexpected(
-        s.error().WithContext(fmt::format("load balancer: draining server '{}'", id)));
+    return std::unexpected(s.error().WithContext(fmt::format("load balancer: draining server '{}'", id)));
   }
   return {};
 }
@@ -95,8 +94,7 @@ Status HaproxyLoadBalancer::RemoveServer(std::string_view id) {
   auto it = slot_by_id_.find(id);
   if (it == slot_by_id_.end()) return std::unexpected(NoSuchServer(id));
   if (Status s = api_.SetServerState(kBackendName, SlotName(it->second), AdminState::kMaint); !s) {
-    return std::unexpected(
-        s.error().WithContext(fmt::format("load balancer: removing server '{}'", id)));
+    return std::unexpected(s.error().WithContext(fmt::format("load balancer: removing server '{}'", id)));
   }
   free_slots_.push_back(it->second);
   slot_by_id_.erase(it);

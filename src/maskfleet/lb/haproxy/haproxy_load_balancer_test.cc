@@ -55,8 +55,9 @@ class TestBackend {
     thread_.join();
   }
 
-  ServerAddress Address() const { return {.id = name_, .address = "127.0.0.1",
-                                          .port = static_cast<std::uint16_t>(port_)}; }
+  ServerAddress Address() const {
+    return {.id = name_, .address = "127.0.0.1", .port = static_cast<std::uint16_t>(port_)};
+  }
   void SetHealthy(bool healthy) { healthy_ = healthy; }
   int requests() const { return requests_; }
   bool slow_started() const { return slow_started_; }
@@ -139,8 +140,7 @@ class LbHaproxyLoadBalancerTest : public ::testing::Test {
 };
 
 TEST_F(LbHaproxyLoadBalancerTest, EntryUrlNamesTheFrontend) {
-  EXPECT_EQ(balancer_->EntryUrl(),
-            "http://127.0.0.1:" + std::to_string(config_.frontend_port) + "/");
+  EXPECT_EQ(balancer_->EntryUrl(), "http://127.0.0.1:" + std::to_string(config_.frontend_port) + "/");
   EXPECT_EQ(HaproxyLoadBalancer(config_, "http://lb.example/").EntryUrl(), "http://lb.example/");
 }
 
@@ -285,8 +285,7 @@ TEST_F(LbHaproxyLoadBalancerTest, RefusesBadAddsAndUnknownIds) {
 TEST_F(LbHaproxyLoadBalancerTest, RunsOutOfSlots) {
   for (int i = 0; i < config_.slots; ++i) {
     ASSERT_TRUE(balancer_->AddServer(
-        {.id = "s" + std::to_string(i), .address = "127.0.0.1",
-         .port = static_cast<std::uint16_t>(9 + i)}));
+        {.id = "s" + std::to_string(i), .address = "127.0.0.1", .port = static_cast<std::uint16_t>(9 + i)}));
   }
   Status full = balancer_->AddServer({.id = "one-more", .address = "127.0.0.1", .port = 9});
   ASSERT_FALSE(full);
@@ -316,14 +315,16 @@ TEST_F(LbHaproxyLoadBalancerTest, HaproxysOwnErrorsAreTheApisJson) {
   ASSERT_TRUE(v1);
   EXPECT_EQ(v1->status, 503);
   EXPECT_EQ(v1->get_header_value("Content-Type"), "application/json");
-  EXPECT_EQ(v1->body,
-            R"({"success":false,"error":{"code":503,"reason":"unavailable","message":"no worker is available right now; try again in a moment"}})");
+  EXPECT_EQ(
+      v1->body,
+      R"({"success":false,"error":{"code":503,"reason":"unavailable","message":"no worker is available right now; try again in a moment"}})");
   for (const char* path : {"/api/upload", "/api/register"}) {
     auto spec = client->Post(path, "username=a&password=b", "application/x-www-form-urlencoded");
     ASSERT_TRUE(spec) << path;
     EXPECT_EQ(spec->status, 503) << path;
-    EXPECT_EQ(spec->body,
-              R"({"success":false,"error":{"code":503,"message":"no worker is available right now; try again in a moment"}})")
+    EXPECT_EQ(
+        spec->body,
+        R"({"success":false,"error":{"code":503,"message":"no worker is available right now; try again in a moment"}})")
         << path;
   }
   auto page = client->Get("/upload");
@@ -343,7 +344,8 @@ TEST_F(LbHaproxyLoadBalancerTest, MetricsAreNotServedThroughTheBalancer) {
     auto res = client->Get(path);
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 404) << path;
-    EXPECT_EQ(res->body, R"({"success":false,"error":{"code":404,"reason":"not_found","message":"no such page"}})")
+    EXPECT_EQ(res->body,
+              R"({"success":false,"error":{"code":404,"reason":"not_found","message":"no such page"}})")
         << path;
   }
   EXPECT_EQ(a.requests(), before);
@@ -370,8 +372,9 @@ TEST(LbHaproxyOwnErrorsTest, ASlowWorkerIs504InJson) {
   auto res = client.Get("/slow");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 504);
-  EXPECT_EQ(res->body,
-            R"({"success":false,"error":{"code":504,"reason":"deadline_exceeded","message":"the worker took too long to answer; try again later"}})");
+  EXPECT_EQ(
+      res->body,
+      R"({"success":false,"error":{"code":504,"reason":"deadline_exceeded","message":"the worker took too long to answer; try again later"}})");
   EXPECT_TRUE(process.Stop());
 }
 

@@ -35,8 +35,7 @@ Status WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::rename(temp, path, ec);
   if (ec) {
     return MakeError(ErrorCode::kUnavailable,
-                     fmt::format("cannot rename {} to {}: {}", temp.native(), path.native(),
-                                 ec.message()));
+                     fmt::format("cannot rename {} to {}: {}", temp.native(), path.native(), ec.message()));
   }
   return {};
 }
@@ -85,8 +84,7 @@ std::string HaproxyProcess::LogTail() const {
 
 Status HaproxyProcess::Start() {
   if (Running()) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     fmt::format("haproxy already runs (pid {})", pid()));
+    return MakeError(ErrorCode::kFailedPrecondition, fmt::format("haproxy already runs (pid {})", pid()));
   }
   Result<std::string> text = RenderConfig(config_);
   if (!text) return std::unexpected(text.error());
@@ -100,9 +98,9 @@ Status HaproxyProcess::Start() {
   std::filesystem::permissions(config_.state_dir, std::filesystem::perms::owner_all, ec);
   Result<std::string> program = process::FindProgram(options_.binary);
   if (!program) {
-    return MakeError(ErrorCode::kUnavailable,
-                     fmt::format("'{}' not found in PATH (is the haproxy package installed?)",
-                                 options_.binary));
+    return MakeError(
+        ErrorCode::kUnavailable,
+        fmt::format("'{}' not found in PATH (is the haproxy package installed?)", options_.binary));
   }
   std::filesystem::create_directories(config_.state_dir / "errors", ec);
   for (const GeneratedFile& file : ErrorMaps(config_)) {
@@ -141,9 +139,8 @@ Status HaproxyProcess::Start() {
   (void)child_->Stop({{SIGKILL, std::chrono::seconds(5)}});
   child_.reset();
   return MakeError(ErrorCode::kDeadlineExceeded,
-                   fmt::format("haproxy -f {}: runtime API {} did not answer within {} ms: {}",
-                               config_path, SocketPath(config_).native(),
-                               options_.start_timeout.count(), LogTail()));
+                   fmt::format("haproxy -f {}: runtime API {} did not answer within {} ms: {}", config_path,
+                               SocketPath(config_).native(), options_.start_timeout.count(), LogTail()));
 }
 
 Status HaproxyProcess::Stop() {

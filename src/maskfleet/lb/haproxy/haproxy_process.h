@@ -6,8 +6,8 @@
 // pid file, waitpid() tells when it exits and why, and the kernel's parent-death
 // signal (PR_SET_PDEATHSIG, set in the child before exec) kills it if the manager dies
 // without stopping it (process::Subprocess does the fork and exec). A daemon would
-// fork away from us, be reparented to init and escape both. HAProxy's stdout and stderr go to haproxy.log in the state folder;
-// start-up failures quote its last lines.
+// fork away from us, be reparented to init and escape both. HAProxy's stdout and stderr go to haproxy.log in
+// the state folder; start-up failures quote its last lines.
 //
 // Stop() is graceful: SIGUSR1 (HAProxy's soft stop: it closes its listening socket and
 // exits once the requests in flight are answered), then SIGTERM after `grace`, then

@@ -31,8 +31,7 @@ TEST(LbHaproxyProcessTest, StartsAnswersAndStopsWithoutOrphan) {
   ASSERT_GT(pid, 0);
   EXPECT_TRUE(process.Running());
   EXPECT_TRUE(AnyProcessMentions(ConfigPath(config).native()));
-  EXPECT_EQ(std::filesystem::status(SocketPath(config)).permissions() &
-                std::filesystem::perms::all,
+  EXPECT_EQ(std::filesystem::status(SocketPath(config)).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
   const auto before = std::chrono::steady_clock::now();
@@ -114,22 +113,18 @@ TEST(LbHaproxyProcessTest, PortTakenFailsWithHaproxysWords) {
   ::close(fd);
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(started.error().message.find("exited at start"), std::string::npos)
-      << started.error().message;
-  EXPECT_NE(started.error().message.find("cannot bind"), std::string::npos)
-      << started.error().message;
+  EXPECT_NE(started.error().message.find("exited at start"), std::string::npos) << started.error().message;
+  EXPECT_NE(started.error().message.find("cannot bind"), std::string::npos) << started.error().message;
   EXPECT_FALSE(process.Running());
 }
 
 TEST(LbHaproxyProcessTest, MissingBinaryFails) {
   TempDir dir;
-  HaproxyProcess process(FastConfig(dir.path()),
-                         {.binary = "/nonexistent/haproxy", .start_timeout = 2s});
+  HaproxyProcess process(FastConfig(dir.path()), {.binary = "/nonexistent/haproxy", .start_timeout = 2s});
   Status started = process.Start();
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(started.error().message.find("cannot execute"), std::string::npos)
-      << started.error().message;
+  EXPECT_NE(started.error().message.find("cannot execute"), std::string::npos) << started.error().message;
 }
 
 TEST(LbHaproxyProcessTest, ProgramNotInPathFails) {
@@ -138,8 +133,7 @@ TEST(LbHaproxyProcessTest, ProgramNotInPathFails) {
   Status started = process.Start();
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(started.error().message.find("not found in PATH"), std::string::npos)
-      << started.error().message;
+  EXPECT_NE(started.error().message.find("not found in PATH"), std::string::npos) << started.error().message;
 }
 
 TEST(LbHaproxyProcessTest, InvalidConfigurationIsRefusedBeforeStarting) {

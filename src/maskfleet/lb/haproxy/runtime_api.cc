@@ -18,8 +18,8 @@ using Clock = std::chrono::steady_clock;
 
 // errno of a socket call on the runtime API, as an Error, once.
 Error SocketError(std::string_view what, const std::filesystem::path& path, int err) {
-  return Error{ErrorCode::kUnavailable, fmt::format("haproxy runtime API {}: {}: {}",
-                                                    path.native(), what, std::strerror(err))};
+  return Error{ErrorCode::kUnavailable,
+               fmt::format("haproxy runtime API {}: {}: {}", path.native(), what, std::strerror(err))};
 }
 
 class Fd {
@@ -154,12 +154,11 @@ Result<std::string> RuntimeApi::Execute(std::string_view command) const {
   const auto deadline = Clock::now() + timeout_;
   auto wait_for = [&](short events) -> Status {
     for (;;) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) {
         return MakeError(ErrorCode::kUnavailable,
-                         fmt::format("haproxy '{}': no answer within {} ms on {}", command,
-                                     timeout_.count(), socket_path_.native()));
+                         fmt::format("haproxy '{}': no answer within {} ms on {}", command, timeout_.count(),
+                                     socket_path_.native()));
       }
       pollfd p{fd.get(), events, 0};
       const int n = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -204,8 +203,7 @@ Status RuntimeApi::ExecuteExpectingSilence(const std::string& command) const {
 
 Status RuntimeApi::SetServerAddress(std::string_view backend, std::string_view server,
                                     std::string_view address, std::uint16_t port) const {
-  const std::string command =
-      fmt::format("set server {}/{} addr {} port {}", backend, server, address, port);
+  const std::string command = fmt::format("set server {}/{} addr {} port {}", backend, server, address, port);
   Result<std::string> answer = Execute(command);
   if (!answer) return std::unexpected(answer.error());
   // Success says what changed ("IP changed from '0.0.0.0' to '127.0.0.1', port changed
@@ -219,8 +217,7 @@ Status RuntimeApi::SetServerAddress(std::string_view backend, std::string_view s
   return std::unexpected(Refused(command, *answer));
 }
 
-Status RuntimeApi::SetServerState(std::string_view backend, std::string_view server,
-                                  AdminState state) const {
+Status RuntimeApi::SetServerState(std::string_view backend, std::string_view server, AdminState state) const {
   return ExecuteExpectingSilence(
       fmt::format("set server {}/{} state {}", backend, server, AdminStateWord(state)));
 }
@@ -229,21 +226,19 @@ Status RuntimeApi::ReadyServerDown(std::string_view backend, std::string_view se
   // Both commands on one line run one after the other in HAProxy's CLI task, so the
   // server is marked down right as it leaves maintenance; it is checked at once and
   // counts as up after `rise` passed checks.
-  return ExecuteExpectingSilence(fmt::format(
-      "set server {0}/{1} state ready; set server {0}/{1} health down", backend, server));
+  return ExecuteExpectingSilence(
+      fmt::format("set server {0}/{1} state ready; set server {0}/{1} health down", backend, server));
 }
 
-Status RuntimeApi::SetHealthChecks(std::string_view backend, std::string_view server,
-                                   bool enabled) const {
+Status RuntimeApi::SetHealthChecks(std::string_view backend, std::string_view server, bool enabled) const {
   return ExecuteExpectingSilence(
       fmt::format("{} health {}/{}", enabled ? "enable" : "disable", backend, server));
 }
 
 Result<std::vector<ServerSlotState>> ParseServersState(std::string_view answer) {
   auto bad = [&](std::string what) {
-    return MakeError(ErrorCode::kInternal,
-                     "haproxy 'show servers state': " + std::move(what) + " in: " +
-                         std::string(answer.substr(0, 200)));
+    return MakeError(ErrorCode::kInternal, "haproxy 'show servers state': " + std::move(what) +
+                                               " in: " + std::string(answer.substr(0, 200)));
   };
   const std::vector<std::string_view> lines = SplitLines(answer);
   if (lines.empty() || Trim(lines[0]) != "1") return bad("not format version 1");
@@ -257,8 +252,7 @@ Result<std::vector<ServerSlotState>> ParseServersState(std::string_view answer) 
       for (size_t k = 0; k < names.size(); ++k) column[names[k]] = k;
       continue;
     }
-    for (const char* name : {"srv_name", "srv_addr", "srv_op_state", "srv_admin_state",
-                             "srv_port"}) {
+    for (const char* name : {"srv_name", "srv_addr", "srv_op_state", "srv_admin_state", "srv_port"}) {
       if (!column.contains(name)) return bad(std::string("no column ") + name);
     }
     const std::vector<std::string_view> words = SplitWords(line);
@@ -270,8 +264,7 @@ Result<std::vector<ServerSlotState>> ParseServersState(std::string_view answer) 
     s.name = field("srv_name");
     s.address = field("srv_addr");
     if (s.name.empty() || !ParseNumber(field("srv_op_state"), s.operational_state) ||
-        !ParseNumber(field("srv_admin_state"), s.admin_state) ||
-        !ParseNumber(field("srv_port"), s.port)) {
+        !ParseNumber(field("srv_admin_state"), s.admin_state) || !ParseNumber(field("srv_port"), s.port)) {
       return bad("unreadable line '" + std::string(line) + "'");
     }
     servers.push_back(std::move(s));
@@ -281,8 +274,8 @@ Result<std::vector<ServerSlotState>> ParseServersState(std::string_view answer) 
 
 Status MergeStat(std::string_view answer, std::vector<ServerSlotState>& servers) {
   auto bad = [&](std::string what) {
-    return MakeError(ErrorCode::kInternal, "haproxy 'show stat': " + std::move(what) + " in: " +
-                                               std::string(answer.substr(0, 200)));
+    return MakeError(ErrorCode::kInternal, "haproxy 'show stat': " + std::move(what) +
+                                               " in: " + std::string(answer.substr(0, 200)));
   };
   std::map<std::string, size_t> column;
   std::map<std::string_view, ServerSlotState*> by_name;
@@ -295,8 +288,7 @@ Status MergeStat(std::string_view answer, std::vector<ServerSlotState>& servers)
       for (size_t k = 0; k < names.size(); ++k) column[names[k]] = k;
       continue;
     }
-    for (const char* name : {"svname", "status", "scur", "check_status", "check_code",
-                             "check_desc"}) {
+    for (const char* name : {"svname", "status", "scur", "check_status", "check_code", "check_desc"}) {
       if (!column.contains(name)) return bad(std::string("no column ") + name);
     }
     const std::vector<std::string> fields = SplitCsv(line);

@@ -59,13 +59,12 @@ class RuntimeApi {
   // `set server <backend>/<server> addr <address> port <port>`. Errors: kNotFound (no
   // such backend or server), kInvalidArgument (HAProxy refused the address),
   // kUnavailable, kInternal (any other answer).
-  Status SetServerAddress(std::string_view backend, std::string_view server,
-                          std::string_view address, std::uint16_t port) const;
+  Status SetServerAddress(std::string_view backend, std::string_view server, std::string_view address,
+                          std::uint16_t port) const;
 
   // `set server <backend>/<server> state ready|drain|maint`. Errors: kNotFound,
   // kUnavailable, kInternal.
-  Status SetServerState(std::string_view backend, std::string_view server,
-                        AdminState state) const;
+  Status SetServerState(std::string_view backend, std::string_view server, AdminState state) const;
 
   // Leaves maintenance with the server marked down (`state ready; health down` in one
   // line): it takes requests only after its first passed check, where `state ready`

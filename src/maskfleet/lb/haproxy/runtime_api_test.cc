@@ -64,8 +64,7 @@ TEST(LbHaproxyRuntimeApiTest, MissingSocketIsUnavailable) {
   Result<std::string> answer = api.Execute("show info");
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(answer.error().message.find("none.sock"), std::string::npos)
-      << answer.error().message;
+  EXPECT_NE(answer.error().message.find("none.sock"), std::string::npos) << answer.error().message;
   EXPECT_EQ(api.ShowServers("workers").error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(api.Execute("show info\nshow stat").error().code, ErrorCode::kInvalidArgument);
 }
@@ -104,7 +103,7 @@ TEST_F(LbHaproxyRuntimeApiLiveTest, SlotsStartEmptyInMaintenance) {
 
 TEST_F(LbHaproxyRuntimeApiLiveTest, SetsAddressStateAndHealthChecks) {
   RuntimeApi api(SocketPath(config_));
-  ASSERT_TRUE(api.SetServerAddress(kBackendName, "w2", "127.0.0.1", 9)) ;
+  ASSERT_TRUE(api.SetServerAddress(kBackendName, "w2", "127.0.0.1", 9));
   // Setting the same address again is a success too ("no need to change").
   ASSERT_TRUE(api.SetServerAddress(kBackendName, "w2", "127.0.0.1", 9));
   ASSERT_TRUE(api.ReadyServerDown(kBackendName, "w2"));
@@ -136,11 +135,9 @@ TEST_F(LbHaproxyRuntimeApiLiveTest, ErrorsCarryTheCommandAndTheAnswer) {
   EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
   EXPECT_NE(unknown.error().message.find("set server workers/w999 state ready"), std::string::npos)
       << unknown.error().message;
-  EXPECT_NE(unknown.error().message.find("No such server"), std::string::npos)
-      << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("No such server"), std::string::npos) << unknown.error().message;
 
-  EXPECT_EQ(api.SetServerState("nobackend", "w1", AdminState::kDrain).error().code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(api.SetServerState("nobackend", "w1", AdminState::kDrain).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(api.SetHealthChecks(kBackendName, "w999", true).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(api.ShowServers("nobackend").error().code, ErrorCode::kNotFound);
 

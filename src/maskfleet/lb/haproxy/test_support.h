@@ -3,7 +3,6 @@
 #ifndef MASKFLEET_LB_HAPROXY_TEST_SUPPORT_H_
 #define MASKFLEET_LB_HAPROXY_TEST_SUPPORT_H_
 
-
 #include <chrono>
 #include <cstdint>
 #include <cstdio>

@@ -17,8 +17,7 @@ namespace {
 
 // errno to Error, once, with the file it concerns (after LevelDB's PosixError).
 Error FileError(const std::string& what, const std::filesystem::path& path, int error_number) {
-  return Error{ErrorCode::kUnavailable,
-               what + " " + path.string() + ": " + std::strerror(error_number)};
+  return Error{ErrorCode::kUnavailable, what + " " + path.string() + ": " + std::strerror(error_number)};
 }
 
 std::string FileName(Clock::TimePoint now) {
@@ -68,8 +67,7 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view d
 
 }  // namespace
 
-Result<std::unique_ptr<OutboxMailer>> OutboxMailer::Create(OutboxOptions options,
-                                                           const Clock& clock) {
+Result<std::unique_ptr<OutboxMailer>> OutboxMailer::Create(OutboxOptions options, const Clock& clock) {
   if (options.directory.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "mail outbox: no directory configured");
   }
@@ -80,8 +78,8 @@ Result<std::unique_ptr<OutboxMailer>> OutboxMailer::Create(OutboxOptions options
   if (!std::filesystem::exists(options.directory, ec)) {
     std::filesystem::create_directories(options.directory, ec);
     if (ec) {
-      return MakeError(ErrorCode::kUnavailable, "creating mail outbox " +
-                                                    options.directory.string() + ": " + ec.message());
+      return MakeError(ErrorCode::kUnavailable,
+                       "creating mail outbox " + options.directory.string() + ": " + ec.message());
     }
     std::filesystem::permissions(options.directory, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
@@ -95,8 +93,8 @@ Result<std::unique_ptr<OutboxMailer>> OutboxMailer::Create(OutboxOptions options
 
 Status OutboxMailer::Send(const Message& message) {
   const Clock::TimePoint now = clock_.Now();
-  Result<std::string> text =
-      BuildMessage(message, Envelope{options_.from_address, options_.from_name, now, ""});
+  Result<std::string> text = BuildMessage(message,
+                                          Envelope{options_.from_address, options_.from_name, now, ""});
   if (!text) return std::unexpected(text.error());
   const std::string name = FileName(now);
   if (Status ok = WriteFileAtomically(options_.directory / name, *text); !ok) {

@@ -48,8 +48,7 @@ class OutboxMailer : public Mailer {
   const std::filesystem::path& directory() const { return options_.directory; }
 
  private:
-  OutboxMailer(OutboxOptions options, const Clock& clock)
-      : options_(std::move(options)), clock_(clock) {}
+  OutboxMailer(OutboxOptions options, const Clock& clock) : options_(std::move(options)), clock_(clock) {}
 
   const OutboxOptions options_;
   const Clock& clock_;

@@ -121,8 +121,7 @@ TEST_F(OutboxMailerTest, WriteFailureIsUnavailableWithTheFileName) {
   Status sent = (*mailer)->Send(Message{"ann@example.com", "s", "b"});
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(sent.error().message.find("mail outbox: creating " + (root_ / "gone").string()),
-            std::string::npos)
+  EXPECT_NE(sent.error().message.find("mail outbox: creating " + (root_ / "gone").string()), std::string::npos)
       << sent.error().message;
 }
 

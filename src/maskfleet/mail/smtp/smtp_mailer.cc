@@ -46,8 +46,7 @@ Result<std::unique_ptr<SmtpMailer>> SmtpMailer::Create(SmtpOptions options, cons
   EnsureCurl();
   std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
   if (!url) return MakeError(ErrorCode::kInternal, "curl_url: out of memory");
-  if (curl_url_set(url.get(), CURLUPART_URL, options.url.c_str(), CURLU_NON_SUPPORT_SCHEME) !=
-      CURLUE_OK) {
+  if (curl_url_set(url.get(), CURLUPART_URL, options.url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "SMTP server URL must look like smtp://host:587 or smtps://host:465");
   }
@@ -75,8 +74,8 @@ Result<std::unique_ptr<SmtpMailer>> SmtpMailer::Create(SmtpOptions options, cons
 }
 
 Status SmtpMailer::Send(const Message& message) {
-  Result<std::string> text =
-      BuildMessage(message, Envelope{options_.from_address, options_.from_name, clock_.Now(), ""});
+  Result<std::string> text = BuildMessage(
+      message, Envelope{options_.from_address, options_.from_name, clock_.Now(), ""});
   if (!text) return std::unexpected(text.error());
 
   std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());

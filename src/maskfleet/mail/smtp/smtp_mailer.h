@@ -59,8 +59,7 @@ class SmtpMailer : public Mailer {
   // Errors: kInvalidArgument for a URL that is not smtp:// or smtps://, a malformed
   // from_address, a login over plaintext without allow_plaintext_login.
   // `clock` (for the Date header) must outlive the mailer.
-  static Result<std::unique_ptr<SmtpMailer>> Create(SmtpOptions options,
-                                                    const Clock& clock = RealClock());
+  static Result<std::unique_ptr<SmtpMailer>> Create(SmtpOptions options, const Clock& clock = RealClock());
 
   // Delivers the message to the server. Errors as Mailer::Send; every failure of
   // the connection or the conversation (refused connection, timeout, TLS failure,

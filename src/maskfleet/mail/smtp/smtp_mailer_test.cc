@@ -59,10 +59,10 @@ class SmtpMailerTest : public ::testing::Test {
   }
   // A self-signed certificate for 127.0.0.1, made with the openssl command.
   bool MakeCertificate() {
-    const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
-                                " -addext subjectAltName=IP:127.0.0.1 -keyout " +
-                                (root_ / "key.pem").string() + " -out " + (root_ / "cert.pem").string() +
-                                " >/dev/null 2>&1";
+    const std::string command =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+        " -addext subjectAltName=IP:127.0.0.1 -keyout " +
+        (root_ / "key.pem").string() + " -out " + (root_ / "cert.pem").string() + " >/dev/null 2>&1";
     return std::system(command.c_str()) == 0;
   }
   SmtpOptions Options(std::string_view scheme = "smtp") const {
@@ -184,8 +184,8 @@ TEST_F(SmtpMailerTest, SubmitsAsAmazonSesExpectsStarttlsThenLoginFromAVerifiedSe
   // after it, the sender (and in the sandbox every recipient) a verified identity.
   if (!MakeCertificate()) GTEST_SKIP() << "the openssl command is not available";
   StartSink({"--tls", "starttls", "--cert", (root_ / "cert.pem").string(), "--key",
-             (root_ / "key.pem").string(), "--auth", "AKIAEXAMPLESMTPUSER:smtp-password", "--auth-require-tls",
-             "--verified", "noreply@maskfleet.test", "--verified", "ann@example.com"});
+             (root_ / "key.pem").string(), "--auth", "AKIAEXAMPLESMTPUSER:smtp-password",
+             "--auth-require-tls", "--verified", "noreply@maskfleet.test", "--verified", "ann@example.com"});
   SmtpOptions options = Options();
   options.require_starttls = true;
   options.ca_file = (root_ / "cert.pem").string();
@@ -210,8 +210,8 @@ TEST_F(SmtpMailerTest, SubmitsAsAmazonSesExpectsStarttlsThenLoginFromAVerifiedSe
 
 TEST_F(SmtpMailerTest, ImplicitTlsWithSmtps) {
   if (!MakeCertificate()) GTEST_SKIP() << "the openssl command is not available";
-  StartSink({"--tls", "implicit", "--cert", (root_ / "cert.pem").string(), "--key",
-             (root_ / "key.pem").string()});
+  StartSink(
+      {"--tls", "implicit", "--cert", (root_ / "cert.pem").string(), "--key", (root_ / "key.pem").string()});
   SmtpOptions options = Options("smtps");
   options.ca_file = (root_ / "cert.pem").string();
   Status sent = Mailer(options)->Send(kMessage);

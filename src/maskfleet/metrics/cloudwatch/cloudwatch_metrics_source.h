@@ -96,9 +96,9 @@ class CloudWatchMetricsSource final : public MetricsSource {
   const std::shared_ptr<aws::Client> client_;
   const CloudWatchMetricsSourceOptions options_;
   std::mutex collect_mu_;
-  std::optional<Clock::TimePoint> last_read_;       // guarded by collect_mu_
+  std::optional<Clock::TimePoint> last_read_;              // guarded by collect_mu_
   std::atomic<Clock::TimePoint::rep> last_read_ticks_{0};  // last_read_ for CompleteUntil
-  std::optional<Clock::TimePoint> last_retention_;  // guarded by collect_mu_
+  std::optional<Clock::TimePoint> last_retention_;         // guarded by collect_mu_
 };
 
 // The GetMetricData queries of one batch, as form parameters (exposed for tests):

@@ -1,9 +1,9 @@
 // CloudWatchRequestCountPublisher: the RequestCountPublisher (metrics/
 // request_count_publisher.h) of the AWS mode. The requests a worker answered in each
-// completed minute go to CloudWatch with PutMetricData: namespace `metric_namespace`, metric `metric_name`, dimension
-// InstanceId (the instance's id, from the instance metadata), unit Count, one value per
-// minute, timestamped with the minute's start, so that the manager's
-// CloudWatchMetricsSource reads back exactly the worker's minutes.
+// completed minute go to CloudWatch with PutMetricData: namespace `metric_namespace`, metric `metric_name`,
+// dimension InstanceId (the instance's id, from the instance metadata), unit Count, one value per minute,
+// timestamped with the minute's start, so that the manager's CloudWatchMetricsSource reads back exactly the
+// worker's minutes.
 //
 // Each minute is queued once (minutes at or before the last one queued are skipped, so
 // a worker may hand over every minute it still holds) and sent in batches; a Publish
@@ -76,7 +76,7 @@ class CloudWatchRequestCountPublisher final : public RequestCountPublisher {
   const std::shared_ptr<aws::Client> client_;
   const CloudWatchRequestCountPublisherOptions options_;
   mutable std::mutex mu_;
-  std::deque<RequestMinute> queue_;                    // guarded by mu_
+  std::deque<RequestMinute> queue_;                      // guarded by mu_
   std::optional<std::chrono::sys_seconds> last_queued_;  // guarded by mu_
 
   std::mutex thread_mu_;

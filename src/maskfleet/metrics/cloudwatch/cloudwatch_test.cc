@@ -66,19 +66,20 @@ TEST_F(metrics_CloudWatchTest, WorkerPublishesManagerReadsBothSeries) {
   const auto now = RealClock().Now();
   const auto m1 = MinuteOf(now) - 3min, m2 = MinuteOf(now) - 2min;
   CloudWatchRequestCountPublisher publisher(std::shared_ptr<aws::Client>(bed.ClientFor("worker")),
-                                  {.instance_id = "i-0000000000000aaa1"});
+                                            {.instance_id = "i-0000000000000aaa1"});
   ASSERT_TRUE(publisher.Publish(std::vector<RequestMinute>{{m1, 17}, {m2, 0}}));
   EXPECT_TRUE(publisher.Pending().empty());
   // Published again (a lost answer, a restart): the manager still reads 17, not 34.
   CloudWatchRequestCountPublisher again(std::shared_ptr<aws::Client>(bed.ClientFor("worker")),
-                              {.instance_id = "i-0000000000000aaa1"});
+                                        {.instance_id = "i-0000000000000aaa1"});
   ASSERT_TRUE(again.Publish(std::vector<RequestMinute>{{m1, 17}}));
   PutCpu(bed, "i-0000000000000aaa1", m1, 40.0);
   PutCpu(bed, "i-0000000000000aaa1", m2, 60.5);
 
   CloudWatchMetricsSource source(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("manager")));
-  const std::vector<CollectTarget> workers{{.worker_id = "i-0000000000000aaa1", .phase = WorkerPhase::kInService},
-                                           {.worker_id = "i-0000000000000bbb2", .phase = WorkerPhase::kStarting}};
+  const std::vector<CollectTarget> workers{
+      {.worker_id = "i-0000000000000aaa1", .phase = WorkerPhase::kInService},
+      {.worker_id = "i-0000000000000bbb2", .phase = WorkerPhase::kStarting}};
   EXPECT_EQ(source.CompleteUntil(now), MinuteOf(now - 3min));  // nothing read: "now" less the delay
   ASSERT_TRUE(source.Collect(now, workers));
   // Later, without another read: complete only up to what the read could know.
@@ -142,9 +143,9 @@ TEST_F(metrics_CloudWatchTest, RefusedCallsAreReportedAndNothingIsLost) {
   const auto now = RealClock().Now();
   // The manager may not publish: the minutes stay queued for the next pass.
   CloudWatchRequestCountPublisher publisher(std::shared_ptr<aws::Client>(bed.ClientFor("manager")),
-                                  {.instance_id = "i-0000000000000ccc3", .max_pending_minutes = 2});
-  const std::vector<RequestMinute> minutes{{MinuteOf(now) - 4min, 1}, {MinuteOf(now) - 3min, 2},
-                                             {MinuteOf(now) - 2min, 3}};
+                                            {.instance_id = "i-0000000000000ccc3", .max_pending_minutes = 2});
+  const std::vector<RequestMinute> minutes{
+      {MinuteOf(now) - 4min, 1}, {MinuteOf(now) - 3min, 2}, {MinuteOf(now) - 2min, 3}};
   auto refused = publisher.Publish(minutes);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
@@ -160,22 +161,24 @@ TEST_F(metrics_CloudWatchTest, RefusedCallsAreReportedAndNothingIsLost) {
 
   // The worker may not read: the pool size is recorded all the same.
   CloudWatchMetricsSource source(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("worker")));
-  const std::vector<CollectTarget> workers{{.worker_id = "i-0000000000000ccc3", .phase = WorkerPhase::kInService}};
+  const std::vector<CollectTarget> workers{
+      {.worker_id = "i-0000000000000ccc3", .phase = WorkerPhase::kInService}};
   auto collected = source.Collect(now, workers);
   ASSERT_FALSE(collected);
   EXPECT_EQ(collected.error().code, ErrorCode::kPermissionDenied) << collected.error().ToString();
   EXPECT_NE(collected.error().message.find("GetMetricData"), std::string::npos) << collected.error().message;
-  EXPECT_EQ(source.PoolSizes({MinuteOf(now), MinuteOf(now) + 1min}).value().at(0), (PoolSize{.in_service = 1}));
+  EXPECT_EQ(source.PoolSizes({MinuteOf(now), MinuteOf(now) + 1min}).value().at(0),
+            (PoolSize{.in_service = 1}));
 }
 
 std::shared_ptr<aws::Client> ScriptedClient(std::shared_ptr<aws::FakeTransport> transport) {
-  return std::make_shared<aws::Client>(aws::ClientOptions{
-      .region = "eu-west-1",
-      .credentials = std::make_shared<aws::StaticCredentialsProvider>(
-          aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
-      .transport = std::move(transport),
-      .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
-      .endpoints = {{"monitoring", "http://127.0.0.1:9"}}});
+  return std::make_shared<aws::Client>(
+      aws::ClientOptions{.region = "eu-west-1",
+                         .credentials = std::make_shared<aws::StaticCredentialsProvider>(
+                             aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
+                         .transport = std::move(transport),
+                         .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
+                         .endpoints = {{"monitoring", "http://127.0.0.1:9"}}});
 }
 
 TEST_F(metrics_CloudWatchTest, ReadsInBatchesOf250WorkersAndFollowsNextToken) {
@@ -187,7 +190,8 @@ TEST_F(metrics_CloudWatchTest, ReadsInBatchesOf250WorkersAndFollowsNextToken) {
   <Values><member>12.5</member><member>10</member></Values><StatusCode>Complete</StatusCode></member></MetricDataResults>
   <NextToken>page-2</NextToken><Messages/></GetMetricDataResult>
   <ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetMetricDataResponse>)");
-  transport->Answer(200, R"(<GetMetricDataResponse><GetMetricDataResult><MetricDataResults><member><Id>r249</Id>
+  transport->Answer(200,
+                    R"(<GetMetricDataResponse><GetMetricDataResult><MetricDataResults><member><Id>r249</Id>
   <Timestamps><member>2026-12-04T05:00:00Z</member></Timestamps><Values><member>7</member></Values>
   </member></MetricDataResults></GetMetricDataResult></GetMetricDataResponse>)");
   // Batch 2: worker 250 (its "c0"), with a value outside the range, which is dropped.

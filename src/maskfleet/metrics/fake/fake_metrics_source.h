@@ -54,12 +54,12 @@ class FakeMetricsSource final : public MetricsSource {
                                                   const MinuteRange& range) const;
 
   mutable std::mutex mu_;
-  std::map<Key, double> values_;                           // guarded by mu_
-  std::map<std::chrono::sys_seconds, PoolSize> sizes_;     // guarded by mu_
-  std::vector<CollectCall> calls_;                         // guarded by mu_
-  std::optional<Error> failure_;                           // guarded by mu_
-  int failures_left_ = 0;                                  // guarded by mu_
-  Clock::Duration lag_{0};                                 // guarded by mu_
+  std::map<Key, double> values_;                        // guarded by mu_
+  std::map<std::chrono::sys_seconds, PoolSize> sizes_;  // guarded by mu_
+  std::vector<CollectCall> calls_;                      // guarded by mu_
+  std::optional<Error> failure_;                        // guarded by mu_
+  int failures_left_ = 0;                               // guarded by mu_
+  Clock::Duration lag_{0};                              // guarded by mu_
 };
 
 }  // namespace maskfleet::metrics

@@ -18,8 +18,7 @@ TEST(metrics_ExposedRequestCountsTest, PublishedMinutesReadBackThroughTheManager
   ASSERT_TRUE(counts.Publish(published));
   const ParsedRequestMinutes parsed = ParseRequestMinutes(counts.Exposition());
   EXPECT_EQ(parsed.skipped_lines, 0);
-  EXPECT_EQ(parsed.minutes,
-            (std::vector<RequestMinute>{{Minute(0), 12}, {Minute(1), 0}, {Minute(2), 7}}));
+  EXPECT_EQ(parsed.minutes, (std::vector<RequestMinute>{{Minute(0), 12}, {Minute(1), 0}, {Minute(2), 7}}));
 }
 
 TEST(metrics_ExposedRequestCountsTest, AMinutePublishedAgainReplacesItsCount) {

@@ -9,8 +9,7 @@
 
 namespace maskfleet::metrics::local {
 
-LocalMetricsSource::LocalMetricsSource(MetricStore& store, CpuSampler cpu,
-                                       LocalMetricsSourceOptions options)
+LocalMetricsSource::LocalMetricsSource(MetricStore& store, CpuSampler cpu, LocalMetricsSourceOptions options)
     : store_(store), cpu_(std::move(cpu)), options_(std::move(options)), scraper_(options_.scrape) {}
 
 Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const CollectTarget> workers) {
@@ -28,8 +27,8 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
   // CPU first, all at `now`: reading a counter takes microseconds, the scrapes longer.
   for (const CollectTarget& w : workers) {
     if (!cpu_ || w.worker_id.empty() || w.worker_id.size() > kMaxWorkerIdLength) continue;
-    Followed& f = followed_.try_emplace(w.worker_id, Followed{MinuteAggregator(options_.aggregator), {}})
-                      .first->second;
+    Followed& f =
+        followed_.try_emplace(w.worker_id, Followed{MinuteAggregator(options_.aggregator), {}}).first->second;
     Result<CpuCounterSample> sample = cpu_(w);
     if (!sample) {
       spdlog::debug("metrics: CPU of worker {} not read: {}", w.worker_id, sample.error().ToString());
@@ -60,20 +59,18 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
   std::vector<std::pair<const CollectTarget*, std::future<Result<ParsedRequestMinutes>>>> scrapes;
   for (const CollectTarget& w : workers) {
     if (w.port == 0 || w.worker_id.empty() || w.worker_id.size() > kMaxWorkerIdLength) continue;
-    scrapes.emplace_back(&w, std::async(std::launch::async | std::launch::deferred, [this, &w] {
-                           return scraper_.Scrape(w.address, w.port);
-                         }));
+    scrapes.emplace_back(&w, std::async(std::launch::async | std::launch::deferred,
+                                        [this, &w] { return scraper_.Scrape(w.address, w.port); }));
   }
   for (auto& [w, future] : scrapes) {
     Result<ParsedRequestMinutes> parsed = future.get();
     if (!parsed) {
-      spdlog::debug("metrics: requests of worker {} not read: {}", w->worker_id,
-                    parsed.error().ToString());
+      spdlog::debug("metrics: requests of worker {} not read: {}", w->worker_id, parsed.error().ToString());
       continue;
     }
     if (parsed->skipped_lines > 0) {
-      spdlog::warn("metrics: worker {}: {} malformed {} lines skipped", w->worker_id,
-                   parsed->skipped_lines, kRequestMinuteFamily);
+      spdlog::warn("metrics: worker {}: {} malformed {} lines skipped", w->worker_id, parsed->skipped_lines,
+                   kRequestMinuteFamily);
     }
     Followed& f = followed_.try_emplace(w->worker_id, Followed{MinuteAggregator(options_.aggregator), {}})
                       .first->second;
@@ -89,7 +86,8 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
     spdlog::warn("metrics: {} samples dropped while the database is unavailable", dropped);
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(dropped));
   }
-  if (Status st = store_.Upsert(pending_); !st) return std::unexpected(st.error().WithContext("collect metrics"));
+  if (Status st = store_.Upsert(pending_); !st)
+    return std::unexpected(st.error().WithContext("collect metrics"));
   pending_.clear();
 
   PoolSize size;
@@ -114,8 +112,7 @@ Result<std::vector<WorkerSeries>> LocalMetricsSource::Samples(std::span<const st
   return store_.Samples(worker_ids, range);
 }
 
-Result<PoolCpu> LocalMetricsSource::AverageCpu(std::span<const std::string> worker_ids,
-                                               MinuteRange range) {
+Result<PoolCpu> LocalMetricsSource::AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) {
   return store_.AverageCpu(worker_ids, range);
 }
 
@@ -130,9 +127,10 @@ Result<std::vector<std::string>> LocalMetricsSource::WorkersWithData(MinuteRange
   return store_.WorkersWithSamples(range);
 }
 
-Result<std::vector<WorkerCpuPeriods>> LocalMetricsSource::RecentCpu(
-    std::span<const std::string> worker_ids, Clock::TimePoint begin, Clock::TimePoint end,
-    std::chrono::seconds period) {
+Result<std::vector<WorkerCpuPeriods>> LocalMetricsSource::RecentCpu(std::span<const std::string> worker_ids,
+                                                                    Clock::TimePoint begin,
+                                                                    Clock::TimePoint end,
+                                                                    std::chrono::seconds period) {
   if (period <= std::chrono::seconds(0)) {
     return MakeError(ErrorCode::kInvalidArgument, "the period must be positive");
   }

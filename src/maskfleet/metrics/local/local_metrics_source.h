@@ -120,9 +120,9 @@ class LocalMetricsSource final : public MetricsSource {
   const LocalMetricsSourceOptions options_;
   const RequestRateScraper scraper_;
 
-  std::mutex collect_mu_;  // one pass at a time; guards the fields below
-  std::map<std::string, Followed> followed_;         // guarded by collect_mu_
-  std::vector<MetricSample> pending_;                // guarded by collect_mu_
+  std::mutex collect_mu_;                           // one pass at a time; guards the fields below
+  std::map<std::string, Followed> followed_;        // guarded by collect_mu_
+  std::vector<MetricSample> pending_;               // guarded by collect_mu_
   std::optional<Clock::TimePoint> last_retention_;  // guarded by collect_mu_
 
   // Readings for RecentCpu(), which must not wait for a pass: a lock of their own.

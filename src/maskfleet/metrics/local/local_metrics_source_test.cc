@@ -27,9 +27,9 @@ std::chrono::sys_seconds Minute(int i) { return std::chrono::sys_seconds(seconds
 class ScriptedCpu {
  public:
   void Set(const std::string& id, double cpu_seconds, double allotment) {
-    counters_[id] = {std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::duration<double>(cpu_seconds)),
-                     allotment};
+    counters_[id] = {
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(cpu_seconds)),
+        allotment};
   }
   void Add(const std::string& id, double cpu_seconds) {
     counters_[id].cpu_used += std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -118,14 +118,20 @@ TEST_F(metrics_LocalMetricsSourceTest, CpuMinutesFromReadingsEveryTenSeconds) {
 
 TEST_F(metrics_LocalMetricsSourceTest, RequestMinutesFromTheWorkersMetrics) {
   testing::CannedMetricsServer server;
-  server.Set("# TYPE maskfleet_requests_minute_total gauge\n"
-             "maskfleet_requests_minute_total{minute=\"" + std::to_string(kBase) + "\"} 0\n"
-             "maskfleet_requests_minute_total{minute=\"" + std::to_string(kBase + 60) + "\"} 9\n");
+  server.Set(
+      "# TYPE maskfleet_requests_minute_total gauge\n"
+      "maskfleet_requests_minute_total{minute=\"" +
+      std::to_string(kBase) +
+      "\"} 0\n"
+      "maskfleet_requests_minute_total{minute=\"" +
+      std::to_string(kBase + 60) + "\"} 9\n");
   const std::vector<CollectTarget> workers = {{"w1", "127.0.0.1", server.port(), WorkerPhase::kInService}};
   clock_.Set(Clock::TimePoint(Minute(2) + seconds(5)));
   CollectNow(workers);
-  server.Set("maskfleet_requests_minute_total{minute=\"" + std::to_string(kBase + 60) + "\"} 9\n"
-             "maskfleet_requests_minute_total{minute=\"" + std::to_string(kBase + 120) + "\"} 4\n");
+  server.Set("maskfleet_requests_minute_total{minute=\"" + std::to_string(kBase + 60) +
+             "\"} 9\n"
+             "maskfleet_requests_minute_total{minute=\"" +
+             std::to_string(kBase + 120) + "\"} 4\n");
   clock_.Advance(minutes(1));
   CollectNow(workers);
   EXPECT_EQ(server.scrapes(), 2);

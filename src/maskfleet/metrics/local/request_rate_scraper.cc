@@ -32,8 +32,8 @@ class LineParser {
   std::string_view Name(bool allow_colon) {
     const std::size_t start = i_;
     auto ok = [&](char c, bool first) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-             (allow_colon && c == ':') || (!first && c >= '0' && c <= '9');
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (allow_colon && c == ':') ||
+             (!first && c >= '0' && c <= '9');
     };
     while (!AtEnd() && ok(s_[i_], i_ == start)) ++i_;
     return s_.substr(start, i_ - start);
@@ -154,14 +154,9 @@ ParsedRequestMinutes ParseRequestMinutes(std::string_view text) {
     long long minute = 0;
     std::uint64_t count = 0;
     switch (ParseLine(line, minute, count)) {
-      case LineKind::kOther:
-        break;
-      case LineKind::kSample:
-        minutes[minute] = count;
-        break;
-      case LineKind::kMalformed:
-        ++out.skipped_lines;
-        break;
+      case LineKind::kOther: break;
+      case LineKind::kSample: minutes[minute] = count; break;
+      case LineKind::kMalformed: ++out.skipped_lines; break;
     }
   }
   out.minutes.reserve(minutes.size());
@@ -174,10 +169,11 @@ ParsedRequestMinutes ParseRequestMinutes(std::string_view text) {
 Result<ParsedRequestMinutes> RequestRateScraper::Scrape(const std::string& address,
                                                         std::uint16_t port) const {
   const std::string where = "GET http://" +
-                            (address.find(':') != std::string::npos ? "[" + address + "]" : address) +
-                            ":" + std::to_string(port) + options_.path;
+                            (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
+                            std::to_string(port) + options_.path;
   httplib::Client client(address, port);
-  client.set_connection_timeout(std::chrono::duration_cast<std::chrono::microseconds>(options_.connect_timeout));
+  client.set_connection_timeout(
+      std::chrono::duration_cast<std::chrono::microseconds>(options_.connect_timeout));
   client.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(options_.read_timeout));
   client.set_keep_alive(false);
   std::string body;

@@ -32,8 +32,8 @@ maskfleet_requests_minute_total_created 1700000000
 TEST(metrics_ParseRequestMinutesTest, PicksTheFamilyOutOfAWholeExposition) {
   ParsedRequestMinutes parsed = ParseRequestMinutes(kExposition);
   EXPECT_EQ(parsed.skipped_lines, 0);
-  EXPECT_EQ(parsed.minutes, (std::vector<RequestMinute>{
-                                {At(1700000040), 0}, {At(1700000100), 12}, {At(1700000160), 7}}));
+  EXPECT_EQ(parsed.minutes,
+            (std::vector<RequestMinute>{{At(1700000040), 0}, {At(1700000100), 12}, {At(1700000160), 7}}));
 }
 
 TEST(metrics_ParseRequestMinutesTest, EmptyOrForeignTextGivesNothing) {
@@ -61,26 +61,25 @@ TEST(metrics_ParseRequestMinutesTest, OtherLabelsEscapesBlanksTimestampsAndCrlf)
 TEST(metrics_ParseRequestMinutesTest, MalformedLinesOfTheFamilyAreSkippedAndCounted) {
   constexpr std::string_view text =
       "maskfleet_requests_minute_total{minute=\"1700000040\"} 1\n"
-      "maskfleet_requests_minute_total 5\n"                               // no minute
-      "maskfleet_requests_minute_total{minute=\"1700000041\"} 5\n"        // not a minute start
-      "maskfleet_requests_minute_total{minute=\"-60\"} 5\n"               // negative
-      "maskfleet_requests_minute_total{minute=\"17e8\"} 5\n"              // not a whole number
-      "maskfleet_requests_minute_total{minute=\"1700000100\"} 2.5\n"      // not a count
+      "maskfleet_requests_minute_total 5\n"                           // no minute
+      "maskfleet_requests_minute_total{minute=\"1700000041\"} 5\n"    // not a minute start
+      "maskfleet_requests_minute_total{minute=\"-60\"} 5\n"           // negative
+      "maskfleet_requests_minute_total{minute=\"17e8\"} 5\n"          // not a whole number
+      "maskfleet_requests_minute_total{minute=\"1700000100\"} 2.5\n"  // not a count
       "maskfleet_requests_minute_total{minute=\"1700000100\"} -1\n"
       "maskfleet_requests_minute_total{minute=\"1700000100\"} NaN\n"
       "maskfleet_requests_minute_total{minute=\"1700000100\"} +Inf\n"
-      "maskfleet_requests_minute_total{minute=\"1700000100\"}\n"          // no value
-      "maskfleet_requests_minute_total{minute=\"1700000100\" 3\n"         // unclosed braces
-      "maskfleet_requests_minute_total{minute=\"1700000100} 3\n"          // unclosed quote
+      "maskfleet_requests_minute_total{minute=\"1700000100\"}\n"                // no value
+      "maskfleet_requests_minute_total{minute=\"1700000100\" 3\n"               // unclosed braces
+      "maskfleet_requests_minute_total{minute=\"1700000100} 3\n"                // unclosed quote
       "maskfleet_requests_minute_total{minute=\"1700000100\",bad=\"\\x\"} 3\n"  // bad escape
-      "maskfleet_requests_minute_total{minute=\"1700000100\"} 3 soon\n"   // bad timestamp
-      "maskfleet_requests_minute_total{minute=\"1700000100\"} 3 1 2\n"    // trailing text
-      "maskfleet_requests_minute_total{=\"1700000100\"} 3\n"              // no label name
+      "maskfleet_requests_minute_total{minute=\"1700000100\"} 3 soon\n"         // bad timestamp
+      "maskfleet_requests_minute_total{minute=\"1700000100\"} 3 1 2\n"          // trailing text
+      "maskfleet_requests_minute_total{=\"1700000100\"} 3\n"                    // no label name
       "maskfleet_requests_minute_total{minute=\"1700000160\"} 6\n";
   ParsedRequestMinutes parsed = ParseRequestMinutes(text);
   EXPECT_EQ(parsed.skipped_lines, 15);
-  EXPECT_EQ(parsed.minutes,
-            (std::vector<RequestMinute>{{At(1700000040), 1}, {At(1700000160), 6}}));
+  EXPECT_EQ(parsed.minutes, (std::vector<RequestMinute>{{At(1700000040), 1}, {At(1700000160), 6}}));
 }
 
 TEST(metrics_ParseRequestMinutesTest, SimilarNamesAreOtherFamilies) {

@@ -58,8 +58,8 @@ namespace {
 constexpr char kTestAddressesVariable[] = "MASKFLEET_AWS_TEST_WORKER_ADDRESSES";
 
 std::unexpected<Error> Missing(const std::string& key, const std::string& what) {
-  return MakeError(ErrorCode::kInvalidArgument, "deployment.mode is aws but aws." + key + " is not set (" + what +
-                                                    "; docs/aws.md)");
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "deployment.mode is aws but aws." + key + " is not set (" + what + "; docs/aws.md)");
 }
 
 // The client every part shares, and its transport (the worker's instance metadata and
@@ -72,8 +72,8 @@ struct AwsAccess {
 Result<AwsAccess> Connect(const config::AwsSettings& settings, Clock& clock) {
   const awsapi::Environment env = awsapi::ProcessEnvironment();
   auto transport = std::make_shared<awsapi::CurlTransport>();
-  Result<std::unique_ptr<awsapi::DefaultCredentialsChain>> chain =
-      awsapi::DefaultCredentialsChain::Create(env, *transport, clock);
+  Result<std::unique_ptr<awsapi::DefaultCredentialsChain>> chain = awsapi::DefaultCredentialsChain::Create(
+      env, *transport, clock);
   if (!chain) return std::unexpected(chain.error().WithContext("AWS credentials"));
   std::string region = settings.region;
   if (region.empty()) {
@@ -96,24 +96,27 @@ Result<std::string> ResolveDatabaseUrl(const config::SharedConfig& c, awsapi::Cl
     auto answer = client.Json(awsapi::kSecretsManager, "secretsmanager", "GetSecretValue",
                               {{"SecretId", c.aws.database_secret_arn}}, awsapi::Idempotency::kIdempotent);
     if (!answer) {
-      return std::unexpected(awsapi::ToError(answer.error()).WithContext("database secret " + c.aws.database_secret_arn));
+      return std::unexpected(
+          awsapi::ToError(answer.error()).WithContext("database secret " + c.aws.database_secret_arn));
     }
     if (!answer->contains("SecretString") || !(*answer)["SecretString"].is_string()) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "database secret " + c.aws.database_secret_arn + ": no SecretString (a binary secret?)");
+      return MakeError(ErrorCode::kInvalidArgument, "database secret " + c.aws.database_secret_arn +
+                                                        ": no SecretString (a binary secret?)");
     }
-    Result<DatabaseCredentials> credentials = ParseDatabaseSecret((*answer)["SecretString"].get<std::string>());
+    Result<DatabaseCredentials> credentials = ParseDatabaseSecret(
+        (*answer)["SecretString"].get<std::string>());
     if (!credentials) {
       return std::unexpected(credentials.error().WithContext("database secret " + c.aws.database_secret_arn));
     }
     return DatabaseUrlWithCredentials(c.database_url, *credentials);
   }
-  if (!c.database_password.empty()) return DatabaseUrlWithCredentials(c.database_url, {"", c.database_password});
+  if (!c.database_password.empty())
+    return DatabaseUrlWithCredentials(c.database_url, {"", c.database_password});
   return c.database_url;
 }
 
-Result<std::unique_ptr<storage::Database>> OpenAwsDatabase(const config::SharedConfig& c, awsapi::Client& client,
-                                                           Clock& clock) {
+Result<std::unique_ptr<storage::Database>> OpenAwsDatabase(const config::SharedConfig& c,
+                                                           awsapi::Client& client, Clock& clock) {
   Result<std::string> url = ResolveDatabaseUrl(c, client);
   if (!url) return std::unexpected(url.error().WithContext("database"));
   config::SharedConfig with_password = c;
@@ -127,7 +130,8 @@ Result<std::unique_ptr<objectstore::ObjectStore>> OpenBucket(const config::AwsSe
   objectstore::S3ObjectStoreOptions options;
   options.bucket = a.bucket;
   options.key_prefix = a.prefix;
-  Result<std::unique_ptr<objectstore::S3ObjectStore>> store = objectstore::S3ObjectStore::Open(client, options);
+  Result<std::unique_ptr<objectstore::S3ObjectStore>> store = objectstore::S3ObjectStore::Open(client,
+                                                                                               options);
   if (!store) return std::unexpected(store.error().WithContext("object store"));
   return std::unique_ptr<objectstore::ObjectStore>(std::move(*store));
 }
@@ -136,11 +140,13 @@ Result<std::unique_ptr<objectstore::ObjectStore>> OpenBucket(const config::AwsSe
 Result<std::string> InstanceId(const config::AwsSettings& a, awsapi::HttpTransport& transport, Clock& clock) {
   if (!a.instance_id.empty()) return a.instance_id;
   awsapi::InstanceRoleCredentialsProvider::Options options;
-  if (auto endpoint = awsapi::ProcessEnvironment()("AWS_EC2_METADATA_SERVICE_ENDPOINT")) options.endpoint = *endpoint;
+  if (auto endpoint = awsapi::ProcessEnvironment()("AWS_EC2_METADATA_SERVICE_ENDPOINT"))
+    options.endpoint = *endpoint;
   while (!options.endpoint.empty() && options.endpoint.back() == '/') options.endpoint.pop_back();
   awsapi::InstanceRoleCredentialsProvider metadata(options, transport, clock);
   Result<std::string> id = metadata.Metadata("instance-id");
-  if (!id) return std::unexpected(id.error().WithContext("aws.instance_id is not set, and the instance metadata"));
+  if (!id)
+    return std::unexpected(id.error().WithContext("aws.instance_id is not set, and the instance metadata"));
   return id;
 }
 
@@ -175,7 +181,8 @@ Result<std::string> UserDataFromConfigFile(const std::filesystem::path& file) {
                      "aws.image_id without aws.launch_template: the manager needs a configuration file "
                      "(--config) to hand its workers");
   }
-  Result<config::ConfigSource> source = config::ConfigSource::FromFile(file, [](const char*) { return nullptr; });
+  Result<config::ConfigSource> source = config::ConfigSource::FromFile(file,
+                                                                       [](const char*) { return nullptr; });
   if (!source) return std::unexpected(source.error());
   for (const auto& [section, key] : {std::pair{"database", "password"}, std::pair{"admin", "password"},
                                      std::pair{"mail", "smtp_password"}}) {
@@ -204,8 +211,8 @@ class ServiceBalancerHost : public manager::BalancerHost {
 }  // namespace
 
 Result<DatabaseCredentials> ParseDatabaseSecret(std::string_view secret_string) {
-  const std::string_view trimmed = secret_string.substr(std::min(secret_string.find_first_not_of(" \t\r\n"),
-                                                                 secret_string.size()));
+  const std::string_view trimmed = secret_string.substr(
+      std::min(secret_string.find_first_not_of(" \t\r\n"), secret_string.size()));
   if (!trimmed.starts_with("{")) return DatabaseCredentials{"", std::string(secret_string)};
   const nlohmann::json document = nlohmann::json::parse(secret_string, nullptr, /*allow_exceptions=*/false);
   if (!document.is_object() || !document.contains("password") || !document["password"].is_string()) {
@@ -290,8 +297,8 @@ Result<worker::WorkerBackends> MakeWorkerBackends(const worker::WorkerConfig& co
   metrics::cloudwatch::CloudWatchRequestCountPublisherOptions publisher;
   publisher.instance_id = *instance_id;
   publisher.metric_namespace = c.aws.metric_namespace;
-  b.request_counts =
-      std::make_unique<metrics::cloudwatch::CloudWatchRequestCountPublisher>(access->client, std::move(publisher));
+  b.request_counts = std::make_unique<metrics::cloudwatch::CloudWatchRequestCountPublisher>(
+      access->client, std::move(publisher));
   return b;
 }
 
@@ -301,12 +308,14 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   const config::AwsSettings& a = shared.aws;
   if (a.target_group_arn.empty()) return Missing("target_group_arn", "where workers are registered");
   if (a.launch_template.empty() && (a.image_id.empty() || a.instance_type.empty())) {
-    return Missing("launch_template", "or aws.image_id and aws.instance_type: what workers are launched from");
+    return Missing("launch_template",
+                   "or aws.image_id and aws.instance_type: what workers are launched from");
   }
   if (config.lb_public_url.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "deployment.mode is aws but manager.lb_public_url is not set (the load balancer's address, "
-                     "the entry people use; docs/aws.md)");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "deployment.mode is aws but manager.lb_public_url is not set (the load balancer's address, "
+        "the entry people use; docs/aws.md)");
   }
   std::string user_data;
   if (a.launch_template.empty()) {
@@ -333,8 +342,8 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   lb::elbv2::Elbv2LoadBalancerOptions balancer;
   balancer.target_group_arn = a.target_group_arn;
   balancer.entry_url = config.lb_public_url;
-  Result<std::unique_ptr<lb::elbv2::Elbv2LoadBalancer>> alb =
-      lb::elbv2::Elbv2LoadBalancer::Open(access->client, balancer);
+  Result<std::unique_ptr<lb::elbv2::Elbv2LoadBalancer>> alb = lb::elbv2::Elbv2LoadBalancer::Open(
+      access->client, balancer);
   if (!alb) return std::unexpected(alb.error().WithContext("load balancer"));
   b.facts.balancer_kind = "application load balancer";
   b.facts.entry_url = (*alb)->EntryUrl();
@@ -356,19 +365,22 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   // The controller has already waited the deregistration delay when it drains here.
   pool.drain_grace = std::chrono::seconds(0);
   if (auto file = awsapi::ProcessEnvironment()(kTestAddressesVariable)) {
-    spdlog::warn("{} is set: instances are health-checked at the addresses in {}", kTestAddressesVariable, *file);
-    pool.health_check = [file = *file, transport = access->transport](const std::string& id, const std::string&,
-                                                                       std::uint16_t) {
+    spdlog::warn("{} is set: instances are health-checked at the addresses in {}", kTestAddressesVariable,
+                 *file);
+    pool.health_check = [file = *file, transport = access->transport](const std::string& id,
+                                                                      const std::string&, std::uint16_t) {
       const auto address = TestAddress(file, id);
       return address && AnswersHealthz(*transport, address->first, address->second);
     };
   }
-  Result<std::unique_ptr<pool::ec2::Ec2WorkerPool>> made = pool::ec2::Ec2WorkerPool::Create(access->client, pool, clock);
+  Result<std::unique_ptr<pool::ec2::Ec2WorkerPool>> made = pool::ec2::Ec2WorkerPool::Create(access->client,
+                                                                                            pool, clock);
   if (!made) return std::unexpected(made.error().WithContext("worker pool"));
   const std::size_t adopted = (*made)->List().size();
   if (adopted > 0) spdlog::info("{} instances of the pool '{}' adopted", adopted, a.pool_name);
   b.pool = std::move(*made);
-  b.facts.cpu_limit = a.instance_type.empty() ? "the launch template's instance type" : "instance type " + a.instance_type;
+  b.facts.cpu_limit = a.instance_type.empty() ? "the launch template's instance type"
+                                              : "instance type " + a.instance_type;
   b.facts.cpu_limit_note = "each worker is an EC2 instance; CPU is CloudWatch's CPUUtilization";
 
   metrics::cloudwatch::CloudWatchMetricsSourceOptions metrics;
@@ -379,7 +391,8 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   if (config.scaler_sample_seconds < 60 && 60 % config.scaler_sample_seconds == 0) {
     metrics.resolution = std::chrono::seconds(config.scaler_sample_seconds);
   }
-  b.metrics = std::make_unique<metrics::cloudwatch::CloudWatchMetricsSource>(*metric_store, access->client, metrics);
+  b.metrics = std::make_unique<metrics::cloudwatch::CloudWatchMetricsSource>(*metric_store, access->client,
+                                                                             metrics);
   return b;
 }
 

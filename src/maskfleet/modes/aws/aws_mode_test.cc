@@ -41,7 +41,8 @@ TEST(AwsModeTest, PasswordGoesIntoTheUrlEncoded) {
 }
 
 TEST(AwsModeTest, SecretsUserReplacesTheUrlsAndAnOldPasswordIsDropped) {
-  Result<std::string> url = DatabaseUrlWithCredentials("mysql://old:old@db.example/maskfleet", {"new user", "pw"});
+  Result<std::string> url = DatabaseUrlWithCredentials("mysql://old:old@db.example/maskfleet",
+                                                       {"new user", "pw"});
   ASSERT_TRUE(url.has_value());
   EXPECT_EQ(*url, "mysql://new%20user:pw@db.example/maskfleet");
   Result<std::string> bare = DatabaseUrlWithCredentials("postgresql://db.example/m", {"u", "pw"});
@@ -105,8 +106,8 @@ TEST(AwsModeTest, ConfigurationFileWithAPasswordIsNotSentAsUserData) {
   config.shared.aws.image_id = "ami-0123";
   config.shared.aws.instance_type = "t3.small";
   config.config_file = file;
-  for (const char* secret : {"[admin]\npassword = \"x\"\n", "[database]\npassword = \"x\"\n",
-                             "[mail]\nsmtp_password = \"x\"\n"}) {
+  for (const char* secret :
+       {"[admin]\npassword = \"x\"\n", "[database]\npassword = \"x\"\n", "[mail]\nsmtp_password = \"x\"\n"}) {
     std::ofstream(file) << "[deployment]\nmode = \"aws\"\n" << secret;
     Result<manager::ManagerBackends> b = MakeManagerBackends(config, "", RealClock());
     ASSERT_FALSE(b.has_value()) << secret;

@@ -30,8 +30,8 @@ namespace maskfleet::modes::local {
 namespace {
 
 Result<std::unique_ptr<objectstore::ObjectStore>> OpenObjects(const config::SharedConfig& c) {
-  Result<std::unique_ptr<objectstore::LocalObjectStore>> objects =
-      objectstore::LocalObjectStore::Open({.root = c.objects_root});
+  Result<std::unique_ptr<objectstore::LocalObjectStore>> objects = objectstore::LocalObjectStore::Open(
+      {.root = c.objects_root});
   if (!objects) return std::unexpected(objects.error().WithContext("object store"));
   return std::unique_ptr<objectstore::ObjectStore>(std::move(*objects));
 }
@@ -195,7 +195,8 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
 
   lb::haproxy::HaproxyConfig haproxy;
   std::filesystem::path temporary_dir;
-  if (Status s = PlaceHaproxyFiles(shared.data_dir, haproxy, temporary_dir); !s) return std::unexpected(s.error());
+  if (Status s = PlaceHaproxyFiles(shared.data_dir, haproxy, temporary_dir); !s)
+    return std::unexpected(s.error());
   haproxy.frontend_host = config.lb_host;
   // Readiness, not liveness: a worker that cannot store leaves the rotation, and comes
   // back when it can (the pool watches /healthz, so it does not replace the worker).
@@ -208,8 +209,8 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   b.facts.entry_url = balancer->EntryUrl();
   b.balancer = std::move(balancer);
 
-  metrics::local::CpuSampler cpu = [&local_pool](const metrics::CollectTarget& w)
-      -> Result<metrics::local::CpuCounterSample> {
+  metrics::local::CpuSampler cpu =
+      [&local_pool](const metrics::CollectTarget& w) -> Result<metrics::local::CpuCounterSample> {
     Result<pool::local::CpuReading> reading = local_pool.ReadCpu(w.worker_id);
     if (!reading) return std::unexpected(reading.error());
     return metrics::local::CpuCounterSample{reading->used, reading->allotment};

@@ -22,8 +22,8 @@ Status FakeObjectStore::Put(std::string_view key, std::span<const std::uint8_t> 
   std::lock_guard lock(mu_);
   if (auto failure = NextFailure(Op::kPut)) return std::unexpected(*failure);
   if (auto st = ValidateObjectKey(key); !st) return st;
-  objects_[std::string(key)] =
-      StoredObject{std::vector<std::uint8_t>(bytes.begin(), bytes.end()), std::string(content_type)};
+  objects_[std::string(key)] = StoredObject{std::vector<std::uint8_t>(bytes.begin(), bytes.end()),
+                                            std::string(content_type)};
   return {};
 }
 
@@ -32,7 +32,8 @@ Result<std::vector<std::uint8_t>> FakeObjectStore::Get(std::string_view key) {
   if (auto failure = NextFailure(Op::kGet)) return std::unexpected(*failure);
   if (auto st = ValidateObjectKey(key); !st) return std::unexpected(st.error());
   auto it = objects_.find(key);
-  if (it == objects_.end()) return MakeError(ErrorCode::kNotFound, "get " + std::string(key) + ": no such object");
+  if (it == objects_.end())
+    return MakeError(ErrorCode::kNotFound, "get " + std::string(key) + ": no such object");
   return it->second.bytes;
 }
 

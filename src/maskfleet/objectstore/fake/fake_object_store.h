@@ -42,8 +42,7 @@ class FakeObjectStore : public ObjectStore {
              std::string_view content_type) override;
   Result<std::vector<std::uint8_t>> Get(std::string_view key) override;
   Status Delete(std::string_view key) override;
-  Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token,
-                           int page_size) override;
+  Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token, int page_size) override;
   Result<std::vector<KeyFailure>> DeleteMany(std::span<const std::string> keys) override;
   Result<std::optional<SignedUrl>> SignedReadUrl(std::string_view key,
                                                  std::chrono::seconds lifetime) override;
@@ -58,8 +57,7 @@ class FakeObjectStore : public ObjectStore {
 
   // Makes the `nth` call of `op` from now (1 = the next one) fail with `error`, without
   // any effect. Several may be pending at once, also for the same op.
-  void FailNth(Op op, int nth,
-               Error error = Error{ErrorCode::kUnavailable, "injected object store failure"});
+  void FailNth(Op op, int nth, Error error = Error{ErrorCode::kUnavailable, "injected object store failure"});
   // While down, every call fails with kUnavailable without any effect (a lost service).
   void SetDown(bool down);
   // Forgets the pending failures.
@@ -83,9 +81,9 @@ class FakeObjectStore : public ObjectStore {
     int call;  // absolute call number of `op` that fails
     Error error;
   };
-  std::vector<Pending> pending_;  // guarded by mu_
-  std::map<Op, int> calls_;       // guarded by mu_
-  bool down_ = false;             // guarded by mu_
+  std::vector<Pending> pending_;                            // guarded by mu_
+  std::map<Op, int> calls_;                                 // guarded by mu_
+  bool down_ = false;                                       // guarded by mu_
   std::map<std::string, Error, std::less<>> failing_keys_;  // guarded by mu_
   std::optional<std::string> signed_url_base_;              // guarded by mu_
   const Clock* signed_url_clock_ = nullptr;                 // guarded by mu_

@@ -23,19 +23,14 @@ Error PosixError(std::string_view context, std::string_view key, int err) {
   ErrorCode code = ErrorCode::kInternal;
   switch (err) {
     case ENOENT:
-    case ENOTDIR:
-      code = ErrorCode::kNotFound;
-      break;
+    case ENOTDIR: code = ErrorCode::kNotFound; break;
     case ENOSPC:
     case EDQUOT:
     case EMFILE:
     case ENFILE:
     case EINTR:
-    case EAGAIN:
-      code = ErrorCode::kUnavailable;
-      break;
-    default:
-      break;
+    case EAGAIN: code = ErrorCode::kUnavailable; break;
+    default: break;
   }
   return Error{code, std::string(context) + " " + std::string(key) + ": " + std::strerror(err)};
 }
@@ -90,8 +85,7 @@ int SyncDirectory(const fs::path& dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(
-    const LocalObjectStoreOptions& options) {
+Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(const LocalObjectStoreOptions& options) {
   if (options.root.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "object store: no root folder");
   }
@@ -104,9 +98,8 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(
   if (!normalized.root.has_filename()) normalized.root = normalized.root.parent_path();
   fs::create_directories(normalized.root, ec);
   if (ec || !fs::is_directory(normalized.root, ec)) {
-    return MakeError(ErrorCode::kInternal,
-                     "object store: cannot use folder " + normalized.root.string() +
-                         (ec ? ": " + ec.message() : ": not a folder"));
+    return MakeError(ErrorCode::kInternal, "object store: cannot use folder " + normalized.root.string() +
+                                               (ec ? ": " + ec.message() : ": not a folder"));
   }
   return std::unique_ptr<LocalObjectStore>(new LocalObjectStore(std::move(normalized)));
 }
@@ -234,8 +227,8 @@ Result<std::optional<SignedUrl>> LocalObjectStore::SignedReadUrl(std::string_vie
 Result<std::vector<std::string>> LocalObjectStore::SortedKeys(std::string_view prefix) const {
   // Walk only the folder that holds every match: the prefix up to its last '/'.
   const auto slash = prefix.rfind('/');
-  const std::string dir_part =
-      slash == std::string_view::npos ? std::string() : std::string(prefix.substr(0, slash));
+  const std::string dir_part = slash == std::string_view::npos ? std::string()
+                                                               : std::string(prefix.substr(0, slash));
   const fs::path start = dir_part.empty() ? options_.root : options_.root / dir_part;
   std::vector<std::string> keys;
   // A folder that vanishes under the walk (a concurrent Delete) is worth a retry.

@@ -15,8 +15,8 @@
 // not kept. No signed URLs: SignedReadUrl answers std::nullopt and callers serve the
 // bytes themselves. Each ListPage walks the folders under the prefix and sorts what it
 // finds (the cost of a whole listing grows with the square of the keys over 1,000,
-// which the local deployment's few thousand images keep small). Symbolic links placed inside ROOT by someone with access to it are followed:
-// the root is trusted, the keys are not.
+// which the local deployment's few thousand images keep small). Symbolic links placed inside ROOT by someone
+// with access to it are followed: the root is trusted, the keys are not.
 //
 // Thread safety: safe from many threads and processes at once; it holds no mutable
 // state.
@@ -48,8 +48,7 @@ class LocalObjectStore : public ObjectStore {
              std::string_view content_type) override;
   Result<std::vector<std::uint8_t>> Get(std::string_view key) override;
   Status Delete(std::string_view key) override;
-  Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token,
-                           int page_size) override;
+  Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token, int page_size) override;
   Result<std::vector<KeyFailure>> DeleteMany(std::span<const std::string> keys) override;
   // Always std::nullopt after the checks (see above).
   Result<std::optional<SignedUrl>> SignedReadUrl(std::string_view key,

@@ -41,8 +41,7 @@ S3ObjectStore::S3ObjectStore(std::shared_ptr<aws::Client> client, S3ObjectStoreO
 }
 
 Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(std::shared_ptr<aws::Client> client,
-                                                           S3ObjectStoreOptions options,
-                                                           const Clock& clock) {
+                                                           S3ObjectStoreOptions options, const Clock& clock) {
   if (options.bucket.empty()) return MakeError(ErrorCode::kInvalidArgument, "s3: no bucket named");
   if (!options.key_prefix.empty() &&
       (!options.key_prefix.ends_with('/') || !ValidateObjectPrefix(options.key_prefix))) {
@@ -58,16 +57,16 @@ Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(std::shared_ptr<aws::
   }
   std::unique_ptr<S3ObjectStore> store(new S3ObjectStore(std::move(client), std::move(options), clock));
   if (store->options_.require_public_access_block) {
-    auto answer = store->client_->Rest(aws::kS3, "GetPublicAccessBlock",
-                                       {.origin = store->origin_,
-                                        .path = store->PathOf(""),
-                                        .query = {{"publicAccessBlock", ""}}},
-                                       Idempotency::kIdempotent);
+    auto answer = store->client_->Rest(
+        aws::kS3, "GetPublicAccessBlock",
+        {.origin = store->origin_, .path = store->PathOf(""), .query = {{"publicAccessBlock", ""}}},
+        Idempotency::kIdempotent);
     const std::string bucket = "s3 bucket " + store->options_.bucket;
     if (!answer && answer.error().code == "NoSuchPublicAccessBlockConfiguration") {
       return MakeError(ErrorCode::kFailedPrecondition,
-                       bucket + " does not block public access (no public access block); block "
-                                "it, or set require_public_access_block = false");
+                       bucket +
+                           " does not block public access (no public access block); block "
+                           "it, or set require_public_access_block = false");
     }
     if (!answer) return std::unexpected(aws::ToError(answer.error()).WithContext(bucket));
     pugi::xml_document doc;
@@ -98,7 +97,8 @@ Status S3ObjectStore::Put(std::string_view key, std::span<const std::uint8_t> by
       .origin = origin_,
       .method = "PUT",
       .path = PathOf(key),
-      .headers = {{"Content-Type", content_type.empty() ? "application/octet-stream" : std::string(content_type)},
+      .headers = {{"Content-Type",
+                   content_type.empty() ? "application/octet-stream" : std::string(content_type)},
                   {"Content-MD5", aws::Md5Base64(bytes)}},
       .body = std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size())};
   if (!options_.server_side_encryption.empty()) {
@@ -130,8 +130,7 @@ Status S3ObjectStore::Delete(std::string_view key) {
   return {};
 }
 
-Result<KeyPage> S3ObjectStore::ListPage(std::string_view prefix, std::string_view page_token,
-                                        int page_size) {
+Result<KeyPage> S3ObjectStore::ListPage(std::string_view prefix, std::string_view page_token, int page_size) {
   if (Status st = ValidateListPage(prefix, page_token, page_size); !st) return std::unexpected(st.error());
   // The page token is the last key of the page before, as S3's start-after takes it.
   aws::Parameters query{{"list-type", "2"},
@@ -149,7 +148,8 @@ Result<KeyPage> S3ObjectStore::ListPage(std::string_view prefix, std::string_vie
                                     ? doc.child("ListBucketResult")
                                     : pugi::xml_node();
   if (!result) {
-    return MakeError(ErrorCode::kInternal, "s3 bucket " + options_.bucket + ": unreadable ListObjectsV2 answer");
+    return MakeError(ErrorCode::kInternal,
+                     "s3 bucket " + options_.bucket + ": unreadable ListObjectsV2 answer");
   }
   KeyPage page;
   for (pugi::xml_node contents : result.children("Contents")) {
@@ -186,15 +186,15 @@ Result<std::vector<KeyFailure>> S3ObjectStore::DeleteMany(std::span<const std::s
     std::ostringstream body;
     doc.save(body, "", pugi::format_raw);
     const std::string text = body.str();
-    auto answer = client_->Rest(aws::kS3, "DeleteObjects",
-                                {.origin = origin_,
-                                 .method = "POST",
-                                 .path = PathOf(""),
-                                 .query = {{"delete", ""}},
-                                 .headers = {{"Content-Type", "application/xml"},
-                                             {"Content-MD5", aws::Md5Base64(AsBytes(text))}},
-                                 .body = text},
-                                Idempotency::kIdempotent);
+    auto answer = client_->Rest(
+        aws::kS3, "DeleteObjects",
+        {.origin = origin_,
+         .method = "POST",
+         .path = PathOf(""),
+         .query = {{"delete", ""}},
+         .headers = {{"Content-Type", "application/xml"}, {"Content-MD5", aws::Md5Base64(AsBytes(text))}},
+         .body = text},
+        Idempotency::kIdempotent);
     if (!answer) {
       return std::unexpected(aws::ToError(answer.error()).WithContext("s3 bucket " + options_.bucket));
     }

@@ -57,8 +57,7 @@ class S3ObjectStore : public ObjectStore {
              std::string_view content_type) override;
   Result<std::vector<std::uint8_t>> Get(std::string_view key) override;
   Status Delete(std::string_view key) override;
-  Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token,
-                           int page_size) override;
+  Result<KeyPage> ListPage(std::string_view prefix, std::string_view page_token, int page_size) override;
   Result<std::vector<KeyFailure>> DeleteMany(std::span<const std::string> keys) override;
   Result<std::optional<SignedUrl>> SignedReadUrl(std::string_view key,
                                                  std::chrono::seconds lifetime) override;

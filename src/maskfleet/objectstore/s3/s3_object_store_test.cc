@@ -73,10 +73,9 @@ TEST_F(S3ObjectStoreTest, OptionsAreChecked) {
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(S3ObjectStore::Open(client, {.bucket = bed_->bucket(), .key_prefix = "../x/"}).error().code,
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(S3ObjectStore::Open(client, {.bucket = bed_->bucket(), .server_side_encryption = "rot13"})
-                .error()
-                .code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      S3ObjectStore::Open(client, {.bucket = bed_->bucket(), .server_side_encryption = "rot13"}).error().code,
+      ErrorCode::kInvalidArgument);
 }
 
 TEST_F(S3ObjectStoreTest, PresignedUrlNamesTheObjectTheKeyAndTheLifetime) {
@@ -122,19 +121,20 @@ TEST_F(S3ObjectStoreTest, PermissionsFollowThePolicies) {
 // single keys): the failure is reported for that key only, in the order given.
 TEST(S3ObjectStoreRecordedTest, DeleteManyReportsPerKeyErrorsFromTheAnswer) {
   auto transport = std::make_shared<aws::FakeTransport>();
-  auto client = std::make_shared<aws::Client>(aws::ClientOptions{
-      .region = "eu-west-1",
-      .credentials = std::make_shared<aws::StaticCredentialsProvider>(
-          aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
-      .transport = transport,
-      .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
-      .endpoints = {{"s3", "http://127.0.0.1:9"}}});
-  auto store = S3ObjectStore::Open(client, {.bucket = "b", .key_prefix = "p/", .require_public_access_block = false});
+  auto client = std::make_shared<aws::Client>(
+      aws::ClientOptions{.region = "eu-west-1",
+                         .credentials = std::make_shared<aws::StaticCredentialsProvider>(
+                             aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
+                         .transport = transport,
+                         .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
+                         .endpoints = {{"s3", "http://127.0.0.1:9"}}});
+  auto store = S3ObjectStore::Open(client,
+                                   {.bucket = "b", .key_prefix = "p/", .require_public_access_block = false});
   ASSERT_TRUE(store);
   EXPECT_TRUE(transport->requests().empty());  // no public access check asked for
   transport->Answer(200, R"(<?xml version="1.0" encoding="UTF-8"?>
 <DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Error><Key>p/k2</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error><Error><Key>p/k1</Key><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error></DeleteResult>)",
-                     {{"x-amz-request-id", "REQ"}});
+                    {{"x-amz-request-id", "REQ"}});
   const std::vector<std::string> keys{"k1", "../bad", "k2", "k3"};
   auto failures = (*store)->DeleteMany(keys);
   ASSERT_TRUE(failures) << failures.error().ToString();
@@ -156,7 +156,8 @@ TEST(S3ObjectStoreRecordedTest, DeleteManyReportsPerKeyErrorsFromTheAnswer) {
   bool md5 = false;
   for (const auto& [name, value] : sent.headers) {
     md5 |= name == "Content-MD5" &&
-           value == aws::Md5Base64({reinterpret_cast<const std::uint8_t*>(sent.body.data()), sent.body.size()});
+           value ==
+               aws::Md5Base64({reinterpret_cast<const std::uint8_t*>(sent.body.data()), sent.body.size()});
   }
   EXPECT_TRUE(md5);
 }

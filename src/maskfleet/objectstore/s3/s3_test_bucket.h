@@ -14,10 +14,12 @@ namespace maskfleet::objectstore {
 inline Status MakeTestBucket(aws::testing::MotoBed& bed, const std::string& bucket,
                              bool block_public = true) {
   auto admin = bed.ClientFor("admin");
-  auto made = admin->Rest(aws::kS3, "CreateBucket",
-                          {.method = "PUT", .path = "/" + bucket, .headers = {{"Content-Type", "application/xml"}}},
-                          aws::Idempotency::kIdempotent);
-  if (!made && made.error().code != "BucketAlreadyOwnedByYou") return std::unexpected(aws::ToError(made.error()));
+  auto made = admin->Rest(
+      aws::kS3, "CreateBucket",
+      {.method = "PUT", .path = "/" + bucket, .headers = {{"Content-Type", "application/xml"}}},
+      aws::Idempotency::kIdempotent);
+  if (!made && made.error().code != "BucketAlreadyOwnedByYou")
+    return std::unexpected(aws::ToError(made.error()));
   if (!block_public) return {};
   const std::string body =
       "<PublicAccessBlockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
@@ -30,7 +32,8 @@ inline Status MakeTestBucket(aws::testing::MotoBed& bed, const std::string& buck
        .path = "/" + bucket,
        .query = {{"publicAccessBlock", ""}},
        .headers = {{"Content-Type", "application/xml"},
-                   {"Content-MD5", aws::Md5Base64({reinterpret_cast<const std::uint8_t*>(body.data()), body.size()})}},
+                   {"Content-MD5",
+                    aws::Md5Base64({reinterpret_cast<const std::uint8_t*>(body.data()), body.size()})}},
        .body = body},
       aws::Idempotency::kIdempotent);
   if (!blocked) return std::unexpected(aws::ToError(blocked.error()));

@@ -51,7 +51,8 @@ class pool_Ec2FaultsTest : public ::testing::Test {
   // Instances tagged with `pool`, as moto has them (straight, as the admin).
   int InstancesOf(const std::string& pool) {
     auto answer = bed_->ClientFor("admin")->Query(
-        aws::kEc2, "DescribeInstances", {{"Filter.1.Name", std::string("tag:") + kPoolTag}, {"Filter.1.Value.1", pool}},
+        aws::kEc2, "DescribeInstances",
+        {{"Filter.1.Name", std::string("tag:") + kPoolTag}, {"Filter.1.Value.1", pool}},
         aws::Idempotency::kIdempotent);
     EXPECT_TRUE(answer) << answer.error().ToString();
     int n = 0;

@@ -120,9 +120,8 @@ void Ec2WorkerPool::Track(const Instance& instance, bool adopted) {
   tracked.info.details = {{"instance_type", instance.instance_type},
                           {"image_id", instance.image_id},
                           {"availability_zone", instance.availability_zone}};
-  tracked.info.labelled_details = {{"type", instance.instance_type},
-                                   {"zone", instance.availability_zone},
-                                   {"image", instance.image_id}};
+  tracked.info.labelled_details = {
+      {"type", instance.instance_type}, {"zone", instance.availability_zone}, {"image", instance.image_id}};
   if (adopted) {
     tracked.info.details["adopted"] = "yes";
     tracked.info.labelled_details.emplace_back("adopted", "yes");
@@ -131,16 +130,16 @@ void Ec2WorkerPool::Track(const Instance& instance, bool adopted) {
     tracked.info.state = WorkerState::kStopped;
     tracked.info.reason = "instance " + instance.state;
   }
-  if (auto key = instance.tags.find(kLaunchKeyTag); key != instance.tags.end()) tracked.launch_key = key->second;
+  if (auto key = instance.tags.find(kLaunchKeyTag); key != instance.tags.end())
+    tracked.launch_key = key->second;
   tracked.order = next_order_++;
   workers_.emplace(instance.id, std::move(tracked));
 }
 
 int Ec2WorkerPool::LiveCount() const {
-  return static_cast<int>(std::count_if(workers_.begin(), workers_.end(),
-                                        [](const auto& w) {
-                                          return !IsFinal(w.second.info.state) && !w.second.terminate_sent;
-                                        }));
+  return static_cast<int>(std::count_if(workers_.begin(), workers_.end(), [](const auto& w) {
+    return !IsFinal(w.second.info.state) && !w.second.terminate_sent;
+  }));
 }
 
 void Ec2WorkerPool::Publish() {
@@ -178,7 +177,8 @@ Result<WorkerInfo> Ec2WorkerPool::Launch(std::string_view idempotency_key) {
     if (w.launch_key == key) return w.info;
   }
   // A launch whose answer was lost, or made before a restart: find it by its tag.
-  auto earlier = Describe({{"Filter.2.Name", std::string("tag:") + kLaunchKeyTag}, {"Filter.2.Value.1", key}});
+  auto earlier = Describe(
+      {{"Filter.2.Name", std::string("tag:") + kLaunchKeyTag}, {"Filter.2.Value.1", key}});
   if (!earlier) return std::unexpected(earlier.error().WithContext("ec2 pool: launch " + key));
   if (!earlier->empty()) {
     Track(earlier->front(), /*adopted=*/false);
@@ -202,9 +202,9 @@ Result<WorkerInfo> Ec2WorkerPool::Launch(std::string_view idempotency_key) {
     params.emplace_back("SecurityGroupId." + std::to_string(i + 1), options_.security_group_ids[i]);
   }
   if (!options_.instance_profile.empty()) {
-    params.emplace_back(options_.instance_profile.starts_with("arn:") ? "IamInstanceProfile.Arn"
-                                                                       : "IamInstanceProfile.Name",
-                        options_.instance_profile);
+    params.emplace_back(
+        options_.instance_profile.starts_with("arn:") ? "IamInstanceProfile.Arn" : "IamInstanceProfile.Name",
+        options_.instance_profile);
   }
   if (!options_.user_data.empty()) params.emplace_back("UserData", Base64(options_.user_data));
   params.emplace_back("MetadataOptions.HttpTokens", "required");
@@ -229,7 +229,8 @@ Result<WorkerInfo> Ec2WorkerPool::Launch(std::string_view idempotency_key) {
   if (!answer) {
     Error error = aws::ToError(answer.error()).WithContext("ec2 pool: launch " + key);
     if (answer.error().IsRetryable()) {
-      auto found = Describe({{"Filter.2.Name", std::string("tag:") + kLaunchKeyTag}, {"Filter.2.Value.1", key}});
+      auto found = Describe(
+          {{"Filter.2.Name", std::string("tag:") + kLaunchKeyTag}, {"Filter.2.Value.1", key}});
       if (found && !found->empty()) {
         Track(found->front(), /*adopted=*/false);
         Publish();
@@ -292,9 +293,9 @@ Status Ec2WorkerPool::TerminateChecked(const std::vector<std::string>& ids) {
   if (!not_ours.empty()) {
     std::string names;
     for (const auto& id : not_ours) names += (names.empty() ? "" : ", ") + id;
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "ec2 pool: not terminated, no longer tagged " + std::string(kPoolTag) + "=" +
-                         options_.pool_name + ": " + names);
+    return MakeError(ErrorCode::kFailedPrecondition, "ec2 pool: not terminated, no longer tagged " +
+                                                         std::string(kPoolTag) + "=" + options_.pool_name +
+                                                         ": " + names);
   }
   return {};
 }
@@ -345,7 +346,8 @@ Result<std::vector<WorkerChange>> Ec2WorkerPool::Refresh() {
     if (IsFinal(w.info.state)) continue;
     auto found = by_id.find(id);
     const std::string state = found == by_id.end() ? "gone" : found->second->state;
-    if (found != by_id.end() && !found->second->private_ip.empty()) w.info.address = found->second->private_ip;
+    if (found != by_id.end() && !found->second->private_ip.empty())
+      w.info.address = found->second->private_ip;
     if (found == by_id.end() || Ended(state)) {
       if (w.terminate_sent || w.info.state == WorkerState::kDraining) {
         SetState(w, WorkerState::kStopped, "terminated by the pool", &changes);

@@ -46,8 +46,8 @@
 namespace maskfleet::pool::ec2 {
 
 // Whether the worker at `address`:`port` answers its /healthz now.
-using HealthCheck = std::function<bool(const std::string& instance_id, const std::string& address,
-                                       std::uint16_t port)>;
+using HealthCheck =
+    std::function<bool(const std::string& instance_id, const std::string& address, std::uint16_t port)>;
 
 struct Ec2PoolOptions {
   // The value of the maskfleet:pool tag: which instances are this pool's. Required.
@@ -80,7 +80,8 @@ class Ec2WorkerPool : public WorkerPool {
   // Adopts the pool's live instances. Errors: kInvalidArgument (options), the
   // client's (kPermissionDenied naming ec2:DescribeInstances ...).
   static Result<std::unique_ptr<Ec2WorkerPool>> Create(std::shared_ptr<aws::Client> client,
-                                                       Ec2PoolOptions options, const Clock& clock = RealClock());
+                                                       Ec2PoolOptions options,
+                                                       const Clock& clock = RealClock());
 
   std::vector<WorkerInfo> List() const override;
   Result<WorkerInfo> Launch(std::string_view idempotency_key) override;
@@ -106,11 +107,11 @@ class Ec2WorkerPool : public WorkerPool {
   // The pool's instances (by tag), optionally only those with `launch_key`, or by id.
   Result<std::vector<Instance>> Describe(const aws::Parameters& filters);
   Status TerminateChecked(const std::vector<std::string>& ids);  // requires mu_
-  void Track(const Instance& instance, bool adopted);              // requires mu_
+  void Track(const Instance& instance, bool adopted);            // requires mu_
   void SetState(Tracked& worker, WorkerState state, std::string reason,
-                std::vector<WorkerChange>* changes);               // requires mu_
-  int LiveCount() const;                                           // requires mu_
-  void Publish();                                                  // requires mu_
+                std::vector<WorkerChange>* changes);  // requires mu_
+  int LiveCount() const;                              // requires mu_
+  void Publish();                                     // requires mu_
 
   const std::shared_ptr<aws::Client> client_;
   const Ec2PoolOptions options_;

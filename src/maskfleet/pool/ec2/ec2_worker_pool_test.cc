@@ -26,15 +26,16 @@ class pool_Ec2WorkerPoolTest : public ::testing::Test {
   }
 
   Ec2PoolOptions Options(const std::string& pool) {
-    return Ec2PoolOptions{.pool_name = pool,
-                          .image_id = image_,
-                          .instance_type = "t3.small",
-                          .user_data = "#!/bin/sh\nexec maskfleet worker --config /etc/maskfleet/worker.toml\n",
-                          .max_workers = 2,
-                          .refresh_interval = std::chrono::milliseconds(0),
-                          .health_check = [this](const std::string& id, const std::string&, std::uint16_t) {
-                            return healthy_.contains(id);
-                          }};
+    return Ec2PoolOptions{
+        .pool_name = pool,
+        .image_id = image_,
+        .instance_type = "t3.small",
+        .user_data = "#!/bin/sh\nexec maskfleet worker --config /etc/maskfleet/worker.toml\n",
+        .max_workers = 2,
+        .refresh_interval = std::chrono::milliseconds(0),
+        .health_check = [this](const std::string& id, const std::string&, std::uint16_t) {
+          return healthy_.contains(id);
+        }};
   }
   std::unique_ptr<Ec2WorkerPool> Create(const std::string& pool, const std::string& user = "manager") {
     auto made = Ec2WorkerPool::Create(std::shared_ptr<aws::Client>(bed_->ClientFor(user)), Options(pool));
@@ -43,7 +44,8 @@ class pool_Ec2WorkerPoolTest : public ::testing::Test {
   }
   // DescribeInstances of one instance, as the admin.
   pugi::xml_node DescribeOne(const std::string& id, aws::XmlAnswer& keep) {
-    auto answer = admin_->Query(aws::kEc2, "DescribeInstances", {{"InstanceId.1", id}}, aws::Idempotency::kIdempotent);
+    auto answer = admin_->Query(aws::kEc2, "DescribeInstances", {{"InstanceId.1", id}},
+                                aws::Idempotency::kIdempotent);
     EXPECT_TRUE(answer) << answer.error().ToString();
     keep = *answer;
     return keep.root().child("reservationSet").child("item").child("instancesSet").child("item");
@@ -54,7 +56,8 @@ class pool_Ec2WorkerPoolTest : public ::testing::Test {
   }
   // An instance launched by the admin, tagged with `pool` when not empty.
   std::string LaunchByHand(const std::string& pool) {
-    aws::Parameters params{{"ImageId", image_}, {"InstanceType", "t3.small"}, {"MinCount", "1"}, {"MaxCount", "1"}};
+    aws::Parameters params{
+        {"ImageId", image_}, {"InstanceType", "t3.small"}, {"MinCount", "1"}, {"MaxCount", "1"}};
     if (!pool.empty()) {
       params.insert(params.end(), {{"TagSpecification.1.ResourceType", "instance"},
                                    {"TagSpecification.1.Tag.1.Key", kPoolTag},
@@ -90,7 +93,8 @@ TEST_F(pool_Ec2WorkerPoolTest, LaunchAsksForTagsImdsV2MonitoringAndUserData) {
   aws::XmlAnswer keep;
   pugi::xml_node instance = DescribeOne(w->id, keep);
   std::map<std::string, std::string> tags;
-  for (pugi::xml_node tag : instance.child("tagSet").children("item")) tags[tag.child_value("key")] = tag.child_value("value");
+  for (pugi::xml_node tag : instance.child("tagSet").children("item"))
+    tags[tag.child_value("key")] = tag.child_value("value");
   EXPECT_EQ(tags[kPoolTag], "launch");
   EXPECT_EQ(tags[kRoleTag], "worker");
   EXPECT_EQ(tags[kLaunchKeyTag], "key-1");
@@ -98,7 +102,8 @@ TEST_F(pool_Ec2WorkerPoolTest, LaunchAsksForTagsImdsV2MonitoringAndUserData) {
   EXPECT_STREQ(instance.child("metadataOptions").child_value("httpTokens"), "required");
   EXPECT_STREQ(instance.child("monitoring").child_value("state"), "enabled");
   auto user_data = admin_->Query(aws::kEc2, "DescribeInstanceAttribute",
-                                 {{"InstanceId", w->id}, {"Attribute", "userData"}}, aws::Idempotency::kIdempotent);
+                                 {{"InstanceId", w->id}, {"Attribute", "userData"}},
+                                 aws::Idempotency::kIdempotent);
   ASSERT_TRUE(user_data) << user_data.error().ToString();
   EXPECT_EQ(aws::ChildText(user_data->root().child("userData"), "value"),
             "IyEvYmluL3NoCmV4ZWMgbWFza2ZsZWV0IHdvcmtlciAtLWNvbmZpZyAvZXRjL21hc2tmbGVldC93b3JrZXIudG9tbAo=");
@@ -116,7 +121,8 @@ TEST_F(pool_Ec2WorkerPoolTest, LaunchIsIdempotentAcrossARestartAndTheCapHolds) {
   ASSERT_TRUE(restarted);
   EXPECT_EQ(restarted->List().size(), 1u);  // adopted
   EXPECT_EQ(restarted->List()[0].details.at("adopted"), "yes");
-  EXPECT_EQ(restarted->List()[0].labelled_details.back(), (std::pair<std::string, std::string>{"adopted", "yes"}));
+  EXPECT_EQ(restarted->List()[0].labelled_details.back(),
+            (std::pair<std::string, std::string>{"adopted", "yes"}));
   EXPECT_EQ(restarted->Launch("k1").value().id, first->id);
   ASSERT_TRUE(restarted->Launch("k2"));
   auto third = restarted->Launch("k3");
@@ -149,8 +155,8 @@ TEST_F(pool_Ec2WorkerPoolTest, TheTagIsCheckedAgainBeforeTerminating) {
   auto w = pool->Launch("r1");
   ASSERT_TRUE(w) << w.error().ToString();
   // Someone takes the instance out of the pool behind its back.
-  ASSERT_TRUE(admin_->Query(aws::kEc2, "DeleteTags",
-                            {{"ResourceId.1", w->id}, {"Tag.1.Key", kPoolTag}}, aws::Idempotency::kIdempotent));
+  ASSERT_TRUE(admin_->Query(aws::kEc2, "DeleteTags", {{"ResourceId.1", w->id}, {"Tag.1.Key", kPoolTag}},
+                            aws::Idempotency::kIdempotent));
   auto stopped = pool->Stop(w->id);
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().code, ErrorCode::kFailedPrecondition);
@@ -200,7 +206,8 @@ class LosingTransport : public aws::HttpTransport {
     const bool hit = !done_ && request.body.find("Action=" + action_ + "&") != std::string::npos;
     if (hit && !act_first_) {
       done_ = true;
-      return aws::HttpResponse{500, {}, "<Response><Errors><Error><Code>InternalError</Code></Error></Errors></Response>"};
+      return aws::HttpResponse{
+          500, {}, "<Response><Errors><Error><Code>InternalError</Code></Error></Errors></Response>"};
     }
     auto answer = real_.Send(request);
     if (hit) {
@@ -219,15 +226,16 @@ class LosingTransport : public aws::HttpTransport {
 
 TEST_F(pool_Ec2WorkerPoolTest, ALaunchWhoseAnswerIsLostIsNotLaunchedTwice) {
   auto transport = std::make_shared<LosingTransport>("RunInstances", /*act_first=*/true);
-  auto pool = Ec2WorkerPool::Create(std::shared_ptr<aws::Client>(bed_->ClientFor("manager", "", 4, transport)),
-                                    Options("lost"));
+  auto pool = Ec2WorkerPool::Create(
+      std::shared_ptr<aws::Client>(bed_->ClientFor("manager", "", 4, transport)), Options("lost"));
   ASSERT_TRUE(pool) << pool.error().ToString();
   auto w = (*pool)->Launch("lost-1");  // the answer is lost: found by its tag
   ASSERT_TRUE(w) << w.error().ToString();
   EXPECT_EQ((*pool)->Launch("lost-1").value().id, w->id);
-  auto instances = admin_->Query(aws::kEc2, "DescribeInstances",
-                                 {{"Filter.1.Name", std::string("tag:") + kPoolTag}, {"Filter.1.Value.1", "lost"}},
-                                 aws::Idempotency::kIdempotent);
+  auto instances = admin_->Query(
+      aws::kEc2, "DescribeInstances",
+      {{"Filter.1.Name", std::string("tag:") + kPoolTag}, {"Filter.1.Value.1", "lost"}},
+      aws::Idempotency::kIdempotent);
   ASSERT_TRUE(instances);
   int launched = 0;
   for (pugi::xml_node r : instances->root().child("reservationSet").children("item")) {
@@ -238,8 +246,8 @@ TEST_F(pool_Ec2WorkerPoolTest, ALaunchWhoseAnswerIsLostIsNotLaunchedTwice) {
 
 TEST_F(pool_Ec2WorkerPoolTest, ALaunchAnsweredWith500IsReportedUnavailableAndRetriedByKey) {
   auto transport = std::make_shared<LosingTransport>("RunInstances", /*act_first=*/false);
-  auto pool = Ec2WorkerPool::Create(std::shared_ptr<aws::Client>(bed_->ClientFor("manager", "", 4, transport)),
-                                    Options("five-hundred"));
+  auto pool = Ec2WorkerPool::Create(
+      std::shared_ptr<aws::Client>(bed_->ClientFor("manager", "", 4, transport)), Options("five-hundred"));
   ASSERT_TRUE(pool) << pool.error().ToString();
   auto first = (*pool)->Launch("f-1");  // not repeated by the client: reported
   ASSERT_FALSE(first);
@@ -251,7 +259,8 @@ TEST_F(pool_Ec2WorkerPoolTest, ALaunchAnsweredWith500IsReportedUnavailableAndRet
 }
 
 TEST_F(pool_Ec2WorkerPoolTest, TheWorkerUserMayNotLaunch) {
-  auto made = Ec2WorkerPool::Create(std::shared_ptr<aws::Client>(bed_->ClientFor("worker")), Options("denied"));
+  auto made = Ec2WorkerPool::Create(std::shared_ptr<aws::Client>(bed_->ClientFor("worker")),
+                                    Options("denied"));
   ASSERT_FALSE(made);
   EXPECT_EQ(made.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(made.error().message.find("DescribeInstances"), std::string::npos) << made.error().message;
@@ -273,14 +282,15 @@ TEST(pool_Ec2WorkerPoolRecordedTest, LaunchesInTheSameSecondAreListedInLaunchOrd
   transport->Answer(200, launched("i-0fffffffffffffff1"));
   transport->Answer(200, empty);  // launch key "second" not found
   transport->Answer(200, launched("i-0000000000000000a"));
-  auto client = std::make_shared<aws::Client>(aws::ClientOptions{
-      .region = "eu-west-1",
-      .credentials = std::make_shared<aws::StaticCredentialsProvider>(
-          aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
-      .transport = transport,
-      .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
-      .endpoints = {{"ec2", "http://127.0.0.1:9"}}});
-  auto pool = Ec2WorkerPool::Create(client, {.pool_name = "p", .image_id = "ami-1", .instance_type = "t3.small"});
+  auto client = std::make_shared<aws::Client>(
+      aws::ClientOptions{.region = "eu-west-1",
+                         .credentials = std::make_shared<aws::StaticCredentialsProvider>(
+                             aws::Credentials{.access_key_id = "AKID", .secret_access_key = "S"}),
+                         .transport = transport,
+                         .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
+                         .endpoints = {{"ec2", "http://127.0.0.1:9"}}});
+  auto pool = Ec2WorkerPool::Create(client,
+                                    {.pool_name = "p", .image_id = "ami-1", .instance_type = "t3.small"});
   ASSERT_TRUE(pool) << pool.error().ToString();
   ASSERT_TRUE((*pool)->Launch("first"));
   ASSERT_TRUE((*pool)->Launch("second"));

@@ -22,8 +22,7 @@ FakeWorkerPool::Worker* FakeWorkerPool::Find(std::string_view id) {
   return nullptr;
 }
 
-void FakeWorkerPool::Set(Worker& w, WorkerState to, std::string reason,
-                         std::vector<WorkerChange>* changes) {
+void FakeWorkerPool::Set(Worker& w, WorkerState to, std::string reason, std::vector<WorkerChange>* changes) {
   if (w.info.state == to) return;
   if (changes != nullptr) changes->push_back({w.info.id, w.info.state, to, reason});
   w.info.state = to;
@@ -84,7 +83,8 @@ Status FakeWorkerPool::Stop(std::string_view id) {
   if (std::optional<Error> e = Enter("Stop")) return std::unexpected(*e);
   Worker* w = Find(id);
   if (w == nullptr) return MakeError(ErrorCode::kNotFound, "no worker " + std::string(id));
-  if (w->info.state == WorkerState::kFailed) return MakeError(ErrorCode::kFailedPrecondition, "worker has failed");
+  if (w->info.state == WorkerState::kFailed)
+    return MakeError(ErrorCode::kFailedPrecondition, "worker has failed");
   Set(*w, WorkerState::kStopped, "stopped", nullptr);
   return {};
 }

@@ -81,12 +81,12 @@ class FakeWorkerPool : public WorkerPool {
 
   const FakePoolOptions options_;
   mutable std::mutex mu_;
-  std::vector<Worker> workers_;             // guarded by mu_
-  int next_ = 1;                            // guarded by mu_
-  std::map<std::string, Error> failures_;   // guarded by mu_
-  std::map<std::string, int> calls_;        // guarded by mu_
+  std::vector<Worker> workers_;                                      // guarded by mu_
+  int next_ = 1;                                                     // guarded by mu_
+  std::map<std::string, Error> failures_;                            // guarded by mu_
+  std::map<std::string, int> calls_;                                 // guarded by mu_
   std::map<std::string, std::string, std::less<>> launched_by_key_;  // key -> id; guarded by mu_
-  std::vector<std::string> launch_keys_;                            // guarded by mu_
+  std::vector<std::string> launch_keys_;                             // guarded by mu_
 };
 
 }  // namespace maskfleet::pool::fake

@@ -22,15 +22,13 @@ GovernorClocks ProcessClocks() {
     return nanoseconds(std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec);
   };
   clocks.wall_time = [] {
-    return std::chrono::duration_cast<nanoseconds>(
-        std::chrono::steady_clock::now().time_since_epoch());
+    return std::chrono::duration_cast<nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
   };
   clocks.sleep = [](nanoseconds d) { std::this_thread::sleep_for(d); };
   return clocks;
 }
 
-Result<std::unique_ptr<CpuGovernor>> CpuGovernor::Create(CpuGovernorOptions options,
-                                                         GovernorClocks clocks) {
+Result<std::unique_ptr<CpuGovernor>> CpuGovernor::Create(CpuGovernorOptions options, GovernorClocks clocks) {
   if (!(options.allotment > 0) || !std::isfinite(options.allotment)) {
     return MakeError(ErrorCode::kInvalidArgument, "CPU allotment must be above 0");
   }
@@ -79,8 +77,8 @@ nanoseconds CpuGovernor::WaitForBudget() {
       }
       // The wall time after which the debt is repaid if the process used no more CPU
       // meanwhile; other threads may use some, hence the loop.
-      pause = nanoseconds(static_cast<std::int64_t>(
-          static_cast<double>(-credit_.count()) / options_.allotment));
+      pause = nanoseconds(
+          static_cast<std::int64_t>(static_cast<double>(-credit_.count()) / options_.allotment));
       pause = std::clamp(pause, nanoseconds(std::chrono::milliseconds(1)),
                          nanoseconds(options_.max_wait) - waited);
     }
@@ -112,9 +110,9 @@ Result<double> ParseAllotment(const std::string& text) {
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc() || ptr != end || !std::isfinite(value) || value < 0 || value > 1024) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(kAllotmentVariable) + " must be a number of CPUs from 0 to 1024, not '" +
-                         text + "'");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        std::string(kAllotmentVariable) + " must be a number of CPUs from 0 to 1024, not '" + text + "'");
   }
   return value;
 }

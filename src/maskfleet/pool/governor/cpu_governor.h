@@ -105,12 +105,12 @@ class CpuGovernor {
   const std::chrono::nanoseconds max_credit_;
 
   mutable std::mutex mu_;
-  std::chrono::nanoseconds credit_{0};     // guarded by mu_
-  std::chrono::nanoseconds last_cpu_{0};   // guarded by mu_
-  std::chrono::nanoseconds last_wall_{0};  // guarded by mu_
-  std::chrono::nanoseconds first_cpu_{0};  // written by the constructor only
-  std::chrono::nanoseconds first_wall_{0}; // written by the constructor only
-  std::uint64_t throttled_ = 0;            // guarded by mu_
+  std::chrono::nanoseconds credit_{0};      // guarded by mu_
+  std::chrono::nanoseconds last_cpu_{0};    // guarded by mu_
+  std::chrono::nanoseconds last_wall_{0};   // guarded by mu_
+  std::chrono::nanoseconds first_cpu_{0};   // written by the constructor only
+  std::chrono::nanoseconds first_wall_{0};  // written by the constructor only
+  std::uint64_t throttled_ = 0;             // guarded by mu_
 };
 
 // Parses an allotment as the pool writes it ("0.25"). Errors: kInvalidArgument (not a

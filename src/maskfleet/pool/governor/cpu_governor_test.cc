@@ -24,10 +24,11 @@ struct FakeProcess {
   GovernorClocks Clocks() {
     return {.cpu_time = [this] { return cpu; },
             .wall_time = [this] { return wall; },
-            .sleep = [this](nanoseconds d) {
-              sleeps.push_back(d);
-              wall += d;
-            }};
+            .sleep =
+                [this](nanoseconds d) {
+                  sleeps.push_back(d);
+                  wall += d;
+                }};
   }
 };
 

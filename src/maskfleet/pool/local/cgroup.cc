@@ -73,9 +73,8 @@ Result<CgroupSupport> PrepareV2(const CgroupOptions& options, const std::string&
   std::string list = *controllers;
   while (!list.empty() && list.back() == '\n') list.pop_back();
   if (!HasToken(list, "cpu", ' ')) {
-    return MakeError(ErrorCode::kUnavailable,
-                     "the cpu controller is not available in " + parent.string() +
-                         " (it offers '" + list + "')");
+    return MakeError(ErrorCode::kUnavailable, "the cpu controller is not available in " + parent.string() +
+                                                  " (it offers '" + list + "')");
   }
   Result<std::string> enabled = ReadTextFile(parent / "cgroup.subtree_control");
   if (!enabled) return std::unexpected(enabled.error());
@@ -116,9 +115,9 @@ Result<CgroupSupport> PrepareV1(const CgroupOptions& options, const std::string&
   support.cpu_base = parent / ("maskfleet-" + tag);
   if (Status s = MakeDir(support.cpu_base); !s) return std::unexpected(s.error());
   if (!std::filesystem::exists(support.cpu_base / "cpu.cfs_quota_us")) {
-    return MakeError(ErrorCode::kUnavailable,
-                     support.cpu_base.string() + " has no cpu.cfs_quota_us (CFS bandwidth control "
-                                                 "is not in this kernel)");
+    return MakeError(ErrorCode::kUnavailable, support.cpu_base.string() +
+                                                  " has no cpu.cfs_quota_us (CFS bandwidth control "
+                                                  "is not in this kernel)");
   }
   if (std::filesystem::exists(support.cpu_base / "cpuacct.usage")) {
     support.cpuacct_base = support.cpu_base;  // cpu and cpuacct mounted together
@@ -136,8 +135,7 @@ std::string CgroupSupport::Mechanism() const {
   return version == CgroupVersion::kV2 ? "cgroup v2 cpu.max" : "cgroup v1 cpu.cfs_quota_us";
 }
 
-Result<std::filesystem::path> OwnGroupDir(const CgroupOptions& options,
-                                          const std::string& controller) {
+Result<std::filesystem::path> OwnGroupDir(const CgroupOptions& options, const std::string& controller) {
   Result<std::string> groups = ReadTextFile(options.proc_self_cgroup);
   if (!groups) return std::unexpected(groups.error());
   // "4:cpu,cpuacct:/a/b" (v1) or "0::/a/b" (v2).
@@ -173,9 +171,8 @@ Result<std::filesystem::path> OwnGroupDir(const CgroupOptions& options,
     const std::vector<std::string> head = Split(line.substr(0, dash), ' ');
     const std::vector<std::string> tail = Split(line.substr(dash + 3), ' ');
     if (head.size() < 5 || tail.size() < 3) continue;
-    const bool match = controller.empty()
-                           ? tail[0] == "cgroup2"
-                           : tail[0] == "cgroup" && HasToken(tail[2], controller, ',');
+    const bool match = controller.empty() ? tail[0] == "cgroup2"
+                                          : tail[0] == "cgroup" && HasToken(tail[2], controller, ',');
     if (!match) continue;
     const std::string root = Unescape(head[3]);
     const std::filesystem::path mount_point = Unescape(head[4]);
@@ -189,9 +186,9 @@ Result<std::filesystem::path> OwnGroupDir(const CgroupOptions& options,
     // In a container whose cgroup namespace hides the path, the mount is our group.
     return mount_point;
   }
-  return MakeError(ErrorCode::kNotFound,
-                   controller.empty() ? "no cgroup2 file system is mounted"
-                                      : "the cgroup hierarchy with " + controller + " is not mounted");
+  return MakeError(ErrorCode::kNotFound, controller.empty()
+                                             ? "no cgroup2 file system is mounted"
+                                             : "the cgroup hierarchy with " + controller + " is not mounted");
 }
 
 Result<CgroupSupport> PrepareCgroups(const CgroupOptions& options, const std::string& tag) {
@@ -215,8 +212,7 @@ Status RemovePoolCgroups(const CgroupSupport& support) {
   return {};
 }
 
-Result<CpuCgroup> CpuCgroup::Create(const CgroupSupport& support, const std::string& name,
-                                    double cpus) {
+Result<CpuCgroup> CpuCgroup::Create(const CgroupSupport& support, const std::string& name, double cpus) {
   if (!(cpus > 0) || !std::isfinite(cpus)) {
     return MakeError(ErrorCode::kInvalidArgument, "a CPU allotment must be above 0");
   }
@@ -249,8 +245,7 @@ Result<CpuCgroup> CpuCgroup::Create(const CgroupSupport& support, const std::str
   return group;
 }
 
-CpuCgroup::CpuCgroup(CgroupVersion version, std::filesystem::path cpu_dir,
-                     std::filesystem::path cpuacct_dir)
+CpuCgroup::CpuCgroup(CgroupVersion version, std::filesystem::path cpu_dir, std::filesystem::path cpuacct_dir)
     : version_(version), cpu_dir_(std::move(cpu_dir)), cpuacct_dir_(std::move(cpuacct_dir)) {}
 
 Result<std::vector<int>> CpuCgroup::OpenProcsFiles() const {
@@ -272,9 +267,7 @@ Result<std::vector<int>> CpuCgroup::OpenProcsFiles() const {
   return fds;
 }
 
-bool CpuCgroup::HasUsage() const {
-  return version_ == CgroupVersion::kV2 || !cpuacct_dir_.empty();
-}
+bool CpuCgroup::HasUsage() const { return version_ == CgroupVersion::kV2 || !cpuacct_dir_.empty(); }
 
 Result<std::chrono::nanoseconds> CpuCgroup::Usage() const {
   if (version_ == CgroupVersion::kV2) {

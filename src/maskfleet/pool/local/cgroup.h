@@ -62,8 +62,7 @@ struct CgroupOptions {
 // holding `controller` ("cpu", "cpuacct"), or in the unified (v2) hierarchy for "".
 // Errors: kNotFound (no such hierarchy mounted), kUnavailable (the files cannot be
 // read).
-Result<std::filesystem::path> OwnGroupDir(const CgroupOptions& options,
-                                          const std::string& controller);
+Result<std::filesystem::path> OwnGroupDir(const CgroupOptions& options, const std::string& controller);
 
 // Makes (or reuses) the pool's folder "maskfleet-<tag>" and checks that a CPU limit can
 // be set in groups under it, trying v2 and then v1. Success: where to make worker
@@ -83,8 +82,7 @@ class CpuCgroup {
   // CPUs (quota over a 100 ms period). Errors: kInvalidArgument (cpus not > 0, or a
   // name that is not a plain file name), kUnavailable (the folder or the limit cannot
   // be written: the errno text and the file).
-  static Result<CpuCgroup> Create(const CgroupSupport& support, const std::string& name,
-                                  double cpus);
+  static Result<CpuCgroup> Create(const CgroupSupport& support, const std::string& name, double cpus);
 
   // A group made earlier (by a pool before a restart), from its folders.
   CpuCgroup(CgroupVersion version, std::filesystem::path cpu_dir, std::filesystem::path cpuacct_dir);

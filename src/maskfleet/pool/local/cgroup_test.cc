@@ -30,13 +30,18 @@ TEST(CgroupTest, FindsOwnGroupsInAHybridLayout) {
   std::filesystem::create_directories(fs / "cpu/jobs/42");
   std::filesystem::create_directories(fs / "cpuacct");
   std::filesystem::create_directories(fs / "unified");
-  Write(dir.path() / "cgroup",
-        "9:name=systemd:/\n3:cpuset:/\n2:cpuacct:/\n1:cpu:/jobs/42\n0::/\n");
-  Write(dir.path() / "mountinfo",
-        "30 25 0:26 / " + (fs / "cpu").string() + " rw,relatime shared:9 - cgroup cgroup rw,cpu\n"
-        "31 25 0:27 / " + (fs / "cpuacct").string() + " rw,relatime shared:10 - cgroup cgroup rw,cpuacct\n"
-        "32 25 0:28 / " + (fs / "cpuset").string() + " rw,relatime shared:11 - cgroup cgroup rw,cpuset\n"
-        "33 25 0:29 / " + (fs / "unified").string() + " rw,relatime shared:12 - cgroup2 cgroup2 rw\n");
+  Write(dir.path() / "cgroup", "9:name=systemd:/\n3:cpuset:/\n2:cpuacct:/\n1:cpu:/jobs/42\n0::/\n");
+  Write(dir.path() / "mountinfo", "30 25 0:26 / " + (fs / "cpu").string() +
+                                      " rw,relatime shared:9 - cgroup cgroup rw,cpu\n"
+                                      "31 25 0:27 / " +
+                                      (fs / "cpuacct").string() +
+                                      " rw,relatime shared:10 - cgroup cgroup rw,cpuacct\n"
+                                      "32 25 0:28 / " +
+                                      (fs / "cpuset").string() +
+                                      " rw,relatime shared:11 - cgroup cgroup rw,cpuset\n"
+                                      "33 25 0:29 / " +
+                                      (fs / "unified").string() +
+                                      " rw,relatime shared:12 - cgroup2 cgroup2 rw\n");
   const CgroupOptions options{.proc_self_cgroup = dir.path() / "cgroup",
                               .mountinfo = dir.path() / "mountinfo"};
   EXPECT_EQ(OwnGroupDir(options, "cpu").value(), fs / "cpu/jobs/42");
@@ -108,8 +113,7 @@ TEST(CgroupTest, SaysWhyNoGroupCanBeMade) {
       {.proc_self_cgroup = dir.path() / "cgroup", .mountinfo = dir.path() / "mountinfo"}, "t1");
   ASSERT_FALSE(support);
   EXPECT_EQ(support.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(support.error().message.find("cgroup v2: the cpu controller is not available"),
-            std::string::npos)
+  EXPECT_NE(support.error().message.find("cgroup v2: the cpu controller is not available"), std::string::npos)
       << support.error().message;
   EXPECT_NE(support.error().message.find("cgroup v1: no cgroup v1 hierarchy has the cpu controller"),
             std::string::npos)
@@ -144,8 +148,11 @@ TEST(CgroupTest, AQuotaLimitsABusyProcess) {
     ASSERT_TRUE(group->HasUsage());
     // Wait until it has joined (it writes to cgroup.procs before exec).
     ASSERT_TRUE(testing::WaitUntilTrue(
-        [&] { return ReadTextFile(group->cpu_dir() / "cgroup.procs").value_or("").find(
-                         std::to_string(busy.pid())) != std::string::npos; },
+        [&] {
+          return ReadTextFile(group->cpu_dir() / "cgroup.procs")
+                     .value_or("")
+                     .find(std::to_string(busy.pid())) != std::string::npos;
+        },
         2s));
     const auto u0 = group->Usage();
     const auto t0 = std::chrono::steady_clock::now();

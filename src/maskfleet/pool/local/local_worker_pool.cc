@@ -157,8 +157,8 @@ Status LocalWorkerPool::Init() {
   }
 
   if (options_.cpu_limit == CpuLimitMode::kAuto || options_.cpu_limit == CpuLimitMode::kCgroup) {
-    Result<CgroupSupport> support =
-        PrepareCgroups({.parent = options_.cgroup_parent}, Tag(options_.state_dir));
+    Result<CgroupSupport> support = PrepareCgroups({.parent = options_.cgroup_parent},
+                                                   Tag(options_.state_dir));
     if (support) {
       cgroups_ = *support;
     } else {
@@ -212,8 +212,8 @@ void LocalWorkerPool::Adopt() {
     w->log = v["log"];
     w->idempotency_key = v["idempotency_key"];
     if (!v["cgroup_cpu"].empty()) {
-      w->cgroup.emplace(v["cgroup_version"] == "1" ? CgroupVersion::kV1 : CgroupVersion::kV2,
-                        v["cgroup_cpu"], v["cgroup_cpuacct"]);
+      w->cgroup.emplace(v["cgroup_version"] == "1" ? CgroupVersion::kV1 : CgroupVersion::kV2, v["cgroup_cpu"],
+                        v["cgroup_cpuacct"]);
     }
     w->info.details = {{"pid", std::to_string(w->pid)},
                        {"cpu_allotment", v["cpu_allotment"]},
@@ -311,9 +311,8 @@ Result<WorkerInfo> LocalWorkerPool::Launch(std::string_view idempotency_key) {
   const auto live = std::count_if(workers_.begin(), workers_.end(),
                                   [](const auto& w) { return !IsFinal(w->info.state); });
   if (live >= options_.max_workers) {
-    return MakeError(ErrorCode::kResourceExhausted,
-                     "the pool already has its maximum of " + std::to_string(options_.max_workers) +
-                         " workers");
+    return MakeError(ErrorCode::kResourceExhausted, "the pool already has its maximum of " +
+                                                        std::to_string(options_.max_workers) + " workers");
   }
   Result<std::uint64_t> sequence = NextSequence();
   if (!sequence) return std::unexpected(sequence.error().WithContext("cannot number a new worker"));
@@ -347,11 +346,9 @@ Result<WorkerInfo> LocalWorkerPool::Launch(std::string_view idempotency_key) {
     }
   }
 
-  std::vector<std::string> args = {options_.binary.string(), "worker",
-                                   "--host", options_.host,
-                                   "--port", "0",
-                                   "--data-dir", options_.data_dir.string(),
-                                   "--name", w->info.id};
+  std::vector<std::string> args = {
+      options_.binary.string(),   "worker", "--host",  options_.host, "--port", "0", "--data-dir",
+      options_.data_dir.string(), "--name", w->info.id};
   if (!options_.config_file.empty()) {
     args.push_back("--config");
     args.push_back(options_.config_file.string());
@@ -408,7 +405,8 @@ Status LocalWorkerPool::WritePidFile(const Worker& w) const {
       << "address=" << w.info.address << "\n"
       << "port=" << w.info.port << "\n"
       << "launched_at_ms=" << ToMillis(w.info.launched_at) << "\n"
-      << "cpu_allotment=" << (w.info.details.count("cpu_allotment") ? w.info.details.at("cpu_allotment") : "") << "\n"
+      << "cpu_allotment=" << (w.info.details.count("cpu_allotment") ? w.info.details.at("cpu_allotment") : "")
+      << "\n"
       << "cpu_limit=" << (w.info.details.count("cpu_limit") ? w.info.details.at("cpu_limit") : "") << "\n"
       << "log=" << w.log.string() << "\n"
       << "idempotency_key=" << w.idempotency_key << "\n";
@@ -597,8 +595,8 @@ Status LocalWorkerPool::Stop(std::string_view id) {
   Release(*w);
   Trim();
   if (!exit.gone) {
-    return MakeError(ErrorCode::kInternal, "worker " + worker_id + " (pid " +
-                                               std::to_string(pid) + ") survived SIGKILL");
+    return MakeError(ErrorCode::kInternal,
+                     "worker " + worker_id + " (pid " + std::to_string(pid) + ") survived SIGKILL");
   }
   return {};
 }
@@ -631,8 +629,7 @@ Result<std::vector<WorkerChange>> LocalWorkerPool::Refresh() {
     if (std::optional<Exit> exit = CheckExit(w); exit) {
       // Our own SIGTERM can end a worker before it has set up its graceful stop (still
       // booting): that is a stop too, not a failure.
-      const bool stopped_by_us =
-          w.killed || (w.terminated_at && exit->signal == SIGTERM);
+      const bool stopped_by_us = w.killed || (w.terminated_at && exit->signal == SIGTERM);
       if (w.info.state == WorkerState::kDraining && (exit->clean || stopped_by_us)) {
         SetState(w, WorkerState::kStopped, "stopped: " + exit->description, &changes);
       } else {
@@ -677,8 +674,7 @@ Result<std::vector<WorkerChange>> LocalWorkerPool::Refresh() {
         }
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
   for (Worker* w : finished) Release(*w);

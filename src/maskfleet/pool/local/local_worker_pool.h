@@ -204,8 +204,7 @@ class LocalWorkerPool : public WorkerPool {
   std::uint16_t ReadPort(const Worker& worker) const;
   Status WritePidFile(const Worker& worker) const;
   // Moves `worker` to a new state (under mu_), recording the change.
-  void SetState(Worker& worker, WorkerState to, std::string reason,
-                std::vector<WorkerChange>* changes);
+  void SetState(Worker& worker, WorkerState to, std::string reason, std::vector<WorkerChange>* changes);
   // Releases what a finished worker held: its pid file, its cgroup.
   void Release(Worker& worker);
   // Forgets the oldest finished workers beyond keep_finished.

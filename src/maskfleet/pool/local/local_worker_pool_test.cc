@@ -123,7 +123,8 @@ TEST_F(LocalWorkerPoolTest, WorkersStartServeDrainAndFail) {
   LocalWorkerPool* pool = MakePool(Options());
   ASSERT_TRUE(pool);
   std::cout << "CPU limit: " << pool->cpu_limit_mechanism()
-            << (pool->cgroup_unavailable_reason().empty() ? "" : " (" + pool->cgroup_unavailable_reason() + ")")
+            << (pool->cgroup_unavailable_reason().empty() ? ""
+                                                          : " (" + pool->cgroup_unavailable_reason() + ")")
             << "\n";
 
   Result<WorkerInfo> a = pool->Launch(NewKey());
@@ -404,12 +405,12 @@ TEST_F(LocalWorkerPoolTest, ASaturatedWorkerStaysWithinItsAllotment) {
 
   httplib::Client client(w.address, w.port);
   client.set_read_timeout(30s);
-  httplib::Result registered =
-      client.Post("/api/register", httplib::Params{{"username", "loaduser"}, {"password", "load-password-1"}});
+  httplib::Result registered = client.Post(
+      "/api/register", httplib::Params{{"username", "loaduser"}, {"password", "load-password-1"}});
   ASSERT_TRUE(registered);
   ASSERT_LT(registered->status, 300) << registered->body;
-  const std::vector<std::filesystem::path> photos =
-      maskfleet::testing::ListFiles(maskfleet::testing::FaceMaskDir() / "images", {".png"});
+  const std::vector<std::filesystem::path> photos = maskfleet::testing::ListFiles(
+      maskfleet::testing::FaceMaskDir() / "images", {".png"});
   ASSERT_FALSE(photos.empty());
   const std::vector<std::uint8_t> bytes = maskfleet::testing::ReadBytes(photos.front());
   const std::string photo(bytes.begin(), bytes.end());
@@ -421,10 +422,9 @@ TEST_F(LocalWorkerPoolTest, ASaturatedWorkerStaysWithinItsAllotment) {
     senders.emplace_back([&] {
       httplib::Client c(w.address, w.port);
       c.set_read_timeout(30s);
-      const httplib::MultipartFormDataItems items = {
-          {"username", "loaduser", "", ""},
-          {"password", "load-password-1", "", ""},
-          {"file", photo, "photo.png", "image/png"}};
+      const httplib::MultipartFormDataItems items = {{"username", "loaduser", "", ""},
+                                                     {"password", "load-password-1", "", ""},
+                                                     {"file", photo, "photo.png", "image/png"}};
       while (!stop) {
         if (httplib::Result r = c.Post("/api/upload", items); r && r->status == 200) ++answered;
       }

@@ -24,12 +24,12 @@ Result<ProcStat> ParseProcStat(const std::string& text) {
   ProcStat stat;
   stat.state = fields[0].empty() ? '?' : fields[0][0];
   try {
-    const std::uint64_t utime = std::stoull(fields[11]);   // field 14
-    const std::uint64_t stime = std::stoull(fields[12]);   // field 15
-    stat.start_ticks = std::stoull(fields[19]);            // field 22
+    const std::uint64_t utime = std::stoull(fields[11]);  // field 14
+    const std::uint64_t stime = std::stoull(fields[12]);  // field 15
+    stat.start_ticks = std::stoull(fields[19]);           // field 22
     static const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
-    stat.cpu = std::chrono::nanoseconds(
-        static_cast<std::int64_t>((utime + stime) * (1'000'000'000ULL / static_cast<std::uint64_t>(ticks_per_second))));
+    stat.cpu = std::chrono::nanoseconds(static_cast<std::int64_t>(
+        (utime + stime) * (1'000'000'000ULL / static_cast<std::uint64_t>(ticks_per_second))));
   } catch (const std::exception&) {
     return MakeError(ErrorCode::kInvalidArgument, "unreadable /proc stat line: '" + text + "'");
   }

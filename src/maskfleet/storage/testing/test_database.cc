@@ -18,8 +18,7 @@ std::string RandomSuffix() {
   static std::atomic<int> counter{0};
   std::random_device rd;
   std::uniform_int_distribution<unsigned> dist(0, 0xffffff);
-  return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-         std::to_string(dist(rd));
+  return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(dist(rd));
 }
 
 // `url` with its database name replaced by `name`.
@@ -37,8 +36,7 @@ Status Execute(const std::string& url, const std::string& sql) {
   auto parsed = ParseDatabaseUrl(url);
   if (!parsed) return std::unexpected(parsed.error());
   try {
-    soci::session s(parsed->backend == Backend::kPostgresql ? *factory_postgresql()
-                                                            : *factory_mysql(),
+    soci::session s(parsed->backend == Backend::kPostgresql ? *factory_postgresql() : *factory_mysql(),
                     parsed->connect_string);
     s << sql;
   } catch (const std::exception& e) {
@@ -62,8 +60,7 @@ Result<std::unique_ptr<ScratchDatabase>> ScratchDatabase::Create(const std::stri
                                                                  const std::string& server_url) {
   std::unique_ptr<ScratchDatabase> db(new ScratchDatabase());
   if (backend_name == "sqlite") {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "maskfleet-storage-test-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "maskfleet-storage-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       return MakeError(ErrorCode::kInternal, "mkdtemp failed");
     }
@@ -115,8 +112,6 @@ void ScratchDatabaseTest::SetUp() {
   db_ = std::move(*db);
 }
 
-std::string BackendTestName(const ::testing::TestParamInfo<std::string>& info) {
-  return info.param;
-}
+std::string BackendTestName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
 }  // namespace maskfleet::storage::testing

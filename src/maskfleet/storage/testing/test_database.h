@@ -47,7 +47,7 @@ class ScratchDatabase {
   std::string admin_url_;  // server: the URL to drop it through
   std::string name_;       // server: the database's name
   Backend backend_ = Backend::kSqlite;
-  std::string folder_;     // sqlite: the temporary folder
+  std::string folder_;  // sqlite: the temporary folder
 };
 
 // A test parameterised over TestBackendNames(): database() is a migrated Database on a
