@@ -107,6 +107,13 @@ Status CloudWatchMetricsSource::Collect(Clock::TimePoint now, std::span<const Co
   std::vector<std::string> ids;
   for (const CollectTarget& w : workers) ids.push_back(w.worker_id);
   const MinuteRange range{MinuteOf(now) - options_.lookback, MinuteOf(now)};
+  // A worker that left the pool within the lookback still has minutes CloudWatch has not
+  // finished: read it on until they are.
+  Result<std::vector<std::string>> departed = store_.WorkersWithSamples(range);
+  if (!departed) return std::unexpected(departed.error().WithContext("collect metrics"));
+  for (std::string& id : *departed) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
+  }
   auto samples = Read(ids, range);
   if (!samples) return std::unexpected(samples.error().WithContext("collect metrics"));
   if (Status st = store_.Upsert(*samples); !st) return std::unexpected(st.error().WithContext("collect metrics"));

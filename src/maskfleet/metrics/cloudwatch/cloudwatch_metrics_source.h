@@ -12,10 +12,11 @@
 // minutes with GetMetricData: one request for up to 250 workers (500 queries, the
 // API's limit), plain MetricStat queries with a 60 s period (no metric math), and
 // stores them in the MetricStore, replacing what those minutes held (CloudWatch data
-// arrives late; a later pass completes a minute). The running minute is never read:
-// CloudWatch answers it with whatever has arrived, which is not a figure.
-// The queries read the store, as the local source's do, so the charts survive a
-// restart of the manager.
+// arrives late; a later pass completes a minute). Workers that left the pool but have
+// samples stored in those minutes are read too, so their last minutes complete as well.
+// The running minute is never read: CloudWatch answers it with whatever has arrived,
+// which is not a figure. The queries read the store, as the local source's do, so the
+// charts survive a restart of the manager.
 //
 // Threading: Collect() one pass at a time (collect_mu_); the queries read the store,
 // which is safe across threads, at any time.

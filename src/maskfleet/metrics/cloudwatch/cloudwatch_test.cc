@@ -100,6 +100,31 @@ TEST_F(metrics_CloudWatchTest, WorkerPublishesManagerReadsBothSeries) {
   EXPECT_EQ(average->workers_without_data, std::vector<std::string>{"i-0000000000000bbb2"});
 }
 
+// A worker that left the pool is read on while its last minutes may still change: its
+// late CPU reaches the charts; a worker with nothing stored in the lookback is not read.
+TEST_F(metrics_CloudWatchTest, DepartedWorkerIsReadUntilItsMinutesAreFinal) {
+  aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
+  const auto now = RealClock().Now();
+  const auto m1 = MinuteOf(now) - 3min, m2 = MinuteOf(now) - 2min;
+  const std::string gone = "i-0000000000000ccc3", never = "i-0000000000000ddd4";
+  PutCpu(bed, gone, m1, 30.0);
+  CloudWatchMetricsSourceOptions options;
+  options.read_every = 0s;
+  CloudWatchMetricsSource source(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("manager")), options);
+  const std::vector<CollectTarget> before{{.worker_id = gone, .phase = WorkerPhase::kInService}};
+  ASSERT_TRUE(source.Collect(now, before));
+  // It leaves; CloudWatch then receives its last minute, and a minute of a worker the
+  // store never had.
+  PutCpu(bed, gone, m2, 80.0);
+  PutCpu(bed, never, m2, 10.0);
+  ASSERT_TRUE(source.Collect(now + 1s, std::vector<CollectTarget>{}));
+  const std::vector<std::string> ids{gone, never};
+  auto series = source.Samples(ids, MinuteRange{m1, m2 + 1min});
+  ASSERT_TRUE(series) << series.error().ToString();
+  EXPECT_EQ((*series)[0].cpu_percent, (std::vector<std::optional<double>>{30.0, 80.0}));
+  EXPECT_EQ((*series)[1].cpu_percent, (std::vector<std::optional<double>>{std::nullopt, std::nullopt}));
+}
+
 // High-resolution CPU (a test harness puts it every few seconds): periods shorter than a
 // minute come straight from CloudWatch, whole periods only, and the data is complete up
 // to `now` less the delay, at that resolution.
