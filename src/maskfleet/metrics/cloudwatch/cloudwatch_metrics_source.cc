@@ -79,9 +79,8 @@ Result<std::vector<MetricSample>> CloudWatchMetricsSource::Read(std::span<const 
           if (!at || !std::isfinite(number)) continue;
           const auto minute = MinuteOf(*at);
           if (minute < range.begin || minute >= range.end) continue;
-          samples.push_back(MetricSample{batch[index],
-                                         id[0] == 'c' ? Metric::kCpuPercent : Metric::kRequestsPerMinute,
-                                         minute, number});
+          samples.push_back(MetricSample{
+              batch[index], id[0] == 'c' ? Metric::kCpuPercent : Metric::kRequestsPerMinute, minute, number});
         }
       }
       next_token = result.child_value("NextToken");
@@ -116,7 +115,8 @@ Status CloudWatchMetricsSource::Collect(Clock::TimePoint now, std::span<const Co
   }
   auto samples = Read(ids, range);
   if (!samples) return std::unexpected(samples.error().WithContext("collect metrics"));
-  if (Status st = store_.Upsert(*samples); !st) return std::unexpected(st.error().WithContext("collect metrics"));
+  if (Status st = store_.Upsert(*samples); !st)
+    return std::unexpected(st.error().WithContext("collect metrics"));
   last_read_ = now;
   last_read_ticks_ = now.time_since_epoch().count();
   return {};
@@ -129,28 +129,31 @@ Clock::TimePoint CloudWatchMetricsSource::CompleteUntil(Clock::TimePoint now) {
     return Clock::TimePoint(std::chrono::seconds(at.time_since_epoch().count() / step * step));
   }
   const auto ticks = last_read_ticks_.load();
-  const Clock::TimePoint read = ticks == 0 ? now : std::min(now, Clock::TimePoint(Clock::TimePoint::duration(ticks)));
+  const Clock::TimePoint read = ticks == 0
+                                    ? now
+                                    : std::min(now, Clock::TimePoint(Clock::TimePoint::duration(ticks)));
   return MinuteOf(read - options_.publication_delay);
 }
 
-Result<std::vector<WorkerCpuPeriods>> CloudWatchMetricsSource::RecentCpu(std::span<const std::string> worker_ids,
-                                                                        Clock::TimePoint begin,
-                                                                        Clock::TimePoint end,
-                                                                        std::chrono::seconds period) {
+Result<std::vector<WorkerCpuPeriods>> CloudWatchMetricsSource::RecentCpu(
+    std::span<const std::string> worker_ids, Clock::TimePoint begin, Clock::TimePoint end,
+    std::chrono::seconds period) {
   const std::chrono::seconds resolution = options_.resolution;
   if (resolution >= std::chrono::minutes(1) || period >= std::chrono::minutes(1)) {
     return MetricsSource::RecentCpu(worker_ids, begin, end, period);
   }
   if (resolution.count() <= 0 || period.count() % resolution.count() != 0) {
-    return MakeError(ErrorCode::kUnimplemented, "cloudwatch: CPU periods of " + std::to_string(period.count()) +
-                                                    " s from data every " + std::to_string(resolution.count()) +
-                                                    " s");
+    return MakeError(ErrorCode::kUnimplemented, "cloudwatch: CPU periods of " +
+                                                    std::to_string(period.count()) + " s from data every " +
+                                                    std::to_string(resolution.count()) + " s");
   }
   // Whole periods only, aligned to multiples of `period` since the epoch.
   const std::int64_t step = period.count();
-  const std::int64_t from = (std::chrono::ceil<std::chrono::seconds>(begin).time_since_epoch().count() + step - 1) /
+  const std::int64_t from = (std::chrono::ceil<std::chrono::seconds>(begin).time_since_epoch().count() +
+                             step - 1) /
                             step * step;
-  const std::int64_t to = std::chrono::floor<std::chrono::seconds>(end).time_since_epoch().count() / step * step;
+  const std::int64_t to = std::chrono::floor<std::chrono::seconds>(end).time_since_epoch().count() / step *
+                          step;
   std::vector<WorkerCpuPeriods> out;
   for (const std::string& id : worker_ids) out.push_back({id, {}});
   if (to <= from || worker_ids.empty()) return out;
@@ -158,9 +161,11 @@ Result<std::vector<WorkerCpuPeriods>> CloudWatchMetricsSource::RecentCpu(std::sp
     const auto batch = worker_ids.subspan(first, std::min(2 * kWorkersPerRequest, worker_ids.size() - first));
     aws::Parameters params;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      AddQuery(params, i + 1, "c" + std::to_string(i), "AWS/EC2", "CPUUtilization", batch[i], "Average", period);
+      AddQuery(params, i + 1, "c" + std::to_string(i), "AWS/EC2", "CPUUtilization", batch[i], "Average",
+               period);
     }
-    params.emplace_back("StartTime", aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(from))));
+    params.emplace_back("StartTime",
+                        aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(from))));
     params.emplace_back("EndTime", aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(to))));
     params.emplace_back("ScanBy", "TimestampAscending");
     std::string next_token;

@@ -8,9 +8,7 @@
 #include "maskfleet/metrics/metrics_source.h"
 
 namespace maskfleet::metrics::cloudwatch {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 CloudWatchRequestCountPublisher::CloudWatchRequestCountPublisher(
     std::shared_ptr<aws::Client> client, CloudWatchRequestCountPublisherOptions options)
@@ -56,27 +54,27 @@ Status CloudWatchRequestCountPublisher::Publish(std::span<const RequestMinute> m
 }
 
 void CloudWatchRequestCountPublisher::Start(const Clock& clock,
-                                  std::function<std::vector<RequestMinute>()> completed_minutes,
-                                  std::function<void(const Error&)> on_error) {
+                                            std::function<std::vector<RequestMinute>()> completed_minutes,
+                                            std::function<void(const Error&)> on_error) {
   Stop();
   {
     std::lock_guard lock(thread_mu_);
     stopping_ = false;
   }
-  thread_ = std::thread([this, &clock, completed_minutes = std::move(completed_minutes),
-                         on_error = std::move(on_error)] {
-    std::unique_lock lock(thread_mu_);
-    while (!stopping_) {
-      // The next minute boundary plus the delay, on `clock`; waited for in real time.
-      const auto now = clock.Now();
-      const auto next = MinuteOf(now) + std::chrono::minutes(1) + options_.delay_after_minute;
-      wake_.wait_for(lock, next - now, [this] { return stopping_; });
-      if (stopping_) break;
-      lock.unlock();
-      if (Status st = Publish(completed_minutes()); !st && on_error) on_error(st.error());
-      lock.lock();
-    }
-  });
+  thread_ = std::thread(
+      [this, &clock, completed_minutes = std::move(completed_minutes), on_error = std::move(on_error)] {
+        std::unique_lock lock(thread_mu_);
+        while (!stopping_) {
+          // The next minute boundary plus the delay, on `clock`; waited for in real time.
+          const auto now = clock.Now();
+          const auto next = MinuteOf(now) + std::chrono::minutes(1) + options_.delay_after_minute;
+          wake_.wait_for(lock, next - now, [this] { return stopping_; });
+          if (stopping_) break;
+          lock.unlock();
+          if (Status st = Publish(completed_minutes()); !st && on_error) on_error(st.error());
+          lock.lock();
+        }
+      });
 }
 
 void CloudWatchRequestCountPublisher::Stop() {
