@@ -199,6 +199,7 @@ Result<std::vector<std::optional<PoolSize>>> MetricStore::PoolSizes(MinuteRange 
 }
 
 Result<std::vector<std::string>> MetricStore::WorkersWithSamples(MinuteRange range) {
+  if (Status st = CheckRange(range); !st) return std::unexpected(st.error());
   std::vector<std::string> ids;
   Status st = db_.Run("list workers with metrics", [&](soci::session& s) -> Status {
     long long begin = EpochSeconds(range.begin);
@@ -246,6 +247,23 @@ Result<std::int64_t> MetricStore::DeleteBefore(std::chrono::sys_seconds cutoff) 
   });
   if (!st) return std::unexpected(st.error());
   return deleted;
+}
+
+Result<std::vector<WorkerSeries>> StoredMetricsSource::Samples(std::span<const std::string> worker_ids,
+                                                               MinuteRange range) {
+  return store_.Samples(worker_ids, range);
+}
+
+Result<PoolCpu> StoredMetricsSource::AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) {
+  return store_.AverageCpu(worker_ids, range);
+}
+
+Result<std::vector<std::optional<PoolSize>>> StoredMetricsSource::PoolSizes(MinuteRange range) {
+  return store_.PoolSizes(range);
+}
+
+Result<std::vector<std::string>> StoredMetricsSource::WorkersWithData(MinuteRange range) {
+  return store_.WorkersWithSamples(range);
 }
 
 }  // namespace maskfleet::metrics

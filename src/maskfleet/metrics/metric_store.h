@@ -77,7 +77,7 @@ class MetricStore {
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range);
 
   // Every worker with at least one sample in `range`, sorted by id (workers of an
-  // earlier run of the manager included). Errors: kUnavailable, kInternal.
+  // earlier run of the manager included). Errors: as Series().
   Result<std::vector<std::string>> WorkersWithSamples(MinuteRange range);
 
   // The latest minute holding `metric` for `worker_id`, if any (a collector resumes
@@ -90,6 +90,29 @@ class MetricStore {
 
  private:
   storage::Database& db_;
+};
+
+// The queries of a MetricsSource answered from a MetricStore: what the local and the
+// CloudWatch sources share (they gather differently and store alike). A subclass
+// supplies Collect(), CompleteUntil() and, where it can do better than the store's
+// whole minutes, RecentCpu(). Thread safety: the queries are as safe as the store.
+class StoredMetricsSource : public MetricsSource {
+ public:
+  // `store` must outlive the source.
+  explicit StoredMetricsSource(MetricStore& store) : store_(store) {}
+
+  // Each answers as MetricStore's query of the same name (WorkersWithData as
+  // WorkersWithSamples), with its errors.
+  Result<std::vector<WorkerSeries>> Samples(std::span<const std::string> worker_ids, MinuteRange range) final;
+  Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) final;
+  Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) final;
+  Result<std::vector<std::string>> WorkersWithData(MinuteRange range) final;
+
+ protected:
+  MetricStore& store() const { return store_; }
+
+ private:
+  MetricStore& store_;
 };
 
 }  // namespace maskfleet::metrics

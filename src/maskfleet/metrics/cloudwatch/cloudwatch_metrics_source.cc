@@ -45,7 +45,7 @@ aws::Parameters MetricDataQueries(std::span<const std::string> worker_ids,
 
 CloudWatchMetricsSource::CloudWatchMetricsSource(MetricStore& store, std::shared_ptr<aws::Client> client,
                                                  CloudWatchMetricsSourceOptions options)
-    : store_(store), client_(std::move(client)), options_(std::move(options)) {}
+    : StoredMetricsSource(store), client_(std::move(client)), options_(std::move(options)) {}
 
 Result<std::vector<MetricSample>> CloudWatchMetricsSource::Read(std::span<const std::string> worker_ids,
                                                                 MinuteRange range) {
@@ -96,11 +96,11 @@ Status CloudWatchMetricsSource::Collect(Clock::TimePoint now, std::span<const Co
     if (w.phase == WorkerPhase::kInService) ++size.in_service;
     if (w.phase == WorkerPhase::kStarting) ++size.starting;
   }
-  if (Status st = store_.UpsertPoolSize(MinuteOf(now), size); !st) {
+  if (Status st = store().UpsertPoolSize(MinuteOf(now), size); !st) {
     return std::unexpected(st.error().WithContext("collect metrics"));
   }
   if (!last_retention_ || now - *last_retention_ >= std::chrono::minutes(10)) {
-    if (store_.DeleteBefore(MinuteOf(now - options_.retention))) last_retention_ = now;
+    if (store().DeleteBefore(MinuteOf(now - options_.retention))) last_retention_ = now;
   }
   if (last_read_ && now - *last_read_ < options_.read_every) return {};
   std::vector<std::string> ids;
@@ -108,14 +108,14 @@ Status CloudWatchMetricsSource::Collect(Clock::TimePoint now, std::span<const Co
   const MinuteRange range{MinuteOf(now) - options_.lookback, MinuteOf(now)};
   // A worker that left the pool within the lookback still has minutes CloudWatch has not
   // finished: read it on until they are.
-  Result<std::vector<std::string>> departed = store_.WorkersWithSamples(range);
+  Result<std::vector<std::string>> departed = store().WorkersWithSamples(range);
   if (!departed) return std::unexpected(departed.error().WithContext("collect metrics"));
   for (std::string& id : *departed) {
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
   }
   auto samples = Read(ids, range);
   if (!samples) return std::unexpected(samples.error().WithContext("collect metrics"));
-  if (Status st = store_.Upsert(*samples); !st)
+  if (Status st = store().Upsert(*samples); !st)
     return std::unexpected(st.error().WithContext("collect metrics"));
   last_read_ = now;
   last_read_ticks_ = now.time_since_epoch().count();
@@ -201,24 +201,6 @@ Result<std::vector<WorkerCpuPeriods>> CloudWatchMetricsSource::RecentCpu(
               [](const CpuPeriod& a, const CpuPeriod& b) { return a.start < b.start; });
   }
   return out;
-}
-
-Result<std::vector<WorkerSeries>> CloudWatchMetricsSource::Samples(std::span<const std::string> worker_ids,
-                                                                   MinuteRange range) {
-  return store_.Samples(worker_ids, range);
-}
-
-Result<PoolCpu> CloudWatchMetricsSource::AverageCpu(std::span<const std::string> worker_ids,
-                                                    MinuteRange range) {
-  return store_.AverageCpu(worker_ids, range);
-}
-
-Result<std::vector<std::optional<PoolSize>>> CloudWatchMetricsSource::PoolSizes(MinuteRange range) {
-  return store_.PoolSizes(range);
-}
-
-Result<std::vector<std::string>> CloudWatchMetricsSource::WorkersWithData(MinuteRange range) {
-  return store_.WorkersWithSamples(range);
 }
 
 }  // namespace maskfleet::metrics::cloudwatch

@@ -62,7 +62,7 @@ struct CloudWatchMetricsSourceOptions {
   std::chrono::seconds resolution{60};
 };
 
-class CloudWatchMetricsSource final : public MetricsSource {
+class CloudWatchMetricsSource final : public StoredMetricsSource {
  public:
   // `store` must outlive the source.
   CloudWatchMetricsSource(MetricStore& store, std::shared_ptr<aws::Client> client,
@@ -72,11 +72,6 @@ class CloudWatchMetricsSource final : public MetricsSource {
   // returned too (kUnavailable, kPermissionDenied naming cloudwatch:GetMetricData ...),
   // after the pool size was recorded, and is tried again on the next pass.
   Status Collect(Clock::TimePoint now, std::span<const CollectTarget> workers) override;
-  Result<std::vector<WorkerSeries>> Samples(std::span<const std::string> worker_ids,
-                                            MinuteRange range) override;
-  Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
-  Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
-  Result<std::vector<std::string>> WorkersWithData(MinuteRange range) override;
   // Periods of 60 s from the store (MetricsSource's); with a `resolution` under 60 s,
   // multiples of it read from CloudWatch (GetMetricData, CPUUtilization Average).
   // Errors: kUnimplemented (another period), the client's.
@@ -93,7 +88,6 @@ class CloudWatchMetricsSource final : public MetricsSource {
   Result<std::vector<MetricSample>> Read(std::span<const std::string> worker_ids, MinuteRange range);
 
  private:
-  MetricStore& store_;
   const std::shared_ptr<aws::Client> client_;
   const CloudWatchMetricsSourceOptions options_;
   std::mutex collect_mu_;

@@ -10,7 +10,10 @@
 namespace maskfleet::metrics::local {
 
 LocalMetricsSource::LocalMetricsSource(MetricStore& store, CpuSampler cpu, LocalMetricsSourceOptions options)
-    : store_(store), cpu_(std::move(cpu)), options_(std::move(options)), scraper_(options_.scrape) {}
+    : StoredMetricsSource(store),
+      cpu_(std::move(cpu)),
+      options_(std::move(options)),
+      scraper_(options_.scrape) {}
 
 Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const CollectTarget> workers) {
   std::lock_guard<std::mutex> lock(collect_mu_);
@@ -86,7 +89,7 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
     spdlog::warn("metrics: {} samples dropped while the database is unavailable", dropped);
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(dropped));
   }
-  if (Status st = store_.Upsert(pending_); !st)
+  if (Status st = store().Upsert(pending_); !st)
     return std::unexpected(st.error().WithContext("collect metrics"));
   pending_.clear();
 
@@ -95,36 +98,16 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
     if (w.phase == WorkerPhase::kInService) ++size.in_service;
     if (w.phase == WorkerPhase::kStarting) ++size.starting;
   }
-  if (Status st = store_.UpsertPoolSize(MinuteOf(now), size); !st) {
+  if (Status st = store().UpsertPoolSize(MinuteOf(now), size); !st) {
     return std::unexpected(st.error().WithContext("collect metrics"));
   }
 
   if (!last_retention_ || now - *last_retention_ >= options_.retention_every || now < *last_retention_) {
-    Result<std::int64_t> deleted = store_.DeleteBefore(MinuteOf(now - options_.retention));
+    Result<std::int64_t> deleted = store().DeleteBefore(MinuteOf(now - options_.retention));
     if (!deleted) return std::unexpected(deleted.error().WithContext("metric retention"));
     last_retention_ = now;
   }
   return {};
-}
-
-Result<std::vector<WorkerSeries>> LocalMetricsSource::Samples(std::span<const std::string> worker_ids,
-                                                              MinuteRange range) {
-  return store_.Samples(worker_ids, range);
-}
-
-Result<PoolCpu> LocalMetricsSource::AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) {
-  return store_.AverageCpu(worker_ids, range);
-}
-
-Result<std::vector<std::optional<PoolSize>>> LocalMetricsSource::PoolSizes(MinuteRange range) {
-  return store_.PoolSizes(range);
-}
-
-Result<std::vector<std::string>> LocalMetricsSource::WorkersWithData(MinuteRange range) {
-  if (range.size() > kMaxQueryMinutes) {
-    return MakeError(ErrorCode::kInvalidArgument, "a query covers at most 24 hours");
-  }
-  return store_.WorkersWithSamples(range);
 }
 
 Result<std::vector<WorkerCpuPeriods>> LocalMetricsSource::RecentCpu(std::span<const std::string> worker_ids,

@@ -85,7 +85,7 @@ struct LocalMetricsSourceOptions {
   std::size_t max_pending = 20000;
 };
 
-class LocalMetricsSource final : public MetricsSource {
+class LocalMetricsSource final : public StoredMetricsSource {
  public:
   // `store` must outlive the source. `cpu` may be empty: no CPU is measured then.
   LocalMetricsSource(MetricStore& store, CpuSampler cpu, LocalMetricsSourceOptions options = {});
@@ -94,11 +94,6 @@ class LocalMetricsSource final : public MetricsSource {
   // names the minute of the pool size: pass the manager's clock's time.
   Status Collect(Clock::TimePoint now, std::span<const CollectTarget> workers) override;
 
-  Result<std::vector<WorkerSeries>> Samples(std::span<const std::string> worker_ids,
-                                            MinuteRange range) override;
-  Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) override;
-  Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
-  Result<std::vector<std::string>> WorkersWithData(MinuteRange range) override;
   // Any period, from the counter readings of the recent passes (CpuPerPeriod); a
   // period shorter than the time between passes is mostly left out (no data).
   Result<std::vector<WorkerCpuPeriods>> RecentCpu(std::span<const std::string> worker_ids,
@@ -115,7 +110,6 @@ class LocalMetricsSource final : public MetricsSource {
     std::optional<std::chrono::sys_seconds> last_request_minute;
   };
 
-  MetricStore& store_;
   const CpuSampler cpu_;
   const LocalMetricsSourceOptions options_;
   const RequestRateScraper scraper_;
