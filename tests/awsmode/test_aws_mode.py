@@ -132,7 +132,7 @@ def test_aws_mode_end_to_end(bed, maskfleet_bin, model_dir, shared_dir, tmp_path
     group = ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
     image = ec2.describe_images()["Images"][0]["ImageId"]
     target_group = elb.create_target_group(Name="maskfleet-workers", Protocol="HTTP", Port=8081, VpcId=vpc,
-                                           TargetType="instance", HealthCheckPath="/healthz")
+                                           TargetType="instance", HealthCheckPath="/readyz")
     target_group_arn = target_group["TargetGroups"][0]["TargetGroupArn"]
     # The database password in Secrets Manager, as the stack writes it. The database is a
     # SQLite file here: the secret is read (GetSecretValue, authentication on) and ignored

@@ -246,7 +246,7 @@ def test_security_groups_as_in_the_checklist(resources):
 
 def test_target_group_as_in_the_checklist(resources):
     tg = resources["WorkerTargetGroup"]["Properties"]
-    assert (tg["Protocol"], tg["HealthCheckProtocol"], tg["HealthCheckPath"]) == ("HTTP", "HTTP", "/healthz")
+    assert (tg["Protocol"], tg["HealthCheckProtocol"], tg["HealthCheckPath"]) == ("HTTP", "HTTP", "/readyz")
     assert (tg["HealthCheckIntervalSeconds"], tg["HealthyThresholdCount"]) == (10, 2)
     assert {"Key": "deregistration_delay.timeout_seconds", "Value": "30"} in tg["TargetGroupAttributes"]
     assert "Targets" not in tg  # the manager registers the workers

@@ -8,13 +8,16 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -171,6 +174,16 @@ Result<int> Bind(httplib::Server& server, const std::string& host, int port) {
   }
   RaiseListenBacklog(bound);
   return bound;
+}
+
+std::thread Serve(httplib::Server& server) {
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  std::thread serving([&server, ended] {
+    server.listen_after_bind();
+    *ended = true;
+  });
+  while (!server.is_running() && !*ended) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  return serving;
 }
 
 void RaiseListenBacklog(int port) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -107,6 +108,12 @@ Result<accounts::SessionWithUser> SessionOf(accounts::AccountService& accounts, 
 // overflows it, and the kernel drops the extra connection attempts, which their
 // clients (a health check too) retry only after a second.
 Result<int> Bind(httplib::Server& server, const std::string& host, int port);
+
+// Serves a server bound with Bind() on a new thread, and returns that thread once the
+// server is running (or has already ended), so that a stop() that follows at once takes
+// effect: cpp-httplib's stop() does nothing before the serving thread has marked the
+// server running, and the thread would then accept for ever. Never fails.
+std::thread Serve(httplib::Server& server);
 
 // Sets the backlog of this process's listening sockets on `port` to SOMAXCONN (the
 // kernel's cap, net.core.somaxconn). Bind() calls it; never fails (nothing happens

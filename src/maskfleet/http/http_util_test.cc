@@ -88,6 +88,29 @@ TEST(http_BindTest, ABurstOfConnectionsCompletesBeforeTheServerAcceptsAny) {
   EXPECT_EQ(completed, kBurst);
 }
 
+// A stop at once after Serve() ends the server: it is running when Serve() returns
+// (a signal right after start-up once left the worker accepting for ever).
+TEST(http_ServeTest, ServerIsRunningWhenServeReturnsSoAnImmediateStopEndsIt) {
+  for (int i = 0; i < 50; ++i) {
+    httplib::Server server;
+    Result<int> port = Bind(server, "127.0.0.1", 0);
+    ASSERT_TRUE(port) << port.error().ToString();
+    std::thread serving = Serve(server);
+    ASSERT_TRUE(server.is_running()) << "round " << i;
+    server.stop();
+    serving.join();
+    EXPECT_FALSE(server.is_running());
+  }
+}
+
+// A server that was never bound ends at once; Serve() still returns.
+TEST(http_ServeTest, ServerThatCannotServeReturnsAnEndedThread) {
+  httplib::Server server;
+  std::thread serving = Serve(server);
+  serving.join();
+  EXPECT_FALSE(server.is_running());
+}
+
 TEST(http_ClientConnectedTest, TurnsFalseWhenTheClientHangsUpAndStaysTrueWhileItWaits) {
   httplib::Server server;
   std::atomic<int> connected_at_start{-1};

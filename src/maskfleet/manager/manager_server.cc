@@ -93,7 +93,7 @@ ManagerServer::~ManagerServer() { Stop(); }
 
 Result<int> ManagerServer::Start(const std::string& host, int port) {
   Result<int> bound = http::Bind(http_, host, port);
-  if (bound) thread_ = std::thread([this] { http_.listen_after_bind(); });
+  if (bound) thread_ = http::Serve(http_);
   return bound;
 }
 

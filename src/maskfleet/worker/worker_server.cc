@@ -107,7 +107,7 @@ Result<int> WorkerServer::Start(const std::string& host, int port) {
   Result<int> bound = http::Bind(http_, host, port);
   if (!bound) return bound;
   name_ = options_.name.empty() ? host + ":" + std::to_string(*bound) : options_.name;
-  thread_ = std::thread([this] { http_.listen_after_bind(); });
+  thread_ = http::Serve(http_);
   return bound;
 }
 
