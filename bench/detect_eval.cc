@@ -7,10 +7,11 @@
 //
 // Options (--name=value): set (dev, tune or a folder with images/ and annotations/),
 // quality (fast, thorough), threshold, grid, overlap, small-face, min-side,
-// tile-confidence, tile-unmasked-confidence, fusion-iou, close-up-sure, verify-close-ups (0/1), shift-down,
-// height-scale, width-scale, iou (the matching bound, default 0.5), dump (1: print
-// each annotated box with the detections overlapping it), categories (1: print each photo
-// whose image category is wrong, with what was annotated and found).
+// tile-confidence, tile-unmasked-confidence, fusion-iou, close-up-sure,
+// verify-close-ups (0/1), shift-down, height-scale, width-scale, iou (the matching
+// bound, default 0.5), dump (1: print each annotated box with the detections
+// overlapping it), categories (1: print each photo whose image category is wrong,
+// with what was annotated and what each detection lies on).
 //
 // Scoring: a detection matches an annotated face at IoU >= the bound, best pairs
 // first, one to one. Recall and precision count every face; mask accuracy counts
