@@ -8,7 +8,9 @@
 #      defaults) for BENCH_SECONDS in each quality setting, builds alternating.
 # Prints a table of each with the ratio of the builds; docs/performance.md records it.
 #
-#   bench/compare-opencv.sh        ROUNDS (default 3), BENCH_SECONDS (default 15)
+#   bench/compare-opencv.sh        ROUNDS (default 3), BENCH_SECONDS (default 15),
+#                                  WORKERS=0 to run only part 1 (then the second build
+#                                  needs only detector_bench, not the whole project)
 #
 # Needs scripts/setup.sh --for-tests (which makes build/opencv-system, against
 # Debian's OpenCV); builds what it needs there, and ImageMagick's convert.
@@ -17,6 +19,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 new=$root/build
 old=$root/build/opencv-system
 rounds=${ROUNDS:-3}
+workers=${WORKERS:-1}
 seconds=${BENCH_SECONDS:-15}
 shared=${MASKFLEET_SHARED_DIR:-$root/../shared}
 export MASKFLEET_SHARED_DIR=$shared MASKFLEET_MODEL_DIR=$shared/models/aizoo-face-mask
@@ -29,8 +32,10 @@ cleanup() {
 trap cleanup EXIT
 
 [ -d "$old" ] || { echo "no $old: run scripts/setup.sh --for-tests first" >&2; exit 1; }
-cmake --build "$new" --target maskfleet detector_bench >/dev/null
-cmake --build "$old" --target maskfleet detector_bench >/dev/null
+targets=(detector_bench)
+[ "$workers" = 0 ] || targets+=(maskfleet)
+cmake --build "$new" --target "${targets[@]}" >/dev/null
+cmake --build "$old" --target "${targets[@]}" >/dev/null
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # 1. The detector over the dev photos.
@@ -52,9 +57,9 @@ def per_photo(build):
             data = json.load(f)
         for b in data["benchmarks"]:
             runs.setdefault(b["name"], []).append(b["per_photo"] * 1000)
-    return {k: statistics.median(v) for k, v in runs.items()}, data["context"]
-new, context = per_photo("new")
-old, _ = per_photo("old")
+    return {k: statistics.median(v) for k, v in runs.items()}, runs
+new, new_runs = per_photo("new")
+old, old_runs = per_photo("old")
 print(f"\n== detector over the 40 dev photos, one OpenCV thread, median of {rounds} alternating runs (ms per photo)")
 print(f"{'':34} {'OpenCV 4.6':>11} {'pinned':>11} {'pinned/4.6':>11}")
 rows = [("inference alone (one pass)", "BM_DevInference"),
@@ -62,12 +67,17 @@ rows = [("inference alone (one pass)", "BM_DevInference"),
         ("whole path, thorough", "BM_DevWholePath/1")]
 for label, key in rows:
     print(f"{label:34} {old[key]:11.1f} {new[key]:11.1f} {new[key] / old[key]:11.2f}")
+# Each round's two runs are next to each other in time, under about the same load.
+paired = sorted(new_runs["BM_DevInference"][r] / old_runs["BM_DevInference"][r] for r in range(rounds))
+print(f"{'inference, each round pinned/4.6':34} {'':11} {'':11} " + " ".join(f"{x:.2f}" for x in paired))
 for label, key in rows[1:]:
     print(f"{label + ' / inference alone':34} {old[key] / old['BM_DevInference']:11.2f} "
           f"{new[key] / new['BM_DevInference']:11.2f}")
 print(f"{'thorough / fast':34} {old['BM_DevWholePath/1'] / old['BM_DevWholePath/0']:11.2f} "
       f"{new['BM_DevWholePath/1'] / new['BM_DevWholePath/0']:11.2f}")
 EOF
+
+[ "$workers" = 0 ] && exit 0
 
 # 2. The worker's uploads per second.
 mkdir -p "$work/photos"

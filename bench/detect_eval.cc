@@ -7,9 +7,11 @@
 //
 // Options (--name=value): set (dev, tune or a folder with images/ and annotations/),
 // quality (fast, thorough), threshold, grid, overlap, small-face, min-side,
-// tile-confidence, fusion-iou, close-up-sure, verify-close-ups (0/1), shift-down,
-// height-scale, width-scale, iou (the matching bound, default 0.5), dump (1: print
-// each annotated box with the detections overlapping it).
+// tile-confidence, tile-unmasked-confidence, fusion-iou, close-up-sure,
+// verify-close-ups (0/1), shift-down, height-scale, width-scale, iou (the matching
+// bound, default 0.5), dump (1: print each annotated box with the detections
+// overlapping it), categories (1: print each photo whose image category is wrong,
+// with what was annotated and what each detection lies on).
 //
 // Scoring: a detection matches an annotated face at IoU >= the bound, best pairs
 // first, one to one. Recall and precision count every face; mask accuracy counts
@@ -150,6 +152,8 @@ int Run(const std::map<std::string, std::string>& args) {
       get("min-side", std::to_string(options.tiling.min_side_without_faces)));
   options.tiling.tile_confidence = std::stof(
       get("tile-confidence", std::to_string(options.tiling.tile_confidence)));
+  options.tiling.tile_unmasked_confidence = std::stof(
+      get("tile-unmasked-confidence", std::to_string(options.tiling.tile_unmasked_confidence)));
   options.tiling.fusion_iou = std::stof(get("fusion-iou", std::to_string(options.tiling.fusion_iou)));
   options.close_up_sure = std::stof(get("close-up-sure", std::to_string(options.close_up_sure)));
   options.verify_close_ups = get("verify-close-ups", "1") == "1";
@@ -213,10 +217,29 @@ int Run(const std::map<std::string, std::string>& args) {
     for (const auto& f : truth.faces) masked += f.label == MaskLabel::kWithMask ? 1 : 0;
     const int found_masked = static_cast<int>(
         std::count_if(faces->begin(), faces->end(), [](auto& f) { return f.masked; }));
-    category_right += CategoryOf(masked, static_cast<int>(truth.faces.size()) - masked) ==
-                              CategoryOf(found_masked, static_cast<int>(faces->size()) - found_masked)
-                          ? 1
-                          : 0;
+    const Category truth_category = CategoryOf(masked, static_cast<int>(truth.faces.size()) - masked);
+    const Category found_category = CategoryOf(found_masked, static_cast<int>(faces->size()) - found_masked);
+    category_right += truth_category == found_category ? 1 : 0;
+    if (get("categories", "0") == "1" && truth_category != found_category) {
+      std::printf(
+          "category %s: annotated %d masked, %d not; found %d masked, %d not (confidence and what it lies "
+          "on: M masked, N not, I incorrect, . nothing",
+          truth.image.filename().c_str(), masked, static_cast<int>(truth.faces.size()) - masked, found_masked,
+          static_cast<int>(faces->size()) - found_masked);
+      for (const auto& f : *faces) {
+        // What the detection lies on: M with mask, N without, I worn incorrectly, . nothing.
+        char on = '.';
+        float best = min_iou;
+        for (const auto& t : truth.faces) {
+          const float iou = detect::IntersectionOverUnion(t.box, f.box);
+          if (iou < best) continue;
+          best = iou;
+          on = t.label == MaskLabel::kWithMask ? 'M' : t.label == MaskLabel::kWithoutMask ? 'N' : 'I';
+        }
+        std::printf(" %s%.2f%c", f.masked ? "+" : "-", f.confidence, on);
+      }
+      std::printf(")\n");
+    }
   }
   int no_face_faces = 0;
   for (const auto& file : testing::ListFiles(testing::NoFaceDir(), {".png", ".jpg"})) {

@@ -120,7 +120,7 @@ void BM_EncodeJpeg(benchmark::State& state) {
 void BM_Thumbnail(benchmark::State& state) {
   const image::DecodedPhoto photo = Decoded(state);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(image::EncodeJpeg(image::FitWithin(photo.pixels, 256), 80));
+    benchmark::DoNotOptimize(image::EncodeJpeg(image::Thumbnail(photo.pixels, 256), 80));
   }
   SetLabel(state);
 }

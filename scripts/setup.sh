@@ -14,7 +14,7 @@
 #   MASKFLEET_OPENCV      which OpenCV to build against: "pinned" (default) is the
 #                         release scripts/build-opencv.sh builds once per machine
 #                         (20-75 minutes the first time, then cached); "system" is
-#                         Debian's libopencv-dev (4.6, about half as fast at inference)
+#                         Debian's libopencv-dev (4.6, inference about 1.6 times as slow)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${MASKFLEET_BUILD_DIR:-$root/build}

@@ -172,6 +172,10 @@ std::vector<Face> FuseFaces(std::vector<Face> faces, float iou) {
   return out;  // clusters were opened strongest first
 }
 
+bool SureOnTile(const Face& face, const TilingOptions& tiling) {
+  return face.confidence > (face.masked ? tiling.tile_confidence : tiling.tile_unmasked_confidence);
+}
+
 Box CorrectBox(const Box& box, const BoxCorrection& correction, cv::Size picture) {
   const float cx = (box.xmin + box.xmax) / 2;
   const float cy = (box.ymin + box.ymax) / 2 + correction.shift_down * box.height();
@@ -283,7 +287,7 @@ Result<std::vector<Face>> Detector::DetectAsTheModelDraws(const cv::Mat& bgr) {
   for (std::size_t i = 0; i < tiles.size(); ++i) {
     const cv::Rect& r = tiles[i];
     for (const Face& f : Postprocess(locations, scores, r.size(), static_cast<int>(i))) {
-      if (!(f.confidence > options_.tiling.tile_confidence) || CutByTileEdge(f.box, r, bgr.size())) continue;
+      if (!SureOnTile(f, options_.tiling) || CutByTileEdge(f.box, r, bgr.size())) continue;
       const auto x = static_cast<float>(r.x);
       const auto y = static_cast<float>(r.y);
       faces.push_back(

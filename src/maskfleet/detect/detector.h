@@ -73,9 +73,13 @@ struct TilingOptions {
   // A picture whose longer side is under this (pixels) is not tiled when the first
   // pass finds nothing: tiles of it would be blown up past anything the model learnt.
   int min_side_without_faces = 300;
-  // A face found only on a tile is kept when its confidence is above this (the whole
-  // picture's faces keep PostprocessOptions::confidence_threshold). Default 0.6.
-  float tile_confidence = 0.6f;
+  // A face found on a tile is kept when its confidence is above `tile_confidence` if
+  // masked, above `tile_unmasked_confidence` if not. Seen twice as large as in the
+  // whole picture, hands, hair and the backs of heads pass for unmasked faces far more
+  // often than for masked ones (measured on the tuning photos, docs/model.md).
+  // Default 0.5 (as PostprocessOptions::confidence_threshold) and 0.8.
+  float tile_confidence = 0.5f;
+  float tile_unmasked_confidence = 0.8f;
   // Faces of different passes overlapping by more than this IoU are one face, fused
   // by their confidence-weighted box and mask vote. Default 0.4.
   float fusion_iou = 0.4f;
@@ -163,6 +167,10 @@ std::vector<cv::Rect> Tiles(cv::Size size, int grid, float overlap);
 // than `iou` become one, with the confidence-weighted mean box, the highest
 // confidence and the confidence-weighted mask vote. Strongest first.
 std::vector<Face> FuseFaces(std::vector<Face> faces, float iou);
+
+// Whether a face found on a tile is sure enough to keep: its confidence above
+// `tiling.tile_confidence` when masked, above `tiling.tile_unmasked_confidence` when not.
+bool SureOnTile(const Face& face, const TilingOptions& tiling);
 
 class DetectorPool {
  public:

@@ -190,6 +190,21 @@ TEST(FuseFacesTest, OverlapAboveTheBoundFusesByConfidence) {
   EXPECT_FLOAT_EQ(fused[0].box.xmax, (0.6f * 10 + 0.9f * 12) / 1.5f);
 }
 
+TEST(SureOnTileTest, EachClassAboveItsOwnBound) {
+  const TilingOptions tiling{.tile_confidence = 0.5f, .tile_unmasked_confidence = 0.8f};
+  const auto sure = [&](bool masked, float confidence) {
+    return SureOnTile(MakeFace(0, 0, 10, masked, confidence), tiling);
+  };
+  EXPECT_FALSE(sure(true, 0.5f));
+  EXPECT_FALSE(sure(true, std::nextafter(0.5f, 0.0f)));
+  EXPECT_TRUE(sure(true, std::nextafter(0.5f, 1.0f)));
+  EXPECT_FALSE(sure(false, 0.8f));
+  EXPECT_FALSE(sure(false, std::nextafter(0.8f, 0.0f)));
+  EXPECT_TRUE(sure(false, std::nextafter(0.8f, 1.0f)));
+  EXPECT_TRUE(sure(true, 0.7f));
+  EXPECT_FALSE(sure(false, 0.7f));
+}
+
 TEST(FuseFacesTest, OverlapAtOrUnderTheBoundKeepsBoth) {
   const float iou = IntersectionOverUnion(MakeFace(0, 0, 10, true, 1).box, MakeFace(2, 2, 10, true, 1).box);
   // Confidence 1 opens the cluster, so its box is the face's own, exactly.

@@ -37,7 +37,7 @@ Result<AnalyzedPhoto> PhotoAnalyzer::Analyze(std::span<const std::uint8_t> bytes
   Result<std::vector<std::uint8_t>> annotated = image::EncodeJpeg(photo->pixels, options_.annotated_quality);
   if (!annotated) return std::unexpected(annotated.error());
   Result<std::vector<std::uint8_t>> thumbnail = image::EncodeJpeg(
-      image::FitWithin(photo->pixels, options_.thumbnail_side), options_.thumbnail_quality);
+      image::Thumbnail(photo->pixels, options_.thumbnail_side), options_.thumbnail_quality);
   if (!thumbnail) return std::unexpected(thumbnail.error());
   out.annotated_jpeg = std::move(*annotated);
   out.thumbnail_jpeg = std::move(*thumbnail);

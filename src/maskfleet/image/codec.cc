@@ -88,4 +88,16 @@ cv::Mat FitWithin(const cv::Mat& bgr, int long_side) {
   return out;
 }
 
+cv::Mat Thumbnail(const cv::Mat& bgr, int long_side) {
+  const int current = std::max(bgr.cols, bgr.rows);
+  if (current <= long_side) return bgr;
+  const int block = current / long_side;
+  if (block < 2) return FitWithin(bgr, long_side);
+  const cv::Mat whole_blocks = bgr(cv::Rect(0, 0, bgr.cols / block * block, bgr.rows / block * block));
+  cv::Mat averaged;
+  cv::resize(whole_blocks, averaged, cv::Size(whole_blocks.cols / block, whole_blocks.rows / block), 0, 0,
+             cv::INTER_AREA);
+  return FitWithin(averaged, long_side);
+}
+
 }  // namespace maskfleet::image

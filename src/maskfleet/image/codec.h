@@ -51,6 +51,14 @@ Result<std::vector<std::uint8_t>> EncodeJpeg(const cv::Mat& bgr, int quality = 8
 // `long_side`; a picture that already fits is returned as is (sharing its pixels).
 cv::Mat FitWithin(const cv::Mat& bgr, int long_side);
 
+// A preview of `bgr` at most `long_side` long, at about half FitWithin's cost for a
+// picture several times larger: averaged first over whole blocks of k x k pixels
+// (OpenCV's fast path for integer factors), then area-scaled the rest of the way. Up
+// to k - 1 columns and rows at the right and bottom edges are left out (under 1% of
+// the picture), so it is for showing, not for measuring. A picture that already fits
+// is returned as is (sharing its pixels).
+cv::Mat Thumbnail(const cv::Mat& bgr, int long_side);
+
 }  // namespace maskfleet::image
 
 #endif  // MASKFLEET_IMAGE_CODEC_H_

@@ -1,6 +1,8 @@
 #include "maskfleet/image/codec.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "maskfleet/image/test_images.h"
 #include "maskfleet/testing/shared_data.h"
@@ -96,6 +98,46 @@ TEST(EncodeJpegTest, RoundTrips) {
 TEST(FitWithinTest, ShrinksOnlyWhenNeeded) {
   EXPECT_EQ(FitWithin(test::Pattern(400, 200), 256).size(), cv::Size(256, 128));
   EXPECT_EQ(FitWithin(test::Pattern(100, 50), 256).size(), cv::Size(100, 50));
+}
+
+TEST(ThumbnailTest, FitsTheLongSideAndKeepsWhatFitsAsItIs) {
+  const cv::Mat fits = test::Pattern(256, 100);
+  EXPECT_EQ(Thumbnail(fits, 256).data, fits.data);
+  EXPECT_EQ(Thumbnail(test::Pattern(255, 100), 256).size(), cv::Size(255, 100));
+  EXPECT_EQ(Thumbnail(test::Pattern(257, 100), 256).size(), cv::Size(256, 100));
+  // 511 and 512 are the last under and the first at a block of 2 pixels.
+  EXPECT_EQ(Thumbnail(test::Pattern(511, 300), 256).size(), cv::Size(256, 150));
+  EXPECT_EQ(Thumbnail(test::Pattern(512, 300), 256).size(), cv::Size(256, 150));
+  EXPECT_EQ(Thumbnail(test::Pattern(1500, 1000), 256).size(), cv::Size(256, 171));
+  EXPECT_EQ(Thumbnail(test::Pattern(1000, 1500), 256).size(), cv::Size(171, 256));
+}
+
+// Against the exact area scaling of what it shows (the whole blocks of k x k pixels,
+// k = 1500 / 256 = 5, 1203 / 256 = 4, 600 / 256 = 2): under 2.5 grey levels apart on
+// average (measured 1.6 to 1.9), where the picture moved by one pixel is over 4.
+TEST(ThumbnailTest, LooksLikeTheAreaScaledPicture) {
+  const cv::Mat photo = cv::imread((testing::FaceMaskDir() / "images" / "maksssksksss119.png").string());
+  ASSERT_FALSE(photo.empty());
+  for (const auto& [size, block] : {std::pair{cv::Size(1500, 1000), 5}, std::pair{cv::Size(1203, 901), 4},
+                                    std::pair{cv::Size(600, 450), 2}}) {
+    SCOPED_TRACE(size.width);
+    cv::Mat large;
+    cv::resize(photo, large, size, 0, 0, cv::INTER_CUBIC);
+    const cv::Mat shown = large(cv::Rect(0, 0, size.width / block * block, size.height / block * block));
+    const cv::Mat exact = FitWithin(shown, 256);
+    const cv::Mat quick = Thumbnail(large, 256);
+    ASSERT_EQ(quick.size(), exact.size());
+    cv::Mat difference;
+    cv::absdiff(quick, exact, difference);
+    const cv::Scalar mean = cv::mean(difference);
+    EXPECT_LT((mean[0] + mean[1] + mean[2]) / 3, 2.5);
+    // The same measure for the exact picture moved by one pixel, for scale.
+    cv::Mat moved;
+    cv::absdiff(exact(cv::Rect(1, 0, exact.cols - 1, exact.rows)),
+                exact(cv::Rect(0, 0, exact.cols - 1, exact.rows)), moved);
+    const cv::Scalar moved_mean = cv::mean(moved);
+    EXPECT_GT((moved_mean[0] + moved_mean[1] + moved_mean[2]) / 3, 4.0);
+  }
 }
 
 }  // namespace
