@@ -119,6 +119,58 @@ double NoiseOfOneSample(const PoolState& pool, const MetricsView& metrics, TimeP
   return *middle / 0.6745 / std::sqrt(2.0);
 }
 
+// The newest period, when the pool was saturated in it: the workers with a sample there
+// averaged at least kSaturatedCpu and the balancer counted requests it could not serve.
+// CPU stops at 100%; the count says how far behind the pool is. Only a period that
+// ended after `last_grow` counts (one grow per saturated period).
+struct Shortfall {
+  double cpu = 0;
+  int needed = 0;
+  std::string reason;
+};
+
+std::optional<Shortfall> Saturated(const PoolState& pool, const MetricsView& metrics, TimePoint window_end,
+                                   double midpoint, std::optional<TimePoint> last_grow) {
+  const TimePoint newest = window_end - metrics.period;
+  if (last_grow && window_end <= *last_grow) return std::nullopt;
+  double busy = 0;  // the workers' CPU times the share of the period they served, in % of one worker
+  double cpu_sum = 0;
+  int sampled = 0;
+  for (const auto& w : pool.workers) {
+    if (w.state != WorkerState::kInService) continue;
+    const WorkerCpu* cpu = FindCpu(metrics, w.id);
+    if (cpu == nullptr) continue;
+    for (const auto& s : cpu->samples) {
+      if (s.start == newest && std::isfinite(s.percent)) {
+        // A worker that came into service during the period served only part of it.
+        const auto served_for = window_end - std::max(newest, w.state_since);
+        busy += s.percent * std::clamp(static_cast<double>(served_for.count()) /
+                                           static_cast<double>(
+                                               duration_cast<TimePoint::duration>(metrics.period).count()),
+                                       0.0, 1.0);
+        cpu_sum += s.percent;
+        ++sampled;
+        break;
+      }
+    }
+  }
+  if (sampled == 0 || cpu_sum / sampled < kSaturatedCpu) return std::nullopt;
+  for (const auto& r : metrics.requests) {
+    if (r.start != newest || !(r.served > 0) || !(r.offered > r.served)) continue;
+    // Each worker serves served / busy requests per % of CPU; the offered load needs
+    // offered / that at the midpoint.
+    const double load = busy * r.offered / r.served;
+    Shortfall s;
+    s.cpu = cpu_sum / sampled;
+    s.needed = static_cast<int>(std::ceil(load / midpoint - kRoundingSlack));
+    s.reason = "saturated: average CPU " + Percent(s.cpu) + " in the newest " + Span(metrics.period) +
+               ", with " + Percent(100 * (r.offered - r.served) / r.offered) + " of the requests unserved (" +
+               Number(r.offered) + " offered, " + Number(r.served) + " served per second)";
+    return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int PoolState::Size() const {
@@ -161,9 +213,6 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
       if (!settled_at || w.state_since > *settled_at) settled_at = w.state_since;
     }
   }
-  if (!starting.empty()) {
-    return Hold(n, "waiting for new workers' metrics: " + starting + " still starting");
-  }
   const bool period_usable = metrics.period.count() > 0;
   // Samples longer than the window: the window widens to one sample rather than
   // holding for ever.
@@ -173,6 +222,30 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   const TimePoint data_end = std::min(now, metrics.complete_until.value_or(now));
   const TimePoint window_end = period_usable ? FloorToPeriod(data_end, metrics.period) : data_end;
   const TimePoint window_begin = window_end - window;
+  const double midpoint = (policy.grow_threshold + policy.shrink_threshold) / 2;
+
+  // 2a. Saturated: the balancer's count of the newest period says how short the pool is,
+  // starting workers counted as capacity; grow at once, once per period.
+  if (period_usable && n < policy.max_workers) {
+    if (auto short_by = Saturated(pool, metrics, window_end, midpoint, memory.last_grow_at);
+        short_by && short_by->needed > n) {
+      const int by_ratio = std::max(n + 1,
+                                    static_cast<int>(std::ceil(n * policy.expand_ratio - kRoundingSlack)));
+      const int target = std::min({short_by->needed, by_ratio, policy.max_workers});
+      Decision d = Resize(
+          n, target,
+          short_by->reason + ", which needs " + Workers(short_by->needed) + " at " + Threshold(midpoint) +
+              " (the thresholds' midpoint)" +
+              (short_by->needed > by_ratio ? ", at most x" + Number(policy.expand_ratio) + " per step" : "") +
+              (starting.empty() ? "" : ", counting " + starting + " as serving"));
+      d.average_cpu = short_by->cpu;
+      d.recommended_size = target;
+      return d;
+    }
+  }
+  if (!starting.empty()) {
+    return Hold(n, "waiting for new workers' metrics: " + starting + " still starting");
+  }
   // Right after the pool settled, growing may act on the periods measured since (at
   // least one whole one); anything else waits for a whole window of them.
   const bool fresh_only = settled_at && window_begin < *settled_at;
@@ -204,7 +277,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
                                                   data_end) +
                                              " on)"
                                        : "";
-  if (fresh_only && (!period_usable || window_end - judged_begin < metrics.period)) {
+  if (fresh_only) {
     return Hold(n, cooling_down);
   }
 
@@ -291,8 +364,6 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
                   " of the requests unserved (load " + Percent(load) + ")";
     }
   }
-  const double midpoint = (policy.grow_threshold + policy.shrink_threshold) / 2;
-
   auto with_average = [&](Decision d, int recommended) {
     d.average_cpu = average;
     d.recommended_size = recommended;

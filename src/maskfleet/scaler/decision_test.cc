@@ -311,11 +311,11 @@ TEST(ScalerDecisionTest, WaitsUntilTheWindowHoldsOnlySamplesAfterNewWorkersCameI
                        "115 s on)"))
       << d.reason;
   EXPECT_FALSE(d.recommended_size);
-  // Minute 8: minute 7 is the first in which all four served: growing may act on it.
+  // Minute 8: minute 7 is the first in which all four served, but without the
+  // balancer's counts of a saturated pool one fresh minute is not enough: hold.
   d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(8));
-  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
-  EXPECT_EQ(d.target_size, 8);
-  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+  EXPECT_EQ(d.action, Action::kHold) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "window still holds time from before the pool settled")) << d.reason;
   // Minute 9's window [7, 9) is after 6:30: the whole window counts.
   d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9));
   EXPECT_EQ(d.action, Action::kGrow);
@@ -661,9 +661,8 @@ TEST(ScalerSequenceTest, HeavyLoadGrowsOncePerSettledWindowUpToTheMaximum) {
     EXPECT_LE(d.target_size, 8);
     if (d.action != Action::kHold) resizes.emplace_back(m, d.target_size);
   }
-  // Boot 1.5 min, then the first whole minute in which every worker served (a window of
-  // them is not waited for): 3 min apart, where a whole fresh window took 4.
-  EXPECT_EQ(resizes, (std::vector<std::pair<int, int>>{{0, 2}, {3, 4}, {6, 8}}));
+  // Boot 1.5 min, then a whole fresh window (CPU alone, no balancer counts): 4 min apart.
+  EXPECT_EQ(resizes, (std::vector<std::pair<int, int>>{{0, 2}, {4, 4}, {8, 8}}));
   EXPECT_EQ(pool.size(), 8);
 }
 
@@ -731,7 +730,8 @@ TEST(ScalerProportionalTest, SaturatedCpuIsScaledByTheBalancersUnservedRequests)
   for (int m = 0; m < 10; ++m) s.metrics.requests.push_back({Minute(m), 40, 20});
   Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.target_size, 8) << d.reason;
-  EXPECT_TRUE(Contains(d.reason, "50.0% of the requests unserved (load 200.0%)")) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "50.0% of the requests unserved (40 offered, 20 served per second)"))
+      << d.reason;
   // Below saturation (94%) the requests are not read: 2 x 94 / 50 = 3.76 -> 4.
   Steady busy = SteadyPool(2, 94);
   busy.metrics.requests = s.metrics.requests;
@@ -819,11 +819,10 @@ TEST(ScalerProportionalTest, AfterAGrowOneFreshMinuteMayGrowAgainButNotShrink) {
   Decision early = Decide(ScalingPolicy{}, pool, busy, memory, Check(2));
   EXPECT_EQ(early.action, Action::kHold);
   EXPECT_TRUE(Contains(early.reason, "window still holds time from before the pool settled")) << early.reason;
-  // At minute 3, minute 2 at 90%: grow 2 -> 4 on it.
+  // At minute 3, minute 2 at 90% (not saturated): still the cool-down.
   Decision d = Decide(ScalingPolicy{}, pool, busy, memory, Check(3));
-  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
-  EXPECT_EQ(d.target_size, 4);
-  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+  EXPECT_EQ(d.action, Action::kHold) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "window still holds time from before the pool settled")) << d.reason;
   // The same minute at 10% does not shrink: that waits for a whole window.
   MetricsView idle;
   idle.workers = {Flat("w1", -5, 3, 10), Flat("w2", 2, 3, 10)};
@@ -860,10 +859,11 @@ TEST(ScalerDecisionBoundaryTest, TheFirstFreshPeriodIsTheOneTheNewWorkerCameInto
   PoolState pool{{InService("w1"), InService("w2", Minute(1) + seconds(35))}};
   MetricsView metrics;
   metrics.workers = {Flat("w1", -5, 2, 90), Flat("w2", 1, 2, 90)};
-  // At minute 2, minute 1 is complete and both have a sample in it: grow on it.
+  // At minute 2, minute 1 is complete and both have a sample in it, at 90%: not
+  // saturated, so the cool-down holds.
   Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(2));
-  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
-  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+  EXPECT_EQ(d.action, Action::kHold) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "window still holds time from before the pool settled")) << d.reason;
 }
 
 TEST(ScalerDecisionBoundaryTest, TheFirstFreshSampleIsFoundInAnyOrder) {
@@ -876,9 +876,8 @@ TEST(ScalerDecisionBoundaryTest, TheFirstFreshSampleIsFoundInAnyOrder) {
   metrics.workers = {WorkerCpu{"w1", {{Minute(1), 90}, {Minute(2), 60}}},
                      WorkerCpu{"w2", {{Minute(2), 60}, {Minute(1), 90}}}};
   Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(3));
-  ASSERT_TRUE(d.average_cpu) << d.reason;
-  EXPECT_DOUBLE_EQ(*d.average_cpu, 75);
-  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_FALSE(d.average_cpu) << d.reason;
+  EXPECT_EQ(d.action, Action::kHold);
 }
 
 TEST(ScalerDecisionBoundaryTest, ANewWorkerWhoseFreshSamplesAreNoNumbersStillCoolsDown) {
