@@ -246,49 +246,25 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   if (!starting.empty()) {
     return Hold(n, "waiting for new workers' metrics: " + starting + " still starting");
   }
-  // Right after the pool settled, growing may act on the periods measured since (at
-  // least one whole one); anything else waits for a whole window of them.
-  const bool fresh_only = settled_at && window_begin < *settled_at;
-  TimePoint judged_begin = window_begin;
-  if (fresh_only && period_usable) {
-    // From the first period in which every worker in service has a sample, counting
-    // from the one the pool settled in (a worker that came into service during it has
-    // its first sample there).
-    judged_begin = FloorToPeriod(*settled_at, metrics.period);
-    for (const auto& w : pool.workers) {
-      if (w.state != WorkerState::kInService) continue;
-      std::optional<TimePoint> first;
-      if (const WorkerCpu* cpu = FindCpu(metrics, w.id); cpu != nullptr) {
-        for (const auto& s : cpu->samples) {
-          if (s.start >= judged_begin && s.start < window_end && (!first || s.start < *first))
-            first = s.start;
-        }
-      }
-      judged_begin = std::max(judged_begin, first.value_or(window_end));
-    }
+  // Right after the pool settled, CPU alone waits for a whole window measured since
+  // (a saturated pool has grown above already).
+  if (settled_at && window_begin < *settled_at) {
+    return Hold(n, "waiting for new workers' metrics: the " + Span(window) +
+                       " window still holds time from before the pool settled " + Span(now - *settled_at) +
+                       " ago (judged again from " +
+                       Span((period_usable ? CeilToPeriod(*settled_at + window, metrics.period)
+                                           : *settled_at + window) -
+                            data_end) +
+                       " on)");
   }
-  const std::string cooling_down = fresh_only
-                                       ? "waiting for new workers' metrics: the " + Span(window) +
-                                             " window still holds time from before the pool settled " +
-                                             Span(now - *settled_at) + " ago (judged again from " +
-                                             Span((period_usable
-                                                       ? CeilToPeriod(*settled_at + window, metrics.period)
-                                                       : *settled_at + window) -
-                                                  data_end) +
-                                             " on)"
-                                       : "";
-  if (fresh_only) {
-    return Hold(n, cooling_down);
-  }
-
   // 3. Bounds, whatever the metrics say (after the cool-down: a person who pressed grow
   // past the maximum is not overruled at the very next check).
-  if (!fresh_only && n < policy.min_workers) {
+  if (n < policy.min_workers) {
     return Resize(
         n, policy.min_workers,
         "pool of " + std::to_string(n) + " is below the minimum of " + std::to_string(policy.min_workers));
   }
-  if (!fresh_only && n > policy.max_workers) {
+  if (n > policy.max_workers) {
     return Resize(
         n, policy.max_workers,
         "pool of " + std::to_string(n) + " is above the maximum of " + std::to_string(policy.max_workers));
@@ -320,7 +296,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     std::optional<TimePoint> newest_end;
     if (cpu != nullptr) {
       for (const auto& s : cpu->samples) {
-        if (s.start < judged_begin || s.start >= window_end || !std::isfinite(s.percent)) continue;
+        if (s.start < window_begin || s.start >= window_end || !std::isfinite(s.percent)) continue;
         sum += s.percent * size_at(s.start) / n;
         ++count;
         const TimePoint end = s.start + metrics.period;
@@ -328,7 +304,6 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
       }
     }
     if (count == 0) {
-      if (fresh_only) return Hold(n, cooling_down);
       return Hold(n, "no CPU data for worker " + w.id + " in the past " + Span(window));
     }
     if (data_end - *newest_end > stale_after) {
@@ -341,9 +316,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   }
   // Rules 2 and 3 leave n >= 1 workers, none starting: all of them are in service.
   const double average = sum_of_means / in_service;
-  std::string measured = "average CPU " + Percent(average) + " over " +
-                         (fresh_only ? Span(window_end - judged_begin) + " since the pool settled"
-                                     : Span(window));
+  std::string measured = "average CPU " + Percent(average) + " over " + Span(window);
   if (window > policy.window) {
     measured += " (the window widened from " + Span(policy.window) + " to one " + Span(metrics.period) +
                 " sample)";
@@ -354,7 +327,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     double offered = 0;
     double served = 0;
     for (const auto& r : metrics.requests) {
-      if (r.start < judged_begin || r.start >= window_end) continue;
+      if (r.start < window_begin || r.start >= window_end) continue;
       offered += r.offered;
       served += r.served;
     }
@@ -386,8 +359,6 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     if (proportional > by_ratio) sized += ", at most x" + Number(policy.expand_ratio) + " per step";
     return with_average(Resize(n, target, why + sized), target);
   }
-  if (fresh_only) return Hold(n, cooling_down);
-
   // 7. Shrink: to the fewest workers that would carry the load at or below the
   // midpoint, no further than the shrink ratio per step, stabilised.
   if (average < policy.shrink_threshold) {

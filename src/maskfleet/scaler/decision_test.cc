@@ -807,7 +807,7 @@ TEST(ScalerProportionalTest, SamplesFromBeforeTheOwnShrinkAreProjectedOntoTheSma
   EXPECT_DOUBLE_EQ(*Decide(ScalingPolicy{}, pool, metrics, memory, Check(10)).average_cpu, 20);
 }
 
-TEST(ScalerProportionalTest, AfterAGrowOneFreshMinuteMayGrowAgainButNotShrink) {
+TEST(ScalerProportionalTest, AfterAGrowOneFreshMinuteOfCpuNeitherGrowsNorShrinks) {
   // Grown 1 -> 2 at minute 0, w2 in service at 1:35: minute 2 is the first whole one.
   ScalerMemory memory;
   memory.last_grow_at = Check(0);
@@ -852,7 +852,7 @@ TEST(ScalerCoarseMetricsTest, FiveMinuteSamplesWidenTheWindowAndStillGrow) {
   EXPECT_EQ(late.action, Action::kGrow) << late.reason;
 }
 
-TEST(ScalerDecisionBoundaryTest, TheFirstFreshPeriodIsTheOneTheNewWorkerCameInto) {
+TEST(ScalerDecisionBoundaryTest, TheFirstFreshPeriodOfCpuAloneHolds) {
   // Grown at minute 0; w2 in service at 1:35, its first (partial) sample is minute 1's.
   ScalerMemory memory;
   memory.last_grow_at = Check(0);
@@ -866,7 +866,7 @@ TEST(ScalerDecisionBoundaryTest, TheFirstFreshPeriodIsTheOneTheNewWorkerCameInto
   EXPECT_TRUE(Contains(d.reason, "window still holds time from before the pool settled")) << d.reason;
 }
 
-TEST(ScalerDecisionBoundaryTest, TheFirstFreshSampleIsFoundInAnyOrder) {
+TEST(ScalerDecisionBoundaryTest, FreshSamplesInAnyOrderStillHold) {
   // As above, at minute 3; w2's samples listed newest first. Minutes 1 and 2 at 90% and
   // 60%: the average since the pool settled is 75% (grow), minute 2 alone 60% (hold).
   ScalerMemory memory;
@@ -1242,6 +1242,117 @@ TEST(ScalerRememberTest, ShrinkIsRememberedAsAShrink) {
   ScalerMemory next = Remember({}, ScalingPolicy{}, shrink, Check(3));
   EXPECT_EQ(next.last_action_at, Check(3));
   EXPECT_EQ(next.last_action_direction, Direction::kShrink);
+}
+
+// ---- a saturated pool grows on the balancer's counts -------------------------------
+
+// One worker in service since long ago at `percent` in minutes 0..9, the balancer's
+// counts of minute 9 (the newest before Check(10)).
+struct Saturation {
+  PoolState pool;
+  MetricsView metrics;
+};
+Saturation SaturatedPool(double percent, double offered, double served) {
+  Saturation s;
+  s.pool.workers = {InService("w1")};
+  s.metrics.workers = {Flat("w1", 0, 10, percent)};
+  s.metrics.requests = {{Minute(9), offered, served}};
+  return s;
+}
+
+TEST(ScalerSaturationTest, GrowsOnTheNewestPeriodsCountsEvenWhileWorkersStart) {
+  // 60 offered, 10 served at 100%: 100 x 6 / 50 = 12 workers needed; x2 per step.
+  Saturation s = SaturatedPool(100, 60, 10);
+  s.pool.workers.push_back(Starting("w2", Check(9)));
+  ScalerMemory memory;
+  memory.last_grow_at = Check(9);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
+  EXPECT_EQ(d.target_size, 4);
+  EXPECT_EQ(d.reason,
+            "saturated: average CPU 100.0% in the newest 1 min, with 83.3% of the requests unserved (60 "
+            "offered, 10 served per second), which needs 12 workers at 50% (the thresholds' midpoint), at "
+            "most x2 per step, counting w2 as serving: grow 2 -> 4");
+  ASSERT_TRUE(d.average_cpu);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 100);
+  EXPECT_EQ(d.recommended_size, 4);
+  // Needing no more than the pool has (starting workers counted): the cool-down holds.
+  Saturation enough = SaturatedPool(100, 20, 10);  // 100 x 2 / 50 = 4 needed
+  enough.pool.workers = {InService("w1"), Starting("w2", Check(9)), Starting("w3", Check(9)),
+                         Starting("w4", Check(9))};
+  EXPECT_EQ(Decide(ScalingPolicy{}, enough.pool, enough.metrics, memory, Check(10)).action, Action::kHold);
+  // One more request offered: 100 x 20.5 / 10 / 50 = 4.1 -> 5.
+  enough.metrics.requests = {{Minute(9), 20.5, 10}};
+  Decision one_over = Decide(ScalingPolicy{}, enough.pool, enough.metrics, memory, Check(10));
+  EXPECT_EQ(one_over.action, Action::kGrow) << one_over.reason;
+  EXPECT_EQ(one_over.target_size, 5);
+}
+
+TEST(ScalerSaturationTest, NeedsNinetyFivePercentAndUnservedRequestsInTheNewestPeriod) {
+  auto grows = [](Saturation s) {
+    return Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10)).reason.starts_with("saturated");
+  };
+  EXPECT_TRUE(grows(SaturatedPool(95, 30, 10)));
+  EXPECT_FALSE(grows(SaturatedPool(94.9, 30, 10)));
+  // Everything served: CPU says it all.
+  EXPECT_FALSE(grows(SaturatedPool(100, 10, 10)));
+  EXPECT_TRUE(grows(SaturatedPool(100, 10.01, 10)));
+  // Nothing served: no rate per worker to size with.
+  EXPECT_FALSE(grows(SaturatedPool(100, 10, 0)));
+  // Counts of another period than the newest are not read.
+  Saturation older = SaturatedPool(100, 30, 10);
+  older.metrics.requests = {{Minute(8), 30, 10}, {Minute(10), 30, 10}};
+  EXPECT_FALSE(grows(older));
+  // A sample that is no number is no CPU.
+  Saturation nan = SaturatedPool(100, 30, 10);
+  nan.metrics.workers[0].samples.back().percent = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_FALSE(grows(nan));
+}
+
+TEST(ScalerSaturationTest, OneGrowPerSaturatedPeriod) {
+  Saturation s = SaturatedPool(100, 30, 10);
+  ScalerMemory memory;
+  // The newest period, minute 9, ends at minute 10: a grow at exactly 10:00 already
+  // acted on it; one a second earlier did not.
+  memory.last_grow_at = Minute(10);
+  s.pool.workers.push_back(Starting("w2", Minute(10)));
+  Decision at = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(at.action, Action::kHold) << at.reason;
+  memory.last_grow_at = Minute(10) - seconds(1);
+  Decision before = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(before.action, Action::kGrow) << before.reason;
+  EXPECT_EQ(before.target_size, 4);  // 100 x 3 / 50 = 6, x2 per step
+}
+
+TEST(ScalerSaturationTest, AWorkerThatServedPartOfThePeriodCountsForThatPart) {
+  // w2 came into service at 9:45: its 100% is a quarter of a worker's minute. Busy
+  // 100 + 25 = 125% of a worker served 12.5/s: 30 offered need 125 x 30 / 12.5 / 50 = 6.
+  Saturation s = SaturatedPool(100, 30, 12.5);
+  s.pool.workers.push_back(InService("w2", Minute(9) + seconds(45)));
+  s.metrics.workers.push_back(Flat("w2", 9, 10, 100));
+  ScalerMemory memory;
+  memory.last_grow_at = Minute(8);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_TRUE(Contains(d.reason, "which needs 6 workers")) << d.reason;
+  EXPECT_EQ(d.target_size, 4);
+  // In service since the period began: a whole worker, 200 x 30 / 12.5 / 50 = 9.6 -> 10.
+  s.pool.workers[1].state_since = Minute(9);
+  EXPECT_TRUE(Contains(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10)).reason,
+                       "which needs 10 workers"));
+}
+
+TEST(ScalerSaturationTest, StopsAtTheMaximumAndThePause) {
+  ScalingPolicy p;
+  p.max_workers = 2;
+  Saturation s = SaturatedPool(100, 60, 10);
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.target_size, 2) << d.reason;
+  s.pool.workers.push_back(InService("w2"));
+  s.metrics.workers.push_back(Flat("w2", 0, 10, 100));
+  EXPECT_FALSE(Decide(p, s.pool, s.metrics, {}, Check(10)).reason.starts_with("saturated"));
+  ScalingPolicy paused;
+  paused.paused = true;
+  EXPECT_EQ(Decide(paused, s.pool, s.metrics, {}, Check(10)).reason, "paused");
 }
 
 }  // namespace
