@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <string>
 
 namespace maskfleet::scaler {
@@ -169,6 +170,35 @@ std::optional<Shortfall> Saturated(const PoolState& pool, const MetricsView& met
     return s;
   }
   return std::nullopt;
+}
+
+// The noise of one sample as the spread between the workers' samples of the same period
+// in [begin, end): the balancer shares the load, so within a period what differs is
+// noise, whatever the load did from one period to the next, and noise correlated in time
+// does not hide in it. The pooled standard deviation; 0 with fewer than 3 degrees of
+// freedom (2 workers over 3 periods, 4 workers over 1).
+double SpreadBetweenWorkers(const PoolState& pool, const MetricsView& metrics, TimePoint begin,
+                            TimePoint end) {
+  std::map<TimePoint, std::vector<double>> by_period;
+  for (const auto& w : pool.workers) {
+    if (w.state != WorkerState::kInService) continue;
+    const WorkerCpu* cpu = FindCpu(metrics, w.id);
+    if (cpu == nullptr) continue;
+    for (const auto& s : cpu->samples) {
+      if (s.start >= begin && s.start < end && std::isfinite(s.percent))
+        by_period[s.start].push_back(s.percent);
+    }
+  }
+  double squares = 0;
+  int freedom = 0;
+  for (const auto& [start, values] : by_period) {
+    double mean = 0;
+    for (double v : values) mean += v;
+    mean /= static_cast<double>(values.size());
+    for (double v : values) squares += (v - mean) * (v - mean);
+    freedom += static_cast<int>(values.size()) - 1;
+  }
+  return freedom >= 3 ? std::sqrt(squares / freedom) : 0;
 }
 
 }  // namespace
@@ -408,8 +438,25 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
              std::to_string(largest);
     }
     const int by_ratio = static_cast<int>(std::ceil(n * policy.shrink_ratio - kRoundingSlack));
-    const int target = std::min(std::max(largest, by_ratio), n - 1);
+    int target = std::min(std::max(largest, by_ratio), n - 1);
     if (target > largest) why += "; at most x" + Number(policy.shrink_ratio) + " per step";
+    // Hysteresis against noise: the smaller pool's average must stay three standard
+    // deviations of its noise under the grow threshold, or noise alone grows it back.
+    const double spread = SpreadBetweenWorkers(
+        pool, metrics, window_end - std::max(window, policy.shrink_stabilisation), window_end);
+    auto reads_near_grow = [&](int size) {
+      return average * n / size + 3 * spread / std::sqrt(static_cast<double>(size)) > policy.grow_threshold;
+    };
+    const int sized = target;
+    while (target < n && reads_near_grow(target)) ++target;
+    if (target > sized) {
+      const std::string noisy = Workers(sized) +
+                                " would read within three standard deviations of the noise (" +
+                                Percent(spread) + " points between workers) of the grow threshold " +
+                                Threshold(policy.grow_threshold);
+      if (target >= n) return with_average(Hold(n, why + "; but " + noisy), fewest);
+      why += "; " + noisy;
+    }
     return with_average(Resize(n, target, why), fewest);
   }
 

@@ -1303,10 +1303,14 @@ TEST(ScalerSaturationTest, NeedsNinetyFivePercentAndUnservedRequestsInTheNewestP
   Saturation older = SaturatedPool(100, 30, 10);
   older.metrics.requests = {{Minute(8), 30, 10}, {Minute(10), 30, 10}};
   EXPECT_FALSE(grows(older));
-  // A sample that is no number is no CPU.
+  // A sample that is no number is no CPU: alone, nothing to judge; beside another
+  // worker's 100%, that one decides.
   Saturation nan = SaturatedPool(100, 30, 10);
   nan.metrics.workers[0].samples.back().percent = std::numeric_limits<double>::quiet_NaN();
   EXPECT_FALSE(grows(nan));
+  nan.pool.workers.push_back(InService("w2"));
+  nan.metrics.workers.push_back(Flat("w2", 0, 10, 100));
+  EXPECT_TRUE(grows(nan));
 }
 
 TEST(ScalerSaturationTest, OneGrowPerSaturatedPeriod) {
@@ -1353,6 +1357,110 @@ TEST(ScalerSaturationTest, StopsAtTheMaximumAndThePause) {
   ScalingPolicy paused;
   paused.paused = true;
   EXPECT_EQ(Decide(paused, s.pool, s.metrics, {}, Check(10)).reason, "paused");
+}
+
+TEST(ScalerSaturationTest, AWindowSaturatedBeforeTheNewestPeriodIsScaledByItsCounts) {
+  // Counts only for minute 8: the newest period (9) has none, so the saturation rule
+  // does not act, and the window's average is scaled by the counts it holds.
+  ScalingPolicy p;
+  p.expand_ratio = 4;
+  p.grow_threshold = 100;
+  p.shrink_threshold = 30;
+  Steady s = SteadyPool(2, 97);
+  s.metrics.requests = {{Minute(8), 40, 20}};
+  // 97 x 40 / 20 = 194% > 100: 2 x 194 / 65 = 5.97 -> 6.
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
+  EXPECT_EQ(d.target_size, 6);
+  EXPECT_TRUE(Contains(d.reason, "50.0% of the requests unserved (load 194.0%)")) << d.reason;
+  // At exactly 95% the counts are read (190%: 2 x 190 / 65 = 5.8 -> 6); at 94.9% not.
+  s = SteadyPool(2, 95);
+  s.metrics.requests = {{Minute(8), 40, 20}};
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).target_size, 6);
+  s = SteadyPool(2, 94.9);
+  s.metrics.requests = {{Minute(8), 40, 20}};
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).action, Action::kHold);
+}
+
+// ---- hysteresis against the noise between workers ----------------------------------
+
+// `n` workers in service, each flat over minutes 0..9 at `average` +- `offset`
+// (alternating), so that every minute's samples spread around the same mean.
+Steady SpreadPool(int n, double average, double offset) {
+  Steady s;
+  for (int i = 1; i <= n; ++i) {
+    const std::string id = "w" + std::to_string(i);
+    s.pool.workers.push_back(InService(id));
+    s.metrics.workers.push_back(Flat(id, 0, 10, average + (i % 2 == 1 ? offset : -offset)));
+  }
+  return s;
+}
+
+// No stabilisation, a window of 5 minutes: the noise is judged over minutes 5..9.
+ScalingPolicy GuardPolicy() {
+  ScalingPolicy p = NoStabilisation();
+  p.window = minutes(5);
+  return p;
+}
+
+TEST(ScalerNoiseGuardTest, TheSmallerPoolMustReadThreeDeviationsUnderTheGrowThreshold) {
+  // Two workers at 24 +- 5: a spread of 5 x sqrt(2) = 7.07 points in every minute (the
+  // samples do not change in time: no noise margin). One worker would carry 48%, at
+  // most 48 + 3 x 7.07 = 69.2 < 70: shrink.
+  Steady s = SpreadPool(2, 24, 5);
+  Decision d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink) << d.reason;
+  EXPECT_EQ(d.target_size, 1);
+  // At 24.5 +- 5: 49 + 21.2 = 70.2 > 70: hold, saying why.
+  s = SpreadPool(2, 24.5, 5);
+  d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold) << d.reason;
+  EXPECT_TRUE(Contains(d.reason,
+                       "; but 1 worker would read within three standard deviations of the noise (7.1% "
+                       "points between workers) of the grow threshold 70%"))
+      << d.reason;
+  EXPECT_EQ(d.recommended_size, 1);  // the load's size; the guard only holds
+  // Without a spread (every worker alike) the same load shrinks.
+  s = SpreadPool(2, 24.5, 0);
+  EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).target_size, 1);
+}
+
+TEST(ScalerNoiseGuardTest, ShrinksLessRatherThanNotAtAll) {
+  // Four workers at 20 +- 13: a spread of 2 x 13 / sqrt(3) = 15.0. Two would carry 40%
+  // + 3 x 15.0 / sqrt(2) = 71.9 > 70; three 26.7% + 3 x 15.0 / sqrt(3) = 52.7: shrink to 3.
+  Steady s = SpreadPool(4, 20, 13);
+  Decision d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink) << d.reason;
+  EXPECT_EQ(d.target_size, 3);
+  EXPECT_TRUE(Contains(d.reason, "; 2 workers would read within three standard deviations")) << d.reason;
+  // 12 points apart: 2 x 12 / sqrt(3) = 13.9, 40 + 29.4 = 69.4: to 2.
+  s = SpreadPool(4, 20, 12);
+  EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).target_size, 2);
+}
+
+TEST(ScalerNoiseGuardTest, NeedsThreeDegreesOfFreedomWithinTheSpan) {
+  // Two workers, 20 points apart, at 20% on average: one would carry 40 + 3 x 14.1.
+  // Samples only in minutes 7..9 (3 degrees of freedom): the guard holds the shrink.
+  auto pool = [](int from) {
+    Steady s;
+    s.pool.workers = {InService("w1"), InService("w2")};
+    s.metrics.workers = {Flat("w1", from, 10, 30), Flat("w2", from, 10, 10)};
+    return s;
+  };
+  Steady three = pool(7);
+  EXPECT_EQ(Decide(GuardPolicy(), three.pool, three.metrics, {}, Check(10)).action, Action::kHold);
+  // Minutes 8..9 only: 2 degrees, no estimate, no guard.
+  Steady two = pool(8);
+  EXPECT_EQ(Decide(GuardPolicy(), two.pool, two.metrics, {}, Check(10)).action, Action::kShrink);
+  // A sample of minute 4, before the span, does not count; one of minute 5 does.
+  Steady before = pool(8);
+  before.metrics.workers[0].samples.push_back({Minute(4), 30});
+  before.metrics.workers[1].samples.push_back({Minute(4), 10});
+  EXPECT_EQ(Decide(GuardPolicy(), before.pool, before.metrics, {}, Check(10)).action, Action::kShrink);
+  Steady first = pool(8);
+  first.metrics.workers[0].samples.push_back({Minute(5), 30});
+  first.metrics.workers[1].samples.push_back({Minute(5), 10});
+  EXPECT_EQ(Decide(GuardPolicy(), first.pool, first.metrics, {}, Check(10)).action, Action::kHold);
 }
 
 }  // namespace
