@@ -1436,6 +1436,13 @@ TEST(ScalerNoiseGuardTest, ShrinksLessRatherThanNotAtAll) {
   // 12 points apart: 2 x 12 / sqrt(3) = 13.9, 40 + 29.4 = 69.4: to 2.
   s = SpreadPool(4, 20, 12);
   EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).target_size, 2);
+  // Six workers at 25 +- 25 (three idle, three at 50%): a spread of 25 x sqrt(6 / 5) =
+  // 27.4. Three would read 50 + 47.4, four 37.5 + 41.1 = 78.6, five 30 + 36.8 = 66.8:
+  // the guard steps up twice, to 5.
+  s = SpreadPool(6, 25, 25);
+  d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.target_size, 5) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "; 3 workers would read within three standard deviations")) << d.reason;
 }
 
 TEST(ScalerNoiseGuardTest, NeedsThreeDegreesOfFreedomWithinTheSpan) {
