@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <string>
 
 namespace maskfleet::scaler {
@@ -119,6 +120,87 @@ double NoiseOfOneSample(const PoolState& pool, const MetricsView& metrics, TimeP
   return *middle / 0.6745 / std::sqrt(2.0);
 }
 
+// The newest period, when the pool was saturated in it: the workers with a sample there
+// averaged at least kSaturatedCpu and the balancer counted requests it could not serve.
+// CPU stops at 100%; the count says how far behind the pool is. Only a period that
+// ended after `last_grow` counts (one grow per saturated period).
+struct Shortfall {
+  double cpu = 0;
+  int needed = 0;
+  std::string reason;
+};
+
+std::optional<Shortfall> Saturated(const PoolState& pool, const MetricsView& metrics, TimePoint window_end,
+                                   double midpoint, std::optional<TimePoint> last_grow) {
+  const TimePoint newest = window_end - metrics.period;
+  if (last_grow && window_end <= *last_grow) return std::nullopt;
+  double busy = 0;  // the workers' CPU times the share of the period they served, in % of one worker
+  double cpu_sum = 0;
+  int sampled = 0;
+  for (const auto& w : pool.workers) {
+    if (w.state != WorkerState::kInService) continue;
+    const WorkerCpu* cpu = FindCpu(metrics, w.id);
+    if (cpu == nullptr) continue;
+    for (const auto& s : cpu->samples) {
+      if (s.start == newest && std::isfinite(s.percent)) {
+        // A worker that came into service during the period served only part of it.
+        const auto served_for = window_end - std::max(newest, w.state_since);
+        busy += s.percent * std::clamp(static_cast<double>(served_for.count()) /
+                                           static_cast<double>(
+                                               duration_cast<TimePoint::duration>(metrics.period).count()),
+                                       0.0, 1.0);
+        cpu_sum += s.percent;
+        ++sampled;
+        break;
+      }
+    }
+  }
+  if (sampled == 0 || cpu_sum / sampled < kSaturatedCpu) return std::nullopt;
+  for (const auto& r : metrics.requests) {
+    if (r.start != newest || !(r.served > 0) || !(r.offered > r.served)) continue;
+    // Each worker serves served / busy requests per % of CPU; the offered load needs
+    // offered / that at the midpoint.
+    const double load = busy * r.offered / r.served;
+    Shortfall s;
+    s.cpu = cpu_sum / sampled;
+    s.needed = static_cast<int>(std::ceil(load / midpoint - kRoundingSlack));
+    s.reason = "saturated: average CPU " + Percent(s.cpu) + " in the newest " + Span(metrics.period) +
+               ", with " + Percent(100 * (r.offered - r.served) / r.offered) + " of the requests unserved (" +
+               Number(r.offered) + " offered, " + Number(r.served) + " served per second)";
+    return s;
+  }
+  return std::nullopt;
+}
+
+// The noise of one sample as the spread between the workers' samples of the same period
+// in [begin, end): the balancer shares the load, so within a period what differs is
+// noise, whatever the load did from one period to the next, and noise correlated in time
+// does not hide in it. The pooled standard deviation; 0 with fewer than 3 degrees of
+// freedom (2 workers over 3 periods, 4 workers over 1).
+double SpreadBetweenWorkers(const PoolState& pool, const MetricsView& metrics, TimePoint begin,
+                            TimePoint end) {
+  std::map<TimePoint, std::vector<double>> by_period;
+  for (const auto& w : pool.workers) {
+    if (w.state != WorkerState::kInService) continue;
+    const WorkerCpu* cpu = FindCpu(metrics, w.id);
+    if (cpu == nullptr) continue;
+    for (const auto& s : cpu->samples) {
+      if (s.start >= begin && s.start < end && std::isfinite(s.percent))
+        by_period[s.start].push_back(s.percent);
+    }
+  }
+  double squares = 0;
+  int freedom = 0;
+  for (const auto& [start, values] : by_period) {
+    double mean = 0;
+    for (double v : values) mean += v;
+    mean /= static_cast<double>(values.size());
+    for (double v : values) squares += (v - mean) * (v - mean);
+    freedom += static_cast<int>(values.size()) - 1;
+  }
+  return freedom >= 3 ? std::sqrt(squares / freedom) : 0;
+}
+
 }  // namespace
 
 int PoolState::Size() const {
@@ -161,9 +243,6 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
       if (!settled_at || w.state_since > *settled_at) settled_at = w.state_since;
     }
   }
-  if (!starting.empty()) {
-    return Hold(n, "waiting for new workers' metrics: " + starting + " still starting");
-  }
   const bool period_usable = metrics.period.count() > 0;
   // Samples longer than the window: the window widens to one sample rather than
   // holding for ever.
@@ -173,49 +252,49 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   const TimePoint data_end = std::min(now, metrics.complete_until.value_or(now));
   const TimePoint window_end = period_usable ? FloorToPeriod(data_end, metrics.period) : data_end;
   const TimePoint window_begin = window_end - window;
-  // Right after the pool settled, growing may act on the periods measured since (at
-  // least one whole one); anything else waits for a whole window of them.
-  const bool fresh_only = settled_at && window_begin < *settled_at;
-  TimePoint judged_begin = window_begin;
-  if (fresh_only && period_usable) {
-    // From the first period in which every worker in service has a sample, counting
-    // from the one the pool settled in (a worker that came into service during it has
-    // its first sample there).
-    judged_begin = FloorToPeriod(*settled_at, metrics.period);
-    for (const auto& w : pool.workers) {
-      if (w.state != WorkerState::kInService) continue;
-      std::optional<TimePoint> first;
-      if (const WorkerCpu* cpu = FindCpu(metrics, w.id); cpu != nullptr) {
-        for (const auto& s : cpu->samples) {
-          if (s.start >= judged_begin && s.start < window_end && (!first || s.start < *first))
-            first = s.start;
-        }
-      }
-      judged_begin = std::max(judged_begin, first.value_or(window_end));
+  const double midpoint = (policy.grow_threshold + policy.shrink_threshold) / 2;
+
+  // 2a. Saturated: the balancer's count of the newest period says how short the pool is,
+  // starting workers counted as capacity; grow at once, once per period.
+  if (period_usable && n < policy.max_workers) {
+    if (auto short_by = Saturated(pool, metrics, window_end, midpoint, memory.last_grow_at);
+        short_by && short_by->needed > n) {
+      const int by_ratio = std::max(n + 1,
+                                    static_cast<int>(std::ceil(n * policy.expand_ratio - kRoundingSlack)));
+      const int target = std::min({short_by->needed, by_ratio, policy.max_workers});
+      Decision d = Resize(
+          n, target,
+          short_by->reason + ", which needs " + Workers(short_by->needed) + " at " + Threshold(midpoint) +
+              " (the thresholds' midpoint)" +
+              (short_by->needed > by_ratio ? ", at most x" + Number(policy.expand_ratio) + " per step" : "") +
+              (starting.empty() ? "" : ", counting " + starting + " as serving"));
+      d.average_cpu = short_by->cpu;
+      d.recommended_size = target;
+      return d;
     }
   }
-  const std::string cooling_down = fresh_only
-                                       ? "waiting for new workers' metrics: the " + Span(window) +
-                                             " window still holds time from before the pool settled " +
-                                             Span(now - *settled_at) + " ago (judged again from " +
-                                             Span((period_usable
-                                                       ? CeilToPeriod(*settled_at + window, metrics.period)
-                                                       : *settled_at + window) -
-                                                  data_end) +
-                                             " on)"
-                                       : "";
-  if (fresh_only && (!period_usable || window_end - judged_begin < metrics.period)) {
-    return Hold(n, cooling_down);
+  if (!starting.empty()) {
+    return Hold(n, "waiting for new workers' metrics: " + starting + " still starting");
   }
-
+  // Right after the pool settled, CPU alone waits for a whole window measured since
+  // (a saturated pool has grown above already).
+  if (settled_at && window_begin < *settled_at) {
+    return Hold(n, "waiting for new workers' metrics: the " + Span(window) +
+                       " window still holds time from before the pool settled " + Span(now - *settled_at) +
+                       " ago (judged again from " +
+                       Span((period_usable ? CeilToPeriod(*settled_at + window, metrics.period)
+                                           : *settled_at + window) -
+                            data_end) +
+                       " on)");
+  }
   // 3. Bounds, whatever the metrics say (after the cool-down: a person who pressed grow
   // past the maximum is not overruled at the very next check).
-  if (!fresh_only && n < policy.min_workers) {
+  if (n < policy.min_workers) {
     return Resize(
         n, policy.min_workers,
         "pool of " + std::to_string(n) + " is below the minimum of " + std::to_string(policy.min_workers));
   }
-  if (!fresh_only && n > policy.max_workers) {
+  if (n > policy.max_workers) {
     return Resize(
         n, policy.max_workers,
         "pool of " + std::to_string(n) + " is above the maximum of " + std::to_string(policy.max_workers));
@@ -247,7 +326,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     std::optional<TimePoint> newest_end;
     if (cpu != nullptr) {
       for (const auto& s : cpu->samples) {
-        if (s.start < judged_begin || s.start >= window_end || !std::isfinite(s.percent)) continue;
+        if (s.start < window_begin || s.start >= window_end || !std::isfinite(s.percent)) continue;
         sum += s.percent * size_at(s.start) / n;
         ++count;
         const TimePoint end = s.start + metrics.period;
@@ -255,7 +334,6 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
       }
     }
     if (count == 0) {
-      if (fresh_only) return Hold(n, cooling_down);
       return Hold(n, "no CPU data for worker " + w.id + " in the past " + Span(window));
     }
     if (data_end - *newest_end > stale_after) {
@@ -268,9 +346,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   }
   // Rules 2 and 3 leave n >= 1 workers, none starting: all of them are in service.
   const double average = sum_of_means / in_service;
-  std::string measured = "average CPU " + Percent(average) + " over " +
-                         (fresh_only ? Span(window_end - judged_begin) + " since the pool settled"
-                                     : Span(window));
+  std::string measured = "average CPU " + Percent(average) + " over " + Span(window);
   if (window > policy.window) {
     measured += " (the window widened from " + Span(policy.window) + " to one " + Span(metrics.period) +
                 " sample)";
@@ -281,7 +357,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     double offered = 0;
     double served = 0;
     for (const auto& r : metrics.requests) {
-      if (r.start < judged_begin || r.start >= window_end) continue;
+      if (r.start < window_begin || r.start >= window_end) continue;
       offered += r.offered;
       served += r.served;
     }
@@ -291,8 +367,6 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
                   " of the requests unserved (load " + Percent(load) + ")";
     }
   }
-  const double midpoint = (policy.grow_threshold + policy.shrink_threshold) / 2;
-
   auto with_average = [&](Decision d, int recommended) {
     d.average_cpu = average;
     d.recommended_size = recommended;
@@ -315,8 +389,6 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     if (proportional > by_ratio) sized += ", at most x" + Number(policy.expand_ratio) + " per step";
     return with_average(Resize(n, target, why + sized), target);
   }
-  if (fresh_only) return Hold(n, cooling_down);
-
   // 7. Shrink: to the fewest workers that would carry the load at or below the
   // midpoint, no further than the shrink ratio per step, stabilised.
   if (average < policy.shrink_threshold) {
@@ -366,8 +438,25 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
              std::to_string(largest);
     }
     const int by_ratio = static_cast<int>(std::ceil(n * policy.shrink_ratio - kRoundingSlack));
-    const int target = std::min(std::max(largest, by_ratio), n - 1);
+    int target = std::min(std::max(largest, by_ratio), n - 1);
     if (target > largest) why += "; at most x" + Number(policy.shrink_ratio) + " per step";
+    // Hysteresis against noise: the smaller pool's average must stay three standard
+    // deviations of its noise under the grow threshold, or noise alone grows it back.
+    const double spread = SpreadBetweenWorkers(
+        pool, metrics, window_end - std::max(window, policy.shrink_stabilisation), window_end);
+    auto reads_near_grow = [&](int size) {
+      return average * n / size + 3 * spread / std::sqrt(static_cast<double>(size)) > policy.grow_threshold;
+    };
+    const int sized = target;
+    while (target < n && reads_near_grow(target)) ++target;
+    if (target > sized) {
+      const std::string noisy = Workers(sized) +
+                                " would read within three standard deviations of the noise (" +
+                                Percent(spread) + " points between workers) of the grow threshold " +
+                                Threshold(policy.grow_threshold);
+      if (target >= n) return with_average(Hold(n, why + "; but " + noisy), fewest);
+      why += "; " + noisy;
+    }
     return with_average(Resize(n, target, why), fewest);
   }
 

@@ -7,16 +7,24 @@
 //
 // The rules, in the order Decide() applies them (the first that holds decides):
 //  1. Paused policy: hold "paused".
-//  2. Cool-down: hold "waiting for new workers' metrics" while any worker is starting,
-//     or while the window still holds time from before the pool last settled: the
-//     auto-scaler's last grow, the last manual change or the latest moment a worker
-//     came into service, whichever is later. Such samples describe a pool that lacked
-//     workers it has now. Except: once at least one whole sample period has been
-//     measured since the pool settled, a check may GROW on the periods since (rule 6
-//     on them; anything else still holds), so that a flash crowd is answered one
-//     check after the new workers serve rather than a whole window later. The
-//     auto-scaler's own shrinks start no cool-down: samples from before one are
-//     projected onto the smaller pool (rule 5).
+//  2. Saturated: when the newest sample period before the window's end (rule 4)
+//     ended after the auto-scaler's last grow, its in-service workers' samples average
+//     at least 95%, and the balancer's count of that period has requests unserved
+//     (offered > served > 0), the pool is sized from the count: the CPU the workers
+//     spent (each sample times the share of the period the worker was in service)
+//     times offered / served, at the thresholds' midpoint. When that needs more
+//     workers than the pool has, starting workers included, grow at once to it, at
+//     most ceil(N x expand_ratio) (at least N + 1) and max_workers, even while
+//     workers start: CPU stops at 100% and hides how far behind the pool is, the
+//     count does not, and counting the starting workers as serving keeps this from
+//     the specification's "unreliable algorithm" (growing again on the CPU of a pool
+//     whose new workers have not arrived). One grow per saturated period.
+//  2b. Cool-down: hold "waiting for new workers' metrics" while any worker is
+//     starting, or while the window still holds time from before the pool last
+//     settled: the auto-scaler's last grow, the last manual change or the latest
+//     moment a worker came into service, whichever is later. Such samples describe a
+//     pool that lacked workers it has now. The auto-scaler's own shrinks start no
+//     cool-down: samples from before one are projected onto the smaller pool (rule 5).
 //  3. Bounds: a pool (starting + in service) below min_workers grows to it, one above
 //     max_workers shrinks to it, whatever the metrics say (a pool of 0 has none).
 //     After the cool-down, so that a manual change past a bound is not undone at the
@@ -47,9 +55,16 @@
 //     minute in the span cancels the shrink), but no further than ceil(N x
 //     shrink_ratio) in one step (at least one worker fewer). The auto-scaler's own
 //     shrink does not break the run: 8 -> 4 -> 2 -> 1 takes one check per step once the
-//     span has agreed.
+//     span has agreed. Last, hysteresis against noise: the shrink goes no further than
+//     a size K whose projected average (average x N / K) plus three standard
+//     deviations of one sample's noise / sqrt(K) stays at or below grow_threshold, or
+//     noise alone would grow it back; the noise here is the spread between the
+//     workers' samples of the same period over the window or the stabilisation span,
+//     whichever is longer (all workers carry the same load, so the spread is noise
+//     whatever the load did, and noise correlated in time does not hide in it), and
+//     counts from 3 degrees of freedom on. When not even N - 1 passes: hold, saying so.
 //  8. Otherwise hold "within thresholds".
-// Every check that got as far as an average (rules 5-8) yields a recommendation
+// Every check that got as far as an average (rules 2 and 5-8) yields a recommendation
 // (Decision::recommended_size), which Remember() keeps for rule 7.
 //
 // Thread safety: plain values and pure functions.

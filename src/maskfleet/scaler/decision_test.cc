@@ -311,11 +311,11 @@ TEST(ScalerDecisionTest, WaitsUntilTheWindowHoldsOnlySamplesAfterNewWorkersCameI
                        "115 s on)"))
       << d.reason;
   EXPECT_FALSE(d.recommended_size);
-  // Minute 8: minute 7 is the first in which all four served: growing may act on it.
+  // Minute 8: minute 7 is the first in which all four served, but without the
+  // balancer's counts of a saturated pool one fresh minute is not enough: hold.
   d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(8));
-  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
-  EXPECT_EQ(d.target_size, 8);
-  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+  EXPECT_EQ(d.action, Action::kHold) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "window still holds time from before the pool settled")) << d.reason;
   // Minute 9's window [7, 9) is after 6:30: the whole window counts.
   d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(9));
   EXPECT_EQ(d.action, Action::kGrow);
@@ -661,9 +661,8 @@ TEST(ScalerSequenceTest, HeavyLoadGrowsOncePerSettledWindowUpToTheMaximum) {
     EXPECT_LE(d.target_size, 8);
     if (d.action != Action::kHold) resizes.emplace_back(m, d.target_size);
   }
-  // Boot 1.5 min, then the first whole minute in which every worker served (a window of
-  // them is not waited for): 3 min apart, where a whole fresh window took 4.
-  EXPECT_EQ(resizes, (std::vector<std::pair<int, int>>{{0, 2}, {3, 4}, {6, 8}}));
+  // Boot 1.5 min, then a whole fresh window (CPU alone, no balancer counts): 4 min apart.
+  EXPECT_EQ(resizes, (std::vector<std::pair<int, int>>{{0, 2}, {4, 4}, {8, 8}}));
   EXPECT_EQ(pool.size(), 8);
 }
 
@@ -731,7 +730,8 @@ TEST(ScalerProportionalTest, SaturatedCpuIsScaledByTheBalancersUnservedRequests)
   for (int m = 0; m < 10; ++m) s.metrics.requests.push_back({Minute(m), 40, 20});
   Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.target_size, 8) << d.reason;
-  EXPECT_TRUE(Contains(d.reason, "50.0% of the requests unserved (load 200.0%)")) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "50.0% of the requests unserved (40 offered, 20 served per second)"))
+      << d.reason;
   // Below saturation (94%) the requests are not read: 2 x 94 / 50 = 3.76 -> 4.
   Steady busy = SteadyPool(2, 94);
   busy.metrics.requests = s.metrics.requests;
@@ -807,7 +807,7 @@ TEST(ScalerProportionalTest, SamplesFromBeforeTheOwnShrinkAreProjectedOntoTheSma
   EXPECT_DOUBLE_EQ(*Decide(ScalingPolicy{}, pool, metrics, memory, Check(10)).average_cpu, 20);
 }
 
-TEST(ScalerProportionalTest, AfterAGrowOneFreshMinuteMayGrowAgainButNotShrink) {
+TEST(ScalerProportionalTest, AfterAGrowOneFreshMinuteOfCpuNeitherGrowsNorShrinks) {
   // Grown 1 -> 2 at minute 0, w2 in service at 1:35: minute 2 is the first whole one.
   ScalerMemory memory;
   memory.last_grow_at = Check(0);
@@ -819,11 +819,10 @@ TEST(ScalerProportionalTest, AfterAGrowOneFreshMinuteMayGrowAgainButNotShrink) {
   Decision early = Decide(ScalingPolicy{}, pool, busy, memory, Check(2));
   EXPECT_EQ(early.action, Action::kHold);
   EXPECT_TRUE(Contains(early.reason, "window still holds time from before the pool settled")) << early.reason;
-  // At minute 3, minute 2 at 90%: grow 2 -> 4 on it.
+  // At minute 3, minute 2 at 90% (not saturated): still the cool-down.
   Decision d = Decide(ScalingPolicy{}, pool, busy, memory, Check(3));
-  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
-  EXPECT_EQ(d.target_size, 4);
-  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+  EXPECT_EQ(d.action, Action::kHold) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "window still holds time from before the pool settled")) << d.reason;
   // The same minute at 10% does not shrink: that waits for a whole window.
   MetricsView idle;
   idle.workers = {Flat("w1", -5, 3, 10), Flat("w2", 2, 3, 10)};
@@ -853,20 +852,21 @@ TEST(ScalerCoarseMetricsTest, FiveMinuteSamplesWidenTheWindowAndStillGrow) {
   EXPECT_EQ(late.action, Action::kGrow) << late.reason;
 }
 
-TEST(ScalerDecisionBoundaryTest, TheFirstFreshPeriodIsTheOneTheNewWorkerCameInto) {
+TEST(ScalerDecisionBoundaryTest, TheFirstFreshPeriodOfCpuAloneHolds) {
   // Grown at minute 0; w2 in service at 1:35, its first (partial) sample is minute 1's.
   ScalerMemory memory;
   memory.last_grow_at = Check(0);
   PoolState pool{{InService("w1"), InService("w2", Minute(1) + seconds(35))}};
   MetricsView metrics;
   metrics.workers = {Flat("w1", -5, 2, 90), Flat("w2", 1, 2, 90)};
-  // At minute 2, minute 1 is complete and both have a sample in it: grow on it.
+  // At minute 2, minute 1 is complete and both have a sample in it, at 90%: not
+  // saturated, so the cool-down holds.
   Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(2));
-  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
-  EXPECT_TRUE(Contains(d.reason, "over 1 min since the pool settled")) << d.reason;
+  EXPECT_EQ(d.action, Action::kHold) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "window still holds time from before the pool settled")) << d.reason;
 }
 
-TEST(ScalerDecisionBoundaryTest, TheFirstFreshSampleIsFoundInAnyOrder) {
+TEST(ScalerDecisionBoundaryTest, FreshSamplesInAnyOrderStillHold) {
   // As above, at minute 3; w2's samples listed newest first. Minutes 1 and 2 at 90% and
   // 60%: the average since the pool settled is 75% (grow), minute 2 alone 60% (hold).
   ScalerMemory memory;
@@ -876,9 +876,8 @@ TEST(ScalerDecisionBoundaryTest, TheFirstFreshSampleIsFoundInAnyOrder) {
   metrics.workers = {WorkerCpu{"w1", {{Minute(1), 90}, {Minute(2), 60}}},
                      WorkerCpu{"w2", {{Minute(2), 60}, {Minute(1), 90}}}};
   Decision d = Decide(ScalingPolicy{}, pool, metrics, memory, Check(3));
-  ASSERT_TRUE(d.average_cpu) << d.reason;
-  EXPECT_DOUBLE_EQ(*d.average_cpu, 75);
-  EXPECT_EQ(d.action, Action::kGrow);
+  EXPECT_FALSE(d.average_cpu) << d.reason;
+  EXPECT_EQ(d.action, Action::kHold);
 }
 
 TEST(ScalerDecisionBoundaryTest, ANewWorkerWhoseFreshSamplesAreNoNumbersStillCoolsDown) {
@@ -1243,6 +1242,232 @@ TEST(ScalerRememberTest, ShrinkIsRememberedAsAShrink) {
   ScalerMemory next = Remember({}, ScalingPolicy{}, shrink, Check(3));
   EXPECT_EQ(next.last_action_at, Check(3));
   EXPECT_EQ(next.last_action_direction, Direction::kShrink);
+}
+
+// ---- a saturated pool grows on the balancer's counts -------------------------------
+
+// One worker in service since long ago at `percent` in minutes 0..9, the balancer's
+// counts of minute 9 (the newest before Check(10)).
+struct Saturation {
+  PoolState pool;
+  MetricsView metrics;
+};
+Saturation SaturatedPool(double percent, double offered, double served) {
+  Saturation s;
+  s.pool.workers = {InService("w1")};
+  s.metrics.workers = {Flat("w1", 0, 10, percent)};
+  s.metrics.requests = {{Minute(9), offered, served}};
+  return s;
+}
+
+TEST(ScalerSaturationTest, GrowsOnTheNewestPeriodsCountsEvenWhileWorkersStart) {
+  // 60 offered, 10 served at 100%: 100 x 6 / 50 = 12 workers needed; x2 per step.
+  Saturation s = SaturatedPool(100, 60, 10);
+  s.pool.workers.push_back(Starting("w2", Check(9)));
+  ScalerMemory memory;
+  memory.last_grow_at = Check(9);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
+  EXPECT_EQ(d.target_size, 4);
+  EXPECT_EQ(d.reason,
+            "saturated: average CPU 100.0% in the newest 1 min, with 83.3% of the requests unserved (60 "
+            "offered, 10 served per second), which needs 12 workers at 50% (the thresholds' midpoint), at "
+            "most x2 per step, counting w2 as serving: grow 2 -> 4");
+  ASSERT_TRUE(d.average_cpu);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 100);
+  EXPECT_EQ(d.recommended_size, 4);
+  // Needing no more than the pool has (starting workers counted): the cool-down holds.
+  Saturation enough = SaturatedPool(100, 20, 10);  // 100 x 2 / 50 = 4 needed
+  enough.pool.workers = {InService("w1"), Starting("w2", Check(9)), Starting("w3", Check(9)),
+                         Starting("w4", Check(9))};
+  EXPECT_EQ(Decide(ScalingPolicy{}, enough.pool, enough.metrics, memory, Check(10)).action, Action::kHold);
+  // One more request offered: 100 x 20.5 / 10 / 50 = 4.1 -> 5.
+  enough.metrics.requests = {{Minute(9), 20.5, 10}};
+  Decision one_over = Decide(ScalingPolicy{}, enough.pool, enough.metrics, memory, Check(10));
+  EXPECT_EQ(one_over.action, Action::kGrow) << one_over.reason;
+  EXPECT_EQ(one_over.target_size, 5);
+}
+
+TEST(ScalerSaturationTest, NeedsNinetyFivePercentAndUnservedRequestsInTheNewestPeriod) {
+  auto grows = [](Saturation s) {
+    return Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10)).reason.starts_with("saturated");
+  };
+  EXPECT_TRUE(grows(SaturatedPool(95, 30, 10)));
+  EXPECT_FALSE(grows(SaturatedPool(94.9, 30, 10)));
+  // Everything served: CPU says it all.
+  EXPECT_FALSE(grows(SaturatedPool(100, 10, 10)));
+  EXPECT_TRUE(grows(SaturatedPool(100, 10.01, 10)));
+  // Nothing served: no rate per worker to size with.
+  EXPECT_FALSE(grows(SaturatedPool(100, 10, 0)));
+  // Counts of another period than the newest are not read.
+  Saturation older = SaturatedPool(100, 30, 10);
+  older.metrics.requests = {{Minute(8), 30, 10}, {Minute(10), 30, 10}};
+  EXPECT_FALSE(grows(older));
+  // A sample that is no number is no CPU: alone, nothing to judge; beside another
+  // worker's 100%, that one decides.
+  Saturation nan = SaturatedPool(100, 30, 10);
+  nan.metrics.workers[0].samples.back().percent = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_FALSE(grows(nan));
+  nan.pool.workers.push_back(InService("w2"));
+  nan.metrics.workers.push_back(Flat("w2", 0, 10, 100));
+  EXPECT_TRUE(grows(nan));
+}
+
+TEST(ScalerSaturationTest, OneGrowPerSaturatedPeriod) {
+  Saturation s = SaturatedPool(100, 30, 10);
+  ScalerMemory memory;
+  // The newest period, minute 9, ends at minute 10: a grow at exactly 10:00 already
+  // acted on it; one a second earlier did not.
+  memory.last_grow_at = Minute(10);
+  s.pool.workers.push_back(Starting("w2", Minute(10)));
+  Decision at = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(at.action, Action::kHold) << at.reason;
+  memory.last_grow_at = Minute(10) - seconds(1);
+  Decision before = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(before.action, Action::kGrow) << before.reason;
+  EXPECT_EQ(before.target_size, 4);  // 100 x 3 / 50 = 6, x2 per step
+}
+
+TEST(ScalerSaturationTest, AWorkerThatServedPartOfThePeriodCountsForThatPart) {
+  // w2 came into service at 9:45: its 100% is a quarter of a worker's minute. Busy
+  // 100 + 25 = 125% of a worker served 12.5/s: 30 offered need 125 x 30 / 12.5 / 50 = 6.
+  Saturation s = SaturatedPool(100, 30, 12.5);
+  s.pool.workers.push_back(InService("w2", Minute(9) + seconds(45)));
+  s.metrics.workers.push_back(Flat("w2", 9, 10, 100));
+  ScalerMemory memory;
+  memory.last_grow_at = Minute(8);
+  Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
+  EXPECT_TRUE(Contains(d.reason, "which needs 6 workers")) << d.reason;
+  EXPECT_EQ(d.target_size, 4);
+  // In service since the period began: a whole worker, 200 x 30 / 12.5 / 50 = 9.6 -> 10.
+  s.pool.workers[1].state_since = Minute(9);
+  EXPECT_TRUE(Contains(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10)).reason,
+                       "which needs 10 workers"));
+}
+
+TEST(ScalerSaturationTest, StopsAtTheMaximumAndThePause) {
+  ScalingPolicy p;
+  p.max_workers = 2;
+  Saturation s = SaturatedPool(100, 60, 10);
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.target_size, 2) << d.reason;
+  s.pool.workers.push_back(InService("w2"));
+  s.metrics.workers.push_back(Flat("w2", 0, 10, 100));
+  EXPECT_FALSE(Decide(p, s.pool, s.metrics, {}, Check(10)).reason.starts_with("saturated"));
+  ScalingPolicy paused;
+  paused.paused = true;
+  EXPECT_EQ(Decide(paused, s.pool, s.metrics, {}, Check(10)).reason, "paused");
+}
+
+TEST(ScalerSaturationTest, AWindowSaturatedBeforeTheNewestPeriodIsScaledByItsCounts) {
+  // Counts only for minute 8: the newest period (9) has none, so the saturation rule
+  // does not act, and the window's average is scaled by the counts it holds.
+  ScalingPolicy p;
+  p.expand_ratio = 4;
+  p.grow_threshold = 100;
+  p.shrink_threshold = 30;
+  Steady s = SteadyPool(2, 97);
+  s.metrics.requests = {{Minute(8), 40, 20}};
+  // 97 x 40 / 20 = 194% > 100: 2 x 194 / 65 = 5.97 -> 6.
+  Decision d = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kGrow) << d.reason;
+  EXPECT_EQ(d.target_size, 6);
+  EXPECT_TRUE(Contains(d.reason, "50.0% of the requests unserved (load 194.0%)")) << d.reason;
+  // At exactly 95% the counts are read (190%: 2 x 190 / 65 = 5.8 -> 6); at 94.9% not.
+  s = SteadyPool(2, 95);
+  s.metrics.requests = {{Minute(8), 40, 20}};
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).target_size, 6);
+  s = SteadyPool(2, 94.9);
+  s.metrics.requests = {{Minute(8), 40, 20}};
+  EXPECT_EQ(Decide(p, s.pool, s.metrics, {}, Check(10)).action, Action::kHold);
+}
+
+// ---- hysteresis against the noise between workers ----------------------------------
+
+// `n` workers in service, each flat over minutes 0..9 at `average` +- `offset`
+// (alternating), so that every minute's samples spread around the same mean.
+Steady SpreadPool(int n, double average, double offset) {
+  Steady s;
+  for (int i = 1; i <= n; ++i) {
+    const std::string id = "w" + std::to_string(i);
+    s.pool.workers.push_back(InService(id));
+    s.metrics.workers.push_back(Flat(id, 0, 10, average + (i % 2 == 1 ? offset : -offset)));
+  }
+  return s;
+}
+
+// No stabilisation, a window of 5 minutes: the noise is judged over minutes 5..9.
+ScalingPolicy GuardPolicy() {
+  ScalingPolicy p = NoStabilisation();
+  p.window = minutes(5);
+  return p;
+}
+
+TEST(ScalerNoiseGuardTest, TheSmallerPoolMustReadThreeDeviationsUnderTheGrowThreshold) {
+  // Two workers at 24 +- 5: a spread of 5 x sqrt(2) = 7.07 points in every minute (the
+  // samples do not change in time: no noise margin). One worker would carry 48%, at
+  // most 48 + 3 x 7.07 = 69.2 < 70: shrink.
+  Steady s = SpreadPool(2, 24, 5);
+  Decision d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink) << d.reason;
+  EXPECT_EQ(d.target_size, 1);
+  // At 24.5 +- 5: 49 + 21.2 = 70.2 > 70: hold, saying why.
+  s = SpreadPool(2, 24.5, 5);
+  d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kHold) << d.reason;
+  EXPECT_TRUE(Contains(d.reason,
+                       "; but 1 worker would read within three standard deviations of the noise (7.1% "
+                       "points between workers) of the grow threshold 70%"))
+      << d.reason;
+  EXPECT_EQ(d.recommended_size, 1);  // the load's size; the guard only holds
+  // Without a spread (every worker alike) the same load shrinks.
+  s = SpreadPool(2, 24.5, 0);
+  EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).target_size, 1);
+}
+
+TEST(ScalerNoiseGuardTest, ShrinksLessRatherThanNotAtAll) {
+  // Four workers at 20 +- 13: a spread of 2 x 13 / sqrt(3) = 15.0. Two would carry 40%
+  // + 3 x 15.0 / sqrt(2) = 71.9 > 70; three 26.7% + 3 x 15.0 / sqrt(3) = 52.7: shrink to 3.
+  Steady s = SpreadPool(4, 20, 13);
+  Decision d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink) << d.reason;
+  EXPECT_EQ(d.target_size, 3);
+  EXPECT_TRUE(Contains(d.reason, "; 2 workers would read within three standard deviations")) << d.reason;
+  // 12 points apart: 2 x 12 / sqrt(3) = 13.9, 40 + 29.4 = 69.4: to 2.
+  s = SpreadPool(4, 20, 12);
+  EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).target_size, 2);
+  // Six workers at 25 +- 25 (three idle, three at 50%): a spread of 25 x sqrt(6 / 5) =
+  // 27.4. Three would read 50 + 47.4, four 37.5 + 41.1 = 78.6, five 30 + 36.8 = 66.8:
+  // the guard steps up twice, to 5.
+  s = SpreadPool(6, 25, 25);
+  d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.target_size, 5) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "; 3 workers would read within three standard deviations")) << d.reason;
+}
+
+TEST(ScalerNoiseGuardTest, NeedsThreeDegreesOfFreedomWithinTheSpan) {
+  // Two workers, 20 points apart, at 20% on average: one would carry 40 + 3 x 14.1.
+  // Samples only in minutes 7..9 (3 degrees of freedom): the guard holds the shrink.
+  auto pool = [](int from) {
+    Steady s;
+    s.pool.workers = {InService("w1"), InService("w2")};
+    s.metrics.workers = {Flat("w1", from, 10, 30), Flat("w2", from, 10, 10)};
+    return s;
+  };
+  Steady three = pool(7);
+  EXPECT_EQ(Decide(GuardPolicy(), three.pool, three.metrics, {}, Check(10)).action, Action::kHold);
+  // Minutes 8..9 only: 2 degrees, no estimate, no guard.
+  Steady two = pool(8);
+  EXPECT_EQ(Decide(GuardPolicy(), two.pool, two.metrics, {}, Check(10)).action, Action::kShrink);
+  // A sample of minute 4, before the span, does not count; one of minute 5 does.
+  Steady before = pool(8);
+  before.metrics.workers[0].samples.push_back({Minute(4), 30});
+  before.metrics.workers[1].samples.push_back({Minute(4), 10});
+  EXPECT_EQ(Decide(GuardPolicy(), before.pool, before.metrics, {}, Check(10)).action, Action::kShrink);
+  Steady first = pool(8);
+  first.metrics.workers[0].samples.push_back({Minute(5), 30});
+  first.metrics.workers[1].samples.push_back({Minute(5), 10});
+  EXPECT_EQ(Decide(GuardPolicy(), first.pool, first.metrics, {}, Check(10)).action, Action::kHold);
 }
 
 }  // namespace

@@ -89,7 +89,7 @@ inline constexpr int kMaxWindowChecks = 4;
 //  - window longer than kMaxWindowChecks check intervals: every resize waits a whole
 //    window of fresh samples before the next decision can shrink.
 // A check interval shorter than the workers' boot time is not warned about: the
-// auto-scaler holds while workers start (decision.h, rule 2).
+// auto-scaler holds while workers start (decision.h, rule 2b).
 std::vector<PolicyWarning> Warnings(const ScalingPolicy& policy, std::chrono::seconds metrics_period);
 
 }  // namespace maskfleet::scaler
