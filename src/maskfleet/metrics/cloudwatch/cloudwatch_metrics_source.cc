@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <functional>
 
 #include "maskfleet/aws/credentials.h"
 
@@ -24,6 +25,48 @@ void AddQuery(aws::Parameters& params, std::size_t n, const std::string& id, con
   params.emplace_back(q + "MetricStat.Period", std::to_string(period.count()));
   params.emplace_back(q + "MetricStat.Stat", stat);
   params.emplace_back(q + "ReturnData", "true");
+}
+
+// One value of a GetMetricData answer: the letter of its query's id ('c' CPU, 'r'
+// requests), the worker's index in the batch (the id's number) and the time.
+struct DataPoint {
+  char kind;
+  std::size_t index;
+  std::chrono::system_clock::time_point at;
+  double value;
+};
+
+// Sends `queries` to GetMetricData page by page (NextToken) and hands `take` every
+// finite value of a query whose id names a worker under `batch_size`. Errors: the
+// client's.
+Status ReadPages(aws::Client& client, const aws::Parameters& queries, std::size_t batch_size,
+                 const std::function<void(const DataPoint&)>& take) {
+  std::string next_token;
+  do {
+    aws::Parameters page = queries;
+    if (!next_token.empty()) page.emplace_back("NextToken", next_token);
+    auto answer = client.Query(aws::kCloudWatch, "GetMetricData", page, aws::Idempotency::kIdempotent);
+    if (!answer) return std::unexpected(aws::ToError(answer.error()));
+    const pugi::xml_node result = answer->root().child("GetMetricDataResult");
+    for (pugi::xml_node series : result.child("MetricDataResults").children("member")) {
+      const std::string id = series.child_value("Id");
+      if (id.size() < 2 || (id[0] != 'c' && id[0] != 'r')) continue;
+      const std::size_t index = std::strtoul(id.c_str() + 1, nullptr, 10);
+      if (index >= batch_size) continue;
+      auto timestamp = series.child("Timestamps").children("member").begin();
+      auto value = series.child("Values").children("member").begin();
+      for (; timestamp != series.child("Timestamps").children("member").end() &&
+             value != series.child("Values").children("member").end();
+           ++timestamp, ++value) {
+        auto at = aws::ParseIso8601(timestamp->child_value());
+        const double number = value->text().as_double(NAN);
+        if (!at || !std::isfinite(number)) continue;
+        take({id[0], index, *at, number});
+      }
+    }
+    next_token = result.child_value("NextToken");
+  } while (!next_token.empty());
+  return {};
 }
 
 }  // namespace
@@ -57,34 +100,14 @@ Result<std::vector<MetricSample>> CloudWatchMetricsSource::Read(std::span<const 
   for (std::size_t first = 0; first < worker_ids.size(); first += kWorkersPerRequest) {
     const auto batch = worker_ids.subspan(first, std::min(kWorkersPerRequest, worker_ids.size() - first));
     const aws::Parameters queries = MetricDataQueries(batch, options_, range);
-    std::string next_token;
-    do {
-      aws::Parameters params = queries;
-      if (!next_token.empty()) params.emplace_back("NextToken", next_token);
-      auto answer = client_->Query(aws::kCloudWatch, "GetMetricData", params, aws::Idempotency::kIdempotent);
-      if (!answer) return std::unexpected(aws::ToError(answer.error()));
-      const pugi::xml_node result = answer->root().child("GetMetricDataResult");
-      for (pugi::xml_node series : result.child("MetricDataResults").children("member")) {
-        const std::string id = series.child_value("Id");
-        if (id.size() < 2 || (id[0] != 'c' && id[0] != 'r')) continue;
-        const std::size_t index = std::strtoul(id.c_str() + 1, nullptr, 10);
-        if (index >= batch.size()) continue;
-        auto timestamp = series.child("Timestamps").children("member").begin();
-        auto value = series.child("Values").children("member").begin();
-        for (; timestamp != series.child("Timestamps").children("member").end() &&
-               value != series.child("Values").children("member").end();
-             ++timestamp, ++value) {
-          auto at = aws::ParseIso8601(timestamp->child_value());
-          const double number = value->text().as_double(NAN);
-          if (!at || !std::isfinite(number)) continue;
-          const auto minute = MinuteOf(*at);
-          if (minute < range.begin || minute >= range.end) continue;
-          samples.push_back(MetricSample{
-              batch[index], id[0] == 'c' ? Metric::kCpuPercent : Metric::kRequestsPerMinute, minute, number});
-        }
-      }
-      next_token = result.child_value("NextToken");
-    } while (!next_token.empty());
+    Status read = ReadPages(*client_, queries, batch.size(), [&](const DataPoint& point) {
+      const auto minute = MinuteOf(point.at);
+      if (minute < range.begin || minute >= range.end) return;
+      samples.push_back(MetricSample{batch[point.index],
+                                     point.kind == 'c' ? Metric::kCpuPercent : Metric::kRequestsPerMinute,
+                                     minute, point.value});
+    });
+    if (!read) return std::unexpected(read.error());
   }
   return samples;
 }
@@ -168,33 +191,12 @@ Result<std::vector<WorkerCpuPeriods>> CloudWatchMetricsSource::RecentCpu(
                         aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(from))));
     params.emplace_back("EndTime", aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(to))));
     params.emplace_back("ScanBy", "TimestampAscending");
-    std::string next_token;
-    do {
-      aws::Parameters page = params;
-      if (!next_token.empty()) page.emplace_back("NextToken", next_token);
-      auto answer = client_->Query(aws::kCloudWatch, "GetMetricData", page, aws::Idempotency::kIdempotent);
-      if (!answer) return std::unexpected(aws::ToError(answer.error()));
-      const pugi::xml_node result = answer->root().child("GetMetricDataResult");
-      for (pugi::xml_node series : result.child("MetricDataResults").children("member")) {
-        const std::string id = series.child_value("Id");
-        if (id.size() < 2 || id[0] != 'c') continue;
-        const std::size_t index = std::strtoul(id.c_str() + 1, nullptr, 10);
-        if (index >= batch.size()) continue;
-        auto timestamp = series.child("Timestamps").children("member").begin();
-        auto value = series.child("Values").children("member").begin();
-        for (; timestamp != series.child("Timestamps").children("member").end() &&
-               value != series.child("Values").children("member").end();
-             ++timestamp, ++value) {
-          auto at = aws::ParseIso8601(timestamp->child_value());
-          const double number = value->text().as_double(NAN);
-          if (!at || !std::isfinite(number)) continue;
-          const std::int64_t t = std::chrono::floor<std::chrono::seconds>(*at).time_since_epoch().count();
-          if (t < from || t >= to) continue;
-          out[first + index].periods.push_back({Clock::TimePoint(std::chrono::seconds(t)), number});
-        }
-      }
-      next_token = result.child_value("NextToken");
-    } while (!next_token.empty());
+    Status read = ReadPages(*client_, params, batch.size(), [&](const DataPoint& point) {
+      const std::int64_t t = std::chrono::floor<std::chrono::seconds>(point.at).time_since_epoch().count();
+      if (point.kind != 'c' || t < from || t >= to) return;
+      out[first + point.index].periods.push_back({Clock::TimePoint(std::chrono::seconds(t)), point.value});
+    });
+    if (!read) return std::unexpected(read.error());
   }
   for (WorkerCpuPeriods& w : out) {
     std::sort(w.periods.begin(), w.periods.end(),
