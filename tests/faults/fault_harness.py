@@ -252,6 +252,26 @@ def stored_object_keys(objects_root):
             if p.is_file() and not p.name.startswith(".tmp-") and p.relative_to(root).parts[0] != "readiness"}
 
 
+# A manager that sweeps photo objects left without a row quickly: a key still without a
+# row ORPHAN_GRACE_S after it was first seen goes (the default grace is an hour). Only
+# for cases that never hold an upload between its objects and its row that long.
+FAST_ORPHAN_SWEEP_ENV = {"MASKFLEET_MANAGER_ORPHAN_GRACE_SECONDS": "3", "MASKFLEET_MANAGER_ORPHAN_SWEEP_SECONDS": "1"}
+
+
+def wait_orphans_swept(data_dir, db_path=None, timeout=20):
+    """Waits until every stored photo object has its row (the manager's sweeper at
+    FAST_ORPHAN_SWEEP_ENV removes the others), at most `timeout` seconds; returns the
+    seconds waited (the check after it reports what is left)."""
+    data_dir = pathlib.Path(data_dir)
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        referenced = {key for row in database_rows(db_path or data_dir / "maskfleet.db") for key in row[1:4]}
+        if not stored_object_keys(data_dir / "objects") - referenced:
+            break
+        time.sleep(0.5)
+    return round(time.monotonic() - started, 1)
+
+
 @dataclasses.dataclass
 class Consistency:
     lost: list            # answered 2xx, no row

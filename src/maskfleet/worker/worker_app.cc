@@ -31,7 +31,9 @@ namespace {
 // Readiness: whether this worker can store now. The database must take a write and the
 // object store a small object (put, then deleted). One probe runs at a time and its
 // answer is kept for kReadinessTtl, so the balancer's checks (every 2 s) cost one probe
-// of each store per period.
+// of each store per period. A photo that could not be stored because a store takes no
+// writes (StoreFailed) makes the worker unready at once, for the same period: the
+// balancer need not wait for the next probe to see what an upload just saw.
 class StorageReadiness {
  public:
   static constexpr std::chrono::seconds kReadinessTtl{5};
@@ -51,6 +53,15 @@ class StorageReadiness {
     checked_ = true;
     checked_at_ = now;
     return last_;
+  }
+
+  void StoreFailed(const Error& error) {
+    std::lock_guard lock(mu_);
+    if (checked_ && !last_ && clock_.Now() - checked_at_ < kReadinessTtl) return;
+    spdlog::warn("not ready: a photo could not be stored: {}", error.ToString());
+    last_ = MakeError(error.code, "a photo could not be stored just now");
+    checked_ = true;
+    checked_at_ = clock_.Now();
   }
 
  private:
@@ -90,11 +101,11 @@ struct WorkerApp::Parts {
   std::unique_ptr<detect::DetectorPool> detectors;
   std::unique_ptr<detect::PhotoAnalyzer> analyzer;
   std::unique_ptr<net::UrlFetcher> fetcher;
+  std::unique_ptr<StorageReadiness> readiness;  // before photos, which reports to it
   std::unique_ptr<PhotoService> photos;
   std::unique_ptr<accounts::AccountService> accounts;
   observability::MetricsRegistry registry;
   std::unique_ptr<observability::WorkerMetrics> metrics;
-  std::unique_ptr<StorageReadiness> readiness;
   std::unique_ptr<WorkerServer> server;
 
   // Housekeeping: expired sessions and reset tokens are deleted every 10 minutes.
@@ -129,21 +140,17 @@ std::vector<metrics::RequestMinute> CompletedMinutes(const observability::Worker
   return minutes;
 }
 
-// HTTP threads enough for every request the bounds admit (detections running and
-// waiting, URL fetches, password checks) plus kSpareHttpThreads, so that a health check
-// or a cheap request always finds a free thread however the expensive ones pile up:
-// the configured number, or more when that is too few.
-constexpr int kSpareHttpThreads = 4;
-
-int HttpThreadsFor(const WorkerConfig& c, const PhotoService& photos) {
-  const int password_checks = c.hash_concurrency + 2 * c.hash_queue;
-  const int needed = photos.capacity() + password_checks + kSpareHttpThreads;
-  if (c.http_threads >= needed) return c.http_threads;
-  spdlog::info(
-      "worker.http_threads raised from {} to {}: {} admitted analyses and URL fetches, {} password "
-      "checks and {} spare threads for /healthz",
-      c.http_threads, needed, photos.capacity(), password_checks, kSpareHttpThreads);
-  return needed;
+// The threads of worker_config.h's count, with a line in the log when the configured
+// number was too few.
+int HttpThreadsFor(const WorkerConfig& c) {
+  const int threads = HttpThreads(c);
+  if (threads != c.http_threads) {
+    spdlog::info(
+        "worker.http_threads raised from {} to {}: {} admitted analyses, URL fetches and password checks, "
+        "{} threads to answer beyond them and {} spare threads for /healthz",
+        c.http_threads, threads, AdmittedRequests(c), kOverflowAnswers, kSpareHttpThreads);
+  }
+  return threads;
 }
 
 }  // namespace
@@ -189,13 +196,16 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
   Result<net::UrlFetcher> fetcher = net::UrlFetcher::Create(fetch);
   if (!fetcher) return std::unexpected(fetcher.error().WithContext("URL fetcher"));
   p->fetcher = std::make_unique<net::UrlFetcher>(std::move(*fetcher));
+  p->readiness = std::make_unique<StorageReadiness>(database, *p->backends.objects, clock);
   p->photos = std::make_unique<PhotoService>(
       *p->analyzer, *p->images, *p->backends.objects, *p->fetcher,
       PhotoServiceOptions{.max_photo_bytes = c.max_upload_bytes,
                           .max_in_flight = c.detection_threads + c.detection_queue,
                           .max_running = c.detection_threads,
                           .max_wait = std::chrono::milliseconds(c.detection_wait_ms),
-                          .max_url_fetches = c.url_fetches},
+                          .max_url_fetches = c.url_fetches,
+                          .store_unavailable = [readiness = p->readiness.get()](
+                                                   const Error& e) { readiness->StoreFailed(e); }},
       p->backends.cpu_budget);
 
   p->accounts = std::make_unique<accounts::AccountService>(
@@ -217,7 +227,6 @@ Result<int> WorkerApp::Start() {
   hooks.health = [database]() -> Status {
     return database->Run("health check", [](soci::session&) -> Status { return {}; });
   };
-  p.readiness = std::make_unique<StorageReadiness>(*database, *p.backends.objects, *p.clock);
   hooks.ready = [readiness = p.readiness.get()] { return readiness->Check(); };
   p.metrics = std::make_unique<observability::WorkerMetrics>(p.registry, *p.clock);
   observability::WorkerMetrics* metrics = p.metrics.get();
@@ -238,7 +247,7 @@ Result<int> WorkerApp::Start() {
   options.web_dir = p.config.web_dir;
   options.secure_cookies = p.config.secure_cookies;
   options.trust_forwarded_for = p.config.trust_forwarded_for;
-  options.http_threads = HttpThreadsFor(p.config, *p.photos);
+  options.http_threads = HttpThreadsFor(p.config);
   p.server = std::make_unique<WorkerServer>(*p.accounts, *p.photos, *p.images, *p.backends.objects,
                                             std::move(hooks), std::move(options));
   Result<int> port = p.server->Start(p.config.host, p.config.port);
