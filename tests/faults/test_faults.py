@@ -25,12 +25,8 @@ from fault_harness import (FAST_ORPHAN_SWEEP_ENV, LONG, HealthProbe, Load, Repor
 from manager_harness import USER_PASSWORD, Client, in_service, settled, wait_for, worker_url
 
 # Defects whose fix the targets below wait for (defect key: reason); a case whose target
-# fails for one of them is an expected failure with this reason.
-AWAITING_FIX = {
-    "hashing": "/healthz during the burst: 46-238 ms measured on a shared 2-core machine (load 5-8), so no "
-               "real margin under 100 ms: within its 0.25-CPU quota a worker's health check competes with "
-               "the burst's request threads (34-44 ms without the quota)",
-}
+# fails for one of them is an expected failure with this reason. None is known now.
+AWAITING_FIX = {}
 
 # A request is slow for a user past this (seconds), in the burst cases.
 SERVED_WITHIN_S = 5.0

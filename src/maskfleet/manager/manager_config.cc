@@ -15,7 +15,7 @@ Result<ManagerConfig> ManagerConfig::Load(config::ConfigSource& source) {
   if (!workers) return std::unexpected(workers.error());
   c.shared = static_cast<const config::SharedConfig&>(*workers);
   c.worker_port = workers->port;
-  c.worker_request_limit = worker::BalancedRequestLimit(*workers);
+  c.worker_url_fetches = workers->url_fetches;
 
   config::SettingsReader reader;
   reader.Take(c.host, source.String("manager", "host", c.host));

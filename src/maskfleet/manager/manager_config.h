@@ -36,8 +36,8 @@ struct ManagerConfig {
                                       // (1,000 keys) is checked for rows this often
   std::filesystem::path config_file;  // the file read (--config), handed to the workers
   int worker_port = 8081;             // [worker] port: where the AWS mode's workers listen
-  int worker_request_limit = 0;       // the workers' worker::BalancedRequestLimit (HAProxy's
-                                      // maxconn per worker)
+  int worker_url_fetches = 2;         // [worker] url_fetches: the local mode's HAProxy bounds
+                                      // the requests it sends a worker by the worker's bounds
 
   // The settings shared with the workers; data_dir here is the manager's too.
   config::SharedConfig shared;

@@ -242,7 +242,15 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   // Readiness, not liveness: a worker that cannot store leaves the rotation, and comes
   // back when it can (the pool watches /healthz, so it does not replace the worker).
   haproxy.health_path = "/readyz";
-  haproxy.server_maxconn = config.worker_request_limit;
+  // At most the requests a worker can take while keeping threads for its health checks,
+  // counted from the settings the pool starts it with.
+  worker::WorkerConfig as_started;
+  static_cast<config::SharedConfig&>(as_started) = shared;
+  as_started.http_threads = pool.http_threads;
+  as_started.detection_threads = pool.detection_threads;
+  as_started.detection_queue = pool.detection_queue;
+  as_started.url_fetches = config.worker_url_fetches;
+  haproxy.server_maxconn = worker::BalancedRequestLimit(as_started);
   haproxy.frontend_port = static_cast<std::uint16_t>(lb_port);
   auto balancer = std::make_unique<lb::haproxy::HaproxyLoadBalancer>(haproxy, entry_url);
   lb::haproxy::ProcessOptions process;
