@@ -2,7 +2,7 @@
 # Runs the fault suite (tests/faults) and prints its table (docs/reliability.md).
 #
 #   scripts/faults.sh          the long form: longer loads, and the soak of 10,000
-#                              uploads (about an hour on two cores)
+#                              uploads (about 11 minutes on two shared cores)
 #   scripts/faults.sh --short  the short form CI runs (a few minutes)
 #
 # Needs a build (scripts/setup.sh --for-tests) and root for the disk-full and

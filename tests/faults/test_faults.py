@@ -19,20 +19,14 @@ import time
 import pytest
 import requests
 
-from fault_harness import (LONG, HealthProbe, Load, Report, check_consistency, fill_disk, free_port, haproxy_pids,
-                           mount_tmpfs, recovery_seconds, summarise, umount, wait_uploads_ok)
+from fault_harness import (FAST_ORPHAN_SWEEP_ENV, LONG, HealthProbe, Load, Report, check_consistency, fill_disk,
+                           free_port, haproxy_pids, mount_tmpfs, recovery_seconds, summarise, umount,
+                           wait_orphans_swept, wait_uploads_ok)
 from manager_harness import USER_PASSWORD, Client, in_service, settled, wait_for, worker_url
 
-# Defects whose fix the targets below wait for; a case whose target fails for one of
-# them is an expected failure with this reason.
-AWAITING_FIX = {
-    "hashing": "/healthz stays near but not always under 100 ms during the burst (124 ms measured)",
-    "signals": "in the disk-full case the worker that cannot store still answers /readyz 200",
-    "manager-spof": "uploads fail for seconds (4.0 s measured) while a killed manager restarts, "
-                    "since HAProxy dies with it",
-    "orphans-after-kill": "a worker killed between storing an upload's files and its row leaves the files "
-                          "behind, and nothing removes them later",
-}
+# Defects whose fix the targets below wait for (defect key: reason); a case whose target
+# fails for one of them is an expected failure with this reason. None is known now.
+AWAITING_FIX = {}
 
 # A request is slow for a user past this (seconds), in the burst cases.
 SERVED_WITHIN_S = 5.0
@@ -69,19 +63,15 @@ def register_users(manager, tag, count):
     return users
 
 
-def assert_no_loss(outcomes, consistency, allow_stored_but_failed=True, expected=None):
-    """The targets every case shares. `expected`: the case killed a worker, whose
-    half-stored upload may leave files behind (a known defect, see AWAITING_FIX)."""
+def assert_no_loss(outcomes, consistency, allow_stored_but_failed=True):
+    """The targets every case shares. A case that kills a worker waits for the manager
+    to sweep the objects of an upload killed before its row (wait_orphans_swept) first."""
     counts = summarise(outcomes)
     assert counts["500"] == 0, f"requests answered 500: {counts}"
     assert not consistency.lost, f"uploads answered 2xx but not stored: {consistency.lost[:10]}"
     assert not consistency.duplicates, f"uploads stored twice: {consistency.duplicates[:10]}"
     assert not consistency.rows_without_files, f"rows without their files: {consistency.rows_without_files[:10]}"
-    if expected is not None:
-        expected.target("orphans-after-kill", not consistency.files_without_rows,
-                        f"files without their row: {consistency.files_without_rows[:10]}")
-    else:
-        assert not consistency.files_without_rows, f"files without their row: {consistency.files_without_rows[:10]}"
+    assert not consistency.files_without_rows, f"files without their row: {consistency.files_without_rows[:10]}"
     assert not consistency.unreadable, f"2xx uploads the API does not give back: {consistency.unreadable[:10]}"
     if not allow_stored_but_failed:
         assert not consistency.stored_but_failed, \
@@ -112,7 +102,7 @@ def finish(managers, manager):
 # ----------------------------------------------------------------------------- cases
 
 def test_worker_kill_under_load(managers, photo):
-    manager = managers.start()
+    manager = managers.start(extra_env=FAST_ORPHAN_SWEEP_ENV)
     manager.resize(2)
     pool = manager.wait_settled(2, timeout=120)
     users = register_users(manager, "wk", 4)
@@ -123,16 +113,15 @@ def test_worker_kill_under_load(managers, photo):
     manager.wait_pool("a replacement in service", lambda p: settled(p, 2), timeout=120)
     time.sleep(seconds(3, 20))
     outcomes = load.stop()
+    swept_in = wait_orphans_swept(manager.data_dir)
     consistency = check_consistency(manager.data_dir, outcomes, manager.lb_url, photo)
     recovery = recovery_seconds(outcomes, fault_at)
     Report("worker kill -9", "one of 2 workers killed under load", summarise(outcomes), recovery,
-           consistency.summary()).write()
+           consistency.summary(), notes=f"objects without a row swept {swept_in} s after the load").write()
     # Requests in flight on the killed worker may fail (HAProxy cannot replay a POST);
     # nothing answered 2xx may be lost.
-    expected = Expected()
-    assert_no_loss(outcomes, consistency, expected=expected)
+    assert_no_loss(outcomes, consistency)
     assert recovery is not None and recovery < 30, f"clients saw failures for {recovery} s"
-    expected.done()
 
 
 def test_haproxy_kill(managers, photo):
@@ -164,29 +153,41 @@ def test_haproxy_kill(managers, photo):
 
 def test_manager_kill_and_restart(managers, photo):
     port, lb_port = free_port(), free_port()
-    manager = managers.start(port=port, lb_port=lb_port)
+    manager = managers.start(port=port, lb_port=lb_port, extra_env=FAST_ORPHAN_SWEEP_ENV)
     manager.wait_settled(1, timeout=120)
     users = register_users(manager, "mk", 2)
     load = Load(manager.lb_url, users, photo, clients=2, tag="mk", timeout=30, pause=0.05).start()
     wait_uploads_ok(load, 3, 120)
+    haproxy_before = set(haproxy_pids(manager.data_dir))
     fault_at = time.monotonic()
     manager.kill()
     managers.started.remove(manager)
     time.sleep(seconds(2, 10))
-    restarted = managers.start(data_dir=manager.data_dir, port=port, lb_port=lb_port)
+    restarted_at = time.monotonic()
+    restarted = managers.start(data_dir=manager.data_dir, port=port, lb_port=lb_port,
+                               extra_env=FAST_ORPHAN_SWEEP_ENV)
     restarted.wait_settled(1, timeout=120)
+    haproxy_after = set(haproxy_pids(restarted.data_dir))
     wait_uploads_ok(load, load.count_ok() + 3, 120)
     outcomes = load.stop()
+    wait_orphans_swept(restarted.data_dir)
     recovery = recovery_seconds(outcomes, fault_at)
+    away = [o for o in outcomes if fault_at <= o.started < restarted_at]
     consistency = check_consistency(restarted.data_dir, outcomes, restarted.lb_url, photo)
     Report("manager kill -9 and restart", "the manager killed, restarted after "
            f"{seconds(2, 10)} s on the same data folder and ports", summarise(outcomes), recovery,
-           consistency.summary(), notes="").write()
+           consistency.summary(), notes=f"while no manager ran: uploads {summarise(away)}; HAProxy "
+                                        f"{'adopted' if haproxy_after == haproxy_before else 'replaced'}").write()
     expected = Expected()
-    assert_no_loss(outcomes, consistency, expected=expected)
-    # Target: the workers outlive the manager, so uploads go on while it is away.
+    assert_no_loss(outcomes, consistency)
+    # Target: the workers and HAProxy outlive the manager, so uploads go on while it is
+    # away, and the restarted manager adopts them.
+    expected.target("manager-spof", away and all(o.ok for o in away),
+                    f"uploads while no manager ran: {summarise(away)}")
     expected.target("manager-spof", recovery is not None and recovery < 1.0,
                     f"uploads failed for {recovery} s while the manager was away")
+    expected.target("manager-spof", haproxy_after == haproxy_before,
+                    f"HAProxy {haproxy_before} before the kill, {haproxy_after} after the restart")
     expected.done()
 
 
@@ -296,7 +297,8 @@ def test_database_locked(managers, photo):
 
 def test_database_read_only(managers, photo, tmpfs):
     db_dir = tmpfs("db", 64)
-    manager = managers.start(extra_env={"MASKFLEET_DATABASE_URL": f"sqlite:{db_dir}/maskfleet.db"})
+    manager = managers.start(extra_env={"MASKFLEET_DATABASE_URL": f"sqlite:{db_dir}/maskfleet.db",
+                                        **FAST_ORPHAN_SWEEP_ENV})
     manager.resize(1)
     manager.wait_settled(1, timeout=120)
     users = register_users(manager, "ro", 2)
@@ -322,6 +324,7 @@ def test_database_read_only(managers, photo, tmpfs):
     manager.wait_settled(1, timeout=120)
     wait_uploads_ok(load, load.count_ok() + 3, 120)
     outcomes = load.stop()
+    wait_orphans_swept(manager.data_dir, db_path=db_dir / "maskfleet.db")
     consistency = check_consistency(manager.data_dir, outcomes, manager.lb_url, photo,
                                     db_path=db_dir / "maskfleet.db")
     Report("database read-only", "the database's folder made read-only, workers restarted onto it",
@@ -330,8 +333,7 @@ def test_database_read_only(managers, photo, tmpfs):
     finish(managers, manager)
     assert not consistency.lost and not consistency.rows_without_files and not consistency.duplicates, \
         consistency.summary()
-    expected.target("orphans-after-kill", not consistency.files_without_rows,
-                    f"files without their row: {consistency.files_without_rows[:10]}")
+    assert not consistency.files_without_rows, f"files without their row: {consistency.files_without_rows[:10]}"
     expected.target("signals", all(o.status in (0, 503) for o in during if not o.ok),
                     f"uploads on a read-only database must answer 503: {summarise(during)}")
     expected.target("signals", ready in (None, 503),

@@ -137,15 +137,16 @@ def worker_name(worker):
 class Manager:
     """One `maskfleet manager` process on `data_dir`."""
 
-    def __init__(self, binary, data_dir, env, log_path, start_timeout=60, new_session=False):
+    def __init__(self, binary, data_dir, env, log_path, start_timeout=60, new_session=False, lb_port=0):
         """`new_session`: the manager leads a process group of its own (as in a terminal),
-        which a test may signal as a whole (os.killpg: a Ctrl-C)."""
+        which a test may signal as a whole (os.killpg: a Ctrl-C). `lb_port`: HAProxy's
+        entry port (0: any free one)."""
         self.binary, self.data_dir, self.env, self.log_path = binary, pathlib.Path(data_dir), env, log_path
         self.crashed = False  # killed on purpose: no exit status to check
         self.api = None
         self._lines = queue.Queue()
         self.process = subprocess.Popen(
-            [str(binary), "manager", "--data-dir", str(self.data_dir), "--port", "0", "--lb-port", "0"],
+            [str(binary), "manager", "--data-dir", str(self.data_dir), "--port", "0", "--lb-port", str(lb_port)],
             stdout=subprocess.PIPE, stderr=open(log_path, "wb"), stdin=subprocess.DEVNULL, env=env, text=True,
             start_new_session=new_session)
         threading.Thread(target=self._pump, daemon=True).start()
@@ -337,11 +338,11 @@ class ManagerFactory:
         # Short paths: HAProxy's runtime socket lives under DATA/haproxy.
         return self.tmp_path_factory.mktemp("mgr") / "data"
 
-    def __call__(self, data_dir=None, log_in=True, new_session=False):
+    def __call__(self, data_dir=None, log_in=True, new_session=False, lb_port=0):
         data_dir = pathlib.Path(data_dir) if data_dir else self.new_data_dir()
         self.count += 1
         log = data_dir.parent / f"manager-{self.count}.stderr"
-        manager = Manager(self.binary, data_dir, self.env, log, new_session=new_session)
+        manager = Manager(self.binary, data_dir, self.env, log, new_session=new_session, lb_port=lb_port)
         self.started.append(manager)
         if log_in:
             manager.log_in_as_admin()

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -19,6 +20,7 @@
 #include "maskfleet/manager/settings_store.h"
 #include "maskfleet/photos/data_eraser.h"
 #include "maskfleet/photos/image_store.h"
+#include "maskfleet/photos/orphan_sweeper.h"
 
 namespace maskfleet::manager {
 
@@ -44,6 +46,13 @@ struct ManagerApp::Parts {
   std::unique_ptr<PoolController> controller;
   std::unique_ptr<AutoScaler> auto_scaler;
   std::unique_ptr<ManagerServer> server;
+
+  // Photo objects left without a row are removed by this thread, one page per period.
+  std::unique_ptr<photos::OrphanSweeper> sweeper;
+  std::mutex sweep_mu;
+  std::condition_variable sweep_wake;
+  bool sweep_stopping = false;  // guarded by sweep_mu
+  std::thread sweeping;
 
   std::mutex stop_mu;
   std::condition_variable stop_wake;
@@ -75,6 +84,9 @@ Result<std::unique_ptr<ManagerApp>> ManagerApp::Create(const ManagerConfig& conf
   p->throttles = std::make_unique<accounts::ThrottleStore>(database);
   p->images = std::make_unique<photos::ImageStore>(database, clock);
   p->eraser = std::make_unique<photos::DataEraser>(*p->images, *p->backends.objects);
+  p->sweeper = std::make_unique<photos::OrphanSweeper>(
+      *p->images, *p->backends.objects, clock,
+      photos::OrphanSweeperOptions{.grace = std::chrono::seconds(config.orphan_grace_seconds)});
   p->settings = std::make_unique<SettingsStore>(database);
   p->policies = std::make_unique<PolicyStore>(database, clock);
   p->decisions = std::make_unique<DecisionLog>(database);
@@ -113,6 +125,17 @@ Result<Endpoints> ManagerApp::Start() {
   p.auto_scaler = std::make_unique<AutoScaler>(*p.controller, *b.metrics, *p.policies, *p.decisions, *p.clock,
                                                scaling);
   p.auto_scaler->Start();
+
+  p.sweeping = std::thread([&p, every = std::chrono::seconds(c.orphan_sweep_seconds)] {
+    std::unique_lock lock(p.sweep_mu);
+    while (!p.sweep_wake.wait_for(lock, every, [&p] { return p.sweep_stopping; })) {
+      lock.unlock();
+      if (Result<photos::SweepStep> step = p.sweeper->SweepPage(); !step) {
+        spdlog::warn("sweeping orphaned photo objects: {}", step.error().ToString());
+      }
+      lock.lock();
+    }
+  });
 
   ManagerServerOptions options;
   options.web_dir = c.shared.web_dir;
@@ -157,6 +180,14 @@ Status ManagerApp::Stop() {
   p.stopped = true;
   Status result;
   if (p.auto_scaler) p.auto_scaler->Stop();
+  if (p.sweeping.joinable()) {
+    {
+      std::lock_guard lock(p.sweep_mu);
+      p.sweep_stopping = true;
+    }
+    p.sweep_wake.notify_all();
+    p.sweeping.join();
+  }
   // Workers first (they leave the balancer drained), then the balancer, then the UI,
   // which answered the stop button before this ran.
   if (p.controller) {

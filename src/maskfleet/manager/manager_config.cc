@@ -15,6 +15,7 @@ Result<ManagerConfig> ManagerConfig::Load(config::ConfigSource& source) {
   if (!workers) return std::unexpected(workers.error());
   c.shared = static_cast<const config::SharedConfig&>(*workers);
   c.worker_port = workers->port;
+  c.worker_url_fetches = workers->url_fetches;
 
   config::SettingsReader reader;
   reader.Take(c.host, source.String("manager", "host", c.host));
@@ -28,6 +29,10 @@ Result<ManagerConfig> ManagerConfig::Load(config::ConfigSource& source) {
   reader.Take(c.collect_seconds, source.Int("manager", "collect_seconds", c.collect_seconds, 1, 60));
   reader.Take(c.scaler_sample_seconds,
               source.Int("manager", "scaler_sample_seconds", c.scaler_sample_seconds, 1, 3600));
+  reader.Take(c.orphan_grace_seconds,
+              source.Int("manager", "orphan_grace_seconds", c.orphan_grace_seconds, 1, 7 * 24 * 3600));
+  reader.Take(c.orphan_sweep_seconds,
+              source.Int("manager", "orphan_sweep_seconds", c.orphan_sweep_seconds, 1, 3600));
   if (Status read = reader.status(); !read) return std::unexpected(read.error());
   if (c.cpu_limit != "auto" && c.cpu_limit != "cgroup" && c.cpu_limit != "governor" &&
       c.cpu_limit != "none") {

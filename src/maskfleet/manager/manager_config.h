@@ -30,8 +30,14 @@ struct ManagerConfig {
   int collect_seconds = 10;           // collect_seconds: how often workers are measured
   int scaler_sample_seconds = 60;     // scaler_sample_seconds: CPU sample length the
                                       // auto-scaler averages (shorter only for tests)
+  int orphan_grace_seconds = 3600;    // orphan_grace_seconds: how long a photo object stays
+                                      // without its image row before it is deleted
+  int orphan_sweep_seconds = 10;      // orphan_sweep_seconds: one page of photo objects
+                                      // (1,000 keys) is checked for rows this often
   std::filesystem::path config_file;  // the file read (--config), handed to the workers
   int worker_port = 8081;             // [worker] port: where the AWS mode's workers listen
+  int worker_url_fetches = 2;         // [worker] url_fetches: the local mode's HAProxy bounds
+                                      // the requests it sends a worker by the worker's bounds
 
   // The settings shared with the workers; data_dir here is the manager's too.
   config::SharedConfig shared;

@@ -1,5 +1,6 @@
 #include "maskfleet/photos/image_store.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -333,6 +334,52 @@ Result<std::vector<std::string>> ImageStore::DeleteBatch(int limit) {
 
 Result<std::int64_t> ImageStore::Count() {
   return storage::SelectCount(db_, "count images", "SELECT COUNT(*) FROM images");
+}
+
+Result<std::set<std::string>> ImageStore::ReferencedKeys(std::int64_t owner_id,
+                                                         std::span<const std::string> keys) {
+  constexpr std::size_t kKeysPerQuery = 100;
+  std::set<std::string> referenced;
+  for (std::size_t start = 0; start < keys.size(); start += kKeysPerQuery) {
+    const std::span<const std::string> chunk = keys.subspan(start,
+                                                            std::min(kKeysPerQuery, keys.size() - start));
+    // Each key is bound once per column (:o0_1 ...): back ends differ on a name used twice.
+    std::string sql =
+        "SELECT original_key, annotated_key, thumbnail_key FROM images WHERE owner_id = :owner AND (";
+    for (const char* column : {"original_key", "annotated_key", "thumbnail_key"}) {
+      sql += std::string(column == std::string_view("original_key") ? "" : " OR ") + column + " IN (";
+      for (std::size_t i = 0; i < chunk.size(); ++i) {
+        sql += (i == 0 ? ":" : ", :") + std::string(1, column[0]) + std::to_string(i);
+      }
+      sql += ")";
+    }
+    sql += ")";
+    Status st = db_.Run("find the rows of object keys", [&](soci::session& s) -> Status {
+      long long owner = owner_id;
+      std::string original, annotated, thumbnail;
+      soci::statement select = Prepare(s, sql, [&](soci::statement& q) {
+        q.exchange(soci::into(original));
+        q.exchange(soci::into(annotated));
+        q.exchange(soci::into(thumbnail));
+        q.exchange(soci::use(owner, "owner"));
+        for (const char prefix : {'o', 'a', 't'}) {
+          for (std::size_t i = 0; i < chunk.size(); ++i) {
+            q.exchange(soci::use(chunk[i], std::string(1, prefix) + std::to_string(i)));
+          }
+        }
+      });
+      select.execute();
+      const std::set<std::string_view> wanted(chunk.begin(), chunk.end());
+      while (select.fetch()) {
+        for (const std::string* key : {&original, &annotated, &thumbnail}) {
+          if (wanted.contains(*key)) referenced.insert(*key);
+        }
+      }
+      return {};
+    });
+    if (!st) return std::unexpected(st.error());
+  }
+  return referenced;
 }
 
 }  // namespace maskfleet::photos

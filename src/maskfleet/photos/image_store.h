@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -136,6 +138,12 @@ class ImageStore {
 
   // Images of all users. Errors: kUnavailable, kInternal.
   Result<std::int64_t> Count();
+
+  // Which of `keys` an image row of `owner_id` holds (as its original, annotated or
+  // thumbnail key), in any order; the others are referred to by no row of that owner.
+  // Cost: one indexed query of the owner's images per 100 keys. Errors: kUnavailable,
+  // kInternal.
+  Result<std::set<std::string>> ReferencedKeys(std::int64_t owner_id, std::span<const std::string> keys);
 
  private:
   storage::Database& db_;

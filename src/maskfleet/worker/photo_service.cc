@@ -122,6 +122,9 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSo
       spdlog::warn("storing the photo: {}", put.error().ToString());
       if (put.error().code == ErrorCode::kInternal)
         return std::unexpected(put.error().WithContext("storing the photo"));
+      if (put.error().code == ErrorCode::kUnavailable && options_.store_unavailable) {
+        options_.store_unavailable(put.error());
+      }
       return std::unexpected(Error{put.error().code, "the photo cannot be stored right now; try again later",
                                    put.error().retry_after});
     }
@@ -130,6 +133,9 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSo
   Result<photos::ImageDetail> stored = images_.Insert(row);
   if (!stored) {
     DeleteObjects(written);
+    if (stored.error().code == ErrorCode::kUnavailable && options_.store_unavailable) {
+      options_.store_unavailable(stored.error());
+    }
     return std::unexpected(stored.error());
   }
   const std::int64_t id = stored->image.id;

@@ -52,6 +52,11 @@ struct PhotoServiceOptions {
   std::chrono::milliseconds max_wait{10'000};
   // URL fetches at once; one more is refused at once. Default 2.
   int max_url_fetches = 2;
+  // Called with the error when a photo could not be stored because a store takes no
+  // writes now (kUnavailable: out of space, a read-only or unreachable database), so
+  // that the worker's readiness fails at once rather than at its next probe. Called on
+  // the request's thread. Default: none.
+  std::function<void(const Error&)> store_unavailable;
 };
 
 // Whether the work is still wanted (its client still connected); empty: always.

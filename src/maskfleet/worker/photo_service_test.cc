@@ -103,6 +103,22 @@ TEST_F(PhotoServiceTest, FailedObjectWriteLeavesNothingBehind) {
   EXPECT_EQ(StoredImages(), 0);
 }
 
+TEST_F(PhotoServiceTest, AStoreThatTakesNoWritesIsReportedForReadinessOtherFailuresAreNot) {
+  std::vector<ErrorCode> reported;
+  PhotoService service = Service(
+      {.store_unavailable = [&reported](const Error& e) { reported.push_back(e.code); }});
+  objects_.FailNth(FakeObjectStore::Op::kPut, 1);  // out of space, say: kUnavailable
+  ASSERT_FALSE(service.Process(owner_, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png")));
+  EXPECT_EQ(reported, std::vector<ErrorCode>{ErrorCode::kUnavailable});
+  objects_.FailNth(FakeObjectStore::Op::kPut, 1, Error{ErrorCode::kInternal, "injected"});
+  ASSERT_FALSE(service.Process(owner_, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png")));
+  // No such user: the row is refused for the photo's own reason, not the store's state.
+  ASSERT_FALSE(service.Process(987654, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png")));
+  EXPECT_EQ(reported.size(), 1u);
+  ASSERT_TRUE(service.Process(owner_, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png")));
+  EXPECT_EQ(reported.size(), 1u);
+}
+
 TEST_F(PhotoServiceTest, FailedRowInsertRemovesTheObjects) {
   PhotoService service = Service();
   // No such user: the foreign key refuses the row after the objects are written.

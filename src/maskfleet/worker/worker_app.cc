@@ -28,32 +28,87 @@ namespace maskfleet::worker {
 
 namespace {
 
-// Readiness: whether this worker can store now. The database must take a write and the
-// object store a small object (put, then deleted). One probe runs at a time and its
-// answer is kept for kReadinessTtl, so the balancer's checks (every 2 s) cost one probe
-// of each store per period.
-class StorageReadiness {
+// Liveness and readiness, as far as the stores decide them. Both are checked on a thread
+// of their own (Run), and /healthz and /readyz answer the last result at once: a check
+// never waits for a database connection or a disk that the requests keep busy (a burst
+// of uploads holds every pooled connection), so a busy worker is not taken for a dead
+// one. Liveness: the database answers, checked every kLivenessPeriod. Readiness: the
+// database takes a write and the object store a small object (put, then deleted),
+// checked every kReadinessPeriod. A photo that could not be stored because a store takes
+// no writes (StoreFailed) makes the worker unready at once, until the next probe: the
+// balancer need not wait for it to see what an upload just saw.
+class StoreHealth {
  public:
-  static constexpr std::chrono::seconds kReadinessTtl{5};
+  static constexpr std::chrono::seconds kLivenessPeriod{1};
+  static constexpr std::chrono::seconds kReadinessPeriod{5};
 
-  StorageReadiness(storage::Database& database, objectstore::ObjectStore& objects, Clock& clock)
-      : database_(database),
-        objects_(objects),
-        clock_(clock),
-        probe_key_("readiness/probe-" + std::to_string(::getpid())) {}
+  StoreHealth(storage::Database& database, objectstore::ObjectStore& objects)
+      : database_(database), objects_(objects), probe_key_("readiness/probe-" + std::to_string(::getpid())) {}
+  ~StoreHealth() { StopChecking(); }
 
-  Status Check() {
+  // Checks both once now, then on a thread until StopChecking.
+  void StartChecking() {
+    CheckLiveness();
+    CheckReadiness();
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  void StopChecking() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Status Live() {
     std::lock_guard lock(mu_);
-    const Clock::TimePoint now = clock_.Now();
-    if (checked_ && now - checked_at_ < kReadinessTtl) return last_;
-    last_ = Probe();
-    if (!last_) spdlog::warn("not ready: {}", last_.error().ToString());
-    checked_ = true;
-    checked_at_ = now;
-    return last_;
+    return live_;
+  }
+
+  Status Ready() {
+    std::lock_guard lock(mu_);
+    return ready_;
+  }
+
+  void StoreFailed(const Error& error) {
+    std::lock_guard lock(mu_);
+    if (!ready_) return;
+    spdlog::warn("not ready: a photo could not be stored: {}", error.ToString());
+    ready_ = MakeError(error.code, "a photo could not be stored just now");
   }
 
  private:
+  void Run() {
+    auto next_readiness = std::chrono::steady_clock::now() + kReadinessPeriod;
+    std::unique_lock lock(mu_);
+    while (!wake_.wait_for(lock, kLivenessPeriod, [this] { return stopping_; })) {
+      lock.unlock();
+      CheckLiveness();
+      if (std::chrono::steady_clock::now() >= next_readiness) {
+        CheckReadiness();
+        next_readiness = std::chrono::steady_clock::now() + kReadinessPeriod;
+      }
+      lock.lock();
+    }
+  }
+
+  void CheckLiveness() {
+    Status live = database_.Run("health check", [](soci::session&) -> Status { return {}; });
+    std::lock_guard lock(mu_);
+    if (!live && live_) spdlog::warn("not live: {}", live.error().ToString());
+    live_ = std::move(live);
+  }
+
+  void CheckReadiness() {
+    Status ready = Probe();
+    std::lock_guard lock(mu_);
+    if (!ready && ready_) spdlog::warn("not ready: {}", ready.error().ToString());
+    if (ready && !ready_) spdlog::info("ready again: the stores take writes");
+    ready_ = std::move(ready);
+  }
+
   Status Probe() {
     if (Status db = database_.CheckWritable(); !db) {
       return MakeError(db.error().code, "the database takes no writes now");
@@ -68,12 +123,13 @@ class StorageReadiness {
 
   storage::Database& database_;
   objectstore::ObjectStore& objects_;
-  Clock& clock_;
   const std::string probe_key_;
+  std::thread thread_;
   std::mutex mu_;
-  bool checked_ = false;         // guarded by mu_
-  Clock::TimePoint checked_at_;  // guarded by mu_
-  Status last_;                  // guarded by mu_
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mu_
+  Status live_;            // guarded by mu_
+  Status ready_;           // guarded by mu_
 };
 
 }  // namespace
@@ -90,11 +146,11 @@ struct WorkerApp::Parts {
   std::unique_ptr<detect::DetectorPool> detectors;
   std::unique_ptr<detect::PhotoAnalyzer> analyzer;
   std::unique_ptr<net::UrlFetcher> fetcher;
+  std::unique_ptr<StoreHealth> readiness;  // before photos, which reports to it
   std::unique_ptr<PhotoService> photos;
   std::unique_ptr<accounts::AccountService> accounts;
   observability::MetricsRegistry registry;
   std::unique_ptr<observability::WorkerMetrics> metrics;
-  std::unique_ptr<StorageReadiness> readiness;
   std::unique_ptr<WorkerServer> server;
 
   // Housekeeping: expired sessions and reset tokens are deleted every 10 minutes.
@@ -129,21 +185,17 @@ std::vector<metrics::RequestMinute> CompletedMinutes(const observability::Worker
   return minutes;
 }
 
-// HTTP threads enough for every request the bounds admit (detections running and
-// waiting, URL fetches, password checks) plus kSpareHttpThreads, so that a health check
-// or a cheap request always finds a free thread however the expensive ones pile up:
-// the configured number, or more when that is too few.
-constexpr int kSpareHttpThreads = 4;
-
-int HttpThreadsFor(const WorkerConfig& c, const PhotoService& photos) {
-  const int password_checks = c.hash_concurrency + 2 * c.hash_queue;
-  const int needed = photos.capacity() + password_checks + kSpareHttpThreads;
-  if (c.http_threads >= needed) return c.http_threads;
-  spdlog::info(
-      "worker.http_threads raised from {} to {}: {} admitted analyses and URL fetches, {} password "
-      "checks and {} spare threads for /healthz",
-      c.http_threads, needed, photos.capacity(), password_checks, kSpareHttpThreads);
-  return needed;
+// The threads of worker_config.h's count, with a line in the log when the configured
+// number was too few.
+int HttpThreadsFor(const WorkerConfig& c) {
+  const int threads = HttpThreads(c);
+  if (threads != c.http_threads) {
+    spdlog::info(
+        "worker.http_threads raised from {} to {}: {} admitted analyses, URL fetches and password checks, "
+        "{} threads to answer beyond them and {} spare threads for /healthz",
+        c.http_threads, threads, AdmittedRequests(c), kOverflowAnswers, kSpareHttpThreads);
+  }
+  return threads;
 }
 
 }  // namespace
@@ -189,13 +241,16 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
   Result<net::UrlFetcher> fetcher = net::UrlFetcher::Create(fetch);
   if (!fetcher) return std::unexpected(fetcher.error().WithContext("URL fetcher"));
   p->fetcher = std::make_unique<net::UrlFetcher>(std::move(*fetcher));
+  p->readiness = std::make_unique<StoreHealth>(database, *p->backends.objects);
   p->photos = std::make_unique<PhotoService>(
       *p->analyzer, *p->images, *p->backends.objects, *p->fetcher,
       PhotoServiceOptions{.max_photo_bytes = c.max_upload_bytes,
                           .max_in_flight = c.detection_threads + c.detection_queue,
                           .max_running = c.detection_threads,
                           .max_wait = std::chrono::milliseconds(c.detection_wait_ms),
-                          .max_url_fetches = c.url_fetches},
+                          .max_url_fetches = c.url_fetches,
+                          .store_unavailable = [readiness = p->readiness.get()](
+                                                   const Error& e) { readiness->StoreFailed(e); }},
       p->backends.cpu_budget);
 
   p->accounts = std::make_unique<accounts::AccountService>(
@@ -213,12 +268,9 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
 Result<int> WorkerApp::Start() {
   Parts& p = *parts_;
   ServerHooks hooks;
-  storage::Database* database = p.backends.database.get();
-  hooks.health = [database]() -> Status {
-    return database->Run("health check", [](soci::session&) -> Status { return {}; });
-  };
-  p.readiness = std::make_unique<StorageReadiness>(*database, *p.backends.objects, *p.clock);
-  hooks.ready = [readiness = p.readiness.get()] { return readiness->Check(); };
+  p.readiness->StartChecking();
+  hooks.health = [health = p.readiness.get()] { return health->Live(); };
+  hooks.ready = [health = p.readiness.get()] { return health->Ready(); };
   p.metrics = std::make_unique<observability::WorkerMetrics>(p.registry, *p.clock);
   observability::WorkerMetrics* metrics = p.metrics.get();
   PhotoService* photos = p.photos.get();
@@ -238,7 +290,7 @@ Result<int> WorkerApp::Start() {
   options.web_dir = p.config.web_dir;
   options.secure_cookies = p.config.secure_cookies;
   options.trust_forwarded_for = p.config.trust_forwarded_for;
-  options.http_threads = HttpThreadsFor(p.config, *p.photos);
+  options.http_threads = HttpThreadsFor(p.config);
   p.server = std::make_unique<WorkerServer>(*p.accounts, *p.photos, *p.images, *p.backends.objects,
                                             std::move(hooks), std::move(options));
   Result<int> port = p.server->Start(p.config.host, p.config.port);
@@ -293,6 +345,7 @@ void WorkerApp::Stop() {
   }
   parts_->housekeeping_wake.notify_all();
   if (parts_->housekeeping.joinable()) parts_->housekeeping.join();
+  if (parts_->readiness) parts_->readiness->StopChecking();
   if (parts_->publisher.joinable()) parts_->publisher.join();
 }
 

@@ -1,5 +1,6 @@
 #include "maskfleet/worker/worker_config.h"
 
+#include <algorithm>
 #include <optional>
 #include <type_traits>
 
@@ -57,5 +58,15 @@ void WorkerConfig::FillDefaults() {
   if (public_url.empty()) public_url = "http://" + host + ":" + std::to_string(port);
   SharedConfig::FillDefaults();
 }
+
+int AdmittedRequests(const WorkerConfig& c) {
+  return c.detection_threads + c.detection_queue + c.url_fetches + c.hash_concurrency + 2 * c.hash_queue;
+}
+
+int HttpThreads(const WorkerConfig& c) {
+  return std::max(c.http_threads, AdmittedRequests(c) + kOverflowAnswers + kSpareHttpThreads);
+}
+
+int BalancedRequestLimit(const WorkerConfig& c) { return HttpThreads(c) - kSpareHttpThreads; }
 
 }  // namespace maskfleet::worker

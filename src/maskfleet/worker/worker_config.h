@@ -54,6 +54,27 @@ struct WorkerConfig : config::SharedConfig {
   void FillDefaults();
 };
 
+// How a worker's HTTP threads are counted, for the worker and for the balancer in front
+// of it. The bounded work (detections running and waiting, URL fetches, password
+// checks: AdmittedRequests) may hold that many threads; kOverflowAnswers more answer
+// whatever comes beyond the bounds at once (503); kSpareHttpThreads more are kept for
+// /healthz and /readyz. A balancer that sends a worker at most BalancedRequestLimit
+// requests at once (HAProxy's maxconn; the rest wait in its queue) so never takes the
+// threads of the health checks, and a check never waits behind requests.
+inline constexpr int kOverflowAnswers = 4;
+inline constexpr int kSpareHttpThreads = 4;
+
+// Detections running and waiting, URL fetches and password checks (hash_concurrency +
+// 2 × hash_queue: computing, waiting for a turn, waiting for an identical check).
+int AdmittedRequests(const WorkerConfig& c);
+
+// The worker's HTTP threads: http_threads, or AdmittedRequests + kOverflowAnswers +
+// kSpareHttpThreads when that is more.
+int HttpThreads(const WorkerConfig& c);
+
+// HttpThreads - kSpareHttpThreads.
+int BalancedRequestLimit(const WorkerConfig& c);
+
 }  // namespace maskfleet::worker
 
 #endif  // MASKFLEET_WORKER_WORKER_CONFIG_H_

@@ -76,6 +76,7 @@ Status ValidateConfig(const HaproxyConfig& config) {
   }
   if (config.fall < 1 || config.rise < 1) return bad("fall and rise must be at least 1");
   if (config.threads < 1 || config.threads > 64) return bad("threads is not in 1..64");
+  if (config.server_maxconn < 0) return bad("server_maxconn is negative");
   return {};
 }
 
@@ -149,9 +150,12 @@ Result<std::string> RenderConfig(const HaproxyConfig& c) {
   out += "    http-check expect status 200\n";
   // fastinter: while a server moves between up and down, check it faster; downinter:
   // a down server is checked as often, so a worker that recovers is back quickly.
-  out += fmt::format("    default-server inter {} fastinter {} downinter {} fall {} rise {}\n",
+  // maxconn: the requests a worker is sent at once; the rest wait here, not in the
+  // worker's accept queue, where its health checks would wait behind them.
+  out += fmt::format("    default-server inter {} fastinter {} downinter {} fall {} rise {}{}\n",
                      Ms(c.check_interval), Ms(std::max(c.check_interval / 2, std::chrono::milliseconds(100))),
-                     Ms(c.check_interval), c.fall, c.rise);
+                     Ms(c.check_interval), c.fall, c.rise,
+                     c.server_maxconn > 0 ? fmt::format(" maxconn {}", c.server_maxconn) : "");
   // Empty slots: in maintenance (`disabled`), no address, no checks until filled.
   out += fmt::format("    server-template {} 1-{} 0.0.0.0:0 disabled check\n", kSlotPrefix, c.slots);
   return out;

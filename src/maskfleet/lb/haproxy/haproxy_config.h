@@ -46,6 +46,11 @@ struct HaproxyConfig {
   // HTTP threads to spare for /healthz however busy it is (docs/operations.md), so a
   // check that takes longer means a worker that cannot serve, not a busy one.
   std::string health_path = "/healthz";
+  // The most requests one server (worker) is sent at once; more wait in HAProxy's queue
+  // (at most 30 s) until one of its requests ends. 0 (the default): no limit. The
+  // manager sets the workers' worker::BalancedRequestLimit, so that HAProxy never takes
+  // the threads a worker keeps for its health checks.
+  int server_maxconn = 0;
   std::chrono::milliseconds check_interval{2000};
   std::chrono::milliseconds check_timeout{1000};
   int fall = 2;

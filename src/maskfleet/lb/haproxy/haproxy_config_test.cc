@@ -93,6 +93,17 @@ TEST(LbHaproxyConfigTest, UsesTheConfiguredFrontendChecksAndSlots) {
   EXPECT_NE(text->find("server-template w 1-8 0.0.0.0:0 disabled check\n"), std::string::npos);
   EXPECT_NE(text->find("inter 1000ms fastinter 500ms downinter 1000ms fall 3 rise 2\n"), std::string::npos);
   EXPECT_NE(text->find("option httpchk GET /health/ready\n"), std::string::npos);
+  EXPECT_EQ(text->find("maxconn"), std::string::npos);  // 0: no limit per worker
+}
+
+// The requests a worker is sent at once are bounded, so that the threads it keeps for
+// its health checks are never taken by requests queued in it.
+TEST(LbHaproxyConfigTest, BoundsTheRequestsSentToOneWorker) {
+  HaproxyConfig config = Sample();
+  config.server_maxconn = 28;
+  Result<std::string> text = RenderConfig(config);
+  ASSERT_TRUE(text) << text.error().ToString();
+  EXPECT_NE(text->find("fall 2 rise 1 maxconn 28\n"), std::string::npos) << *text;
 }
 
 TEST(LbHaproxyConfigTest, RefusesValuesThatWouldBreakTheFile) {
@@ -113,11 +124,13 @@ TEST(LbHaproxyConfigTest, RefusesValuesThatWouldBreakTheFile) {
   EXPECT_TRUE(refused([](HaproxyConfig& c) { c.check_interval = {}; }));
   EXPECT_TRUE(refused([](HaproxyConfig& c) { c.fall = 0; }));
   EXPECT_TRUE(refused([](HaproxyConfig& c) { c.threads = 0; }));
+  EXPECT_TRUE(refused([](HaproxyConfig& c) { c.server_maxconn = -1; }));
 }
 
 TEST(LbHaproxyConfigTest, HaproxyAcceptsTheGeneratedFile) {
   TempDir dir;
   HaproxyConfig config = testing::FastConfig(dir.path());
+  config.server_maxconn = 28;
   Result<std::string> text = RenderConfig(config);
   ASSERT_TRUE(text) << text.error().ToString();
   const std::filesystem::path path = dir.path() / "haproxy.cfg";

@@ -1,5 +1,7 @@
 #include "maskfleet/lb/haproxy/haproxy_load_balancer.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace maskfleet::lb::haproxy {
@@ -16,6 +18,21 @@ std::string DefaultEntryUrl(const HaproxyConfig& config) {
   const bool v6 = config.frontend_host.find(':') != std::string::npos;
   return fmt::format("http://{}{}{}:{}/", v6 ? "[" : "", config.frontend_host, v6 ? "]" : "",
                      config.frontend_port);
+}
+
+std::string AddressKey(std::string_view address, std::uint16_t port) {
+  return fmt::format("{}:{}", address, port);
+}
+
+// 3 for "w3"; 0 for a name of another form.
+int SlotNumber(std::string_view name) {
+  if (name.size() < 2 || name[0] != 'w') return 0;
+  int n = 0;
+  for (char c : name.substr(1)) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + (c - '0');
+  }
+  return n;
 }
 
 Error NoSuchServer(std::string_view id) {
@@ -45,8 +62,32 @@ HaproxyLoadBalancer::HaproxyLoadBalancer(const HaproxyConfig& config, std::strin
 void HaproxyLoadBalancer::Reset() {
   std::lock_guard lock(mu_);
   slot_by_id_.clear();
+  unclaimed_.clear();
   free_slots_.clear();
   for (int slot = 1; slot <= slots_; ++slot) free_slots_.push_back(slot);
+}
+
+Result<int> HaproxyLoadBalancer::AdoptSlots() {
+  Reset();
+  Result<std::vector<ServerSlotState>> slots = api_.ShowServers(kBackendName);
+  if (!slots) return std::unexpected(slots.error().WithContext("load balancer: reading HAProxy's slots"));
+  std::lock_guard lock(mu_);
+  for (const ServerSlotState& s : *slots) {
+    const ServerState state = StateOfSlot(s);
+    if (state == ServerState::kMaintenance) continue;
+    if (state == ServerState::kDraining) {
+      // On its way out when the earlier manager stopped: emptied (it finishes what it
+      // serves); a pool that keeps its worker adds it again to a fresh slot.
+      (void)api_.SetServerState(kBackendName, s.name, AdminState::kMaint);
+      continue;
+    }
+    const int slot = SlotNumber(s.name);
+    auto free = std::find(free_slots_.begin(), free_slots_.end(), slot);
+    if (free == free_slots_.end()) continue;
+    free_slots_.erase(free);
+    unclaimed_[AddressKey(s.address, s.port)] = slot;
+  }
+  return static_cast<int>(unclaimed_.size());
 }
 
 Status HaproxyLoadBalancer::AddServer(const ServerAddress& server) {
@@ -61,6 +102,11 @@ Status HaproxyLoadBalancer::AddServer(const ServerAddress& server) {
                      fmt::format("load balancer: all {} HAProxy slots are taken; server '{}' "
                                  "not added",
                                  slot_by_id_.size(), server.id));
+  }
+  if (auto adopted = unclaimed_.find(AddressKey(server.address, server.port)); adopted != unclaimed_.end()) {
+    slot_by_id_.emplace(server.id, adopted->second);
+    unclaimed_.erase(adopted);
+    return {};
   }
   const int slot = free_slots_.front();
   const std::string name = SlotName(slot);
@@ -107,6 +153,17 @@ Result<std::vector<ServerStatus>> HaproxyLoadBalancer::ListServers() {
   if (!slots) return std::unexpected(slots.error().WithContext("load balancer: listing servers"));
   std::map<std::string, const ServerSlotState*> by_name;
   for (const ServerSlotState& s : *slots) by_name[s.name] = &s;
+  // An adopted slot that nobody claimed and whose server is down is emptied.
+  for (auto it = unclaimed_.begin(); it != unclaimed_.end();) {
+    auto found = by_name.find(SlotName(it->second));
+    const bool down = found == by_name.end() || found->second->operational_state == kOpStopped;
+    if (!down || !api_.SetServerState(kBackendName, SlotName(it->second), AdminState::kMaint)) {
+      ++it;
+      continue;
+    }
+    free_slots_.push_back(it->second);
+    it = unclaimed_.erase(it);
+  }
   std::vector<ServerStatus> out;
   for (const auto& [id, slot] : slot_by_id_) {
     auto found = by_name.find(SlotName(slot));

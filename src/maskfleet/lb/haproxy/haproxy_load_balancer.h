@@ -16,8 +16,15 @@
 // may still be in flight and whose statistics still describe the old worker, is not
 // given to the next worker at once. Which id holds which slot is kept in memory only:
 // a new HaproxyLoadBalancer starts with every slot free, as a freshly started HAProxy
-// has them (the manager starts HAProxy afresh whenever it starts). If HAProxy is
-// restarted under a live HaproxyLoadBalancer, call Reset() and add the servers again.
+// has them. If HAProxy is restarted under a live HaproxyLoadBalancer, call Reset() and
+// add the servers again.
+//
+// Taking over an HAProxy that an earlier manager left running (HaproxyProcess adopts
+// it): AdoptSlots() reads its slots; each one that holds a server is kept as it is
+// (but a draining one is emptied), unclaimed, so that the requests it serves go on. AddServer of a server at
+// that slot's address and port claims the slot without touching it (no new health check, no gap); an
+// unclaimed slot whose server is down (a worker that the new pool stopped or found gone) is emptied by the
+// next ListServers.
 //
 // Adding: the slot gets the address, then leaves maintenance marked down, so that it
 // receives requests only after its first passed health check. Draining is HAProxy's
@@ -59,6 +66,11 @@ class HaproxyLoadBalancer : public LoadBalancer {
   // after a restart of HAProxy (the caller then adds its servers again).
   void Reset();
 
+  // Forgets every server, then takes the slots of a running HAProxy as it has them
+  // (above). Returns the number of unclaimed slots taken. Errors: the runtime API's
+  // (kUnavailable ...), with every slot free then.
+  Result<int> AdoptSlots();
+
   // The slot name that holds `id` ("w3"), for logs and tests. Errors: kNotFound.
   Result<std::string> SlotOf(std::string_view id) const;
 
@@ -71,6 +83,9 @@ class HaproxyLoadBalancer : public LoadBalancer {
   mutable std::mutex mu_;
   std::map<std::string, int, std::less<>> slot_by_id_;  // guarded by mu_
   std::deque<int> free_slots_;                          // guarded by mu_; longest free first
+  // Slots of an adopted HAProxy that hold a server no id has claimed yet, by
+  // "address:port"; guarded by mu_.
+  std::map<std::string, int, std::less<>> unclaimed_;
 };
 
 // The balancer's state of a slot, from HAProxy's view (exposed for tests).

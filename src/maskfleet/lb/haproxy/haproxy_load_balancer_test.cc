@@ -265,6 +265,51 @@ TEST_F(LbHaproxyLoadBalancerTest, RemoveFreesTheIdAndTheSlotGoesLast) {
   EXPECT_EQ(balancer_->SlotOf("a").value(), "w4");
 }
 
+// A manager restarted after a crash takes over the HAProxy it left: the servers in it
+// keep serving without a new health check, the slot of a server nobody claims and that
+// is down is emptied, and the slots are not handed out twice.
+TEST_F(LbHaproxyLoadBalancerTest, AdoptedSlotsKeepServingAndAreClaimedByAddress) {
+  TestBackend a("a"), b("b"), gone("gone");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  ASSERT_TRUE(balancer_->AddServer(b.Address()));
+  ASSERT_TRUE(balancer_->AddServer(gone.Address()));
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  ASSERT_TRUE(WaitForState("b", ServerState::kUp));
+  ASSERT_TRUE(WaitForState("gone", ServerState::kUp));
+  ASSERT_TRUE(balancer_->DrainServer("b"));
+  const std::string slot_of_a = balancer_->SlotOf("a").value();
+
+  // The new manager's balancer: it knows no id yet.
+  balancer_ = std::make_unique<HaproxyLoadBalancer>(config_);
+  Result<int> adopted = balancer_->AdoptSlots();
+  ASSERT_TRUE(adopted) << adopted.error().ToString();
+  EXPECT_EQ(*adopted, 2);  // a and gone; the draining b is emptied
+  EXPECT_TRUE(Servers().empty());
+  // Requests go on meanwhile.
+  EXPECT_EQ(Spread(6)["error"], 0);
+
+  TestBackend c("c");
+  ASSERT_TRUE(balancer_->AddServer({.id = "a-again", .address = "127.0.0.1", .port = a.Address().port}));
+  EXPECT_EQ(balancer_->SlotOf("a-again").value(), slot_of_a);
+  auto servers = Servers();
+  EXPECT_EQ(servers["a-again"].state, ServerState::kUp);  // no new first check to wait for
+  ASSERT_TRUE(balancer_->AddServer(c.Address()));
+  EXPECT_NE(balancer_->SlotOf("c").value(), slot_of_a);
+
+  // The unclaimed slot's server fails its checks (down after 2 × 200 ms): the next
+  // listing empties its slot. Of 8 slots, a-again and c hold 2: 6 are free again.
+  gone.SetHealthy(false);
+  std::this_thread::sleep_for(1500ms);
+  Servers();
+  for (int i = 0; i < 6; ++i) {
+    Status added = balancer_->AddServer(
+        {.id = "f" + std::to_string(i), .address = "127.0.0.1", .port = static_cast<std::uint16_t>(9 + i)});
+    EXPECT_TRUE(added) << i << ": " << added.error().ToString();
+  }
+  EXPECT_EQ(balancer_->AddServer({.id = "one-more", .address = "127.0.0.1", .port = 20}).error().code,
+            ErrorCode::kResourceExhausted);
+}
+
 TEST_F(LbHaproxyLoadBalancerTest, RefusesBadAddsAndUnknownIds) {
   TestBackend a("a");
   ASSERT_TRUE(balancer_->AddServer(a.Address()));

@@ -8,6 +8,9 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -40,6 +43,43 @@ Status WriteFile(const std::filesystem::path& path, const std::string& text) {
   return {};
 }
 
+// State letter and start time (field 22, clock ticks after boot) of /proc/PID/stat;
+// nullopt when there is no such process. (pool/local/proc_stat.h reads the same for the
+// workers; the balancer's folder does not reach the pool's.)
+struct ProcessIdentity {
+  char state = '?';
+  std::uint64_t start_ticks = 0;
+};
+
+std::optional<ProcessIdentity> ReadIdentity(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  const std::size_t close = line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(line.substr(close + 1));
+  ProcessIdentity id;
+  fields >> id.state;
+  std::string skip;
+  for (int field = 4; field < 22 && fields; ++field) fields >> skip;
+  fields >> id.start_ticks;
+  if (!fields) return std::nullopt;
+  return id;
+}
+
+// Whether `pid` is still the process that started at `start_ticks` and has not exited
+// (a zombie has).
+bool StillRuns(pid_t pid, std::uint64_t start_ticks) {
+  const std::optional<ProcessIdentity> id = ReadIdentity(pid);
+  return id && id->state != 'Z' && id->state != 'X' && id->start_ticks == start_ticks;
+}
+
+std::optional<std::string> ReadWholeFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
 
 HaproxyProcess::HaproxyProcess(HaproxyConfig config, ProcessOptions options)
@@ -52,6 +92,11 @@ HaproxyProcess::~HaproxyProcess() {
 }
 
 bool HaproxyProcess::ReapIfExited() {
+  if (adopted_) {
+    if (StillRuns(adopted_->pid, adopted_->start_ticks)) return false;
+    adopted_.reset();
+    return true;
+  }
   if (!child_) return true;
   if (!child_->Poll()) return false;
   child_.reset();
@@ -61,6 +106,14 @@ bool HaproxyProcess::ReapIfExited() {
 bool HaproxyProcess::Running() { return !ReapIfExited(); }
 
 bool HaproxyProcess::WaitGone(std::chrono::milliseconds timeout) {
+  if (adopted_) {
+    const auto deadline = SteadyClock::now() + timeout;
+    while (!ReapIfExited()) {
+      if (SteadyClock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
   if (!child_) return true;
   if (!child_->Wait(timeout)) return false;
   child_.reset();
@@ -102,6 +155,9 @@ Status HaproxyProcess::Start() {
         ErrorCode::kUnavailable,
         fmt::format("'{}' not found in PATH (is the haproxy package installed?)", options_.binary));
   }
+  Result<bool> adopted = AdoptOrStopEarlier(*text);
+  if (!adopted) return std::unexpected(adopted.error());
+  if (*adopted) return {};
   std::filesystem::create_directories(config_.state_dir / "errors", ec);
   for (const GeneratedFile& file : ErrorMaps(config_)) {
     if (Status written = WriteFile(file.path, file.text); !written) return written;
@@ -111,15 +167,15 @@ Status HaproxyProcess::Start() {
   // HAProxy's answers); HAProxy replaces it anyway, but only once it has bound.
   std::filesystem::remove(SocketPath(config_), ec);
 
-  // SIGTERM as the parent-death signal, not SIGUSR1: when the manager has died its
-  // workers die too, so there is nothing left to finish gracefully.
+  // With stop_with_owner, SIGTERM as the parent-death signal, not SIGUSR1: the owner
+  // that asks for it stops its workers with it, so nothing is left to finish.
   const std::string config_path = ConfigPath(config_).native();
   Result<process::Subprocess> child = process::Subprocess::Spawn({
       .argv = {*program, "-f", config_path, "-db"},
       .output = process::Output::kLogFile,
       .log_file = LogPath(config_),
       .truncate_log = true,
-      .parent_death_signal = SIGTERM,
+      .parent_death_signal = options_.stop_with_owner ? SIGTERM : 0,
   });
   if (!child) return std::unexpected(child.error().WithContext("cannot start haproxy"));
   const pid_t started = child->pid();
@@ -143,8 +199,33 @@ Status HaproxyProcess::Start() {
                                SocketPath(config_).native(), options_.start_timeout.count(), LogTail()));
 }
 
+Result<bool> HaproxyProcess::AdoptOrStopEarlier(const std::string& config_text) {
+  const RuntimeApi api(SocketPath(config_), std::chrono::milliseconds(500));
+  Result<int> earlier = api.ProcessId();
+  if (!earlier) return false;  // nothing answers on this folder's socket
+  const std::optional<ProcessIdentity> id = ReadIdentity(*earlier);
+  if (!id || id->state == 'Z' || id->state == 'X') return false;
+  adopted_ = Adopted{*earlier, id->start_ticks};
+  if (ReadWholeFile(ConfigPath(config_)) == config_text) return true;
+  // It runs another configuration: it goes, and a new one starts.
+  if (Status stopped = Stop(); !stopped) return std::unexpected(stopped.error());
+  return false;
+}
+
 Status HaproxyProcess::Stop() {
   if (ReapIfExited()) return {};
+  if (adopted_) {
+    const pid_t pid = adopted_->pid;
+    for (const auto& [signal, wait] :
+         {std::pair{SIGUSR1, options_.grace}, std::pair{SIGTERM, std::chrono::milliseconds(5000)},
+          std::pair{SIGKILL, std::chrono::milliseconds(5000)}}) {
+      if (::kill(pid, signal) != 0 && errno != ESRCH) {
+        return std::unexpected(OsError(fmt::format("cannot signal haproxy (pid {})", pid), errno));
+      }
+      if (WaitGone(wait)) return {};
+    }
+    return MakeError(ErrorCode::kInternal, fmt::format("haproxy (pid {}) did not end after SIGKILL", pid));
+  }
   const pid_t pid = child_->pid();
   Result<process::ExitStatus> stopped = child_->Stop({{SIGUSR1, options_.grace},
                                                       {SIGTERM, std::chrono::milliseconds(5000)},

@@ -71,7 +71,65 @@ TEST(LbHaproxyProcessTest, DestructorStopsHaproxy) {
   EXPECT_FALSE(AnyProcessMentions(ConfigPath(config).native()));
 }
 
-TEST(LbHaproxyProcessTest, DiesWithItsParent) {
+// What a manager that was killed leaves: its HAProxy (started by a "manager" process
+// that ends without stopping it), with `config`; its pid.
+pid_t HaproxyOfAKilledOwner(const HaproxyConfig& config, bool stop_with_owner) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  const pid_t manager = ::fork();
+  if (manager < 0) return -1;
+  if (manager == 0) {
+    ::close(fds[0]);
+    HaproxyProcess process(config, {.grace = 2s, .stop_with_owner = stop_with_owner});
+    pid_t child = process.Start() ? process.pid() : -1;
+    (void)!::write(fds[1], &child, sizeof(child));
+    ::_exit(0);  // no destructors: as kill -9
+  }
+  ::close(fds[1]);
+  pid_t haproxy = -1;
+  if (::read(fds[0], &haproxy, sizeof(haproxy)) != static_cast<ssize_t>(sizeof(haproxy))) haproxy = -1;
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(manager, &status, 0);
+  return haproxy;
+}
+
+TEST(LbHaproxyProcessTest, OutlivesAKilledOwnerAndTheNextStartAdoptsIt) {
+  TempDir dir;
+  HaproxyConfig config = FastConfig(dir.path());
+  const pid_t haproxy = HaproxyOfAKilledOwner(config, /*stop_with_owner=*/false);
+  ASSERT_GT(haproxy, 0);
+  std::this_thread::sleep_for(500ms);  // a parent-death signal would have ended it by now
+  ASSERT_FALSE(ProcessGone(haproxy));
+
+  HaproxyProcess next(config, {.grace = 2s});
+  Status started = next.Start();
+  ASSERT_TRUE(started) << started.error().ToString();
+  EXPECT_TRUE(next.WasAdopted());
+  EXPECT_EQ(next.pid(), haproxy);
+  EXPECT_TRUE(next.Running());
+  ASSERT_TRUE(next.Stop());
+  EXPECT_TRUE(testing::WaitUntilTrue([&] { return ProcessGone(haproxy); }, 5s));
+  EXPECT_FALSE(next.Running());
+  EXPECT_EQ(next.pid(), -1);
+}
+
+TEST(LbHaproxyProcessTest, AnEarlierHaproxyWithAnotherConfigurationIsReplaced) {
+  TempDir dir;
+  HaproxyConfig config = FastConfig(dir.path());
+  const pid_t haproxy = HaproxyOfAKilledOwner(config, /*stop_with_owner=*/false);
+  ASSERT_GT(haproxy, 0);
+  config.frontend_port = testing::FreePort();
+  HaproxyProcess next(config, {.grace = 2s});
+  Status started = next.Start();
+  ASSERT_TRUE(started) << started.error().ToString();
+  EXPECT_FALSE(next.WasAdopted());
+  EXPECT_NE(next.pid(), haproxy);
+  EXPECT_TRUE(testing::WaitUntilTrue([&] { return ProcessGone(haproxy); }, 5s));
+  ASSERT_TRUE(next.Stop());
+}
+
+TEST(LbHaproxyProcessTest, DiesWithItsParentWhenAskedTo) {
   TempDir dir;
   HaproxyConfig config = FastConfig(dir.path());
   int fds[2];
@@ -81,7 +139,7 @@ TEST(LbHaproxyProcessTest, DiesWithItsParent) {
   if (manager == 0) {
     // A "manager" that starts HAProxy and dies without stopping it.
     ::close(fds[0]);
-    HaproxyProcess process(config, {.grace = 2s});
+    HaproxyProcess process(config, {.grace = 2s, .stop_with_owner = true});
     pid_t child = process.Start() ? process.pid() : -1;
     (void)!::write(fds[1], &child, sizeof(child));
     ::_exit(0);  // no destructors: only PR_SET_PDEATHSIG can stop HAProxy now

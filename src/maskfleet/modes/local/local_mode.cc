@@ -8,12 +8,18 @@
 //   pool          pool::local::LocalWorkerPool: worker processes of this program, a CPU
 //                 allotment each, the workers of an earlier run adopted or stopped
 //   balancer      lb::haproxy::HaproxyLoadBalancer over an HAProxy process that the
-//                 manager starts, supervises (restarts) and stops (HaproxyHost below)
+//                 manager starts (or adopts from an earlier run that was killed),
+//                 supervises (restarts) and stops (HaproxyHost below)
 //   metrics       metrics::local::LocalMetricsSource: CPU read from the pool's
 //                 processes, requests from the workers' /metrics, kept in the database
 #include "maskfleet/modes/local/local_mode.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -43,18 +49,32 @@ pool::local::CpuLimitMode CpuLimitModeByName(const std::string& name) {
   return pool::local::CpuLimitMode::kAuto;
 }
 
+// The file in the data folder that names HAProxy's short folder (PlaceHaproxyFiles), so
+// that a manager started after a crash finds (and adopts) the HAProxy there.
+constexpr char kShortFolderRecord[] = "haproxy-folder";
+
 // The HAProxy process behind the balancer: started, restarted when it has died, stopped;
 // and the short private folder for its files when the data folder is too deep.
 class HaproxyHost : public manager::BalancerHost {
  public:
   HaproxyHost(const lb::haproxy::HaproxyConfig& config, lb::haproxy::ProcessOptions options,
-              lb::haproxy::HaproxyLoadBalancer& balancer, std::filesystem::path temporary_dir)
-      : process_(config, std::move(options)), balancer_(balancer), temporary_dir_(std::move(temporary_dir)) {}
+              lb::haproxy::HaproxyLoadBalancer& balancer, std::filesystem::path data_dir,
+              std::filesystem::path temporary_dir)
+      : process_(config, std::move(options)),
+        balancer_(balancer),
+        data_dir_(std::move(data_dir)),
+        temporary_dir_(std::move(temporary_dir)) {}
   ~HaproxyHost() override { (void)Stop(); }
 
   Status Start() override {
     if (Status s = process_.Start(); !s) return std::unexpected(s.error().WithContext("HAProxy"));
     started_ = true;
+    if (process_.WasAdopted()) {
+      Result<int> slots = balancer_.AdoptSlots();
+      if (!slots) return std::unexpected(slots.error().WithContext("HAProxy"));
+      spdlog::info("HAProxy of an earlier run adopted (pid {}), {} servers in it kept", process_.pid(),
+                   *slots);
+    }
     return {};
   }
 
@@ -76,6 +96,7 @@ class HaproxyHost : public manager::BalancerHost {
     if (!temporary_dir_.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(temporary_dir_, ec);
+      std::filesystem::remove(data_dir_ / kShortFolderRecord, ec);
       temporary_dir_.clear();
     }
     return result;
@@ -84,17 +105,36 @@ class HaproxyHost : public manager::BalancerHost {
  private:
   lb::haproxy::HaproxyProcess process_;
   lb::haproxy::HaproxyLoadBalancer& balancer_;
+  const std::filesystem::path data_dir_;
   std::filesystem::path temporary_dir_;
   bool started_ = false;
 };
 
+// The short folder an earlier run recorded, if it is still ours alone.
+std::optional<std::filesystem::path> RecordedShortFolder(const std::filesystem::path& data_dir) {
+  std::ifstream in(data_dir / kShortFolderRecord);
+  std::string recorded;
+  if (!std::getline(in, recorded) || recorded.empty()) return std::nullopt;
+  struct stat st {};
+  if (::lstat(recorded.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
+      (st.st_mode & 077) != 0) {
+    return std::nullopt;
+  }
+  return std::filesystem::path(recorded);
+}
+
 // Where HAProxy keeps its files: <data_dir>/haproxy, or, when that is too deep for
 // its runtime socket's path, a short private folder under /tmp (`temporary_dir` set;
-// removed at the end).
+// removed at the end; recorded in the data folder meanwhile).
 Status PlaceHaproxyFiles(const std::filesystem::path& data_dir, lb::haproxy::HaproxyConfig& config,
                          std::filesystem::path& temporary_dir) {
   config.state_dir = data_dir / "haproxy";
   if (lb::haproxy::SocketPath(config).native().size() <= lb::haproxy::kMaxSocketPathLength) return {};
+  if (std::optional<std::filesystem::path> earlier = RecordedShortFolder(data_dir)) {
+    config.state_dir = *earlier;
+    temporary_dir = *earlier;
+    return {};
+  }
   std::string pattern = (std::filesystem::temp_directory_path().native().size() < 40
                              ? std::filesystem::temp_directory_path()
                              : std::filesystem::path("/tmp")) /
@@ -104,6 +144,7 @@ Status PlaceHaproxyFiles(const std::filesystem::path& data_dir, lb::haproxy::Hap
   }
   config.state_dir = pattern;
   temporary_dir = pattern;
+  std::ofstream(data_dir / kShortFolderRecord, std::ios::trunc) << pattern << "\n";
   spdlog::info("the data folder is too deep for HAProxy's runtime socket; its files are in {}", pattern);
   return {};
 }
@@ -201,11 +242,21 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   // Readiness, not liveness: a worker that cannot store leaves the rotation, and comes
   // back when it can (the pool watches /healthz, so it does not replace the worker).
   haproxy.health_path = "/readyz";
+  // At most the requests a worker can take while keeping threads for its health checks,
+  // counted from the settings the pool starts it with.
+  worker::WorkerConfig as_started;
+  static_cast<config::SharedConfig&>(as_started) = shared;
+  as_started.http_threads = pool.http_threads;
+  as_started.detection_threads = pool.detection_threads;
+  as_started.detection_queue = pool.detection_queue;
+  as_started.url_fetches = config.worker_url_fetches;
+  haproxy.server_maxconn = worker::BalancedRequestLimit(as_started);
   haproxy.frontend_port = static_cast<std::uint16_t>(lb_port);
   auto balancer = std::make_unique<lb::haproxy::HaproxyLoadBalancer>(haproxy, entry_url);
   lb::haproxy::ProcessOptions process;
   process.binary = config.haproxy;
-  b.balancer_host = std::make_unique<HaproxyHost>(haproxy, process, *balancer, temporary_dir);
+  b.balancer_host = std::make_unique<HaproxyHost>(haproxy, process, *balancer, shared.data_dir,
+                                                  temporary_dir);
   b.facts.entry_url = balancer->EntryUrl();
   b.balancer = std::move(balancer);
 

@@ -13,7 +13,15 @@
 namespace maskfleet::pool::local {
 namespace {
 
-constexpr std::int64_t kPeriodUsec = 100'000;
+// The quota's period. The kernel lets a group use its quota at any time within a period
+// and then stops every thread of it until the period ends, so a worker whose allotment is
+// used up (by a burst of uploads) answers even a health check only after the rest of the
+// period: up to 75 ms at 0.25 CPU over the kernel's default 100 ms. Over 10 ms that wait is
+// at most 7.5 ms; the period grows only where the quota would fall under the kernel's
+// 1 ms minimum (allotments under 0.1 CPU).
+constexpr std::int64_t kPeriodUsec = 10'000;
+constexpr std::int64_t kMinQuotaUsec = 1'000;
+constexpr std::int64_t kMaxPeriodUsec = 1'000'000;
 
 std::vector<std::string> Split(std::string_view text, char sep) {
   std::vector<std::string> parts;
@@ -212,6 +220,16 @@ Status RemovePoolCgroups(const CgroupSupport& support) {
   return {};
 }
 
+CpuQuota QuotaFor(double cpus) {
+  // Below 1 ms per period the kernel refuses the quota: a longer period keeps the share.
+  std::int64_t period = kPeriodUsec;
+  if (cpus * kPeriodUsec < kMinQuotaUsec) {
+    period = std::min<std::int64_t>(kMaxPeriodUsec, std::llround(std::ceil(kMinQuotaUsec / cpus)));
+  }
+  const std::int64_t quota = std::max<std::int64_t>(kMinQuotaUsec, std::llround(cpus * period));
+  return {quota, period};
+}
+
 Result<CpuCgroup> CpuCgroup::Create(const CgroupSupport& support, const std::string& name, double cpus) {
   if (!(cpus > 0) || !std::isfinite(cpus)) {
     return MakeError(ErrorCode::kInvalidArgument, "a CPU allotment must be above 0");
@@ -228,14 +246,14 @@ Result<CpuCgroup> CpuCgroup::Create(const CgroupSupport& support, const std::str
       group.cpuacct_dir_ != group.cpu_dir_) {
     if (Status s = MakeDir(group.cpuacct_dir_); !s) return std::unexpected(s.error());
   }
-  // Below 1 ms per period the kernel refuses the quota.
-  const auto quota = std::max<std::int64_t>(1000, std::llround(cpus * kPeriodUsec));
+  const CpuQuota limit = QuotaFor(cpus);
+  const std::int64_t quota = limit.quota_usec;
   Status limited;
   if (group.version_ == CgroupVersion::kV2) {
     limited = WriteControlFile(group.cpu_dir_ / "cpu.max",
-                               std::to_string(quota) + " " + std::to_string(kPeriodUsec));
+                               std::to_string(quota) + " " + std::to_string(limit.period_usec));
   } else {
-    limited = WriteControlFile(group.cpu_dir_ / "cpu.cfs_period_us", std::to_string(kPeriodUsec));
+    limited = WriteControlFile(group.cpu_dir_ / "cpu.cfs_period_us", std::to_string(limit.period_usec));
     if (limited) limited = WriteControlFile(group.cpu_dir_ / "cpu.cfs_quota_us", std::to_string(quota));
   }
   if (!limited) {

@@ -75,11 +75,23 @@ Result<CgroupSupport> PrepareCgroups(const CgroupOptions& options, const std::st
 // error). Errors: kInternal for other failures.
 Status RemovePoolCgroups(const CgroupSupport& support);
 
+// A CFS bandwidth limit: `quota_usec` of CPU time per `period_usec`.
+struct CpuQuota {
+  std::int64_t quota_usec = 0;
+  std::int64_t period_usec = 0;
+};
+
+// The limit for `cpus` (> 0) CPUs: a 10 ms period, so that a group that used up its
+// quota waits at most the rest of 10 ms (a health check is not held for most of the
+// kernel's default 100 ms); longer only where the quota would fall under the kernel's
+// minimum of 1 ms (under 0.1 CPU), up to its maximum of 1 s.
+CpuQuota QuotaFor(double cpus);
+
 // One worker's group (and its cpuacct twin in a split v1 layout).
 class CpuCgroup {
  public:
   // Makes <cpu_base>/<name> (reusing one left over, if empty) and limits it to `cpus`
-  // CPUs (quota over a 100 ms period). Errors: kInvalidArgument (cpus not > 0, or a
+  // CPUs (QuotaFor). Errors: kInvalidArgument (cpus not > 0, or a
   // name that is not a plain file name), kUnavailable (the folder or the limit cannot
   // be written: the errno text and the file).
   static Result<CpuCgroup> Create(const CgroupSupport& support, const std::string& name, double cpus);

@@ -96,7 +96,7 @@ TEST(CgroupTest, UsesV2WhereItsCpuControllerIsAvailable) {
   EXPECT_EQ(ReadTextFile(root / "maskfleet-t1/cgroup.subtree_control").value(), "+cpu");
   Result<CpuCgroup> group = CpuCgroup::Create(*support, "w1", 0.25);
   ASSERT_TRUE(group) << group.error().ToString();
-  EXPECT_EQ(ReadTextFile(root / "maskfleet-t1/w1/cpu.max").value(), "25000 100000");
+  EXPECT_EQ(ReadTextFile(root / "maskfleet-t1/w1/cpu.max").value(), "2500 10000");
   EXPECT_TRUE(group->HasUsage());
   EXPECT_EQ(group->Usage().value(), std::chrono::microseconds(1234));
 }
@@ -120,6 +120,20 @@ TEST(CgroupTest, SaysWhyNoGroupCanBeMade) {
       << support.error().message;
 }
 
+TEST(CgroupTest, QuotaIsOverA10MsPeriodLongerOnlyBelowTheKernelsOneMsMinimum) {
+  auto at = [](double cpus) {
+    const CpuQuota q = QuotaFor(cpus);
+    return std::to_string(q.quota_usec) + " " + std::to_string(q.period_usec);
+  };
+  EXPECT_EQ(at(0.25), "2500 10000");
+  EXPECT_EQ(at(2), "20000 10000");
+  EXPECT_EQ(at(0.11), "1100 10000");  // one over 1 ms
+  EXPECT_EQ(at(0.1), "1000 10000");   // at 1 ms
+  EXPECT_EQ(at(0.09), "1000 11112");  // one under: the period grows, the share stays
+  EXPECT_EQ(at(0.01), "1000 100000");
+  EXPECT_EQ(at(0.0001), "1000 1000000");  // the kernel's longest period
+}
+
 TEST(CgroupTest, RefusesBadGroupNamesAndAllotments) {
   const CgroupSupport support{.version = CgroupVersion::kV1, .cpu_base = "/nonexistent"};
   EXPECT_EQ(CpuCgroup::Create(support, "../escape", 0.25).error().code, ErrorCode::kInvalidArgument);
@@ -136,9 +150,9 @@ TEST(CgroupTest, AQuotaLimitsABusyProcess) {
   Result<CpuCgroup> group = CpuCgroup::Create(*support, "busy", 0.2);
   ASSERT_TRUE(group) << group.error().ToString();
   if (support->version == CgroupVersion::kV2) {
-    EXPECT_EQ(ReadTextFile(group->cpu_dir() / "cpu.max").value(), "20000 100000\n");
+    EXPECT_EQ(ReadTextFile(group->cpu_dir() / "cpu.max").value(), "2000 10000\n");
   } else {
-    EXPECT_EQ(ReadTextFile(group->cpu_dir() / "cpu.cfs_quota_us").value(), "20000\n");
+    EXPECT_EQ(ReadTextFile(group->cpu_dir() / "cpu.cfs_quota_us").value(), "2000\n");
   }
   {
     Result<std::vector<int>> fds = group->OpenProcsFiles();
