@@ -10,12 +10,12 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
-#include <sstream>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "maskfleet/lb/haproxy/runtime_api.h"
+#include "maskfleet/process/proc_stat.h"
 
 namespace maskfleet::lb::haproxy {
 namespace {
@@ -43,37 +43,6 @@ Status WriteFile(const std::filesystem::path& path, const std::string& text) {
   return {};
 }
 
-// State letter and start time (field 22, clock ticks after boot) of /proc/PID/stat;
-// nullopt when there is no such process. (pool/local/proc_stat.h reads the same for the
-// workers; the balancer's folder does not reach the pool's.)
-struct ProcessIdentity {
-  char state = '?';
-  std::uint64_t start_ticks = 0;
-};
-
-std::optional<ProcessIdentity> ReadIdentity(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return std::nullopt;
-  const std::size_t close = line.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(line.substr(close + 1));
-  ProcessIdentity id;
-  fields >> id.state;
-  std::string skip;
-  for (int field = 4; field < 22 && fields; ++field) fields >> skip;
-  fields >> id.start_ticks;
-  if (!fields) return std::nullopt;
-  return id;
-}
-
-// Whether `pid` is still the process that started at `start_ticks` and has not exited
-// (a zombie has).
-bool StillRuns(pid_t pid, std::uint64_t start_ticks) {
-  const std::optional<ProcessIdentity> id = ReadIdentity(pid);
-  return id && id->state != 'Z' && id->state != 'X' && id->start_ticks == start_ticks;
-}
-
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -93,7 +62,7 @@ HaproxyProcess::~HaproxyProcess() {
 
 bool HaproxyProcess::ReapIfExited() {
   if (adopted_) {
-    if (StillRuns(adopted_->pid, adopted_->start_ticks)) return false;
+    if (process::ProcessRuns(adopted_->pid, adopted_->start_ticks)) return false;
     adopted_.reset();
     return true;
   }
@@ -203,9 +172,9 @@ Result<bool> HaproxyProcess::AdoptOrStopEarlier(const std::string& config_text) 
   const RuntimeApi api(SocketPath(config_), std::chrono::milliseconds(500));
   Result<int> earlier = api.ProcessId();
   if (!earlier) return false;  // nothing answers on this folder's socket
-  const std::optional<ProcessIdentity> id = ReadIdentity(*earlier);
-  if (!id || id->state == 'Z' || id->state == 'X') return false;
-  adopted_ = Adopted{*earlier, id->start_ticks};
+  const Result<process::ProcStat> stat = process::ReadProcStat(*earlier);
+  if (!stat || stat->state == 'Z' || stat->state == 'X') return false;
+  adopted_ = Adopted{*earlier, stat->start_ticks};
   if (ReadWholeFile(ConfigPath(config_)) == config_text) return true;
   // It runs another configuration: it goes, and a new one starts.
   if (Status stopped = Stop(); !stopped) return std::unexpected(stopped.error());

@@ -1,12 +1,12 @@
 #include "maskfleet/pool/local/cpu_meter.h"
 
-#include "maskfleet/pool/local/proc_stat.h"
+#include "maskfleet/process/proc_stat.h"
 
 namespace maskfleet::pool::local {
 
 CpuUsageReader ProcessCpuUsage(pid_t pid) {
   return [pid]() -> Result<std::chrono::nanoseconds> {
-    Result<ProcStat> stat = ReadProcStat(pid);
+    Result<process::ProcStat> stat = process::ReadProcStat(pid);
     if (!stat) return std::unexpected(stat.error());
     if (stat->state == 'Z') {
       return MakeError(ErrorCode::kNotFound, "process " + std::to_string(pid) + " has exited");

@@ -19,7 +19,7 @@
 
 #include "maskfleet/pool/governor/cpu_governor.h"
 #include "maskfleet/pool/local/os_files.h"
-#include "maskfleet/pool/local/proc_stat.h"
+#include "maskfleet/process/proc_stat.h"
 #include "maskfleet/process/subprocess.h"
 
 extern char** environ;
@@ -226,7 +226,7 @@ void LocalWorkerPool::Adopt() {
 
   std::vector<Worker*> to_stop;
   for (auto& w : found) {
-    if (!ProcessRuns(w->pid, w->start_ticks)) {
+    if (!process::ProcessRuns(w->pid, w->start_ticks)) {
       // Reaps it if it is a zombie child of ours (a pool before this one in the same
       // process).
       (void)CheckExit(*w);
@@ -377,7 +377,7 @@ Result<WorkerInfo> LocalWorkerPool::Launch(std::string_view idempotency_key) {
 
   w->pid = child;
   // The child cannot have been reaped yet (only we reap it), so its stat is there.
-  if (Result<ProcStat> stat = ReadProcStat(child); stat) w->start_ticks = stat->start_ticks;
+  if (Result<process::ProcStat> stat = process::ReadProcStat(child); stat) w->start_ticks = stat->start_ticks;
   w->started = SteadyClock::now();
   w->info.details["pid"] = std::to_string(child);
   w->info.details["cpu_allotment"] = FormatCpus(options_.cpu_allotment);
@@ -466,7 +466,7 @@ void LocalWorkerPool::Trim() {
 }
 
 std::optional<LocalWorkerPool::Exit> LocalWorkerPool::CheckExit(Worker& w) const {
-  Result<ProcStat> stat = ReadProcStat(w.pid);
+  Result<process::ProcStat> stat = process::ReadProcStat(w.pid);
   const bool same = stat && stat->start_ticks == w.start_ticks;
   if (same && stat->state != 'Z' && stat->state != 'X') return std::nullopt;
   Exit exit;

@@ -2,8 +2,8 @@
 // a process from a later one given the same pid), and the CPU time it used.
 //
 // Thread safety: free functions without shared state.
-#ifndef MASKFLEET_POOL_LOCAL_PROC_STAT_H_
-#define MASKFLEET_POOL_LOCAL_PROC_STAT_H_
+#ifndef MASKFLEET_PROCESS_PROC_STAT_H_
+#define MASKFLEET_PROCESS_PROC_STAT_H_
 
 #include <sys/types.h>
 
@@ -14,7 +14,7 @@
 
 #include "maskfleet/common/error.h"
 
-namespace maskfleet::pool::local {
+namespace maskfleet::process {
 
 struct ProcStat {
   // One letter: R running, S sleeping, Z zombie (exited, not yet reaped), ...
@@ -39,6 +39,6 @@ Result<ProcStat> ReadProcStat(pid_t pid, const std::filesystem::path& proc = "/p
 // (a zombie has exited).
 bool ProcessRuns(pid_t pid, std::uint64_t start_ticks);
 
-}  // namespace maskfleet::pool::local
+}  // namespace maskfleet::process
 
-#endif  // MASKFLEET_POOL_LOCAL_PROC_STAT_H_
+#endif  // MASKFLEET_PROCESS_PROC_STAT_H_

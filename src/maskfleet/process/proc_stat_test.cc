@@ -1,10 +1,10 @@
-#include "maskfleet/pool/local/proc_stat.h"
+#include "maskfleet/process/proc_stat.h"
 
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-namespace maskfleet::pool::local {
+namespace maskfleet::process {
 namespace {
 
 TEST(ProcStatTest, ParsesALineWhoseNameHoldsParentheses) {
@@ -40,4 +40,4 @@ TEST(ProcStatTest, AMissingProcessIsNotFound) {
 }
 
 }  // namespace
-}  // namespace maskfleet::pool::local
+}  // namespace maskfleet::process

@@ -1,13 +1,15 @@
-#include "maskfleet/pool/local/proc_stat.h"
+#include "maskfleet/process/proc_stat.h"
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <vector>
 
-#include "maskfleet/pool/local/os_files.h"
-
-namespace maskfleet::pool::local {
+namespace maskfleet::process {
 
 Result<ProcStat> ParseProcStat(const std::string& text) {
   // "pid (comm) state ppid ..." — comm may contain ") ", so the last ')' ends it.
@@ -37,9 +39,16 @@ Result<ProcStat> ParseProcStat(const std::string& text) {
 }
 
 Result<ProcStat> ReadProcStat(pid_t pid, const std::filesystem::path& proc) {
-  Result<std::string> text = ReadTextFile(proc / std::to_string(pid) / "stat");
-  if (!text) return std::unexpected(text.error());
-  return ParseProcStat(*text);
+  const std::filesystem::path path = proc / std::to_string(pid) / "stat";
+  std::ifstream in(path);
+  if (!in) {
+    const int err = errno;
+    return MakeError(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kUnavailable,
+                     "cannot open " + path.string() + ": " + std::strerror(err));
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return MakeError(ErrorCode::kUnavailable, "cannot read " + path.string());
+  return ParseProcStat(text);
 }
 
 bool ProcessRuns(pid_t pid, std::uint64_t start_ticks) {
@@ -48,4 +57,4 @@ bool ProcessRuns(pid_t pid, std::uint64_t start_ticks) {
   return stat && stat->start_ticks == start_ticks && stat->state != 'Z' && stat->state != 'X';
 }
 
-}  // namespace maskfleet::pool::local
+}  // namespace maskfleet::process
