@@ -27,7 +27,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -39,23 +38,8 @@ import boto3
 REPO = pathlib.Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what, probe, timeout, interval=0.3):
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        last = probe()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s; last seen: {last!r}")
-        time.sleep(interval)
+sys.path.insert(0, str(REPO / "tests" / "manager"))
+from manager_harness import free_port, wait_for  # noqa: E402  (after the path above)
 
 
 class MotoBed:

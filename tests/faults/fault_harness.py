@@ -15,7 +15,6 @@ import dataclasses
 import json
 import os
 import pathlib
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -402,11 +401,6 @@ def fill_disk(path):
         pass
     return filler
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def haproxy_pids(data_dir):

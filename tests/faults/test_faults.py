@@ -20,9 +20,9 @@ import pytest
 import requests
 
 from fault_harness import (FAST_ORPHAN_SWEEP_ENV, LONG, HealthProbe, Load, Report, check_consistency, fill_disk,
-                           free_port, haproxy_pids, mount_tmpfs, recovery_seconds, summarise, umount,
+                           haproxy_pids, mount_tmpfs, recovery_seconds, summarise, umount,
                            wait_orphans_swept, wait_uploads_ok)
-from manager_harness import USER_PASSWORD, Client, in_service, settled, wait_for, worker_url
+from manager_harness import USER_PASSWORD, Client, free_port, in_service, settled, wait_for, worker_url
 
 # Defects whose fix the targets below wait for (defect key: reason); a case whose target
 # fails for one of them is an expected failure with this reason. None is known now.

@@ -27,6 +27,13 @@ class Deadline(AssertionError):
     pass
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_for(what, probe, timeout, interval=0.5):
     """Calls probe() until it answers something true; returns that. Fails after `timeout`
     seconds with what the last call answered."""

@@ -82,6 +82,9 @@ def test_upload_errors(worker, photos):
     r = requests.post(f"{worker.url}/api/upload", files={"file": ("a.png", io.BytesIO(png))},
                       data={"password": "erin-password"})
     assert "username" in assert_failure(r, 400)
+    r = requests.post(f"{worker.url}/api/upload", files={"file": ("a.png", io.BytesIO(png))},
+                      data={"username": "erin"})
+    assert "password" in assert_failure(r, 400)
 
 
 def test_a_saturated_worker_answers_503_and_never_queues_without_bound(worker_factory, photos):

@@ -1,5 +1,7 @@
 #include "maskfleet/modes/shared_parts.h"
 
+#include <filesystem>
+
 #include "maskfleet/mail/outbox/outbox_mailer.h"
 #include "maskfleet/mail/smtp/smtp_mailer.h"
 #include "maskfleet/schema/schema.h"
@@ -33,6 +35,16 @@ Result<std::unique_ptr<mail::Mailer>> MakeMailer(const config::SharedConfig& c) 
       {c.outbox_dir, c.mail_from_address, c.mail_from_name});
   if (!m) return std::unexpected(m.error().WithContext("mail"));
   return std::unique_ptr<mail::Mailer>(std::move(*m));
+}
+
+Status MakeDataDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "cannot create data_dir " + dir.string() + ": " + ec.message());
+  }
+  return {};
 }
 
 }  // namespace maskfleet::modes

@@ -5,6 +5,7 @@
 #ifndef MASKFLEET_MODES_SHARED_PARTS_H_
 #define MASKFLEET_MODES_SHARED_PARTS_H_
 
+#include <filesystem>
 #include <memory>
 
 #include "maskfleet/common/clock.h"
@@ -18,6 +19,10 @@ namespace maskfleet::modes {
 // The database at `c.database_url`, with maskfleet's whole schema. Errors: the
 // database's, with "database" as context.
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const config::SharedConfig& c, Clock& clock);
+
+// Creates the worker's data folder `dir` if it is missing. Errors: kInvalidArgument
+// naming the folder and the system's reason.
+Status MakeDataDir(const std::filesystem::path& dir);
 
 // The mailer [mail] kind asks for: an outbox folder or SMTP. Errors: the mailer's, with
 // "mail" as context.

@@ -274,12 +274,7 @@ std::string WorkerUserData(std::string_view config_text) {
 Result<worker::WorkerBackends> MakeWorkerBackends(const worker::WorkerConfig& config, Clock& clock) {
   worker::WorkerConfig c = config;
   c.FillDefaults();
-  std::error_code ec;
-  std::filesystem::create_directories(c.data_dir, ec);
-  if (ec) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "cannot create data_dir " + c.data_dir.string() + ": " + ec.message());
-  }
+  if (Status made = MakeDataDir(c.data_dir); !made) return std::unexpected(made.error());
   Result<AwsAccess> access = Connect(c.aws, clock);
   if (!access) return std::unexpected(access.error());
   worker::WorkerBackends b;

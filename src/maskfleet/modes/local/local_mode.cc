@@ -154,12 +154,7 @@ Status PlaceHaproxyFiles(const std::filesystem::path& data_dir, lb::haproxy::Hap
 Result<worker::WorkerBackends> MakeWorkerBackends(const worker::WorkerConfig& config, Clock& clock) {
   worker::WorkerConfig c = config;
   c.FillDefaults();
-  std::error_code ec;
-  std::filesystem::create_directories(c.data_dir, ec);
-  if (ec) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "cannot create data_dir " + c.data_dir.string() + ": " + ec.message());
-  }
+  if (Status made = MakeDataDir(c.data_dir); !made) return std::unexpected(made.error());
   worker::WorkerBackends b;
   Result<std::unique_ptr<storage::Database>> database = OpenDatabase(c, clock);
   if (!database) return std::unexpected(database.error());
