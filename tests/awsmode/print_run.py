@@ -29,8 +29,9 @@ def figures(report):
         ("uploads lost", stopped["uploads_lost"]),
         ("dead instance: seconds from its termination to a replacement in service",
          round(events["dead instance replaced"]["t"] - shrunk["t"], 1)),
-        ("requests the first worker published to CloudWatch / requests sent to it",
-         f"{events['charts']['requests_published_by_first_worker']:.0f} / {events['charts']['requests_sent_to_it']}"),
+        ("requests the workers published to CloudWatch / requests sent to them",
+         f"{sum(events['charts']['requests_published'].values()):.0f} / "
+         f"{sum(events['charts']['requests_sent'].values())}"),
         ("calls answered as throttled during a resize from 1 to 2",
          ", ".join(f"{action} {n}" for action, n in sorted(throttled.items()))),
         ("that resize: seconds to 2 in service",

@@ -307,24 +307,30 @@ metrics_delay_seconds = 1
         run.note("restarted", in_service=1, live_instances=1)
 
         # --- the charts: CloudWatch's CPU, and the request counts the workers published there
-        first = pool["workers"][0]["id"]
-        published = bed.client("cloudwatch").get_metric_data(
-            MetricDataQueries=[{"Id": "r", "MetricStat": {"Metric": {
-                "Namespace": "maskfleet", "MetricName": "RequestsPerMinute",
-                "Dimensions": [{"Name": "InstanceId", "Value": first}]}, "Period": 60, "Stat": "Maximum"}}],
-            StartTime=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=15),
-            EndTime=datetime.datetime.now(datetime.timezone.utc))["MetricDataResults"][0]["Values"]
-        # It lived through at least one whole minute: that minute (0 or more) was published,
-        # and no more than the requests the balancer sent it were counted.
-        assert published, f"{first} published no request count"
-        assert sum(published) <= balancer.served[first], (published, balancer.served[first])
-        # Any worker's: the first one may have left before CloudWatch finished a whole
-        # minute of it, which the manager then has no figure for.
+        # A worker publishes each minute 5 s after it ends (its first, partial one too), so
+        # one that lived across such a moment has a count there; the one alive now will.
+        def published_counts():
+            now = datetime.datetime.now(datetime.timezone.utc)
+            answer = bed.client("cloudwatch").get_metric_data(
+                MetricDataQueries=[{"Id": f"r{n}", "MetricStat": {"Metric": {
+                    "Namespace": "maskfleet", "MetricName": "RequestsPerMinute",
+                    "Dimensions": [{"Name": "InstanceId", "Value": instance}]}, "Period": 60, "Stat": "Maximum"}}
+                    for n, instance in enumerate(stand_ins.launched)],
+                StartTime=now - datetime.timedelta(minutes=15), EndTime=now)["MetricDataResults"]
+            return {stand_ins.launched[int(r["Id"][1:])]: r["Values"] for r in answer if r["Values"]}
+
+        published = wait_for("a request count published", published_counts, 70, interval=2)
+        # No worker counted more than the requests the balancer sent it.
+        for instance, values in published.items():
+            assert sum(values) <= balancer.served[instance], (instance, values, balancer.served[instance])
+        # Any worker's: one may have left before CloudWatch finished a whole minute of it,
+        # which the manager then has no figure for.
         charts = wait_for("CloudWatch's CPU in the charts", lambda: [
             w["id"] for w in manager.get("/api/v1/metrics?minutes=10")["workers"]
             if any(v is not None for v in w["cpu_percent"])], 70, interval=2)
-        run.note("charts", cpu_in_charts=charts, requests_published_by_first_worker=sum(published),
-                 requests_sent_to_it=balancer.served[first])
+        run.note("charts", cpu_in_charts=charts,
+                 requests_published={i: sum(v) for i, v in published.items()},
+                 requests_sent={i: balancer.served[i] for i in published})
 
         # --- "Stop manager": every instance of the run terminated, the foreign one kept
         manager.send("POST", "/api/v1/manager/stop")
