@@ -138,6 +138,7 @@ Result<StoredPhoto> PhotoService::Process(std::int64_t owner_id, photos::ImageSo
     }
     return std::unexpected(stored.error());
   }
+  if (options_.stored) options_.stored();
   const std::int64_t id = stored->image.id;
   return StoredPhoto{id, report, std::move(*stored)};
 }

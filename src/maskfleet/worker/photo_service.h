@@ -57,6 +57,10 @@ struct PhotoServiceOptions {
   // that the worker's readiness fails at once rather than at its next probe. Called on
   // the request's thread. Default: none.
   std::function<void(const Error&)> store_unavailable;
+  // Called when a photo was stored (its objects and its rows), on the request's
+  // thread: the stores took writes, which the worker's readiness probe need not
+  // check again. Default: none.
+  std::function<void()> stored;
 };
 
 // Whether the work is still wanted (its client still connected); empty: always.

@@ -105,8 +105,10 @@ TEST_F(PhotoServiceTest, FailedObjectWriteLeavesNothingBehind) {
 
 TEST_F(PhotoServiceTest, AStoreThatTakesNoWritesIsReportedForReadinessOtherFailuresAreNot) {
   std::vector<ErrorCode> reported;
+  int stored = 0;
   PhotoService service = Service(
-      {.store_unavailable = [&reported](const Error& e) { reported.push_back(e.code); }});
+      {.store_unavailable = [&reported](const Error& e) { reported.push_back(e.code); },
+       .stored = [&stored] { ++stored; }});
   objects_.FailNth(FakeObjectStore::Op::kPut, 1);  // out of space, say: kUnavailable
   ASSERT_FALSE(service.Process(owner_, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png")));
   EXPECT_EQ(reported, std::vector<ErrorCode>{ErrorCode::kUnavailable});
@@ -115,8 +117,10 @@ TEST_F(PhotoServiceTest, AStoreThatTakesNoWritesIsReportedForReadinessOtherFailu
   // No such user: the row is refused for the photo's own reason, not the store's state.
   ASSERT_FALSE(service.Process(987654, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png")));
   EXPECT_EQ(reported.size(), 1u);
+  EXPECT_EQ(stored, 0);
   ASSERT_TRUE(service.Process(owner_, photos::ImageSource::kUpload, "a.png", Photo("maksssksksss650.png")));
   EXPECT_EQ(reported.size(), 1u);
+  EXPECT_EQ(stored, 1);  // the stores took writes: readiness hears it too
 }
 
 TEST_F(PhotoServiceTest, FailedRowInsertRemovesTheObjects) {

@@ -22,117 +22,10 @@
 #include "maskfleet/observability/worker_metrics.h"
 #include "maskfleet/photos/image_store.h"
 #include "maskfleet/worker/photo_service.h"
+#include "maskfleet/worker/store_health.h"
 #include "maskfleet/worker/worker_server.h"
 
 namespace maskfleet::worker {
-
-namespace {
-
-// Liveness and readiness, as far as the stores decide them. Both are checked on a thread
-// of their own (Run), and /healthz and /readyz answer the last result at once: a check
-// never waits for a database connection or a disk that the requests keep busy (a burst
-// of uploads holds every pooled connection), so a busy worker is not taken for a dead
-// one. Liveness: the database answers, checked every kLivenessPeriod. Readiness: the
-// database takes a write and the object store a small object (put, then deleted),
-// checked every kReadinessPeriod. A photo that could not be stored because a store takes
-// no writes (StoreFailed) makes the worker unready at once, until the next probe: the
-// balancer need not wait for it to see what an upload just saw.
-class StoreHealth {
- public:
-  static constexpr std::chrono::seconds kLivenessPeriod{1};
-  static constexpr std::chrono::seconds kReadinessPeriod{5};
-
-  StoreHealth(storage::Database& database, objectstore::ObjectStore& objects)
-      : database_(database), objects_(objects), probe_key_("readiness/probe-" + std::to_string(::getpid())) {}
-  ~StoreHealth() { StopChecking(); }
-
-  // Checks both once now, then on a thread until StopChecking.
-  void StartChecking() {
-    CheckLiveness();
-    CheckReadiness();
-    thread_ = std::thread([this] { Run(); });
-  }
-
-  void StopChecking() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  Status Live() {
-    std::lock_guard lock(mu_);
-    return live_;
-  }
-
-  Status Ready() {
-    std::lock_guard lock(mu_);
-    return ready_;
-  }
-
-  void StoreFailed(const Error& error) {
-    std::lock_guard lock(mu_);
-    if (!ready_) return;
-    spdlog::warn("not ready: a photo could not be stored: {}", error.ToString());
-    ready_ = MakeError(error.code, "a photo could not be stored just now");
-  }
-
- private:
-  void Run() {
-    auto next_readiness = std::chrono::steady_clock::now() + kReadinessPeriod;
-    std::unique_lock lock(mu_);
-    while (!wake_.wait_for(lock, kLivenessPeriod, [this] { return stopping_; })) {
-      lock.unlock();
-      CheckLiveness();
-      if (std::chrono::steady_clock::now() >= next_readiness) {
-        CheckReadiness();
-        next_readiness = std::chrono::steady_clock::now() + kReadinessPeriod;
-      }
-      lock.lock();
-    }
-  }
-
-  void CheckLiveness() {
-    Status live = database_.Run("health check", [](soci::session&) -> Status { return {}; });
-    std::lock_guard lock(mu_);
-    if (!live && live_) spdlog::warn("not live: {}", live.error().ToString());
-    live_ = std::move(live);
-  }
-
-  void CheckReadiness() {
-    Status ready = Probe();
-    std::lock_guard lock(mu_);
-    if (!ready && ready_) spdlog::warn("not ready: {}", ready.error().ToString());
-    if (ready && !ready_) spdlog::info("ready again: the stores take writes");
-    ready_ = std::move(ready);
-  }
-
-  Status Probe() {
-    if (Status db = database_.CheckWritable(); !db) {
-      return MakeError(db.error().code, "the database takes no writes now");
-    }
-    static constexpr std::uint8_t kProbe[] = {'o', 'k'};
-    if (Status put = objects_.Put(probe_key_, kProbe, "text/plain"); !put) {
-      return MakeError(put.error().code, "the object store takes no writes now");
-    }
-    (void)objects_.Delete(probe_key_);
-    return {};
-  }
-
-  storage::Database& database_;
-  objectstore::ObjectStore& objects_;
-  const std::string probe_key_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mu_
-  Status live_;            // guarded by mu_
-  Status ready_;           // guarded by mu_
-};
-
-}  // namespace
 
 struct WorkerApp::Parts {
   WorkerConfig config;
@@ -241,7 +134,10 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
   Result<net::UrlFetcher> fetcher = net::UrlFetcher::Create(fetch);
   if (!fetcher) return std::unexpected(fetcher.error().WithContext("URL fetcher"));
   p->fetcher = std::make_unique<net::UrlFetcher>(std::move(*fetcher));
-  p->readiness = std::make_unique<StoreHealth>(database, *p->backends.objects);
+  p->readiness = std::make_unique<StoreHealth>(
+      database, *p->backends.objects,
+      StoreHealthOptions{.readiness_period = std::chrono::seconds(c.readiness_probe_seconds),
+                         .probe_key = "readiness/probe-" + std::to_string(::getpid())});
   p->photos = std::make_unique<PhotoService>(
       *p->analyzer, *p->images, *p->backends.objects, *p->fetcher,
       PhotoServiceOptions{.max_photo_bytes = c.max_upload_bytes,
@@ -249,8 +145,9 @@ Result<std::unique_ptr<WorkerApp>> WorkerApp::Create(const WorkerConfig& config,
                           .max_running = c.detection_threads,
                           .max_wait = std::chrono::milliseconds(c.detection_wait_ms),
                           .max_url_fetches = c.url_fetches,
-                          .store_unavailable = [readiness = p->readiness.get()](
-                                                   const Error& e) { readiness->StoreFailed(e); }},
+                          .store_unavailable =
+                              [readiness = p->readiness.get()](const Error& e) { readiness->StoreFailed(e); },
+                          .stored = [readiness = p->readiness.get()] { readiness->StoreSucceeded(); }},
       p->backends.cpu_budget);
 
   p->accounts = std::make_unique<accounts::AccountService>(

@@ -43,6 +43,11 @@ Result<WorkerConfig> WorkerConfig::Read(config::ConfigSource& source) {
               source.Int("worker", "max_upload_bytes", c.max_upload_bytes, 1024, std::int64_t{1} << 30));
   reader.Take(c.max_pixels, source.Int("worker", "max_pixels", c.max_pixels, 10'000, 1'000'000'000));
   reader.Take(c.allow_private_urls, source.Bool("worker", "allow_private_urls", c.allow_private_urls));
+  // Each probe writes an object: free on a local disk, a billed request on S3, where a
+  // probe a minute (and none while photos are being stored) costs next to nothing.
+  c.readiness_probe_seconds = c.mode == "local" ? 5 : 60;
+  reader.Take(c.readiness_probe_seconds,
+              source.Int("worker", "readiness_probe_seconds", c.readiness_probe_seconds, 1, 3600));
   reader.Take(c.model_dir, source.String("model", "dir", ""));
 
   if (Status read = reader.status(); !read) return std::unexpected(read.error());

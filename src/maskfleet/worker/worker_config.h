@@ -38,6 +38,8 @@ struct WorkerConfig : config::SharedConfig {
   std::int64_t max_upload_bytes = 10 * 1024 * 1024;  // max_upload_bytes
   std::int64_t max_pixels = 50'000'000;              // max_pixels
   bool allow_private_urls = false;                   // allow_private_urls: URL uploads from private addresses
+  int readiness_probe_seconds = 5;  // readiness_probe_seconds: write probe of the stores; default 5 in the
+                                    // local mode, 60 in others (a probe is a billed PUT on S3)
 
   // [model]
   std::filesystem::path model_dir;  // dir; default: see detect/model_location.h

@@ -1,0 +1,88 @@
+#include "maskfleet/worker/store_health.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "maskfleet/objectstore/fake/fake_object_store.h"
+#include "maskfleet/schema/schema.h"
+#include "maskfleet/storage/testing/test_database.h"
+
+namespace maskfleet::worker {
+namespace {
+
+using objectstore::FakeObjectStore;
+using namespace std::chrono_literals;
+
+// The probe period is short and the waits several periods long, so that a late
+// thread cannot change what is asserted.
+class StoreHealthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+    ASSERT_TRUE(scratch.has_value()) << scratch.error().ToString();
+    scratch_ = std::move(*scratch);
+    auto db = storage::Database::Open({.url = scratch_->url(), .migrations = schema::Maskfleet()},
+                                      RealClock());
+    ASSERT_TRUE(db.has_value()) << db.error().ToString();
+    db_ = std::move(*db);
+  }
+
+  StoreHealthOptions Options() {
+    return {.liveness_period = 20ms, .readiness_period = 200ms, .probe_key = "readiness/probe-test"};
+  }
+
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  FakeObjectStore objects_;
+};
+
+TEST_F(StoreHealthTest, ProbesTheObjectStoreEveryPeriodAndLeavesNothingBehind) {
+  StoreHealth health(*db_, objects_, Options());
+  health.StartChecking();
+  EXPECT_EQ(objects_.calls(FakeObjectStore::Op::kPut), 1);  // at start, before answering
+  std::this_thread::sleep_for(1100ms);
+  health.StopChecking();
+  EXPECT_GE(objects_.calls(FakeObjectStore::Op::kPut), 3);
+  EXPECT_TRUE(health.Ready().has_value());
+  EXPECT_TRUE(health.Live().has_value());
+  EXPECT_EQ(objects_.size(), 0u);
+}
+
+TEST_F(StoreHealthTest, StoredPhotosMakeTheProbeNeedless) {
+  StoreHealth health(*db_, objects_, Options());
+  health.StartChecking();
+  const auto end = std::chrono::steady_clock::now() + 1100ms;
+  while (std::chrono::steady_clock::now() < end) {
+    health.StoreSucceeded();
+    std::this_thread::sleep_for(20ms);
+  }
+  health.StopChecking();
+  EXPECT_EQ(objects_.calls(FakeObjectStore::Op::kPut), 1);  // the one at start only
+  EXPECT_TRUE(health.Ready().has_value());
+}
+
+TEST_F(StoreHealthTest, AFailedStoreMakesItUnreadyAtOnceAndAProbeReadyAgain) {
+  StoreHealth health(*db_, objects_, Options());
+  health.StartChecking();
+  ASSERT_TRUE(health.Ready().has_value());
+  objects_.SetDown(true);
+  health.StoreFailed(Error{ErrorCode::kUnavailable, "disk full"});
+  EXPECT_EQ(health.Ready().error().code, ErrorCode::kUnavailable);
+  // A photo stored meanwhile does not skip the probe of an unready worker.
+  health.StoreSucceeded();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_FALSE(health.Ready().has_value());
+  EXPECT_NE(health.Ready().error().message.find("object store"), std::string::npos)
+      << health.Ready().error().message;
+  objects_.SetDown(false);
+  health.StoreSucceeded();
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!health.Ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(health.Ready().has_value());
+  health.StopChecking();
+}
+
+}  // namespace
+}  // namespace maskfleet::worker
