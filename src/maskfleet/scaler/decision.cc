@@ -22,6 +22,10 @@ constexpr double kSaturatedCpu = 95.0;
 // How long the auto-scaler remembers its shrinks (longer than any window: an hour's
 // sample period at most).
 constexpr auto kShrinkMemory = std::chrono::hours(2);
+// How long the noise of a measured period counts (rule 7): long enough that a few
+// minutes of samples pressed against 0% do not pass for a quiet pool, short enough to
+// follow a change in the metrics.
+constexpr auto kNoiseMemory = std::chrono::minutes(40);
 
 std::string Percent(double v) {
   char buf[32];
@@ -172,13 +176,12 @@ std::optional<Shortfall> Saturated(const PoolState& pool, const MetricsView& met
   return std::nullopt;
 }
 
-// The noise of one sample as the spread between the workers' samples of the same period
-// in [begin, end): the balancer shares the load, so within a period what differs is
-// noise, whatever the load did from one period to the next, and noise correlated in time
-// does not hide in it. The pooled standard deviation; 0 with fewer than 3 degrees of
-// freedom (2 workers over 3 periods, 4 workers over 1).
-double SpreadBetweenWorkers(const PoolState& pool, const MetricsView& metrics, TimePoint begin,
-                            TimePoint end) {
+// The spread between the workers' samples of each period in [begin, end) that two
+// workers or more sampled: the balancer shares the load, so within a period what differs
+// is noise, whatever the load did from one period to the next, and noise correlated in
+// time does not hide in it.
+std::vector<NoisePeriod> NoiseByPeriod(const PoolState& pool, const MetricsView& metrics, TimePoint begin,
+                                       TimePoint end) {
   std::map<TimePoint, std::vector<double>> by_period;
   for (const auto& w : pool.workers) {
     if (w.state != WorkerState::kInService) continue;
@@ -189,14 +192,35 @@ double SpreadBetweenWorkers(const PoolState& pool, const MetricsView& metrics, T
         by_period[s.start].push_back(s.percent);
     }
   }
-  double squares = 0;
-  int freedom = 0;
+  std::vector<NoisePeriod> periods;
   for (const auto& [start, values] : by_period) {
+    if (values.size() < 2) continue;
     double mean = 0;
     for (double v : values) mean += v;
     mean /= static_cast<double>(values.size());
-    for (double v : values) squares += (v - mean) * (v - mean);
-    freedom += static_cast<int>(values.size()) - 1;
+    NoisePeriod period{.start = start, .squares = 0, .freedom = static_cast<int>(values.size()) - 1};
+    for (double v : values) period.squares += (v - mean) * (v - mean);
+    periods.push_back(period);
+  }
+  return periods;
+}
+
+// One sample's noise: the pooled standard deviation of the `fresh` periods and of the
+// `remembered` ones from `since` on that `fresh` does not measure again; 0 with fewer
+// than 3 degrees of freedom (2 workers over 3 periods, 4 workers over 1).
+double PooledNoise(const std::vector<NoisePeriod>& fresh, const std::vector<NoisePeriod>& remembered,
+                   TimePoint since) {
+  double squares = 0;
+  int freedom = 0;
+  for (const auto& period : fresh) {
+    squares += period.squares;
+    freedom += period.freedom;
+  }
+  for (const auto& period : remembered) {
+    if (period.start < since || std::ranges::find(fresh, period.start, &NoisePeriod::start) != fresh.end())
+      continue;
+    squares += period.squares;
+    freedom += period.freedom;
   }
   return freedom >= 3 ? std::sqrt(squares / freedom) : 0;
 }
@@ -367,9 +391,12 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
                   " of the requests unserved (load " + Percent(load) + ")";
     }
   }
+  const std::vector<NoisePeriod> noise = NoiseByPeriod(
+      pool, metrics, window_end - std::max(window, policy.shrink_stabilisation), window_end);
   auto with_average = [&](Decision d, int recommended) {
     d.average_cpu = average;
     d.recommended_size = recommended;
+    d.noise = noise;
     return d;
   };
 
@@ -396,6 +423,16 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     if (n <= policy.min_workers) {
       return with_average(
           Hold(n, why + ", but the pool is at its minimum of " + std::to_string(policy.min_workers)), n);
+    }
+    // A load just above the threshold reads below it whenever noise pulls it down: only an
+    // average under it by more than its standard error says the load is.
+    const double sigma = PooledNoise(noise, memory.noise, now - kNoiseMemory);
+    const double standard_error = sigma / std::sqrt(static_cast<double>(n));
+    if (average + standard_error >= policy.shrink_threshold) {
+      return with_average(
+          Hold(n, why + ", but by less than the standard error of the average (" + Percent(standard_error) +
+                      " points, " + Percent(sigma) + " between workers)"),
+          n);
     }
     // Noise can make a load look lighter than it is: the projection keeps a margin of
     // two standard errors of the pool's average.
@@ -440,12 +477,13 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     const int by_ratio = static_cast<int>(std::ceil(n * policy.shrink_ratio - kRoundingSlack));
     int target = std::min(std::max(largest, by_ratio), n - 1);
     if (target > largest) why += "; at most x" + Number(policy.shrink_ratio) + " per step";
-    // Hysteresis against noise: the smaller pool's average must stay three standard
-    // deviations of its noise under the grow threshold, or noise alone grows it back.
-    const double spread = SpreadBetweenWorkers(
-        pool, metrics, window_end - std::max(window, policy.shrink_stabilisation), window_end);
+    // Hysteresis against noise: the smaller pool's average, the load read two standard
+    // errors heavier than it did, must stay three standard deviations of its noise under
+    // the grow threshold, or noise alone grows it back.
+    const double spread = sigma;
     auto reads_near_grow = [&](int size) {
-      return average * n / size + 3 * spread / std::sqrt(static_cast<double>(size)) > policy.grow_threshold;
+      return (average + 2 * standard_error) * n / size + 3 * spread / std::sqrt(static_cast<double>(size)) >
+             policy.grow_threshold;
     };
     const int sized = target;
     while (target < n && reads_near_grow(target)) ++target;
@@ -469,6 +507,16 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
 ScalerMemory Remember(const ScalerMemory& memory, const ScalingPolicy& policy, const Decision& decision,
                       TimePoint now) {
   ScalerMemory next = memory;
+  // The noise is the metrics', whatever the pool did since.
+  for (const auto& period : decision.noise) {
+    auto same = std::ranges::find(next.noise, period.start, &NoisePeriod::start);
+    if (same != next.noise.end()) {
+      *same = period;
+    } else {
+      next.noise.push_back(period);
+    }
+  }
+  std::erase_if(next.noise, [&](const NoisePeriod& p) { return p.start < now - kNoiseMemory; });
   // Shrinks older than this describe no sample a window can hold.
   std::erase_if(next.recent_shrinks,
                 [&](const ScalerMemory::Shrink& s) { return s.at < now - kShrinkMemory; });

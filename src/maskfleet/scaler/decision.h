@@ -45,10 +45,25 @@
 //     (grow_threshold + shrink_threshold) / 2: the size that carries the load at the
 //     midpoint; at least N + 1, at most ceil(N x expand_ratio) and max_workers.
 //     Growing acts at once. At max_workers: hold, saying so.
-//  7. Average below shrink_threshold: the recommendation is the fewest workers that
-//     carry the load at or below the midpoint, ceil(N x average / midpoint), at least
-//     min_workers (hysteresis: a pool shrunk so never reads above the grow threshold
-//     unless the load grows by grow / midpoint); when that is N, hold. Stabilisation:
+//  7. Average below shrink_threshold: at min_workers, hold. The noise of one sample
+//     (sigma) is the spread between the workers' samples of the same period, pooled
+//     over the window or the stabilisation span, whichever is longer, and the periods
+//     remembered from the past 40 minutes (ScalerMemory::noise): all workers carry the
+//     same load, so the spread is noise whatever the load did, noise correlated in time
+//     does not hide in it, and the remembered periods keep a few minutes of samples
+//     pressed against 0% from passing for a quiet pool. It counts from 3 degrees of
+//     freedom on (none: sigma = 0). The standard error of the average is sigma /
+//     sqrt(N). An average under the threshold by no more than one standard error
+//     holds, recommending N: a load just above the threshold reads under it whenever
+//     noise pulls it down, and noise alone would time the shrink. The recommendation
+//     is the fewest workers that carry the load at or below the midpoint with a noise
+//     margin, ceil(N x (average + margin) / midpoint), at least min_workers
+//     (hysteresis: a pool shrunk so never reads above the grow threshold unless the
+//     load grows by grow / midpoint); the margin is two standard errors of the average
+//     with the noise estimated from each worker's successive samples over the window
+//     or the stabilisation span (median absolute difference / 0.6745 / sqrt(2),
+//     samples from before the auto-scaler's own shrink projected as in rule 5, none
+//     with fewer than 3 differences); when that is N, hold. Stabilisation:
 //     the shrink then waits until checks have recommended a size for a whole
 //     shrink_stabilisation span without a break, and goes to the LARGEST size
 //     recommended in that span (a hold recommends the current size, so one busy
@@ -56,13 +71,10 @@
 //     shrink_ratio) in one step (at least one worker fewer). The auto-scaler's own
 //     shrink does not break the run: 8 -> 4 -> 2 -> 1 takes one check per step once the
 //     span has agreed. Last, hysteresis against noise: the shrink goes no further than
-//     a size K whose projected average (average x N / K) plus three standard
-//     deviations of one sample's noise / sqrt(K) stays at or below grow_threshold, or
-//     noise alone would grow it back; the noise here is the spread between the
-//     workers' samples of the same period over the window or the stabilisation span,
-//     whichever is longer (all workers carry the same load, so the spread is noise
-//     whatever the load did, and noise correlated in time does not hide in it), and
-//     counts from 3 degrees of freedom on. When not even N - 1 passes: hold, saying so.
+//     a size K on which the load, read two standard errors heavier than the average,
+//     plus three standard deviations of one sample's noise / sqrt(K) stays at or below
+//     grow_threshold, (average + 2 sigma / sqrt(N)) x N / K + 3 sigma / sqrt(K), or
+//     noise alone would grow it back. When not even N - 1 passes: hold, saying so.
 //  8. Otherwise hold "within thresholds".
 // Every check that got as far as an average (rules 2 and 5-8) yields a recommendation
 // (Decision::recommended_size), which Remember() keeps for rule 7.
@@ -155,6 +167,16 @@ struct MetricsView {
 
 enum class Direction { kNone, kGrow, kShrink };
 
+// The spread between the in-service workers' samples of one period (rule 7's noise):
+// the sum of their squared deviations from the period's mean, and its degrees of
+// freedom (workers with a sample, less one).
+struct NoisePeriod {
+  Clock::TimePoint start;
+  double squares = 0;
+  int freedom = 0;
+  bool operator==(const NoisePeriod&) const = default;
+};
+
 // What earlier checks and the manual buttons left for the next check. Starts empty
 // (a fresh manager); only Remember() and RememberManualChange() should change it.
 struct ScalerMemory {
@@ -187,6 +209,11 @@ struct ScalerMemory {
   };
   std::vector<Recommendation> recommendations;
   std::optional<Clock::TimePoint> recommending_since;
+  // The noise of the periods checks have measured (Decision::noise), by period start,
+  // none older than 40 minutes; one period measured again replaces the earlier figure.
+  // Kept across grows, shrinks and manual changes: the noise is the metrics', not the
+  // pool size's.
+  std::vector<NoisePeriod> noise;
 
   bool operator==(const ScalerMemory&) const = default;
 };
@@ -210,6 +237,9 @@ struct Decision {
   // The size this check's load calls for, before stabilisation (rule 7); nullopt
   // when the check could not judge the load. Remember() keeps it.
   std::optional<int> recommended_size;
+  // The noise of each period of the window or stabilisation span that had two workers
+  // or more with a sample, when the check got as far as rule 5's average. Remember() keeps it.
+  std::vector<NoisePeriod> noise;
 };
 
 // The decision at `now`. `policy` must pass Validate() (a policy that does not is

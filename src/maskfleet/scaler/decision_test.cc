@@ -1404,42 +1404,54 @@ ScalingPolicy GuardPolicy() {
 }
 
 TEST(ScalerNoiseGuardTest, TheSmallerPoolMustReadThreeDeviationsUnderTheGrowThreshold) {
-  // Two workers at 24 +- 5: a spread of 5 x sqrt(2) = 7.07 points in every minute (the
-  // samples do not change in time: no noise margin). One worker would carry 48%, at
-  // most 48 + 3 x 7.07 = 69.2 < 70: shrink.
-  Steady s = SpreadPool(2, 24, 5);
+  // Two workers at 18.5 +- 4: a spread of 4 x sqrt(2) = 5.66 points in every minute (the
+  // samples do not change in time: no noise margin), a standard error of the average of
+  // 5.66 / sqrt(2) = 4. One worker would carry the load read two standard errors
+  // heavier, 2 x (18.5 + 8) = 53%, at most 53 + 3 x 5.66 = 69.97 < 70: shrink.
+  Steady s = SpreadPool(2, 18.5, 4);
   Decision d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kShrink) << d.reason;
   EXPECT_EQ(d.target_size, 1);
-  // At 24.5 +- 5: 49 + 21.2 = 70.2 > 70: hold, saying why.
-  s = SpreadPool(2, 24.5, 5);
+  // At 18.6 +- 4: 53.2 + 16.97 = 70.17 > 70: hold, saying why.
+  s = SpreadPool(2, 18.6, 4);
   d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kHold) << d.reason;
   EXPECT_TRUE(Contains(d.reason,
-                       "; but 1 worker would read within three standard deviations of the noise (7.1% "
+                       "; but 1 worker would read within three standard deviations of the noise (5.7% "
                        "points between workers) of the grow threshold 70%"))
       << d.reason;
   EXPECT_EQ(d.recommended_size, 1);  // the load's size; the guard only holds
   // Without a spread (every worker alike) the same load shrinks.
-  s = SpreadPool(2, 24.5, 0);
+  s = SpreadPool(2, 18.6, 0);
   EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).target_size, 1);
+  // Exactly at the grow threshold passes: 18.5 +- 4 against a threshold of its own
+  // reading, computed here as Decide() computes it (5 minutes of squares 32, 5 degrees).
+  const double sigma = std::sqrt(160.0 / 5);
+  const double standard_error = sigma / std::sqrt(2.0);
+  ScalingPolicy at_limit = GuardPolicy();
+  at_limit.grow_threshold = (18.5 + 2 * standard_error) * 2 / 1 + 3 * sigma / std::sqrt(1.0);
+  s = SpreadPool(2, 18.5, 4);
+  d = Decide(at_limit, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(d.action, Action::kShrink) << d.reason;
+  EXPECT_EQ(d.target_size, 1);
 }
 
 TEST(ScalerNoiseGuardTest, ShrinksLessRatherThanNotAtAll) {
-  // Four workers at 20 +- 13: a spread of 2 x 13 / sqrt(3) = 15.0. Two would carry 40%
-  // + 3 x 15.0 / sqrt(2) = 71.9 > 70; three 26.7% + 3 x 15.0 / sqrt(3) = 52.7: shrink to 3.
-  Steady s = SpreadPool(4, 20, 13);
+  // Four workers at 20 +- 7: a spread of 2 x 7 / sqrt(3) = 8.08, a standard error of
+  // 4.04. Two would carry (20 + 8.08) x 2 = 56.2 + 3 x 8.08 / sqrt(2) = 73.3 > 70; three
+  // 37.4 + 3 x 8.08 / sqrt(3) = 51.4: shrink to 3.
+  Steady s = SpreadPool(4, 20, 7);
   Decision d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.action, Action::kShrink) << d.reason;
   EXPECT_EQ(d.target_size, 3);
   EXPECT_TRUE(Contains(d.reason, "; 2 workers would read within three standard deviations")) << d.reason;
-  // 12 points apart: 2 x 12 / sqrt(3) = 13.9, 40 + 29.4 = 69.4: to 2.
-  s = SpreadPool(4, 20, 12);
+  // 6 points apart: 6.93, (20 + 6.93) x 2 + 14.7 = 68.5: to 2.
+  s = SpreadPool(4, 20, 6);
   EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).target_size, 2);
-  // Six workers at 25 +- 25 (three idle, three at 50%): a spread of 25 x sqrt(6 / 5) =
-  // 27.4. Three would read 50 + 47.4, four 37.5 + 41.1 = 78.6, five 30 + 36.8 = 66.8:
-  // the guard steps up twice, to 5.
-  s = SpreadPool(6, 25, 25);
+  // Six workers at 18 +- 18 (three idle, three at 36%): a spread of 18 x sqrt(6 / 5) =
+  // 19.7, a standard error of 8.05. Three would read 34.1 x 2 + 34.2, four 51.2 + 29.6 =
+  // 80.7, five 40.9 + 26.5 = 67.4: the guard steps up twice, to 5.
+  s = SpreadPool(6, 18, 18);
   d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
   EXPECT_EQ(d.target_size, 5) << d.reason;
   EXPECT_TRUE(Contains(d.reason, "; 3 workers would read within three standard deviations")) << d.reason;
@@ -1447,7 +1459,7 @@ TEST(ScalerNoiseGuardTest, ShrinksLessRatherThanNotAtAll) {
 
 TEST(ScalerNoiseGuardTest, NeedsThreeDegreesOfFreedomWithinTheSpan) {
   // Two workers, 20 points apart, at 20% on average: one would carry 40 + 3 x 14.1.
-  // Samples only in minutes 7..9 (3 degrees of freedom): the guard holds the shrink.
+  // Samples only in minutes 7..9 (3 degrees of freedom): the noise holds the shrink.
   auto pool = [](int from) {
     Steady s;
     s.pool.workers = {InService("w1"), InService("w2")};
@@ -1468,6 +1480,134 @@ TEST(ScalerNoiseGuardTest, NeedsThreeDegreesOfFreedomWithinTheSpan) {
   first.metrics.workers[0].samples.push_back({Minute(5), 30});
   first.metrics.workers[1].samples.push_back({Minute(5), 10});
   EXPECT_EQ(Decide(GuardPolicy(), first.pool, first.metrics, {}, Check(10)).action, Action::kHold);
+}
+
+// ---- the average under the shrink threshold by more than its standard error ---------
+
+TEST(ScalerNoiseThresholdTest, TheAverageMustBeUnderTheShrinkThresholdByMoreThanItsStandardError) {
+  // Four workers at 20 +- 4 over minutes 5..9: squares of 64 a minute over 3 degrees of
+  // freedom, a spread of sqrt(320 / 15) = 4.62, a standard error of 4.62 / sqrt(4) = 2.31,
+  // computed here as Decide() computes it.
+  Steady s = SpreadPool(4, 20, 4);
+  const double standard_error = std::sqrt(320.0 / 15) / std::sqrt(4.0);
+  ScalingPolicy p = GuardPolicy();
+  // The threshold exactly at the average plus its standard error: the load may be at it;
+  // hold, recommending the pool's size.
+  p.shrink_threshold = 20 + standard_error;
+  Decision at = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(at.action, Action::kHold);
+  EXPECT_TRUE(Contains(at.reason,
+                       "but by less than the standard error of the average (2.3% points, 4.6% "
+                       "between workers)"))
+      << at.reason;
+  EXPECT_EQ(at.recommended_size, 4);
+  // Above it by a little: shrink, to 2 (4 x 20 / 46.2 = 1.73; 2 x 24.6 + 9.8 < 70).
+  p.shrink_threshold = 20 + standard_error + 0.01;
+  Decision over = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(over.action, Action::kShrink) << over.reason;
+  EXPECT_EQ(over.target_size, 2);
+  // Below it by a little: hold, as at it.
+  p.shrink_threshold = 20 + standard_error - 0.01;
+  Decision under = Decide(p, s.pool, s.metrics, {}, Check(10));
+  EXPECT_EQ(under.action, Action::kHold);
+  EXPECT_EQ(under.recommended_size, 4);
+  // The default threshold: 28 +- 4 reads 28%, under 30 but not by 2.31: hold; the same
+  // average without a spread shrinks.
+  s = SpreadPool(4, 28, 4);
+  EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).action, Action::kHold);
+  s = SpreadPool(4, 28, 0);
+  EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).action, Action::kShrink);
+}
+
+// ---- the noise remembered from earlier checks ---------------------------------------
+
+// Periods of 2 workers 30 points apart (squares 450, 1 degree of freedom each).
+std::vector<NoisePeriod> Noisy(std::vector<TimePoint> starts) {
+  std::vector<NoisePeriod> periods;
+  for (TimePoint start : starts) periods.push_back({.start = start, .squares = 450, .freedom = 1});
+  return periods;
+}
+
+TEST(ScalerNoiseMemoryTest, ADecisionCarriesTheNoiseOfEachPeriodItRead) {
+  // Two workers at 20 +- 5 over minutes 5..9, the 5-minute window: five periods of
+  // squares 50 and 1 degree of freedom each; the leaving workers and minutes before the
+  // span do not count.
+  Steady s = SpreadPool(2, 20, 5);
+  s.pool.workers.push_back(InService("gone"));
+  s.pool.workers.back().state = WorkerState::kLeaving;
+  s.metrics.workers.push_back(Flat("gone", 0, 10, 90));
+  Decision d = Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10));
+  ASSERT_EQ(d.noise.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(d.noise[i], (NoisePeriod{.start = Minute(5 + i), .squares = 50, .freedom = 1}));
+  }
+  // A single worker has no spread: no period.
+  Steady one = SteadyPool(1, 20);
+  EXPECT_TRUE(Decide(GuardPolicy(), one.pool, one.metrics, {}, Check(10)).noise.empty());
+}
+
+TEST(ScalerNoiseMemoryTest, PeriodsFromThePastFortyMinutesCount) {
+  // Two workers alike at 24% (no spread now): one would carry 48%: shrink.
+  Steady s = SteadyPool(2, 24);
+  EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, {}, Check(10)).target_size, 1);
+  // Three remembered periods 30 points apart, the oldest exactly 40 minutes before the
+  // check: a spread of sqrt(1350 / 8) = 13.0 with the 5 alike periods of the span, a
+  // standard error of 9.2: 24 + 9.2 is not under 30: hold.
+  ScalerMemory memory;
+  const TimePoint since = Check(10) - minutes(40);
+  memory.noise = Noisy({since, since + minutes(1), since + minutes(2)});
+  Decision held = Decide(GuardPolicy(), s.pool, s.metrics, memory, Check(10));
+  EXPECT_EQ(held.action, Action::kHold);
+  EXPECT_TRUE(Contains(held.reason, "(9.2% points, 13.0% between workers)")) << held.reason;
+  // The oldest a second earlier: two periods of 1 degree and five alike, still 7 in all:
+  // sqrt(900 / 7) = 11.3, 24 + 8.0: hold; with only those two and no fresh spread (one
+  // worker a minute) nothing counts.
+  memory.noise[0].start = since - seconds(1);
+  Decision older = Decide(GuardPolicy(), s.pool, s.metrics, memory, Check(10));
+  EXPECT_TRUE(Contains(older.reason, "(8.0% points, 11.3% between workers)")) << older.reason;
+  Steady lone;
+  lone.pool.workers = {InService("a"), InService("b")};
+  lone.metrics.workers = {WorkerCpu{"a", {{Minute(5), 24}, {Minute(7), 24}, {Minute(9), 24}}},
+                          WorkerCpu{"b", {{Minute(6), 24}, {Minute(8), 24}}}};
+  EXPECT_EQ(Decide(GuardPolicy(), lone.pool, lone.metrics, memory, Check(10)).action, Action::kShrink);
+  memory.noise[0].start = since;
+  EXPECT_EQ(Decide(GuardPolicy(), lone.pool, lone.metrics, memory, Check(10)).action, Action::kHold);
+}
+
+TEST(ScalerNoiseMemoryTest, APeriodMeasuredAgainReplacesTheRememberedOne) {
+  // Remembered: minutes 7..9 30 points apart. Measured now: the same minutes alike. The
+  // fresh figures count, not both: no spread, shrink.
+  Steady s = SteadyPool(2, 24);
+  ScalerMemory memory;
+  memory.noise = Noisy({Minute(7), Minute(8), Minute(9)});
+  EXPECT_EQ(Decide(GuardPolicy(), s.pool, s.metrics, memory, Check(10)).action, Action::kShrink);
+}
+
+TEST(ScalerNoiseMemoryTest, RememberKeepsFortyMinutesOfNoiseWhateverThePoolDid) {
+  ScalingPolicy p;
+  const TimePoint now = Check(60);
+  ScalerMemory memory;
+  memory.noise = Noisy({now - minutes(40) - seconds(1), now - minutes(40), Minute(58)});
+  Decision grow;
+  grow.action = Action::kGrow;
+  grow.current_size = 2;
+  grow.target_size = 4;
+  grow.noise = {{.start = Minute(58), .squares = 2, .freedom = 1},
+                {.start = Minute(59), .squares = 8, .freedom = 3}};
+  const ScalerMemory next = Remember(memory, p, grow, now);
+  // The period older than 40 minutes is gone; minute 58 is the new figure; minute 59 added.
+  EXPECT_EQ(next.noise, (std::vector<NoisePeriod>{{.start = now - minutes(40), .squares = 450, .freedom = 1},
+                                                  {.start = Minute(58), .squares = 2, .freedom = 1},
+                                                  {.start = Minute(59), .squares = 8, .freedom = 3}}));
+  // A shrink, a hold that could not judge and a manual change keep it too.
+  Decision shrink = grow;
+  shrink.action = Action::kShrink;
+  shrink.target_size = 1;
+  EXPECT_EQ(Remember(memory, p, shrink, now).noise, next.noise);
+  Decision blind;
+  blind.noise = grow.noise;
+  EXPECT_EQ(Remember(memory, p, blind, now).noise, next.noise);
+  EXPECT_EQ(RememberManualChange(next, now).noise, next.noise);
 }
 
 }  // namespace
