@@ -52,7 +52,7 @@
 //     same load, so the spread is noise whatever the load did, noise correlated in time
 //     does not hide in it, and the remembered periods keep a few minutes of samples
 //     pressed against 0% from passing for a quiet pool. It counts from 3 degrees of
-//     freedom on (none: sigma = 0). The standard error of the average is sigma /
+//     freedom on (below that, sigma = 0). The standard error of the average is sigma /
 //     sqrt(N). An average under the threshold by no more than one standard error
 //     holds, recommending N: a load just above the threshold reads under it whenever
 //     noise pulls it down, and noise alone would time the shrink. The recommendation
