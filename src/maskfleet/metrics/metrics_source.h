@@ -5,10 +5,12 @@
 //
 // Implementations:
 //   local/  LocalMetricsSource: measures CPU from the worker processes (through a
-//           pluggable CpuSampler) and reads request counts from each worker's
-//           GET /metrics (the local mode, and the default)
-//   cloudwatch/ CloudWatchMetricsSource: EC2's CPUUtilization and the workers' custom
-//           request-count metric from CloudWatch (the AWS mode)
+//           pluggable CpuSampler), reads request counts from each worker's
+//           GET /metrics and the balancer's from its counters (through a
+//           BalancerCounter: HAProxy's) (the local mode, and the default)
+//   cloudwatch/ CloudWatchMetricsSource: EC2's CPUUtilization, the workers' custom
+//           request-count metric and the ALB's request counts from CloudWatch (the
+//           AWS mode)
 // Both keep what they gathered in the manager's database (metric_store.h), so that
 // the 30-minute charts survive a manager restart.
 //
