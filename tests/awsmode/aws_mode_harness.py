@@ -17,7 +17,10 @@ what moto does not run.
   CPUUtilization, at high resolution.
 - `TargetGroupBalancer`: the load balancer's stand-in. It sends each request to a
   worker whose instance is registered in the target group (DescribeTargetHealth),
-  round robin, as the ALB would.
+  round robin, as the ALB would, and, given the ALB's ARN, puts the ALB's request
+  counts into moto's CloudWatch every `period` seconds (AWS/ApplicationELB, at high
+  resolution): the workers' answers as HTTPCode_Target_<N>XX_Count, its own 502 and
+  503 as HTTPCode_ELB_5XX_Count.
 """
 import collections
 import datetime
@@ -84,6 +87,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         target = forwarder.target(self)
         if target is None:
+            forwarder.answered(None)
             payload = b"no target\n"
             self.send_response(503)
             self.send_header("Content-Type", "text/plain")
@@ -104,6 +108,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             payload = answer.read()
         except OSError as e:
             forwarder.errors += 1
+            forwarder.answered(None)
             self.send_response(502)
             message = f"forwarder: {e}\n".encode()
             self.send_header("Content-Length", str(len(message)))
@@ -112,6 +117,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         finally:
             connection.close()
+        forwarder.answered(answer.status)
         self.send_response(answer.status)
         for name, value in answer.getheaders():
             if name.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length"):
@@ -125,10 +131,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class Forwarder:
     """HTTP on 127.0.0.1:PORT, each request sent on to target(handler) -> (host, port),
-    or answered 503 when that is None."""
+    or answered 503 when that is None; answered(status) is called with each target's
+    status, or None for the forwarder's own 502 or 503."""
 
-    def __init__(self, target):
+    def __init__(self, target, answered=None):
         self.target, self.errors = target, 0
+        self.answered = answered or (lambda status: None)
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
         self.server.forwarder = self
@@ -363,20 +371,60 @@ class InstanceStandIns:
 
 
 class TargetGroupBalancer:
-    """The ALB's stand-in: round robin over the instances registered in the target group."""
+    """The ALB's stand-in: round robin over the instances registered in the target group;
+    with `load_balancer_arn`, the ALB's request counts into CloudWatch every `period` s."""
 
-    def __init__(self, bed, target_group_arn, stand_ins):
+    def __init__(self, bed, target_group_arn, stand_ins, load_balancer_arn=None, period=60):
         self.elb = bed.client("elbv2")
+        self.cloudwatch = bed.client("cloudwatch")
         self.arn, self.stand_ins = target_group_arn, stand_ins
         self.registered = []
         self.lock = threading.Lock()
         self.next = 0
         self.served = collections.Counter()
+        self.counts = collections.Counter()  # this period's, by CloudWatch metric name
+        self.counted = collections.Counter()  # every period's, put or not
+        self.problems = []
+        self.period = period
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._follow, daemon=True)
         self.thread.start()
-        self.forwarder = Forwarder(self._target)
+        self.threads = [self.thread]
+        if load_balancer_arn:
+            # The dimensions the ALB's metrics carry: the ARNs' ends.
+            self.dimensions = {"LoadBalancer": load_balancer_arn.split(":loadbalancer/", 1)[1],
+                               "TargetGroup": target_group_arn.rsplit(":", 1)[1]}
+            self.threads.append(threading.Thread(target=self._publish, daemon=True))
+            self.threads[-1].start()
+        self.forwarder = Forwarder(self._target, self._answered)
         self.url = self.forwarder.url + "/"
+
+    def _answered(self, status):
+        metric = "HTTPCode_ELB_5XX_Count" if status is None else f"HTTPCode_Target_{status // 100}XX_Count"
+        with self.lock:
+            self.counts[metric] += 1
+            self.counted[metric] += 1
+
+    def _publish(self):
+        while True:
+            now = time.time()
+            boundary = (int(now) // self.period + 1) * self.period
+            if self.stop.wait(boundary - now + 0.05):
+                return
+            with self.lock:
+                counts, self.counts = self.counts, collections.Counter()
+            stamp = datetime.datetime.fromtimestamp(boundary - self.period, datetime.timezone.utc)
+            data = [{"MetricName": metric, "Timestamp": stamp, "Value": count, "Unit": "Count",
+                     "StorageResolution": 1,
+                     "Dimensions": [{"Name": "LoadBalancer", "Value": self.dimensions["LoadBalancer"]}]
+                     + ([{"Name": "TargetGroup", "Value": self.dimensions["TargetGroup"]}]
+                        if metric.startswith("HTTPCode_Target_") else [])}
+                    for metric, count in counts.items()]
+            if data:
+                try:
+                    self.cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=data)
+                except Exception as e:
+                    self.problems.append(f"put the ALB's counts: {e}")
 
     def _follow(self):
         while not self.stop.is_set():
@@ -402,5 +450,6 @@ class TargetGroupBalancer:
 
     def close(self):
         self.stop.set()
-        self.thread.join(timeout=5)
+        for t in self.threads:
+            t.join(timeout=5)
         self.forwarder.close()

@@ -21,6 +21,7 @@ import datetime
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -134,6 +135,12 @@ def test_aws_mode_end_to_end(bed, maskfleet_bin, model_dir, shared_dir, tmp_path
     target_group = elb.create_target_group(Name="maskfleet-workers", Protocol="HTTP", Port=8081, VpcId=vpc,
                                            TargetType="instance", HealthCheckPath="/readyz")
     target_group_arn = target_group["TargetGroups"][0]["TargetGroupArn"]
+    # The ALB in front of it, which the manager finds through the target group (whose
+    # request counts the stand-in below puts into CloudWatch, as the ALB would).
+    load_balancer_arn = elb.create_load_balancer(Name="maskfleet-entry", Subnets=subnets, SecurityGroups=[group],
+                                                 Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.create_listener(LoadBalancerArn=load_balancer_arn, Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group_arn}])
     # The database password in Secrets Manager, as the stack writes it. The database is a
     # SQLite file here: the secret is read (GetSecretValue, authentication on) and ignored
     # for SQLite; how the password enters a server URL is unit-tested (aws_mode_test.cc).
@@ -156,7 +163,7 @@ def test_aws_mode_end_to_end(bed, maskfleet_bin, model_dir, shared_dir, tmp_path
     addresses = tmp_path / "instance-addresses.txt"
     stand_ins = InstanceStandIns(bed, POOL, maskfleet_bin, tmp_path / "instances", worker_env, addresses,
                                  period=SAMPLE_SECONDS, allotment_cpus=ALLOTMENT_CPUS)
-    balancer = TargetGroupBalancer(bed, target_group_arn, stand_ins)
+    balancer = TargetGroupBalancer(bed, target_group_arn, stand_ins, load_balancer_arn, period=SAMPLE_SECONDS)
     moto_front = FaultProxy(bed.endpoint)
 
     config = tmp_path / "maskfleet.toml"
@@ -331,6 +338,21 @@ metrics_delay_seconds = 1
         run.note("charts", cpu_in_charts=charts,
                  requests_published={i: sum(v) for i, v in published.items()},
                  requests_sent={i: balancer.served[i] for i in published})
+
+        # --- the ALB's request counts: found through the target group, read from
+        # CloudWatch with the workers' metrics, and kept per minute (what the
+        # auto-scaler reads of a saturated pool); never more served than offered.
+        log_text = log.read_text(errors="replace")
+        assert f"reads the request counts of {load_balancer_arn}" in log_text, manager.stderr()
+        assert "cannot read the balancer's request counts" not in log_text, manager.stderr()
+        with sqlite3.connect(tmp_path / "maskfleet.db") as db:
+            minutes = db.execute("SELECT offered, served FROM balancer_request_samples").fetchall()
+        assert minutes and sum(o for o, _ in minutes) > 0, minutes
+        assert all(s <= o for o, s in minutes), minutes
+        assert sum(o for o, _ in minutes) <= sum(balancer.counted.values()), (minutes, balancer.counted)
+        assert not balancer.problems, balancer.problems[:5]
+        run.note("load balancer's counts", minutes=len(minutes), offered=sum(o for o, _ in minutes),
+                 served=sum(s for _, s in minutes), counted=dict(balancer.counted))
 
         # --- "Stop manager": every instance of the run terminated, the foreign one kept
         manager.send("POST", "/api/v1/manager/stop")

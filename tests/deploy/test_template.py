@@ -22,7 +22,7 @@ CFN_LINT = pathlib.Path(sys.executable).parent / "cfn-lint"
 
 # The [aws] settings of the AWS mode, as docs/aws.md and docs/configuration.md name them.
 AWS_KEYS = {"region", "launch_template", "image_id", "instance_type", "subnets", "security_group",
-            "target_group_arn", "bucket", "prefix", "metric_namespace", "pool_name",
+            "target_group_arn", "load_balancer_arn", "bucket", "prefix", "metric_namespace", "pool_name",
             "max_instances", "database_secret_arn"}
 
 

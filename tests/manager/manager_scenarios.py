@@ -5,6 +5,7 @@ and "error" (the traceback). "problems" lists what stopping its managers showed 
 status, processes left behind).
 """
 import math
+import sqlite3
 import threading
 import time
 import traceback
@@ -67,9 +68,26 @@ def _close(managers, result):
         result["problems"] += m.close()
 
 
+def balancer_minute(manager, minute, abort, timeout=30):
+    """The balancer's counts of `minute` as the manager stored them (offered, served),
+    once stored."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(manager.data_dir / "maskfleet.db") as db:
+            row = db.execute("SELECT offered, served FROM balancer_request_samples WHERE minute = ?",
+                             (minute,)).fetchone()
+        if row:
+            return row
+        if time.monotonic() > deadline:
+            raise Deadline(f"the balancer's counts of minute {minute} not stored within {timeout} s")
+        if abort.wait(1):
+            raise RuntimeError("aborted")
+
+
 def count_and_history(factory, abort):
-    """N requests through the LB in one minute; that minute's figures; then a stop and a
-    new manager on the same data folder, and the same minute's figures from it."""
+    """N requests through the LB in one minute; that minute's figures (the workers' and
+    HAProxy's); then a stop and a new manager on the same data folder, and the same
+    minute's figures from it."""
     result = {"problems": []}
     managers = []
     try:
@@ -79,8 +97,11 @@ def count_and_history(factory, abort):
         result["workers_before"] = [w["id"] for w in pool["workers"]]
         m.register("counter")
         user = m.user_client("counter")
-        minute = (int(time.time()) // 60 + 1) * 60
-        sleep_until(minute + 1, abort)
+        # The requests go in 15 s into a minute that begins 12 s or more after those
+        # above: the manager reads HAProxy's counters every 10 s and spreads what an
+        # interval counted over it, so none of them falls into another minute.
+        minute = ((int(time.time()) + 12) // 60 + 1) * 60
+        sleep_until(minute + 15, abort)
         statuses, names = [], []
         for _ in range(COUNTED_REQUESTS):
             r = user.get("/api/v1/session")
@@ -93,6 +114,7 @@ def count_and_history(factory, abort):
         ids = {w["id"] for w in m.pool()["workers"] if w["state"] == "in_service"}
         before = wait_minute_final(m, minute, ids, abort)
         result["before"] = before
+        result["balancer_minute"] = balancer_minute(m, minute, abort)
         result["waited_after_minute"] = time.time() - (minute + 60)
 
         result["exit_status"] = m.stop()

@@ -33,6 +33,15 @@ def test_requests_sent_in_a_minute_show_as_that_many(long_scenarios):
         f"{COUNTED_REQUESTS} requests in minute {r['minute']}; GET /api/v1/metrics says {counts}"
 
 
+def test_requests_through_haproxy_in_a_minute_are_its_balancer_count(long_scenarios):
+    # What the auto-scaler reads of a saturated pool: HAProxy's counts, per minute in the
+    # database (all answered 200 here: every one offered is served).
+    r = scenario(long_scenarios, "count_and_history", "balancer_minute")
+    offered, served = r["balancer_minute"]
+    assert offered == pytest.approx(COUNTED_REQUESTS, abs=1e-6), (r["minute"], offered, served)
+    assert served == pytest.approx(COUNTED_REQUESTS, abs=1e-6), (r["minute"], offered, served)
+
+
 def test_restart_keeps_the_pool_size_history(long_scenarios):
     r = scenario(long_scenarios, "count_and_history", "before", "after")
     assert r["exit_status"] == 0 and not r["left_after_stop"], (r["exit_status"], r["left_after_stop"])

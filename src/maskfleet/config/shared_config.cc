@@ -44,6 +44,7 @@ Result<SharedConfig> SharedConfig::Read(ConfigSource& source) {
   reader.Take(a.security_group, source.String("aws", "security_group", a.security_group));
   reader.Take(a.instance_profile, source.String("aws", "instance_profile", a.instance_profile));
   reader.Take(a.target_group_arn, source.String("aws", "target_group_arn", a.target_group_arn));
+  reader.Take(a.load_balancer_arn, source.String("aws", "load_balancer_arn", a.load_balancer_arn));
   reader.Take(a.bucket, source.String("aws", "bucket", a.bucket));
   reader.Take(a.prefix, source.String("aws", "prefix", a.prefix));
   reader.Take(a.metric_namespace, source.String("aws", "metric_namespace", a.metric_namespace));

@@ -34,6 +34,9 @@ struct AwsSettings {
   std::string security_group;                  // security_group: the workers' group
   std::string instance_profile;                // instance_profile: the workers' role (name or ARN)
   std::string target_group_arn;                // target_group_arn: where workers are registered
+  std::string load_balancer_arn;               // load_balancer_arn: the ALB whose request counts
+                                               // the auto-scaler reads; default: the one that
+                                               // forwards to the target group
   std::string bucket;                          // bucket: the photos' S3 bucket
   std::string prefix = "images/";              // prefix: key prefix of the photos in it
   std::string metric_namespace = "maskfleet";  // metric_namespace: of the request-rate metric

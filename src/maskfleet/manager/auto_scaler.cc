@@ -104,11 +104,12 @@ Result<scaler::Decision> AutoScaler::Check(const scaler::ScalingPolicy& policy) 
   view.period = options_.sample_period;
   const Clock::TimePoint complete = std::min(now, metrics_.CompleteUntil(now));
   view.complete_until = complete;
-  Result<std::vector<metrics::WorkerCpuPeriods>> cpu = metrics_.RecentCpu(
-      in_service,
-      complete - std::max({policy.window, options_.sample_period, policy.shrink_stabilisation}) -
-          options_.sample_period,
-      complete, options_.sample_period);
+  const Clock::TimePoint begin = complete -
+                                 std::max(
+                                     {policy.window, options_.sample_period, policy.shrink_stabilisation}) -
+                                 options_.sample_period;
+  Result<std::vector<metrics::WorkerCpuPeriods>> cpu = metrics_.RecentCpu(in_service, begin, complete,
+                                                                          options_.sample_period);
   if (cpu) {
     for (const metrics::WorkerCpuPeriods& w : *cpu) {
       scaler::WorkerCpu worker{w.worker_id, {}};
@@ -118,6 +119,16 @@ Result<scaler::Decision> AutoScaler::Check(const scaler::ScalingPolicy& policy) 
   } else {
     // Decide then holds for missing metrics, which is the right answer; say why too.
     spdlog::warn("auto-scaler: cannot read CPU: {}", cpu.error().message);
+  }
+  // The balancer's counts over the same range: how far behind a saturated pool is.
+  // Without them the decision goes on with the CPU alone.
+  Result<std::vector<metrics::RequestPeriod>> requests = metrics_.RecentRequests(begin, complete,
+                                                                                 options_.sample_period);
+  if (requests) {
+    for (const metrics::RequestPeriod& p : *requests) view.requests.push_back({p.start, p.offered, p.served});
+  } else {
+    spdlog::warn("auto-scaler: cannot read the balancer's request counts (deciding on CPU alone): {}",
+                 requests.error().message);
   }
 
   scaler::Decision decision = scaler::Decide(policy, pool, view, memory_, now);

@@ -1,7 +1,9 @@
 // AutoScaler: the auto-scaling loop of the manager (docs/manager.md, issue 5). At every
 // check it reads the policy from the database (a changed policy applies at the next
 // check, no restart), takes the pool as the controller last saw it and the workers'
-// recent CPU from the MetricsSource, asks the pure scaler::Decide what to do, hands a
+// recent CPU and the balancer's request counts over the same range from the
+// MetricsSource (a source without counts, or a failed read of them, leaves the decision
+// to the CPU alone), asks the pure scaler::Decide what to do, hands a
 // resize to the PoolController (the one place that changes the pool, shared with the
 // manual buttons), and records the decision, holds included, in the decision log.
 //

@@ -107,6 +107,73 @@ TEST_F(AutoScalerTest, HighCpuGrowsThePoolAndTheDecisionIsLogged) {
   EXPECT_FALSE(controller_->last_manual_change().has_value());
 }
 
+// CPU stops at 100%; the balancer's count says how far behind the pool is. A policy
+// that lets one step go past what the CPU alone calls for: midpoint 42.5%, so 2 workers
+// at 100% ask for ceil(2 x 100 / 42.5) = 5; with 3 requests offered for each one served,
+// for ceil(2 x 100 x 3 / 42.5) = 15, capped at ceil(2 x 4) = 8.
+class AutoScalerRequestsTest : public AutoScalerTest {
+ protected:
+  void SetUp() override {
+    AutoScalerTest::SetUp();
+    scaler::ScalingPolicy policy = policies_->Load().value();
+    policy.expand_ratio = 4;
+    policy.shrink_threshold = 15;
+    ASSERT_TRUE(policies_->Save(policy));
+    StartPool(2);
+    clock_.Advance(minutes(5));
+    SetCpu(100);
+  }
+  // The balancer's counts of the newest complete minute.
+  void SetNewestRequests(double offered, double served) {
+    metrics_.SetRequests({clock_.Now() - minutes(1), offered, served});
+  }
+};
+
+TEST_F(AutoScalerRequestsTest, ASaturatedPoolWithRequestsUnservedGrowsPastWhatCpuAloneGives) {
+  SetNewestRequests(30, 10);
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->action, scaler::Action::kGrow) << d->reason;
+  EXPECT_EQ(d->target_size, 8) << d->reason;
+  EXPECT_NE(d->reason.find("unserved"), std::string::npos) << d->reason;
+  EXPECT_EQ(controller_->desired_size(), 8);
+  // Read over the range of the CPU, up to where the data is complete, per sample period.
+  const auto calls = metrics_.requests_calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].end, clock_.Now());
+  EXPECT_EQ(calls[0].period, seconds(60));
+  EXPECT_LE(calls[0].begin, clock_.Now() - minutes(2));
+}
+
+TEST_F(AutoScalerRequestsTest, EveryRequestServedLeavesTheCpuToDecide) {
+  SetNewestRequests(10, 10);
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->action, scaler::Action::kGrow) << d->reason;
+  EXPECT_EQ(d->target_size, 5) << d->reason;
+}
+
+TEST_F(AutoScalerRequestsTest, ACountThatCannotBeReadLeavesTheCpuToDecide) {
+  SetNewestRequests(30, 10);
+  metrics_.FailRequestsNext(Error{ErrorCode::kUnavailable, "CloudWatch is throttling"});
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->action, scaler::Action::kGrow) << d->reason;
+  EXPECT_EQ(d->target_size, 5) << d->reason;
+}
+
+TEST_F(AutoScalerRequestsTest, ACountWithoutCpuNeverActs) {
+  for (const WorkerView& w : controller_->View().workers) {
+    for (int i = 1; i <= 3; ++i)
+      metrics_.Clear(w.info.id, metrics::Metric::kCpuPercent, clock_.Now() - minutes(i));
+  }
+  SetNewestRequests(30, 10);
+  Result<scaler::Decision> d = scaler_->CheckNow();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->action, scaler::Action::kHold) << d->reason;
+  EXPECT_EQ(controller_->desired_size(), 2);
+}
+
 TEST_F(AutoScalerTest, MissingMetricsHoldAndAreLoggedAsHolds) {
   StartPool(1);
   clock_.Advance(minutes(5));

@@ -66,6 +66,15 @@ std::string UpsertPoolSizeSql(storage::Backend backend) {
          " workers_starting = excluded.workers_starting";
 }
 
+std::string UpsertBalancerSql(storage::Backend backend) {
+  const std::string insert =
+      "INSERT INTO balancer_request_samples (minute, offered, served) VALUES (:t, :o, :s)";
+  if (backend == storage::Backend::kMysql) {
+    return insert + " ON DUPLICATE KEY UPDATE offered = VALUES(offered), served = VALUES(served)";
+  }
+  return insert + " ON CONFLICT (minute) DO UPDATE SET offered = excluded.offered, served = excluded.served";
+}
+
 // Reads one worker's metric over `range` into `out` (sized range.size()).
 void ReadSeries(soci::session& s, const std::string& worker_id, Metric metric, const MinuteRange& range,
                 std::vector<std::optional<double>>& out) {
@@ -175,6 +184,57 @@ Result<PoolCpu> MetricStore::AverageCpu(std::span<const std::string> worker_ids,
   return AveragePoolCpu(worker_ids, cpu);
 }
 
+Status MetricStore::UpsertBalancerMinutes(std::span<const BalancerMinute> minutes) {
+  for (const BalancerMinute& m : minutes) {
+    if (!Aligned(m.minute)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "minute " + std::to_string(EpochSeconds(m.minute)) + " is not the start of a minute");
+    }
+    if (!std::isfinite(m.offered) || !std::isfinite(m.served) || m.offered < 0 || m.served < 0) {
+      return MakeError(ErrorCode::kInvalidArgument, "balancer counts of minute " +
+                                                        std::to_string(EpochSeconds(m.minute)) +
+                                                        " are negative or not finite");
+    }
+  }
+  if (minutes.empty()) return {};
+  return db_.RunInTransaction("store balancer counts", [&](soci::session& s) -> Status {
+    long long minute = 0;
+    double offered = 0, served = 0;
+    soci::statement st = (s.prepare << UpsertBalancerSql(db_.backend()), soci::use(minute),
+                          soci::use(offered), soci::use(served));
+    for (const BalancerMinute& m : minutes) {
+      minute = EpochSeconds(m.minute);
+      offered = m.offered;
+      served = m.served;
+      st.execute(true);
+    }
+    return {};
+  });
+}
+
+Result<std::vector<BalancerMinute>> MetricStore::BalancerMinutes(MinuteRange range) {
+  if (auto st = CheckRange(range); !st) return std::unexpected(st.error());
+  std::vector<BalancerMinute> out;
+  Status st = db_.Run("read balancer counts", [&](soci::session& s) -> Status {
+    long long begin = EpochSeconds(range.begin);
+    long long end = EpochSeconds(range.end);
+    long long minute = 0;
+    double offered = 0, served = 0;
+    soci::statement q = (s.prepare << "SELECT minute, offered, served FROM balancer_request_samples"
+                                      " WHERE minute >= :b AND minute < :e ORDER BY minute",
+                         soci::into(minute), soci::into(offered), soci::into(served), soci::use(begin),
+                         soci::use(end));
+    q.execute();
+    while (q.fetch()) {
+      if (SlotOf(range, minute) < 0) continue;
+      out.push_back({std::chrono::sys_seconds(std::chrono::seconds(minute)), offered, served});
+    }
+    return {};
+  });
+  if (!st) return std::unexpected(st.error());
+  return out;
+}
+
 Result<std::vector<std::optional<PoolSize>>> MetricStore::PoolSizes(MinuteRange range) {
   if (auto st = CheckRange(range); !st) return std::unexpected(st.error());
   std::vector<std::optional<PoolSize>> out(range.size());
@@ -243,6 +303,10 @@ Result<std::int64_t> MetricStore::DeleteBefore(std::chrono::sys_seconds cutoff) 
     soci::statement sizes = (s.prepare << "DELETE FROM pool_size_samples WHERE minute < :t", soci::use(t));
     sizes.execute(true);
     deleted += sizes.get_affected_rows();
+    soci::statement counts = (s.prepare << "DELETE FROM balancer_request_samples WHERE minute < :t",
+                              soci::use(t));
+    counts.execute(true);
+    deleted += counts.get_affected_rows();
     return {};
   });
   if (!st) return std::unexpected(st.error());
@@ -264,6 +328,23 @@ Result<std::vector<std::optional<PoolSize>>> StoredMetricsSource::PoolSizes(Minu
 
 Result<std::vector<std::string>> StoredMetricsSource::WorkersWithData(MinuteRange range) {
   return store_.WorkersWithSamples(range);
+}
+
+Result<std::vector<RequestPeriod>> StoredMetricsSource::RecentRequests(Clock::TimePoint begin,
+                                                                       Clock::TimePoint end,
+                                                                       std::chrono::seconds period) {
+  if (period != std::chrono::minutes(1)) {
+    return MakeError(ErrorCode::kUnimplemented, "the stored balancer counts are per minute, not per " +
+                                                    std::to_string(period.count()) + " s");
+  }
+  // Whole minutes inside [begin, end) only.
+  const MinuteRange range{MinuteOf(begin + std::chrono::seconds(59)), MinuteOf(end)};
+  if (range.size() == 0) return std::vector<RequestPeriod>{};
+  Result<std::vector<BalancerMinute>> minutes = store_.BalancerMinutes(range);
+  if (!minutes) return std::unexpected(minutes.error());
+  std::vector<RequestPeriod> out;
+  for (const BalancerMinute& m : *minutes) out.push_back({m.minute, m.offered / 60, m.served / 60});
+  return out;
 }
 
 }  // namespace maskfleet::metrics

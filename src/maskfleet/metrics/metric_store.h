@@ -1,5 +1,6 @@
 // MetricStore: the manager's metric history in its database (tables metric_samples
-// and pool_size_samples, schema version 2, metrics/schema.h), so that the
+// and pool_size_samples, schema version 2, and balancer_request_samples, version 5;
+// metrics/schema.h), so that the
 // charts' 30 minutes and the auto-scaler's window survive a manager restart. Both
 // MetricsSource implementations keep what they gather here.
 //
@@ -43,6 +44,16 @@ struct MetricSample {
   bool operator==(const MetricSample&) const = default;
 };
 
+// The load balancer's counts of one minute, in requests per minute (a minute seen only
+// in part: the rate over the part seen, times 60). See RequestPeriod.
+struct BalancerMinute {
+  std::chrono::sys_seconds minute;
+  double offered = 0;
+  double served = 0;
+
+  bool operator==(const BalancerMinute&) const = default;
+};
+
 class MetricStore {
  public:
   // `db` must outlive the store and have schema version 2 or later (Database::Open
@@ -73,6 +84,15 @@ class MetricStore {
   // Errors: as Series().
   Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range);
 
+  // Stores the balancer's counts of these minutes in one transaction, each replacing
+  // what its minute held. Errors: kInvalidArgument (a minute not aligned, a count
+  // negative or not finite: nothing is stored), kUnavailable, kInternal.
+  Status UpsertBalancerMinutes(std::span<const BalancerMinute> minutes);
+
+  // The balancer's counts stored for minutes of `range`, oldest first; minutes without
+  // a row are left out. Errors: as Series().
+  Result<std::vector<BalancerMinute>> BalancerMinutes(MinuteRange range);
+
   // The recorded pool size per minute of `range`. Errors: as Series().
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range);
 
@@ -84,7 +104,8 @@ class MetricStore {
   // after it). Errors: kUnavailable, kInternal.
   Result<std::optional<std::chrono::sys_seconds>> LatestMinute(const std::string& worker_id, Metric metric);
 
-  // Retention: deletes every sample and pool size of minutes before `cutoff`; returns
+  // Retention: deletes every sample, balancer count and pool size of minutes before
+  // `cutoff`; returns
   // how many rows went. Errors: kUnavailable, kInternal.
   Result<std::int64_t> DeleteBefore(std::chrono::sys_seconds cutoff);
 
@@ -95,7 +116,8 @@ class MetricStore {
 // The queries of a MetricsSource answered from a MetricStore: what the local and the
 // CloudWatch sources share (they gather differently and store alike). A subclass
 // supplies Collect(), CompleteUntil() and, where it can do better than the store's
-// whole minutes, RecentCpu(). Thread safety: the queries are as safe as the store.
+// whole minutes, RecentCpu() and RecentRequests(). Thread safety: the queries are as
+// safe as the store.
 class StoredMetricsSource : public MetricsSource {
  public:
   // `store` must outlive the source.
@@ -107,6 +129,10 @@ class StoredMetricsSource : public MetricsSource {
   Result<PoolCpu> AverageCpu(std::span<const std::string> worker_ids, MinuteRange range) final;
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) final;
   Result<std::vector<std::string>> WorkersWithData(MinuteRange range) final;
+  // Periods of 60 s from the stored balancer minutes (BalancerMinutes), per second.
+  // Errors: kUnimplemented (another period), as BalancerMinutes().
+  Result<std::vector<RequestPeriod>> RecentRequests(Clock::TimePoint begin, Clock::TimePoint end,
+                                                    std::chrono::seconds period) override;
 
  protected:
   MetricStore& store() const { return store_; }

@@ -261,6 +261,44 @@ TEST_P(MetricStoreTest, HistorySurvivesReopening) {
   EXPECT_EQ((*sizes)[0], (PoolSize{2, 1}));
 }
 
+TEST_P(MetricStoreTest, BalancerMinutesAreReplacedAnsweredInOrderAndRetained) {
+  const std::vector<BalancerMinute> first = {{Minute(3), 120, 100}, {Minute(1), 60, 60}, {Minute(2), 0, 0}};
+  ASSERT_TRUE(store_->UpsertBalancerMinutes(first));
+  const std::vector<BalancerMinute> again = {{Minute(3), 130, 90}};
+  ASSERT_TRUE(store_->UpsertBalancerMinutes(again));
+  auto stored = store_->BalancerMinutes(Range(0, 5));
+  ASSERT_TRUE(stored) << stored.error().ToString();
+  // Minute 2 counted no request (0) is there; minutes 0 and 4, never counted, are not.
+  EXPECT_EQ(*stored,
+            (std::vector<BalancerMinute>{{Minute(1), 60, 60}, {Minute(2), 0, 0}, {Minute(3), 130, 90}}));
+  auto inner = store_->BalancerMinutes(Range(2, 3));
+  ASSERT_TRUE(inner);
+  EXPECT_EQ(*inner, (std::vector<BalancerMinute>{{Minute(2), 0, 0}}));
+  EXPECT_EQ(store_->BalancerMinutes({Minute(0), Minute(0) + minutes(kMaxQueryMinutes + 1)}).error().code,
+            ErrorCode::kInvalidArgument);
+
+  auto deleted = store_->DeleteBefore(Minute(2));
+  ASSERT_TRUE(deleted) << deleted.error().ToString();
+  EXPECT_EQ(*deleted, 1);
+  stored = store_->BalancerMinutes(Range(0, 5));
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->size(), 2u);
+}
+
+TEST_P(MetricStoreTest, InvalidBalancerMinutesStoreNothing) {
+  const std::vector<std::vector<BalancerMinute>> invalid = {
+      {{Minute(1), 1, 1}, {Minute(2) + seconds(1), 1, 1}},
+      {{Minute(1), 1, 1}, {Minute(2), -1, 0}},
+      {{Minute(1), 1, 1}, {Minute(2), 1, std::numeric_limits<double>::quiet_NaN()}},
+      {{Minute(1), 1, 1}, {Minute(2), std::numeric_limits<double>::infinity(), 1}}};
+  for (const auto& batch : invalid) {
+    EXPECT_EQ(store_->UpsertBalancerMinutes(batch).error().code, ErrorCode::kInvalidArgument);
+  }
+  auto stored = store_->BalancerMinutes(Range(0, 5));
+  ASSERT_TRUE(stored);
+  EXPECT_TRUE(stored->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(metrics, MetricStoreTest, ::testing::ValuesIn(storage::testing::TestBackendNames()),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 

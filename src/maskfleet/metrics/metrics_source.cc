@@ -82,6 +82,12 @@ Result<std::vector<WorkerCpuPeriods>> MetricsSource::RecentCpu(std::span<const s
   return out;
 }
 
+Result<std::vector<RequestPeriod>> MetricsSource::RecentRequests(Clock::TimePoint /*begin*/,
+                                                                 Clock::TimePoint /*end*/,
+                                                                 std::chrono::seconds /*period*/) {
+  return std::vector<RequestPeriod>{};
+}
+
 Status ValidateRequestMinutes(std::span<const RequestMinute> minutes) {
   for (const RequestMinute& m : minutes) {
     if (m.minute.time_since_epoch().count() % 60 != 0) {

@@ -5,10 +5,12 @@
 //
 // Implementations:
 //   local/  LocalMetricsSource: measures CPU from the worker processes (through a
-//           pluggable CpuSampler) and reads request counts from each worker's
-//           GET /metrics (the local mode, and the default)
-//   cloudwatch/ CloudWatchMetricsSource: EC2's CPUUtilization and the workers' custom
-//           request-count metric from CloudWatch (the AWS mode)
+//           pluggable CpuSampler), reads request counts from each worker's
+//           GET /metrics and the balancer's from its counters (through a
+//           BalancerCounter: HAProxy's) (the local mode, and the default)
+//   cloudwatch/ CloudWatchMetricsSource: EC2's CPUUtilization, the workers' custom
+//           request-count metric and the ALB's request counts from CloudWatch (the
+//           AWS mode)
 // Both keep what they gathered in the manager's database (metric_store.h), so that
 // the 30-minute charts survive a manager restart.
 //
@@ -26,6 +28,12 @@
 // data is final, so that the auto-scaler places its window on complete data rather
 // than on "now" (where a lagging source would have nothing, and it would hold for
 // ever). The charts show what there is.
+//
+// The load balancer's counts. Besides the workers' own figures, a source may know how
+// many requests the balancer received (offered) and how many of them a worker answered
+// (served) per period: CPU stops at 100 % and hides how far behind a saturated pool
+// is, the count does not (scaler/decision.h, rule 2). RecentRequests() answers them
+// under the same completeness horizon as the CPU.
 //
 // Thread safety: implementations are safe to use from many threads. Collect() runs
 // one pass at a time (a second caller waits for the first to finish); the queries
@@ -153,6 +161,19 @@ struct WorkerCpuPeriods {
   std::vector<CpuPeriod> periods;
 };
 
+// What the load balancer saw in one period of RecentRequests(), in requests per second
+// on average over [start, start + period).
+struct RequestPeriod {
+  Clock::TimePoint start;
+  // Requests the balancer received from people (health checks excluded).
+  double offered = 0;
+  // Those a worker answered: not refused with 503 by the balancer or a worker, not
+  // failed (another 5xx, or no answer at all).
+  double served = 0;
+
+  bool operator==(const RequestPeriod&) const = default;
+};
+
 class MetricsSource {
  public:
   virtual ~MetricsSource() = default;
@@ -205,6 +226,15 @@ class MetricsSource {
   // a cloud source: `now` less the service's publication delay. Cheap (no request);
   // never fails.
   virtual Clock::TimePoint CompleteUntil(Clock::TimePoint now) = 0;
+
+  // The balancer's counts in the complete periods of `period` (aligned to multiples of
+  // it since the epoch) within [begin, end), oldest first; periods not measured are
+  // left out (no data, never the same as 0 requests). What the auto-scaler reads for a
+  // saturated pool, over the range of its CPU. A source that knows no balancer counts
+  // answers none (this default). Errors: kUnimplemented (a period this source cannot
+  // give), kInvalidArgument (a range over 24 hours), kUnavailable, kInternal.
+  virtual Result<std::vector<RequestPeriod>> RecentRequests(Clock::TimePoint begin, Clock::TimePoint end,
+                                                            std::chrono::seconds period);
 };
 
 }  // namespace maskfleet::metrics

@@ -39,10 +39,24 @@ std::vector<std::string> MetricSamples(storage::Backend backend) {
   };
 }
 
+// Version 5: the load balancer's counts per minute (metric_store.h, BalancerMinute):
+// requests received and requests a worker answered, in requests per minute.
+std::vector<std::string> BalancerRequestSamples(storage::Backend backend) {
+  return {
+      "CREATE TABLE balancer_request_samples ("
+      "  minute BIGINT NOT NULL PRIMARY KEY,"
+      "  offered DOUBLE PRECISION NOT NULL,"
+      "  served DOUBLE PRECISION NOT NULL"
+      ")" +
+          std::string(storage::DialectOf(backend).table_tail),
+  };
+}
+
 }  // namespace
 
 void RegisterMigrations(storage::MigrationRegistry& registry) {
   registry.Register(2, "metric samples, pool size samples", &MetricSamples);
+  registry.Register(5, "balancer request samples", &BalancerRequestSamples);
 }
 
 }  // namespace maskfleet::metrics

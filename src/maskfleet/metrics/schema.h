@@ -1,5 +1,5 @@
 // The metric store's tables: per-minute samples of every worker and the pool's size
-// (version 2).
+// (version 2), the load balancer's request counts per minute (version 5).
 #ifndef MASKFLEET_METRICS_SCHEMA_H_
 #define MASKFLEET_METRICS_SCHEMA_H_
 

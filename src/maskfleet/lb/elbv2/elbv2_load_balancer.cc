@@ -24,7 +24,15 @@ Result<std::unique_ptr<Elbv2LoadBalancer>> Elbv2LoadBalancer::Open(std::shared_p
                               {{"TargetGroupArns.member.1", options.target_group_arn}},
                               Idempotency::kIdempotent);
   if (!groups) return std::unexpected(aws::ToError(groups.error()));
-  return std::unique_ptr<Elbv2LoadBalancer>(new Elbv2LoadBalancer(std::move(client), std::move(options)));
+  std::vector<std::string> load_balancers;
+  for (pugi::xml_node group :
+       groups->root().child("DescribeTargetGroupsResult").child("TargetGroups").children("member")) {
+    for (pugi::xml_node arn : group.child("LoadBalancerArns").children("member")) {
+      load_balancers.emplace_back(arn.child_value());
+    }
+  }
+  return std::unique_ptr<Elbv2LoadBalancer>(
+      new Elbv2LoadBalancer(std::move(client), std::move(options), std::move(load_balancers)));
 }
 
 Status Elbv2LoadBalancer::AddServer(const ServerAddress& server) {

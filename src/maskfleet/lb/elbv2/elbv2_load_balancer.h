@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "maskfleet/aws/client.h"
 #include "maskfleet/lb/load_balancer.h"
@@ -42,7 +43,8 @@ struct Elbv2LoadBalancerOptions {
 
 class Elbv2LoadBalancer : public LoadBalancer {
  public:
-  // Checks that the target group exists (DescribeTargetGroups). Errors:
+  // Checks that the target group exists (DescribeTargetGroups), and notes the load
+  // balancers that forward to it. Errors:
   // kInvalidArgument (no ARN or entry URL), kNotFound (no such target group), the
   // client's (kPermissionDenied naming the action ...).
   static Result<std::unique_ptr<Elbv2LoadBalancer>> Open(std::shared_ptr<aws::Client> client,
@@ -55,9 +57,17 @@ class Elbv2LoadBalancer : public LoadBalancer {
   std::string EntryUrl() const override { return options_.entry_url; }
   std::chrono::milliseconds ListInterval() const override { return options_.list_interval; }
 
+  // The ARNs of the load balancers that forward to the target group, as
+  // DescribeTargetGroups answered at Open() (its LoadBalancerArns): where the metrics
+  // find the balancer's request counts. Empty when no listener forwards to it yet.
+  const std::vector<std::string>& load_balancer_arns() const { return load_balancer_arns_; }
+
  private:
-  Elbv2LoadBalancer(std::shared_ptr<aws::Client> client, Elbv2LoadBalancerOptions options)
-      : client_(std::move(client)), options_(std::move(options)) {}
+  Elbv2LoadBalancer(std::shared_ptr<aws::Client> client, Elbv2LoadBalancerOptions options,
+                    std::vector<std::string> load_balancer_arns)
+      : client_(std::move(client)),
+        options_(std::move(options)),
+        load_balancer_arns_(std::move(load_balancer_arns)) {}
   Status Deregister(const std::string& id, std::uint16_t port);
 
   struct Added {
@@ -66,6 +76,7 @@ class Elbv2LoadBalancer : public LoadBalancer {
   };
   const std::shared_ptr<aws::Client> client_;
   const Elbv2LoadBalancerOptions options_;
+  const std::vector<std::string> load_balancer_arns_;
   std::mutex mu_;
   std::map<std::string, Added, std::less<>> servers_;  // guarded by mu_
 };

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "maskfleet/process/proc_stat.h"
+
 namespace maskfleet::lb::haproxy {
 namespace {
 
@@ -193,6 +195,17 @@ Result<std::vector<ServerStatus>> HaproxyLoadBalancer::ListServers() {
     out.push_back(std::move(status));
   }
   return out;
+}
+
+Result<EntryRequestCounts> HaproxyLoadBalancer::ReadEntryRequestCounts() const {
+  Result<FrontendCounters> counters = api_.ShowFrontendCounters(kFrontendName);
+  if (!counters)
+    return std::unexpected(counters.error().WithContext("load balancer: reading the request counts"));
+  EntryRequestCounts counts{std::to_string(counters->pid), counters->requests, counters->answered_below_500};
+  if (Result<process::ProcStat> stat = process::ReadProcStat(counters->pid); stat) {
+    counts.generation += "-" + std::to_string(stat->start_ticks);
+  }
+  return counts;
 }
 
 Result<std::string> HaproxyLoadBalancer::SlotOf(std::string_view id) const {

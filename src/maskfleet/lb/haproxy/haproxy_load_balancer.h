@@ -36,6 +36,7 @@
 #ifndef MASKFLEET_LB_HAPROXY_HAPROXY_LOAD_BALANCER_H_
 #define MASKFLEET_LB_HAPROXY_HAPROXY_LOAD_BALANCER_H_
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -47,6 +48,20 @@
 #include "maskfleet/lb/load_balancer.h"
 
 namespace maskfleet::lb::haproxy {
+
+// The requests people sent through the entry frontend, cumulative since the HAProxy
+// process that counted them started.
+struct EntryRequestCounts {
+  // Names that process: "<pid>-<start time in clock ticks after boot>" ("<pid>" where
+  // /proc does not show it), so that a restarted HAProxy, or another one adopted, is
+  // told from the one before even when its counters have grown past the old ones.
+  std::string generation;
+  // Requests received (FrontendCounters::requests).
+  std::uint64_t offered = 0;
+  // Of those, the ones answered below 500 (FrontendCounters::answered_below_500): served
+  // by a worker, not refused with 503 by HAProxy or a worker, not failed.
+  std::uint64_t served = 0;
+};
 
 class HaproxyLoadBalancer : public LoadBalancer {
  public:
@@ -70,6 +85,11 @@ class HaproxyLoadBalancer : public LoadBalancer {
   // (above). Returns the number of unclaimed slots taken. Errors: the runtime API's
   // (kUnavailable ...), with every slot free then.
   Result<int> AdoptSlots();
+
+  // The entry frontend's counts now: what the local mode's metrics read each collection
+  // pass for the auto-scaler (one runtime API command). Errors: the runtime API's
+  // (kUnavailable while HAProxy is down, kInternal for an answer it cannot read).
+  Result<EntryRequestCounts> ReadEntryRequestCounts() const;
 
   // The slot name that holds `id` ("w3"), for logs and tests. Errors: kNotFound.
   Result<std::string> SlotOf(std::string_view id) const;

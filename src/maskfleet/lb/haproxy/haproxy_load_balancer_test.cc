@@ -1,6 +1,6 @@
 // HaproxyLoadBalancer against a real HAProxy on loopback, with cpp-httplib servers as
 // workers: each answers /healthz (200, or 503 when told to fail), / and /slow with its
-// name in X-Backend.
+// name in X-Backend, and /refuse with 503 (a worker refusing work).
 #include "maskfleet/lb/haproxy/haproxy_load_balancer.h"
 
 #include <gtest/gtest.h>
@@ -40,6 +40,11 @@ class TestBackend {
       std::this_thread::sleep_for(1500ms);
       res.set_header("X-Backend", name_);
       res.set_content("slow", "text/plain");
+    });
+    server_.Get("/refuse", [this](const httplib::Request&, httplib::Response& res) {
+      ++requests_;
+      res.status = 503;
+      res.set_content("busy", "text/plain");
     });
     // One request per connection: an idle keep-alive connection from HAProxy would hold
     // stop() for httplib's keep-alive timeout (5 s).
@@ -395,6 +400,54 @@ TEST_F(LbHaproxyLoadBalancerTest, MetricsAreNotServedThroughTheBalancer) {
   }
   EXPECT_EQ(a.requests(), before);
   EXPECT_EQ(Spread(2)["a"], 2) << "other paths still pass";
+}
+
+// What the local mode's auto-scaler reads: every request received is offered; those
+// answered below 500 are served, and neither HAProxy's own 503 (no worker) nor a
+// worker's 503 is.
+TEST_F(LbHaproxyLoadBalancerTest, EntryRequestCountsCountOfferedAndServedRequests) {
+  Result<EntryRequestCounts> before = balancer_->ReadEntryRequestCounts();
+  ASSERT_TRUE(before) << before.error().ToString();
+  EXPECT_EQ(before->offered, 0u);
+  EXPECT_EQ(before->served, 0u);
+  EXPECT_TRUE(before->generation.starts_with(std::to_string(process_->pid()) + "-")) << before->generation;
+
+  EXPECT_EQ(Spread(2)["status 503"], 2);  // no worker yet: HAProxy's 503
+  TestBackend a("a");
+  ASSERT_TRUE(balancer_->AddServer(a.Address()));
+  ASSERT_TRUE(WaitForState("a", ServerState::kUp));
+  EXPECT_EQ(Spread(5)["a"], 5);
+  auto client = Client();
+  for (int i = 0; i < 3; ++i) {
+    auto refused = client->Get("/refuse");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 503);
+  }
+  auto hidden = client->Get("/metrics");  // HAProxy's own 404: answered, below 500
+  ASSERT_TRUE(hidden);
+  EXPECT_EQ(hidden->status, 404);
+
+  Result<EntryRequestCounts> after = balancer_->ReadEntryRequestCounts();
+  ASSERT_TRUE(after) << after.error().ToString();
+  EXPECT_EQ(after->offered - before->offered, 2u + 5u + 3u + 1u);
+  EXPECT_EQ(after->served - before->served, 5u + 1u);
+  EXPECT_EQ(after->generation, before->generation);
+}
+
+TEST_F(LbHaproxyLoadBalancerTest, ARestartedHaproxyIsANewGenerationCountingFromZero) {
+  EXPECT_EQ(Spread(3)["status 503"], 3);
+  Result<EntryRequestCounts> first = balancer_->ReadEntryRequestCounts();
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_EQ(first->offered, 3u);
+
+  ASSERT_TRUE(process_->Stop());
+  EXPECT_EQ(balancer_->ReadEntryRequestCounts().error().code, ErrorCode::kUnavailable);
+  process_ = std::make_unique<HaproxyProcess>(config_, ProcessOptions{.grace = 3s});
+  ASSERT_TRUE(process_->Start());
+  Result<EntryRequestCounts> second = balancer_->ReadEntryRequestCounts();
+  ASSERT_TRUE(second) << second.error().ToString();
+  EXPECT_EQ(second->offered, 0u);
+  EXPECT_NE(second->generation, first->generation);
 }
 
 TEST(LbHaproxyOwnErrorsTest, ASlowWorkerIs504InJson) {

@@ -334,6 +334,60 @@ Result<std::vector<ServerSlotState>> RuntimeApi::ShowServers(std::string_view ba
   return servers;
 }
 
+Result<FrontendCounters> ParseFrontendCounters(std::string_view answer, std::string_view frontend) {
+  auto bad = [&](std::string what) {
+    return MakeError(ErrorCode::kInternal, "haproxy 'show info; show stat': " + std::move(what) +
+                                               " in: " + std::string(answer.substr(0, 200)));
+  };
+  FrontendCounters counters;
+  std::map<std::string, size_t> column;
+  bool found = false;
+  for (std::string_view line : SplitLines(answer)) {
+    line = Trim(line);
+    if (line.starts_with("Pid: ")) {
+      if (!ParseNumber(Trim(line.substr(5)), counters.pid) || counters.pid <= 0)
+        return bad("an unreadable Pid");
+      continue;
+    }
+    if (line.starts_with("# ")) {
+      const std::vector<std::string> names = SplitCsv(line.substr(2));
+      for (size_t k = 0; k < names.size(); ++k) column[names[k]] = k;
+      continue;
+    }
+    if (column.empty() || line.empty()) continue;  // the rest of `show info`
+    for (const char* name : {"pxname", "svname", "req_tot", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx"}) {
+      if (!column.contains(name)) return bad(std::string("no column ") + name);
+    }
+    const std::vector<std::string> fields = SplitCsv(line);
+    auto field = [&](const char* name) -> std::string_view {
+      const size_t k = column.at(name);
+      return k < fields.size() ? std::string_view(fields[k]) : std::string_view();
+    };
+    if (field("pxname") != frontend || field("svname") != "FRONTEND") continue;
+    std::uint64_t responses[4] = {};
+    if (!ParseNumber(field("req_tot"), counters.requests) || !ParseNumber(field("hrsp_1xx"), responses[0]) ||
+        !ParseNumber(field("hrsp_2xx"), responses[1]) || !ParseNumber(field("hrsp_3xx"), responses[2]) ||
+        !ParseNumber(field("hrsp_4xx"), responses[3])) {
+      return bad("unreadable line '" + std::string(line) + "'");
+    }
+    counters.answered_below_500 = responses[0] + responses[1] + responses[2] + responses[3];
+    found = true;
+  }
+  if (counters.pid == 0) return bad("no 'Pid:' line");
+  if (!found) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("haproxy: no frontend '{}' in 'show stat'", frontend));
+  }
+  return counters;
+}
+
+Result<FrontendCounters> RuntimeApi::ShowFrontendCounters(std::string_view frontend) const {
+  // Type 1: the frontend line only; -1: every server (none for type 1).
+  const std::string command = fmt::format("show info; show stat {} 1 -1", frontend);
+  Result<std::string> answer = Execute(command);
+  if (!answer) return std::unexpected(answer.error());
+  return ParseFrontendCounters(*answer, frontend);
+}
+
 Result<int> RuntimeApi::ProcessId() const {
   Result<std::string> answer = Execute("show info");
   if (!answer) return std::unexpected(answer.error());

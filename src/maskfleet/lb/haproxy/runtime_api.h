@@ -45,6 +45,22 @@ struct ServerSlotState {
 
 enum class AdminState { kReady, kDrain, kMaint };
 
+// A frontend's request counters, as one HAProxy process answered them (`show stat`,
+// management.txt section 9.1). Cumulative since that process started.
+struct FrontendCounters {
+  // The process that answered ("Pid" of `show info`).
+  int pid = 0;
+  // "req_tot": HTTP requests received.
+  std::uint64_t requests = 0;
+  // "hrsp_1xx" + "hrsp_2xx" + "hrsp_3xx" + "hrsp_4xx": responses below 500 sent, by a
+  // server or by HAProxy itself (a refused /metrics, a malformed request). Requests
+  // answered 5xx (503: no server, queue full, a worker's refusal; 502, 504) or not at
+  // all (the client left, a protocol error) are not in it.
+  std::uint64_t answered_below_500 = 0;
+
+  bool operator==(const FrontendCounters&) const = default;
+};
+
 class RuntimeApi {
  public:
   // `timeout` bounds each call (connect, send, read).
@@ -82,6 +98,12 @@ class RuntimeApi {
   // HAProxy's process id, from `show info`. Errors: kUnavailable, kInternal.
   Result<int> ProcessId() const;
 
+  // The counters of `frontend`, from `show info; show stat <frontend> 1 -1` in one
+  // connection, so that the process id and the counters come from the same process.
+  // Errors: kNotFound (no such frontend), kUnavailable, kInternal (an answer in an
+  // unexpected format).
+  Result<FrontendCounters> ShowFrontendCounters(std::string_view frontend) const;
+
   const std::filesystem::path& socket_path() const { return socket_path_; }
 
  private:
@@ -95,6 +117,8 @@ class RuntimeApi {
 // Parsers, exposed for tests. Errors: kInternal naming what was missing.
 Result<std::vector<ServerSlotState>> ParseServersState(std::string_view answer);
 Status MergeStat(std::string_view answer, std::vector<ServerSlotState>& servers);
+// Errors also kNotFound (no FRONTEND line of `frontend`).
+Result<FrontendCounters> ParseFrontendCounters(std::string_view answer, std::string_view frontend);
 
 }  // namespace maskfleet::lb::haproxy
 

@@ -58,6 +58,33 @@ TEST(LbHaproxyRuntimeApiTest, RefusesAnswersInAnotherFormat) {
   EXPECT_FALSE(MergeStat("# pxname,svname\nworkers,w1\n", servers));
 }
 
+TEST(LbHaproxyRuntimeApiTest, ParsesAFrontendsCounters) {
+  const char* answer =
+      "Name: HAProxy\n"
+      "Pid: 4242\n"
+      "Uptime_sec: 8\n"
+      "\n"
+      "# pxname,svname,qcur,req_tot,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other\n"
+      "other,FRONTEND,,99,0,99,0,0,0,0\n"
+      "entry,FRONTEND,,120,1,100,2,3,14,0\n\n";
+  Result<FrontendCounters> counters = ParseFrontendCounters(answer, "entry");
+  ASSERT_TRUE(counters) << counters.error().ToString();
+  EXPECT_EQ(*counters, (FrontendCounters{.pid = 4242, .requests = 120, .answered_below_500 = 106}));
+}
+
+TEST(LbHaproxyRuntimeApiTest, RefusesFrontendCountersItCannotRead) {
+  const std::string header = "# pxname,svname,req_tot,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx\n";
+  EXPECT_EQ(ParseFrontendCounters("Pid: 1\n" + header + "other,FRONTEND,1,0,1,0,0\n", "entry").error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(ParseFrontendCounters(header + "entry,FRONTEND,1,0,1,0,0\n", "entry").error().code,
+            ErrorCode::kInternal);  // no Pid
+  EXPECT_EQ(
+      ParseFrontendCounters("Pid: 1\n# pxname,svname,req_tot\nentry,FRONTEND,1\n", "entry").error().code,
+      ErrorCode::kInternal);  // no hrsp columns
+  EXPECT_EQ(ParseFrontendCounters("Pid: 1\n" + header + "entry,FRONTEND,x,0,1,0,0\n", "entry").error().code,
+            ErrorCode::kInternal);
+}
+
 TEST(LbHaproxyRuntimeApiTest, MissingSocketIsUnavailable) {
   TempDir dir;
   RuntimeApi api(dir.path() / "none.sock", std::chrono::milliseconds(500));
@@ -140,6 +167,10 @@ TEST_F(LbHaproxyRuntimeApiLiveTest, ErrorsCarryTheCommandAndTheAnswer) {
   EXPECT_EQ(api.SetServerState("nobackend", "w1", AdminState::kDrain).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(api.SetHealthChecks(kBackendName, "w999", true).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(api.ShowServers("nobackend").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(api.ShowFrontendCounters("nofrontend").error().code, ErrorCode::kNotFound);
+  Result<FrontendCounters> entry = api.ShowFrontendCounters(kFrontendName);
+  ASSERT_TRUE(entry) << entry.error().ToString();
+  EXPECT_EQ(entry->pid, process_->pid());
 
   Status bad_addr = api.SetServerAddress(kBackendName, "w1", "1.2.3", 80);
   ASSERT_FALSE(bad_addr);

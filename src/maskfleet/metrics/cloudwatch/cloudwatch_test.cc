@@ -61,6 +61,39 @@ void PutCpu(aws::testing::MotoBed& bed, const std::string& instance, std::chrono
   ASSERT_TRUE(put) << put.error().ToString();
 }
 
+constexpr char kLoadBalancer[] = "app/maskf-Entry/50dc6c495c0c9188";
+constexpr char kTargetGroup[] = "targetgroup/maskf-Worke-ABC/0123456789abcdef";
+
+std::string Stamp(std::chrono::sys_seconds at) {
+  const std::time_t t = at.time_since_epoch().count();
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return stamp;
+}
+
+// Puts one of the ALB's metrics as the ALB itself would (as the bed's admin; moto makes
+// none): `count` at `at`, with the dimension LoadBalancer, and TargetGroup for a target
+// metric ("HTTPCode_Target_...").
+void PutAlb(aws::testing::MotoBed& bed, const std::string& metric, std::chrono::sys_seconds at, double count,
+            const std::string& load_balancer = kLoadBalancer) {
+  auto admin = bed.ClientFor("admin");
+  aws::Parameters params = {{"Namespace", "AWS/ApplicationELB"},
+                            {"MetricData.member.1.MetricName", metric},
+                            {"MetricData.member.1.Dimensions.member.1.Name", "LoadBalancer"},
+                            {"MetricData.member.1.Dimensions.member.1.Value", load_balancer},
+                            {"MetricData.member.1.Timestamp", Stamp(at)},
+                            {"MetricData.member.1.Value", std::to_string(count)},
+                            {"MetricData.member.1.Unit", "Count"}};
+  if (metric.starts_with("HTTPCode_Target_")) {
+    params.emplace_back("MetricData.member.1.Dimensions.member.2.Name", "TargetGroup");
+    params.emplace_back("MetricData.member.1.Dimensions.member.2.Value", kTargetGroup);
+  }
+  auto put = admin->Query(aws::kCloudWatch, "PutMetricData", params, aws::Idempotency::kIdempotent);
+  ASSERT_TRUE(put) << put.error().ToString();
+}
+
 TEST_F(metrics_CloudWatchTest, WorkerPublishesManagerReadsBothSeries) {
   aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
   const auto now = RealClock().Now();
@@ -161,6 +194,110 @@ TEST_F(metrics_CloudWatchTest, ShortPeriodsAtHighResolution) {
   EXPECT_EQ(source.CompleteUntil(Clock::TimePoint(p0 + 20s)), p0 + 15s);  // 18 s, rounded down to 5
   EXPECT_EQ(source.CompleteUntil(Clock::TimePoint(p0 + 22s)), p0 + 20s);
   EXPECT_EQ(source.CompleteUntil(Clock::TimePoint(p0 + 21s)), p0 + 15s);  // 19 s: one under
+}
+
+// The ALB's counts, read with the workers' metrics (no request of their own) and kept in
+// the store: served are the targets' answers below 500; offered adds the targets' 5xx,
+// the ALB's own 5xx and the connections it refused. A minute without any of them has no
+// count; another load balancer's, or the ALB's 4xx, count nothing.
+TEST_F(metrics_CloudWatchTest, TheLoadBalancersCountsAreReadWithTheWorkersMetrics) {
+  aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
+  const auto now = RealClock().Now();
+  const auto m1 = MinuteOf(now) - 4min, m2 = MinuteOf(now) - 3min, m3 = MinuteOf(now) - 2min;
+  PutAlb(bed, "HTTPCode_Target_2XX_Count", m1, 50);
+  PutAlb(bed, "HTTPCode_Target_2XX_Count", m1 + 20s, 40);  // two data points: summed
+  PutAlb(bed, "HTTPCode_Target_3XX_Count", m1, 4);
+  PutAlb(bed, "HTTPCode_Target_4XX_Count", m1, 6);
+  PutAlb(bed, "HTTPCode_Target_5XX_Count", m1, 30);  // workers' 503s
+  PutAlb(bed, "HTTPCode_ELB_5XX_Count", m1, 60);     // no healthy target: the ALB's 503s
+  PutAlb(bed, "RejectedConnectionCount", m1, 10);
+  PutAlb(bed, "HTTPCode_ELB_4XX_Count", m1, 1000);  // malformed requests: not load
+  PutAlb(bed, "HTTPCode_ELB_5XX_Count", m1, 500, "app/another/0000000000000000");
+  PutAlb(bed, "HTTPCode_Target_2XX_Count", m3, 120);  // m2: nothing reported
+  PutCpu(bed, "i-00000000000000lb1", m1, 100.0);
+
+  CloudWatchMetricsSourceOptions options;
+  options.load_balancer = kLoadBalancer;
+  options.target_group = kTargetGroup;
+  CloudWatchMetricsSource source(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("manager")), options);
+  const std::vector<CollectTarget> workers{
+      {.worker_id = "i-00000000000000lb1", .phase = WorkerPhase::kInService}};
+  ASSERT_TRUE(source.Collect(now, workers));
+  auto stored = store_->BalancerMinutes({m1, m3 + 1min});
+  ASSERT_TRUE(stored) << stored.error().ToString();
+  EXPECT_EQ(*stored,
+            (std::vector<BalancerMinute>{{m1, 90 + 4 + 6 + 30 + 60 + 10, 90 + 4 + 6}, {m3, 120, 120}}));
+  EXPECT_TRUE(store_->BalancerMinutes({m2, m3}).value().empty());  // nothing reported: no count, not 0
+  // Per second, whole minutes of [begin, end) only.
+  auto periods = source.RecentRequests(Clock::TimePoint(m1), Clock::TimePoint(m3 + 1min), 60s);
+  ASSERT_TRUE(periods) << periods.error().ToString();
+  EXPECT_EQ(*periods, (std::vector<RequestPeriod>{{Clock::TimePoint(m1), 200.0 / 60, 100.0 / 60},
+                                                  {Clock::TimePoint(m3), 2, 2}}));
+  EXPECT_EQ(source.RecentRequests(Clock::TimePoint(m1) + 1s, Clock::TimePoint(m3 + 1min), 60s).value().size(),
+            1u);
+  EXPECT_EQ(source.RecentRequests(Clock::TimePoint(m1), Clock::TimePoint(m3 + 1min), 30s).error().code,
+            ErrorCode::kUnimplemented);
+  // The CPU came in the same pass.
+  EXPECT_EQ(
+      source.Samples(std::vector<std::string>{"i-00000000000000lb1"}, {m1, m1 + 1min}).value()[0].cpu_percent,
+      (std::vector<std::optional<double>>{100.0}));
+
+  // Without the balancer's dimensions: no counts, whatever CloudWatch holds.
+  CloudWatchMetricsSource without(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("manager")));
+  auto none = without.RecentRequests(Clock::TimePoint(m1), Clock::TimePoint(m3 + 1min), 60s);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+// With high-resolution data (the AWS-mode test's stand-in for the ALB puts its counts
+// every few seconds), periods shorter than a minute come straight from CloudWatch.
+TEST_F(metrics_CloudWatchTest, TheLoadBalancersCountsInShortPeriodsAtHighResolution) {
+  aws::testing::MotoBed& bed = aws::testing::RequireMotoBed();
+  const auto now = std::chrono::floor<std::chrono::seconds>(RealClock().Now());
+  const std::int64_t aligned = now.time_since_epoch().count() / 5 * 5;
+  const std::chrono::sys_seconds p0{std::chrono::seconds(aligned - 20)};
+  const std::string lb = "app/maskf-HighRes/1111111111111111";
+  PutAlb(bed, "HTTPCode_Target_2XX_Count", p0, 10, lb);
+  PutAlb(bed, "HTTPCode_Target_2XX_Count", p0 + 5s, 20, lb);
+  PutAlb(bed, "HTTPCode_ELB_5XX_Count", p0 + 7s, 15, lb);
+  CloudWatchMetricsSourceOptions options;
+  options.resolution = 5s;
+  options.load_balancer = lb;
+  options.target_group = kTargetGroup;
+  CloudWatchMetricsSource source(*store_, std::shared_ptr<aws::Client>(bed.ClientFor("manager")), options);
+  auto periods = source.RecentRequests(Clock::TimePoint(p0), Clock::TimePoint(p0 + 20s), 5s);
+  ASSERT_TRUE(periods) << periods.error().ToString();
+  EXPECT_EQ(*periods,
+            (std::vector<RequestPeriod>{{Clock::TimePoint(p0), 2, 2}, {Clock::TimePoint(p0 + 5s), 7, 4}}));
+  EXPECT_EQ(source.RecentRequests(Clock::TimePoint(p0), Clock::TimePoint(p0 + 20s), 7s).error().code,
+            ErrorCode::kUnimplemented);
+}
+
+TEST(metrics_CloudWatchDimensionsTest, TheBalancersDimensionsComeFromTheirArns) {
+  EXPECT_EQ(
+      LoadBalancerDimension(
+          "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/maskf-Entry/50dc6c495c0c9188")
+          .value(),
+      "app/maskf-Entry/50dc6c495c0c9188");
+  EXPECT_EQ(
+      TargetGroupDimension(
+          "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/maskf-Worke-ABC/0123456789abcdef")
+          .value(),
+      "targetgroup/maskf-Worke-ABC/0123456789abcdef");
+  for (const char* wrong :
+       {"", "app/maskf-Entry/50dc6c495c0c9188",
+        "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/nlb/50dc6c495c0c9188",
+        "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/maskf-Entry/",
+        "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/a/b/c",
+        "arn:aws:s3:::loadbalancer/app/a/b", "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg/1"}) {
+    EXPECT_EQ(LoadBalancerDimension(wrong).error().code, ErrorCode::kInvalidArgument) << wrong;
+  }
+  for (const char* wrong :
+       {"", "targetgroup/tg/1", "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg/",
+        "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg",
+        "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/a/b"}) {
+    EXPECT_EQ(TargetGroupDimension(wrong).error().code, ErrorCode::kInvalidArgument) << wrong;
+  }
 }
 
 TEST_F(metrics_CloudWatchTest, RefusedCallsAreReportedAndNothingIsLost) {
@@ -264,6 +401,65 @@ TEST_F(metrics_CloudWatchTest, QueriesAreMetricStatsOf60SecondsWithoutMath) {
   EXPECT_EQ(value("MetricDataQueries.member.2.MetricStat.Stat"), "Maximum");
   EXPECT_EQ(value("MetricDataQueries.member.2.MetricStat.Period"), "60");
   EXPECT_EQ(value("MetricDataQueries.member.1.Expression"), "<none>");
+  EXPECT_EQ(value("MetricDataQueries.member.3.Id"), "<none>");  // no balancer asked for
+}
+
+TEST_F(metrics_CloudWatchTest, TheBalancersQueriesAreSumsOfItsSixMetrics) {
+  const std::vector<std::string> ids{"i-1"};
+  const auto begin = std::chrono::sys_days(std::chrono::year(2026) / 12 / 4) + 5h;
+  CloudWatchMetricsSourceOptions options;
+  options.load_balancer = kLoadBalancer;
+  options.target_group = kTargetGroup;
+  const aws::Parameters params = MetricDataQueries(ids, options, {begin, begin + 2min}, true);
+  auto value = [&params](const std::string& name) {
+    for (const auto& [n, v] : params) {
+      if (n == name) return v;
+    }
+    return std::string("<none>");
+  };
+  const char* names[] = {"HTTPCode_Target_2XX_Count", "HTTPCode_Target_3XX_Count",
+                         "HTTPCode_Target_4XX_Count", "HTTPCode_Target_5XX_Count",
+                         "HTTPCode_ELB_5XX_Count",    "RejectedConnectionCount"};
+  for (int i = 0; i < 6; ++i) {
+    const std::string q = "MetricDataQueries.member." + std::to_string(3 + i) + ".";
+    EXPECT_EQ(value(q + "Id"), "b" + std::to_string(i));
+    EXPECT_EQ(value(q + "MetricStat.Metric.Namespace"), "AWS/ApplicationELB");
+    EXPECT_EQ(value(q + "MetricStat.Metric.MetricName"), names[i]);
+    EXPECT_EQ(value(q + "MetricStat.Stat"), "Sum");
+    EXPECT_EQ(value(q + "MetricStat.Period"), "60");
+    EXPECT_EQ(value(q + "MetricStat.Metric.Dimensions.member.1.Name"), "LoadBalancer");
+    EXPECT_EQ(value(q + "MetricStat.Metric.Dimensions.member.1.Value"), kLoadBalancer);
+    EXPECT_EQ(value(q + "MetricStat.Metric.Dimensions.member.2.Value"), i < 4 ? kTargetGroup : "<none>");
+  }
+  EXPECT_EQ(value("MetricDataQueries.member.9.Id"), "<none>");
+}
+
+// 247 workers and the balancer's six fill a request (500 queries); one more worker, and
+// the six go in a request of their own.
+TEST_F(metrics_CloudWatchTest, TheBalancersQueriesGoAloneWhenTheWorkersFillTheRequest) {
+  auto transport = std::make_shared<aws::FakeTransport>();
+  const char* empty = R"(<GetMetricDataResponse><GetMetricDataResult><MetricDataResults/></GetMetricDataResult>
+  </GetMetricDataResponse>)";
+  for (int i = 0; i < 3; ++i) transport->Answer(200, empty);
+  CloudWatchMetricsSourceOptions options;
+  options.load_balancer = kLoadBalancer;
+  options.target_group = kTargetGroup;
+  options.read_every = 0s;
+  CloudWatchMetricsSource source(*store_, ScriptedClient(transport), options);
+  std::vector<CollectTarget> workers;
+  for (int i = 0; i < 248; ++i) workers.push_back({.worker_id = "i-" + std::to_string(1000 + i)});
+  const auto now = Clock::TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 12 / 4) + 5h);
+  ASSERT_TRUE(source.Collect(now, workers));
+  auto requests = transport->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].body.find("Id=b0"), std::string::npos);
+  EXPECT_NE(requests[1].body.find("MetricDataQueries.member.1.Id=b0&"), std::string::npos);
+  workers.pop_back();
+  ASSERT_TRUE(source.Collect(now + 1s, workers));
+  requests = transport->requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_NE(requests[2].body.find("MetricDataQueries.member.495.Id=b0&"), std::string::npos);
+  EXPECT_NE(requests[2].body.find("MetricDataQueries.member.500.Id=b5&"), std::string::npos);
 }
 
 }  // namespace

@@ -128,4 +128,36 @@ Clock::TimePoint FakeMetricsSource::CompleteUntil(Clock::TimePoint now) {
   return now - std::max(lag_, Clock::Duration::zero());
 }
 
+void FakeMetricsSource::SetRequests(const RequestPeriod& period) {
+  std::lock_guard<std::mutex> lock(mu_);
+  requests_[period.start] = period;
+}
+
+void FakeMetricsSource::FailRequestsNext(Error error, int count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  requests_failure_ = std::move(error);
+  requests_failures_left_ = count;
+}
+
+std::vector<FakeMetricsSource::RequestsCall> FakeMetricsSource::requests_calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_calls_;
+}
+
+Result<std::vector<RequestPeriod>> FakeMetricsSource::RecentRequests(Clock::TimePoint begin,
+                                                                     Clock::TimePoint end,
+                                                                     std::chrono::seconds period) {
+  std::lock_guard<std::mutex> lock(mu_);
+  requests_calls_.push_back({begin, end, period});
+  if (requests_failures_left_ > 0 && requests_failure_) {
+    --requests_failures_left_;
+    return std::unexpected(*requests_failure_);
+  }
+  std::vector<RequestPeriod> out;
+  for (auto it = requests_.lower_bound(begin); it != requests_.end() && it->first + period <= end; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 }  // namespace maskfleet::metrics

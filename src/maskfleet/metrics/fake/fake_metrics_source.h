@@ -30,6 +30,18 @@ class FakeMetricsSource final : public MetricsSource {
   void FailNext(Error error, int count = 1);
   // CompleteUntil(now) answers now - lag (a lagging source, as CloudWatch). Default 0.
   void SetLag(Clock::Duration lag);
+  // Sets (replaces) the balancer's counts of the period that starts at `period.start`,
+  // for RecentRequests().
+  void SetRequests(const RequestPeriod& period);
+  // The next `count` RecentRequests() fail with `error` (FailNext does not touch them).
+  void FailRequestsNext(Error error, int count = 1);
+  // The arguments of every RecentRequests() call, oldest first.
+  struct RequestsCall {
+    Clock::TimePoint begin;
+    Clock::TimePoint end;
+    std::chrono::seconds period;
+  };
+  std::vector<RequestsCall> requests_calls() const;
 
   struct CollectCall {
     Clock::TimePoint now;
@@ -45,6 +57,11 @@ class FakeMetricsSource final : public MetricsSource {
   Result<std::vector<std::optional<PoolSize>>> PoolSizes(MinuteRange range) override;
   Result<std::vector<std::string>> WorkersWithData(MinuteRange range) override;
   Clock::TimePoint CompleteUntil(Clock::TimePoint now) override;
+  // The periods set by SetRequests() that start at or after `begin` and end at or before
+  // `end`, oldest first, whatever `period` (the test sets periods of the length it asks
+  // for).
+  Result<std::vector<RequestPeriod>> RecentRequests(Clock::TimePoint begin, Clock::TimePoint end,
+                                                    std::chrono::seconds period) override;
 
  private:
   using Key = std::tuple<std::string, Metric, std::chrono::sys_seconds>;
@@ -60,6 +77,10 @@ class FakeMetricsSource final : public MetricsSource {
   std::optional<Error> failure_;                        // guarded by mu_
   int failures_left_ = 0;                               // guarded by mu_
   Clock::Duration lag_{0};                              // guarded by mu_
+  std::map<Clock::TimePoint, RequestPeriod> requests_;  // guarded by mu_
+  std::vector<RequestsCall> requests_calls_;            // guarded by mu_
+  std::optional<Error> requests_failure_;               // guarded by mu_
+  int requests_failures_left_ = 0;                      // guarded by mu_
 };
 
 }  // namespace maskfleet::metrics

@@ -10,10 +10,41 @@
 namespace maskfleet::metrics::local {
 
 LocalMetricsSource::LocalMetricsSource(MetricStore& store, CpuSampler cpu, LocalMetricsSourceOptions options)
+    : LocalMetricsSource(store, std::move(cpu), BalancerCounter(), std::move(options)) {}
+
+LocalMetricsSource::LocalMetricsSource(MetricStore& store, CpuSampler cpu, BalancerCounter balancer,
+                                       LocalMetricsSourceOptions options)
     : StoredMetricsSource(store),
       cpu_(std::move(cpu)),
+      balancer_(std::move(balancer)),
       options_(std::move(options)),
       scraper_(options_.scrape) {}
+
+void LocalMetricsSource::CollectBalancerLocked(Clock::TimePoint now) {
+  if (!balancer_) return;
+  Result<BalancerCounterSample> sample = balancer_();
+  std::lock_guard<std::mutex> recent_lock(recent_mu_);
+  if (sample) {
+    balancer_readings_.push_back({now, std::move(sample->generation), sample->offered, sample->served});
+    if (balancer_readings_.size() > options_.recent_readings) {
+      balancer_readings_.erase(balancer_readings_.begin(),
+                               balancer_readings_.end() - static_cast<long>(options_.recent_readings));
+    }
+  } else {
+    spdlog::debug("metrics: the balancer's counters not read: {}", sample.error().ToString());
+  }
+  if (balancer_readings_.empty()) return;
+  // Every minute that has ended since the last pass, from the first reading on.
+  const std::chrono::sys_seconds running = MinuteOf(now);
+  std::chrono::sys_seconds from = MinuteOf(balancer_readings_.front().at);
+  if (balancer_minutes_until_) from = std::max(from, *balancer_minutes_until_);
+  if (from >= running) return;
+  for (const RequestPeriod& p : RequestsPerPeriod(balancer_readings_, from, running, std::chrono::minutes(1),
+                                                  options_.max_counter_interval)) {
+    pending_balancer_.push_back({MinuteOf(p.start), p.offered * 60, p.served * 60});
+  }
+  balancer_minutes_until_ = running;
+}
 
 Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const CollectTarget> workers) {
   std::lock_guard<std::mutex> lock(collect_mu_);
@@ -50,6 +81,8 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
       pending_.push_back({w.worker_id, Metric::kCpuPercent, m.minute, m.percent});
     }
   }
+
+  CollectBalancerLocked(now);
 
   {
     std::lock_guard<std::mutex> recent_lock(recent_mu_);
@@ -89,9 +122,16 @@ Status LocalMetricsSource::Collect(Clock::TimePoint now, std::span<const Collect
     spdlog::warn("metrics: {} samples dropped while the database is unavailable", dropped);
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(dropped));
   }
+  if (pending_balancer_.size() > options_.max_pending) {
+    pending_balancer_.erase(pending_balancer_.begin(),
+                            pending_balancer_.end() - static_cast<std::ptrdiff_t>(options_.max_pending));
+  }
   if (Status st = store().Upsert(pending_); !st)
     return std::unexpected(st.error().WithContext("collect metrics"));
   pending_.clear();
+  if (Status st = store().UpsertBalancerMinutes(pending_balancer_); !st)
+    return std::unexpected(st.error().WithContext("collect metrics"));
+  pending_balancer_.clear();
 
   PoolSize size;
   for (const CollectTarget& w : workers) {
@@ -128,6 +168,32 @@ Result<std::vector<WorkerCpuPeriods>> LocalMetricsSource::RecentCpu(std::span<co
     }
     out.push_back(std::move(w));
   }
+  return out;
+}
+
+Result<std::vector<RequestPeriod>> LocalMetricsSource::RecentRequests(Clock::TimePoint begin,
+                                                                      Clock::TimePoint end,
+                                                                      std::chrono::seconds period) {
+  if (period <= std::chrono::seconds(0)) {
+    return MakeError(ErrorCode::kInvalidArgument, "the period must be positive");
+  }
+  std::vector<RequestPeriod> from_memory;
+  {
+    std::lock_guard<std::mutex> lock(recent_mu_);
+    from_memory = RequestsPerPeriod(balancer_readings_, begin, end, period, options_.max_counter_interval);
+  }
+  if (period != std::chrono::minutes(1)) return from_memory;
+  Result<std::vector<RequestPeriod>> stored = StoredMetricsSource::RecentRequests(begin, end, period);
+  if (!stored) return stored;
+  // Memory first (it is what the store was given); the store fills in the rest.
+  std::vector<RequestPeriod> out = std::move(from_memory);
+  for (const RequestPeriod& p : *stored) {
+    if (std::none_of(out.begin(), out.end(), [&](const RequestPeriod& m) { return m.start == p.start; })) {
+      out.push_back(p);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const RequestPeriod& a, const RequestPeriod& b) { return a.start < b.start; });
   return out;
 }
 

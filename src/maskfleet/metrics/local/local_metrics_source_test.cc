@@ -252,5 +252,116 @@ TEST_F(metrics_LocalMetricsSourceTest, WithoutACpuSamplerOnlyRequestsAreCollecte
   EXPECT_EQ(Cpu("w1", 0, 1), (Values{std::nullopt}));
 }
 
+// The balancer's counters, moved forward by hand.
+class ScriptedBalancer {
+ public:
+  BalancerCounter Counter() {
+    return [this]() -> Result<BalancerCounterSample> {
+      if (down_) return MakeError(ErrorCode::kUnavailable, "haproxy is down");
+      return sample_;
+    };
+  }
+  void Add(std::uint64_t offered, std::uint64_t served) {
+    sample_.offered += offered;
+    sample_.served += served;
+  }
+  void Restart(std::string generation) { sample_ = {std::move(generation), 0, 0}; }
+  void SetDown(bool down) { down_ = down; }
+
+ private:
+  BalancerCounterSample sample_{"100-1", 5000, 4000};
+  bool down_ = false;
+};
+
+class metrics_LocalMetricsSourceBalancerTest : public metrics_LocalMetricsSourceTest {
+ protected:
+  void SetUp() override {
+    metrics_LocalMetricsSourceTest::SetUp();
+    source_ = std::make_unique<LocalMetricsSource>(*store_, cpu_.Sampler(), balancer_.Counter());
+  }
+  // Passes every 10 s for `seconds_long`, the balancer counting `offered` and `served`
+  // per 10 s; the clock ends at the last pass.
+  void Steady(int seconds_long, std::uint64_t offered, std::uint64_t served) {
+    for (int s = 0; s < seconds_long; s += 10) {
+      clock_.Advance(seconds(10));
+      balancer_.Add(offered, served);
+      CollectNow({});
+    }
+  }
+  std::vector<BalancerMinute> Stored(int from, int to) {
+    auto stored = store_->BalancerMinutes({Minute(from), Minute(to)});
+    EXPECT_TRUE(stored) << stored.error().ToString();
+    return stored ? *stored : std::vector<BalancerMinute>{};
+  }
+
+  ScriptedBalancer balancer_;
+};
+
+TEST_F(metrics_LocalMetricsSourceBalancerTest, CountsAreStoredPerEndedMinuteAndAnsweredPerPeriod) {
+  CollectNow({});       // the first reading, at minute 0's start
+  Steady(150, 50, 40);  // 5 offered and 4 served per second, until 2:30
+  EXPECT_EQ(Stored(0, 5), (std::vector<BalancerMinute>{{Minute(0), 300, 240}, {Minute(1), 300, 240}}));
+
+  auto periods = source_->RecentRequests(Clock::TimePoint(Minute(0)), clock_.Now(), seconds(60));
+  ASSERT_TRUE(periods) << periods.error().ToString();
+  EXPECT_EQ(*periods, (std::vector<RequestPeriod>{{Clock::TimePoint(Minute(0)), 5, 4},
+                                                  {Clock::TimePoint(Minute(1)), 5, 4}}));
+  // A period shorter than a minute, from the readings in memory: 2:00-2:20.
+  auto short_periods = source_->RecentRequests(Clock::TimePoint(Minute(2)), clock_.Now(), seconds(20));
+  ASSERT_TRUE(short_periods) << short_periods.error().ToString();
+  EXPECT_EQ(*short_periods, (std::vector<RequestPeriod>{{Clock::TimePoint(Minute(2)), 5, 4}}));
+  EXPECT_FALSE(source_->RecentRequests(Clock::TimePoint(Minute(0)), clock_.Now(), seconds(0)));
+}
+
+TEST_F(metrics_LocalMetricsSourceBalancerTest, ARestartedManagerAnswersTheMinutesAnEarlierOneStored) {
+  CollectNow({});
+  Steady(130, 60, 30);
+  // A new manager: nothing in memory, the same database.
+  source_ = std::make_unique<LocalMetricsSource>(*store_, cpu_.Sampler(), balancer_.Counter());
+  auto periods = source_->RecentRequests(Clock::TimePoint(Minute(0)), clock_.Now(), seconds(60));
+  ASSERT_TRUE(periods) << periods.error().ToString();
+  EXPECT_EQ(*periods, (std::vector<RequestPeriod>{{Clock::TimePoint(Minute(0)), 6, 3},
+                                                  {Clock::TimePoint(Minute(1)), 6, 3}}));
+  // Its first pass is a baseline: the minute it is in is counted from there on.
+  CollectNow({});
+  Steady(60, 60, 30);
+  EXPECT_EQ(Stored(2, 3), (std::vector<BalancerMinute>{{Minute(2), 360, 180}}));
+}
+
+TEST_F(metrics_LocalMetricsSourceBalancerTest, ARestartedBalancerCountsNoNegativeNorHugeMinute) {
+  CollectNow({});
+  Steady(30, 100, 100);
+  // HAProxy restarts: its counters start again at 0, then pass the old ones within the
+  // next pass; the interval across the restart counts nothing.
+  balancer_.Restart("200-7");
+  balancer_.Add(20'000, 20'000);
+  clock_.Advance(seconds(10));
+  CollectNow({});
+  Steady(30, 100, 100);
+  const std::vector<BalancerMinute> stored = Stored(0, 1);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_NEAR(stored[0].offered, 600, 1e-9);  // 10 per second over the 50 s seen, times 60
+  EXPECT_NEAR(stored[0].served, 600, 1e-9);
+}
+
+TEST_F(metrics_LocalMetricsSourceBalancerTest, AFailedReadSkipsThePassOnly) {
+  CollectNow({});
+  Steady(20, 20, 20);
+  balancer_.SetDown(true);
+  Steady(10, 20, 20);  // read fails; the next interval spans 20 s
+  balancer_.SetDown(false);
+  Steady(30, 20, 20);
+  EXPECT_EQ(Stored(0, 1), (std::vector<BalancerMinute>{{Minute(0), 120, 120}}));
+}
+
+TEST_F(metrics_LocalMetricsSourceTest, WithoutABalancerCounterThereAreNoCounts) {
+  CollectNow({});
+  clock_.Advance(minutes(2));
+  CollectNow({});
+  auto periods = source_->RecentRequests(Clock::TimePoint(Minute(0)), clock_.Now(), seconds(60));
+  ASSERT_TRUE(periods) << periods.error().ToString();
+  EXPECT_TRUE(periods->empty());
+}
+
 }  // namespace
 }  // namespace maskfleet::metrics::local

@@ -17,8 +17,10 @@
 //   balancer      lb::elbv2::Elbv2LoadBalancer: the target group [aws] target_group_arn;
 //                 nothing to start or supervise (the ALB is a service); people's entry is
 //                 [manager] lb_public_url
-//   metrics       metrics::cloudwatch::CloudWatchMetricsSource: EC2's CPUUtilization and
-//                 the workers' request counts, kept in the database
+//   metrics       metrics::cloudwatch::CloudWatchMetricsSource: EC2's CPUUtilization,
+//                 the workers' request counts and the ALB's (AWS/ApplicationELB, the load
+//                 balancer [aws] load_balancer_arn, else the one that forwards to the
+//                 target group), kept in the database
 //
 // Draining: the ALB cannot say how many requests a target still serves, so a drained
 // worker is kept for the target group's deregistration delay ([aws]
@@ -31,6 +33,7 @@
 // is read again at every check. Nothing else changes.
 #include "maskfleet/modes/aws/aws_mode.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -297,6 +300,31 @@ Result<worker::WorkerBackends> MakeWorkerBackends(const worker::WorkerConfig& co
   return b;
 }
 
+Result<CountingBalancer> ChooseCountingBalancer(const std::string& configured,
+                                                const std::vector<std::string>& forwarding) {
+  if (!configured.empty()) {
+    if (Result<std::string> dimension = metrics::cloudwatch::LoadBalancerDimension(configured); !dimension) {
+      return std::unexpected(dimension.error().WithContext("aws.load_balancer_arn"));
+    }
+    if (!forwarding.empty() &&
+        std::find(forwarding.begin(), forwarding.end(), configured) == forwarding.end()) {
+      std::string listed;
+      for (const std::string& arn : forwarding) listed += (listed.empty() ? "" : ", ") + arn;
+      return MakeError(ErrorCode::kInvalidArgument, "aws.load_balancer_arn: " + configured +
+                                                        " does not forward to aws.target_group_arn; " +
+                                                        "these do: " + listed);
+    }
+    return CountingBalancer{configured, ""};
+  }
+  if (forwarding.size() == 1) return CountingBalancer{forwarding[0], ""};
+  if (forwarding.empty()) {
+    return CountingBalancer{"", "no load balancer forwards to the target group yet"};
+  }
+  return CountingBalancer{"", std::to_string(forwarding.size()) +
+                                  " load balancers forward to the target group; set aws.load_balancer_arn "
+                                  "to the one whose requests count"};
+}
+
 Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfig& config,
                                                      const std::filesystem::path& /*binary*/, Clock& clock) {
   const config::SharedConfig& shared = config.shared;
@@ -340,6 +368,9 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   Result<std::unique_ptr<lb::elbv2::Elbv2LoadBalancer>> alb = lb::elbv2::Elbv2LoadBalancer::Open(
       access->client, balancer);
   if (!alb) return std::unexpected(alb.error().WithContext("load balancer"));
+  Result<CountingBalancer> counting = ChooseCountingBalancer(a.load_balancer_arn,
+                                                             (*alb)->load_balancer_arns());
+  if (!counting) return std::unexpected(counting.error());
   b.facts.balancer_kind = "application load balancer";
   b.facts.entry_url = (*alb)->EntryUrl();
   b.balancer = std::move(*alb);
@@ -385,6 +416,22 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   // at that resolution: only high-resolution CPU data has it.
   if (config.scaler_sample_seconds < 60 && 60 % config.scaler_sample_seconds == 0) {
     metrics.resolution = std::chrono::seconds(config.scaler_sample_seconds);
+  }
+  if (!counting->arn.empty()) {
+    // A balancer or target group whose ARN has another form (a network load balancer's)
+    // leaves the counts off, said once.
+    Result<std::string> load_balancer = metrics::cloudwatch::LoadBalancerDimension(counting->arn);
+    Result<std::string> target_group = metrics::cloudwatch::TargetGroupDimension(a.target_group_arn);
+    if (load_balancer && target_group) {
+      metrics.load_balancer = *load_balancer;
+      metrics.target_group = *target_group;
+      spdlog::info("the auto-scaler reads the request counts of {} from CloudWatch", counting->arn);
+    } else {
+      spdlog::warn("the auto-scaler reads no request counts of the load balancer: {}",
+                   (load_balancer ? target_group.error() : load_balancer.error()).message);
+    }
+  } else {
+    spdlog::warn("the auto-scaler reads no request counts of the load balancer: {}", counting->note);
   }
   b.metrics = std::make_unique<metrics::cloudwatch::CloudWatchMetricsSource>(*metric_store, access->client,
                                                                              metrics);

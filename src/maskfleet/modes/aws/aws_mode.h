@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "maskfleet/common/clock.h"
 #include "maskfleet/common/error.h"
@@ -38,6 +39,22 @@ Result<DatabaseCredentials> ParseDatabaseSecret(std::string_view secret_string);
 // `password`, both percent-encoded. A sqlite: URL is returned as it is. Errors:
 // kInvalidArgument (not scheme://host... for a server database).
 Result<std::string> DatabaseUrlWithCredentials(std::string_view url, const DatabaseCredentials& credentials);
+
+// The load balancer whose request counts the auto-scaler reads (CloudWatch's
+// AWS/ApplicationELB): `configured` ([aws] load_balancer_arn) when set, else the one of
+// `forwarding` (the load balancers that forward to the target group, as
+// DescribeTargetGroups lists them) when there is exactly one.
+struct CountingBalancer {
+  // Its ARN; empty when there is none to read (no counts then).
+  std::string arn;
+  // Why there is none, for the log; empty when there is one.
+  std::string note;
+};
+// Errors: kInvalidArgument naming aws.load_balancer_arn: `configured` is not an
+// Application Load Balancer's ARN, or is not among `forwarding` (when that is known,
+// i.e. not empty).
+Result<CountingBalancer> ChooseCountingBalancer(const std::string& configured,
+                                                const std::vector<std::string>& forwarding);
 
 // The user data that makes an instance of the maskfleet image a worker: cloud-init
 // writing `config_text` to /etc/maskfleet/worker.toml, which the image's path unit

@@ -59,6 +59,44 @@ TEST(AwsModeTest, UrlWithoutSchemeOrHostIsRefused) {
   EXPECT_FALSE(DatabaseUrlWithCredentials("postgresql:///m", {"", "pw"}).has_value());
 }
 
+constexpr char kAlb[] =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/maskf-Entry/50dc6c495c0c9188";
+constexpr char kOtherAlb[] =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/other/0123456789abcdef";
+
+TEST(AwsModeTest, TheCountingBalancerIsTheOneForwardingToTheTargetGroup) {
+  EXPECT_EQ(ChooseCountingBalancer("", {kAlb}).value().arn, kAlb);
+  // None forwards yet, or several: no counts, and the log says why.
+  Result<CountingBalancer> none = ChooseCountingBalancer("", {});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->arn.empty());
+  EXPECT_NE(none->note.find("no load balancer forwards"), std::string::npos) << none->note;
+  Result<CountingBalancer> two = ChooseCountingBalancer("", {kAlb, kOtherAlb});
+  ASSERT_TRUE(two);
+  EXPECT_TRUE(two->arn.empty());
+  EXPECT_NE(two->note.find("aws.load_balancer_arn"), std::string::npos) << two->note;
+  // The one configured, among several.
+  EXPECT_EQ(ChooseCountingBalancer(kOtherAlb, {kAlb, kOtherAlb}).value().arn, kOtherAlb);
+}
+
+TEST(AwsModeTest, AConfiguredCountingBalancerThatIsWrongIsRefusedByName) {
+  Result<CountingBalancer> elsewhere = ChooseCountingBalancer(kOtherAlb, {kAlb});
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(elsewhere.error().message.find("aws.load_balancer_arn"), std::string::npos);
+  EXPECT_NE(elsewhere.error().message.find(kAlb), std::string::npos) << elsewhere.error().message;
+  for (const char* wrong :
+       {"app/maskf-Entry/50dc6c495c0c9188",
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/maskf-Entry/50dc6c495c0c9188",
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/maskf-Worke-ABC/0123456789abcdef"}) {
+    Result<CountingBalancer> refused = ChooseCountingBalancer(wrong, {});
+    ASSERT_FALSE(refused) << wrong;
+    EXPECT_NE(refused.error().message.find("aws.load_balancer_arn"), std::string::npos) << wrong;
+    EXPECT_NE(refused.error().message.find("Application Load Balancer"), std::string::npos)
+        << refused.error().message;
+  }
+}
+
 TEST(AwsModeTest, UserDataWritesTheWorkersConfigurationFile) {
   EXPECT_EQ(WorkerUserData("[deployment]\nmode = \"aws\"\n"),
             "#cloud-config\n"

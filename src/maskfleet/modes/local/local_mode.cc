@@ -11,7 +11,8 @@
 //                 manager starts (or adopts from an earlier run that was killed),
 //                 supervises (restarts) and stops (HaproxyHost below)
 //   metrics       metrics::local::LocalMetricsSource: CPU read from the pool's
-//                 processes, requests from the workers' /metrics, kept in the database
+//                 processes, requests from the workers' /metrics and HAProxy's entry
+//                 frontend counters (requests offered and served), kept in the database
 #include "maskfleet/modes/local/local_mode.h"
 
 #include <stdlib.h>
@@ -253,6 +254,7 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
   b.balancer_host = std::make_unique<HaproxyHost>(haproxy, process, *balancer, shared.data_dir,
                                                   temporary_dir);
   b.facts.entry_url = balancer->EntryUrl();
+  const lb::haproxy::HaproxyLoadBalancer& haproxy_balancer = *balancer;
   b.balancer = std::move(balancer);
 
   metrics::local::CpuSampler cpu =
@@ -261,7 +263,15 @@ Result<manager::ManagerBackends> MakeManagerBackends(const manager::ManagerConfi
     if (!reading) return std::unexpected(reading.error());
     return metrics::local::CpuCounterSample{reading->used, reading->allotment};
   };
-  b.metrics = std::make_unique<metrics::local::LocalMetricsSource>(*metric_store, std::move(cpu));
+  // The backends' members end in reverse order: the metrics before the balancer.
+  metrics::local::BalancerCounter counts =
+      [&haproxy_balancer]() -> Result<metrics::local::BalancerCounterSample> {
+    Result<lb::haproxy::EntryRequestCounts> read = haproxy_balancer.ReadEntryRequestCounts();
+    if (!read) return std::unexpected(read.error());
+    return metrics::local::BalancerCounterSample{std::move(read->generation), read->offered, read->served};
+  };
+  b.metrics = std::make_unique<metrics::local::LocalMetricsSource>(*metric_store, std::move(cpu),
+                                                                   std::move(counts));
   return b;
 }
 
