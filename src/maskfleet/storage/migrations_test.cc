@@ -173,11 +173,12 @@ TEST_P(MigrationsTest, VersionsAreConsecutive) {
 // components' parts must add up to exactly these, or an existing database would be
 // migrated again or refused.
 TEST_P(MigrationsTest, ComponentsAddUpToTheReleasedMigrations) {
-  ASSERT_EQ(AllMigrations().size(), 4u);
+  ASSERT_EQ(AllMigrations().size(), 5u);
   EXPECT_EQ(AllMigrations()[0].name, "users, sessions, password reset tokens, images, faces");
   EXPECT_EQ(AllMigrations()[1].name, "metric samples, pool size samples");
   EXPECT_EQ(AllMigrations()[2].name, "scaling policy, scaling decisions, manager settings");
   EXPECT_EQ(AllMigrations()[3].name, "user names unique regardless of case, sign-in throttles");
+  EXPECT_EQ(AllMigrations()[4].name, "balancer request samples");
   // Version 1's statements: the accounts' tables, then the images (which reference users).
   const std::vector<std::string> v1 = AllMigrations()[0].Statements(Backend::kSqlite);
   ASSERT_EQ(v1.size(), 10u);
