@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "maskfleet/metrics/period_grid.h"
+
 namespace maskfleet::metrics {
 namespace {
 
@@ -74,23 +76,10 @@ std::vector<MinuteUtilisation> MinuteAggregator::TakeChanged() {
 std::vector<std::pair<Clock::TimePoint, double>> CpuPerPeriod(const std::vector<CpuCounterReading>& readings,
                                                               Clock::TimePoint begin, Clock::TimePoint end,
                                                               std::chrono::seconds period) {
-  using Duration = Clock::TimePoint::duration;
   std::vector<std::pair<Clock::TimePoint, double>> out;
-  if (period <= std::chrono::seconds(0) || end <= begin) return out;
-  const Duration p = std::chrono::duration_cast<Duration>(period);
-  const auto floor_to_period = [p](Clock::TimePoint t) {
-    Duration since = t.time_since_epoch();
-    Duration rem = since % p;
-    if (rem < Duration::zero()) rem += p;
-    return Clock::TimePoint(since - rem);
-  };
-  Clock::TimePoint first = floor_to_period(begin);
-  if (first < begin) first += p;
-  const Clock::TimePoint last_end = floor_to_period(end);
-  if (last_end <= first) return out;
-  const std::size_t count = static_cast<std::size_t>((last_end - first) / p);
-  std::vector<double> weighted(count, 0.0);
-  std::vector<double> covered(count, 0.0);
+  const PeriodGrid grid(begin, end, period);
+  std::vector<double> weighted(grid.size(), 0.0);
+  std::vector<double> covered(grid.size(), 0.0);
 
   for (std::size_t i = 1; i < readings.size(); ++i) {
     const CpuCounterReading& a = readings[i - 1];
@@ -99,21 +88,13 @@ std::vector<std::pair<Clock::TimePoint, double>> CpuPerPeriod(const std::vector<
     const double seconds = std::chrono::duration<double>(b.at - a.at).count();
     const double percent = std::chrono::duration<double>(b.cpu_used - a.cpu_used).count() / seconds /
                            b.allotment_cpus * 100.0;
-    const Clock::TimePoint from = std::max(a.at, first);
-    const Clock::TimePoint to = std::min(b.at, last_end);
-    for (Clock::TimePoint t = from; t < to;) {
-      const std::size_t slot = static_cast<std::size_t>((floor_to_period(t) - first) / p);
-      const Clock::TimePoint slot_end = first + p * static_cast<long>(slot + 1);
-      const Clock::TimePoint piece_end = std::min(to, slot_end);
-      const double overlap = std::chrono::duration<double>(piece_end - t).count();
+    grid.Spread(a.at, b.at, [&](std::size_t slot, double overlap) {
       weighted[slot] += percent * overlap;
       covered[slot] += overlap;
-      t = piece_end;
-    }
+    });
   }
-  const double half = std::chrono::duration<double>(period).count() / 2;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (covered[i] >= half) out.emplace_back(first + p * static_cast<long>(i), weighted[i] / covered[i]);
+  for (std::size_t i = 0; i < grid.size(); ++i) {
+    if (covered[i] >= grid.half_seconds()) out.emplace_back(grid.start(i), weighted[i] / covered[i]);
   }
   return out;
 }

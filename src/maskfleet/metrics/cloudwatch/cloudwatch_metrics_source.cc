@@ -131,6 +131,38 @@ Status ReadPages(aws::Client& client, const aws::Parameters& queries, std::size_
   return {};
 }
 
+// The whole periods of `period` seconds within [begin, end), aligned to multiples of it
+// since the epoch, as Unix seconds [from, to): what a high-resolution read asks for.
+// Errors: kUnimplemented when `period` is not a multiple of the data's `resolution`.
+struct AlignedRange {
+  std::int64_t from = 0;
+  std::int64_t to = 0;
+};
+
+Result<AlignedRange> HighResolutionRange(std::string_view what, Clock::TimePoint begin, Clock::TimePoint end,
+                                         std::chrono::seconds period, std::chrono::seconds resolution) {
+  if (resolution.count() <= 0 || period.count() % resolution.count() != 0) {
+    return MakeError(ErrorCode::kUnimplemented, "cloudwatch: " + std::string(what) + " periods of " +
+                                                    std::to_string(period.count()) + " s from data every " +
+                                                    std::to_string(resolution.count()) + " s");
+  }
+  const std::int64_t step = period.count();
+  const std::int64_t from = (std::chrono::ceil<std::chrono::seconds>(begin).time_since_epoch().count() +
+                             step - 1) /
+                            step * step;
+  const std::int64_t to = std::chrono::floor<std::chrono::seconds>(end).time_since_epoch().count() / step *
+                          step;
+  return AlignedRange{from, to};
+}
+
+void AddTimeRange(aws::Parameters& params, const AlignedRange& range) {
+  params.emplace_back("StartTime",
+                      aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(range.from))));
+  params.emplace_back("EndTime",
+                      aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(range.to))));
+  params.emplace_back("ScanBy", "TimestampAscending");
+}
+
 }  // namespace
 
 Result<std::string> LoadBalancerDimension(std::string_view arn) {
@@ -284,18 +316,9 @@ Result<std::vector<WorkerCpuPeriods>> CloudWatchMetricsSource::RecentCpu(
   if (resolution >= std::chrono::minutes(1) || period >= std::chrono::minutes(1)) {
     return MetricsSource::RecentCpu(worker_ids, begin, end, period);
   }
-  if (resolution.count() <= 0 || period.count() % resolution.count() != 0) {
-    return MakeError(ErrorCode::kUnimplemented, "cloudwatch: CPU periods of " +
-                                                    std::to_string(period.count()) + " s from data every " +
-                                                    std::to_string(resolution.count()) + " s");
-  }
-  // Whole periods only, aligned to multiples of `period` since the epoch.
-  const std::int64_t step = period.count();
-  const std::int64_t from = (std::chrono::ceil<std::chrono::seconds>(begin).time_since_epoch().count() +
-                             step - 1) /
-                            step * step;
-  const std::int64_t to = std::chrono::floor<std::chrono::seconds>(end).time_since_epoch().count() / step *
-                          step;
+  Result<AlignedRange> range = HighResolutionRange("CPU", begin, end, period, resolution);
+  if (!range) return std::unexpected(range.error());
+  const auto [from, to] = *range;
   std::vector<WorkerCpuPeriods> out;
   for (const std::string& id : worker_ids) out.push_back({id, {}});
   if (to <= from || worker_ids.empty()) return out;
@@ -306,10 +329,7 @@ Result<std::vector<WorkerCpuPeriods>> CloudWatchMetricsSource::RecentCpu(
       AddQuery(params, i + 1, "c" + std::to_string(i), "AWS/EC2", "CPUUtilization", batch[i], "Average",
                period);
     }
-    params.emplace_back("StartTime",
-                        aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(from))));
-    params.emplace_back("EndTime", aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(to))));
-    params.emplace_back("ScanBy", "TimestampAscending");
+    AddTimeRange(params, *range);
     Status read = ReadPages(*client_, params, batch.size(), [&](const DataPoint& point) {
       const std::int64_t t = std::chrono::floor<std::chrono::seconds>(point.at).time_since_epoch().count();
       if (point.kind != 'c' || t < from || t >= to) return;
@@ -332,26 +352,15 @@ Result<std::vector<RequestPeriod>> CloudWatchMetricsSource::RecentRequests(Clock
   if (resolution >= std::chrono::minutes(1) || period >= std::chrono::minutes(1)) {
     return StoredMetricsSource::RecentRequests(begin, end, period);
   }
-  if (resolution.count() <= 0 || period.count() % resolution.count() != 0) {
-    return MakeError(ErrorCode::kUnimplemented, "cloudwatch: request periods of " +
-                                                    std::to_string(period.count()) + " s from data every " +
-                                                    std::to_string(resolution.count()) + " s");
-  }
-  // Whole periods only, aligned to multiples of `period` since the epoch, as RecentCpu.
-  const std::int64_t step = period.count();
-  const std::int64_t from = (std::chrono::ceil<std::chrono::seconds>(begin).time_since_epoch().count() +
-                             step - 1) /
-                            step * step;
-  const std::int64_t to = std::chrono::floor<std::chrono::seconds>(end).time_since_epoch().count() / step *
-                          step;
+  Result<AlignedRange> range = HighResolutionRange("request", begin, end, period, resolution);
+  if (!range) return std::unexpected(range.error());
+  const auto [from, to] = *range;
   std::vector<RequestPeriod> out;
   if (to <= from) return out;
   aws::Parameters params;
   std::size_t n = 0;
   AddBalancerQueries(params, n, options_, period);
-  params.emplace_back("StartTime", aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(from))));
-  params.emplace_back("EndTime", aws::FormatIso8601(std::chrono::sys_seconds(std::chrono::seconds(to))));
-  params.emplace_back("ScanBy", "TimestampAscending");
+  AddTimeRange(params, *range);
   BalancerSums sums;
   Status read = ReadPages(*client_, params, 0, [&](const DataPoint& point) {
     const std::int64_t t = std::chrono::floor<std::chrono::seconds>(point.at).time_since_epoch().count();
@@ -359,7 +368,7 @@ Result<std::vector<RequestPeriod>> CloudWatchMetricsSource::RecentRequests(Clock
     sums.Add(std::chrono::sys_seconds(std::chrono::seconds(t)), point.index, point.value);
   });
   if (!read) return std::unexpected(read.error());
-  const double seconds = static_cast<double>(step);
+  const double seconds = static_cast<double>(period.count());
   sums.ForEach([&](std::chrono::sys_seconds start, double offered, double served) {
     out.push_back({Clock::TimePoint(start), offered / seconds, served / seconds});
   });
