@@ -18,12 +18,10 @@ constexpr seconds kGrace{60};
 class OrphanSweeperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+    auto scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(), clock_);
     ASSERT_TRUE(scratch.has_value()) << scratch.error().ToString();
     scratch_ = std::move(*scratch);
-    auto db = storage::Database::Open({.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_);
-    ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    db_ = std::move(*db);
+    db_ = scratch_.database.get();
     images_ = std::make_unique<ImageStore>(*db_, clock_);
     accounts::UserStore users(*db_, clock_);
     owner_ = users.Create({"owner", std::nullopt, "hash", false})->id;
@@ -69,8 +67,8 @@ class OrphanSweeperTest : public ::testing::Test {
   }
 
   SimulatedClock clock_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
+  storage::testing::ScratchSqlite scratch_;
+  storage::Database* db_ = nullptr;  // scratch_'s
   std::unique_ptr<ImageStore> images_;
   FakeObjectStore objects_;
   std::int64_t owner_ = 0;

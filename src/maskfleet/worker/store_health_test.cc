@@ -20,21 +20,18 @@ using namespace std::chrono_literals;
 class StoreHealthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+    auto scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(), RealClock());
     ASSERT_TRUE(scratch.has_value()) << scratch.error().ToString();
     scratch_ = std::move(*scratch);
-    auto db = storage::Database::Open({.url = scratch_->url(), .migrations = schema::Maskfleet()},
-                                      RealClock());
-    ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    db_ = std::move(*db);
+    db_ = scratch_.database.get();
   }
 
   StoreHealthOptions Options() {
     return {.liveness_period = 20ms, .readiness_period = 400ms, .probe_key = "readiness/probe-test"};
   }
 
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
+  storage::testing::ScratchSqlite scratch_;
+  storage::Database* db_ = nullptr;  // scratch_'s
   FakeObjectStore objects_;
 };
 

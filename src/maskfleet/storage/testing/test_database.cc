@@ -94,6 +94,18 @@ ScratchDatabase::~ScratchDatabase() {
   }
 }
 
+Result<ScratchSqlite> OpenScratchSqlite(const MigrationRegistry& migrations, Clock& clock) {
+  ScratchSqlite out;
+  Result<std::unique_ptr<ScratchDatabase>> scratch = ScratchDatabase::Create("sqlite", "");
+  if (!scratch) return std::unexpected(scratch.error());
+  out.scratch = std::move(*scratch);
+  Result<std::unique_ptr<Database>> db = Database::Open({.url = out.scratch->url(), .migrations = migrations},
+                                                        clock);
+  if (!db) return std::unexpected(db.error());
+  out.database = std::move(*db);
+  return out;
+}
+
 void ScratchDatabaseTest::SetUp() {
   std::string server;
   if (GetParam() != "sqlite") {

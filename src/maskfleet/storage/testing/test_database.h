@@ -50,6 +50,17 @@ class ScratchDatabase {
   std::string folder_;  // sqlite: the temporary folder
 };
 
+// A migrated SQLite database in a temporary folder, for tests of one back end.
+// Destroyed in reverse: the Database before its folder is deleted.
+struct ScratchSqlite {
+  std::unique_ptr<ScratchDatabase> scratch;
+  std::unique_ptr<Database> database;
+};
+
+// Creates one and opens it with `migrations` and `clock` (which must outlive it).
+// Errors: whatever creating or opening it fails with.
+Result<ScratchSqlite> OpenScratchSqlite(const MigrationRegistry& migrations, Clock& clock);
+
 // A test parameterised over TestBackendNames(): database() is a migrated Database on a
 // ScratchDatabase of the parameter's back end, opened with clock_; the test is skipped
 // when that back end's server is not configured. A subclass that overrides SetUp() calls
