@@ -39,6 +39,13 @@ std::string Number(double v) {
   return buf;
 }
 
+// Requests per second to three significant digits: "60", "8.7", "4.36".
+std::string Rate(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 std::string Threshold(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g%%", v);
@@ -94,43 +101,15 @@ const WorkerCpu* FindCpu(const MetricsView& metrics, const std::string& id) {
   return nullptr;
 }
 
-// The standard deviation of one sample's noise, estimated from the differences of
-// successive samples of each in-service worker in [begin, end): the median absolute
-// difference / 0.6745 (a normal's), / sqrt(2) (a difference of two). The median
-// ignores the one big difference of a change in the load. 0 with fewer than 3
-// differences. `projected` maps a sample to the load it means for the pool now.
-template <typename Projection>
-double NoiseOfOneSample(const PoolState& pool, const MetricsView& metrics, TimePoint begin, TimePoint end,
-                        Projection projected) {
-  std::vector<double> differences;
-  for (const auto& w : pool.workers) {
-    if (w.state != WorkerState::kInService) continue;
-    const WorkerCpu* cpu = FindCpu(metrics, w.id);
-    if (cpu == nullptr) continue;
-    std::vector<CpuSample> samples;
-    for (const auto& s : cpu->samples) {
-      if (s.start >= begin && s.start < end && std::isfinite(s.percent)) samples.push_back(s);
-    }
-    std::ranges::sort(samples, {}, &CpuSample::start);
-    for (std::size_t i = 1; i < samples.size(); ++i) {
-      if (samples[i].start - samples[i - 1].start == metrics.period) {
-        differences.push_back(std::abs(projected(samples[i]) - projected(samples[i - 1])));
-      }
-    }
-  }
-  if (differences.size() < 3) return 0;
-  const auto middle = differences.begin() + static_cast<std::ptrdiff_t>(differences.size() / 2);
-  std::ranges::nth_element(differences, middle);
-  return *middle / 0.6745 / std::sqrt(2.0);
-}
-
 // The newest period, when the pool was saturated in it: the workers with a sample there
 // averaged at least kSaturatedCpu and the balancer counted requests it could not serve.
 // CPU stops at 100%; the count says how far behind the pool is. Only a period that
 // ended after `last_grow` counts (one grow per saturated period).
 struct Shortfall {
   double cpu = 0;
+  // The workers that carry the offered load at the thresholds' midpoint, and at 100%.
   int needed = 0;
+  int needed_at_full_cpu = 0;
   std::string reason;
 };
 
@@ -168,9 +147,10 @@ std::optional<Shortfall> Saturated(const PoolState& pool, const MetricsView& met
     Shortfall s;
     s.cpu = cpu_sum / sampled;
     s.needed = static_cast<int>(std::ceil(load / midpoint - kRoundingSlack));
+    s.needed_at_full_cpu = static_cast<int>(std::ceil(load / 100 - kRoundingSlack));
     s.reason = "saturated: average CPU " + Percent(s.cpu) + " in the newest " + Span(metrics.period) +
                ", with " + Percent(100 * (r.offered - r.served) / r.offered) + " of the requests unserved (" +
-               Number(r.offered) + " offered, " + Number(r.served) + " served per second)";
+               Rate(r.offered) + " offered, " + Rate(r.served) + " served per second)";
     return s;
   }
   return std::nullopt;
@@ -281,17 +261,20 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   // 2a. Saturated: the balancer's count of the newest period says how short the pool is,
   // starting workers counted as capacity; grow at once, once per period.
   if (period_usable && n < policy.max_workers) {
-    if (auto short_by = Saturated(pool, metrics, window_end, midpoint, memory.last_grow_at);
-        short_by && short_by->needed > n) {
+    auto short_by = Saturated(pool, metrics, window_end, midpoint, memory.last_grow_at);
+    // While workers start, the pool grows again only when even they, serving at full
+    // CPU, could not carry the load: the CPU rule sizes it to the midpoint once they serve.
+    const int needed = !short_by ? 0 : starting.empty() ? short_by->needed : short_by->needed_at_full_cpu;
+    if (needed > n) {
       const int by_ratio = std::max(n + 1,
                                     static_cast<int>(std::ceil(n * policy.expand_ratio - kRoundingSlack)));
-      const int target = std::min({short_by->needed, by_ratio, policy.max_workers});
+      const int target = std::min({needed, by_ratio, policy.max_workers});
       Decision d = Resize(
           n, target,
-          short_by->reason + ", which needs " + Workers(short_by->needed) + " at " + Threshold(midpoint) +
-              " (the thresholds' midpoint)" +
-              (short_by->needed > by_ratio ? ", at most x" + Number(policy.expand_ratio) + " per step" : "") +
-              (starting.empty() ? "" : ", counting " + starting + " as serving"));
+          short_by->reason + ", which needs " + Workers(needed) + " at " +
+              (starting.empty() ? Threshold(midpoint) + " (the thresholds' midpoint)"
+                                : "100%, counting " + starting + " as serving") +
+              (needed > by_ratio ? ", at most x" + Number(policy.expand_ratio) + " per step" : ""));
       d.average_cpu = short_by->cpu;
       d.recommended_size = target;
       return d;
@@ -342,16 +325,22 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   const auto stale_after = std::max(2 * policy.check_interval, 2 * metrics.period);
   double sum_of_means = 0;
   int in_service = 0;
+  // Sum over the workers of the square of their samples' mean projection (rule 7's
+  // standard error): a sample projected x2 carries twice its noise.
+  double projection_squares = 0;
   for (const auto& w : pool.workers) {
     if (w.state != WorkerState::kInService) continue;
     const WorkerCpu* cpu = FindCpu(metrics, w.id);
     double sum = 0;
+    double projection = 0;
     int count = 0;
     std::optional<TimePoint> newest_end;
     if (cpu != nullptr) {
       for (const auto& s : cpu->samples) {
         if (s.start < window_begin || s.start >= window_end || !std::isfinite(s.percent)) continue;
-        sum += s.percent * size_at(s.start) / n;
+        const double projected_by = static_cast<double>(size_at(s.start)) / n;
+        sum += s.percent * projected_by;
+        projection += projected_by;
         ++count;
         const TimePoint end = s.start + metrics.period;
         if (!newest_end || end > *newest_end) newest_end = end;
@@ -366,6 +355,7 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
                          (data_end == now ? " ago" : " before the metrics' complete end"));
     }
     sum_of_means += sum / count;
+    projection_squares += (projection / count) * (projection / count);
     ++in_service;
   }
   // Rules 2 and 3 leave n >= 1 workers, none starting: all of them are in service.
@@ -427,27 +417,20 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     // A load just above the threshold reads below it whenever noise pulls it down: only an
     // average under it by more than its standard error says the load is.
     const double sigma = PooledNoise(noise, memory.noise, now - kNoiseMemory);
-    const double standard_error = sigma / std::sqrt(static_cast<double>(n));
+    // One worker's samples in the window count as one measurement (the noise may be
+    // correlated in time), scaled by their projection: sigma / sqrt(n) without shrinks.
+    const double standard_error = sigma * std::sqrt(projection_squares) / in_service;
     if (average + standard_error >= policy.shrink_threshold) {
       return with_average(
           Hold(n, why + ", but by less than the standard error of the average (" + Percent(standard_error) +
                       " points, " + Percent(sigma) + " between workers)"),
           n);
     }
-    // Noise can make a load look lighter than it is: the projection keeps a margin of
-    // two standard errors of the pool's average.
-    const double margin = 2 *
-                          NoiseOfOneSample(
-                              pool, metrics, window_end - std::max(window, policy.shrink_stabilisation),
-                              window_end,
-                              [&](const CpuSample& s) { return s.percent * size_at(s.start) / n; }) /
-                          std::sqrt(static_cast<double>(n));
-    if (margin > 0) why += " (noise margin " + Percent(margin) + " points)";
-    const int fewest = std::max(
-        policy.min_workers, static_cast<int>(std::ceil(n * (average + margin) / midpoint - kRoundingSlack)));
+    const int fewest =
+        std::max(policy.min_workers, static_cast<int>(std::ceil(n * average / midpoint - kRoundingSlack)));
     if (fewest >= n) {
       return with_average(Hold(n, why + ", but " + Workers(n - 1) + " would carry " +
-                                      Percent((average + margin) * n / (n - 1)) +
+                                      Percent(average * n / (n - 1)) +
                                       " each, above the thresholds' midpoint " + Threshold(midpoint)),
                           n);
     }

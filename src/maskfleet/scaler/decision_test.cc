@@ -931,12 +931,11 @@ TEST(ScalerDecisionBoundaryTest, ExactlyAtTheShrinkThresholdDoesNotShrink) {
   EXPECT_TRUE(Contains(d.reason, "within the thresholds")) << d.reason;
 }
 
-// ---- the noise margin of a shrink ----------------------------------------------------
+// ---- the size of a shrink and the standard error after the auto-scaler's own shrinks ----
 
 // w1..w4 in service with the same samples: minutes 0-4 at 15%, then 10, 20, 10, 20, 25;
-// w5..w7 leaving, flat at 22.5%. The stabilisation span [5, 10) holds the differences
-// 10, 10, 10, 5 for each worker in service: median 10, one sample's noise
-// 10 / 0.6745 / sqrt(2) = 10.48, the margin of a mean of 4 workers 2 x 10.48 / 2.
+// w5..w7 leaving, flat at 22.5%. The window (minutes 8, 9) averages 22.5%, and with no
+// spread between the workers in service the standard error is 0.
 Steady NoisyPool() {
   Steady s;
   const std::vector<double> values = {15, 15, 15, 15, 15, 10, 20, 10, 20, 25};
@@ -952,45 +951,46 @@ Steady NoisyPool() {
   return s;
 }
 
-TEST(ScalerNoiseMarginTest, TwoStandardErrorsOfTheSamplesOverTheStabilisationSpan) {
+TEST(ScalerShrinkSizeTest, TheFewestWorkersThatCarryTheAverageAtTheMidpoint) {
   Steady s = NoisyPool();
   Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
   ASSERT_TRUE(d.average_cpu);
   EXPECT_DOUBLE_EQ(*d.average_cpu, 22.5);
-  // 4 x (22.5 + 10.5) / 50 = 2.64: 3 workers, not the 2 the average alone allows.
-  EXPECT_TRUE(Contains(d.reason, "(noise margin 10.5% points); shrink to 3 stabilising")) << d.reason;
-  EXPECT_EQ(d.recommended_size, 3);
+  // 4 x 22.5 / 50 = 1.8: 2 workers, however much each worker's samples swing in time
+  // (the guard against regrowth reads the spread between workers, here none).
+  EXPECT_TRUE(Contains(d.reason, "below the shrink threshold 30%; shrink to 2 stabilising")) << d.reason;
+  EXPECT_EQ(d.recommended_size, 2);
 }
 
-TEST(ScalerNoiseMarginTest, SamplesFromBeforeTheOwnShrinkAreProjectedForTheNoiseToo) {
-  // Shrunk 8 -> 4 at 7:05: minutes 5 and 6 count twice: 20, 40, 10, 20, 25, differences
-  // 20, 30, 10, 5 (median of all 20): a margin of 21.0, and no shrink.
-  Steady s = NoisyPool();
+// Four workers in service, w1 and w2 8 points under w3 and w4 in minutes 8 and 9 (10,
+// 10, 18, 18, then 22, 22, 30, 30): one sample's noise sqrt(2 x 64 / 6) = 4.62. The
+// auto-scaler shrank 8 -> 4 at 9:05, so minute 8 counts twice: the workers' means are
+// (2 x 10 + 22) / 2 = 21 and (2 x 18 + 30) / 2 = 33, the average 27, and each worker's
+// mean projection 1.5.
+Steady ProjectedPool() {
+  Steady s;
+  for (int i = 1; i <= 4; ++i) {
+    const std::string id = "w" + std::to_string(i);
+    const double low = i <= 2 ? 0 : 8;
+    s.metrics.workers.push_back(WorkerCpu{id, {{Minute(8), 10 + low}, {Minute(9), 22 + low}}});
+    s.pool.workers.push_back(InService(id));
+  }
+  return s;
+}
+
+TEST(ScalerShrinkSizeTest, SamplesProjectedByTheOwnShrinkCarryTheirNoiseProjectedToo) {
+  Steady s = ProjectedPool();
   ScalerMemory memory;
-  memory.recent_shrinks = {{Minute(7) + seconds(5), 8}};
+  memory.recent_shrinks = {{Minute(9) + seconds(5), 8}};
   Decision d = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
-  EXPECT_TRUE(Contains(d.reason, "(noise margin 21.0% points), but 3 workers would carry")) << d.reason;
+  ASSERT_TRUE(d.average_cpu);
+  EXPECT_DOUBLE_EQ(*d.average_cpu, 27);
+  // 4.62 x sqrt(4 x 1.5^2) / 4 = 3.46: 27 is not under 30 by more (unprojected, 4.62 / 2
+  // = 2.31 would be).
+  EXPECT_TRUE(Contains(d.reason, "but by less than the standard error of the average (3.5% points, 4.6% "
+                                 "between workers)"))
+      << d.reason;
   EXPECT_EQ(d.recommended_size, 4);
-}
-
-TEST(ScalerNoiseMarginTest, NeedsThreeDifferencesOfAdjacentSamples) {
-  auto decide = [](std::vector<CpuSample> w1, std::vector<CpuSample> w2) {
-    PoolState pool{{InService("w1"), InService("w2")}};
-    MetricsView metrics;
-    metrics.workers = {WorkerCpu{"w1", std::move(w1)}, WorkerCpu{"w2", std::move(w2)}};
-    return Decide(ScalingPolicy{}, pool, metrics, {}, Check(10)).reason;
-  };
-  // Three differences (10, 10, 0): a margin.
-  EXPECT_TRUE(Contains(
-      decide({{Minute(7), 10}, {Minute(8), 20}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
-      "noise margin"));
-  // Two (10, 0): none.
-  EXPECT_FALSE(Contains(decide({{Minute(8), 10}, {Minute(9), 20}}, {{Minute(8), 15}, {Minute(9), 15}}),
-                        "noise margin"));
-  // Samples two minutes apart are not successive: one difference (0), none.
-  EXPECT_FALSE(Contains(
-      decide({{Minute(5), 10}, {Minute(7), 30}, {Minute(9), 10}}, {{Minute(8), 15}, {Minute(9), 15}}),
-      "noise margin"));
 }
 
 TEST(ScalerRememberTest, GrowsShrinksAndManualChangesKeepTheShrinksTheProjectionNeeds) {
@@ -1261,7 +1261,8 @@ Saturation SaturatedPool(double percent, double offered, double served) {
 }
 
 TEST(ScalerSaturationTest, GrowsOnTheNewestPeriodsCountsEvenWhileWorkersStart) {
-  // 60 offered, 10 served at 100%: 100 x 6 / 50 = 12 workers needed; x2 per step.
+  // 60 offered, 10 served at 100%: 100 x 6 / 100 = 6 workers needed at full CPU while
+  // w2 starts (12 at the midpoint once none does); x2 per step.
   Saturation s = SaturatedPool(100, 60, 10);
   s.pool.workers.push_back(Starting("w2", Check(9)));
   ScalerMemory memory;
@@ -1271,21 +1272,28 @@ TEST(ScalerSaturationTest, GrowsOnTheNewestPeriodsCountsEvenWhileWorkersStart) {
   EXPECT_EQ(d.target_size, 4);
   EXPECT_EQ(d.reason,
             "saturated: average CPU 100.0% in the newest 1 min, with 83.3% of the requests unserved (60 "
-            "offered, 10 served per second), which needs 12 workers at 50% (the thresholds' midpoint), at "
-            "most x2 per step, counting w2 as serving: grow 2 -> 4");
+            "offered, 10 served per second), which needs 6 workers at 100%, counting w2 as serving, at "
+            "most x2 per step: grow 2 -> 4");
   ASSERT_TRUE(d.average_cpu);
   EXPECT_DOUBLE_EQ(*d.average_cpu, 100);
   EXPECT_EQ(d.recommended_size, 4);
-  // Needing no more than the pool has (starting workers counted): the cool-down holds.
-  Saturation enough = SaturatedPool(100, 20, 10);  // 100 x 2 / 50 = 4 needed
+  // Needing no more than the pool has at full CPU (starting workers counted): the
+  // cool-down holds, though 8 would be needed at the midpoint.
+  Saturation enough = SaturatedPool(100, 40, 10);  // 100 x 4 / 100 = 4 needed
   enough.pool.workers = {InService("w1"), Starting("w2", Check(9)), Starting("w3", Check(9)),
                          Starting("w4", Check(9))};
   EXPECT_EQ(Decide(ScalingPolicy{}, enough.pool, enough.metrics, memory, Check(10)).action, Action::kHold);
-  // One more request offered: 100 x 20.5 / 10 / 50 = 4.1 -> 5.
-  enough.metrics.requests = {{Minute(9), 20.5, 10}};
+  // One more request offered: 100 x 40.5 / 10 / 100 = 4.05 -> 5.
+  enough.metrics.requests = {{Minute(9), 40.5, 10}};
   Decision one_over = Decide(ScalingPolicy{}, enough.pool, enough.metrics, memory, Check(10));
   EXPECT_EQ(one_over.action, Action::kGrow) << one_over.reason;
   EXPECT_EQ(one_over.target_size, 5);
+  // With no worker starting, the same count sizes the pool at the midpoint: 12, x2 per step.
+  Saturation settled = SaturatedPool(100, 60, 10);
+  Decision midpoint = Decide(ScalingPolicy{}, settled.pool, settled.metrics, {}, Check(10));
+  EXPECT_TRUE(Contains(midpoint.reason, "which needs 12 workers at 50% (the thresholds' midpoint), at most "
+                                        "x2 per step: grow 1 -> 2"))
+      << midpoint.reason;
 }
 
 TEST(ScalerSaturationTest, NeedsNinetyFivePercentAndUnservedRequestsInTheNewestPeriod) {
@@ -1325,7 +1333,11 @@ TEST(ScalerSaturationTest, OneGrowPerSaturatedPeriod) {
   memory.last_grow_at = Minute(10) - seconds(1);
   Decision before = Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10));
   EXPECT_EQ(before.action, Action::kGrow) << before.reason;
-  EXPECT_EQ(before.target_size, 4);  // 100 x 3 / 50 = 6, x2 per step
+  EXPECT_EQ(before.target_size, 3);  // 100 x 3 / 100 = 3 at full CPU while w2 starts
+  // Counts read as people read them: three significant digits.
+  s.metrics.requests = {{Minute(9), 30.1234, 9.87654}};
+  EXPECT_TRUE(Contains(Decide(ScalingPolicy{}, s.pool, s.metrics, memory, Check(10)).reason,
+                       "(30.1 offered, 9.88 served per second)"));
 }
 
 TEST(ScalerSaturationTest, AWorkerThatServedPartOfThePeriodCountsForThatPart) {
