@@ -426,13 +426,13 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
                       " points, " + Percent(sigma) + " between workers)"),
           n);
     }
-    const int fewest =
-        std::max(policy.min_workers, static_cast<int>(std::ceil(n * average / midpoint - kRoundingSlack)));
+    const int fewest = std::max(policy.min_workers,
+                                static_cast<int>(std::ceil(n * average / midpoint - kRoundingSlack)));
     if (fewest >= n) {
-      return with_average(Hold(n, why + ", but " + Workers(n - 1) + " would carry " +
-                                      Percent(average * n / (n - 1)) +
-                                      " each, above the thresholds' midpoint " + Threshold(midpoint)),
-                          n);
+      return with_average(
+          Hold(n, why + ", but " + Workers(n - 1) + " would carry " + Percent(average * n / (n - 1)) +
+                      " each, above the thresholds' midpoint " + Threshold(midpoint)),
+          n);
     }
 
     // Stabilisation over this check's recommendation and the remembered ones.

@@ -987,8 +987,9 @@ TEST(ScalerShrinkSizeTest, SamplesProjectedByTheOwnShrinkCarryTheirNoiseProjecte
   EXPECT_DOUBLE_EQ(*d.average_cpu, 27);
   // 4.62 x sqrt(4 x 1.5^2) / 4 = 3.46: 27 is not under 30 by more (unprojected, 4.62 / 2
   // = 2.31 would be).
-  EXPECT_TRUE(Contains(d.reason, "but by less than the standard error of the average (3.5% points, 4.6% "
-                                 "between workers)"))
+  EXPECT_TRUE(Contains(d.reason,
+                       "but by less than the standard error of the average (3.5% points, 4.6% "
+                       "between workers)"))
       << d.reason;
   EXPECT_EQ(d.recommended_size, 4);
 }
@@ -1291,8 +1292,9 @@ TEST(ScalerSaturationTest, GrowsOnTheNewestPeriodsCountsEvenWhileWorkersStart) {
   // With no worker starting, the same count sizes the pool at the midpoint: 12, x2 per step.
   Saturation settled = SaturatedPool(100, 60, 10);
   Decision midpoint = Decide(ScalingPolicy{}, settled.pool, settled.metrics, {}, Check(10));
-  EXPECT_TRUE(Contains(midpoint.reason, "which needs 12 workers at 50% (the thresholds' midpoint), at most "
-                                        "x2 per step: grow 1 -> 2"))
+  EXPECT_TRUE(Contains(midpoint.reason,
+                       "which needs 12 workers at 50% (the thresholds' midpoint), at most "
+                       "x2 per step: grow 1 -> 2"))
       << midpoint.reason;
 }
 
