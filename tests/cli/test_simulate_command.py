@@ -1,6 +1,8 @@
 """`maskfleet simulate` as a user runs it: files written, the table printed, bad input refused."""
 import subprocess
 
+import pytest
+
 from conftest import REPO
 
 SCENARIO = REPO / "scenarios" / "step-up.toml"
@@ -170,3 +172,20 @@ def test_docs_results_show_the_recorded_live_run(maskfleet_bin, tmp_path):
     for chart in ("live", "ours"):
         assert (live / f"live-step-{chart}.svg").read_text() == (tmp_path / f"live-step-{chart}.svg").read_text()
         assert f"(results/live/live-step-{chart}.svg)" in docs
+
+
+@pytest.mark.parametrize("name", ["step", "crowd"])
+def test_docs_results_show_the_latest_live_runs(maskfleet_bin, tmp_path, name):
+    """docs/results.md's latest live runs: each table is what the simulator computes from
+    the committed recording beside its simulation, and the charts are that run's."""
+    scenario = REPO / "scenarios" / "live" / f"{name}.toml"
+    live = REPO / "docs" / "results" / "live-latest" / name
+    result = run(maskfleet_bin, scenario, "--replay", live / "live.csv", "--out", tmp_path, "--markdown")
+    assert result.returncode == 0, result.stderr
+    assert (live / "figures.md").read_text() == result.stdout
+    docs = (REPO / "docs" / "results.md").read_text()
+    table = "\n".join(line for line in result.stdout.splitlines() if line.startswith("|"))
+    assert table in docs, f"docs/results.md: the latest {name} live run's table is not the simulator's"
+    for chart in ("live", "ours"):
+        assert (live / f"live-{name}-{chart}.svg").read_text() == (tmp_path / f"live-{name}-{chart}.svg").read_text()
+        assert f"(results/live-latest/{name}/live-{name}-{chart}.svg)" in docs

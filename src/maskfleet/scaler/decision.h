@@ -12,13 +12,15 @@
 //     at least 95%, and the balancer's count of that period has requests unserved
 //     (offered > served > 0), the pool is sized from the count: the CPU the workers
 //     spent (each sample times the share of the period the worker was in service)
-//     times offered / served, at the thresholds' midpoint. When that needs more
-//     workers than the pool has, starting workers included, grow at once to it, at
-//     most ceil(N x expand_ratio) (at least N + 1) and max_workers, even while
-//     workers start: CPU stops at 100% and hides how far behind the pool is, the
-//     count does not, and counting the starting workers as serving keeps this from
-//     the specification's "unreliable algorithm" (growing again on the CPU of a pool
-//     whose new workers have not arrived). One grow per saturated period.
+//     times offered / served, at the thresholds' midpoint, or at 100% while workers
+//     start. When that needs more workers than the pool has, starting workers
+//     included, grow at once to it, at most ceil(N x expand_ratio) (at least N + 1)
+//     and max_workers: CPU stops at 100% and hides how far behind the pool is, the
+//     count does not. Counting the starting workers as serving keeps this from the
+//     specification's "unreliable algorithm" (growing again on the CPU of a pool whose
+//     new workers have not arrived); counting them at full CPU grows again while they
+//     boot only when even they could not carry the load (the CPU rule sizes the pool
+//     to the midpoint once they serve). One grow per saturated period.
 //  2b. Cool-down: hold "waiting for new workers' metrics" while any worker is
 //     starting, or while the window still holds time from before the pool last
 //     settled: the auto-scaler's last grow, the last manual change or the latest
@@ -53,17 +55,17 @@
 //     does not hide in it, and the remembered periods keep a few minutes of samples
 //     pressed against 0% from passing for a quiet pool. It counts from 3 degrees of
 //     freedom on (below that, sigma = 0). The standard error of the average is sigma /
-//     sqrt(N). An average under the threshold by no more than one standard error
-//     holds, recommending N: a load just above the threshold reads under it whenever
-//     noise pulls it down, and noise alone would time the shrink. The recommendation
-//     is the fewest workers that carry the load at or below the midpoint with a noise
-//     margin, ceil(N x (average + margin) / midpoint), at least min_workers
-//     (hysteresis: a pool shrunk so never reads above the grow threshold unless the
-//     load grows by grow / midpoint); the margin is two standard errors of the average
-//     with the noise estimated from each worker's successive samples over the window
-//     or the stabilisation span (median absolute difference / 0.6745 / sqrt(2),
-//     samples from before the auto-scaler's own shrink projected as in rule 5, none
-//     with fewer than 3 differences); when that is N, hold. Stabilisation:
+//     sqrt(N), or, when samples from before the auto-scaler's own shrink are projected
+//     (rule 5), sigma x sqrt(sum over the workers of their mean projection squared) / N:
+//     a sample counted twice carries its noise twice, and one worker's samples in the
+//     window count as one measurement, as noise correlated in time makes them. An
+//     average under the threshold by no more than one standard error holds,
+//     recommending N: a load just above the threshold reads under it whenever noise
+//     pulls it down, and noise alone would time the shrink. The recommendation is the
+//     fewest workers that carry the average at or below the midpoint,
+//     ceil(N x average / midpoint), at least min_workers (hysteresis: a pool shrunk so
+//     never reads above the grow threshold unless the load grows by grow / midpoint);
+//     when that is N, hold. Stabilisation:
 //     the shrink then waits until checks have recommended a size for a whole
 //     shrink_stabilisation span without a break, and goes to the LARGEST size
 //     recommended in that span (a hold recommends the current size, so one busy
@@ -73,8 +75,9 @@
 //     span has agreed. Last, hysteresis against noise: the shrink goes no further than
 //     a size K on which the load, read two standard errors heavier than the average,
 //     plus three standard deviations of one sample's noise / sqrt(K) stays at or below
-//     grow_threshold, (average + 2 sigma / sqrt(N)) x N / K + 3 sigma / sqrt(K), or
-//     noise alone would grow it back. When not even N - 1 passes: hold, saying so.
+//     grow_threshold, (average + 2 standard errors) x N / K + 3 sigma / sqrt(K), or
+//     noise alone would grow it back: this, not a margin in the size, keeps the noise
+//     from timing a flap. When not even N - 1 passes: hold, saying so.
 //  8. Otherwise hold "within thresholds".
 // Every check that got as far as an average (rules 2 and 5-8) yields a recommendation
 // (Decision::recommended_size), which Remember() keeps for rule 7.
