@@ -383,6 +383,12 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
   }
   const std::vector<NoisePeriod> noise = NoiseByPeriod(
       pool, metrics, window_end - std::max(window, policy.shrink_stabilisation), window_end);
+  // One sample's noise, pooled with the periods remembered (rule 7), and the standard
+  // error of the average: one worker's samples in the window count as one measurement
+  // (the noise may be correlated in time), scaled by their projection, so sigma /
+  // sqrt(n) without shrinks.
+  const double sigma = PooledNoise(noise, memory.noise, now - kNoiseMemory);
+  const double standard_error = sigma * std::sqrt(projection_squares) / in_service;
   auto with_average = [&](Decision d, int recommended) {
     d.average_cpu = average;
     d.recommended_size = recommended;
@@ -398,11 +404,16 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
       return with_average(
           Hold(n, why + ", but the pool is at its maximum of " + std::to_string(policy.max_workers)), n);
     }
-    const int proportional = static_cast<int>(std::ceil(n * load / midpoint - kRoundingSlack));
+    // Noise that pushed the window over the threshold must not also size the pool: the
+    // load read one standard error lighter, but not under the threshold it crossed.
+    const double sized_load = std::max(load - standard_error, policy.grow_threshold);
+    const int proportional = static_cast<int>(std::ceil(n * sized_load / midpoint - kRoundingSlack));
     const int by_ratio = std::max(n + 1,
                                   static_cast<int>(std::ceil(n * policy.expand_ratio - kRoundingSlack)));
     const int target = std::clamp(proportional, n + 1, std::min(by_ratio, policy.max_workers));
-    std::string sized = ", sized to carry it at " + Threshold(midpoint) + " (the thresholds' midpoint)";
+    std::string sized = ", sized to carry " +
+                        (sized_load < load ? Percent(sized_load) + " (one standard error lighter)" : "it") +
+                        " at " + Threshold(midpoint) + " (the thresholds' midpoint)";
     if (proportional > by_ratio) sized += ", at most x" + Number(policy.expand_ratio) + " per step";
     return with_average(Resize(n, target, why + sized), target);
   }
@@ -416,10 +427,6 @@ Decision Decide(const ScalingPolicy& policy, const PoolState& pool, const Metric
     }
     // A load just above the threshold reads below it whenever noise pulls it down: only an
     // average under it by more than its standard error says the load is.
-    const double sigma = PooledNoise(noise, memory.noise, now - kNoiseMemory);
-    // One worker's samples in the window count as one measurement (the noise may be
-    // correlated in time), scaled by their projection: sigma / sqrt(n) without shrinks.
-    const double standard_error = sigma * std::sqrt(projection_squares) / in_service;
     if (average + standard_error >= policy.shrink_threshold) {
       return with_average(
           Hold(n, why + ", but by less than the standard error of the average (" + Percent(standard_error) +

@@ -43,10 +43,13 @@
 //     as percent x N0 / N (the same load on N workers). While the average is at least
 //     95% (CPU hides how far behind a saturated pool is), the load is the average x
 //     the balancer's requests offered / served over the window, when it gives them.
-//  6. Load above grow_threshold: grow to ceil(N x load / midpoint), where midpoint is
-//     (grow_threshold + shrink_threshold) / 2: the size that carries the load at the
-//     midpoint; at least N + 1, at most ceil(N x expand_ratio) and max_workers.
-//     Growing acts at once. At max_workers: hold, saying so.
+//  6. Load above grow_threshold: grow to ceil(N x sized / midpoint), where midpoint is
+//     (grow_threshold + shrink_threshold) / 2 and sized the load read one standard
+//     error of the average (rule 7) lighter, but not under grow_threshold: the size
+//     that carries the load at the midpoint, without the noise that pushed the window
+//     over the threshold also sizing the pool; at least N + 1, at most ceil(N x
+//     expand_ratio) and max_workers. Growing acts at once. At max_workers: hold,
+//     saying so.
 //  7. Average below shrink_threshold: at min_workers, hold. The noise of one sample
 //     (sigma) is the spread between the workers' samples of the same period, pooled
 //     over the window or the stabilisation span, whichever is longer, and the periods

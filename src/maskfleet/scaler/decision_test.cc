@@ -720,6 +720,41 @@ TEST(ScalerProportionalTest, GrowsToCarryTheLoadAtTheMidpointBoundedByTheExpandR
       << d.reason;
 }
 
+// `n` workers in service, each flat over minutes 0..9 at `average` +- `offset`
+// (alternating), so that every minute's samples spread around the same mean.
+Steady SpreadPool(int n, double average, double offset) {
+  Steady s;
+  for (int i = 1; i <= n; ++i) {
+    const std::string id = "w" + std::to_string(i);
+    s.pool.workers.push_back(InService(id));
+    s.metrics.workers.push_back(Flat(id, 0, 10, average + (i % 2 == 1 ? offset : -offset)));
+  }
+  return s;
+}
+
+TEST(ScalerProportionalTest, GrowsToTheSizeTheLoadReadOneStandardErrorLighterNeeds) {
+  auto decide = [](int n, double average, double offset) {
+    Steady s = SpreadPool(n, average, offset);
+    return Decide(ScalingPolicy{}, s.pool, s.metrics, {}, Check(10));
+  };
+  // Two workers at 80% +- 10: one sample's noise 14.1, a standard error of 10.
+  // 2 x 70 / 50 = 2.8 -> 3, where the average alone would call for 2 x 80 / 50 = 3.2 -> 4.
+  Decision d = decide(2, 80, 10);
+  EXPECT_EQ(d.target_size, 3) << d.reason;
+  EXPECT_TRUE(Contains(d.reason, "sized to carry 70.0% (one standard error lighter) at 50%")) << d.reason;
+  // +- 6: 80 - 6 = 74, 2 x 74 / 50 = 2.96 -> 3; +- 4: 76 -> 3.04 -> 4.
+  EXPECT_EQ(decide(2, 80, 6).target_size, 3);
+  EXPECT_EQ(decide(2, 80, 4).target_size, 4);
+  // No spread: the average as it is.
+  EXPECT_TRUE(Contains(decide(2, 80, 0).reason, "sized to carry it at 50%"));
+  // Never lighter than the threshold it crossed: four workers at 75% +- 25 (one sample's
+  // noise 28.9, a standard error of 14.4) are read as 70%, not 60.6%: 4 x 70 / 50 = 5.6
+  // -> 6, not 4 x 60.6 / 50 = 4.8 -> 5.
+  Decision floor = decide(4, 75, 25);
+  EXPECT_EQ(floor.target_size, 6) << floor.reason;
+  EXPECT_TRUE(Contains(floor.reason, "sized to carry 70.0% (one standard error lighter)")) << floor.reason;
+}
+
 TEST(ScalerProportionalTest, SaturatedCpuIsScaledByTheBalancersUnservedRequests) {
   ScalingPolicy p;
   p.expand_ratio = 4;
@@ -1397,18 +1432,6 @@ TEST(ScalerSaturationTest, AWindowSaturatedBeforeTheNewestPeriodIsScaledByItsCou
 }
 
 // ---- hysteresis against the noise between workers ----------------------------------
-
-// `n` workers in service, each flat over minutes 0..9 at `average` +- `offset`
-// (alternating), so that every minute's samples spread around the same mean.
-Steady SpreadPool(int n, double average, double offset) {
-  Steady s;
-  for (int i = 1; i <= n; ++i) {
-    const std::string id = "w" + std::to_string(i);
-    s.pool.workers.push_back(InService(id));
-    s.metrics.workers.push_back(Flat(id, 0, 10, average + (i % 2 == 1 ? offset : -offset)));
-  }
-  return s;
-}
 
 // No stabilisation, a window of 5 minutes: the noise is judged over minutes 5..9.
 ScalingPolicy GuardPolicy() {
