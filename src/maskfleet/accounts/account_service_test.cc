@@ -48,9 +48,10 @@ class GatedMailer : public mail::Mailer {
 class AccountServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    scratch_ = std::move(*storage::testing::ScratchDatabase::Create("sqlite", ""));
-    db_ = std::move(
-        *storage::Database::Open({.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_));
+    auto scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(), clock_);
+    ASSERT_TRUE(scratch.has_value()) << scratch.error().ToString();
+    scratch_ = std::move(*scratch);
+    db_ = scratch_.database.get();
     users_ = std::make_unique<accounts::UserStore>(*db_, clock_);
     sessions_ = std::make_unique<accounts::SessionStore>(*db_, clock_);
     resets_ = std::make_unique<accounts::ResetTokenStore>(*db_, clock_);
@@ -89,8 +90,8 @@ class AccountServiceTest : public ::testing::Test {
 
   SimulatedClock clock_;
   mail::FakeMailer mailer_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
+  storage::testing::ScratchSqlite scratch_;
+  storage::Database* db_ = nullptr;  // scratch_'s
   std::unique_ptr<accounts::UserStore> users_;
   std::unique_ptr<accounts::SessionStore> sessions_;
   std::unique_ptr<accounts::ResetTokenStore> resets_;

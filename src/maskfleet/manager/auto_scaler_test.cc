@@ -23,14 +23,11 @@ using std::chrono::seconds;
 class AutoScalerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<std::unique_ptr<storage::testing::ScratchDatabase>> scratch =
-        storage::testing::ScratchDatabase::Create("sqlite", "");
+    Result<storage::testing::ScratchSqlite> scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(),
+                                                                                          clock_);
     ASSERT_TRUE(scratch) << scratch.error().message;
     scratch_ = std::move(*scratch);
-    Result<std::unique_ptr<storage::Database>> db = storage::Database::Open(
-        {.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_);
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
+    db_ = scratch_.database.get();
     policies_ = std::make_unique<manager::PolicyStore>(*db_, clock_);
     decisions_ = std::make_unique<manager::DecisionLog>(*db_);
     pool_ = std::make_unique<pool::fake::FakeWorkerPool>(pool::fake::FakePoolOptions{.clock = &clock_});
@@ -72,8 +69,8 @@ class AutoScalerTest : public ::testing::Test {
 
   // Starts long after the epoch's minute boundary, so that minutes are complete.
   SimulatedClock clock_{Clock::TimePoint(seconds(1'800'000'000))};
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
+  storage::testing::ScratchSqlite scratch_;
+  storage::Database* db_ = nullptr;  // scratch_'s
   std::unique_ptr<manager::PolicyStore> policies_;
   std::unique_ptr<manager::DecisionLog> decisions_;
   std::unique_ptr<pool::fake::FakeWorkerPool> pool_;

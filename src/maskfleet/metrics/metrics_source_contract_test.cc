@@ -65,17 +65,11 @@ class FakeEnvironment : public Environment {
 class LocalEnvironment : public Environment {
  public:
   LocalEnvironment() {
-    auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+    auto scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(), clock_);
     EXPECT_TRUE(scratch) << scratch.error().ToString();
     if (!scratch) return;
     scratch_ = std::move(*scratch);
-    storage::DatabaseOptions options;
-    options.url = scratch_->url();
-    options.migrations = schema::Maskfleet();
-    auto db = storage::Database::Open(options, clock_);
-    EXPECT_TRUE(db) << db.error().ToString();
-    if (!db) return;
-    db_ = std::move(*db);
+    db_ = scratch_.database.get();
     store_ = std::make_unique<MetricStore>(*db_);
     source_ = std::make_unique<local::LocalMetricsSource>(
         *store_, [this](const CollectTarget& w) -> Result<local::CpuCounterSample> {
@@ -106,8 +100,8 @@ class LocalEnvironment : public Environment {
  private:
   SimulatedClock clock_;
   std::map<std::string, std::chrono::nanoseconds> counters_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
+  storage::testing::ScratchSqlite scratch_;
+  storage::Database* db_ = nullptr;  // scratch_'s
   std::unique_ptr<MetricStore> store_;
   std::unique_ptr<local::LocalMetricsSource> source_;
 };
@@ -125,17 +119,11 @@ class CloudWatchEnvironment : public Environment {
                                            "eu-west-2", "eu-central-1", "ap-southeast-1", "ap-northeast-1"};
     static std::size_t environments = 0;
     region_ = kRegions[environments++ % std::size(kRegions)];
-    auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+    auto scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(), clock_);
     EXPECT_TRUE(scratch) << scratch.error().ToString();
     if (!scratch) return;
     scratch_ = std::move(*scratch);
-    storage::DatabaseOptions options;
-    options.url = scratch_->url();
-    options.migrations = schema::Maskfleet();
-    auto db = storage::Database::Open(options, clock_);
-    EXPECT_TRUE(db) << db.error().ToString();
-    if (!db) return;
-    db_ = std::move(*db);
+    db_ = scratch_.database.get();
     store_ = std::make_unique<MetricStore>(*db_);
     source_ = std::make_unique<cloudwatch::CloudWatchMetricsSource>(*store_, Client("manager"), options_);
   }
@@ -179,8 +167,8 @@ class CloudWatchEnvironment : public Environment {
   std::string region_;
   const cloudwatch::CloudWatchMetricsSourceOptions options_;
   SimulatedClock clock_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
+  storage::testing::ScratchSqlite scratch_;
+  storage::Database* db_ = nullptr;  // scratch_'s
   std::unique_ptr<MetricStore> store_;
   std::unique_ptr<cloudwatch::CloudWatchMetricsSource> source_;
 };

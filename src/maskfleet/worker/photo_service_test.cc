@@ -36,14 +36,11 @@ class PhotoServiceTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    Result<std::unique_ptr<storage::testing::ScratchDatabase>> scratch =
-        storage::testing::ScratchDatabase::Create("sqlite", "");
+    Result<storage::testing::ScratchSqlite> scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(),
+                                                                                          clock_);
     ASSERT_TRUE(scratch.has_value()) << scratch.error().ToString();
     scratch_ = std::move(*scratch);
-    Result<std::unique_ptr<storage::Database>> db = storage::Database::Open(
-        {.url = scratch_->url(), .migrations = schema::Maskfleet()}, clock_);
-    ASSERT_TRUE(db.has_value()) << db.error().ToString();
-    db_ = std::move(*db);
+    db_ = scratch_.database.get();
     images_ = std::make_unique<photos::ImageStore>(*db_, clock_);
     accounts::UserStore users(*db_, clock_);
     owner_ = users.Create({"owner", std::nullopt, "hash", false})->id;
@@ -63,8 +60,8 @@ class PhotoServiceTest : public ::testing::Test {
   static detect::DetectorPool* detectors_;
   static detect::PhotoAnalyzer* analyzer_;
   SimulatedClock clock_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
+  storage::testing::ScratchSqlite scratch_;
+  storage::Database* db_ = nullptr;  // scratch_'s
   std::unique_ptr<photos::ImageStore> images_;
   FakeObjectStore objects_;
   // Private addresses refused, as a worker's default.

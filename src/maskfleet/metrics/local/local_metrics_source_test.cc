@@ -51,23 +51,18 @@ class ScriptedCpu {
 class metrics_LocalMetricsSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+    auto scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(), clock_);
     ASSERT_TRUE(scratch) << scratch.error().ToString();
     scratch_ = std::move(*scratch);
-    storage::DatabaseOptions options;
-    options.url = scratch_->url();
-    options.migrations = schema::Maskfleet();
-    auto db = storage::Database::Open(options, clock_);
-    ASSERT_TRUE(db) << db.error().ToString();
-    db_ = std::move(*db);
+    db_ = scratch_.database.get();
     store_ = std::make_unique<MetricStore>(*db_);
     source_ = std::make_unique<LocalMetricsSource>(*store_, cpu_.Sampler());
   }
   void TearDown() override {
     source_.reset();
     store_.reset();
-    db_.reset();
-    scratch_.reset();
+    scratch_.database.reset();
+    scratch_.scratch.reset();
   }
 
   void CollectNow(const std::vector<CollectTarget>& workers) {
@@ -83,8 +78,8 @@ class metrics_LocalMetricsSourceTest : public ::testing::Test {
 
   SimulatedClock clock_{Clock::TimePoint(Minute(0))};
   ScriptedCpu cpu_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
+  storage::testing::ScratchSqlite scratch_;
+  storage::Database* db_ = nullptr;  // scratch_'s
   std::unique_ptr<MetricStore> store_;
   std::unique_ptr<LocalMetricsSource> source_;
 };

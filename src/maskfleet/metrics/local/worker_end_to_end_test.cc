@@ -54,15 +54,10 @@ class metrics_WorkerEndToEndTest : public ::testing::Test {
     ASSERT_TRUE(port) << port.error().ToString();
     port_ = static_cast<std::uint16_t>(*port);
 
-    auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+    auto scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(), clock_);
     ASSERT_TRUE(scratch) << scratch.error().ToString();
     scratch_ = std::move(*scratch);
-    storage::DatabaseOptions options;
-    options.url = scratch_->url();
-    options.migrations = schema::Maskfleet();
-    auto db = storage::Database::Open(options, clock_);
-    ASSERT_TRUE(db) << db.error().ToString();
-    db_ = std::move(*db);
+    db_ = scratch_.database.get();
     store_ = std::make_unique<MetricStore>(*db_);
     source_ = std::make_unique<LocalMetricsSource>(*store_, CpuSampler{});
   }
@@ -70,8 +65,8 @@ class metrics_WorkerEndToEndTest : public ::testing::Test {
   void TearDown() override {
     source_.reset();
     store_.reset();
-    db_.reset();
-    scratch_.reset();
+    scratch_.database.reset();
+    scratch_.scratch.reset();
     if (app_) app_->Stop();
     app_.reset();
     std::error_code ec;
@@ -100,8 +95,8 @@ class metrics_WorkerEndToEndTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<worker::WorkerApp> app_;
   std::uint16_t port_ = 0;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
+  storage::testing::ScratchSqlite scratch_;
+  storage::Database* db_ = nullptr;  // scratch_'s
   std::unique_ptr<MetricStore> store_;
   std::unique_ptr<LocalMetricsSource> source_;
 };

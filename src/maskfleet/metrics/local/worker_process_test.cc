@@ -151,44 +151,37 @@ TEST(metrics_WorkerProcessTest, RealWorkerIsScrapedAndMeasured) {
     EXPECT_LT(m.minute, MinuteOf(RealClock().Now())) << m.minute.time_since_epoch().count();
   }
 
-  auto scratch = storage::testing::ScratchDatabase::Create("sqlite", "");
+  auto scratch = storage::testing::OpenScratchSqlite(schema::Maskfleet(), RealClock());
   ASSERT_TRUE(scratch) << scratch.error().ToString();
-  {
-    storage::DatabaseOptions options;
-    options.url = (*scratch)->url();
-    options.migrations = schema::Maskfleet();
-    auto db = storage::Database::Open(options, RealClock());
-    ASSERT_TRUE(db) << db.error().ToString();
-    MetricStore store(**db);
-    const pid_t pid = worker.pid();
-    LocalMetricsSource source(store, [pid](const CollectTarget&) -> Result<CpuCounterSample> {
-      auto used = ProcessCpu(pid);
-      if (!used) return std::unexpected(used.error());
-      return CpuCounterSample{*used, 1.0};
-    });
-    const std::vector<CollectTarget> workers = {{"w1", "127.0.0.1", port, WorkerPhase::kInService}};
-    Clock::TimePoint first = RealClock().Now();
-    ASSERT_TRUE(source.Collect(first, workers));
-    for (int i = 0; i < 20; ++i) ASSERT_TRUE(client.Get("/api/v1/session"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-    Clock::TimePoint second = RealClock().Now();
-    Status st = source.Collect(second, workers);
-    ASSERT_TRUE(st) << st.error().ToString();
+  MetricStore store(*scratch->database);
+  const pid_t pid = worker.pid();
+  LocalMetricsSource source(store, [pid](const CollectTarget&) -> Result<CpuCounterSample> {
+    auto used = ProcessCpu(pid);
+    if (!used) return std::unexpected(used.error());
+    return CpuCounterSample{*used, 1.0};
+  });
+  const std::vector<CollectTarget> workers = {{"w1", "127.0.0.1", port, WorkerPhase::kInService}};
+  Clock::TimePoint first = RealClock().Now();
+  ASSERT_TRUE(source.Collect(first, workers));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(client.Get("/api/v1/session"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  Clock::TimePoint second = RealClock().Now();
+  Status st = source.Collect(second, workers);
+  ASSERT_TRUE(st) << st.error().ToString();
 
-    auto cpu = store.Series("w1", Metric::kCpuPercent, MakeRange(first, second + std::chrono::minutes(1)));
-    ASSERT_TRUE(cpu) << cpu.error().ToString();
-    int with_data = 0;
-    for (const auto& value : *cpu) {
-      if (!value) continue;
-      ++with_data;
-      EXPECT_GE(*value, 0.0);
-      EXPECT_LE(*value, 100.0 * std::thread::hardware_concurrency());
-    }
-    EXPECT_GE(with_data, 1);
-    auto sizes = store.PoolSizes(MakeRange(second, second + std::chrono::minutes(1)));
-    ASSERT_TRUE(sizes);
-    EXPECT_EQ((*sizes)[0], (PoolSize{1, 0}));
+  auto cpu = store.Series("w1", Metric::kCpuPercent, MakeRange(first, second + std::chrono::minutes(1)));
+  ASSERT_TRUE(cpu) << cpu.error().ToString();
+  int with_data = 0;
+  for (const auto& value : *cpu) {
+    if (!value) continue;
+    ++with_data;
+    EXPECT_GE(*value, 0.0);
+    EXPECT_LE(*value, 100.0 * std::thread::hardware_concurrency());
   }
+  EXPECT_GE(with_data, 1);
+  auto sizes = store.PoolSizes(MakeRange(second, second + std::chrono::minutes(1)));
+  ASSERT_TRUE(sizes);
+  EXPECT_EQ((*sizes)[0], (PoolSize{1, 0}));
 }
 
 }  // namespace
